@@ -1,0 +1,124 @@
+/**
+ * File and stream I/O for the CLI, with errors that say which file and what is wrong (never what is in it).
+ */
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { EnvelopeError, InputError } from '../shared/errors.js';
+import { MIN_PASSPHRASE_LENGTH, parsePrivateKeyPem, parsePublicKeyPem } from '../shared/keys.js';
+import type { KeyObject } from 'node:crypto';
+
+/** Largest file the CLI reads (keys, passphrases): a PEM key is a few KiB; anything huge is the wrong file. */
+const MAX_INPUT_FILE_BYTES = 1024 * 1024;
+
+function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+/**
+ * Reads a small text file.
+ * @throws InputError `file_not_found` or `file_unreadable`
+ */
+export async function readTextFile(path: string, what: string): Promise<string> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT') throw new InputError('file_not_found', `${what} ${path}: no such file`);
+    if (code === 'EISDIR') throw new InputError('file_unreadable', `${what} ${path}: is a directory`);
+    if (code === 'EACCES') throw new InputError('file_unreadable', `${what} ${path}: permission denied`);
+    throw new InputError('file_unreadable', `${what} ${path}: cannot be read (${code ?? 'unknown error'})`);
+  }
+  if (data.length > MAX_INPUT_FILE_BYTES) throw new InputError('file_unreadable', `${what} ${path}: file too large`);
+  return data.toString('utf8');
+}
+
+/** Prefixes a key error with the file it came from, keeping its code. */
+function inFile<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Error) error.message = `${path}: ${error.message}`;
+    throw error;
+  }
+}
+
+/**
+ * Reads a passphrase file: its content less one trailing line break.
+ * @throws InputError if unreadable or empty
+ */
+export async function readPassphraseFile(path: string): Promise<string> {
+  const passphrase = (await readTextFile(path, 'passphrase file')).replace(/\r?\n$/, '');
+  if (passphrase.length === 0) throw new InputError('usage', `passphrase file ${path} is empty`);
+  return passphrase;
+}
+
+/** Like {@link readPassphraseFile}, for a new key: also enforces the minimum length. */
+export async function readNewPassphraseFile(path: string): Promise<string> {
+  const passphrase = await readPassphraseFile(path);
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH)
+    throw new InputError('usage', `passphrase in ${path} is shorter than ${MIN_PASSPHRASE_LENGTH} characters`);
+  return passphrase;
+}
+
+/** Reads and parses a PEM private key file (optionally with a passphrase file). */
+export async function loadPrivateKey(path: string, passphraseFile?: string): Promise<KeyObject> {
+  const pem = await readTextFile(path, 'private key');
+  const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile);
+  return inFile(path, () => parsePrivateKeyPem(pem, passphrase));
+}
+
+/** Reads and parses a PEM public key file. */
+export async function loadPublicKey(path: string): Promise<KeyObject> {
+  const pem = await readTextFile(path, 'public key');
+  return inFile(path, () => parsePublicKeyPem(pem));
+}
+
+/** Runs a key check and names the file in its error. */
+export function checkKeyFile<T>(path: string, check: () => T): T {
+  return inFile(path, check);
+}
+
+/**
+ * Writes a new file with `mode` set at creation (so a private key is never readable by others, not even briefly).
+ * Refuses to replace an existing file unless `overwrite`.
+ * @throws InputError `file_exists`
+ */
+export async function writeNewFile(
+  path: string,
+  content: string,
+  mode: 0o600 | 0o644,
+  overwrite: boolean,
+): Promise<void> {
+  if (overwrite) await unlink(path).catch(() => undefined);
+  try {
+    await writeFile(path, content, { mode, flag: 'wx' });
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST')
+      throw new InputError('file_exists', `${path} exists; choose another --name or pass --force`);
+    throw error;
+  }
+}
+
+/** Creates a directory for keys (0700) if it does not exist. */
+export async function ensureKeyDirectory(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Reads standard input up to `maxChars` (+ a little for a trailing newline). Refuses a terminal: an envelope is piped.
+ * @throws InputError `usage` on a terminal; EnvelopeError `envelope_too_large` past the bound
+ */
+export async function readStdin(maxChars: number): Promise<string> {
+  if (process.stdin.isTTY)
+    throw new InputError('usage', 'pipe the envelope on standard input (po envelope open … < order.jwe)');
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    length += buffer.length;
+    if (length > maxChars + 64)
+      throw new EnvelopeError('envelope_too_large', `an envelope is at most ${maxChars} characters`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8').trim();
+}

@@ -1,0 +1,52 @@
+/**
+ * Exit codes and error output of `po`: one line per error, with its stable code, never a stack trace.
+ */
+import { EnvelopeError, PoError } from '../shared/errors.js';
+
+/** Documented exit codes (README, `po --help`). */
+export const EXIT = {
+  ok: 0,
+  /** The input was understood and refused: an envelope that does not verify, an order the OPD rejects. */
+  rejected: 1,
+  /** Bad arguments, files or keys: fix the command line. */
+  usage: 2,
+  /** A bug: something that should not happen did. */
+  internal: 70,
+} as const;
+
+export type ErrorFormat = 'line' | 'json';
+
+/** Exit code for an error: envelope rejections are "rejected", other deliberate errors are "usage". */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof EnvelopeError) return EXIT.rejected;
+  if (error instanceof PoError) return EXIT.usage;
+  return EXIT.internal;
+}
+
+/**
+ * Prints an error on stderr. Deliberate errors print their message and code; anything else prints a generic line
+ * with the error's class only, because an unexpected error's message could carry data we did not vet.
+ */
+export function printError(error: unknown, format: ErrorFormat): void {
+  const body =
+    error instanceof PoError
+      ? error.toJSON()
+      : {
+          error: {
+            code: 'internal',
+            message: `unexpected ${error instanceof Error ? error.name : 'error'}; please report it`,
+          },
+        };
+  if (format === 'json') process.stderr.write(`${JSON.stringify(body)}\n`);
+  else process.stderr.write(`po: ${body.error.message} [${body.error.code}]\n`);
+}
+
+/** Runs a command action; on error prints it in `format` and sets the exit code. */
+export async function runAction(format: ErrorFormat, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    printError(error, format);
+    process.exitCode = exitCodeFor(error);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Strict base64url (RFC 4648 §5, no padding) as JOSE requires.
+ *
+ * Node's decoder is lenient: it skips characters outside the alphabet and ignores the unused low bits of the last
+ * character, so two different strings can decode to the same bytes. For an envelope that must reject any change of any
+ * character, decoding has to be canonical: only alphabet characters, no impossible length, and the re-encoding of the
+ * result must give back the input exactly.
+ */
+
+const ALPHABET = /^[A-Za-z0-9_-]*$/;
+
+/** Encodes bytes (or a UTF-8 string) as unpadded base64url. */
+export function encode(data: Uint8Array | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+/** Decodes canonical unpadded base64url; returns `undefined` for anything else (never throws). */
+export function decode(text: string): Buffer | undefined {
+  if (text.length % 4 === 1 || !ALPHABET.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}

@@ -1,0 +1,146 @@
+/**
+ * The order envelope (docs/envelope.md): sign, then encrypt.
+ *
+ * - {@link sealOrder}: what the customer's client does: claims → JWS (customer key) → JWE (server key).
+ * - {@link openOrder}: what the OPD does: every check of docs/envelope.md §4, in a fixed order, each failure a typed
+ *   {@link EnvelopeError}. The replay check needs storage, so it is the caller's: `claims.jti` is returned for a
+ *   conditional write.
+ */
+import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { encode as b64u, decode as b64uDecode } from '../base64url.js';
+import { EnvelopeError } from '../errors.js';
+import type { SignatureAlg, SigningKey, VerificationKey } from '../keys.js';
+import { LIMITS, parseClaims } from './claims.js';
+import type { OrderClaims, OrderItem } from './claims.js';
+import { decryptJwe, encryptJwe, parseJwe } from './jwe.js';
+import type { DeterministicInputs, ServerPublicKey } from './jwe.js';
+import { parseJws, signJws, verifyJwsSignature } from './jws.js';
+
+export { LIMITS, parseClaims } from './claims.js';
+export type { OrderClaims, OrderItem } from './claims.js';
+export type { ServerPublicKey } from './jwe.js';
+export { ORDER_JWS_TYP } from './jws.js';
+export { ORDER_JWE_CTY } from './jwe.js';
+
+/** What a customer seals. `now` and `jti` default to the clock and 16 random bytes. */
+export interface SealOrderInput {
+  readonly customerId: string;
+  readonly items: readonly OrderItem[];
+  readonly note?: string;
+  readonly signer: SigningKey;
+  readonly server: ServerPublicKey;
+  /** Milliseconds since the epoch; `iat` is its whole seconds. */
+  readonly now?: number;
+  readonly jti?: string;
+}
+
+/** A fresh order ID: 128 random bits, base64url (22 characters). */
+export function newOrderId(): string {
+  return b64u(randomBytes(16));
+}
+
+/**
+ * Signs the claims into a compact JWS. Claims are validated first, so a client learns about a bad line before sending.
+ * @throws EnvelopeError `claims_invalid`, `items_invalid` or `too_many_items`
+ */
+export function signOrder(claims: OrderClaims, signer: SigningKey): string {
+  return signJws(Buffer.from(JSON.stringify(parseClaims(claims))), signer);
+}
+
+/**
+ * Seals an order: signs it with the customer's key, then encrypts it to the server key. Returns the compact JWE.
+ * @throws EnvelopeError for claims that break the contract, `envelope_too_large` if the result exceeds the bound
+ */
+export function sealOrder(input: SealOrderInput, fixed?: DeterministicInputs): string {
+  const claims: OrderClaims = {
+    iss: input.customerId,
+    aud: input.server.kid,
+    iat: Math.floor((input.now ?? Date.now()) / 1000),
+    jti: input.jti ?? newOrderId(),
+    items: input.items.map((item) => ({ sku: item.sku, qty: item.qty })),
+    ...(input.note === undefined ? {} : { note: input.note }),
+  };
+  const envelope = encryptJwe(Buffer.from(signOrder(claims, input.signer)), input.server, fixed);
+  if (envelope.length > LIMITS.maxEnvelopeChars)
+    throw new EnvelopeError('envelope_too_large', `the envelope exceeds ${LIMITS.maxEnvelopeChars} characters`);
+  return envelope;
+}
+
+/** Looks a key up by ID; may be asynchronous (a database read) and returns `undefined` for an unknown ID. */
+export type KeyLookup<T> = (kid: string) => T | undefined | Promise<T | undefined>;
+
+/** What the OPD knows when it opens an envelope. */
+export interface OpenOrderOptions {
+  /** The authenticated customer: the claims' `iss` must name them and the key must be theirs. */
+  readonly customerId: string;
+  /** The server's X25519 private keys by key ID (current and still-accepted ones). */
+  readonly serverKey: KeyLookup<KeyObject>;
+  /** The customer's registered public keys by key ID. Only keys of `customerId` must be returned. */
+  readonly customerKey: KeyLookup<VerificationKey>;
+  /** Milliseconds since the epoch (default: the clock). */
+  readonly now?: number;
+}
+
+/** A verified order. `jws` is the signed evidence, byte for byte as the customer signed it. */
+export interface OpenedOrder {
+  readonly claims: OrderClaims;
+  readonly jws: string;
+  readonly alg: SignatureAlg;
+  readonly customerKeyId: string;
+  readonly serverKeyId: string;
+}
+
+/**
+ * Opens and verifies an envelope. Checks, in order: size; JWE shape; server `kid` known; decryption; JWS shape;
+ * customer `kid` registered; `alg` equals the registered algorithm; signature; claims shape; `iss`; `aud`; `iat` window.
+ * @throws EnvelopeError with the `code` of the first check that fails (docs/envelope.md §6)
+ */
+export async function openOrder(envelope: string, options: OpenOrderOptions): Promise<OpenedOrder> {
+  if (typeof envelope !== 'string' || envelope.length > LIMITS.maxEnvelopeChars)
+    throw new EnvelopeError('envelope_too_large', `an envelope is at most ${LIMITS.maxEnvelopeChars} characters`);
+  const jwe = parseJwe(envelope);
+  const serverPrivateKey = await options.serverKey(jwe.kid);
+  if (!serverPrivateKey)
+    throw new EnvelopeError('server_key_unknown', 'the envelope is encrypted to an unknown server key');
+
+  let jws: string;
+  try {
+    jws = new TextDecoder('utf-8', { fatal: true }).decode(decryptJwe(jwe, serverPrivateKey));
+  } catch (error) {
+    if (error instanceof EnvelopeError) throw error;
+    throw new EnvelopeError('signature_malformed', 'the decrypted content is not UTF-8 text');
+  }
+  const parsed = parseJws(jws);
+  const key = await options.customerKey(parsed.kid);
+  if (!key)
+    throw new EnvelopeError('customer_key_unknown', 'the order is signed with a key not registered to this customer');
+  if (parsed.alg !== key.alg)
+    throw new EnvelopeError(
+      'algorithm_mismatch',
+      `the key ${key.kid} is registered for ${key.alg}, not for the JWS alg`,
+    );
+  if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
+    throw new EnvelopeError('signature_invalid', 'the order signature does not verify');
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b64uDecode(parsed.payloadB64)));
+  } catch {
+    throw new EnvelopeError('claims_invalid', 'the signed payload is not JSON');
+  }
+  const claims = parseClaims(payload);
+  if (claims.iss !== options.customerId)
+    throw new EnvelopeError('issuer_mismatch', 'the order is issued by another customer than the one logged in');
+  if (claims.aud !== jwe.kid)
+    throw new EnvelopeError('audience_mismatch', 'the order was signed for another server key than it is encrypted to');
+  const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
+  if (nowSeconds - claims.iat > LIMITS.maxClockSkewSeconds)
+    throw new EnvelopeError('iat_too_old', `the order was signed more than ${LIMITS.maxClockSkewSeconds} s ago`);
+  if (claims.iat - nowSeconds > LIMITS.maxClockSkewSeconds)
+    throw new EnvelopeError(
+      'iat_in_future',
+      `the order is dated more than ${LIMITS.maxClockSkewSeconds} s in the future`,
+    );
+  return { claims, jws, alg: key.alg, customerKeyId: key.kid, serverKeyId: jwe.kid };
+}

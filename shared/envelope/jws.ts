@@ -1,0 +1,121 @@
+/**
+ * The inner layer: a JWS compact serialization (RFC 7515) signed with PS256, DS256, ES256 or EdDSA.
+ * Signatures are raw (r‖s for DSA and ECDSA, as JWA requires for ECDSA), never DER.
+ */
+import { constants, sign, verify } from 'node:crypto';
+import type { KeyObject, SignKeyObjectInput, VerifyKeyObjectInput } from 'node:crypto';
+import { decode as b64uDecode, encode as b64u } from '../base64url.js';
+import { EnvelopeError } from '../errors.js';
+import { SIGNATURE_ALGS } from '../keys.js';
+import type { SignatureAlg, SigningKey } from '../keys.js';
+
+/** The JWS `typ` of an order: explicit typing (RFC 8725 §3.11) so no other JWS can pass for an order. */
+export const ORDER_JWS_TYP = 'po-order+jws';
+
+/** Exactly these protected header members, no others (in particular no `crit`, `b64`, `jwk`, `jku`, `x5u`). */
+const HEADER_MEMBERS = new Set(['alg', 'kid', 'typ']);
+
+/** A compact JWS split into its parts; nothing is verified yet. */
+export interface ParsedJws {
+  readonly alg: string;
+  readonly kid: string;
+  /** ASCII(BASE64URL(header) '.' BASE64URL(payload)): the bytes the signature covers. */
+  readonly signingInput: string;
+  readonly payloadB64: string;
+  readonly signature: Buffer;
+}
+
+function keyInput(alg: SignatureAlg, key: KeyObject): SignKeyObjectInput & VerifyKeyObjectInput {
+  switch (alg) {
+    case 'PS256':
+      return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    case 'DS256':
+    case 'ES256':
+      return { key, dsaEncoding: 'ieee-p1363' };
+    case 'EdDSA':
+      return { key };
+  }
+}
+
+function digestFor(alg: SignatureAlg): string | null {
+  return alg === 'EdDSA' ? null : 'sha256';
+}
+
+/** Signature length in bytes that `alg` produces with `key`; any other length is malformed. */
+function signatureLength(alg: SignatureAlg, key: KeyObject): number {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (alg) {
+    case 'PS256':
+      return Math.ceil((details.modulusLength ?? 0) / 8);
+    case 'DS256':
+      return 2 * Math.ceil((details.divisorLength ?? 0) / 8);
+    case 'ES256':
+    case 'EdDSA':
+      return 64;
+  }
+}
+
+/** Signs `payload` (the claims' JSON bytes) and returns the compact JWS. */
+export function signJws(payload: Uint8Array, signer: SigningKey): string {
+  const header = b64u(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: ORDER_JWS_TYP }));
+  const signingInput = `${header}.${b64u(payload)}`;
+  const signature = sign(digestFor(signer.alg), Buffer.from(signingInput), keyInput(signer.alg, signer.privateKey));
+  return `${signingInput}.${b64u(signature)}`;
+}
+
+function malformed(message: string): EnvelopeError {
+  return new EnvelopeError('signature_malformed', message);
+}
+
+/** Decodes a base64url JSON object, or returns `undefined`. */
+export function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+  const bytes = b64uDecode(segment);
+  if (!bytes) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * Splits a compact JWS and checks its protected header's shape (not the algorithm: that is checked against the
+ * registered key by the caller).
+ * @throws EnvelopeError `signature_malformed`
+ */
+export function parseJws(jws: string): ParsedJws {
+  const parts = jws.split('.');
+  if (parts.length !== 3) throw malformed('the signed order is not a compact JWS (3 parts)');
+  const [headerB64, payloadB64, signatureB64] = parts as [string, string, string];
+  const header = decodeJsonObject(headerB64);
+  if (!header) throw malformed('the JWS header is not base64url-encoded JSON');
+  const extra = Object.keys(header).find((name) => !HEADER_MEMBERS.has(name));
+  if (extra !== undefined) throw malformed(`the JWS header has an unsupported member "${extra.slice(0, 32)}"`);
+  if (header.typ !== ORDER_JWS_TYP) throw malformed(`the JWS typ must be "${ORDER_JWS_TYP}"`);
+  if (typeof header.alg !== 'string') throw malformed('the JWS header has no alg');
+  if (typeof header.kid !== 'string' || header.kid.length === 0) throw malformed('the JWS header has no kid');
+  if (b64uDecode(payloadB64) === undefined) throw malformed('the JWS payload is not base64url');
+  const signature = b64uDecode(signatureB64);
+  if (!signature) throw malformed('the JWS signature is not base64url');
+  return { alg: header.alg, kid: header.kid, signingInput: `${headerB64}.${payloadB64}`, payloadB64, signature };
+}
+
+/** True if `alg` is one of the four signature algorithms (a type guard, nothing more). */
+export function isSignatureAlg(alg: string): alg is SignatureAlg {
+  return (SIGNATURE_ALGS as readonly string[]).includes(alg);
+}
+
+/** Verifies a parsed JWS's signature with `alg` (the registered algorithm) and the public key. */
+export function verifyJwsSignature(parsed: ParsedJws, alg: SignatureAlg, publicKey: KeyObject): boolean {
+  if (parsed.signature.length !== signatureLength(alg, publicKey)) return false;
+  try {
+    return verify(digestFor(alg), Buffer.from(parsed.signingInput), keyInput(alg, publicKey), parsed.signature);
+  } catch {
+    // OpenSSL rejects some malformed signatures (e.g. an RSA value ≥ the modulus) by raising instead of returning false.
+    return false;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Every error the project raises on purpose carries a stable, machine-readable `code`.
+ * Codes are part of the public contract (CLI output, API responses, docs/envelope.md): never rename one.
+ * Messages are for people and never contain secrets (keys, passwords, tokens, plaintext orders).
+ */
+
+/** Codes raised while opening or sealing an order envelope (docs/envelope.md §6). */
+export const ENVELOPE_ERROR_CODES = [
+  'envelope_too_large',
+  'envelope_malformed',
+  'envelope_header_invalid',
+  'server_key_unknown',
+  'decryption_failed',
+  'signature_malformed',
+  'customer_key_unknown',
+  'algorithm_mismatch',
+  'signature_invalid',
+  'claims_invalid',
+  'items_invalid',
+  'too_many_items',
+  'issuer_mismatch',
+  'audience_mismatch',
+  'iat_too_old',
+  'iat_in_future',
+] as const;
+
+/** Codes raised while reading, checking or generating keys. */
+export const KEY_ERROR_CODES = [
+  'key_malformed',
+  'key_wrong_kind',
+  'key_unsupported',
+  'key_too_small',
+  'key_too_large',
+  'key_passphrase_required',
+  'key_passphrase_wrong',
+  'key_id_invalid',
+] as const;
+
+/** Codes raised by the command-line edge (files and arguments). */
+export const INPUT_ERROR_CODES = ['file_not_found', 'file_unreadable', 'file_exists', 'usage'] as const;
+
+export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number];
+export type KeyErrorCode = (typeof KEY_ERROR_CODES)[number];
+export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
+export type ErrorCode = EnvelopeErrorCode | KeyErrorCode | InputErrorCode;
+
+/** Base class of every deliberate error: a stable `code` plus a human message safe to show and log. */
+export class PoError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+
+  /** The wire shape used by the CLI and the API: `{error:{code,message}}`. */
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** An envelope was rejected. The caller learns why through `code`; the message never echoes secret content. */
+export class EnvelopeError extends PoError {
+  declare readonly code: EnvelopeErrorCode;
+
+  constructor(code: EnvelopeErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A key could not be used: wrong format, wrong kind, too small, or locked by a passphrase. */
+export class KeyError extends PoError {
+  declare readonly code: KeyErrorCode;
+
+  constructor(code: KeyErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** Bad input at the command-line edge. */
+export class InputError extends PoError {
+  declare readonly code: InputErrorCode;
+
+  constructor(code: InputErrorCode, message: string) {
+    super(code, message);
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * Keys: what the project accepts, how they are read (PEM: PKCS#8 private, optionally encrypted, and SPKI public, as
+ * `openssl genpkey` / `openssl pkey -pubout` write them), how they are named (key ID = SPKI fingerprint) and generated.
+ *
+ * Every key that enters the system goes through {@link describeKey}, which enforces the supported algorithms and the
+ * minimum sizes. Nothing here logs or echoes key material.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { encode as b64u } from './base64url.js';
+import { KeyError } from './errors.js';
+
+const generateKeyPairAsync = promisify(generateKeyPairCb);
+
+/** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
+export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
+export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];
+
+/** Key algorithms by their command-line names. `x25519` is for server (decryption) keys only. */
+export const KEY_ALGORITHMS = ['rsa', 'dsa', 'ecdsa', 'ed25519', 'x25519'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+/** RSA modulus bounds in bits. Below 2048 is broken or close to it; above 8192 only costs verification time. */
+export const RSA_BITS = { min: 2048, max: 8192, default: 3072 } as const;
+/** Accepted DSA domain sizes (FIPS 186-4: L/N). Nothing below L = 2048. */
+export const DSA_SIZES = [
+  { l: 2048, n: 224 },
+  { l: 2048, n: 256 },
+  { l: 3072, n: 256 },
+] as const;
+/** DSA sizes `keygen` offers, by `--bits`: 2048 → N 224 (default), 3072 → N 256. */
+export const DSA_KEYGEN_N: Readonly<Record<number, number>> = { 2048: 224, 3072: 256 };
+export const DSA_DEFAULT_BITS = 2048;
+/** RSA public exponents below 65537 are refused (small exponents have a long history of padding attacks). */
+const RSA_MIN_PUBLIC_EXPONENT = 65537n;
+
+/** What a key is, once checked. `signatureAlg` is absent for X25519 (it encrypts, it does not sign). */
+export interface KeyInfo {
+  readonly algorithm: KeyAlgorithm;
+  readonly bits: number;
+  readonly signatureAlg?: SignatureAlg;
+}
+
+/** A customer's private key, ready to sign envelopes. */
+export interface SigningKey {
+  readonly alg: SignatureAlg;
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+}
+
+/** A registered customer public key: the algorithm it was registered with is authoritative, never the JWS header. */
+export interface VerificationKey {
+  readonly alg: SignatureAlg;
+  readonly kid: string;
+  readonly publicKey: KeyObject;
+}
+
+/** Key IDs appear in JOSE headers and DynamoDB keys: keep them short and unambiguous. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Checks that a key (public or private) is of a supported algorithm and size, and says what it is.
+ * @throws KeyError `key_unsupported`, `key_too_small` or `key_too_large`
+ */
+export function describeKey(key: KeyObject): KeyInfo {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa': {
+      const bits = details.modulusLength ?? 0;
+      if (bits < RSA_BITS.min)
+        throw new KeyError('key_too_small', `RSA key is ${bits} bits; at least ${RSA_BITS.min} are required`);
+      if (bits > RSA_BITS.max)
+        throw new KeyError('key_too_large', `RSA key is ${bits} bits; at most ${RSA_BITS.max} are accepted`);
+      if ((details.publicExponent ?? 0n) < RSA_MIN_PUBLIC_EXPONENT)
+        throw new KeyError('key_unsupported', 'RSA public exponent below 65537 is not accepted');
+      return { algorithm: 'rsa', bits, signatureAlg: 'PS256' };
+    }
+    case 'dsa': {
+      const l = details.modulusLength ?? 0;
+      const n = details.divisorLength ?? 0;
+      if (l < 2048) throw new KeyError('key_too_small', `DSA key is ${l} bits; at least 2048 are required`);
+      if (!DSA_SIZES.some((size) => size.l === l && size.n === n))
+        throw new KeyError('key_unsupported', `DSA key size L=${l}, N=${n} is not one of 2048/224, 2048/256, 3072/256`);
+      return { algorithm: 'dsa', bits: l, signatureAlg: 'DS256' };
+    }
+    case 'ec':
+      if (details.namedCurve !== 'prime256v1')
+        throw new KeyError(
+          'key_unsupported',
+          `EC curve ${details.namedCurve ?? 'unknown'} is not supported; use P-256`,
+        );
+      return { algorithm: 'ecdsa', bits: 256, signatureAlg: 'ES256' };
+    case 'ed25519':
+      return { algorithm: 'ed25519', bits: 256, signatureAlg: 'EdDSA' };
+    case 'x25519':
+      return { algorithm: 'x25519', bits: 256 };
+    case 'rsa-pss':
+      throw new KeyError(
+        'key_unsupported',
+        'RSA-PSS-restricted keys are not supported; generate a plain RSA key (openssl genpkey -algorithm RSA)',
+      );
+    default:
+      throw new KeyError('key_unsupported', `${key.asymmetricKeyType ?? 'unknown'} keys are not supported`);
+  }
+}
+
+/**
+ * The default key ID: base64url of SHA-256 over the DER SubjectPublicKeyInfo (43 characters). Stable across PEM
+ * formatting, identical for a private key and its public key, computable by anyone holding the public key.
+ */
+export function spkiFingerprint(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return b64u(
+    createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest(),
+  );
+}
+
+/** @throws KeyError `key_id_invalid` unless `kid` matches {@link KEY_ID_PATTERN}. */
+export function checkKeyId(kid: string): string {
+  if (!KEY_ID_PATTERN.test(kid))
+    throw new KeyError('key_id_invalid', 'key ID must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+  return kid;
+}
+
+const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/g;
+const PUBLIC_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
+const PRIVATE_LABELS = new Set([
+  'PRIVATE KEY',
+  'ENCRYPTED PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'DSA PRIVATE KEY',
+]);
+
+function pemLabels(pem: string): string[] {
+  return [...pem.matchAll(PEM_LABEL)].map((match) => match[1] ?? '');
+}
+
+function isEncryptedPem(pem: string, labels: string[]): boolean {
+  return labels.includes('ENCRYPTED PRIVATE KEY') || /^Proc-Type:\s*4,ENCRYPTED/m.test(pem);
+}
+
+/** Parsed public keys by PEM text: parsing a PEM costs about as much as verifying a signature. */
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_SIZE = 1024;
+
+/**
+ * Reads a PEM public key (SPKI, or PKCS#1 for RSA). Parsed keys are cached (LRU, 1024 entries).
+ * The key is not size-checked here: pass it to {@link describeKey} (or {@link verificationKey}).
+ * @throws KeyError `key_wrong_kind` for a private key, `key_malformed` for anything that is not a public key
+ */
+export function parsePublicKeyPem(pem: string): KeyObject {
+  const cached = publicKeyCache.get(pem);
+  if (cached) {
+    publicKeyCache.delete(pem);
+    publicKeyCache.set(pem, cached);
+    return cached;
+  }
+  const labels = pemLabels(pem);
+  if (labels.some((label) => PRIVATE_LABELS.has(label)))
+    throw new KeyError('key_wrong_kind', 'this is a private key; give the public key (openssl pkey -pubout)');
+  if (!labels.some((label) => PUBLIC_LABELS.has(label)))
+    throw new KeyError('key_malformed', 'not a PEM public key (expected -----BEGIN PUBLIC KEY-----)');
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new KeyError('key_malformed', 'the PEM public key could not be parsed');
+  }
+  if (publicKeyCache.size >= PUBLIC_KEY_CACHE_SIZE) {
+    const oldest = publicKeyCache.keys().next().value;
+    if (oldest !== undefined) publicKeyCache.delete(oldest);
+  }
+  publicKeyCache.set(pem, key);
+  return key;
+}
+
+/**
+ * Reads a PEM private key: PKCS#8 (plain or encrypted) or the legacy OpenSSL forms.
+ * @throws KeyError `key_wrong_kind`, `key_malformed`, `key_passphrase_required` or `key_passphrase_wrong`
+ */
+export function parsePrivateKeyPem(pem: string, passphrase?: string): KeyObject {
+  const labels = pemLabels(pem);
+  if (!labels.some((label) => PRIVATE_LABELS.has(label))) {
+    if (labels.some((label) => PUBLIC_LABELS.has(label)))
+      throw new KeyError('key_wrong_kind', 'this is a public key; a private key is needed here');
+    throw new KeyError('key_malformed', 'not a PEM private key (expected -----BEGIN PRIVATE KEY-----)');
+  }
+  const encrypted = isEncryptedPem(pem, labels);
+  if (encrypted && passphrase === undefined)
+    throw new KeyError('key_passphrase_required', 'the private key is encrypted; give its passphrase');
+  try {
+    return createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
+  } catch {
+    if (encrypted) throw new KeyError('key_passphrase_wrong', 'the passphrase does not decrypt this private key');
+    throw new KeyError('key_malformed', 'the PEM private key could not be parsed');
+  }
+}
+
+/**
+ * Makes a signing key from a private key: checks algorithm and size, picks the JWS `alg`, defaults `kid` to the SPKI
+ * fingerprint.
+ * @throws KeyError `key_wrong_kind` for an X25519 key or a public key, or any {@link describeKey} error
+ */
+export function signingKey(privateKey: KeyObject, kid?: string): SigningKey {
+  if (privateKey.type !== 'private') throw new KeyError('key_wrong_kind', 'a private key is needed to sign');
+  const info = describeKey(privateKey);
+  if (!info.signatureAlg)
+    throw new KeyError('key_wrong_kind', `${info.algorithm} keys cannot sign; use an rsa, dsa, ecdsa or ed25519 key`);
+  return { alg: info.signatureAlg, kid: checkKeyId(kid ?? spkiFingerprint(privateKey)), privateKey };
+}
+
+/**
+ * Makes a verification key from a public key, the way a customer key is registered.
+ * @throws KeyError as {@link signingKey}
+ */
+export function verificationKey(publicKey: KeyObject, kid?: string): VerificationKey {
+  if (publicKey.type !== 'public') throw new KeyError('key_wrong_kind', 'a public key is needed to verify');
+  const info = describeKey(publicKey);
+  if (!info.signatureAlg)
+    throw new KeyError('key_wrong_kind', `${info.algorithm} keys cannot sign; use an rsa, dsa, ecdsa or ed25519 key`);
+  return { alg: info.signatureAlg, kid: checkKeyId(kid ?? spkiFingerprint(publicKey)), publicKey };
+}
+
+/**
+ * Checks that a key is an X25519 key of the expected kind (server keys: public to seal, private to open).
+ * @throws KeyError `key_wrong_kind` otherwise
+ */
+export function requireX25519(key: KeyObject, kind: 'public' | 'private'): KeyObject {
+  if (key.asymmetricKeyType !== 'x25519')
+    throw new KeyError(
+      'key_wrong_kind',
+      `server keys are X25519; this is a${key.asymmetricKeyType === 'ec' ? 'n' : ''} ${key.asymmetricKeyType ?? 'unknown'} key`,
+    );
+  if (key.type !== kind) throw new KeyError('key_wrong_kind', `a ${kind} X25519 key is needed here`);
+  return key;
+}
+
+/** A generated key pair. */
+export interface GeneratedKeyPair {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly info: KeyInfo;
+}
+
+/** Validated key-generation parameters; `label` names the key for people ("DSA 2048/224"). */
+export type KeygenParameters =
+  | {
+      readonly type: 'rsa';
+      readonly options: { modulusLength: number; publicExponent: number };
+      readonly label: string;
+    }
+  | { readonly type: 'dsa'; readonly options: { modulusLength: number; divisorLength: number }; readonly label: string }
+  | { readonly type: 'ec'; readonly options: { namedCurve: 'prime256v1' }; readonly label: string }
+  | { readonly type: 'ed25519' | 'x25519'; readonly options: Record<string, never>; readonly label: string };
+
+/**
+ * Checks a requested key size and returns the generation parameters.
+ * @param bits RSA modulus (2048–8192, default 3072) or DSA L (2048 or 3072, default 2048); ignored for the others.
+ * @throws KeyError `key_too_small`, `key_too_large` or `key_unsupported` for a size that is not allowed
+ */
+export function keygenParameters(algorithm: KeyAlgorithm, bits?: number): KeygenParameters {
+  switch (algorithm) {
+    case 'rsa': {
+      const modulusLength = bits ?? RSA_BITS.default;
+      if (modulusLength < RSA_BITS.min)
+        throw new KeyError('key_too_small', `RSA keys need at least ${RSA_BITS.min} bits`);
+      if (modulusLength > RSA_BITS.max)
+        throw new KeyError('key_too_large', `RSA keys are limited to ${RSA_BITS.max} bits`);
+      return { type: 'rsa', options: { modulusLength, publicExponent: 65537 }, label: `RSA ${modulusLength}` };
+    }
+    case 'dsa': {
+      const modulusLength = bits ?? DSA_DEFAULT_BITS;
+      if (modulusLength < 2048) throw new KeyError('key_too_small', 'DSA keys need at least 2048 bits');
+      const divisorLength = DSA_KEYGEN_N[modulusLength];
+      if (divisorLength === undefined) throw new KeyError('key_unsupported', 'DSA keys are 2048 or 3072 bits');
+      return { type: 'dsa', options: { modulusLength, divisorLength }, label: `DSA ${modulusLength}/${divisorLength}` };
+    }
+    case 'ecdsa':
+      return { type: 'ec', options: { namedCurve: 'prime256v1' }, label: 'ECDSA P-256' };
+    case 'ed25519':
+    case 'x25519':
+      return { type: algorithm, options: {}, label: algorithm === 'ed25519' ? 'Ed25519' : 'X25519' };
+  }
+}
+
+/** Generates a key pair off the main thread (RSA and DSA generation take up to seconds). */
+export async function generateKeyPair(parameters: KeygenParameters): Promise<GeneratedKeyPair> {
+  let pair: { privateKey: KeyObject; publicKey: KeyObject };
+  switch (parameters.type) {
+    case 'rsa':
+      pair = await generateKeyPairAsync('rsa', parameters.options);
+      break;
+    case 'dsa':
+      pair = await generateKeyPairAsync('dsa', parameters.options);
+      break;
+    case 'ec':
+      pair = await generateKeyPairAsync('ec', parameters.options);
+      break;
+    case 'ed25519':
+      pair = await generateKeyPairAsync('ed25519');
+      break;
+    case 'x25519':
+      pair = await generateKeyPairAsync('x25519');
+      break;
+  }
+  return { ...pair, info: describeKey(pair.publicKey) };
+}
+
+/** Minimum passphrase length for keys this project encrypts. */
+export const MIN_PASSPHRASE_LENGTH = 8;
+
+/** PEM PKCS#8 of a private key; with a passphrase, encrypted PKCS#8 (PBES2, AES-256-CBC) that OpenSSL reads. */
+export function exportPrivateKeyPem(privateKey: KeyObject, passphrase?: string): string {
+  if (passphrase === undefined) return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+}
+
+/** PEM SPKI of a public key (or of the public half of a private key). */
+export function exportPublicKeyPem(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
