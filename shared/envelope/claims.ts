@@ -65,7 +65,7 @@ export type OrderClaims = z.infer<typeof claimsSchema>;
 
 /**
  * Validates decoded claims. Problems with the lines get their own codes (`too_many_items`, `items_invalid`) because
- * a client can act on them; everything else is `claims_invalid`.
+ * a client can act on them; everything else, a missing `items` claim included, is `claims_invalid`.
  * @throws EnvelopeError `claims_invalid`, `items_invalid` or `too_many_items`
  */
 export function parseClaims(value: unknown): OrderClaims {
@@ -75,7 +75,8 @@ export function parseClaims(value: unknown): OrderClaims {
   const path = issue?.path ?? [];
   const where = path.length > 0 ? path.join('.') : 'claims';
   const message = `${where}: ${issue?.message ?? 'invalid'}`;
-  if (path[0] === 'items') {
+  const itemsPresent = typeof value === 'object' && value !== null && 'items' in value;
+  if (path[0] === 'items' && itemsPresent) {
     if (path.length === 1 && issue?.code === 'too_big') throw new EnvelopeError('too_many_items', message);
     throw new EnvelopeError('items_invalid', message);
   }
