@@ -25,10 +25,19 @@ describe('interop with jose', () => {
     const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer, server });
 
     const decrypted = await compactDecrypt(envelope, server.privateKey);
-    expect(decrypted.protectedHeader).toMatchObject({ alg: 'ECDH-ES', enc: 'A256GCM', kid: server.kid, cty: 'po-order+jws' });
+    expect(decrypted.protectedHeader).toMatchObject({
+      alg: 'ECDH-ES',
+      enc: 'A256GCM',
+      kid: server.kid,
+      cty: 'po-order+jws',
+    });
     const verified = await compactVerify(new TextDecoder().decode(decrypted.plaintext), verifier.publicKey);
     expect(verified.protectedHeader).toEqual({ alg: signer.alg, kid: signer.kid, typ: 'po-order+jws' });
-    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toMatchObject({ iss: 'alice', aud: server.kid, items: ITEMS });
+    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toMatchObject({
+      iss: 'alice',
+      aud: server.kid,
+      items: ITEMS,
+    });
   });
 
   it('jose decrypts a DS256 envelope (the inner DSA signature is ours to verify)', async () => {
@@ -40,7 +49,13 @@ describe('interop with jose', () => {
 
   async function joseEnvelope(algorithm: SigningAlgorithm, keyManagement?: { apu: Uint8Array; apv: Uint8Array }) {
     const { signer } = keys[algorithm];
-    const claims = { iss: 'alice', aud: server.kid, iat: Math.floor(Date.now() / 1000), jti: newOrderId(), items: ITEMS };
+    const claims = {
+      iss: 'alice',
+      aud: server.kid,
+      iat: Math.floor(Date.now() / 1000),
+      jti: newOrderId(),
+      items: ITEMS,
+    };
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'po-order+jws' })
       .sign(signer.privateKey);

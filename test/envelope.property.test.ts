@@ -27,7 +27,14 @@ beforeAll(async () => {
 });
 
 function open(envelope: string) {
-  return openOrder(envelope, openOptions(server, Object.values(keys).map((key) => key.verifier), { now: NOW }));
+  return openOrder(
+    envelope,
+    openOptions(
+      server,
+      Object.values(keys).map((key) => key.verifier),
+      { now: NOW },
+    ),
+  );
 }
 
 /** Replaces the character at `index` by another one: a base64url-alphabet character (the hard case) or any. */
@@ -35,7 +42,10 @@ const oneCharacterChange = (text: string) =>
   fc
     .record({
       index: fc.nat({ max: text.length - 1 }),
-      replacement: fc.oneof(fc.constantFrom(...BASE64URL_AND_DOT), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })),
+      replacement: fc.oneof(
+        fc.constantFrom(...BASE64URL_AND_DOT),
+        fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+      ),
     })
     .filter(({ index, replacement }) => text[index] !== replacement)
     .map(({ index, replacement }) => text.slice(0, index) + replacement + text.slice(index + 1));
@@ -56,10 +66,19 @@ describe.each(SIGNING_ALGORITHMS)('tampering with a %s envelope', (algorithm) =>
   let jws: string;
 
   beforeAll(async () => {
-    envelope = sealOrder({ customerId: 'alice', items: ITEMS, note: 'rush', signer: keys[algorithm].signer, server, now: NOW });
+    envelope = sealOrder({
+      customerId: 'alice',
+      items: ITEMS,
+      note: 'rush',
+      signer: keys[algorithm].signer,
+      server,
+      now: NOW,
+    });
     await expect(open(envelope)).resolves.toBeDefined(); // the unchanged envelope is valid
     jws = signJws(
-      Buffer.from(JSON.stringify({ iss: 'alice', aud: server.kid, iat: NOW / 1000, jti: 'AAAAAAAAAAAAAAAAAAAAAA', items: ITEMS })),
+      Buffer.from(
+        JSON.stringify({ iss: 'alice', aud: server.kid, iat: NOW / 1000, jti: 'AAAAAAAAAAAAAAAAAAAAAA', items: ITEMS }),
+      ),
       keys[algorithm].signer,
     );
     await expect(open(encryptJwe(Buffer.from(jws), server))).resolves.toBeDefined();
@@ -114,10 +133,19 @@ describe('random input', () => {
   });
 
   it('never crashes on random JSON headers around a real ciphertext', async () => {
-    const [, , iv, ciphertext, tag] = sealOrder({ customerId: 'alice', items: ITEMS, signer: keys.ed25519.signer, server, now: NOW }).split('.');
+    const [, , iv, ciphertext, tag] = sealOrder({
+      customerId: 'alice',
+      items: ITEMS,
+      signer: keys.ed25519.signer,
+      server,
+      now: NOW,
+    }).split('.');
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue()), async (json, object) => {
-        for (const header of [json, { alg: 'ECDH-ES', enc: 'A256GCM', kid: server.kid, cty: 'po-order+jws', epk: json, ...object }]) {
+        for (const header of [
+          json,
+          { alg: 'ECDH-ES', enc: 'A256GCM', kid: server.kid, cty: 'po-order+jws', epk: json, ...object },
+        ]) {
           await expectTypedRejection(open(`${b64u(JSON.stringify(header) ?? 'null')}..${iv}.${ciphertext}.${tag}`));
         }
       }),

@@ -44,7 +44,14 @@ function open(envelope: string, overrides = {}) {
 }
 
 function seal(algorithm: SigningAlgorithm = 'ed25519', overrides: Partial<Parameters<typeof sealOrder>[0]> = {}) {
-  return sealOrder({ customerId: 'alice', items: ITEMS, signer: keys[algorithm].signer, server, now: NOW, ...overrides });
+  return sealOrder({
+    customerId: 'alice',
+    items: ITEMS,
+    signer: keys[algorithm].signer,
+    server,
+    now: NOW,
+    ...overrides,
+  });
 }
 
 describe('outer layer (JWE)', () => {
@@ -92,13 +99,25 @@ describe('outer layer (JWE)', () => {
 
   it('rejects an envelope encrypted to an unknown server key ID', async () => {
     const other = await serverKey('retired-key');
-    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer: keys.ed25519.signer, server: other, now: NOW });
+    const envelope = sealOrder({
+      customerId: 'alice',
+      items: ITEMS,
+      signer: keys.ed25519.signer,
+      server: other,
+      now: NOW,
+    });
     await expectEnvelopeError(open(envelope), 'server_key_unknown');
   });
 
   it('rejects an envelope encrypted to the wrong server key (same kid) with the uniform decryption error', async () => {
     const impostor = await serverKey(server.kid);
-    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer: keys.ed25519.signer, server: impostor, now: NOW });
+    const envelope = sealOrder({
+      customerId: 'alice',
+      items: ITEMS,
+      signer: keys.ed25519.signer,
+      server: impostor,
+      now: NOW,
+    });
     await expectEnvelopeError(open(envelope), 'decryption_failed');
   });
 
@@ -146,8 +165,10 @@ describe('inner layer (JWS)', () => {
   });
 
   it('rejects alg "none" with an empty signature', async () => {
-    const envelope = envelopeWithJws({ alg: 'none', kid: keys.rsa.signer.kid, typ: 'po-order+jws' }, validClaims(), () =>
-      Buffer.alloc(0),
+    const envelope = envelopeWithJws(
+      { alg: 'none', kid: keys.rsa.signer.kid, typ: 'po-order+jws' },
+      validClaims(),
+      () => Buffer.alloc(0),
     );
     await expectEnvelopeError(open(envelope), 'algorithm_mismatch');
   });
@@ -168,8 +189,12 @@ describe('inner layer (JWS)', () => {
     ['an embedded jwk', { jwk: { kty: 'OKP' } }],
   ])('rejects a JWS header with %s', async (_name, extra) => {
     const { signer } = keys.ed25519;
-    const header = JSON.parse(JSON.stringify({ alg: 'EdDSA', kid: signer.kid, typ: 'po-order+jws', ...extra })) as Record<string, unknown>;
-    const envelope = envelopeWithJws(header, validClaims(), (input) => sign(null, Buffer.from(input), signer.privateKey));
+    const header = JSON.parse(
+      JSON.stringify({ alg: 'EdDSA', kid: signer.kid, typ: 'po-order+jws', ...extra }),
+    ) as Record<string, unknown>;
+    const envelope = envelopeWithJws(header, validClaims(), (input) =>
+      sign(null, Buffer.from(input), signer.privateKey),
+    );
     await expectEnvelopeError(open(envelope), 'signature_malformed');
   });
 
@@ -178,12 +203,18 @@ describe('inner layer (JWS)', () => {
     await expectEnvelopeError(open(encryptJwe(Buffer.from([0xff, 0xfe, 0x00]), server)), 'signature_malformed');
   });
 
-  it.each(['rsa', 'dsa', 'ecdsa', 'ed25519'] as const)('rejects a %s signature made over other content', async (algorithm) => {
-    const jws = signJws(Buffer.from(JSON.stringify(validClaims())), keys[algorithm].signer);
-    const other = signJws(Buffer.from(JSON.stringify(validClaims({ items: [{ sku: 'WIDGET-1', qty: 300 }] }))), keys[algorithm].signer);
-    const spliced = `${jws.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
-    await expectEnvelopeError(open(encryptJwe(Buffer.from(spliced), server)), 'signature_invalid');
-  });
+  it.each(['rsa', 'dsa', 'ecdsa', 'ed25519'] as const)(
+    'rejects a %s signature made over other content',
+    async (algorithm) => {
+      const jws = signJws(Buffer.from(JSON.stringify(validClaims())), keys[algorithm].signer);
+      const other = signJws(
+        Buffer.from(JSON.stringify(validClaims({ items: [{ sku: 'WIDGET-1', qty: 300 }] }))),
+        keys[algorithm].signer,
+      );
+      const spliced = `${jws.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
+      await expectEnvelopeError(open(encryptJwe(Buffer.from(spliced), server)), 'signature_invalid');
+    },
+  );
 });
 
 describe('claims', () => {
@@ -239,7 +270,13 @@ describe('claims', () => {
     ['a line without sku', [{ qty: 1 }]],
     ['a line with an extra field', [{ sku: 'A', qty: 1, price: 0 }]],
     ['an invalid sku', [{ sku: '../etc/passwd', qty: 1 }]],
-    ['the same sku twice', [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }]],
+    [
+      'the same sku twice',
+      [
+        { sku: 'A', qty: 1 },
+        { sku: 'A', qty: 2 },
+      ],
+    ],
   ])('rejects items with %s', async (_name, items) => {
     await expectEnvelopeError(open(envelopeWithPayload(validClaims({ items }))), 'items_invalid');
   });
@@ -252,7 +289,9 @@ describe('claims', () => {
   });
 
   it('validates claims when sealing too, so a client hears about a bad line before sending', () => {
-    expect(() => seal('ed25519', { items: [{ sku: 'A', qty: 0 }] })).toThrow(expect.objectContaining({ code: 'items_invalid' }));
+    expect(() => seal('ed25519', { items: [{ sku: 'A', qty: 0 }] })).toThrow(
+      expect.objectContaining({ code: 'items_invalid' }),
+    );
   });
 });
 
@@ -265,7 +304,10 @@ describe('size bound', () => {
       aud: 's'.repeat(128),
       iat: NOW / 1000,
       jti: 'j'.repeat(86),
-      items: Array.from({ length: LIMITS.maxItems }, (_, i) => ({ sku: `${i}`.padEnd(64, 'x'), qty: LIMITS.maxQuantity })),
+      items: Array.from({ length: LIMITS.maxItems }, (_, i) => ({
+        sku: `${i}`.padEnd(64, 'x'),
+        qty: LIMITS.maxQuantity,
+      })),
       note: '€'.repeat(LIMITS.maxNoteLength),
     };
     const signer = { ...keys.rsa.signer, kid: longKid };
@@ -286,7 +328,11 @@ describe('customer keys below the minimum', () => {
     ['DSA 1024/160', () => generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 })],
   ])('refuses to register or sign with %s', (_name, make) => {
     const pair = make();
-    for (const use of [() => verificationKey(pair.publicKey), () => signingKey(pair.privateKey), () => describeKey(pair.publicKey)]) {
+    for (const use of [
+      () => verificationKey(pair.publicKey),
+      () => signingKey(pair.privateKey),
+      () => describeKey(pair.publicKey),
+    ]) {
       expect(use).toThrow(KeyError);
       expect(use).toThrow(expect.objectContaining({ code: 'key_too_small' }));
     }

@@ -21,7 +21,14 @@ describe('seal then open', () => {
   it.each(SIGNING_ALGORITHMS)('round-trips an order signed with %s', async (algorithm) => {
     const { signer, verifier } = keys[algorithm];
     const now = Date.UTC(2026, 10, 22, 12, 0, 0);
-    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, note: 'deliver to dock 4\nthanks', signer, server, now });
+    const envelope = sealOrder({
+      customerId: 'alice',
+      items: ITEMS,
+      note: 'deliver to dock 4\nthanks',
+      signer,
+      server,
+      now,
+    });
     const opened = await openOrder(envelope, openOptions(server, [verifier], { now: now + 1000 }));
 
     expect(opened.claims).toEqual({
@@ -41,7 +48,9 @@ describe('seal then open', () => {
 
   it('gives every order a fresh 128-bit jti and a fresh ephemeral key', async () => {
     const { signer, verifier } = keys.ed25519;
-    const envelopes = Array.from({ length: 20 }, () => sealOrder({ customerId: 'alice', items: ITEMS, signer, server }));
+    const envelopes = Array.from({ length: 20 }, () =>
+      sealOrder({ customerId: 'alice', items: ITEMS, signer, server }),
+    );
     const opened = await Promise.all(envelopes.map((e) => openOrder(e, openOptions(server, [verifier]))));
     expect(new Set(opened.map((o) => o.claims.jti)).size).toBe(20);
     expect(new Set(envelopes.map((e) => e.split('.')[0])).size).toBe(20);

@@ -53,7 +53,18 @@ export function opensslKey(
 /** A DSA key: parameters first (`genpkey -genparam`), then the key from them. */
 export function opensslDsaKey(dir: string, name: string, bits: number, qbits: number): OpensslKeyFiles {
   const paramsFile = join(dir, `${name}.params.pem`);
-  openssl(['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', `dsa_paramgen_bits:${bits}`, '-pkeyopt', `dsa_paramgen_q_bits:${qbits}`, '-out', paramsFile]);
+  openssl([
+    'genpkey',
+    '-genparam',
+    '-algorithm',
+    'DSA',
+    '-pkeyopt',
+    `dsa_paramgen_bits:${bits}`,
+    '-pkeyopt',
+    `dsa_paramgen_q_bits:${qbits}`,
+    '-out',
+    paramsFile,
+  ]);
   return opensslKey(dir, name, ['-paramfile', paramsFile]);
 }
 
