@@ -70,6 +70,10 @@ describe('outer layer (JWE)', () => {
     ['header not base64url', '!!!..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA'],
     ['header not JSON', `${b64u('not json')}..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA`],
     ['header a JSON array', `${b64u('[1]')}..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA`],
+    [
+      'header with a duplicate member',
+      `${b64u('{"alg":"ECDH-ES","alg":"dir"}')}..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA`,
+    ],
     ['padding characters', `${b64u('{}')}=..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA`],
   ])('rejects malformed base64/JSON structure: %s', async (_name, envelope) => {
     await expectEnvelopeError(open(envelope), 'envelope_malformed');
@@ -243,6 +247,8 @@ describe('claims', () => {
     ['jti missing', () => JSON.stringify(validClaims({ jti: undefined }))],
     ['items missing', () => JSON.stringify(validClaims({ items: undefined }))],
     ['an extra claim (exp)', () => JSON.stringify(validClaims({ exp: NOW / 1000 + 60 }))],
+    ['a duplicate claim (two iss)', () => `{"iss":"mallory",${JSON.stringify(validClaims()).slice(1)}`],
+    ['a duplicate member in a line', () => JSON.stringify(validClaims()).replace('"qty":3', '"qty":3,"qty":300')],
     ['an extra claim (__proto__)', () => `{"__proto__":{"admin":true},${JSON.stringify(validClaims()).slice(1)}`],
     ['iat as a string', () => JSON.stringify(validClaims({ iat: String(NOW / 1000) }))],
     ['iat fractional', () => JSON.stringify(validClaims({ iat: NOW / 1000 + 0.5 }))],

@@ -143,3 +143,24 @@ describe('PEM and fingerprints', () => {
     );
   });
 });
+
+describe('strict JSON objects', () => {
+  it('accepts objects with unique members, however nested, and strings full of colons and quotes', async () => {
+    const { parseJsonObject } = await import('../shared/json.js');
+    expect(parseJsonObject('{"a":1,"b":{"c":[{"d":":"},{"d":"\\\\\\":"}]}}')).toEqual({
+      a: 1,
+      b: { c: [{ d: ':' }, { d: '\\":' }] },
+    });
+    expect(parseJsonObject('{"note":"a:b:c","n":null}')).toEqual({ note: 'a:b:c', n: null });
+  });
+
+  it('rejects duplicate member names at any depth, arrays and scalars', async () => {
+    const { parseJsonObject } = await import('../shared/json.js');
+    expect(parseJsonObject('{"a":1,"a":2}')).toBeUndefined();
+    expect(parseJsonObject('{"a":{"b":1,"b":1}}')).toBeUndefined();
+    expect(parseJsonObject('{"items":[{"sku":"A","qty":1,"qty":2}]}')).toBeUndefined();
+    expect(parseJsonObject('[1]')).toBeUndefined();
+    expect(parseJsonObject('1')).toBeUndefined();
+    expect(parseJsonObject('{')).toBeUndefined();
+  });
+});

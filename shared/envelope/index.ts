@@ -8,14 +8,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { encode as b64u, decode as b64uDecode } from '../base64url.js';
+import { encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from '../keys.js';
 import { LIMITS, parseClaims } from './claims.js';
 import type { OrderClaims, OrderItem } from './claims.js';
 import { decryptJwe, encryptJwe, parseJwe } from './jwe.js';
 import type { DeterministicInputs, ServerPublicKey } from './jwe.js';
-import { parseJws, signJws, verifyJwsSignature } from './jws.js';
+import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './jws.js';
 
 export { LIMITS, parseClaims } from './claims.js';
 export type { OrderClaims, OrderItem } from './claims.js';
@@ -123,12 +123,9 @@ export async function openOrder(envelope: string, options: OpenOrderOptions): Pr
   if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
     throw new EnvelopeError('signature_invalid', 'the order signature does not verify');
 
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b64uDecode(parsed.payloadB64)));
-  } catch {
-    throw new EnvelopeError('claims_invalid', 'the signed payload is not JSON');
-  }
+  const payload = decodeJsonObject(parsed.payloadB64);
+  if (!payload)
+    throw new EnvelopeError('claims_invalid', 'the signed payload is not a JSON object with unique members');
   const claims = parseClaims(payload);
   if (claims.iss !== options.customerId)
     throw new EnvelopeError('issuer_mismatch', 'the order is issued by another customer than the one logged in');

@@ -130,7 +130,7 @@ export function parseJwe(jwe: string): ParsedJwe {
     string,
   ];
   const header = decodeJsonObject(protectedB64);
-  if (!header) throw malformed('the JWE header is not base64url-encoded JSON');
+  if (!header) throw malformed('the JWE header is not a base64url-encoded JSON object with unique members');
   const iv = b64uDecode(ivB64);
   const ciphertext = b64uDecode(ciphertextB64);
   const tag = b64uDecode(tagB64);

@@ -6,6 +6,7 @@ import { constants, sign, verify } from 'node:crypto';
 import type { KeyObject, SignKeyObjectInput, VerifyKeyObjectInput } from 'node:crypto';
 import { decode as b64uDecode, encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
+import { parseJsonObject } from '../json.js';
 import { SIGNATURE_ALGS } from '../keys.js';
 import type { SignatureAlg, SigningKey } from '../keys.js';
 
@@ -67,19 +68,19 @@ function malformed(message: string): EnvelopeError {
   return new EnvelopeError('signature_malformed', message);
 }
 
-/** Decodes a base64url JSON object, or returns `undefined`. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes base64url UTF-8 JSON into an object with unique member names, or returns `undefined`. */
 export function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
   const bytes = b64uDecode(segment);
   if (!bytes) return undefined;
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = utf8.decode(bytes);
   } catch {
     return undefined;
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return parseJsonObject(text);
 }
 
 /**
@@ -92,7 +93,7 @@ export function parseJws(jws: string): ParsedJws {
   if (parts.length !== 3) throw malformed('the signed order is not a compact JWS (3 parts)');
   const [headerB64, payloadB64, signatureB64] = parts as [string, string, string];
   const header = decodeJsonObject(headerB64);
-  if (!header) throw malformed('the JWS header is not base64url-encoded JSON');
+  if (!header) throw malformed('the JWS header is not a base64url-encoded JSON object with unique members');
   const extra = Object.keys(header).find((name) => !HEADER_MEMBERS.has(name));
   if (extra !== undefined) throw malformed(`the JWS header has an unsupported member "${extra.slice(0, 32)}"`);
   if (header.typ !== ORDER_JWS_TYP) throw malformed(`the JWS typ must be "${ORDER_JWS_TYP}"`);
