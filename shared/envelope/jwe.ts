@@ -59,7 +59,7 @@ function lengthPrefixed(data: Buffer): Buffer {
 }
 
 /** Concat KDF (NIST SP 800-56A) as RFC 7518 §4.6.2 uses it for direct ECDH-ES with A256GCM: one SHA-256 round. */
-function concatKdf(sharedSecret: Buffer, apu: Buffer, apv: Buffer): Buffer {
+export function concatKdf(sharedSecret: Buffer, apu: Buffer, apv: Buffer): Buffer {
   return createHash('sha256')
     .update(uint32(1))
     .update(sharedSecret)

@@ -1,0 +1,151 @@
+/**
+ * Envelope benchmark: openOrder (everything the OPD does per envelope but the database) against the bare node:crypto
+ * primitives the same work cannot do without — X25519 derive, AES-256-GCM decrypt, one signature verify — measured in
+ * the same process, interleaved round by round so both sides see the same machine state.
+ *
+ * The baseline is deliberately strict: its keys are imported beforehand and it skips the KDF, parsing, base64url,
+ * JSON and claim checks. The ratio is therefore an upper bound on our overhead.
+ */
+import { constants, createDecipheriv, createPublicKey, diffieHellman, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { openOrder, sealOrder } from '../shared/envelope/index.js';
+import { concatKdf } from '../shared/envelope/jwe.js';
+import type { OpenOrderOptions } from '../shared/envelope/index.js';
+import { generateKeyPair, keygenParameters, signingKey, verificationKey } from '../shared/keys.js';
+import type { KeyAlgorithm, SignatureAlg } from '../shared/keys.js';
+
+export interface EnvelopeBenchResult {
+  readonly alg: SignatureAlg;
+  readonly key: string;
+  readonly oursOpsPerSec: number;
+  readonly bareOpsPerSec: number;
+  /** bare ÷ ours: how many times slower opening an envelope is than the bare primitives (1 = no overhead). */
+  readonly ratio: number;
+}
+
+const CASES: ReadonlyArray<{ algorithm: KeyAlgorithm; bits?: number; key: string }> = [
+  { algorithm: 'rsa', bits: 3072, key: 'RSA 3072' },
+  { algorithm: 'dsa', bits: 2048, key: 'DSA 2048/224' },
+  { algorithm: 'ecdsa', key: 'ECDSA P-256' },
+  { algorithm: 'ed25519', key: 'Ed25519' },
+];
+const ENVELOPES = 64;
+
+/** Runs `op` repeatedly for about `ms` milliseconds; returns operations per second. */
+async function rate(ms: number, op: (i: number) => unknown): Promise<number> {
+  let count = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(ms) * 1_000_000n;
+  while (process.hrtime.bigint() - start < budget) {
+    for (let j = 0; j < 16; j++) await op(count++);
+  }
+  return count / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+interface BareInputs {
+  epk: KeyObject;
+  cek: Buffer;
+  iv: Buffer;
+  aad: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+  signingInput: Buffer;
+  signature: Buffer;
+}
+
+/** Runs the envelope benchmark; `rounds` × 2 × `roundMs` per algorithm. */
+export async function benchEnvelope(
+  options: { rounds?: number; roundMs?: number; log?: (line: string) => void } = {},
+): Promise<EnvelopeBenchResult[]> {
+  const { rounds = 5, roundMs = 400, log = () => undefined } = options;
+  const server = await generateKeyPair(keygenParameters('x25519'));
+  const serverKid = 'bench-server';
+  const results: EnvelopeBenchResult[] = [];
+
+  for (const testCase of CASES) {
+    log(`  ${testCase.key}: preparing ${ENVELOPES} envelopes…`);
+    const pair = await generateKeyPair(keygenParameters(testCase.algorithm, testCase.bits));
+    const signer = signingKey(pair.privateKey);
+    const verifier = verificationKey(pair.publicKey);
+    const now = Date.now();
+    const envelopes = Array.from({ length: ENVELOPES }, () =>
+      sealOrder({
+        customerId: 'bench',
+        items: [
+          { sku: 'WIDGET-1', qty: 2 },
+          { sku: 'GADGET-2', qty: 1 },
+        ],
+        signer,
+        server: { kid: serverKid, publicKey: server.publicKey },
+        now,
+      }),
+    );
+    const openOptions: OpenOrderOptions = {
+      customerId: 'bench',
+      serverKey: (kid) => (kid === serverKid ? server.privateKey : undefined),
+      customerKey: (kid) => (kid === verifier.kid ? verifier : undefined),
+      now,
+    };
+
+    // The bare side's inputs: keys imported and the CEK derived once, outside the timed loop.
+    const bare: BareInputs[] = await Promise.all(
+      envelopes.map(async (envelope) => {
+        const [header, , iv, ciphertext, tag] = envelope.split('.') as [string, string, string, string, string];
+        const { epk } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { epk: { x: string } };
+        const opened = await openOrder(envelope, openOptions);
+        const [h, p, s] = opened.jws.split('.') as [string, string, string];
+        const epkKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: epk.x }, format: 'jwk' });
+        const empty = Buffer.alloc(0);
+        const cek = concatKdf(diffieHellman({ privateKey: server.privateKey, publicKey: epkKey }), empty, empty);
+        return {
+          epk: epkKey,
+          cek,
+          iv: Buffer.from(iv, 'base64url'),
+          aad: Buffer.from(header, 'ascii'),
+          ciphertext: Buffer.from(ciphertext, 'base64url'),
+          tag: Buffer.from(tag, 'base64url'),
+          signingInput: Buffer.from(`${h}.${p}`),
+          signature: Buffer.from(s, 'base64url'),
+        };
+      }),
+    );
+    const verifyKey =
+      verifier.alg === 'PS256'
+        ? { key: pair.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+        : verifier.alg === 'EdDSA'
+          ? { key: pair.publicKey }
+          : { key: pair.publicKey, dsaEncoding: 'ieee-p1363' as const };
+    const digest = verifier.alg === 'EdDSA' ? null : 'sha256';
+    const bareOp = (i: number) => {
+      const input = bare[i % ENVELOPES]!;
+      diffieHellman({ privateKey: server.privateKey, publicKey: input.epk });
+      const decipher = createDecipheriv('aes-256-gcm', input.cek, input.iv, { authTagLength: 16 });
+      decipher.setAAD(input.aad);
+      decipher.setAuthTag(input.tag);
+      Buffer.concat([decipher.update(input.ciphertext), decipher.final()]);
+      if (!verify(digest, input.signingInput, verifyKey, input.signature)) throw new Error('bench: bad signature');
+    };
+    const oursOp = (i: number) => openOrder(envelopes[i % ENVELOPES]!, openOptions);
+
+    await rate(200, oursOp); // warm-up
+    await rate(200, bareOp);
+    const ours: number[] = [];
+    const bareRates: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      ours.push(await rate(roundMs, oursOp));
+      bareRates.push(await rate(roundMs, bareOp));
+    }
+    const oursOpsPerSec = Math.round(median(ours));
+    const bareOpsPerSec = Math.round(median(bareRates));
+    results.push({
+      alg: verifier.alg,
+      key: testCase.key,
+      oursOpsPerSec,
+      bareOpsPerSec,
+      ratio: Number((bareOpsPerSec / oursOpsPerSec).toFixed(2)),
+    });
+  }
+  return results;
+}
