@@ -39,10 +39,29 @@ export const KEY_ERROR_CODES = [
 /** Codes raised by the command-line edge (files and arguments). */
 export const INPUT_ERROR_CODES = ['file_not_found', 'file_unreadable', 'file_exists', 'usage'] as const;
 
+/** Codes raised by the API (docs/api.md). */
+export const API_ERROR_CODES = [
+  'invalid_request',
+  'unsupported_media_type',
+  'body_too_large',
+  'invalid_credentials',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'password_policy',
+  'already_exists',
+  'unknown_sku',
+  'out_of_stock',
+  'order_conflict',
+  'service_unavailable',
+  'internal',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number];
 export type KeyErrorCode = (typeof KEY_ERROR_CODES)[number];
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
-export type ErrorCode = EnvelopeErrorCode | KeyErrorCode | InputErrorCode;
+export type ErrorCode = EnvelopeErrorCode | KeyErrorCode | InputErrorCode | ApiErrorCode;
 
 /** Base class of every deliberate error: a stable `code` plus a human message safe to show and log. */
 export class PoError extends Error {
@@ -85,4 +104,29 @@ export class InputError extends PoError {
   constructor(code: InputErrorCode, message: string) {
     super(code, message);
   }
+}
+
+/** A request the API refuses (or cannot serve now). `retryAfterSeconds` becomes a `Retry-After` header. */
+export class ApiError extends PoError {
+  declare readonly code: ApiErrorCode;
+  readonly retryAfterSeconds: number | undefined;
+  /** Extra machine-readable detail safe to return (e.g. the SKU that is out of stock). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number; details?: Record<string, unknown> } = {},
+  ) {
+    super(code, message);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
+  }
+}
+
+/** A dependency (DynamoDB, KMS, SES) failed or throttled: the request may succeed if retried later. */
+export function serviceUnavailable(what: string, retryAfterSeconds = 2): ApiError {
+  return new ApiError('service_unavailable', `${what} is temporarily unavailable; retry shortly`, {
+    retryAfterSeconds,
+  });
 }

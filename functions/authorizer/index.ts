@@ -1,0 +1,51 @@
+/**
+ * The Lambda authorizer (TOKEN type) for every route but /login, /health and /server-key: verifies the session token
+ * (signature, type, expiry), then the customer's current token version and role in DynamoDB — so a password change or
+ * a role change takes effect at once. Customers get every route except /admin/*.
+ */
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { getCustomer } from '../../shared/aws/customers.js';
+import { sessionKeyRing } from '../../shared/aws/keystore.js';
+import { ApiError } from '../../shared/errors.js';
+import { logger } from '../../shared/observability.js';
+import { verifySessionToken } from '../../shared/tokens.js';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+
+const sessionKeys = sessionKeyRing();
+
+/** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` → `arn:…:apiId/stage` */
+function stageArn(methodArn: string): string {
+  return methodArn.split('/').slice(0, 2).join('/');
+}
+
+export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const token = /^Bearer ([A-Za-z0-9._-]+)$/.exec(event.authorizationToken ?? '')?.[1];
+  try {
+    if (!token) throw new ApiError('unauthorized', 'no bearer token');
+    const session = await verifySessionToken(token, (kid) => sessionKeys.get(kid));
+    const customer = await getCustomer(session.customerId);
+    if (!customer || customer.tokenVersion !== session.tokenVersion)
+      throw new ApiError('unauthorized', 'token revoked');
+    const base = stageArn(event.methodArn);
+    const statements: APIGatewayAuthorizerResult['policyDocument']['Statement'] = [
+      { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${base}/*` },
+    ];
+    if (customer.role !== 'admin')
+      statements.push({ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: `${base}/*/admin/*` });
+    return {
+      principalId: customer.customerId,
+      policyDocument: { Version: '2012-10-17', Statement: statements },
+      context: { customerId: customer.customerId, role: customer.role },
+    };
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'unauthorized') {
+      logger.info('token refused');
+      // API Gateway answers 401 exactly when the authorizer throws "Unauthorized".
+      throw new Error('Unauthorized');
+    }
+    throw error; // a dependency failure: API Gateway answers with the AUTHORIZER_FAILURE response (503, see infra/)
+  }
+}
+
+export const handler = middy(authorize).use(injectLambdaContext(logger, { resetKeys: true }));

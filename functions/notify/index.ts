@@ -1,0 +1,41 @@
+/**
+ * Orders stream → confirmation emails. Only INSERT events matter (the event source mapping filters on them too).
+ * Failures are reported per record (partial batch response) so only they are retried; a record that keeps failing
+ * ends in the SQS dead-letter queue after the mapping's retry limit. Nothing is dropped silently.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger, metrics, tracer } from '../../shared/observability.js';
+import type { OrderRecord } from '../../shared/orders.js';
+import { sendConfirmation } from '../../shared/services/notify.js';
+
+export async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== 'INSERT' || !image) continue;
+    try {
+      const order = unmarshall(image as Record<string, AttributeValue>) as OrderRecord;
+      const outcome = await sendConfirmation(order);
+      metrics.addMetric(outcome === 'sent' ? 'ConfirmationSent' : 'ConfirmationSkipped', 'Count', 1);
+    } catch (error) {
+      logger.warn('confirmation failed; will retry', {
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        errorName: error instanceof Error ? error.name : 'unknown',
+      });
+      metrics.addMetric('ConfirmationFailed', 'Count', 1);
+      batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
+    }
+  }
+  return { batchItemFailures };
+}
+
+export const handler = middy(notify)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

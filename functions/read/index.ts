@@ -1,0 +1,66 @@
+/**
+ * Read routes: GET /health and GET /server-key (public), GET /products, GET /orders and GET /orders/{id} (a session;
+ * a customer only ever sees their own orders: the customer ID comes from the session, never from the request).
+ */
+import { createPublicKey } from 'node:crypto';
+import { listProducts } from '../../shared/aws/catalog.js';
+import { listUsableKeys } from '../../shared/aws/keystore.js';
+import { getOrder, listOrders } from '../../shared/aws/orders.js';
+import { JTI_PATTERN } from '../../shared/envelope/claims.js';
+import { ApiError, serviceUnavailable } from '../../shared/errors.js';
+import { apiHandler, sessionOf } from '../../shared/handler.js';
+import { jsonResponse } from '../../shared/http.js';
+import { spkiFingerprint } from '../../shared/keys.js';
+import { orderView } from '../../shared/orders.js';
+import { pathParameter, router } from '../../shared/router.js';
+
+/** The server key changes only on rotation: cache it briefly instead of reading it on every request. */
+const SERVER_KEY_CACHE_MS = 60_000;
+let serverKeyCache: { at: number; body: unknown } | undefined;
+
+async function currentServerKey(): Promise<unknown> {
+  if (serverKeyCache && Date.now() - serverKeyCache.at < SERVER_KEY_CACHE_MS) return serverKeyCache.body;
+  const active = (await listUsableKeys('server-key')).find((key) => key.status === 'active');
+  if (!active?.publicKeyPem) throw serviceUnavailable('the server key');
+  const publicKey = createPublicKey(active.publicKeyPem);
+  const body = {
+    kid: active.kid,
+    alg: 'ECDH-ES',
+    enc: 'A256GCM',
+    fingerprint: spkiFingerprint(publicKey),
+    createdAt: active.createdAt,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid: active.kid, use: 'enc', alg: 'ECDH-ES' },
+    publicKeyPem: active.publicKeyPem,
+  };
+  serverKeyCache = { at: Date.now(), body };
+  return body;
+}
+
+function pageLimit(raw: string | undefined): number {
+  if (raw === undefined) return 25;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100)
+    throw new ApiError('invalid_request', 'limit must be 1–100');
+  return Number(raw);
+}
+
+export const handler = apiHandler(
+  router({
+    'GET /health': () => Promise.resolve(jsonResponse(200, { status: 'ok', time: new Date().toISOString() })),
+    'GET /server-key': async () =>
+      jsonResponse(200, await currentServerKey(), { 'Cache-Control': 'public, max-age=60' }),
+    'GET /products': async () => jsonResponse(200, { products: await listProducts() }),
+    'GET /orders': async (event) => {
+      const { customerId } = sessionOf(event);
+      const cursor = event.queryStringParameters?.cursor;
+      if (cursor !== undefined && !JTI_PATTERN.test(cursor)) throw new ApiError('invalid_request', 'invalid cursor');
+      const page = await listOrders(customerId, pageLimit(event.queryStringParameters?.limit), cursor);
+      return jsonResponse(200, { orders: page.orders.map(orderView), ...(page.next ? { next: page.next } : {}) });
+    },
+    'GET /orders/{id}': async (event) => {
+      const { customerId } = sessionOf(event);
+      const order = await getOrder(customerId, pathParameter(event, 'id', JTI_PATTERN));
+      if (!order) throw new ApiError('not_found', 'no such order');
+      return jsonResponse(200, orderView(order));
+    },
+  }),
+);

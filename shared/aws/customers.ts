@@ -1,0 +1,216 @@
+/**
+ * The customers table: profile, role, password hash, login-failure counter and lock, token version, public keys.
+ * Every state change that races (failures, lock, password change, keys) is a conditional update.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { ApiError } from '../errors.js';
+import type { SignatureAlg } from '../keys.js';
+import { logger } from '../observability.js';
+import type { Role } from '../tokens.js';
+import { dynamo, guarded, isConditionFailure } from './clients.js';
+
+export interface RegisteredKey {
+  readonly alg: SignatureAlg;
+  readonly publicKeyPem: string;
+  readonly status: 'active' | 'revoked';
+  readonly addedAt: string;
+  readonly revokedAt?: string;
+}
+
+export interface Customer {
+  readonly customerId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly passwordHash: string;
+  readonly failedLogins: number;
+  /** Epoch seconds until which logins are refused. */
+  readonly lockedUntil?: number;
+  readonly tokenVersion: number;
+  readonly keys: Readonly<Record<string, RegisteredKey>>;
+  readonly createdAt: string;
+}
+
+/** Failed logins before a lock, and the lock's length. */
+export const LOCKOUT = { maxFailures: 5, seconds: 15 * 60 } as const;
+
+const database = <T>(what: string, operation: () => Promise<T>) => guarded('the customer database', what, operation);
+
+const table = () => config().tables.customers;
+
+export async function getCustomer(customerId: string): Promise<Customer | undefined> {
+  const result = await database('GetItem', () =>
+    dynamo().send(new GetCommand({ TableName: table(), Key: { customerId }, ConsistentRead: true })),
+  );
+  return result.Item as Customer | undefined;
+}
+
+/** Counts a failed login; the fifth failure in a row locks the account for 15 minutes and restarts the count. */
+export async function recordFailedLogin(customerId: string, now = Date.now()): Promise<void> {
+  const result = await database('UpdateItem', () =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { customerId },
+        UpdateExpression: 'ADD failedLogins :one',
+        ConditionExpression: 'attribute_exists(customerId)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    ),
+  );
+  const failures = Number(result.Attributes?.failedLogins ?? 0);
+  if (failures < LOCKOUT.maxFailures) return;
+  await database('UpdateItem', () =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { customerId },
+        UpdateExpression: 'SET lockedUntil = :until, failedLogins = :zero',
+        // Only the request that saw this count locks: concurrent failures cannot extend the lock twice.
+        ConditionExpression: 'failedLogins = :seen',
+        ExpressionAttributeValues: {
+          ':until': Math.floor(now / 1000) + LOCKOUT.seconds,
+          ':zero': 0,
+          ':seen': failures,
+        },
+      }),
+    ),
+  ).catch((error: unknown) => {
+    if (!isConditionFailure(error)) throw error;
+  });
+  logger.warn('account locked after repeated login failures', { customerId });
+}
+
+/** Clears the failure count after a successful login (no write when it is already zero). */
+export async function recordSuccessfulLogin(customerId: string): Promise<void> {
+  await database('UpdateItem', () =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { customerId },
+        UpdateExpression: 'SET failedLogins = :zero',
+        ConditionExpression: 'failedLogins > :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    ),
+  ).catch((error: unknown) => {
+    if (!isConditionFailure(error)) throw error;
+  });
+}
+
+/**
+ * Stores a new password hash and bumps the token version (revoking older tokens), only if nobody changed it since
+ * `expectedTokenVersion` was read. Returns the new version.
+ * @throws ApiError `unauthorized` if the version moved (another password change won the race)
+ */
+export async function changePassword(
+  customerId: string,
+  passwordHash: string,
+  expectedTokenVersion: number,
+): Promise<number> {
+  try {
+    await database('UpdateItem', () =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: { customerId },
+          UpdateExpression: 'SET passwordHash = :hash, tokenVersion = tokenVersion + :one, failedLogins = :zero',
+          ConditionExpression: 'tokenVersion = :expected',
+          ExpressionAttributeValues: {
+            ':hash': passwordHash,
+            ':one': 1,
+            ':zero': 0,
+            ':expected': expectedTokenVersion,
+          },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (isConditionFailure(error))
+      throw new ApiError('unauthorized', 'the session was revoked meanwhile; log in again');
+    throw error;
+  }
+  return expectedTokenVersion + 1;
+}
+
+/** @throws ApiError `already_exists` */
+export async function createCustomer(customer: Customer): Promise<void> {
+  try {
+    await database('PutItem', () =>
+      dynamo().send(
+        new PutCommand({ TableName: table(), Item: customer, ConditionExpression: 'attribute_not_exists(customerId)' }),
+      ),
+    );
+  } catch (error) {
+    if (isConditionFailure(error))
+      throw new ApiError('already_exists', `customer ${customer.customerId} already exists`);
+    throw error;
+  }
+}
+
+/** @throws ApiError `not_found` (no such customer) or `already_exists` (key ID taken) */
+export async function addCustomerKey(customerId: string, kid: string, key: RegisteredKey): Promise<void> {
+  const current = await getCustomer(customerId);
+  if (!current) throw new ApiError('not_found', `no customer ${customerId}`);
+  if (current.keys[kid]) throw new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
+  try {
+    await database('UpdateItem', () =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: { customerId },
+          UpdateExpression: 'SET #keys.#kid = :key',
+          ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
+          ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
+          ExpressionAttributeValues: { ':key': key },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (isConditionFailure(error))
+      throw new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
+    throw error;
+  }
+}
+
+/** Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable. */
+export async function revokeCustomerKey(customerId: string, kid: string, now = Date.now()): Promise<void> {
+  try {
+    await database('UpdateItem', () =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: { customerId },
+          UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
+          ConditionExpression: 'attribute_exists(#keys.#kid)',
+          ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': 'revoked', ':now': new Date(now).toISOString() },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
+    throw error;
+  }
+}
+
+/** Lifts a lock and clears the failure count. */
+export async function unlockCustomer(customerId: string): Promise<void> {
+  try {
+    await database('UpdateItem', () =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: { customerId },
+          UpdateExpression: 'SET failedLogins = :zero REMOVE lockedUntil',
+          ConditionExpression: 'attribute_exists(customerId)',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ApiError('not_found', `no customer ${customerId}`);
+    throw error;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The keys table: the server's X25519 decryption keys and the session-token secrets, stored only KMS-wrapped.
+ *
+ * Each function unwraps the keys it needs once per cold start and keeps them in memory ({@link KeyRing}); an unknown
+ * key ID triggers one reload, at most every {@link RELOAD_INTERVAL_MS} so random IDs cannot turn into a stream of KMS
+ * calls. Rotation (`rotateServerKey`) adds a new active key and keeps the previous ones decrypt-only until their
+ * grace period ends; the deploy-time custom resource and the admin route both call it.
+ */
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { serviceUnavailable } from '../errors.js';
+import { exportPublicKeyPem, spkiFingerprint } from '../keys.js';
+import { logger } from '../observability.js';
+import { dynamo, guarded, isConditionFailure } from './clients.js';
+import { generateSecret, unwrapSecret, wrapSecret } from './kms.js';
+import type { SecretPurpose } from './kms.js';
+
+/** An item of the keys table. */
+export interface StoredKey {
+  readonly purpose: SecretPurpose;
+  readonly kid: string;
+  readonly wrapped: Uint8Array;
+  readonly status: 'active' | 'retiring';
+  readonly createdAt: string;
+  /** Epoch seconds after which a retiring key is no longer used. */
+  readonly retireAt?: number;
+  readonly publicKeyPem?: string;
+}
+
+export const RELOAD_INTERVAL_MS = 30_000;
+
+const database = <T>(what: string, operation: () => Promise<T>) => guarded('the key store', what, operation);
+
+/** Keys of one purpose still in use (active, or retiring within their grace period), newest first. */
+export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): Promise<StoredKey[]> {
+  const items: StoredKey[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await database('Query', () =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: config().tables.keys,
+          KeyConditionExpression: 'purpose = :purpose',
+          ExpressionAttributeValues: { ':purpose': purpose },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    items.push(...((page.Items ?? []) as StoredKey[]));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  const nowSeconds = Math.floor(now / 1000);
+  return items
+    .filter((key) => key.status === 'active' || (key.retireAt ?? 0) > nowSeconds)
+    .sort((a, b) => (a.status === b.status ? b.createdAt.localeCompare(a.createdAt) : a.status === 'active' ? -1 : 1));
+}
+
+/** Marks every other active key of `purpose` as retiring, usable for `graceSeconds` more. */
+async function retireOthers(purpose: SecretPurpose, keepKid: string, graceSeconds: number, now: number): Promise<void> {
+  for (const key of await listUsableKeys(purpose, now)) {
+    if (key.kid === keepKid || key.status !== 'active') continue;
+    await database('UpdateItem', () =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: config().tables.keys,
+          Key: { purpose, kid: key.kid },
+          UpdateExpression: 'SET #status = :retiring, retireAt = :retireAt',
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':retiring': 'retiring',
+            ':active': 'active',
+            ':retireAt': Math.floor(now / 1000) + graceSeconds,
+          },
+        }),
+      ),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error; // retired concurrently: fine
+    });
+  }
+}
+
+async function putNewKey(key: StoredKey): Promise<void> {
+  await database('PutItem', () =>
+    dynamo().send(
+      new PutCommand({ TableName: config().tables.keys, Item: key, ConditionExpression: 'attribute_not_exists(kid)' }),
+    ),
+  );
+}
+
+/** Creates a new active X25519 server key (KMS-wrapped) and retires the previous one. Returns its ID and public key. */
+export async function rotateServerKey(now = Date.now()): Promise<{ kid: string; publicKeyPem: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const kid = spkiFingerprint(publicKey);
+  const publicKeyPem = exportPublicKeyPem(publicKey);
+  const wrapped = await wrapSecret(privateKey.export({ type: 'pkcs8', format: 'der' }), 'server-key', kid);
+  await putNewKey({
+    purpose: 'server-key',
+    kid,
+    wrapped,
+    status: 'active',
+    createdAt: new Date(now).toISOString(),
+    publicKeyPem,
+  });
+  await retireOthers('server-key', kid, config().serverKeyGraceSeconds, now);
+  logger.info('server key rotated', { kid });
+  return { kid, publicKeyPem };
+}
+
+/** Makes sure an active session-token secret exists; creates one (KMS GenerateDataKey) if not. Returns its ID. */
+export async function ensureSessionKey(now = Date.now()): Promise<string> {
+  const existing = (await listUsableKeys('session-key', now)).find((key) => key.status === 'active');
+  if (existing) return existing.kid;
+  const kid = randomBytes(12).toString('base64url');
+  const { wrapped } = await generateSecret('session-key', kid);
+  await putNewKey({ purpose: 'session-key', kid, wrapped, status: 'active', createdAt: new Date(now).toISOString() });
+  logger.info('session key created', { kid });
+  return kid;
+}
+
+/** Makes sure a server key exists (first deploy); returns the active one. */
+export async function ensureServerKey(now = Date.now()): Promise<{ kid: string; publicKeyPem: string }> {
+  const active = (await listUsableKeys('server-key', now)).find((key) => key.status === 'active');
+  if (active?.publicKeyPem) return { kid: active.kid, publicKeyPem: active.publicKeyPem };
+  return rotateServerKey(now);
+}
+
+/**
+ * Unwrapped keys of one purpose, in memory. `get(kid)` loads on first use (cold start) and reloads once for an
+ * unknown ID, at most every {@link RELOAD_INTERVAL_MS}.
+ */
+export class KeyRing<T> {
+  private entries = new Map<string, { value: T; status: StoredKey['status'] }>();
+  private loadedAt = 0;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly purpose: SecretPurpose,
+    private readonly unwrap: (plaintext: Uint8Array) => T,
+  ) {}
+
+  private async load(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        const stored = await listUsableKeys(this.purpose);
+        const entries = new Map<string, { value: T; status: StoredKey['status'] }>();
+        for (const key of stored) {
+          const known = this.entries.get(key.kid);
+          const value = known ? known.value : this.unwrap(await unwrapSecret(key.wrapped, this.purpose, key.kid));
+          entries.set(key.kid, { value, status: key.status });
+        }
+        this.entries = entries;
+        this.loadedAt = Date.now();
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  /** The key with this ID, or `undefined` if there is none (after at most one reload). */
+  async get(kid: string): Promise<T | undefined> {
+    if (this.loadedAt === 0 || (!this.entries.has(kid) && Date.now() - this.loadedAt >= RELOAD_INTERVAL_MS))
+      await this.load();
+    return this.entries.get(kid)?.value;
+  }
+
+  /** The active key (newest first), for signing. @throws ApiError `service_unavailable` if none is provisioned */
+  async active(): Promise<{ kid: string; value: T }> {
+    if (this.loadedAt === 0) await this.load();
+    for (const [kid, entry] of this.entries) if (entry.status === 'active') return { kid, value: entry.value };
+    logger.error(`no active ${this.purpose} is provisioned`);
+    throw serviceUnavailable('the key store');
+  }
+}
+
+/** Server decryption keys: PKCS#8 DER X25519 private keys. */
+export function serverKeyRing(): KeyRing<KeyObject> {
+  return new KeyRing('server-key', (der) => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
+}
+
+/** Session-token HMAC secrets. */
+export function sessionKeyRing(): KeyRing<Uint8Array> {
+  return new KeyRing('session-key', (secret) => secret);
+}

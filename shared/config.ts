@@ -1,0 +1,72 @@
+/**
+ * The one configuration module: reads and validates the environment once, at cold start. A missing or malformed
+ * setting stops the function at init with a clear message instead of failing on some later request.
+ */
+import { z } from 'zod';
+
+const endpoint = z.url({ protocol: /^https?$/ }).optional();
+
+const schema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  CUSTOMERS_TABLE: z.string().min(1),
+  INVENTORY_TABLE: z.string().min(1),
+  ORDERS_TABLE: z.string().min(1),
+  KEYS_TABLE: z.string().min(1),
+  /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
+  KMS_KEY_ID: z.string().min(1),
+  /** Verified SES identity confirmations are sent from (notify only). */
+  SES_SENDER: z.string().email().optional(),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  /** How long a rotated-out server key still decrypts, in seconds (default 7 days). */
+  SERVER_KEY_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 24 * 3600),
+  /** Local stack only: endpoints of DynamoDB Local, the KMS endpoint and the SES emulator. Unset on AWS. */
+  DYNAMODB_ENDPOINT: endpoint,
+  KMS_ENDPOINT: endpoint,
+  SES_ENDPOINT: endpoint,
+});
+
+export type Config = Readonly<{
+  region: string;
+  tables: Readonly<{ customers: string; inventory: string; orders: string; keys: string }>;
+  kmsKeyId: string;
+  sesSender: string | undefined;
+  sessionTtlSeconds: number;
+  serverKeyGraceSeconds: number;
+  endpoints: Readonly<{ dynamodb: string | undefined; kms: string | undefined; ses: string | undefined }>;
+}>;
+
+/** Validates `env` (default: process.env). @throws Error naming every bad setting */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = result.data;
+  return {
+    region: e.AWS_REGION,
+    tables: { customers: e.CUSTOMERS_TABLE, inventory: e.INVENTORY_TABLE, orders: e.ORDERS_TABLE, keys: e.KEYS_TABLE },
+    kmsKeyId: e.KMS_KEY_ID,
+    sesSender: e.SES_SENDER,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    serverKeyGraceSeconds: e.SERVER_KEY_GRACE_SECONDS,
+    endpoints: { dynamodb: e.DYNAMODB_ENDPOINT, kms: e.KMS_ENDPOINT, ses: e.SES_ENDPOINT },
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, validated on first use and then kept. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Forgets the cached configuration (tests change the environment between cases). */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,129 @@
+/**
+ * The one mapping from errors to HTTP responses, and the helpers every API handler uses to read requests and write
+ * responses. A 5xx never carries internal detail: the body says only that something failed and that it was logged.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import { ApiError, PoError } from './errors.js';
+import type { ErrorCode } from './errors.js';
+
+/** HTTP status for every error code. Exhaustive by type: a new code without a status does not compile. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  // envelope (docs/envelope.md §6)
+  envelope_too_large: 413,
+  envelope_malformed: 400,
+  envelope_header_invalid: 400,
+  server_key_unknown: 400,
+  decryption_failed: 400,
+  signature_malformed: 400,
+  customer_key_unknown: 400,
+  algorithm_mismatch: 400,
+  signature_invalid: 400,
+  claims_invalid: 400,
+  items_invalid: 400,
+  too_many_items: 400,
+  issuer_mismatch: 403,
+  audience_mismatch: 400,
+  iat_too_old: 400,
+  iat_in_future: 400,
+  // keys (admin registering a customer key)
+  key_malformed: 400,
+  key_wrong_kind: 400,
+  key_unsupported: 400,
+  key_too_small: 400,
+  key_too_large: 400,
+  key_passphrase_required: 400,
+  key_passphrase_wrong: 400,
+  key_id_invalid: 400,
+  // command-line edge (never raised by the API, mapped for completeness)
+  file_not_found: 400,
+  file_unreadable: 400,
+  file_exists: 400,
+  usage: 400,
+  // API
+  invalid_request: 400,
+  unsupported_media_type: 415,
+  body_too_large: 413,
+  invalid_credentials: 401,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  password_policy: 400,
+  already_exists: 409,
+  unknown_sku: 422,
+  out_of_stock: 409,
+  order_conflict: 409,
+  service_unavailable: 503,
+  internal: 500,
+};
+
+const SECURITY_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+} as const;
+
+/** A JSON response with the standard security headers. */
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return { statusCode, headers: { ...SECURITY_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** Whether an error is one we raised on purpose (its message is safe to return). */
+export function isDeliberate(error: unknown): error is PoError {
+  return error instanceof PoError;
+}
+
+/** Maps any error to `{error:{code,message}}` with its status. Unexpected errors become a bare 500. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (!isDeliberate(error)) {
+    return jsonResponse(500, { error: { code: 'internal', message: 'internal error; it has been logged' } });
+  }
+  const headers: Record<string, string> = {};
+  const body: { code: ErrorCode; message: string } & Record<string, unknown> = {
+    code: error.code,
+    message: error.message,
+  };
+  if (error instanceof ApiError) {
+    if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+    if (error.details) Object.assign(body, error.details);
+  }
+  return jsonResponse(HTTP_STATUS[error.code], { error: body }, headers);
+}
+
+/** Largest request body accepted (an envelope is ≤ 16 KiB; everything else is smaller). */
+export const MAX_BODY_BYTES = 32 * 1024;
+
+/**
+ * Reads a JSON body and validates it with `schema`.
+ * @throws ApiError `unsupported_media_type`, `body_too_large` or `invalid_request`
+ */
+export function parseJsonBody<T extends z.ZodType>(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'headers' | 'isBase64Encoded'>,
+  schema: T,
+): z.infer<T> {
+  const contentType = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType))
+    throw new ApiError('unsupported_media_type', 'send the body as application/json');
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new ApiError('body_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError('invalid_request', 'the body is not valid JSON');
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw new ApiError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,72 @@
+/** Admin use cases that need more than one adapter call: registering customers and their keys. */
+import { ApiError } from '../errors.js';
+import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
+import { checkPasswordPolicy, hashPassword } from '../passwords.js';
+import type { Role } from '../tokens.js';
+import { addCustomerKey, createCustomer } from '../aws/customers.js';
+import type { Customer, RegisteredKey } from '../aws/customers.js';
+
+/**
+ * Checks a public key for registration (format, algorithm, minimum size) and returns it as stored: normalised SPKI
+ * PEM with the algorithm it is registered for. The key ID defaults to the SPKI fingerprint.
+ * @throws KeyError (`key_too_small`, `key_unsupported`, `key_wrong_kind`, `key_malformed`, `key_id_invalid`)
+ */
+export function keyForRegistration(
+  publicKeyPem: string,
+  keyId: string | undefined,
+  now: number,
+): { kid: string; key: RegisteredKey } {
+  const key = verificationKey(parsePublicKeyPem(publicKeyPem), keyId);
+  return {
+    kid: key.kid,
+    key: {
+      alg: key.alg,
+      publicKeyPem: exportPublicKeyPem(key.publicKey),
+      status: 'active',
+      addedAt: new Date(now).toISOString(),
+    },
+  };
+}
+
+export interface NewCustomer {
+  readonly customerId: string;
+  readonly email: string;
+  readonly password: string;
+  readonly role: Role;
+  readonly keys: ReadonlyArray<{ publicKeyPem: string; keyId?: string | undefined }>;
+}
+
+/** Creates a customer with a hashed password and registered keys. Returns the key IDs. */
+export async function registerCustomer(input: NewCustomer, now = Date.now()): Promise<string[]> {
+  checkPasswordPolicy(input.password, { customerId: input.customerId });
+  const keys: Record<string, RegisteredKey> = {};
+  for (const { publicKeyPem, keyId } of input.keys) {
+    const { kid, key } = keyForRegistration(publicKeyPem, keyId, now);
+    if (keys[kid]) throw new ApiError('invalid_request', `key ${kid} is listed twice`);
+    keys[kid] = key;
+  }
+  const customer: Customer = {
+    customerId: input.customerId,
+    email: input.email,
+    role: input.role,
+    passwordHash: await hashPassword(input.password),
+    failedLogins: 0,
+    tokenVersion: 1,
+    keys,
+    createdAt: new Date(now).toISOString(),
+  };
+  await createCustomer(customer);
+  return Object.keys(keys);
+}
+
+/** Registers one more key for an existing customer. Returns its ID. */
+export async function registerCustomerKey(
+  customerId: string,
+  publicKeyPem: string,
+  keyId: string | undefined,
+  now = Date.now(),
+): Promise<string> {
+  const { kid, key } = keyForRegistration(publicKeyPem, keyId, now);
+  await addCustomerKey(customerId, kid, key);
+  return kid;
+}

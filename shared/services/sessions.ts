@@ -1,0 +1,83 @@
+/**
+ * Login and password change: the credential checks, the lockout, and session issuance.
+ *
+ * Unknown customer, wrong password and locked account get the same answer (`invalid_credentials`) after the same
+ * work (one scrypt), so the API reveals neither which customer IDs exist nor which accounts are locked.
+ */
+import { config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { CUSTOMER_ID_PATTERN } from '../envelope/claims.js';
+import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
+import { issueSessionToken } from '../tokens.js';
+import type { Role } from '../tokens.js';
+import { changePassword, getCustomer, recordFailedLogin, recordSuccessfulLogin } from '../aws/customers.js';
+import type { KeyRing } from '../aws/keystore.js';
+
+export interface IssuedSession {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly customerId: string;
+  readonly role: Role;
+}
+
+const invalidCredentials = () =>
+  new ApiError(
+    'invalid_credentials',
+    'customer ID or password is wrong, or the account is locked after repeated failures',
+  );
+
+/** Checks ID and password and issues a session. @throws ApiError `invalid_credentials` */
+export async function login(
+  customerId: string,
+  password: string,
+  sessionKeys: KeyRing<Uint8Array>,
+  now = Date.now(),
+): Promise<IssuedSession> {
+  const customer = CUSTOMER_ID_PATTERN.test(customerId) ? await getCustomer(customerId) : undefined;
+  const locked = customer?.lockedUntil !== undefined && customer.lockedUntil > Math.floor(now / 1000);
+  const passwordOk = await verifyPassword(password, customer?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!customer || locked || !passwordOk) {
+    if (customer && !locked) await recordFailedLogin(customer.customerId, now);
+    throw invalidCredentials();
+  }
+  if (customer.failedLogins > 0) await recordSuccessfulLogin(customer.customerId);
+  const key = await sessionKeys.active();
+  const issued = await issueSessionToken(
+    { customerId: customer.customerId, role: customer.role, tokenVersion: customer.tokenVersion },
+    { kid: key.kid, secret: key.value },
+    config().sessionTtlSeconds,
+    now,
+  );
+  return { ...issued, customerId: customer.customerId, role: customer.role };
+}
+
+/**
+ * Changes a password: needs the old one (a stolen session alone is not enough), applies the policy, re-hashes, and
+ * bumps the token version so every older session token stops working. Returns a fresh session.
+ * @throws ApiError `invalid_credentials` (old password wrong: counts towards the lockout), `password_policy`
+ */
+export async function changeOwnPassword(
+  customerId: string,
+  oldPassword: string,
+  newPassword: string,
+  sessionKeys: KeyRing<Uint8Array>,
+  now = Date.now(),
+): Promise<IssuedSession> {
+  const customer = await getCustomer(customerId);
+  if (!customer) throw new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  if (customer.lockedUntil !== undefined && customer.lockedUntil > Math.floor(now / 1000)) throw invalidCredentials();
+  if (!(await verifyPassword(oldPassword, customer.passwordHash))) {
+    await recordFailedLogin(customerId, now);
+    throw invalidCredentials();
+  }
+  checkPasswordPolicy(newPassword, { oldPassword, customerId });
+  const tokenVersion = await changePassword(customerId, await hashPassword(newPassword), customer.tokenVersion);
+  const key = await sessionKeys.active();
+  const issued = await issueSessionToken(
+    { customerId, role: customer.role, tokenVersion },
+    { kid: key.kid, secret: key.value },
+    config().sessionTtlSeconds,
+    now,
+  );
+  return { ...issued, customerId, role: customer.role };
+}

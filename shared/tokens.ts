@@ -1,0 +1,89 @@
+/**
+ * Session tokens: short-lived JWTs (HS256, RFC 7519) signed with a KMS-wrapped secret, explicitly typed so no other
+ * JWT can pass for one. `tv` (token version) lets a password change revoke every older token: the authorizer compares
+ * it with the customer's current version.
+ */
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { ApiError } from './errors.js';
+
+export const SESSION_TOKEN_TYP = 'po-session+jwt';
+const ISSUER = 'po-opd';
+const AUDIENCE = 'po-api';
+/** Longest token accepted before any parsing. Real tokens are ≈ 300 characters. */
+const MAX_TOKEN_LENGTH = 2048;
+
+export type Role = 'customer' | 'admin';
+
+export interface Session {
+  readonly customerId: string;
+  readonly role: Role;
+  readonly tokenVersion: number;
+}
+
+export interface SessionKey {
+  readonly kid: string;
+  readonly secret: Uint8Array;
+}
+
+/** Issues a session token valid for `ttlSeconds`. */
+export async function issueSessionToken(
+  session: Session,
+  key: SessionKey,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: string }> {
+  const issuedAt = Math.floor(now / 1000);
+  const token = await new SignJWT({ role: session.role, tv: session.tokenVersion })
+    .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: SESSION_TOKEN_TYP })
+    .setSubject(session.customerId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
+    .sign(key.secret);
+  return { token, expiresAt: new Date((issuedAt + ttlSeconds) * 1000).toISOString() };
+}
+
+/**
+ * Verifies a token's signature, type, issuer, audience and expiry and returns its session. The token version is
+ * checked by the caller against the database.
+ * @throws ApiError `unauthorized` for any failure (one answer: the client's remedy is always to log in)
+ */
+export async function verifySessionToken(
+  token: string,
+  secretFor: (kid: string) => Promise<Uint8Array | undefined>,
+  now = Date.now(),
+): Promise<Session> {
+  const unauthorized = new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw unauthorized;
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const secret = header.kid === undefined ? undefined : await secretFor(header.kid);
+        if (!secret) throw new joseErrors.JWKSNoMatchingKey();
+        return secret;
+      },
+      {
+        algorithms: ['HS256'],
+        typ: SESSION_TOKEN_TYP,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        currentDate: new Date(now),
+        requiredClaims: ['sub', 'exp', 'iat'],
+      },
+    );
+    const { sub, role, tv } = payload;
+    if (
+      typeof sub !== 'string' ||
+      (role !== 'customer' && role !== 'admin') ||
+      typeof tv !== 'number' ||
+      !Number.isInteger(tv)
+    )
+      throw unauthorized;
+    return { customerId: sub, role, tokenVersion: tv };
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError || error === unauthorized) throw unauthorized;
+    throw error; // a failure to fetch the key (KMS, DynamoDB) is not the client's fault: let it become a 503
+  }
+}
