@@ -1,0 +1,311 @@
+/** POST /login, POST /password and the authorizer, against mocked DynamoDB and KMS. */
+import { jwtVerify, SignJWT } from 'jose';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  addCustomer,
+  apiEvent,
+  awsError,
+  bodyOf,
+  ddb,
+  DecryptCommand,
+  GetCommand,
+  kms,
+  lambdaContext,
+  UpdateCommand,
+} from '../helpers/aws.js';
+import { installWorld } from '../helpers/aws.js';
+import type { World } from '../helpers/aws.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
+let world: World;
+let loginHandler: Handler;
+let passwordHandler: Handler;
+let authorize: (event: {
+  authorizationToken: string;
+  methodArn: string;
+  type: 'TOKEN';
+}) => Promise<APIGatewayAuthorizerResult>;
+
+const PASSWORD = 'correct horse battery';
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/GET/orders';
+
+beforeEach(async () => {
+  world = installWorld();
+  vi.resetModules(); // every test is a cold start: key rings load again
+  loginHandler = (await import('../../functions/login/index.js')).handler as unknown as Handler;
+  passwordHandler = (await import('../../functions/password/index.js')).handler as unknown as Handler;
+  authorize = (await import('../../functions/authorizer/index.js')).authorize;
+  await addCustomer(world, 'alice', PASSWORD);
+});
+
+const login = (body: unknown, headers?: Record<string, string>) =>
+  loginHandler(apiEvent({ method: 'POST', resource: '/login', body, ...(headers ? { headers } : {}) }), lambdaContext);
+
+async function tokenFor(customerId = 'alice', password = PASSWORD): Promise<string> {
+  const response = await login({ customerId, password });
+  expect(response.statusCode).toBe(200);
+  return bodyOf(response).token as string;
+}
+
+const updatesTo = (expression: RegExp) =>
+  ddb.commandCalls(UpdateCommand).filter((call) => expression.test(call.args[0].input.UpdateExpression ?? ''));
+
+describe('POST /login', () => {
+  it('issues a short-lived, typed session token with customer, role and token version', async () => {
+    const response = await login({ customerId: 'alice', password: PASSWORD });
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({ customerId: 'alice', role: 'customer' });
+    const { payload, protectedHeader } = await jwtVerify(body.token as string, world.sessionSecret, {
+      typ: 'po-session+jwt',
+    });
+    expect(protectedHeader).toMatchObject({ alg: 'HS256', kid: world.sessionKid });
+    expect(payload).toMatchObject({ sub: 'alice', role: 'customer', tv: 1, iss: 'po-opd', aud: 'po-api' });
+    expect(payload.exp! - payload.iat!).toBe(900);
+    expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store' });
+  });
+
+  it('answers unknown customer, wrong password and locked account identically, counting only real failures', async () => {
+    const unknown = await login({ customerId: 'mallory', password: PASSWORD });
+    const wrong = await login({ customerId: 'alice', password: 'not the password' });
+    world.customers.set('alice', {
+      ...world.customers.get('alice')!,
+      lockedUntil: Math.floor(Date.now() / 1000) + 600,
+    });
+    const locked = await login({ customerId: 'alice', password: PASSWORD });
+    for (const response of [unknown, wrong, locked]) {
+      expect(response.statusCode).toBe(401);
+      expect(response.body).toBe(unknown.body);
+    }
+    expect(bodyOf(unknown)).toEqual({ error: { code: 'invalid_credentials', message: expect.any(String) as unknown } });
+    expect(updatesTo(/ADD failedLogins/)).toHaveLength(1); // only the wrong password of an existing, unlocked account
+  });
+
+  it('locks the account on the fifth consecutive failure, with a conditional update', async () => {
+    ddb.on(UpdateCommand, { UpdateExpression: 'ADD failedLogins :one' }).resolves({ Attributes: { failedLogins: 5 } });
+    const response = await login({ customerId: 'alice', password: 'wrong password!' });
+    expect(response.statusCode).toBe(401);
+    const [lock] = updatesTo(/lockedUntil/);
+    expect(lock?.args[0].input).toMatchObject({
+      ConditionExpression: 'failedLogins = :seen',
+      ExpressionAttributeValues: { ':seen': 5, ':zero': 0 },
+    });
+    const until = lock?.args[0].input.ExpressionAttributeValues?.[':until'] as number;
+    expect(until - Date.now() / 1000).toBeGreaterThan(14 * 60);
+  });
+
+  it('lets a lock expire, and resets the failure count on success', async () => {
+    world.customers.set('alice', {
+      ...world.customers.get('alice')!,
+      lockedUntil: Math.floor(Date.now() / 1000) - 1,
+      failedLogins: 3,
+    });
+    expect((await login({ customerId: 'alice', password: PASSWORD })).statusCode).toBe(200);
+    expect(updatesTo(/SET failedLogins = :zero/)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a missing password', { customerId: 'alice' }, undefined, 400, 'invalid_request'],
+    ['an extra member', { customerId: 'alice', password: PASSWORD, admin: true }, undefined, 400, 'invalid_request'],
+    ['a non-string ID', { customerId: 7, password: PASSWORD }, undefined, 400, 'invalid_request'],
+    [
+      'form encoding',
+      { customerId: 'alice', password: PASSWORD },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'unsupported_media_type',
+    ],
+  ])('refuses %s with a 4xx and a stable code', async (_name, body, headers, status, code) => {
+    const response = await login(body, headers);
+    expect(response.statusCode).toBe(status);
+    expect(bodyOf(response)).toMatchObject({ error: { code } });
+  });
+
+  it('refuses a body that is not JSON, or too large', async () => {
+    const notJson = await loginHandler(
+      apiEvent({ method: 'POST', resource: '/login', rawBody: '{"customerId":' }),
+      lambdaContext,
+    );
+    expect(bodyOf(notJson)).toMatchObject({
+      error: { code: 'invalid_request', message: 'the body is not valid JSON' },
+    });
+    const huge = await loginHandler(
+      apiEvent({
+        method: 'POST',
+        resource: '/login',
+        rawBody: JSON.stringify({ customerId: 'a', password: 'x'.repeat(40_000) }),
+      }),
+      lambdaContext,
+    );
+    expect(huge.statusCode).toBe(413);
+  });
+
+  it('answers 503 with Retry-After when DynamoDB is throttling, without a stack trace', async () => {
+    ddb.on(GetCommand, { TableName: 'customers' }).rejects(awsError('ProvisionedThroughputExceededException'));
+    const response = await login({ customerId: 'alice', password: PASSWORD });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toBe('2');
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'service_unavailable' } });
+    expect(response.body).not.toMatch(/Throughput|at \w+ \(/);
+  });
+
+  it('answers 503 when KMS fails at cold start, and recovers once KMS is back', async () => {
+    kms.on(DecryptCommand).rejectsOnce(awsError('KMSInternalException'));
+    const first = await login({ customerId: 'alice', password: PASSWORD });
+    expect(first.statusCode).toBe(503);
+    expect(bodyOf(first)).toMatchObject({ error: { code: 'service_unavailable' } });
+    kms.on(DecryptCommand).resolves({ Plaintext: world.sessionSecret });
+    expect((await login({ customerId: 'alice', password: PASSWORD })).statusCode).toBe(200);
+  });
+
+  it('unwraps the session key once per cold start, with its encryption context', async () => {
+    await tokenFor();
+    await tokenFor();
+    const decrypts = kms.commandCalls(DecryptCommand);
+    expect(decrypts).toHaveLength(1);
+    expect(decrypts[0]?.args[0].input.EncryptionContext).toEqual({
+      'po:purpose': 'session-key',
+      'po:kid': world.sessionKid,
+    });
+  });
+});
+
+describe('POST /password', () => {
+  const change = (
+    body: unknown,
+    session: { customerId: string; role: 'customer' } | null = { customerId: 'alice', role: 'customer' },
+  ) =>
+    passwordHandler(
+      apiEvent({ method: 'POST', resource: '/password', body, ...(session ? { session } : {}) }),
+      lambdaContext,
+    );
+
+  it('re-hashes, bumps the token version conditionally, and returns a fresh token', async () => {
+    const response = await change({ oldPassword: PASSWORD, newPassword: 'a much better passphrase' });
+    expect(response.statusCode).toBe(200);
+    const [update] = updatesTo(/passwordHash/);
+    const input = update!.args[0].input;
+    expect(input.ConditionExpression).toBe('tokenVersion = :expected');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':expected': 1 });
+    expect(input.ExpressionAttributeValues?.[':hash']).toMatch(/^scrypt\$17\$8\$1\$/); // full-strength parameters
+    expect(JSON.stringify(input)).not.toContain('a much better passphrase');
+    const { payload } = await jwtVerify(bodyOf(response).token as string, world.sessionSecret);
+    expect(payload.tv).toBe(2);
+  });
+
+  it.each([
+    ['shorter than 12 characters', 'short pw', 'at least 12'],
+    ['the old password', PASSWORD, 'differ from the old'],
+    ['the customer ID', 'ALICE', 'at least 12'],
+    ['longer than 256 characters', 'x'.repeat(257), 'at most 256'],
+  ])('refuses a new password that is %s', async (_name, newPassword, message) => {
+    const response = await change({ oldPassword: PASSWORD, newPassword });
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({
+      error: { code: 'password_policy', message: expect.stringContaining(message) as unknown },
+    });
+    expect(updatesTo(/passwordHash/)).toHaveLength(0);
+  });
+
+  it('needs the old password, and counts a wrong one towards the lockout', async () => {
+    const response = await change({ oldPassword: 'guessing wrong', newPassword: 'a much better passphrase' });
+    expect(response.statusCode).toBe(401);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'invalid_credentials' } });
+    expect(updatesTo(/ADD failedLogins/)).toHaveLength(1);
+  });
+
+  it('needs a session', async () => {
+    const response = await change({ oldPassword: PASSWORD, newPassword: 'a much better passphrase' }, null);
+    expect(response.statusCode).toBe(401);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('refuses when another password change won the race', async () => {
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    const response = await change({ oldPassword: PASSWORD, newPassword: 'a much better passphrase' });
+    expect(response.statusCode).toBe(401);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+});
+
+describe('authorizer', () => {
+  const event = (token: string, methodArn = METHOD_ARN) => ({
+    type: 'TOKEN' as const,
+    authorizationToken: `Bearer ${token}`,
+    methodArn,
+  });
+
+  it('allows a valid session everywhere but /admin/*, and passes customer and role on', async () => {
+    const result = await authorize(event(await tokenFor()));
+    expect(result.principalId).toBe('alice');
+    expect(result.context).toEqual({ customerId: 'alice', role: 'customer' });
+    expect(result.policyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/*',
+      },
+      {
+        Effect: 'Deny',
+        Action: 'execute-api:Invoke',
+        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/*/admin/*',
+      },
+    ]);
+  });
+
+  it('gives admins the admin routes too', async () => {
+    await addCustomer(world, 'root', PASSWORD, [], { role: 'admin' });
+    const result = await authorize(event(await tokenFor('root')));
+    expect(result.policyDocument.Statement).toHaveLength(1);
+    expect(result.context).toEqual({ customerId: 'root', role: 'admin' });
+  });
+
+  it('refuses tokens issued before a password change (token version moved on)', async () => {
+    const token = await tokenFor();
+    world.customers.set('alice', { ...world.customers.get('alice')!, tokenVersion: 2 });
+    await expect(authorize(event(token))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('takes the role from the database, not from the token', async () => {
+    const token = await tokenFor();
+    world.customers.set('alice', { ...world.customers.get('alice')!, role: 'admin' });
+    expect((await authorize(event(token))).context).toEqual({ customerId: 'alice', role: 'admin' });
+  });
+
+  it.each([
+    [
+      'no Bearer prefix',
+      (token: string) => ({ type: 'TOKEN' as const, authorizationToken: token, methodArn: METHOD_ARN }),
+    ],
+    ['garbage', () => event('not.a.token')],
+    ['a changed signature', (token: string) => event(token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA'))],
+  ])('refuses %s with Unauthorized', async (_name, make) => {
+    await expect(authorize(make(await tokenFor()))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('refuses expired tokens, alg none, and tokens of another type', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+      new SignJWT({ role: 'customer', tv: 1, ...claims })
+        .setProtectedHeader({ alg: 'HS256', kid: world.sessionKid, typ: 'po-session+jwt', ...header })
+        .setSubject('alice')
+        .setIssuer('po-opd')
+        .setAudience('po-api')
+        .setIssuedAt(now - 1000)
+        .sign(world.sessionSecret);
+    await expect(authorize(event(await sign({}, { exp: now - 10 })))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(event(await sign({ typ: 'JWT' }, { exp: now + 600 })))).rejects.toThrow(/^Unauthorized$/);
+    const none = `${Buffer.from('{"alg":"none","typ":"po-session+jwt"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'alice', role: 'admin', tv: 1, exp: now + 600 })).toString('base64url')}.`;
+    await expect(authorize(event(none))).rejects.toThrow(/^Unauthorized$/);
+    expect(await authorize(event(await sign({}, { exp: now + 600 })))).toMatchObject({ principalId: 'alice' });
+  });
+
+  it('fails (→ the 503 gateway response) rather than deny when KMS is down', async () => {
+    const token = await tokenFor();
+    vi.resetModules();
+    const fresh = (await import('../../functions/authorizer/index.js')).authorize;
+    kms.on(DecryptCommand).rejects(awsError('KMSInternalException'));
+    await expect(fresh(event(token))).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+});

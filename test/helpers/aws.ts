@@ -1,0 +1,242 @@
+/**
+ * A small AWS world for handler tests: aws-sdk-client-mock answers the real SDK clients from in-memory state
+ * (customers, products, keys, orders), and records every call so tests can assert what was written and how.
+ */
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { resetClients } from '../../shared/aws/clients.js';
+import type { Customer } from '../../shared/aws/customers.js';
+import type { StoredKey } from '../../shared/aws/keystore.js';
+import { resetConfig } from '../../shared/config.js';
+import { exportPublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
+import type { Product } from '../../shared/orders.js';
+import { hashPassword } from '../../shared/passwords.js';
+import type { Role } from '../../shared/tokens.js';
+
+export const ddb = mockClient(DynamoDBDocumentClient);
+export const kms = mockClient(KMSClient);
+export const ses = mockClient(SESClient);
+
+/** Cheap scrypt parameters for fixtures (production hashes use N = 2^17; verification reads the stored ones). */
+export const FAST_SCRYPT = { logN: 10, r: 8, p: 1 } as const;
+
+export interface World {
+  readonly customers: Map<string, Customer>;
+  readonly products: Map<string, Product>;
+  readonly keys: StoredKey[];
+  readonly server: { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+  readonly sessionSecret: Uint8Array;
+  readonly sessionKid: string;
+}
+
+/** KMS stand-in: "wrapping" stores the plaintext under a random handle, bound to the encryption context. */
+const wrappedSecrets = new Map<string, { plaintext: Uint8Array; context: string }>();
+
+function wrap(plaintext: Uint8Array, context: Record<string, string> | undefined): Uint8Array {
+  const handle = randomBytes(16);
+  wrappedSecrets.set(handle.toString('hex'), { plaintext, context: JSON.stringify(context ?? {}) });
+  return handle;
+}
+
+/** Resets every mock and installs a world answering like the real tables would (state kept in memory). */
+export function installWorld(): World {
+  resetConfig();
+  resetClients();
+  ddb.reset();
+  kms.reset();
+  ses.reset();
+
+  const server = generateKeyPairSync('x25519');
+  const serverKid = spkiFingerprint(server.publicKey);
+  const sessionSecret = randomBytes(32);
+  const sessionKid = 'session-1';
+  const world: World = {
+    customers: new Map(),
+    products: new Map(),
+    keys: [
+      {
+        purpose: 'server-key',
+        kid: serverKid,
+        wrapped: wrap(server.privateKey.export({ type: 'pkcs8', format: 'der' }), {
+          'po:purpose': 'server-key',
+          'po:kid': serverKid,
+        }),
+        status: 'active',
+        createdAt: '2026-11-01T00:00:00.000Z',
+        publicKeyPem: exportPublicKeyPem(server.publicKey),
+      },
+      {
+        purpose: 'session-key',
+        kid: sessionKid,
+        wrapped: wrap(sessionSecret, { 'po:purpose': 'session-key', 'po:kid': sessionKid }),
+        status: 'active',
+        createdAt: '2026-11-01T00:00:00.000Z',
+      },
+    ],
+    server: { kid: serverKid, privateKey: server.privateKey, publicKey: createPublicKey(server.privateKey) },
+    sessionSecret,
+    sessionKid,
+  };
+
+  kms
+    .on(DecryptCommand)
+    .callsFake((input: { CiphertextBlob: Uint8Array; EncryptionContext?: Record<string, string> }) => {
+      const entry = wrappedSecrets.get(Buffer.from(input.CiphertextBlob).toString('hex'));
+      if (!entry || entry.context !== JSON.stringify(input.EncryptionContext ?? {})) {
+        throw Object.assign(new Error('InvalidCiphertextException'), { name: 'InvalidCiphertextException' });
+      }
+      return { Plaintext: entry.plaintext };
+    });
+  kms.on(EncryptCommand).callsFake((input: { Plaintext: Uint8Array; EncryptionContext?: Record<string, string> }) => ({
+    CiphertextBlob: wrap(input.Plaintext, input.EncryptionContext),
+  }));
+  kms.on(GenerateDataKeyCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
+    const plaintext = randomBytes(32);
+    return { Plaintext: plaintext, CiphertextBlob: wrap(plaintext, input.EncryptionContext) };
+  });
+
+  ddb.on(GetCommand, { TableName: 'customers' }).callsFake((input: { Key: { customerId: string } }) => ({
+    Item: structuredClone(world.customers.get(input.Key.customerId)),
+  }));
+  ddb
+    .on(QueryCommand, { TableName: 'keys' })
+    .callsFake((input: { ExpressionAttributeValues: { ':purpose': string } }) => ({
+      Items: world.keys.filter((key) => key.purpose === input.ExpressionAttributeValues[':purpose']),
+    }));
+  ddb.on(PutCommand, { TableName: 'keys' }).callsFake((input: { Item: StoredKey }) => {
+    world.keys.push(input.Item);
+    return {};
+  });
+  ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Array<{ sku: string }> }> }) => ({
+    Responses: {
+      inventory: (input.RequestItems.inventory?.Keys ?? []).flatMap((key) => {
+        const product = world.products.get(key.sku);
+        return product ? [structuredClone(product)] : [];
+      }),
+    },
+  }));
+  ddb.on(ScanCommand, { TableName: 'inventory' }).callsFake(() => ({ Items: [...world.products.values()] }));
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  return world;
+}
+
+/** Adds a customer with a (cheaply) hashed password and the given public keys. */
+export async function addCustomer(
+  world: World,
+  customerId: string,
+  password: string,
+  keys: Array<{
+    kid: string;
+    alg: Customer['keys'][string]['alg'];
+    publicKey: KeyObject;
+    status?: 'active' | 'revoked';
+  }> = [],
+  extra: Partial<Customer> & { role?: Role } = {},
+): Promise<Customer> {
+  const customer: Customer = {
+    customerId,
+    email: `${customerId}@customer.example`,
+    role: 'customer',
+    passwordHash: await hashPassword(password, FAST_SCRYPT),
+    failedLogins: 0,
+    tokenVersion: 1,
+    keys: Object.fromEntries(
+      keys.map((key) => [
+        key.kid,
+        {
+          alg: key.alg,
+          publicKeyPem: exportPublicKeyPem(key.publicKey),
+          status: key.status ?? 'active',
+          addedAt: '2026-11-01T00:00:00.000Z',
+        },
+      ]),
+    ),
+    createdAt: '2026-11-01T00:00:00.000Z',
+    ...extra,
+  };
+  world.customers.set(customerId, customer);
+  return customer;
+}
+
+/** An API Gateway proxy event, with the authorizer's context when `session` is given. */
+export function apiEvent(options: {
+  method: string;
+  resource: string;
+  path?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  session?: { customerId: string; role: Role };
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+}): APIGatewayProxyEvent {
+  return {
+    httpMethod: options.method,
+    resource: options.resource,
+    path: options.path ?? options.resource,
+    body: options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body)),
+    headers: { 'content-type': 'application/json', ...options.headers },
+    multiValueHeaders: {},
+    isBase64Encoded: false,
+    pathParameters: options.pathParameters ?? null,
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      authorizer: options.session ? { ...options.session, principalId: options.session.customerId } : null,
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** A Lambda context good enough for Powertools. */
+export const lambdaContext = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'test-function',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-function',
+  memoryLimitInMB: '512',
+  awsRequestId: 'request-1',
+  logGroupName: '/aws/lambda/test-function',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+/** Parses a handler's JSON response body. */
+export function bodyOf(response: { body: string }): Record<string, unknown> {
+  return JSON.parse(response.body) as Record<string, unknown>;
+}
+
+/** An AWS service error as the SDK raises it. */
+export function awsError(name: string, extra: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(name), { name, $fault: 'server', $metadata: {}, ...extra });
+}
+
+export {
+  SendEmailCommand,
+  DecryptCommand,
+  EncryptCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  BatchGetCommand,
+};
