@@ -121,7 +121,8 @@ export type TransactionOutcome =
 
 /**
  * Interprets `CancellationReasons` (DESIGN §4): the order already exists → duplicate (replay or resubmission);
- * a stock condition failed → out of stock (naming the SKU) or the product changed since it was priced (re-price);
+ * a line's condition failed with less stock than asked → out of stock (naming the SKU); with enough stock, the
+ * product changed since it was priced (re-price and retry);
  * `TransactionConflict` → retry; throttling → retry later.
  */
 export function interpretCancellation(
@@ -135,8 +136,9 @@ export function interpretCancellation(
     if (reason.code !== 'ConditionalCheckFailed') continue;
     const line = lines[index]!;
     const product = reason.item as Partial<Product> | undefined;
-    if (!product || product.priceCents !== line.unitPriceCents) return { kind: 'catalogue_changed' };
-    return { kind: 'out_of_stock', sku: line.sku, available: product.stock ?? 0 };
+    if (product && (product.stock ?? 0) < line.qty)
+      return { kind: 'out_of_stock', sku: line.sku, available: product.stock ?? 0 };
+    return { kind: 'catalogue_changed' }; // deleted, re-priced, or restocked meanwhile: price and try again
   }
   if (reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
   return { kind: 'throttled' };

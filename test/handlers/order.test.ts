@@ -1,0 +1,321 @@
+/** POST /orders against mocked DynamoDB and KMS: the envelope checks, the transaction and every way it can end. */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { sealOrder } from '../../shared/envelope/index.js';
+import type { OrderItem } from '../../shared/envelope/index.js';
+import {
+  addCustomer,
+  apiEvent,
+  awsError,
+  BatchGetCommand,
+  bodyOf,
+  ddb,
+  DecryptCommand,
+  installWorld,
+  kms,
+  lambdaContext,
+  TransactWriteCommand,
+} from '../helpers/aws.js';
+import type { World } from '../helpers/aws.js';
+import { customerKeys } from '../helpers/keys.js';
+import type { CustomerKey, SigningAlgorithm } from '../helpers/keys.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
+let world: World;
+let handler: Handler;
+let keys: Record<SigningAlgorithm, CustomerKey>;
+
+beforeAll(async () => {
+  keys = await customerKeys();
+});
+
+beforeEach(async () => {
+  world = installWorld();
+  vi.resetModules();
+  handler = (await import('../../functions/order/index.js')).handler as unknown as Handler;
+  await addCustomer(
+    world,
+    'alice',
+    'correct horse battery',
+    (['rsa', 'dsa', 'ecdsa', 'ed25519'] as const).map((algorithm) => ({
+      kid: keys[algorithm].verifier.kid,
+      alg: keys[algorithm].verifier.alg,
+      publicKey: keys[algorithm].verifier.publicKey,
+    })),
+  );
+  world.products.set('WIDGET-1', { sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 });
+  world.products.set('GADGET-2', { sku: 'GADGET-2', name: 'Gadget', priceCents: 999, stock: 3 });
+});
+
+const ITEMS: OrderItem[] = [
+  { sku: 'WIDGET-1', qty: 2 },
+  { sku: 'GADGET-2', qty: 1 },
+];
+
+function envelope(
+  algorithm: SigningAlgorithm = 'ed25519',
+  overrides: Partial<Parameters<typeof sealOrder>[0]> = {},
+): string {
+  return sealOrder({
+    customerId: 'alice',
+    items: ITEMS,
+    signer: keys[algorithm].signer,
+    server: { kid: world.server.kid, publicKey: world.server.publicKey },
+    ...overrides,
+  });
+}
+
+const post = (
+  body: unknown,
+  session: { customerId: string; role: 'customer' } | null = { customerId: 'alice', role: 'customer' },
+) => handler(apiEvent({ method: 'POST', resource: '/orders', body, ...(session ? { session } : {}) }), lambdaContext);
+
+/** A TransactionCanceledException as DynamoDB raises it: one reason per action, old items marshalled. */
+function cancelled(reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons.map((reason) => ({
+      Code: reason.Code,
+      ...(reason.Item ? { Item: marshall(reason.Item, { removeUndefinedValues: true }) } : {}),
+    })),
+  });
+}
+
+describe('POST /orders: accepted', () => {
+  it.each(['rsa', 'dsa', 'ecdsa', 'ed25519'] as const)(
+    'accepts an order signed with %s: 201, priced, one transaction',
+    async (algorithm) => {
+      const response = await post({ envelope: envelope(algorithm) });
+      expect(response.statusCode).toBe(201);
+      const order = bodyOf(response);
+      expect(order).toMatchObject({
+        customerId: 'alice',
+        status: 'accepted',
+        totalCents: 2 * 1250 + 999,
+        lines: [
+          { sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250, lineTotalCents: 2500 },
+          { sku: 'GADGET-2', name: 'Gadget', qty: 1, unitPriceCents: 999, lineTotalCents: 999 },
+        ],
+        signature: { alg: keys[algorithm].signer.alg, keyId: keys[algorithm].signer.kid },
+        email: { status: 'pending' },
+      });
+      expect(response.headers?.Location).toBe(`/orders/${order.orderId as string}`);
+
+      const [transaction] = ddb.commandCalls(TransactWriteCommand);
+      const [put, ...updates] = transaction!.args[0].input.TransactItems!;
+      expect(put?.Put).toMatchObject({
+        TableName: 'orders',
+        ConditionExpression: 'attribute_not_exists(orderId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      expect(put?.Put?.Item).toMatchObject({
+        customerId: 'alice',
+        orderId: order.orderId,
+        email: 'alice@customer.example',
+        emailStatus: 'pending',
+      });
+      expect((put?.Put?.Item as { jws: string }).jws.split('.')).toHaveLength(3); // the signed evidence, stored
+      expect(updates.map((u) => u.Update)).toEqual([
+        expect.objectContaining({
+          TableName: 'inventory',
+          Key: { sku: 'WIDGET-1' },
+          ConditionExpression: 'attribute_exists(sku) AND stock >= :qty AND priceCents = :price',
+          ExpressionAttributeValues: { ':qty': 2, ':price': 1250 },
+        }),
+        expect.objectContaining({
+          TableName: 'inventory',
+          Key: { sku: 'GADGET-2' },
+          ExpressionAttributeValues: { ':qty': 1, ':price': 999 },
+        }),
+      ]);
+    },
+  );
+
+  it('reads prices and stock consistently', async () => {
+    await post({ envelope: envelope() });
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.inventory?.ConsistentRead).toBe(true);
+  });
+});
+
+describe('POST /orders: the transaction cancelled', () => {
+  it('answers an identical resubmission with the original order: 200, no second order', async () => {
+    const sealed = envelope();
+    const first = await post({ envelope: sealed });
+    const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]));
+    const again = await post({ envelope: sealed });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers?.['Idempotent-Replayed']).toBe('true');
+    expect(bodyOf(again)).toEqual(bodyOf(first));
+  });
+
+  it('refuses a different order reusing an order ID: 409 order_conflict', async () => {
+    const jti = 'AAAAAAAAAAAAAAAAAAAAAA';
+    await post({ envelope: envelope('ed25519', { jti }) });
+    const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]));
+    const replay = await post({ envelope: envelope('ed25519', { jti, items: [{ sku: 'WIDGET-1', qty: 9 }] }) });
+    expect(replay.statusCode).toBe(409);
+    expect(bodyOf(replay)).toMatchObject({ error: { code: 'order_conflict' } });
+  });
+
+  it('answers out of stock with 409 naming the SKU and what is left', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        cancelled([
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: { sku: 'GADGET-2', name: 'Gadget', priceCents: 999, stock: 0 } },
+        ]),
+      );
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toEqual({
+      error: { code: 'out_of_stock', message: 'not enough stock for GADGET-2: 0 left', sku: 'GADGET-2', available: 0 },
+    });
+  });
+
+  it('re-prices and retries when a price changed between reading and writing', async () => {
+    const repriced = { sku: 'WIDGET-1', name: 'Widget', priceCents: 1300, stock: 10 };
+    ddb
+      .on(TransactWriteCommand)
+      .callsFakeOnce(() => {
+        world.products.set('WIDGET-1', repriced); // an admin changed the price after this order was priced
+        throw cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: repriced }, { Code: 'None' }]);
+      })
+      .resolves({});
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(201);
+    expect(bodyOf(response).totalCents).toBe(2 * 1300 + 999);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('retries a TransactionConflict with jitter, then succeeds', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }, { Code: 'None' }]))
+      .resolves({});
+    expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('gives up on endless conflicts with 503 and Retry-After, never a wrong answer', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, { Code: 'None' }]));
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toBe('1');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+  });
+
+  it('answers 503 when the transaction is throttled', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ThrottlingError' }, { Code: 'None' }, { Code: 'None' }]));
+    expect((await post({ envelope: envelope() })).statusCode).toBe(503);
+  });
+
+  it('answers 503 when DynamoDB is unreachable', async () => {
+    ddb.on(TransactWriteCommand).rejects(awsError('InternalServerError'));
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'service_unavailable' } });
+  });
+});
+
+describe('POST /orders: rejected before the transaction', () => {
+  it('refuses unknown SKUs with 422 naming them, and writes nothing', async () => {
+    const response = await post({
+      envelope: envelope('ed25519', {
+        items: [
+          { sku: 'NOPE-1', qty: 1 },
+          { sku: 'WIDGET-1', qty: 1 },
+        ],
+      }),
+    });
+    expect(response.statusCode).toBe(422);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'unknown_sku', skus: ['NOPE-1'] } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['a stale order', () => envelope('ed25519', { now: Date.now() - 301_000 }), 400, 'iat_too_old'],
+    ['an order from the future', () => envelope('ed25519', { now: Date.now() + 301_000 }), 400, 'iat_in_future'],
+    [
+      'an order in the name of another customer',
+      () => envelope('ed25519', { customerId: 'bob' }),
+      403,
+      'issuer_mismatch',
+    ],
+    ['an envelope that is not one', () => 'not-an-envelope', 400, 'envelope_malformed'],
+    ['an oversized envelope', () => 'x'.repeat(16_385), 413, 'envelope_too_large'],
+    [
+      'an envelope to an unknown server key',
+      () => envelope('ed25519', { server: { kid: 'old-server', publicKey: world.server.publicKey } }),
+      400,
+      'server_key_unknown',
+    ],
+  ])('refuses %s', async (_name, make, status, code) => {
+    const response = await post({ envelope: make() });
+    expect(response.statusCode).toBe(status);
+    expect(bodyOf(response)).toMatchObject({ error: { code } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("refuses an order signed with another customer's key", async () => {
+    await addCustomer(world, 'bob', 'bob password 123', [
+      { kid: 'bob-key', alg: 'EdDSA', publicKey: keys.ed25519.verifier.publicKey },
+    ]);
+    world.customers.set('alice', { ...world.customers.get('alice')!, keys: {} });
+    const response = await post({ envelope: envelope() });
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'customer_key_unknown' } });
+  });
+
+  it('refuses an order signed with a revoked key', async () => {
+    const alice = world.customers.get('alice')!;
+    const kid = keys.ed25519.verifier.kid;
+    world.customers.set('alice', {
+      ...alice,
+      keys: { ...alice.keys, [kid]: { ...alice.keys[kid]!, status: 'revoked' } },
+    });
+    expect(bodyOf(await post({ envelope: envelope() }))).toMatchObject({ error: { code: 'customer_key_unknown' } });
+  });
+
+  it('refuses requests without a session, and bodies that are not {envelope}', async () => {
+    expect((await post({ envelope: envelope() }, null)).statusCode).toBe(401);
+    expect(bodyOf(await post({ envelope: envelope(), extra: 1 }))).toMatchObject({
+      error: { code: 'invalid_request' },
+    });
+    expect(bodyOf(await post({ envelope: 42 }))).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+
+  it('answers 503 with Retry-After when KMS fails at cold start, and opens orders once it is back', async () => {
+    kms.on(DecryptCommand).rejectsOnce(awsError('KMSInternalException'));
+    const failed = await post({ envelope: envelope() });
+    expect(failed.statusCode).toBe(503);
+    expect(failed.headers?.['Retry-After']).toBe('2');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    kms
+      .on(DecryptCommand)
+      .callsFake(() => ({ Plaintext: world.server.privateKey.export({ type: 'pkcs8', format: 'der' }) }));
+    expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+  });
+
+  it('unwraps the server key once per cold start, bound to its purpose and ID', async () => {
+    await post({ envelope: envelope() });
+    await post({ envelope: envelope('dsa') });
+    const decrypts = kms.commandCalls(DecryptCommand);
+    expect(decrypts).toHaveLength(1);
+    expect(decrypts[0]?.args[0].input).toMatchObject({
+      KeyId: 'alias/purchase-orders',
+      EncryptionContext: { 'po:purpose': 'server-key', 'po:kid': world.server.kid },
+    });
+  });
+});
