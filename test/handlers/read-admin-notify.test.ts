@@ -1,0 +1,369 @@
+/** Read routes, admin routes and the notifier, against mocked DynamoDB, KMS and SES. */
+import { generateKeyPairSync } from 'node:crypto';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { OrderRecord } from '../../shared/orders.js';
+import { exportPublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
+import {
+  addCustomer,
+  apiEvent,
+  awsError,
+  bodyOf,
+  ddb,
+  EncryptCommand,
+  GetCommand,
+  installWorld,
+  kms,
+  lambdaContext,
+  PutCommand,
+  QueryCommand,
+  SendEmailCommand,
+  ses,
+  UpdateCommand,
+} from '../helpers/aws.js';
+import type { World } from '../helpers/aws.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
+let world: World;
+let read: Handler;
+let admin: Handler;
+let notify: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+const ALICE = { customerId: 'alice', role: 'customer' as const };
+const ROOT = { customerId: 'root', role: 'admin' as const };
+
+const ORDER: OrderRecord = {
+  customerId: 'alice',
+  orderId: 'AAAAAAAAAAAAAAAAAAAAAA',
+  lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250 }],
+  totalCents: 2500,
+  status: 'accepted',
+  acceptedAt: '2026-11-22T10:00:01.000Z',
+  signedAt: '2026-11-22T10:00:00.000Z',
+  jws: 'eyJ.eyJ.sig',
+  alg: 'EdDSA',
+  customerKeyId: 'alice-key',
+  serverKeyId: 'server-1',
+  email: 'alice@customer.example',
+  emailStatus: 'pending',
+};
+
+beforeEach(async () => {
+  world = installWorld();
+  vi.resetModules();
+  read = (await import('../../functions/read/index.js')).handler as unknown as Handler;
+  admin = (await import('../../functions/admin/index.js')).handler as unknown as Handler;
+  notify = (await import('../../functions/notify/index.js')).notify;
+  world.products.set('WIDGET-1', { sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 });
+});
+
+describe('read routes', () => {
+  it('GET /health needs nothing', async () => {
+    const response = await read(apiEvent({ method: 'GET', resource: '/health' }), lambdaContext);
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ status: 'ok' });
+  });
+
+  it('GET /server-key publishes the active key as a JWK with its ID and fingerprint', async () => {
+    const response = await read(apiEvent({ method: 'GET', resource: '/server-key' }), lambdaContext);
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({
+      kid: world.server.kid,
+      alg: 'ECDH-ES',
+      enc: 'A256GCM',
+      fingerprint: spkiFingerprint(world.server.publicKey),
+    });
+    expect(body.jwk).toEqual({
+      ...world.server.publicKey.export({ format: 'jwk' }),
+      kid: world.server.kid,
+      use: 'enc',
+      alg: 'ECDH-ES',
+    });
+    expect(JSON.stringify(body)).not.toMatch(/"d"|PRIVATE/);
+  });
+
+  it('GET /products lists the catalogue', async () => {
+    const response = await read(apiEvent({ method: 'GET', resource: '/products', session: ALICE }), lambdaContext);
+    expect(bodyOf(response)).toEqual({ products: [{ sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 }] });
+  });
+
+  it("GET /orders/{id} reads only under the session customer, so nobody reads another customer's order", async () => {
+    ddb
+      .on(GetCommand, { TableName: 'orders' })
+      .callsFake((input: { Key: { customerId: string; orderId: string } }) => ({
+        Item: input.Key.customerId === 'alice' && input.Key.orderId === ORDER.orderId ? ORDER : undefined,
+      }));
+    const own = await read(
+      apiEvent({ method: 'GET', resource: '/orders/{id}', session: ALICE, pathParameters: { id: ORDER.orderId } }),
+      lambdaContext,
+    );
+    expect(own.statusCode).toBe(200);
+    expect(bodyOf(own)).toMatchObject({ orderId: ORDER.orderId, totalCents: 2500, signature: { jws: 'eyJ.eyJ.sig' } });
+    const other = await read(
+      apiEvent({
+        method: 'GET',
+        resource: '/orders/{id}',
+        session: { customerId: 'bob', role: 'customer' },
+        pathParameters: { id: ORDER.orderId },
+      }),
+      lambdaContext,
+    );
+    expect(other.statusCode).toBe(404);
+    expect(
+      ddb.commandCalls(GetCommand, { TableName: 'orders' }).map((call) => call.args[0].input.Key?.customerId),
+    ).toEqual(['alice', 'bob']);
+  });
+
+  it("GET /orders pages through the session customer's orders, validating limit and cursor", async () => {
+    ddb
+      .on(QueryCommand, { TableName: 'orders' })
+      .resolves({ Items: [ORDER], LastEvaluatedKey: { customerId: 'alice', orderId: ORDER.orderId } });
+    const page = await read(
+      apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query: { limit: '1' } }),
+      lambdaContext,
+    );
+    expect(bodyOf(page)).toMatchObject({ orders: [{ orderId: ORDER.orderId }], next: ORDER.orderId });
+    expect(ddb.commandCalls(QueryCommand, { TableName: 'orders' })[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':customerId': 'alice' },
+      Limit: 1,
+    });
+    for (const query of [{ limit: '0' }, { limit: '1000' }, { limit: 'abc' }, { cursor: '../x' }]) {
+      const response = await read(
+        apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query }),
+        lambdaContext,
+      );
+      expect(bodyOf(response)).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+  });
+
+  it('refuses order routes without a session and unknown routes', async () => {
+    expect((await read(apiEvent({ method: 'GET', resource: '/orders' }), lambdaContext)).statusCode).toBe(401);
+    expect((await read(apiEvent({ method: 'DELETE', resource: '/orders' }), lambdaContext)).statusCode).toBe(404);
+  });
+});
+
+describe('admin routes', () => {
+  const call = (
+    method: string,
+    resource: string,
+    body?: unknown,
+    pathParameters?: Record<string, string>,
+    session: { customerId: string; role: 'admin' | 'customer' } = ROOT,
+  ) =>
+    admin(
+      apiEvent({
+        method,
+        resource,
+        session,
+        ...(body === undefined ? {} : { body }),
+        ...(pathParameters ? { pathParameters } : {}),
+      }),
+      lambdaContext,
+    );
+
+  it('are forbidden to customers, even if the authorizer let one through', async () => {
+    const response = await call(
+      'POST',
+      '/admin/products',
+      { sku: 'X', name: 'X', priceCents: 1, stock: 1 },
+      undefined,
+      ALICE,
+    );
+    expect(response.statusCode).toBe(403);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'forbidden' } });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('create a customer with a hashed password and checked keys', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const response = await call('POST', '/admin/customers', {
+      customerId: 'carol',
+      email: 'carol@customer.example',
+      password: 'a long password!',
+      keys: [{ publicKeyPem: exportPublicKeyPem(publicKey) }],
+    });
+    expect(response.statusCode).toBe(201);
+    expect(bodyOf(response)).toEqual({
+      customerId: 'carol',
+      email: 'carol@customer.example',
+      role: 'customer',
+      keyIds: [spkiFingerprint(publicKey)],
+    });
+    const put = ddb.commandCalls(PutCommand, { TableName: 'customers' })[0]!.args[0].input;
+    expect(put.ConditionExpression).toBe('attribute_not_exists(customerId)');
+    expect(put.Item).toMatchObject({
+      customerId: 'carol',
+      tokenVersion: 1,
+      failedLogins: 0,
+      keys: { [spkiFingerprint(publicKey)]: { alg: 'EdDSA', status: 'active' } },
+    });
+    expect(put.Item?.passwordHash).toMatch(/^scrypt\$17\$/);
+    expect(JSON.stringify(put)).not.toContain('a long password!');
+  });
+
+  it('refuse customer keys below the minimum size, and weak passwords', async () => {
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const tooSmall = await call('POST', '/admin/customers', {
+      customerId: 'dave',
+      email: 'dave@customer.example',
+      password: 'a long password!',
+      keys: [{ publicKeyPem: exportPublicKeyPem(small) }],
+    });
+    expect(tooSmall.statusCode).toBe(400);
+    expect(bodyOf(tooSmall)).toMatchObject({ error: { code: 'key_too_small' } });
+    const weak = await call('POST', '/admin/customers', {
+      customerId: 'dave',
+      email: 'dave@customer.example',
+      password: 'short',
+    });
+    expect(bodyOf(weak)).toMatchObject({ error: { code: 'password_policy' } });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('add and revoke a customer key, unlock an account', async () => {
+    await addCustomer(world, 'alice', 'correct horse battery');
+    const { publicKey } = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 });
+    const added = await call(
+      'POST',
+      '/admin/customers/{customerId}/keys',
+      { publicKeyPem: exportPublicKeyPem(publicKey), keyId: 'alice-dsa' },
+      { customerId: 'alice' },
+    );
+    expect(added.statusCode).toBe(201);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
+      ExpressionAttributeValues: { ':key': { alg: 'DS256', status: 'active' } },
+    });
+    const revoked = await call('DELETE', '/admin/customers/{customerId}/keys/{keyId}', undefined, {
+      customerId: 'alice',
+      keyId: 'alice-dsa',
+    });
+    expect(bodyOf(revoked)).toEqual({ customerId: 'alice', keyId: 'alice-dsa', status: 'revoked' });
+    const unlocked = await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
+    expect(bodyOf(unlocked)).toEqual({ customerId: 'alice', locked: false });
+    expect(ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe(
+      'SET failedLogins = :zero REMOVE lockedUntil',
+    );
+  });
+
+  it('answer 404 for unknown customers and products', async () => {
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    expect(
+      bodyOf(await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'nobody' })),
+    ).toMatchObject({ error: { code: 'not_found' } });
+    expect(bodyOf(await call('POST', '/admin/products/{sku}/restock', { quantity: 5 }, { sku: 'NOPE' }))).toMatchObject(
+      { error: { code: 'not_found' } },
+    );
+  });
+
+  it('create, re-price and restock products', async () => {
+    expect(
+      (await call('POST', '/admin/products', { sku: 'BOLT-9', name: 'Bolt', priceCents: 15, stock: 100 })).statusCode,
+    ).toBe(201);
+    ddb.on(UpdateCommand).resolves({ Attributes: { sku: 'BOLT-9', name: 'Bolt', priceCents: 20, stock: 150 } });
+    expect((await call('PATCH', '/admin/products/{sku}', { priceCents: 20 }, { sku: 'BOLT-9' })).statusCode).toBe(200);
+    expect((await call('POST', '/admin/products/{sku}/restock', { quantity: 50 }, { sku: 'BOLT-9' })).statusCode).toBe(
+      200,
+    );
+    const [reprice, restock] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(reprice).toMatchObject({
+      UpdateExpression: 'SET #priceCents = :priceCents',
+      ConditionExpression: 'attribute_exists(sku)',
+    });
+    expect(restock).toMatchObject({ UpdateExpression: 'ADD stock :qty', ExpressionAttributeValues: { ':qty': 50 } });
+    for (const body of [{ priceCents: -1 }, {}, { stock: 5 }]) {
+      expect(bodyOf(await call('PATCH', '/admin/products/{sku}', body, { sku: 'BOLT-9' }))).toMatchObject({
+        error: { code: 'invalid_request' },
+      });
+    }
+  });
+
+  it('rotate the server key: a new KMS-wrapped X25519 key becomes active, the old one decrypt-only', async () => {
+    const response = await call('POST', '/admin/server-keys/rotate');
+    expect(response.statusCode).toBe(201);
+    const { kid } = bodyOf(response) as { kid: string };
+    expect(kid).not.toBe(world.server.kid);
+    expect(kms.commandCalls(EncryptCommand)[0]?.args[0].input.EncryptionContext).toEqual({
+      'po:purpose': 'server-key',
+      'po:kid': kid,
+    });
+    const stored = ddb.commandCalls(PutCommand, { TableName: 'keys' })[0]!.args[0].input.Item!;
+    expect(stored).toMatchObject({ purpose: 'server-key', kid, status: 'active' });
+    expect(Buffer.from(stored.wrapped as Uint8Array).toString()).not.toContain('PRIVATE');
+    const retire = ddb.commandCalls(UpdateCommand, { TableName: 'keys' })[0]!.args[0].input;
+    expect(retire).toMatchObject({
+      Key: { purpose: 'server-key', kid: world.server.kid },
+      ConditionExpression: '#status = :active',
+    });
+  });
+});
+
+describe('notify', () => {
+  const stream = (
+    ...records: Array<{ eventName: 'INSERT' | 'MODIFY'; order: Partial<OrderRecord>; sequence: string }>
+  ): DynamoDBStreamEvent => ({
+    Records: records.map(({ eventName, order, sequence }) => ({
+      eventName,
+      dynamodb: { SequenceNumber: sequence, NewImage: marshall(order) as never },
+    })),
+  });
+
+  it('claims the order, emails the confirmation, marks it sent', async () => {
+    const result = await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '1' }));
+    expect(result.batchItemFailures).toEqual([]);
+    const [email] = ses.commandCalls(SendEmailCommand);
+    expect(email?.args[0].input).toMatchObject({
+      Source: 'orders@opd.example',
+      Destination: { ToAddresses: ['alice@customer.example'] },
+    });
+    const text = email!.args[0].input.Message!.Body!.Text!.Data!;
+    expect(email!.args[0].input.Message!.Subject!.Data).toBe(`Order ${ORDER.orderId} accepted`);
+    expect(text).toContain('Signed at:   2026-11-22T10:00:00.000Z');
+    expect(text).toMatch(/WIDGET-1\s+2 ×\s+12\.50 =\s+25\.00/);
+    expect(text).toContain('Total: 25.00');
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates[0]).toMatchObject({
+      ConditionExpression: 'emailStatus = :from OR (emailStatus = :sending AND emailClaimedAt < :stale)',
+      ExpressionAttributeValues: { ':from': 'pending', ':to': 'sending' },
+    });
+    expect(updates[1]).toMatchObject({ ExpressionAttributeValues: { ':from': 'sending', ':to': 'sent' } });
+  });
+
+  it('sends nothing for an order already claimed or sent (a retried batch sends once)', async () => {
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    const result = await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '1' }));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('reports a failed send for retry and releases the claim; other records go on', async () => {
+    ses.on(SendEmailCommand).rejectsOnce(awsError('ServiceUnavailable')).resolves({ MessageId: 'm-2' });
+    const result = await notify(
+      stream(
+        { eventName: 'INSERT', order: ORDER, sequence: '1' },
+        { eventName: 'INSERT', order: { ...ORDER, orderId: 'BBBBBBBBBBBBBBBBBBBBBB' }, sequence: '2' },
+      ),
+    );
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
+    const released = ddb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input.ExpressionAttributeValues)
+      .find((values) => values?.[':from'] === 'sending' && values[':to'] === 'pending');
+    expect(released).toBeDefined();
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
+  });
+
+  it('ignores updates (only inserts carry a new order)', async () => {
+    await notify(stream({ eventName: 'MODIFY', order: { ...ORDER, emailStatus: 'sent' }, sequence: '3' }));
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('reports a poison record (no recipient) as failed, so it ends in the dead-letter queue', async () => {
+    const { email: _email, ...withoutEmail } = ORDER;
+    ses.on(SendEmailCommand).rejects(awsError('InvalidParameterValue'));
+    const result = await notify(stream({ eventName: 'INSERT', order: withoutEmail, sequence: '9' }));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '9' }]);
+  });
+});
