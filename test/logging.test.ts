@@ -112,18 +112,16 @@ describe('logs', () => {
       server,
     });
     world.products.set('SECRET-SKU-77', { sku: 'SECRET-SKU-77', name: 'Widget', priceCents: 100, stock: 0 });
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(
-        new TransactionCanceledException({
-          message: 'cancelled',
-          $metadata: {},
-          CancellationReasons: [
-            { Code: 'None' },
-            { Code: 'ConditionalCheckFailed', Item: marshall({ sku: 'SECRET-SKU-77', priceCents: 100, stock: 0 }) },
-          ],
-        }),
-      );
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: marshall({ sku: 'SECRET-SKU-77', priceCents: 100, stock: 0 }) },
+        ],
+      }),
+    );
     expect(
       (
         await order(

@@ -129,7 +129,9 @@ describe('read routes', () => {
       ExpressionAttributeValues: { ':customerId': 'alice' },
       Limit: 1,
     });
-    for (const query of [{ limit: '0' }, { limit: '1000' }, { limit: 'abc' }, { cursor: '../x' }]) {
+    for (const query of [{ limit: '0' }, { limit: '1000' }, { limit: 'abc' }, { cursor: '../x' }] as Array<
+      Record<string, string>
+    >) {
       const response = await read(
         apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query }),
         lambdaContext,

@@ -1,0 +1,549 @@
+/**
+ * The OPD on AWS: API Gateway (REST, WAF, throttling, access logs, tracing, request validation, a Lambda authorizer)
+ * in front of one Lambda per handler; DynamoDB tables encrypted with the project's KMS key; the orders stream feeding
+ * the notifier (SES, with an SQS dead-letter queue); a custom resource that provisions the first keys.
+ *
+ * Every function has its own role with exactly the actions it uses on exactly its tables, and KMS use limited by
+ * encryption context (server-key vs session-key). cdk-nag (AwsSolutions) runs in infra/app.ts and in the tests.
+ */
+import { CfnOutput, CfnParameter, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import { BUNDLING, HANDLERS } from './handlers.js';
+import type { HandlerDefinition } from './handlers.js';
+import { TABLES, tableEnvironmentVariable } from './tables.js';
+import type { TableDefinition } from './tables.js';
+
+type TableName = TableDefinition['name'];
+type FunctionName = HandlerDefinition['name'];
+
+/** DynamoDB actions each function performs, per table. Anything not listed is denied. */
+const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, string[]>>>> = {
+  login: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
+  password: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
+  authorizer: { customers: ['GetItem'], keys: ['Query'] },
+  order: { customers: ['GetItem'], inventory: ['BatchGetItem', 'UpdateItem'], orders: ['PutItem'], keys: ['Query'] },
+  read: { inventory: ['Scan'], orders: ['GetItem', 'Query'], keys: ['Query'] },
+  admin: {
+    customers: ['GetItem', 'PutItem', 'UpdateItem'],
+    inventory: ['PutItem', 'UpdateItem'],
+    keys: ['Query', 'PutItem', 'UpdateItem'],
+  },
+  notify: { orders: ['UpdateItem'] },
+  provision: { keys: ['Query', 'PutItem', 'UpdateItem'] },
+};
+
+/** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */
+const KEY_USE: Readonly<
+  Partial<Record<FunctionName, Array<{ actions: string[]; purpose: 'server-key' | 'session-key' }>>>
+> = {
+  login: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
+  password: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
+  authorizer: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
+  order: [{ actions: ['kms:Decrypt'], purpose: 'server-key' }],
+  admin: [{ actions: ['kms:Encrypt'], purpose: 'server-key' }],
+  provision: [
+    { actions: ['kms:Encrypt'], purpose: 'server-key' },
+    { actions: ['kms:GenerateDataKey'], purpose: 'session-key' },
+  ],
+};
+
+export class PurchaseOrdersStack extends Stack {
+  readonly api: apigw.RestApi;
+  readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+  readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const sesSender = new CfnParameter(this, 'SesSender', {
+      type: 'String',
+      description: 'Verified SES identity (email address) that order confirmations are sent from',
+      allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+      constraintDescription: 'an email address verified in SES',
+    });
+
+    const key = new kms.Key(this, 'DataKey', {
+      description:
+        'Purchase orders: encrypts the tables, the dead-letter queue and the wrapped server and session keys',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts the log groups with the same key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+
+    const tables = Object.fromEntries(
+      TABLES.map((definition) => [
+        definition.name,
+        new dynamodb.Table(this, `${definition.name}Table`, {
+          partitionKey: { name: definition.partitionKey, type: dynamodb.AttributeType.STRING },
+          ...(definition.sortKey ? { sortKey: { name: definition.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
+          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+          encryptionKey: key,
+          deletionProtection: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+          ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
+        }),
+      ]),
+    ) as Record<TableName, dynamodb.Table>;
+    this.tables = tables;
+
+    const environment: Record<string, string> = {
+      ...Object.fromEntries(TABLES.map((t) => [tableEnvironmentVariable(t.name), tables[t.name].tableName])),
+      KMS_KEY_ID: key.keyArn,
+      POWERTOOLS_SERVICE_NAME: 'purchase-orders',
+      POWERTOOLS_METRICS_NAMESPACE: 'PurchaseOrders',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    const functions = {} as Record<FunctionName, NodejsFunction>;
+    for (const definition of HANDLERS) {
+      const logGroup = new logs.LogGroup(this, `${definition.name}Logs`, {
+        retention: logs.RetentionDays.THREE_MONTHS,
+        encryptionKey: key,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      // Own role, no managed policies: logs to its own group, and the grants below.
+      const role = new iam.Role(this, `${definition.name}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
+      // A log group's Arn attribute already ends in ":*" (its streams): nothing wider is granted.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only actions without resource-level permissions: X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and, for notify, dynamodb:ListStreams; test/infra.test.ts checks nothing else uses "*".',
+      });
+      const fn = new NodejsFunction(this, `${definition.name}Function`, {
+        entry: definition.entry,
+        handler: 'handler',
+        description: definition.description,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: definition.memorySize,
+        timeout: Duration.seconds(definition.timeoutSeconds),
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        environment:
+          definition.name === 'notify' ? { ...environment, SES_SENDER: sesSender.valueAsString } : environment,
+        bundling: {
+          minify: BUNDLING.minify,
+          sourceMap: BUNDLING.sourceMap,
+          target: BUNDLING.target,
+          format: OutputFormat.ESM,
+          banner: BUNDLING.banner,
+          mainFields: [...BUNDLING.mainFields],
+          externalModules: [], // bundle the AWS SDK: pinned with the code
+        },
+      });
+      for (const [table, actions] of Object.entries(TABLE_ACCESS[definition.name]) as Array<[TableName, string[]]>) {
+        tables[table].grant(fn, ...actions.map((action) => `dynamodb:${action}`));
+      }
+      if (Object.keys(TABLE_ACCESS[definition.name]).length > 0) {
+        // DynamoDB uses the table key on the caller's behalf: allow it only through DynamoDB.
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+          }),
+        );
+      }
+      for (const use of KEY_USE[definition.name] ?? []) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: use.actions,
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:EncryptionContext:po:purpose': use.purpose } },
+          }),
+        );
+      }
+      functions[definition.name] = fn;
+    }
+    this.functions = functions;
+
+    // Confirmation emails: the orders stream (inserts only) → notify → SES; failures after retries → SQS DLQ.
+    // Its own key: sending to an encrypted queue needs unconditioned Encrypt/Decrypt on the queue's key, and the notifier
+    // must not hold that on the key that wraps the server's private keys.
+    const deadLetterKey = new kms.Key(this, 'DeadLetterKey', {
+      description: 'Purchase orders: encrypts the notify dead-letter queue',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const deadLetters = new sqs.Queue(this, 'NotifyDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: deadLetterKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the notify stream mapping; a DLQ of a DLQ would only move the problem.',
+    });
+    functions.notify.addEventSource(
+      new DynamoEventSource(tables.orders, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        retryAttempts: 10,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(deadLetters),
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+      }),
+    );
+    // Reading the stream of a KMS-encrypted table makes CDK grant kms:Decrypt on the table key without conditions. That
+    // key also wraps the server's private keys: deny the notifier any use of it that does not come through DynamoDB.
+    functions.notify.addToRolePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        resources: [key.keyArn],
+        conditions: { StringNotEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+      }),
+    );
+    // (SqsDlq grants the notify role sqs:SendMessage on this queue and use of its KMS key.)
+    Validations.of(functions.notify.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Granted by the encrypted dead-letter queue binding (send needs data keys), on the queue’s own key only.',
+    });
+    Validations.of(functions.notify.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      reason: 'Granted by the encrypted dead-letter queue binding, on the queue’s own key only.',
+    });
+    Validations.of(functions.notify.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      reason:
+        'The verified identity may be the sender address or its domain; the ses:FromAddress condition pins the sender.',
+    });
+    functions.notify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+        conditions: { StringEquals: { 'ses:FromAddress': sesSender.valueAsString } },
+      }),
+    );
+
+    // The first server key and session key, created with the code the rotation route uses.
+    const provider = new cr.Provider(this, 'KeyProvisioner', {
+      onEventHandler: functions.provision,
+      logGroup: new logs.LogGroup(this, 'KeyProvisionerLogs', {
+        retention: logs.RetentionDays.THREE_MONTHS,
+        encryptionKey: key,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    });
+    const keys = new CustomResource(this, 'Keys', {
+      serviceToken: provider.serviceToken,
+      properties: { Version: '1' },
+    });
+
+    this.api = this.buildApi(functions, key);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Point po at this: po config --api <url>' });
+    new CfnOutput(this, 'ServerKeyId', {
+      value: keys.getAttString('ServerKeyId'),
+      description: 'The active server key ID',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: deadLetters.queueUrl,
+      description: 'Confirmations that failed every retry',
+    });
+
+    this.acknowledgeAwsManaged(provider, functions.provision);
+  }
+
+  private buildApi(functions: Record<FunctionName, NodejsFunction>, key: kms.Key): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const api = new apigw.RestApi(this, 'Api', {
+      description: 'Secure purchase orders',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: 'prod',
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false, // would log request bodies: passwords and envelopes
+        metricsEnabled: true,
+        throttlingRateLimit: 50,
+        throttlingBurstLimit: 100,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+    });
+
+    const json = (code: string, message: string) => ({
+      'application/json': JSON.stringify({ error: { code, message } }),
+    });
+    const jsonHeaders = { 'Content-Type': "'application/json'", 'Cache-Control': "'no-store'" };
+    api.addGatewayResponse('Unauthorized', {
+      type: apigw.ResponseType.UNAUTHORIZED,
+      statusCode: '401',
+      responseHeaders: jsonHeaders,
+      templates: json('unauthorized', 'the session is missing, invalid or expired; log in again'),
+    });
+    api.addGatewayResponse('AccessDenied', {
+      type: apigw.ResponseType.ACCESS_DENIED,
+      statusCode: '403',
+      responseHeaders: jsonHeaders,
+      templates: json('forbidden', 'this route is for administrators'),
+    });
+    api.addGatewayResponse('AuthorizerFailure', {
+      type: apigw.ResponseType.AUTHORIZER_FAILURE,
+      statusCode: '503',
+      responseHeaders: { ...jsonHeaders, 'Retry-After': "'2'" },
+      templates: json('service_unavailable', 'sessions cannot be checked right now; retry shortly'),
+    });
+    api.addGatewayResponse('BadBody', {
+      type: apigw.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      responseHeaders: jsonHeaders,
+      templates: json('invalid_request', 'the body does not match the expected shape'),
+    });
+    api.addGatewayResponse('Throttled', {
+      type: apigw.ResponseType.THROTTLED,
+      statusCode: '429',
+      responseHeaders: { ...jsonHeaders, 'Retry-After': "'1'" },
+      templates: json('rate_limited', 'too many requests; slow down'),
+    });
+    api.addGatewayResponse('Default4xx', {
+      type: apigw.ResponseType.DEFAULT_4XX,
+      responseHeaders: jsonHeaders,
+      templates: json('invalid_request', 'the request was refused'),
+    });
+    api.addGatewayResponse('Default5xx', {
+      type: apigw.ResponseType.DEFAULT_5XX,
+      responseHeaders: jsonHeaders,
+      templates: json('internal', 'internal error; it has been logged'),
+    });
+
+    // Sessions are checked on every call (no authorizer cache): a password change revokes tokens at once.
+    const authorizer = new apigw.TokenAuthorizer(this, 'SessionAuthorizer', {
+      handler: functions.authorizer,
+      resultsCacheTtl: Duration.seconds(0),
+      validationRegex: '^Bearer [A-Za-z0-9._-]{20,2048}$',
+    });
+    const validator = new apigw.RequestValidator(this, 'Validator', {
+      restApi: api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const model = (name: string, properties: Record<string, apigw.JsonSchema>) =>
+      api.addModel(name, {
+        contentType: 'application/json',
+        schema: {
+          type: apigw.JsonSchemaType.OBJECT,
+          required: Object.keys(properties),
+          properties,
+          additionalProperties: false,
+        },
+      });
+    const string = (maxLength: number): apigw.JsonSchema => ({
+      type: apigw.JsonSchemaType.STRING,
+      minLength: 1,
+      maxLength,
+    });
+
+    const integration = (name: FunctionName) => new apigw.LambdaIntegration(functions[name]);
+    const open = (resource: apigw.IResource, method: string, fn: FunctionName, body?: apigw.IModel) => {
+      const created = resource.addMethod(method, integration(fn), {
+        authorizationType: apigw.AuthorizationType.NONE,
+        requestValidator: validator,
+        ...(body ? { requestModels: { 'application/json': body } } : {}),
+      });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Public by design: login issues the session; health and the server public key need none.',
+      });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Public by design (see APIG4); no Cognito: sessions are the project’s own tokens.',
+      });
+      return created;
+    };
+    const secured = (
+      resource: apigw.IResource,
+      method: string,
+      fn: FunctionName,
+      options: { body?: apigw.IModel; parameters?: string[] } = {},
+    ) => {
+      const created = resource.addMethod(method, integration(fn), {
+        authorizer,
+        authorizationType: apigw.AuthorizationType.CUSTOM,
+        requestValidator: validator,
+        requestParameters: Object.fromEntries(
+          (options.parameters ?? []).map((p) => [`method.request.path.${p}`, true]),
+        ),
+        ...(options.body ? { requestModels: { 'application/json': options.body } } : {}),
+      });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Authorized by the Lambda authorizer (session tokens with revocation by token version), not Cognito.',
+      });
+      return created;
+    };
+
+    open(
+      api.root.addResource('login'),
+      'POST',
+      'login',
+      model('LoginRequest', { customerId: string(128), password: string(1024) }),
+    );
+    open(api.root.addResource('health'), 'GET', 'read');
+    open(api.root.addResource('server-key'), 'GET', 'read');
+    secured(api.root.addResource('password'), 'POST', 'password', {
+      body: model('PasswordRequest', { oldPassword: string(1024), newPassword: string(1024) }),
+    });
+    const orders = api.root.addResource('orders');
+    secured(orders, 'POST', 'order', { body: model('OrderRequest', { envelope: string(16_385) }) });
+    secured(orders, 'GET', 'read');
+    secured(orders.addResource('{id}'), 'GET', 'read', { parameters: ['id'] });
+    secured(api.root.addResource('products'), 'GET', 'read');
+
+    const admin = api.root.addResource('admin');
+    const products = admin.addResource('products');
+    secured(products, 'POST', 'admin');
+    const product = products.addResource('{sku}');
+    secured(product, 'PATCH', 'admin', { parameters: ['sku'] });
+    secured(product.addResource('restock'), 'POST', 'admin', { parameters: ['sku'] });
+    const customers = admin.addResource('customers');
+    secured(customers, 'POST', 'admin');
+    const customer = customers.addResource('{customerId}');
+    const customerKeys = customer.addResource('keys');
+    secured(customerKeys, 'POST', 'admin', { parameters: ['customerId'] });
+    secured(customerKeys.addResource('{keyId}'), 'DELETE', 'admin', { parameters: ['customerId', 'keyId'] });
+    secured(customer.addResource('unlock'), 'POST', 'admin', { parameters: ['customerId'] });
+    secured(admin.addResource('server-keys').addResource('rotate'), 'POST', 'admin');
+
+    this.addWaf(api);
+    return api;
+  }
+
+  /** WAF: a tight rate limit on /login (password guessing), a general one per IP, and AWS managed rule groups. */
+  private addWaf(api: apigw.RestApi): void {
+    const visibility = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName: name,
+      sampledRequestsEnabled: true,
+    });
+    const managed = (
+      name: string,
+      priority: number,
+      ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[],
+    ) => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: { vendorName: 'AWS', name, ...(ruleActionOverrides ? { ruleActionOverrides } : {}) },
+      },
+      visibilityConfig: visibility(name),
+    });
+    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('purchase-orders'),
+      rules: [
+        {
+          name: 'LoginRateLimit',
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              limit: 20, // per IP per 5 minutes: far above a person, far below a password-guessing script
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              scopeDownStatement: {
+                byteMatchStatement: {
+                  fieldToMatch: { uriPath: {} },
+                  positionalConstraint: 'ENDS_WITH',
+                  searchString: '/login',
+                  textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
+                },
+              },
+            },
+          },
+          visibilityConfig: visibility('LoginRateLimit'),
+        },
+        {
+          name: 'GlobalRateLimit',
+          priority: 1,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+          visibilityConfig: visibility('GlobalRateLimit'),
+        },
+        managed('AWSManagedRulesAmazonIpReputationList', 2),
+        // Envelopes are up to 16 KiB; the common rule set blocks bodies over 8 KiB. The API validates size itself.
+        managed('AWSManagedRulesCommonRuleSet', 3, [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 4),
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn: acl.attrArn,
+    });
+  }
+
+  /** Acknowledgements for what AWS (not this project) owns, each with its reason. */
+  private acknowledgeAwsManaged(provider: cr.Provider, provisionFunction: NodejsFunction): void {
+    const provisionId = this.getLogicalId(provisionFunction.node.defaultChild as lambda.CfnFunction);
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'The CDK custom-resource Provider framework function is AWS-maintained and uses the basic execution role.',
+    });
+    Validations.of(provider).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${provisionId}.Arn>:*]`,
+      reason: 'The Provider framework may invoke only the provision function and its versions (hence ":*").',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: "API Gateway's account-level logging role must use this AWS-managed policy.",
+    });
+  }
+}

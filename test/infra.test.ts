@@ -1,0 +1,319 @@
+/**
+ * The CDK stack: Template assertions for what the design requires, and cdk-nag's AwsSolutions checks with zero
+ * unacknowledged findings. A control stack proves the nag harness reports violations (so a clean result means clean).
+ */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HANDLERS } from '../infra/handlers.js';
+import { PurchaseOrdersStack } from '../infra/stack.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let template: Template;
+let resources: Resources;
+let nagReport: unknown;
+
+function synthWithNag(build: (app: App) => void): { report: unknown; error: unknown } {
+  const outdir = mkdtempSync(join(tmpdir(), 'po-cdk-'));
+  const app = new App({ outdir });
+  build(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let error: unknown;
+  try {
+    app.synth();
+  } catch (caught) {
+    error = caught;
+  }
+  const reportFile = join(outdir, 'policy-validation-report.json');
+  return { report: existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : undefined, error };
+}
+
+beforeAll(() => {
+  let stack!: PurchaseOrdersStack;
+  const { report, error } = synthWithNag((app) => {
+    stack = new PurchaseOrdersStack(app, 'PurchaseOrders');
+  });
+  expect(error, String(error)).toBeUndefined();
+  nagReport = report;
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+}, 120_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('reports no unacknowledged finding', () => {
+    const violations = JSON.stringify(nagReport ?? {}).match(/"ruleName":"AwsSolutions-[^"]+"/g) ?? [];
+    expect(violations).toEqual([]);
+  });
+
+  it('does report findings when there are some (control: a table without PITR or a customer key)', () => {
+    const { report, error } = synthWithNag((app) => {
+      new dynamodb.Table(new Stack(app, 'Control'), 'Bare', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      });
+    });
+    expect(String(error ?? '') + JSON.stringify(report ?? {})).toMatch(/AwsSolutions-DDB3/);
+  });
+
+  it('acknowledges the "*" resource only for actions that have no resource-level permissions', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      const statements = (
+        policy.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }
+      ).Statement;
+      for (const statement of statements.filter((s) => s.Resource === '*')) {
+        for (const action of [statement.Action].flat())
+          expect(action).toMatch(/^(xray:PutTraceSegments|xray:PutTelemetryRecords|dynamodb:ListStreams)$/);
+      }
+    }
+  });
+});
+
+describe('tables', () => {
+  it('are on-demand, with point-in-time recovery, encrypted with the project KMS key, and retained', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(4);
+    for (const [id] of tables) {
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: Match.objectLike({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: {
+            SSEEnabled: true,
+            SSEType: 'KMS',
+            KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+          },
+          DeletionProtectionEnabled: true,
+        }),
+        DeletionPolicy: 'Retain',
+      });
+      expect(id).toMatch(/Table/);
+    }
+  });
+
+  it('stream new images from orders only', () => {
+    const streaming = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);
+    expect(streaming).toHaveLength(1);
+    expect(streaming[0]![1].Properties).toMatchObject({
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      KeySchema: [
+        { AttributeName: 'customerId', KeyType: 'HASH' },
+        { AttributeName: 'orderId', KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('use a KMS key with rotation on', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('functions', () => {
+  it('one per handler: nodejs24.x on arm64, traced, own log group with retention', () => {
+    const functions = ofType('AWS::Lambda::Function').filter(([id]) => !id.startsWith('KeyProvisionerframework'));
+    expect(functions).toHaveLength(HANDLERS.length);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: expect.anything() as unknown },
+      });
+    }
+    for (const [, group] of ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  /** DynamoDB actions per table, per function role, as granted in the template. */
+  function dynamoGrants(role: string): Record<string, string[]> {
+    const grants: Record<string, string[]> = {};
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      const roles = (policy.Properties.Roles as Array<{ Ref: string }>).map((r) => r.Ref);
+      if (!roles.some((ref) => ref.startsWith(`${role}Role`))) continue;
+      const statements = (
+        policy.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }
+      ).Statement;
+      for (const statement of statements) {
+        const actions = [statement.Action].flat().filter((a) => a.startsWith('dynamodb:'));
+        if (actions.length === 0) continue;
+        for (const resource of [statement.Resource].flat()) {
+          const match = JSON.stringify(resource).match(/"(\w+?)Table[0-9A-F]{8}"/);
+          const table = match?.[1] ?? 'other';
+          grants[table] = [...(grants[table] ?? []), ...actions].sort();
+        }
+      }
+    }
+    return grants;
+  }
+
+  it.each([
+    ['login', { customers: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], keys: ['dynamodb:Query'] }],
+    ['authorizer', { customers: ['dynamodb:GetItem'], keys: ['dynamodb:Query'] }],
+    [
+      'order',
+      {
+        customers: ['dynamodb:GetItem'],
+        inventory: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        orders: ['dynamodb:PutItem'],
+        keys: ['dynamodb:Query'],
+      },
+    ],
+    [
+      'read',
+      { inventory: ['dynamodb:Scan'], orders: ['dynamodb:GetItem', 'dynamodb:Query'], keys: ['dynamodb:Query'] },
+    ],
+    ['notify', { orders: ['dynamodb:UpdateItem'] }],
+  ])('%s may do exactly this on exactly these tables', (name, expected) => {
+    const grants = dynamoGrants(name);
+    // Stream reading (notify) is granted on the stream ARN, not the table: keep only table grants.
+    for (const [table, actions] of Object.entries(grants))
+      grants[table] = actions.filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a));
+    expect(Object.fromEntries(Object.entries(grants).filter(([, a]) => a.length > 0))).toEqual(expected);
+  });
+
+  it('use the project key directly only within their purpose (encryption context), or only via DynamoDB', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      const statements = (
+        policy.Properties.PolicyDocument as {
+          Statement: Array<{
+            Action: string | string[];
+            Resource: unknown;
+            Condition?: Record<string, Record<string, unknown>>;
+          }>;
+        }
+      ).Statement;
+      for (const statement of statements) {
+        const actions = [statement.Action].flat();
+        if (!JSON.stringify(statement.Resource).includes('DataKey')) continue; // the dead-letter queue's own key
+        if (!actions.some((a) => /^kms:(Decrypt|Encrypt|GenerateDataKey)$/.test(a))) continue;
+        const condition = JSON.stringify(statement.Condition ?? {});
+        if (condition.match(/kms:EncryptionContext:po:purpose|kms:ViaService/)) continue;
+        // An unconditioned grant (CDK's, for reading an encrypted stream) must be fenced by an explicit deny of
+        // any use that does not come through DynamoDB.
+        const fence = statements.find(
+          (s) =>
+            (s as { Effect?: string }).Effect === 'Deny' &&
+            JSON.stringify(s.Condition).includes('"StringNotEquals":{"kms:ViaService"'),
+        );
+        expect(fence, 'an unconditioned KMS grant on the project key without a ViaService deny').toBeDefined();
+      }
+    }
+    const orderDecrypt = JSON.stringify(template.toJSON()).includes('"kms:EncryptionContext:po:purpose":"server-key"');
+    expect(orderDecrypt).toBe(true);
+  });
+});
+
+describe('API', () => {
+  /** Full path of each API Gateway resource, from the PathPart/ParentId tree. */
+  function paths(): Map<string, string> {
+    const byId = new Map(ofType('AWS::ApiGateway::Resource'));
+    const resolve = (ref: unknown): string => {
+      const id = (ref as { Ref?: string }).Ref;
+      if (!id || !byId.has(id)) return '';
+      const resource = byId.get(id)!;
+      return `${resolve(resource.Properties.ParentId)}/${resource.Properties.PathPart as string}`;
+    };
+    return new Map([...byId.keys()].map((id) => [id, resolve({ Ref: id })]));
+  }
+
+  it('puts the authorizer on every route except POST /login, GET /health and GET /server-key', () => {
+    const pathOf = paths();
+    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => ({
+      route: `${m.Properties.HttpMethod as string} ${pathOf.get((m.Properties.ResourceId as { Ref?: string }).Ref ?? '') ?? '/'}`,
+      authorization: m.Properties.AuthorizationType,
+    }));
+    const open = methods
+      .filter((m) => m.authorization === 'NONE')
+      .map((m) => m.route)
+      .sort();
+    expect(open).toEqual(['GET /health', 'GET /server-key', 'POST /login']);
+    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - 3);
+    expect(methods.map((m) => m.route)).toEqual(
+      expect.arrayContaining([
+        'POST /orders',
+        'GET /orders/{id}',
+        'POST /admin/server-keys/rotate',
+        'DELETE /admin/customers/{customerId}/keys/{keyId}',
+      ]),
+    );
+  });
+
+  it('checks sessions on every request (no authorizer cache), validates requests, throttles, logs access, traces', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', AuthorizerResultTtlInSeconds: 0 });
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      MethodSettings: [
+        Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, DataTraceEnabled: false }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Schema: Match.objectLike({
+        properties: { envelope: { type: 'string', minLength: 1, maxLength: 16385 } },
+        additionalProperties: false,
+      }),
+    });
+  });
+
+  it('answers authorizer failures with 503 and Retry-After, not 500', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'AUTHORIZER_FAILURE',
+      StatusCode: '503',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'2'" }),
+    });
+  });
+
+  it('is protected by a WAF web ACL with a /login rate limit and AWS managed rules', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: Match.anyValue(),
+      WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebAcl'), 'Arn'] },
+    });
+    const acl = ofType('AWS::WAFv2::WebACL')[0]![1].Properties as {
+      Rules: Array<{ Name: string; Statement: Record<string, unknown> }>;
+    };
+    const login = acl.Rules.find((r) => r.Name === 'LoginRateLimit')!;
+    expect(login.Statement).toMatchObject({
+      RateBasedStatement: {
+        AggregateKeyType: 'IP',
+        ScopeDownStatement: { ByteMatchStatement: { SearchString: '/login' } },
+      },
+    });
+    expect(acl.Rules.map((r) => r.Name)).toEqual(
+      expect.arrayContaining(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']),
+    );
+  });
+});
+
+describe('notify and keys', () => {
+  it('reads the orders stream (inserts only), reports partial failures, and dead-letters to an encrypted SQS queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifyDeadLetters'), 'Arn'] } },
+      },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: Match.anyValue(),
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+
+  it('provisions the first keys with a custom resource and outputs the API URL and server key ID', () => {
+    template.resourceCountIs('AWS::CloudFormation::CustomResource', 1);
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('ServerKeyId', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Keys'), 'ServerKeyId'] } });
+    template.hasParameter('SesSender', { Type: 'String' });
+  });
+});
