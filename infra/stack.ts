@@ -219,7 +219,7 @@ export class PurchaseOrdersStack extends Stack {
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(deadLetters),
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') as unknown })],
       }),
     );
     // Reading the stream of a KMS-encrypted table makes CDK grant kms:Decrypt on the table key without conditions. That

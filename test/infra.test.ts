@@ -59,7 +59,7 @@ describe('cdk-nag (AwsSolutions)', () => {
         partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       });
     });
-    expect(String(error ?? '') + JSON.stringify(report ?? {})).toMatch(/AwsSolutions-DDB3/);
+    expect((error instanceof Error ? error.message : '') + JSON.stringify(report ?? {})).toMatch(/AwsSolutions-DDB3/);
   });
 
   it('acknowledges the "*" resource only for actions that have no resource-level permissions', () => {
