@@ -53,6 +53,7 @@ export const API_ERROR_CODES = [
   'unknown_sku',
   'out_of_stock',
   'order_conflict',
+  'rate_limited',
   'service_unavailable',
   'internal',
 ] as const;

@@ -53,6 +53,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   unknown_sku: 422,
   out_of_stock: 409,
   order_conflict: 409,
+  rate_limited: 429,
   service_unavailable: 503,
   internal: 500,
 };

@@ -293,6 +293,20 @@ describe('API', () => {
   });
 });
 
+describe('gateway responses', () => {
+  it('use registered error codes with the status the one error mapping gives them', async () => {
+    const { HTTP_STATUS } = await import('../shared/http.js');
+    const responses = ofType('AWS::ApiGateway::GatewayResponse');
+    expect(responses.length).toBeGreaterThanOrEqual(7);
+    for (const [, response] of responses) {
+      const template = (response.Properties.ResponseTemplates as Record<string, string>)['application/json']!;
+      const { error } = JSON.parse(template) as { error: { code: keyof typeof HTTP_STATUS } };
+      expect(HTTP_STATUS[error.code], error.code).toBeDefined();
+      if (response.Properties.StatusCode !== undefined) expect(Number(response.Properties.StatusCode)).toBe(HTTP_STATUS[error.code]);
+    }
+  });
+});
+
 describe('notify and keys', () => {
   it('reads the orders stream (inserts only), reports partial failures, and dead-letters to an encrypted SQS queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
