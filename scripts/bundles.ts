@@ -45,15 +45,27 @@ for (const handler of HANDLERS) {
     initMs.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })));
   }
   const largest = [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
-  results.push({ name: handler.name, bytes: output.bytes, initMs: Number(median(initMs).toFixed(1)), largest: Object.fromEntries(largest) });
+  results.push({
+    name: handler.name,
+    bytes: output.bytes,
+    initMs: Number(median(initMs).toFixed(1)),
+    largest: Object.fromEntries(largest),
+  });
 }
 
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/bundles.json', `${JSON.stringify({ node: process.version, runs: RUNS, results }, null, 2)}\n`);
-console.log(`Lambda bundles (esbuild metafile; init = median of ${RUNS} fresh imports on ${process.version}, this machine)\n`);
+writeFileSync(
+  'bench/results/bundles.json',
+  `${JSON.stringify({ node: process.version, runs: RUNS, results }, null, 2)}\n`,
+);
+console.log(
+  `Lambda bundles (esbuild metafile; init = median of ${RUNS} fresh imports on ${process.version}, this machine)\n`,
+);
 console.log('| function | bundle KiB | init ms | largest inputs (KiB) |');
 console.log('|---|---:|---:|---|');
 for (const r of results) {
-  const largest = Object.entries(r.largest).map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(0)}`).join(', ');
+  const largest = Object.entries(r.largest)
+    .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(0)}`)
+    .join(', ');
   console.log(`| ${r.name} | ${(r.bytes / 1024).toFixed(0)} | ${r.initMs} | ${largest} |`);
 }

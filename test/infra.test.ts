@@ -302,7 +302,8 @@ describe('gateway responses', () => {
       const template = (response.Properties.ResponseTemplates as Record<string, string>)['application/json']!;
       const { error } = JSON.parse(template) as { error: { code: keyof typeof HTTP_STATUS } };
       expect(HTTP_STATUS[error.code], error.code).toBeDefined();
-      if (response.Properties.StatusCode !== undefined) expect(Number(response.Properties.StatusCode)).toBe(HTTP_STATUS[error.code]);
+      if (response.Properties.StatusCode !== undefined)
+        expect(Number(response.Properties.StatusCode)).toBe(HTTP_STATUS[error.code]);
     }
   });
 });
