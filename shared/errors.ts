@@ -131,3 +131,8 @@ export function serviceUnavailable(what: string, retryAfterSeconds = 2): ApiErro
     retryAfterSeconds,
   });
 }
+
+/** The one answer for a missing, invalid, expired or revoked session: the client's remedy is always to log in. */
+export function sessionInvalid(): ApiError {
+  return new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+}

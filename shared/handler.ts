@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError } from './errors.js';
+import { sessionInvalid } from './errors.js';
 import { HTTP_STATUS, errorResponse, isDeliberate } from './http.js';
 import { logger, metrics, tracer } from './observability.js';
 import type { Session } from './tokens.js';
@@ -20,8 +20,7 @@ export function sessionOf(event: APIGatewayProxyEvent): Pick<Session, 'customerI
   const authorizer: Record<string, unknown> | null | undefined = event.requestContext?.authorizer;
   const customerId: unknown = authorizer?.customerId;
   const role: unknown = authorizer?.role;
-  if (typeof customerId !== 'string' || (role !== 'customer' && role !== 'admin'))
-    throw new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  if (typeof customerId !== 'string' || (role !== 'customer' && role !== 'admin')) throw sessionInvalid();
   return { customerId, role };
 }
 

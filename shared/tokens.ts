@@ -4,7 +4,7 @@
  * it with the customer's current version.
  */
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { ApiError } from './errors.js';
+import { sessionInvalid } from './errors.js';
 
 export const SESSION_TOKEN_TYP = 'po-session+jwt';
 const ISSUER = 'po-opd';
@@ -54,7 +54,7 @@ export async function verifySessionToken(
   secretFor: (kid: string) => Promise<Uint8Array | undefined>,
   now = Date.now(),
 ): Promise<Session> {
-  const unauthorized = new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  const unauthorized = sessionInvalid();
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw unauthorized;
   try {
     const { payload } = await jwtVerify(

@@ -1,9 +1,10 @@
 /** The inventory table: products (SKU, name, price in cents, stock). */
 import { BatchGetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Product } from '../orders.js';
-import { dynamo, guarded, isConditionFailure } from './clients.js';
+import { dynamo, guarded, whenConditionFails } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the inventory database', what, operation);
 const table = () => config().tables.inventory;
@@ -42,60 +43,47 @@ export async function listProducts(): Promise<Product[]> {
 
 /** @throws ApiError `already_exists` */
 export async function createProduct(product: Product): Promise<void> {
-  try {
-    await database('PutItem', () =>
-      dynamo().send(
-        new PutCommand({ TableName: table(), Item: product, ConditionExpression: 'attribute_not_exists(sku)' }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw new ApiError('already_exists', `product ${product.sku} already exists`);
-    throw error;
-  }
+  const put = new PutCommand({ TableName: table(), Item: product, ConditionExpression: 'attribute_not_exists(sku)' });
+  await whenConditionFails(
+    () => database('PutItem', () => dynamo().send(put)),
+    () => {
+      throw new ApiError('already_exists', `product ${product.sku} already exists`);
+    },
+  );
+}
+
+/** Applies an update to an existing product and returns the product as it now is. @throws ApiError `not_found` */
+async function updateExisting(
+  sku: string,
+  update: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ConditionExpression' | 'ReturnValues'>,
+): Promise<Product> {
+  const command = new UpdateCommand({
+    ...update,
+    TableName: table(),
+    Key: { sku },
+    ConditionExpression: 'attribute_exists(sku)',
+    ReturnValues: 'ALL_NEW',
+  });
+  const result = await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(command)),
+    () => {
+      throw new ApiError('not_found', `no product ${sku}`);
+    },
+  );
+  return result.Attributes as Product;
 }
 
 /** Changes name and/or price (never stock: stock moves only by orders and restocks). @throws ApiError `not_found` */
-export async function updateProduct(sku: string, changes: { name?: string; priceCents?: number }): Promise<Product> {
+export function updateProduct(sku: string, changes: { name?: string; priceCents?: number }): Promise<Product> {
   const sets = Object.entries(changes).filter(([, value]) => value !== undefined);
-  try {
-    const result = await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: { sku },
-          UpdateExpression: `SET ${sets.map(([name]) => `#${name} = :${name}`).join(', ')}`,
-          ConditionExpression: 'attribute_exists(sku)',
-          ExpressionAttributeNames: Object.fromEntries(sets.map(([name]) => [`#${name}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(sets.map(([name, value]) => [`:${name}`, value])),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return result.Attributes as Product;
-  } catch (error) {
-    if (isConditionFailure(error)) throw new ApiError('not_found', `no product ${sku}`);
-    throw error;
-  }
+  return updateExisting(sku, {
+    UpdateExpression: `SET ${sets.map(([name]) => `#${name} = :${name}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(sets.map(([name]) => [`#${name}`, name])),
+    ExpressionAttributeValues: Object.fromEntries(sets.map(([name, value]) => [`:${name}`, value])),
+  });
 }
 
 /** Adds stock atomically. @throws ApiError `not_found` */
-export async function restock(sku: string, quantity: number): Promise<Product> {
-  try {
-    const result = await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: { sku },
-          UpdateExpression: 'ADD stock :qty',
-          ConditionExpression: 'attribute_exists(sku)',
-          ExpressionAttributeValues: { ':qty': quantity },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return result.Attributes as Product;
-  } catch (error) {
-    if (isConditionFailure(error)) throw new ApiError('not_found', `no product ${sku}`);
-    throw error;
-  }
+export function restock(sku: string, quantity: number): Promise<Product> {
+  return updateExisting(sku, { UpdateExpression: 'ADD stock :qty', ExpressionAttributeValues: { ':qty': quantity } });
 }

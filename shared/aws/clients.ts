@@ -70,3 +70,16 @@ export async function guarded<T>(service: string, what: string, operation: () =>
     throw serviceUnavailable(service);
   }
 }
+
+/**
+ * Runs a conditional write; when its condition is false, returns what `onConditionFailed` returns (or throws what it
+ * throws). Any other error propagates.
+ */
+export async function whenConditionFails<T>(write: () => Promise<T>, onConditionFailed: () => T): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isConditionFailure(error)) return onConditionFailed();
+    throw error;
+  }
+}

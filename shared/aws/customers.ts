@@ -8,7 +8,7 @@ import { ApiError } from '../errors.js';
 import type { SignatureAlg } from '../keys.js';
 import { logger } from '../observability.js';
 import type { Role } from '../tokens.js';
-import { dynamo, guarded, isConditionFailure } from './clients.js';
+import { dynamo, guarded, whenConditionFails } from './clients.js';
 
 export interface RegisteredKey {
   readonly alg: SignatureAlg;
@@ -61,42 +61,34 @@ export async function recordFailedLogin(customerId: string, now = Date.now()): P
   );
   const failures = Number(result.Attributes?.failedLogins ?? 0);
   if (failures < LOCKOUT.maxFailures) return;
-  await database('UpdateItem', () =>
-    dynamo().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: { customerId },
-        UpdateExpression: 'SET lockedUntil = :until, failedLogins = :zero',
-        // Only the request that saw this count locks: concurrent failures cannot extend the lock twice.
-        ConditionExpression: 'failedLogins = :seen',
-        ExpressionAttributeValues: {
-          ':until': Math.floor(now / 1000) + LOCKOUT.seconds,
-          ':zero': 0,
-          ':seen': failures,
-        },
-      }),
-    ),
-  ).catch((error: unknown) => {
-    if (!isConditionFailure(error)) throw error;
+  const lock = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET lockedUntil = :until, failedLogins = :zero',
+    // Only the request that saw this count locks: concurrent failures cannot extend the lock twice.
+    ConditionExpression: 'failedLogins = :seen',
+    ExpressionAttributeValues: { ':until': Math.floor(now / 1000) + LOCKOUT.seconds, ':zero': 0, ':seen': failures },
   });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(lock)),
+    () => undefined,
+  );
   logger.warn('account locked after repeated login failures', { customerId });
 }
 
 /** Clears the failure count after a successful login (no write when it is already zero). */
 export async function recordSuccessfulLogin(customerId: string): Promise<void> {
-  await database('UpdateItem', () =>
-    dynamo().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: { customerId },
-        UpdateExpression: 'SET failedLogins = :zero',
-        ConditionExpression: 'failedLogins > :zero',
-        ExpressionAttributeValues: { ':zero': 0 },
-      }),
-    ),
-  ).catch((error: unknown) => {
-    if (!isConditionFailure(error)) throw error;
+  const reset = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET failedLogins = :zero',
+    ConditionExpression: 'failedLogins > :zero',
+    ExpressionAttributeValues: { ':zero': 0 },
   });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(reset)),
+    () => undefined,
+  );
 }
 
 /**
@@ -109,108 +101,90 @@ export async function changePassword(
   passwordHash: string,
   expectedTokenVersion: number,
 ): Promise<number> {
-  try {
-    await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: { customerId },
-          UpdateExpression: 'SET passwordHash = :hash, tokenVersion = tokenVersion + :one, failedLogins = :zero',
-          ConditionExpression: 'tokenVersion = :expected',
-          ExpressionAttributeValues: {
-            ':hash': passwordHash,
-            ':one': 1,
-            ':zero': 0,
-            ':expected': expectedTokenVersion,
-          },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error))
+  const update = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET passwordHash = :hash, tokenVersion = tokenVersion + :one, failedLogins = :zero',
+    ConditionExpression: 'tokenVersion = :expected',
+    ExpressionAttributeValues: { ':hash': passwordHash, ':one': 1, ':zero': 0, ':expected': expectedTokenVersion },
+  });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(update)),
+    () => {
       throw new ApiError('unauthorized', 'the session was revoked meanwhile; log in again');
-    throw error;
-  }
+    },
+  );
   return expectedTokenVersion + 1;
 }
 
 /** @throws ApiError `already_exists` */
 export async function createCustomer(customer: Customer): Promise<void> {
-  try {
-    await database('PutItem', () =>
-      dynamo().send(
-        new PutCommand({ TableName: table(), Item: customer, ConditionExpression: 'attribute_not_exists(customerId)' }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error))
+  const put = new PutCommand({
+    TableName: table(),
+    Item: customer,
+    ConditionExpression: 'attribute_not_exists(customerId)',
+  });
+  await whenConditionFails(
+    () => database('PutItem', () => dynamo().send(put)),
+    () => {
       throw new ApiError('already_exists', `customer ${customer.customerId} already exists`);
-    throw error;
-  }
+    },
+  );
 }
 
 /** @throws ApiError `not_found` (no such customer) or `already_exists` (key ID taken) */
 export async function addCustomerKey(customerId: string, kid: string, key: RegisteredKey): Promise<void> {
   const current = await getCustomer(customerId);
   if (!current) throw new ApiError('not_found', `no customer ${customerId}`);
-  if (current.keys[kid]) throw new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
-  try {
-    await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: { customerId },
-          UpdateExpression: 'SET #keys.#kid = :key',
-          ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
-          ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-          ExpressionAttributeValues: { ':key': key },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error))
-      throw new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
-    throw error;
-  }
+  const taken = () => new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
+  if (Object.hasOwn(current.keys, kid)) throw taken();
+  const update = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET #keys.#kid = :key',
+    ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
+    ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
+    ExpressionAttributeValues: { ':key': key },
+  });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(update)),
+    () => {
+      throw taken();
+    },
+  );
 }
 
 /** Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable. */
 export async function revokeCustomerKey(customerId: string, kid: string, now = Date.now()): Promise<void> {
-  try {
-    await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: { customerId },
-          UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
-          ConditionExpression: 'attribute_exists(#keys.#kid)',
-          ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
-          ExpressionAttributeValues: { ':revoked': 'revoked', ':now': new Date(now).toISOString() },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
-    throw error;
-  }
+  const update = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
+    ConditionExpression: 'attribute_exists(#keys.#kid)',
+    ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
+    ExpressionAttributeValues: { ':revoked': 'revoked', ':now': new Date(now).toISOString() },
+  });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(update)),
+    () => {
+      throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
+    },
+  );
 }
 
 /** Lifts a lock and clears the failure count. */
 export async function unlockCustomer(customerId: string): Promise<void> {
-  try {
-    await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: { customerId },
-          UpdateExpression: 'SET failedLogins = :zero REMOVE lockedUntil',
-          ConditionExpression: 'attribute_exists(customerId)',
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw new ApiError('not_found', `no customer ${customerId}`);
-    throw error;
-  }
+  const update = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET failedLogins = :zero REMOVE lockedUntil',
+    ConditionExpression: 'attribute_exists(customerId)',
+    ExpressionAttributeValues: { ':zero': 0 },
+  });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(update)),
+    () => {
+      throw new ApiError('not_found', `no customer ${customerId}`);
+    },
+  );
 }

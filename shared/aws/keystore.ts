@@ -13,7 +13,7 @@ import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../keys.js';
 import { logger } from '../observability.js';
-import { dynamo, guarded, isConditionFailure } from './clients.js';
+import { dynamo, guarded, whenConditionFails } from './clients.js';
 import { generateSecret, unwrapSecret, wrapSecret } from './kms.js';
 import type { SecretPurpose } from './kms.js';
 
@@ -62,24 +62,23 @@ export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): 
 async function retireOthers(purpose: SecretPurpose, keepKid: string, graceSeconds: number, now: number): Promise<void> {
   for (const key of await listUsableKeys(purpose, now)) {
     if (key.kid === keepKid || key.status !== 'active') continue;
-    await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: config().tables.keys,
-          Key: { purpose, kid: key.kid },
-          UpdateExpression: 'SET #status = :retiring, retireAt = :retireAt',
-          ConditionExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':retiring': 'retiring',
-            ':active': 'active',
-            ':retireAt': Math.floor(now / 1000) + graceSeconds,
-          },
-        }),
-      ),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error; // retired concurrently: fine
+    const retire = new UpdateCommand({
+      TableName: config().tables.keys,
+      Key: { purpose, kid: key.kid },
+      UpdateExpression: 'SET #status = :retiring, retireAt = :retireAt',
+      ConditionExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':retiring': 'retiring',
+        ':active': 'active',
+        ':retireAt': Math.floor(now / 1000) + graceSeconds,
+      },
     });
+    // A false condition means it was retired concurrently: fine.
+    await whenConditionFails(
+      () => database('UpdateItem', () => dynamo().send(retire)),
+      () => undefined,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../config.js';
 import { interpretCancellation } from '../orders.js';
 import type { OrderRecord, TransactionOutcome } from '../orders.js';
-import { dynamo, guarded, isConditionFailure } from './clients.js';
+import { dynamo, guarded, whenConditionFails } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
@@ -95,29 +95,24 @@ export async function transitionEmailStatus(
   staleBefore?: number,
 ): Promise<boolean> {
   const stale = staleBefore === undefined ? '' : ' OR (emailStatus = :sending AND emailClaimedAt < :stale)';
-  try {
-    await database('UpdateItem', () =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: config().tables.orders,
-          Key: key,
-          UpdateExpression:
-            to === 'sent'
-              ? 'SET emailStatus = :to, emailSentAt = :now'
-              : 'SET emailStatus = :to, emailClaimedAt = :epoch',
-          ConditionExpression: `emailStatus = :from${stale}`,
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':from': from,
-            ...(to === 'sent' ? { ':now': new Date(now).toISOString() } : { ':epoch': now }),
-            ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
-          },
-        }),
-      ),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  const update = new UpdateCommand({
+    TableName: config().tables.orders,
+    Key: key,
+    UpdateExpression:
+      to === 'sent' ? 'SET emailStatus = :to, emailSentAt = :now' : 'SET emailStatus = :to, emailClaimedAt = :epoch',
+    ConditionExpression: `emailStatus = :from${stale}`,
+    ExpressionAttributeValues: {
+      ':to': to,
+      ':from': from,
+      ...(to === 'sent' ? { ':now': new Date(now).toISOString() } : { ':epoch': now }),
+      ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
+    },
+  });
+  return whenConditionFails(
+    async () => {
+      await database('UpdateItem', () => dynamo().send(update));
+      return true;
+    },
+    () => false,
+  );
 }

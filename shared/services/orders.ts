@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
-import { ApiError, serviceUnavailable } from '../errors.js';
+import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
 import { openOrder } from '../envelope/index.js';
 import { parsePublicKeyPem, verificationKey } from '../keys.js';
 import type { VerificationKey } from '../keys.js';
@@ -48,7 +48,7 @@ export async function placeOrder(
   now = Date.now(),
 ): Promise<PlacedOrder> {
   const customer = await getCustomer(customerId);
-  if (!customer) throw new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  if (!customer) throw sessionInvalid();
   const opened = await openOrder(envelope, {
     customerId,
     serverKey: (kid) => serverKeys.get(kid),

@@ -5,12 +5,13 @@
  * work (one scrypt), so the API reveals neither which customer IDs exist nor which accounts are locked.
  */
 import { config } from '../config.js';
-import { ApiError } from '../errors.js';
+import { ApiError, sessionInvalid } from '../errors.js';
 import { CUSTOMER_ID_PATTERN } from '../envelope/claims.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
 import type { Role } from '../tokens.js';
 import { changePassword, getCustomer, recordFailedLogin, recordSuccessfulLogin } from '../aws/customers.js';
+import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 
 export interface IssuedSession {
@@ -18,6 +19,23 @@ export interface IssuedSession {
   readonly expiresAt: string;
   readonly customerId: string;
   readonly role: Role;
+}
+
+/** Issues a session token for a customer at a token version, signed with the active session key. */
+async function issue(
+  customer: Pick<Customer, 'customerId' | 'role'>,
+  tokenVersion: number,
+  sessionKeys: KeyRing<Uint8Array>,
+  now: number,
+): Promise<IssuedSession> {
+  const key = await sessionKeys.active();
+  const issued = await issueSessionToken(
+    { customerId: customer.customerId, role: customer.role, tokenVersion },
+    { kid: key.kid, secret: key.value },
+    config().sessionTtlSeconds,
+    now,
+  );
+  return { ...issued, customerId: customer.customerId, role: customer.role };
 }
 
 const invalidCredentials = () =>
@@ -41,14 +59,7 @@ export async function login(
     throw invalidCredentials();
   }
   if (customer.failedLogins > 0) await recordSuccessfulLogin(customer.customerId);
-  const key = await sessionKeys.active();
-  const issued = await issueSessionToken(
-    { customerId: customer.customerId, role: customer.role, tokenVersion: customer.tokenVersion },
-    { kid: key.kid, secret: key.value },
-    config().sessionTtlSeconds,
-    now,
-  );
-  return { ...issued, customerId: customer.customerId, role: customer.role };
+  return issue(customer, customer.tokenVersion, sessionKeys, now);
 }
 
 /**
@@ -64,7 +75,7 @@ export async function changeOwnPassword(
   now = Date.now(),
 ): Promise<IssuedSession> {
   const customer = await getCustomer(customerId);
-  if (!customer) throw new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  if (!customer) throw sessionInvalid();
   if (customer.lockedUntil !== undefined && customer.lockedUntil > Math.floor(now / 1000)) throw invalidCredentials();
   if (!(await verifyPassword(oldPassword, customer.passwordHash))) {
     await recordFailedLogin(customerId, now);
@@ -72,12 +83,5 @@ export async function changeOwnPassword(
   }
   checkPasswordPolicy(newPassword, { oldPassword, customerId });
   const tokenVersion = await changePassword(customerId, await hashPassword(newPassword), customer.tokenVersion);
-  const key = await sessionKeys.active();
-  const issued = await issueSessionToken(
-    { customerId, role: customer.role, tokenVersion },
-    { kid: key.kid, secret: key.value },
-    config().sessionTtlSeconds,
-    now,
-  );
-  return { ...issued, customerId, role: customer.role };
+  return issue(customer, tokenVersion, sessionKeys, now);
 }
