@@ -2,27 +2,24 @@
  * The one configuration module: reads and validates the environment once, at cold start. A missing or malformed
  * setting stops the function at init with a clear message instead of failing on some later request.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const endpoint = z.url({ protocol: /^https?$/ }).optional();
+const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
+const table = z.string().check(z.minLength(1));
 
 const schema = z.object({
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  CUSTOMERS_TABLE: z.string().min(1),
-  INVENTORY_TABLE: z.string().min(1),
-  ORDERS_TABLE: z.string().min(1),
-  KEYS_TABLE: z.string().min(1),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+  CUSTOMERS_TABLE: table,
+  INVENTORY_TABLE: table,
+  ORDERS_TABLE: table,
+  KEYS_TABLE: table,
   /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
-  KMS_KEY_ID: z.string().min(1),
+  KMS_KEY_ID: z.string().check(z.minLength(1)),
   /** Verified SES identity confirmations are sent from (notify only). */
-  SES_SENDER: z.string().email().optional(),
-  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  SES_SENDER: z.optional(z.email()),
+  SESSION_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 900),
   /** How long a rotated-out server key still decrypts, in seconds (default 7 days). */
-  SERVER_KEY_GRACE_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(7 * 24 * 3600),
+  SERVER_KEY_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 7 * 24 * 3600),
   /** Local stack only: endpoints of DynamoDB Local, the KMS endpoint and the SES emulator. Unset on AWS. */
   DYNAMODB_ENDPOINT: endpoint,
   KMS_ENDPOINT: endpoint,

@@ -3,7 +3,7 @@
  * responses. A 5xx never carries internal detail: the body says only that something failed and that it was logged.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ApiError, PoError } from './errors.js';
 import type { ErrorCode } from './errors.js';
 
@@ -103,7 +103,7 @@ export const MAX_BODY_BYTES = 32 * 1024;
  * Reads a JSON body and validates it with `schema`.
  * @throws ApiError `unsupported_media_type`, `body_too_large` or `invalid_request`
  */
-export function parseJsonBody<T extends z.ZodType>(
+export function parseJsonBody<T extends z.ZodMiniType>(
   event: Pick<APIGatewayProxyEvent, 'body' | 'headers' | 'isBase64Encoded'>,
   schema: T,
 ): z.infer<T> {

@@ -2,7 +2,7 @@
  * Admin routes (role "admin" only; the authorizer denies /admin/* to customers and this handler checks again):
  * products (create, update, restock), customers (create, add/revoke a key, unlock), server key rotation.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
 import { rotateServerKey } from '../../shared/aws/keystore.js';
@@ -16,29 +16,34 @@ import { pathParameter, router } from '../../shared/router.js';
 import type { Route } from '../../shared/router.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
 
-const name = z.string().trim().min(1).max(200);
-const priceCents = z.number().int().min(0).max(100_000_000);
+const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
+const priceCents = z.int().check(z.minimum(0), z.maximum(100_000_000));
 const publicKey = z.strictObject({
-  publicKeyPem: z.string().min(1).max(16_384),
-  keyId: z.string().regex(KEY_ID_PATTERN).optional(),
+  publicKeyPem: z.string().check(z.minLength(1), z.maxLength(16_384)),
+  keyId: z.optional(z.string().check(z.regex(KEY_ID_PATTERN))),
 });
 
 const newProduct = z.strictObject({
-  sku: z.string().regex(SKU_PATTERN),
+  sku: z.string().check(z.regex(SKU_PATTERN)),
   name,
   priceCents,
-  stock: z.number().int().min(0).max(1_000_000_000),
+  stock: z.int().check(z.minimum(0), z.maximum(1_000_000_000)),
 });
 const productChanges = z
-  .strictObject({ name: name.optional(), priceCents: priceCents.optional() })
-  .refine((changes) => changes.name !== undefined || changes.priceCents !== undefined, 'give name and/or priceCents');
-const restockBody = z.strictObject({ quantity: z.number().int().min(1).max(1_000_000_000) });
+  .strictObject({ name: z.optional(name), priceCents: z.optional(priceCents) })
+  .check(
+    z.refine(
+      (changes) => changes.name !== undefined || changes.priceCents !== undefined,
+      'give name and/or priceCents',
+    ),
+  );
+const restockBody = z.strictObject({ quantity: z.int().check(z.minimum(1), z.maximum(1_000_000_000)) });
 const newCustomer = z.strictObject({
-  customerId: z.string().regex(CUSTOMER_ID_PATTERN),
-  email: z.string().email().max(254),
-  password: z.string().min(1).max(1024),
-  role: z.enum(['customer', 'admin']).default('customer'),
-  keys: z.array(publicKey).max(10).default([]),
+  customerId: z.string().check(z.regex(CUSTOMER_ID_PATTERN)),
+  email: z.email().check(z.maxLength(254)),
+  password: z.string().check(z.minLength(1), z.maxLength(1024)),
+  role: z._default(z.enum(['customer', 'admin']), 'customer'),
+  keys: z._default(z.array(publicKey).check(z.maxLength(10)), []),
 });
 
 /** Only admins; logs who did what (identifiers only). */

@@ -1,5 +1,5 @@
 /** POST /login — customer ID and password in, a short-lived session token out. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sessionKeyRing } from '../../shared/aws/keystore.js';
 import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
@@ -7,8 +7,8 @@ import { metrics } from '../../shared/observability.js';
 import { login } from '../../shared/services/sessions.js';
 
 const body = z.strictObject({
-  customerId: z.string().min(1).max(128),
-  password: z.string().min(1).max(1024),
+  customerId: z.string().check(z.minLength(1), z.maxLength(128)),
+  password: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 
 const sessionKeys = sessionKeyRing();

@@ -2,7 +2,7 @@
  * POST /orders — a sealed envelope in; 201 with the accepted order, 200 with the original for an identical
  * resubmission, 4xx with a stable code for every rejection, 503 with Retry-After when a dependency is down.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { LIMITS } from '../../shared/envelope/index.js';
 import { serverKeyRing } from '../../shared/aws/keystore.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
@@ -13,10 +13,7 @@ import { placeOrder } from '../../shared/services/orders.js';
 
 // Length is checked again (before any crypto) by openOrder with its own error code; this only bounds the JSON.
 const body = z.strictObject({
-  envelope: z
-    .string()
-    .min(1)
-    .max(LIMITS.maxEnvelopeChars + 1),
+  envelope: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxEnvelopeChars + 1)),
 });
 
 const serverKeys = serverKeyRing();

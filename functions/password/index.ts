@@ -1,5 +1,5 @@
 /** POST /password — old and new password in; every older session is revoked and a fresh token comes back. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sessionKeyRing } from '../../shared/aws/keystore.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
@@ -7,12 +7,9 @@ import { PASSWORD_POLICY } from '../../shared/passwords.js';
 import { changeOwnPassword } from '../../shared/services/sessions.js';
 
 const body = z.strictObject({
-  oldPassword: z.string().min(1).max(1024),
+  oldPassword: z.string().check(z.minLength(1), z.maxLength(1024)),
   // The policy (length in code points after NFKC, not the old one, not the ID) is checked in shared/passwords.ts.
-  newPassword: z
-    .string()
-    .min(1)
-    .max(PASSWORD_POLICY.maxLength * 4),
+  newPassword: z.string().check(z.minLength(1), z.maxLength(PASSWORD_POLICY.maxLength * 4)),
 });
 
 const sessionKeys = sessionKeyRing();

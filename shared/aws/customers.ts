@@ -47,18 +47,20 @@ export async function getCustomer(customerId: string): Promise<Customer | undefi
 
 /** Counts a failed login; the fifth failure in a row locks the account for 15 minutes and restarts the count. */
 export async function recordFailedLogin(customerId: string, now = Date.now()): Promise<void> {
-  const result = await database('UpdateItem', () =>
-    dynamo().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: { customerId },
-        UpdateExpression: 'ADD failedLogins :one',
-        ConditionExpression: 'attribute_exists(customerId)',
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    ),
+  const count = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'ADD failedLogins :one',
+    ConditionExpression: 'attribute_exists(customerId)',
+    ExpressionAttributeValues: { ':one': 1 },
+    ReturnValues: 'UPDATED_NEW',
+  });
+  // A customer deleted meanwhile has nothing left to lock.
+  const result = await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(count)),
+    () => undefined,
   );
+  if (!result) return;
   const failures = Number(result.Attributes?.failedLogins ?? 0);
   if (failures < LOCKOUT.maxFailures) return;
   const lock = new UpdateCommand({

@@ -309,3 +309,14 @@ describe('authorizer', () => {
     await expect(fresh(event(token))).rejects.toMatchObject({ code: 'service_unavailable' });
   });
 });
+
+describe('POST /login races', () => {
+  it('still answers 401 (not 500) when the customer is deleted between the read and the failure count', async () => {
+    ddb
+      .on(UpdateCommand, { UpdateExpression: 'ADD failedLogins :one' })
+      .rejects(awsError('ConditionalCheckFailedException'));
+    const response = await login({ customerId: 'alice', password: 'not the password' });
+    expect(response.statusCode).toBe(401);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'invalid_credentials' } });
+  });
+});
