@@ -22,6 +22,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { BUNDLING, HANDLERS } from './handlers.js';
 import type { HandlerDefinition } from './handlers.js';
+import { ROUTES, pathParameters } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
 import type { TableDefinition } from './tables.js';
 
@@ -428,37 +429,21 @@ export class PurchaseOrdersStack extends Stack {
       return created;
     };
 
-    open(
-      api.root.addResource('login'),
-      'POST',
-      'login',
-      model('LoginRequest', { customerId: string(128), password: string(1024) }),
-    );
-    open(api.root.addResource('health'), 'GET', 'read');
-    open(api.root.addResource('server-key'), 'GET', 'read');
-    secured(api.root.addResource('password'), 'POST', 'password', {
-      body: model('PasswordRequest', { oldPassword: string(1024), newPassword: string(1024) }),
-    });
-    const orders = api.root.addResource('orders');
-    secured(orders, 'POST', 'order', { body: model('OrderRequest', { envelope: string(16_385) }) });
-    secured(orders, 'GET', 'read');
-    secured(orders.addResource('{id}'), 'GET', 'read', { parameters: ['id'] });
-    secured(api.root.addResource('products'), 'GET', 'read');
-
-    const admin = api.root.addResource('admin');
-    const products = admin.addResource('products');
-    secured(products, 'POST', 'admin');
-    const product = products.addResource('{sku}');
-    secured(product, 'PATCH', 'admin', { parameters: ['sku'] });
-    secured(product.addResource('restock'), 'POST', 'admin', { parameters: ['sku'] });
-    const customers = admin.addResource('customers');
-    secured(customers, 'POST', 'admin');
-    const customer = customers.addResource('{customerId}');
-    const customerKeys = customer.addResource('keys');
-    secured(customerKeys, 'POST', 'admin', { parameters: ['customerId'] });
-    secured(customerKeys.addResource('{keyId}'), 'DELETE', 'admin', { parameters: ['customerId', 'keyId'] });
-    secured(customer.addResource('unlock'), 'POST', 'admin', { parameters: ['customerId'] });
-    secured(admin.addResource('server-keys').addResource('rotate'), 'POST', 'admin');
+    const models = {
+      LoginRequest: model('LoginRequest', { customerId: string(128), password: string(1024) }),
+      PasswordRequest: model('PasswordRequest', { oldPassword: string(1024), newPassword: string(1024) }),
+      OrderRequest: model('OrderRequest', { envelope: string(16_385) }),
+    };
+    for (const route of ROUTES) {
+      const resource = api.root.resourceForPath(route.path);
+      const body = route.model ? models[route.model] : undefined;
+      if (route.auth === 'none') open(resource, route.method, route.handler, body);
+      else
+        secured(resource, route.method, route.handler, {
+          ...(body ? { body } : {}),
+          parameters: pathParameters(route.path),
+        });
+    }
 
     this.addWaf(api);
     return api;

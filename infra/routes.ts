@@ -1,0 +1,40 @@
+/**
+ * The API's routes, as plain data: the CDK stack builds API Gateway from this list and the local API adapter serves
+ * the same list, so the two cannot disagree about which function serves what or which routes need a session.
+ */
+import type { HandlerDefinition } from './handlers.js';
+
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  readonly handler: HandlerDefinition['name'];
+  /** `none`: public by design (login, health, the server's public key). */
+  readonly auth: 'none' | 'session';
+  /** The API Gateway request model (body validation at the edge) for this route, if any. */
+  readonly model?: 'LoginRequest' | 'PasswordRequest' | 'OrderRequest';
+}
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { method: 'POST', path: '/login', handler: 'login', auth: 'none', model: 'LoginRequest' },
+  { method: 'GET', path: '/health', handler: 'read', auth: 'none' },
+  { method: 'GET', path: '/server-key', handler: 'read', auth: 'none' },
+  { method: 'POST', path: '/password', handler: 'password', auth: 'session', model: 'PasswordRequest' },
+  { method: 'POST', path: '/orders', handler: 'order', auth: 'session', model: 'OrderRequest' },
+  { method: 'GET', path: '/orders', handler: 'read', auth: 'session' },
+  { method: 'GET', path: '/orders/{id}', handler: 'read', auth: 'session' },
+  { method: 'GET', path: '/products', handler: 'read', auth: 'session' },
+  { method: 'POST', path: '/admin/products', handler: 'admin', auth: 'session' },
+  { method: 'PATCH', path: '/admin/products/{sku}', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/products/{sku}/restock', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/customers', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/customers/{customerId}/keys', handler: 'admin', auth: 'session' },
+  { method: 'DELETE', path: '/admin/customers/{customerId}/keys/{keyId}', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/customers/{customerId}/unlock', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/server-keys/rotate', handler: 'admin', auth: 'session' },
+];
+
+/** The path parameters of a route path, in order. */
+export function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+}
