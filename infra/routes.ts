@@ -38,3 +38,26 @@ export const ROUTES: readonly RouteDefinition[] = [
 export function pathParameters(path: string): string[] {
   return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
 }
+
+/** Answers API Gateway gives by itself (before or instead of a handler), in the API's error shape. */
+export const GATEWAY_RESPONSES = {
+  UNAUTHORIZED: {
+    status: 401,
+    code: 'unauthorized',
+    message: 'the session is missing, invalid or expired; log in again',
+  },
+  ACCESS_DENIED: { status: 403, code: 'forbidden', message: 'this route is for administrators' },
+  AUTHORIZER_FAILURE: {
+    status: 503,
+    code: 'service_unavailable',
+    message: 'sessions cannot be checked right now; retry shortly',
+    retryAfter: 2,
+  },
+  BAD_REQUEST_BODY: { status: 400, code: 'invalid_request', message: 'the body does not match the expected shape' },
+  THROTTLED: { status: 429, code: 'rate_limited', message: 'too many requests; slow down', retryAfter: 1 },
+  DEFAULT_4XX: { status: undefined, code: 'invalid_request', message: 'the request was refused' },
+  DEFAULT_5XX: { status: undefined, code: 'internal', message: 'internal error; it has been logged' },
+} as const satisfies Record<string, { status: number | undefined; code: string; message: string; retryAfter?: number }>;
+
+/** The API Gateway token authorizer accepts only this header shape; anything else is 401 without calling it. */
+export const AUTHORIZATION_HEADER_PATTERN = /^Bearer [A-Za-z0-9._-]{20,2048}$/;

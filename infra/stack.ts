@@ -22,7 +22,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { BUNDLING, HANDLERS } from './handlers.js';
 import type { HandlerDefinition } from './handlers.js';
-import { ROUTES, pathParameters } from './routes.js';
+import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES, pathParameters } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
 import type { TableDefinition } from './tables.js';
 
@@ -318,56 +318,23 @@ export class PurchaseOrdersStack extends Stack {
       },
     });
 
-    const json = (code: string, message: string) => ({
-      'application/json': JSON.stringify({ error: { code, message } }),
-    });
-    const jsonHeaders = { 'Content-Type': "'application/json'", 'Cache-Control': "'no-store'" };
-    api.addGatewayResponse('Unauthorized', {
-      type: apigw.ResponseType.UNAUTHORIZED,
-      statusCode: '401',
-      responseHeaders: jsonHeaders,
-      templates: json('unauthorized', 'the session is missing, invalid or expired; log in again'),
-    });
-    api.addGatewayResponse('AccessDenied', {
-      type: apigw.ResponseType.ACCESS_DENIED,
-      statusCode: '403',
-      responseHeaders: jsonHeaders,
-      templates: json('forbidden', 'this route is for administrators'),
-    });
-    api.addGatewayResponse('AuthorizerFailure', {
-      type: apigw.ResponseType.AUTHORIZER_FAILURE,
-      statusCode: '503',
-      responseHeaders: { ...jsonHeaders, 'Retry-After': "'2'" },
-      templates: json('service_unavailable', 'sessions cannot be checked right now; retry shortly'),
-    });
-    api.addGatewayResponse('BadBody', {
-      type: apigw.ResponseType.BAD_REQUEST_BODY,
-      statusCode: '400',
-      responseHeaders: jsonHeaders,
-      templates: json('invalid_request', 'the body does not match the expected shape'),
-    });
-    api.addGatewayResponse('Throttled', {
-      type: apigw.ResponseType.THROTTLED,
-      statusCode: '429',
-      responseHeaders: { ...jsonHeaders, 'Retry-After': "'1'" },
-      templates: json('rate_limited', 'too many requests; slow down'),
-    });
-    api.addGatewayResponse('Default4xx', {
-      type: apigw.ResponseType.DEFAULT_4XX,
-      responseHeaders: jsonHeaders,
-      templates: json('invalid_request', 'the request was refused'),
-    });
-    api.addGatewayResponse('Default5xx', {
-      type: apigw.ResponseType.DEFAULT_5XX,
-      responseHeaders: jsonHeaders,
-      templates: json('internal', 'internal error; it has been logged'),
-    });
+    for (const [type, response] of Object.entries(GATEWAY_RESPONSES)) {
+      const retryAfter: Record<string, string> = 'retryAfter' in response ? { 'Retry-After': `'${response.retryAfter}'` } : {};
+      api.addGatewayResponse(type, {
+        type: apigw.ResponseType.of(type),
+        ...(response.status === undefined ? {} : { statusCode: String(response.status) }),
+        responseHeaders: { 'Content-Type': "'application/json'", 'Cache-Control': "'no-store'", ...retryAfter },
+        templates: {
+          'application/json': JSON.stringify({ error: { code: response.code, message: response.message } }),
+        },
+      });
+    }
 
     // Sessions are checked on every call (no authorizer cache): a password change revokes tokens at once.
     const authorizer = new apigw.TokenAuthorizer(this, 'SessionAuthorizer', {
       handler: functions.authorizer,
       resultsCacheTtl: Duration.seconds(0),
-      validationRegex: '^Bearer [A-Za-z0-9._-]{20,2048}$',
+      validationRegex: AUTHORIZATION_HEADER_PATTERN.source,
     });
     const validator = new apigw.RequestValidator(this, 'Validator', {
       restApi: api,
