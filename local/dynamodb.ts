@@ -34,7 +34,10 @@ function jarDirectory(): string {
 export function checkJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0)
-    throw new LocalStackError('Java was not found; DynamoDB Local needs a Java 17+ runtime', 'install one (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`) and try again');
+    throw new LocalStackError(
+      'Java was not found; DynamoDB Local needs a Java 17+ runtime',
+      'install one (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`) and try again',
+    );
   const version = /version "(\d+)/.exec(result.stderr)?.[1];
   if (version !== undefined && Number(version) < 17)
     throw new LocalStackError(`Java ${version} is too old; DynamoDB Local needs Java 17+`, 'install Java 17 or newer');
@@ -50,7 +53,11 @@ export interface DynamoDbLocal {
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new LocalStackError(`DynamoDB Local exited (code ${child.exitCode}): ${output().trim().split('\n').slice(-3).join(' / ')}`, 'see the message above; a corrupt data directory can be moved aside or started with --in-memory');
+    if (child.exitCode !== null)
+      throw new LocalStackError(
+        `DynamoDB Local exited (code ${child.exitCode}): ${output().trim().split('\n').slice(-3).join(' / ')}`,
+        'see the message above; a corrupt data directory can be moved aside or started with --in-memory',
+      );
     try {
       await fetch(url, { signal: AbortSignal.timeout(500) });
       return;
@@ -58,7 +65,10 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, 
       await sleep(100);
     }
   }
-  throw new LocalStackError(`DynamoDB Local did not answer within ${timeoutMs / 1000} s`, 'check that Java works and the port is free');
+  throw new LocalStackError(
+    `DynamoDB Local did not answer within ${timeoutMs / 1000} s`,
+    'check that Java works and the port is free',
+  );
 }
 
 /**
@@ -69,11 +79,24 @@ export async function startDynamoDbLocal(options: { port: number; dataDirectory?
   checkJava();
   const directory = jarDirectory();
   if (options.dataDirectory && !existsSync(options.dataDirectory))
-    throw new LocalStackError(`data directory ${options.dataDirectory} does not exist`, 'create it, or start with --in-memory');
+    throw new LocalStackError(
+      `data directory ${options.dataDirectory} does not exist`,
+      'create it, or start with --in-memory',
+    );
   const storage = options.dataDirectory ? ['-dbPath', options.dataDirectory] : ['-inMemory'];
   const child = spawn(
     'java',
-    ['-XX:TieredStopAtLevel=1', '-Xshare:auto', `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`, '-jar', join(directory, 'DynamoDBLocal.jar'), '-sharedDb', '-port', String(options.port), ...storage],
+    [
+      '-XX:TieredStopAtLevel=1',
+      '-Xshare:auto',
+      `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(directory, 'DynamoDBLocal.jar'),
+      '-sharedDb',
+      '-port',
+      String(options.port),
+      ...storage,
+    ],
     { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -85,7 +108,10 @@ export async function startDynamoDbLocal(options: { port: number; dataDirectory?
   } catch (error) {
     child.kill('SIGKILL');
     if (/Address already in use|BindException/.test(output))
-      throw new LocalStackError(`port ${options.port} is already in use`, 'stop whatever uses it or choose another port');
+      throw new LocalStackError(
+        `port ${options.port} is already in use`,
+        'stop whatever uses it or choose another port',
+      );
     throw error;
   }
   const stop = async () => {
@@ -100,7 +126,11 @@ export async function startDynamoDbLocal(options: { port: number; dataDirectory?
 
 /** Creates the project's tables (those that do not exist yet), with the given physical name prefix. */
 export async function createTables(endpoint: string, prefix: string): Promise<Record<string, string>> {
-  const client = new DynamoDBClient({ region: 'eu-west-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    region: 'eu-west-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const names: Record<string, string> = {};
   for (const table of TABLES) {

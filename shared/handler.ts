@@ -41,6 +41,7 @@ export function respondToError(error: unknown): APIGatewayProxyResult {
 /** Wraps an API handler body with the project's middleware stack. */
 export function apiHandler(body: ApiHandler) {
   return middy(async (event: APIGatewayProxyEvent, context: Context) => {
+    metrics.addMetric('Requests', 'Count', 1);
     try {
       return await body(event, context);
     } catch (error) {

@@ -1,0 +1,197 @@
+/**
+ * The local stand-in for API Gateway: a node:http server that matches infra/routes.ts, answers with the same gateway
+ * responses, runs the same Lambda authorizer (and enforces its policy) for session routes, and invokes the same
+ * handlers with API Gateway proxy events. Request-model validation is left to the handlers (they validate everything
+ * again with zod); that is the one edge check API Gateway adds on AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import type { HandlerDefinition } from '../infra/handlers.js';
+import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES } from '../infra/routes.js';
+import type { RouteDefinition } from '../infra/routes.js';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type Authorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const STAGE_ARN = 'arn:aws:execute-api:local:000000000000:local/prod';
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+const compiled: CompiledRoute[] = ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+});
+
+/** A Lambda context for one local invocation. */
+export function localContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** IAM-style match of an execute-api resource pattern (`*` matches any run of characters). */
+function resourceMatches(pattern: string, arn: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return regex.test(arn);
+}
+
+/** Allowed if some Allow statement matches and no Deny does (IAM evaluation, as API Gateway applies it). */
+export function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  const statements = result.policyDocument.Statement as Array<{ Effect: string; Resource: string | string[] }>;
+  const matching = (effect: string) =>
+    statements.some(
+      (statement) =>
+        statement.Effect === effect &&
+        [statement.Resource].flat().some((resource) => resourceMatches(resource, methodArn)),
+    );
+  return !matching('Deny') && matching('Allow');
+}
+
+function gatewayResponse(response: ServerResponse, kind: keyof typeof GATEWAY_RESPONSES, status?: number): void {
+  const definition = GATEWAY_RESPONSES[kind];
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+  if ('retryAfter' in definition) headers['Retry-After'] = String(definition.retryAfter);
+  response.writeHead(definition.status ?? status ?? 500, headers);
+  response.end(JSON.stringify({ error: { code: definition.code, message: definition.message } }));
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request) {
+    length += (chunk as Buffer).length;
+    if (length > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface LocalApiOptions {
+  readonly handlers: Readonly<Partial<Record<HandlerDefinition['name'], ProxyHandler>>>;
+  readonly authorizer: Authorizer;
+  /** Called for every request with its outcome (for the console); never given bodies or headers. */
+  readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+/** Builds the request listener (exported for tests that need no socket). */
+export function localApi(options: LocalApiOptions) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    response.on('finish', () =>
+      options.onRequest?.({ method, path: url.pathname, status: response.statusCode, ms: Date.now() - started }),
+    );
+    try {
+      const match = compiled.find(
+        (candidate) => candidate.route.method === method && candidate.pattern.test(url.pathname),
+      );
+      if (!match)
+        return gatewayResponse(response, 'DEFAULT_4XX', compiled.some((c) => c.pattern.test(url.pathname)) ? 405 : 404);
+      const values = match.pattern
+        .exec(url.pathname)!
+        .slice(1)
+        .map((value) => decodeURIComponent(value));
+      const pathParameters = Object.fromEntries(match.names.map((name, index) => [name, values[index]!]));
+
+      let authorizer: Record<string, unknown> | null = null;
+      if (match.route.auth === 'session') {
+        const header = request.headers.authorization ?? '';
+        if (!AUTHORIZATION_HEADER_PATTERN.test(header)) return gatewayResponse(response, 'UNAUTHORIZED');
+        const methodArn = `${STAGE_ARN}/${method}${url.pathname}`;
+        let result: APIGatewayAuthorizerResult;
+        try {
+          result = await options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn });
+        } catch (error) {
+          return gatewayResponse(
+            response,
+            error instanceof Error && error.message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE',
+          );
+        }
+        if (!policyAllows(result, methodArn)) return gatewayResponse(response, 'ACCESS_DENIED');
+        authorizer = { ...result.context, principalId: result.principalId };
+      }
+
+      const body = await readBody(request);
+      if (body === undefined) return gatewayResponse(response, 'DEFAULT_4XX', 413);
+      const handler = options.handlers[match.route.handler];
+      if (!handler) return gatewayResponse(response, 'DEFAULT_5XX', 500);
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, [value].flat().join(',')]),
+      );
+      const event = {
+        httpMethod: method,
+        resource: match.route.path,
+        path: url.pathname,
+        pathParameters: match.names.length > 0 ? pathParameters : null,
+        queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
+        multiValueQueryStringParameters: null,
+        headers,
+        multiValueHeaders: {},
+        body: body.length > 0 ? body : null,
+        isBase64Encoded: false,
+        stageVariables: null,
+        requestContext: {
+          authorizer,
+          requestId: randomUUID(),
+          stage: 'prod',
+          httpMethod: method,
+          resourcePath: match.route.path,
+          identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1' },
+        },
+      } as unknown as APIGatewayProxyEvent;
+      const result = await handler(event, localContext(match.route.handler));
+      response.writeHead(result.statusCode, result.headers as Record<string, string>);
+      response.end(result.body);
+    } catch {
+      // A handler never throws (its wrapper maps every error); this is the gateway's own 5xx.
+      if (!response.headersSent) gatewayResponse(response, 'DEFAULT_5XX', 502);
+    }
+  };
+}
+
+/** Starts the local API on 127.0.0.1:`port` (0 = any free port). */
+export async function startLocalApi(options: LocalApiOptions, port: number): Promise<{ server: Server; url: string }> {
+  const listener = localApi(options);
+  const server = createServer((request, response) => void listener(request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('local API: no address');
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}

@@ -1,0 +1,280 @@
+/**
+ * The whole OPD on one machine: DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and the
+ * stream poller, all running the same handler code as AWS. Tables come from infra/tables.ts; keys are provisioned by
+ * the custom-resource handler (the code rotation uses); the demo catalogue and customers go through the admin
+ * services. Used by `npm start` (local/start.ts) and by the end-to-end tests.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
+import sesModule from 'aws-ses-v2-local';
+import { tableEnvironmentVariable, TABLES } from '../infra/tables.js';
+import { startLocalApi } from './api.js';
+import type { Authorizer, ProxyHandler } from './api.js';
+import { createTables, LocalStackError, startDynamoDbLocal } from './dynamodb.js';
+import type { DynamoDbLocal } from './dynamodb.js';
+import { newLocalKmsKey, startLocalKms } from './kms.js';
+import type { LocalKmsKey } from './kms.js';
+import { startStreamPoller } from './stream.js';
+import type { StreamPoller } from './stream.js';
+
+export { LocalStackError } from './dynamodb.js';
+
+// aws-ses-v2-local is CommonJS with `exports.default`: depending on the loader the function is one level deeper.
+const sesLocal = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
+
+export interface LocalStackOptions {
+  /** API port (0 = any free port). */
+  readonly apiPort: number;
+  /** SES emulator and web inbox port (0 = any free port). */
+  readonly inboxPort: number;
+  /** Keep data (DynamoDB files, the local KMS key, demo keys) here; `undefined` = everything in memory. */
+  readonly dataDirectory?: string;
+  /** Where demo keys and credentials are written (default: `<dataDirectory>/demo`). Required in memory mode. */
+  readonly demoDirectory: string;
+  /** Seed the demo catalogue and customers (default true). */
+  readonly seed?: boolean;
+  readonly log?: (line: string) => void;
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface DemoCustomer {
+  readonly customerId: string;
+  readonly password: string;
+  readonly role: 'customer' | 'admin';
+  readonly alg?: string;
+  readonly privateKeyFile?: string;
+  readonly publicKeyFile?: string;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly inboxUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly kmsUrl: string;
+  readonly demo: readonly DemoCustomer[];
+  readonly poller: StreamPoller;
+  readonly tables: Readonly<Record<string, string>>;
+  /** Stops the SES emulator (to test that no email is lost while it is down). */
+  stopInbox(): Promise<void>;
+  /** Starts it again on the same port. */
+  startInbox(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEMO_CATALOGUE = [
+  { sku: 'WIDGET-1', name: 'Widget, steel', priceCents: 1250, stock: 500 },
+  { sku: 'GADGET-2', name: 'Gadget, brass', priceCents: 999, stock: 200 },
+  { sku: 'BOLT-M8', name: 'Hex bolt M8 × 40', priceCents: 35, stock: 10_000 },
+  { sku: 'NUT-M8', name: 'Hex nut M8', priceCents: 12, stock: 10_000 },
+  { sku: 'PUMP-300', name: 'Pump, 300 l/min', priceCents: 48_900, stock: 5 },
+] as const;
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalStackError(
+              `port ${port} is already in use`,
+              'stop whatever uses it or choose another port (--api-port, --inbox-port)',
+            )
+          : error,
+      ),
+    );
+    const address = server.address();
+    if (address && typeof address !== 'string') return resolve(address.port);
+    server.once('listening', () => {
+      const bound = server.address();
+      resolve(bound && typeof bound !== 'string' ? bound.port : port);
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return address && typeof address !== 'string' ? address.port : 0;
+}
+
+function loadOrCreateKmsKey(dataDirectory: string | undefined): LocalKmsKey {
+  if (!dataDirectory) return newLocalKmsKey();
+  const file = join(dataDirectory, 'kms-key.json');
+  if (!existsSync(file)) {
+    const key = newLocalKmsKey();
+    writeFileSync(
+      file,
+      JSON.stringify({ keyId: key.keyId, alias: key.alias, material: key.material.toString('base64') }),
+      { mode: 0o600 },
+    );
+    return key;
+  }
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { keyId: string; alias: string; material: string };
+    const material = Buffer.from(stored.material, 'base64');
+    if (material.length !== 32 || typeof stored.keyId !== 'string') throw new Error('bad key');
+    return { keyId: stored.keyId, alias: stored.alias, material };
+  } catch {
+    throw new LocalStackError(
+      `the local KMS key ${file} is corrupt`,
+      `move ${dataDirectory} aside to start afresh, or use --in-memory`,
+    );
+  }
+}
+
+/** Starts everything; on any failure stops what was started and throws (LocalStackError for known causes). */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    if (options.dataDirectory) mkdirSync(join(options.dataDirectory, 'dynamodb'), { recursive: true, mode: 0o700 });
+    mkdirSync(options.demoDirectory, { recursive: true, mode: 0o700 });
+
+    log('starting DynamoDB Local…');
+    const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
+      port: await freePort(),
+      ...(options.dataDirectory ? { dataDirectory: join(options.dataDirectory, 'dynamodb') } : {}),
+    });
+    stoppers.push(() => dynamodb.stop());
+
+    const kmsKey = loadOrCreateKmsKey(options.dataDirectory);
+    const kms = await startLocalKms(kmsKey);
+    stoppers.push(() => new Promise((resolve) => kms.server.close(() => resolve())));
+
+    let inbox: Server = await sesLocal({ host: '127.0.0.1', port: options.inboxPort });
+    const inboxPort = await listen(inbox, options.inboxPort);
+    stoppers.push(() => new Promise((resolve) => inbox.close(() => resolve())));
+
+    const tables = await createTables(dynamodb.endpoint, 'po-');
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      ...Object.fromEntries(TABLES.map((table) => [tableEnvironmentVariable(table.name), tables[table.name]])),
+      KMS_KEY_ID: kmsKey.alias,
+      SES_SENDER: 'orders@opd.local',
+      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      KMS_ENDPOINT: kms.url,
+      SES_ENDPOINT: `http://127.0.0.1:${inboxPort}`,
+      POWERTOOLS_SERVICE_NAME: 'purchase-orders-local',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    (await import('../shared/config.js')).resetConfig();
+    (await import('../shared/aws/clients.js')).resetClients();
+
+    // The first keys, exactly as the deploy-time custom resource makes them.
+    const provision = (await import('../functions/provision/index.js')).handler;
+    const provisioned = await provision({
+      RequestType: 'Create',
+      ResourceProperties: {},
+    } as unknown as CloudFormationCustomResourceCreateEvent);
+    log(`server key ${provisioned.Data?.ServerKeyId ?? '?'}`);
+
+    const demo = options.seed === false ? [] : await seed(options.demoDirectory, log);
+
+    // Imported only now: the handlers read the environment set above when they load.
+    const handlers = {
+      login: (await import('../functions/login/index.js')).handler as unknown as ProxyHandler,
+      password: (await import('../functions/password/index.js')).handler as unknown as ProxyHandler,
+      order: (await import('../functions/order/index.js')).handler as unknown as ProxyHandler,
+      read: (await import('../functions/read/index.js')).handler as unknown as ProxyHandler,
+      admin: (await import('../functions/admin/index.js')).handler as unknown as ProxyHandler,
+    };
+    const authorizer: Authorizer = (await import('../functions/authorizer/index.js')).authorize;
+    const api = await startLocalApi({ handlers, authorizer }, options.apiPort);
+    stoppers.push(() => new Promise((resolve) => api.server.close(() => resolve())));
+
+    const notify = (await import('../functions/notify/index.js')).notify;
+    const poller = await startStreamPoller({
+      endpoint: dynamodb.endpoint,
+      table: tables.orders!,
+      notify,
+      ...(options.dataDirectory ? { deadLetterFile: join(options.dataDirectory, 'dead-letters.jsonl') } : {}),
+      log,
+    });
+    stoppers.push(() => poller.stop());
+
+    return {
+      apiUrl: api.url,
+      inboxUrl: `http://127.0.0.1:${inboxPort}`,
+      dynamodbEndpoint: dynamodb.endpoint,
+      kmsUrl: kms.url,
+      demo,
+      poller,
+      tables,
+      stopInbox: () => new Promise((resolve) => inbox.close(() => resolve())),
+      startInbox: async () => {
+        inbox = await sesLocal({ host: '127.0.0.1', port: inboxPort });
+        await listen(inbox, inboxPort);
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key) unless they
+ * exist. Passwords are random per data directory and kept with the demo keys (0600), so restarts show the same ones.
+ */
+async function seed(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
+  const { getCustomer } = await import('../shared/aws/customers.js');
+  const { createProduct } = await import('../shared/aws/catalog.js');
+  const { registerCustomer } = await import('../shared/services/admin.js');
+  const { exportPrivateKeyPem, exportPublicKeyPem } = await import('../shared/keys.js');
+  const credentialsFile = join(demoDirectory, 'credentials.json');
+  if (await getCustomer('opd-admin')) {
+    if (!existsSync(credentialsFile))
+      throw new LocalStackError(
+        `the demo customers exist but ${credentialsFile} is gone`,
+        'move the data directory aside to start afresh, or use --in-memory',
+      );
+    return JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCustomer[];
+  }
+  log('seeding the demo catalogue and customers…');
+  for (const product of DEMO_CATALOGUE) {
+    await createProduct(product).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'already_exists') throw error;
+    });
+  }
+  const password = () => randomBytes(12).toString('base64url');
+  const customers: DemoCustomer[] = [{ customerId: 'opd-admin', password: password(), role: 'admin' }];
+  for (const [customerId, type, alg] of [
+    ['alice', 'rsa', 'PS256'],
+    ['bob', 'dsa', 'DS256'],
+  ] as const) {
+    const pair =
+      type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 3072, publicExponent: 65537 })
+        : generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 });
+    const privateKeyFile = join(demoDirectory, `${customerId}.key.pem`);
+    const publicKeyFile = join(demoDirectory, `${customerId}.pub.pem`);
+    writeFileSync(privateKeyFile, exportPrivateKeyPem(pair.privateKey), { mode: 0o600 });
+    writeFileSync(publicKeyFile, exportPublicKeyPem(pair.publicKey), { mode: 0o644 });
+    customers.push({ customerId, password: password(), role: 'customer', alg, privateKeyFile, publicKeyFile });
+  }
+  for (const customer of customers) {
+    if (await getCustomer(customer.customerId)) continue;
+    await registerCustomer({
+      customerId: customer.customerId,
+      email: `${customer.customerId}@customer.local`,
+      password: customer.password,
+      role: customer.role,
+      keys: customer.publicKeyFile ? [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }] : [],
+    });
+  }
+  writeFileSync(credentialsFile, `${JSON.stringify(customers, null, 2)}\n`, { mode: 0o600 });
+  return customers;
+}

@@ -1,0 +1,174 @@
+/**
+ * The local stand-in for the Lambda event source mapping on the orders stream: polls DynamoDB Local's stream, keeps
+ * only INSERT events (the mapping's filter), invokes notify with DynamoDB stream events, and honours partial batch
+ * failures: failed records are retried with backoff from the first failure on, and after `maxAttempts` go to the
+ * dead-letter file (the SQS queue's role on AWS). Nothing is dropped.
+ */
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+export interface StreamPollerOptions {
+  readonly endpoint: string;
+  readonly table: string;
+  readonly notify: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+  /** Where records that failed every attempt are appended as JSON lines (in memory only when unset). */
+  readonly deadLetterFile?: string;
+  readonly maxAttempts?: number;
+  readonly pollMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface StreamPoller {
+  stop(): Promise<void>;
+  /** Records given up on (also appended to the dead-letter file). */
+  readonly deadLetters: DynamoDBRecord[];
+  /** Resolves once every record read so far has been handled (sent, skipped or dead-lettered). */
+  drained(): Promise<void>;
+}
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventSource: 'aws:dynamodb',
+    eventVersion: '1.1',
+    awsRegion: 'local',
+    eventSourceARN: streamArn,
+    dynamodb: record.dynamodb as DynamoDBRecord['dynamodb'],
+  };
+}
+
+export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
+  const { maxAttempts = 10, pollMs = 200, log = () => undefined } = options;
+  const tables = new DynamoDBClient({ region: 'eu-west-1', endpoint: options.endpoint, credentials });
+  const streams = new DynamoDBStreamsClient({ region: 'eu-west-1', endpoint: options.endpoint, credentials });
+  const description = await tables.send(new DescribeTableCommand({ TableName: options.table }));
+  const streamArn = description.Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`table ${options.table} has no stream`);
+
+  const iterators = new Map<string, string | undefined>(); // shard → next iterator (undefined once closed)
+  const lastSequence = new Map<string, string>(); // shard → last sequence number read
+  const pending: Array<{ record: DynamoDBRecord; attempts: number; notBefore: number }> = [];
+  const deadLetters: DynamoDBRecord[] = [];
+  let stopped = false;
+  let idle = true;
+  let lastDiscovery = 0;
+
+  const discoverShards = async () => {
+    const shards =
+      (await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? [];
+    for (const shard of shards) {
+      if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
+      const after = lastSequence.get(shard.ShardId);
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ...(after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      );
+      iterators.set(shard.ShardId, ShardIterator);
+    }
+  };
+
+  const readShards = async () => {
+    for (const [shard, iterator] of iterators) {
+      if (!iterator) continue;
+      let page;
+      try {
+        page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+      } catch {
+        // Expired or trimmed iterator (DynamoDB Local invalidates ones taken on an empty stream): take a new one after
+        // the last record read. Re-reading is harmless: notify's claim makes sends idempotent.
+        iterators.delete(shard);
+        lastDiscovery = 0;
+        continue;
+      }
+      iterators.set(shard, page.NextShardIterator);
+      for (const record of page.Records ?? []) {
+        if (record.dynamodb?.SequenceNumber) lastSequence.set(shard, record.dynamodb.SequenceNumber);
+        if (record.eventName === 'INSERT')
+          pending.push({ record: toLambdaRecord(record, streamArn), attempts: 0, notBefore: 0 });
+      }
+    }
+  };
+
+  const deliver = async () => {
+    const now = Date.now();
+    const ready = pending.filter((entry) => entry.notBefore <= now).slice(0, 10);
+    if (ready.length === 0) return;
+    let failed: Set<string | undefined>;
+    try {
+      const result = await options.notify({ Records: ready.map((entry) => entry.record) });
+      failed = new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
+    } catch {
+      failed = new Set(ready.map((entry) => entry.record.dynamodb?.SequenceNumber));
+    }
+    for (const entry of ready) {
+      const index = pending.indexOf(entry);
+      if (!failed.has(entry.record.dynamodb?.SequenceNumber)) {
+        pending.splice(index, 1);
+        continue;
+      }
+      entry.attempts += 1;
+      if (entry.attempts >= maxAttempts) {
+        pending.splice(index, 1);
+        deadLetters.push(entry.record);
+        if (options.deadLetterFile)
+          appendFileSync(options.deadLetterFile, `${JSON.stringify(entry.record)}\n`, { mode: 0o600 });
+        log(
+          `notify: record ${entry.record.dynamodb?.SequenceNumber ?? '?'} failed ${maxAttempts} times; dead-lettered`,
+        );
+      } else {
+        entry.notBefore = Date.now() + Math.min(30_000, 250 * 2 ** entry.attempts);
+      }
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        if (Date.now() - lastDiscovery > 2000) {
+          await discoverShards();
+          lastDiscovery = Date.now();
+        }
+        await readShards();
+        await deliver();
+        idle = pending.length === 0;
+      } catch (error) {
+        log(`stream poller: ${error instanceof Error ? error.name : 'error'}; retrying`);
+      }
+      await sleep(pollMs);
+    }
+  })();
+
+  return {
+    deadLetters,
+    async drained() {
+      // Two quiet polls in a row: everything read has been handled and nothing new arrived.
+      for (let quiet = 0; quiet < 2;) {
+        await sleep(pollMs * 2);
+        quiet = idle && pending.length === 0 ? quiet + 1 : 0;
+      }
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      tables.destroy();
+      streams.destroy();
+    },
+  };
+}
