@@ -319,7 +319,8 @@ export class PurchaseOrdersStack extends Stack {
     });
 
     for (const [type, response] of Object.entries(GATEWAY_RESPONSES)) {
-      const retryAfter: Record<string, string> = 'retryAfter' in response ? { 'Retry-After': `'${response.retryAfter}'` } : {};
+      const retryAfter: Record<string, string> =
+        'retryAfter' in response ? { 'Retry-After': `'${response.retryAfter}'` } : {};
       api.addGatewayResponse(type, {
         type: apigw.ResponseType.of(type),
         ...(response.status === undefined ? {} : { statusCode: String(response.status) }),

@@ -1,0 +1,298 @@
+/**
+ * End to end against a real local stack (DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and
+ * the stream poller, all running the production handlers), started on random ports and stopped afterwards.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealOrder } from '../../shared/envelope/index.js';
+import type { OrderItem } from '../../shared/envelope/index.js';
+import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
+import type { SigningKey } from '../../shared/keys.js';
+import { startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+
+let stack: LocalStack;
+let adminToken: string;
+let server: { kid: string; publicKey: ReturnType<typeof parsePublicKeyPem> };
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Reply> {
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    headers: response.headers,
+  };
+}
+
+async function login(customerId: string, password: string): Promise<string> {
+  const reply = await call('POST', '/login', { body: { customerId, password } });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body.token as string;
+}
+
+const PASSWORD = 'a demo password 42';
+
+/** Registers a customer (through the admin API) with a fresh key of `type`; returns its signer and token. */
+async function newCustomer(
+  customerId: string,
+  type: 'rsa' | 'dsa' | 'ec' | 'ed25519',
+): Promise<{ signer: SigningKey; token: string }> {
+  const pair =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : type === 'dsa'
+        ? generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 })
+        : type === 'ec'
+          ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+          : generateKeyPairSync('ed25519');
+  const created = await call('POST', '/admin/customers', {
+    token: adminToken,
+    body: {
+      customerId,
+      email: `${customerId}@customer.test`,
+      password: PASSWORD,
+      keys: [{ publicKeyPem: exportPublicKeyPem(pair.publicKey) }],
+    },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { signer: signingKey(pair.privateKey), token: await login(customerId, PASSWORD) };
+}
+
+async function newProduct(sku: string, stock: number, priceCents = 100): Promise<void> {
+  const reply = await call('POST', '/admin/products', {
+    token: adminToken,
+    body: { sku, name: `Product ${sku}`, priceCents, stock },
+  });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+}
+
+async function stockOf(sku: string, token: string): Promise<number> {
+  const { body } = await call('GET', '/products', { token });
+  return (body.products as Array<{ sku: string; stock: number }>).find((p) => p.sku === sku)!.stock;
+}
+
+function seal(
+  customerId: string,
+  signer: SigningKey,
+  items: OrderItem[],
+  extra: Partial<Parameters<typeof sealOrder>[0]> = {},
+): string {
+  return sealOrder({ customerId, items, signer, server, ...extra });
+}
+
+async function emailsFor(to: string): Promise<Array<{ subject: string; text: string }>> {
+  const store = (await (await fetch(`${stack.inboxUrl}/store`)).json()) as {
+    emails: Array<{ subject: string; body: { text?: string }; destination: { to: string[] } }>;
+  };
+  return store.emails
+    .filter((email) => email.destination.to.includes(to))
+    .map((email) => ({ subject: email.subject, text: email.body.text ?? '' }));
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    apiPort: 0,
+    inboxPort: 0,
+    demoDirectory: mkdtempSync(join(tmpdir(), 'po-e2e-demo-')),
+  });
+  const admin = stack.demo.find((customer) => customer.role === 'admin')!;
+  adminToken = await login(admin.customerId, admin.password);
+  const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
+  server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) };
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the customer journey', () => {
+  it.each([
+    ['rsa', 'PS256'],
+    ['dsa', 'DS256'],
+    ['ec', 'ES256'],
+    ['ed25519', 'EdDSA'],
+  ] as const)('%s: register → login → order → confirmation email → listed', async (type, alg) => {
+    const customerId = `journey-${type}`;
+    const sku = `J-${type.toUpperCase()}`;
+    await newProduct(sku, 10, 250);
+    const { signer, token } = await newCustomer(customerId, type);
+
+    const placed = await call('POST', '/orders', {
+      token,
+      body: { envelope: seal(customerId, signer, [{ sku, qty: 3 }]) },
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(placed.body).toMatchObject({ customerId, totalCents: 750, signature: { alg } });
+    const orderId = placed.body.orderId as string;
+
+    await stack.poller.drained();
+    const [email] = await emailsFor(`${customerId}@customer.test`);
+    expect(email?.subject).toBe(`Order ${orderId} accepted`);
+    expect(email?.text).toContain(`Signed at:   ${placed.body.signedAt as string}`);
+
+    const listed = await call('GET', '/orders', { token });
+    expect((listed.body.orders as Array<{ orderId: string }>).map((o) => o.orderId)).toContain(orderId);
+    const shown = await call('GET', `/orders/${orderId}`, { token });
+    expect(shown.body).toMatchObject({ orderId, email: { status: 'sent' } });
+    expect(await stockOf(sku, token)).toBe(7);
+  });
+});
+
+describe('sessions', () => {
+  it('a password change makes the old token fail', async () => {
+    const { token } = await newCustomer('session-change', 'ed25519');
+    const changed = await call('POST', '/password', {
+      token,
+      body: { oldPassword: PASSWORD, newPassword: 'a brand new passphrase' },
+    });
+    expect(changed.status).toBe(200);
+    expect((await call('GET', '/orders', { token })).status).toBe(401);
+    expect((await call('GET', '/orders', { token: changed.body.token as string })).status).toBe(200);
+  });
+
+  it('five bad passwords lock the account; the admin unlock works', async () => {
+    await newCustomer('session-lock', 'ed25519');
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await call('POST', '/login', { body: { customerId: 'session-lock', password: `wrong ${i} password` } }))
+          .status,
+      ).toBe(401);
+    const locked = await call('POST', '/login', { body: { customerId: 'session-lock', password: PASSWORD } });
+    expect(locked.status).toBe(401);
+    expect(locked.body).toMatchObject({ error: { code: 'invalid_credentials' } });
+    expect((await call('POST', '/admin/customers/session-lock/unlock', { token: adminToken })).status).toBe(200);
+    await login('session-lock', PASSWORD);
+  });
+
+  it('customers cannot call admin routes', async () => {
+    const { token } = await newCustomer('session-customer', 'ed25519');
+    const reply = await call('POST', '/admin/server-keys/rotate', { token });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ error: { code: 'forbidden' } });
+  });
+});
+
+describe('attacks', () => {
+  it('a replayed envelope creates no second order; tampered, stale and foreign-signed ones are refused', async () => {
+    await newProduct('ATTACK-1', 10);
+    const { signer, token } = await newCustomer('attack-alice', 'ed25519');
+    const mallory = await newCustomer('attack-mallory', 'ed25519');
+    const envelope = seal('attack-alice', signer, [{ sku: 'ATTACK-1', qty: 1 }]);
+
+    const first = await call('POST', '/orders', { token, body: { envelope } });
+    const replay = await call('POST', '/orders', { token, body: { envelope } });
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(200);
+    expect(replay.body.orderId).toBe(first.body.orderId);
+    expect(await stockOf('ATTACK-1', token)).toBe(9);
+    expect((await call('GET', '/orders', { token })).body.orders).toHaveLength(1);
+
+    const tampered = envelope.slice(0, -3) + (envelope.endsWith('AAA') ? 'BBB' : 'AAA');
+    const refusals = [
+      [tampered, 'decryption_failed'],
+      [seal('attack-alice', signer, [{ sku: 'ATTACK-1', qty: 1 }], { now: Date.now() - 400_000 }), 'iat_too_old'],
+      [seal('attack-alice', mallory.signer, [{ sku: 'ATTACK-1', qty: 1 }]), 'customer_key_unknown'],
+    ] as const;
+    for (const [bad, code] of refusals) {
+      const reply = await call('POST', '/orders', { token, body: { envelope: bad } });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ error: { code } });
+    }
+    expect(await stockOf('ATTACK-1', token)).toBe(9);
+  });
+});
+
+describe('concurrency', () => {
+  it('200 concurrent orders from 10 customers for one SKU with stock 50: exactly 50 accepted, stock 0, no 5xx', async () => {
+    await newProduct('HOT-1', 50);
+    const customers = await Promise.all(Array.from({ length: 10 }, (_, i) => newCustomer(`rush-${i}`, 'ed25519')));
+    const attempts = Array.from({ length: 200 }, (_, i) => {
+      const customer = customers[i % 10]!;
+      return call('POST', '/orders', {
+        token: customer.token,
+        body: { envelope: seal(`rush-${i % 10}`, customer.signer, [{ sku: 'HOT-1', qty: 1 }]) },
+      });
+    });
+    const replies = await Promise.all(attempts);
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(50);
+    const refused = replies.filter((reply) => reply.status === 409);
+    expect(refused).toHaveLength(150);
+    for (const reply of refused) expect(reply.body).toMatchObject({ error: { code: 'out_of_stock', sku: 'HOT-1' } });
+    expect(await stockOf('HOT-1', customers[0]!.token)).toBe(0);
+
+    const scan = await new DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: stack.dynamodbEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }).send(
+      new ScanCommand({
+        TableName: stack.tables.orders,
+        FilterExpression: 'begins_with(customerId, :rush)',
+        ExpressionAttributeValues: { ':rush': { S: 'rush-' } },
+      }),
+    );
+    expect(scan.Count).toBe(50);
+  });
+
+  it('a multi-line order with one line short changes no stock at all', async () => {
+    await newProduct('PAIR-A', 10);
+    await newProduct('PAIR-B', 1);
+    const { signer, token } = await newCustomer('pair-buyer', 'ed25519');
+    const reply = await call('POST', '/orders', {
+      token,
+      body: {
+        envelope: seal('pair-buyer', signer, [
+          { sku: 'PAIR-A', qty: 5 },
+          { sku: 'PAIR-B', qty: 2 },
+        ]),
+      },
+    });
+    expect(reply.status).toBe(409);
+    expect(reply.body).toMatchObject({ error: { code: 'out_of_stock', sku: 'PAIR-B', available: 1 } });
+    expect(await stockOf('PAIR-A', token)).toBe(10);
+    expect(await stockOf('PAIR-B', token)).toBe(1);
+  });
+});
+
+describe('no email lost', () => {
+  it('orders succeed while the SES emulator is down; every confirmation arrives once it is back', async () => {
+    await newProduct('MAIL-1', 100);
+    const { signer, token } = await newCustomer('mail-outage', 'ed25519');
+    await stack.stopInbox();
+    const orderIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const reply = await call('POST', '/orders', {
+        token,
+        body: { envelope: seal('mail-outage', signer, [{ sku: 'MAIL-1', qty: 1 }]) },
+      });
+      expect(reply.status).toBe(201);
+      orderIds.push(reply.body.orderId as string);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the poller tries, fails and backs off meanwhile
+    await stack.startInbox();
+    await stack.poller.drained();
+    const subjects = (await emailsFor('mail-outage@customer.test')).map((email) => email.subject).sort();
+    expect(subjects).toEqual(orderIds.map((id) => `Order ${id} accepted`).sort());
+    expect(stack.poller.deadLetters).toEqual([]);
+  });
+});
