@@ -2,8 +2,11 @@
  * `po`: the customer's command-line client for secure purchase orders.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './commands/admin.js';
+import { registerCustomerCommands } from './commands/customer.js';
 import { registerEnvelope } from './commands/envelope.js';
 import { registerKeygen } from './commands/keygen.js';
+import { checkProfileName } from './profile.js';
 import { EXIT } from './output.js';
 
 const VERSION = '0.1.0';
@@ -11,24 +14,38 @@ const VERSION = '0.1.0';
 /** Builds the command tree (exported for tests and for `--help` rendering). */
 export function buildProgram(): Command {
   const program = new Command('po')
-    .description('Signed, encrypted purchase orders: keys and order envelopes.')
+    .description('Signed, encrypted purchase orders: log in, order, and manage keys.')
     .version(VERSION)
+    .option('--profile <name>', 'configuration profile (default: $PO_PROFILE or "default")')
+    .option('--json', 'print data as JSON (commands that print data)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`po: ${text.replace(/^error: /, '')}`) })
     .addHelpText(
       'after',
       `
-Exit status: 0 ok · 1 rejected (e.g. an envelope that does not verify) · 2 usage (bad arguments, files or keys) · 70 internal error.
-Documentation: README.md and docs/envelope.md.`,
+Exit status: 0 ok · 1 rejected (the API or the envelope check said no) · 2 usage (bad arguments, files, keys, not logged in)
+             · 3 network (unreachable or unavailable; retry) · 70 internal error.
+Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600.
+Documentation: README.md, docs/api.md, docs/envelope.md.`,
     );
+  const globals = (command: Command) => {
+    const options = command.optsWithGlobals<{ profile?: string; json?: boolean }>();
+    return {
+      profile: checkProfileName(options.profile ?? process.env.PO_PROFILE ?? 'default'),
+      ...(options.json ? { json: true } : {}),
+    };
+  };
+  registerCustomerCommands(program, globals);
+  registerAdminCommands(program, globals);
   registerKeygen(program);
   registerEnvelope(program);
-  // Subcommands inherit the exit override so usage errors everywhere exit with EXIT.usage.
-  for (const command of program.commands) {
+  // Every (sub)command gets the exit override so usage errors everywhere exit with EXIT.usage.
+  const override = (command: Command) => {
     command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
+    command.commands.forEach(override);
+  };
+  override(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
  * Exit codes and error output of `po`: one line per error, with its stable code, never a stack trace.
  */
 import { EnvelopeError, PoError } from '../shared/errors.js';
+import { ApiCallError, NetworkError } from './api.js';
 
 /** Documented exit codes (README, `po --help`). */
 export const EXIT = {
@@ -10,6 +11,8 @@ export const EXIT = {
   rejected: 1,
   /** Bad arguments, files or keys: fix the command line. */
   usage: 2,
+  /** The API could not be reached or is unavailable (5xx): try again later. */
+  network: 3,
   /** A bug: something that should not happen did. */
   internal: 70,
 } as const;
@@ -18,7 +21,8 @@ export type ErrorFormat = 'line' | 'json';
 
 /** Exit code for an error: envelope rejections are "rejected", other deliberate errors are "usage". */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof EnvelopeError) return EXIT.rejected;
+  if (error instanceof EnvelopeError || error instanceof ApiCallError) return EXIT.rejected;
+  if (error instanceof NetworkError) return EXIT.network;
   if (error instanceof PoError) return EXIT.usage;
   return EXIT.internal;
 }
@@ -28,15 +32,18 @@ export function exitCodeFor(error: unknown): number {
  * with the error's class only, because an unexpected error's message could carry data we did not vet.
  */
 export function printError(error: unknown, format: ErrorFormat): void {
-  const body =
-    error instanceof PoError
-      ? error.toJSON()
-      : {
-          error: {
-            code: 'internal',
-            message: `unexpected ${error instanceof Error ? error.name : 'error'}; please report it`,
-          },
-        };
+  let body: { error: { code: string; message: string } & Record<string, unknown> };
+  if (error instanceof PoError) body = error.toJSON();
+  else if (error instanceof ApiCallError)
+    body = { error: { code: error.code, message: error.message, ...error.details } };
+  else if (error instanceof NetworkError) body = { error: { code: 'network', message: error.message } };
+  else
+    body = {
+      error: {
+        code: 'internal',
+        message: `unexpected ${error instanceof Error ? error.name : 'error'}; please report it`,
+      },
+    };
   if (format === 'json') process.stderr.write(`${JSON.stringify(body)}\n`);
   else process.stderr.write(`po: ${body.error.message} [${body.error.code}]\n`);
 }

@@ -37,7 +37,14 @@ export const KEY_ERROR_CODES = [
 ] as const;
 
 /** Codes raised by the command-line edge (files and arguments). */
-export const INPUT_ERROR_CODES = ['file_not_found', 'file_unreadable', 'file_exists', 'usage'] as const;
+export const INPUT_ERROR_CODES = [
+  'file_not_found',
+  'file_unreadable',
+  'file_exists',
+  'usage',
+  'server_key_mismatch',
+  'not_logged_in',
+] as const;
 
 /** Codes raised by the API (docs/api.md). */
 export const API_ERROR_CODES = [

@@ -40,6 +40,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   file_unreadable: 400,
   file_exists: 400,
   usage: 400,
+  server_key_mismatch: 400,
+  not_logged_in: 401,
   // API
   invalid_request: 400,
   unsupported_media_type: 415,

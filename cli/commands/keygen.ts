@@ -55,19 +55,21 @@ export function registerKeygen(program: Command): void {
     .option('--name <name>', 'file name stem: NAME.key.pem and NAME.pub.pem (default: the algorithm)')
     .option('--passphrase-file <file>', `encrypt the private key with the passphrase in this file (≥ 8 characters)`)
     .option('--force', 'replace existing key files of the same name')
-    .option('--json', 'print {kid, algorithm, bits, signatureAlg, privateKeyFile, publicKeyFile} as JSON')
     .addHelpText(
       'after',
       `
-Prints the key ID (the SPKI SHA-256 fingerprint, base64url) on stdout; messages go to stderr.
+Prints the key ID (the SPKI SHA-256 fingerprint, base64url) on stdout; messages go to stderr. With the global --json,
+prints {kid, algorithm, bits, signatureAlg, privateKeyFile, publicKeyFile}.
 Signing keys: rsa → PS256, dsa → DS256, ecdsa (P-256) → ES256, ed25519 → EdDSA. x25519 keys are server keys.
 
 Examples:
   po keygen --alg ed25519 --out keys --name alice
   po keygen --alg dsa --bits 3072 --out keys --passphrase-file secret.txt`,
     )
-    .action((options: KeygenOptions) =>
-      runAction(options.json ? 'json' : 'line', async () => {
+    .action((ownOptions: KeygenOptions, command: Command) => {
+      // --json is the program's global option.
+      const options = { ...ownOptions, json: command.optsWithGlobals<{ json?: boolean }>().json === true };
+      return runAction(options.json ? 'json' : 'line', async () => {
         const bits = parseBits(options.alg, options.bits);
         const name = options.name ?? options.alg;
         if (!NAME_PATTERN.test(name))
@@ -104,6 +106,6 @@ Examples:
             `wrote ${publicKeyFile} (public key)\n`,
         );
         process.stdout.write(`${kid}\n`);
-      }),
-    );
+      });
+    });
 }

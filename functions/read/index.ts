@@ -14,16 +14,12 @@ import { spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
 import { pathParameter, router } from '../../shared/router.js';
 
-/** The server key changes only on rotation: cache it briefly instead of reading it on every request. */
-const SERVER_KEY_CACHE_MS = 60_000;
-let serverKeyCache: { at: number; body: unknown } | undefined;
-
+/** The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once. */
 async function currentServerKey(): Promise<unknown> {
-  if (serverKeyCache && Date.now() - serverKeyCache.at < SERVER_KEY_CACHE_MS) return serverKeyCache.body;
   const active = (await listUsableKeys('server-key')).find((key) => key.status === 'active');
   if (!active?.publicKeyPem) throw serviceUnavailable('the server key');
   const publicKey = createPublicKey(active.publicKeyPem);
-  const body = {
+  return {
     kid: active.kid,
     alg: 'ECDH-ES',
     enc: 'A256GCM',
@@ -32,8 +28,6 @@ async function currentServerKey(): Promise<unknown> {
     jwk: { ...publicKey.export({ format: 'jwk' }), kid: active.kid, use: 'enc', alg: 'ECDH-ES' },
     publicKeyPem: active.publicKeyPem,
   };
-  serverKeyCache = { at: Date.now(), body };
-  return body;
 }
 
 function pageLimit(raw: string | undefined): number {

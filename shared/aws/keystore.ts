@@ -1,9 +1,10 @@
 /**
  * The keys table: the server's X25519 decryption keys and the session-token secrets, stored only KMS-wrapped.
  *
- * Each function unwraps the keys it needs once per cold start and keeps them in memory ({@link KeyRing}); an unknown
- * key ID triggers one reload, at most every {@link RELOAD_INTERVAL_MS} so random IDs cannot turn into a stream of KMS
- * calls. Rotation (`rotateServerKey`) adds a new active key and keeps the previous ones decrypt-only until their
+ * Each function unwraps the keys it needs once per cold start and keeps them in memory ({@link KeyRing}). An unknown
+ * key ID triggers one reload: the keys table is listed again and only keys not yet in memory are unwrapped, so a key
+ * created by a rotation is usable at once, while an ID that does not exist costs one table read (then remembered as
+ * unknown for {@link RELOAD_INTERVAL_MS}) and never a KMS call. Rotation (`rotateServerKey`) adds a new active key and keeps the previous ones decrypt-only until their
  * grace period ends; the deploy-time custom resource and the admin route both call it.
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -29,7 +30,9 @@ export interface StoredKey {
   readonly publicKeyPem?: string;
 }
 
+/** How long an ID found in no reload is answered as unknown without asking the table again. */
 export const RELOAD_INTERVAL_MS = 30_000;
+const MAX_REMEMBERED_MISSES = 1024;
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the key store', what, operation);
 
@@ -128,13 +131,15 @@ export async function ensureServerKey(now = Date.now()): Promise<{ kid: string; 
 }
 
 /**
- * Unwrapped keys of one purpose, in memory. `get(kid)` loads on first use (cold start) and reloads once for an
- * unknown ID, at most every {@link RELOAD_INTERVAL_MS}.
+ * Unwrapped keys of one purpose, in memory. `get(kid)` loads on first use (cold start) and reloads for an unknown ID
+ * (unwrapping only new keys); an ID no reload found is answered as unknown for {@link RELOAD_INTERVAL_MS}.
  */
 export class KeyRing<T> {
   private entries = new Map<string, { value: T; status: StoredKey['status'] }>();
   private loadedAt = 0;
   private loading: Promise<void> | undefined;
+  /** Unknown IDs and when a reload last failed to find them. */
+  private readonly misses = new Map<string, number>();
 
   constructor(
     private readonly purpose: SecretPurpose,
@@ -162,9 +167,20 @@ export class KeyRing<T> {
 
   /** The key with this ID, or `undefined` if there is none (after at most one reload). */
   async get(kid: string): Promise<T | undefined> {
-    if (this.loadedAt === 0 || (!this.entries.has(kid) && Date.now() - this.loadedAt >= RELOAD_INTERVAL_MS))
-      await this.load();
-    return this.entries.get(kid)?.value;
+    if (this.loadedAt === 0) await this.load();
+    const known = this.entries.get(kid);
+    if (known) return known.value;
+    const missedAt = this.misses.get(kid);
+    if (missedAt !== undefined && Date.now() - missedAt < RELOAD_INTERVAL_MS) return undefined;
+    await this.load(); // unwraps only keys not in memory yet: KMS is called for new keys only
+    const found = this.entries.get(kid);
+    if (found) {
+      this.misses.delete(kid);
+      return found.value;
+    }
+    if (this.misses.size >= MAX_REMEMBERED_MISSES) this.misses.clear();
+    this.misses.set(kid, Date.now());
+    return undefined;
   }
 
   /** The active key (newest first), for signing. @throws ApiError `service_unavailable` if none is provisioned */

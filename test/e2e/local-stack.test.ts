@@ -296,3 +296,102 @@ describe('no email lost', () => {
     expect(stack.poller.deadLetters).toEqual([]);
   });
 });
+
+describe('the po CLI against the local stack', () => {
+  it('keygen → admin registers the customer → login → order → email → po orders; pin, rotation and errors', async () => {
+    const { po } = await import('../helpers/po.js');
+    const { readFileSync, statSync } = await import('node:fs');
+    const home = mkdtempSync(join(tmpdir(), 'po-cli-e2e-'));
+    const env = { PO_CONFIG_DIR: join(home, 'config') };
+    const admin = stack.demo.find((customer) => customer.role === 'admin')!;
+    const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
+
+    await newProduct('CLI-1', 20, 1999);
+    expect(
+      (await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId])).code,
+    ).toBe(0);
+    expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
+
+    const keygen = await run(['keygen', '--alg', 'dsa', '--out', join(home, 'keys'), '--name', 'carol']);
+    expect(keygen.code).toBe(0);
+    const added = await run(
+      [
+        '--profile',
+        'admin',
+        'admin',
+        'customers',
+        'add',
+        '--customer',
+        'cli-carol',
+        '--email',
+        'cli-carol@customer.test',
+        '--key',
+        join(home, 'keys', 'carol.pub.pem'),
+        '--password-stdin',
+      ],
+      `${PASSWORD}\n`,
+    );
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ customerId: 'cli-carol', keyIds: [keygen.stdout.trim()] });
+
+    expect(
+      (
+        await run([
+          '--profile',
+          'carol',
+          'config',
+          '--api',
+          stack.apiUrl,
+          '--customer',
+          'cli-carol',
+          '--key',
+          join(home, 'keys', 'carol.key.pem'),
+        ])
+      ).code,
+    ).toBe(0);
+    const login = await run(['--profile', 'carol', 'login', '--password-stdin'], `${PASSWORD}\n`);
+    expect(login.stdout).toMatch(/^logged in as cli-carol \(customer\)/);
+    for (const file of ['config.json', 'sessions/carol.json'])
+      expect(statSync(join(home, 'config', file)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(home, 'config', 'config.json'), 'utf8')).not.toContain(PASSWORD);
+
+    const order = await run(['--profile', 'carol', '--json', 'order', 'CLI-1:2', '--note', 'by the CLI']);
+    expect(order.code, order.stderr).toBe(0);
+    const placed = JSON.parse(order.stdout) as { orderId: string; totalCents: number; signature: { alg: string } };
+    expect(placed).toMatchObject({ totalCents: 3998, signature: { alg: 'DS256' } });
+    await stack.poller.drained();
+    expect((await emailsFor('cli-carol@customer.test')).map((e) => e.subject)).toEqual([
+      `Order ${placed.orderId} accepted`,
+    ]);
+    expect((await run(['--profile', 'carol', 'orders'])).stdout).toContain(placed.orderId);
+    expect((await run(['--profile', 'carol', 'orders', 'show', placed.orderId])).stdout).toContain('evidence (JWS): ');
+    const test = await run(['--profile', 'carol', 'test']);
+    expect(test.stdout).toMatch(/session\s+valid for cli-carol/);
+
+    // A refusal is one sentence and its code, exit 1; an unreachable API is exit 3.
+    const short = await run(['--profile', 'carol', 'order', 'CLI-1:500']);
+    expect(short.code).toBe(1);
+    expect(short.stderr.trim()).toBe('po: not enough stock for CLI-1: 18 left [out_of_stock]');
+    expect((await run(['--profile', 'nowhere', 'config', '--api', 'http://127.0.0.1:9'])).code).toBe(0);
+    const offline = await run(['--profile', 'nowhere', 'test']);
+    expect(offline.code).toBe(3);
+    expect(offline.stderr).toMatch(/cannot reach .*\[network\]/);
+
+    // The server key is pinned: a rotation is announced loudly, a different key under the pinned ID is refused.
+    expect((await run(['--profile', 'admin', 'admin', 'rotate-server-key'])).code).toBe(0);
+    const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1']);
+    expect(afterRotation.code, afterRotation.stderr).toBe(0);
+    expect(afterRotation.stderr).toContain("WARNING: the OPD's server key changed");
+    const config = JSON.parse(readFileSync(join(home, 'config', 'config.json'), 'utf8')) as {
+      profiles: Record<string, { serverKey: { fingerprint: string } }>;
+    };
+    config.profiles.carol!.serverKey.fingerprint = 'A'.repeat(43);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(home, 'config', 'config.json'), JSON.stringify(config), { mode: 0o600 });
+    const substituted = await run(['--profile', 'carol', 'order', 'CLI-1:1']);
+    expect(substituted.code).toBe(2);
+    expect(substituted.stderr).toContain('[server_key_mismatch]');
+    const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
+    server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) }; // later tests seal to the new key
+  });
+});

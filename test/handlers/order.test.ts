@@ -319,3 +319,52 @@ describe('POST /orders: rejected before the transaction', () => {
     });
   });
 });
+
+describe('server key rotation', () => {
+  it('accepts orders to a key created after the cold start at once, unwrapping only the new key', async () => {
+    expect((await post({ envelope: envelope() })).statusCode).toBe(201); // cold start: the ring holds the old key
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { exportPublicKeyPem } = await import('../../shared/keys.js');
+    const rotated = generateKeyPairSync('x25519');
+    const { KMSClient, EncryptCommand } = await import('@aws-sdk/client-kms');
+    const kmsClient = new KMSClient({ region: 'eu-west-1' });
+    const { CiphertextBlob } = await kmsClient.send(
+      new EncryptCommand({
+        KeyId: 'alias/purchase-orders',
+        Plaintext: rotated.privateKey.export({ type: 'pkcs8', format: 'der' }),
+        EncryptionContext: { 'po:purpose': 'server-key', 'po:kid': 'rotated-1' },
+      }),
+    );
+    world.keys.push({
+      purpose: 'server-key',
+      kid: 'rotated-1',
+      wrapped: CiphertextBlob!,
+      status: 'active',
+      createdAt: '2026-11-22T00:00:00.000Z',
+      publicKeyPem: exportPublicKeyPem(rotated.publicKey),
+    });
+    kms.resetHistory();
+    const response = await post({
+      envelope: envelope('ed25519', { server: { kid: 'rotated-1', publicKey: rotated.publicKey } }),
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(kms.commandCalls(DecryptCommand).map((call) => call.args[0].input.EncryptionContext?.['po:kid'])).toEqual([
+      'rotated-1',
+    ]);
+  });
+
+  it('answers an unknown key ID without calling KMS, and asks the table at most once per interval', async () => {
+    expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+    kms.resetHistory();
+    ddb.resetHistory();
+    for (let i = 0; i < 3; i++) {
+      const response = await post({
+        envelope: envelope('ed25519', { server: { kid: 'no-such-key', publicKey: world.server.publicKey } }),
+      });
+      expect(bodyOf(response)).toMatchObject({ error: { code: 'server_key_unknown' } });
+    }
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
+    const { QueryCommand } = await import('../helpers/aws.js');
+    expect(ddb.commandCalls(QueryCommand, { TableName: 'keys' })).toHaveLength(1);
+  });
+});

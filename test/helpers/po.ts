@@ -10,9 +10,16 @@ export interface PoResult {
   readonly stderr: string;
 }
 
-export function po(args: readonly string[], options: { input?: string; cwd?: string } = {}): Promise<PoResult> {
+export function po(
+  args: readonly string[],
+  options: { input?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<PoResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PO, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [PO, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,0 +1,84 @@
+/**
+ * The OPD API as the CLI sees it: JSON over HTTPS (HTTP only to loopback), errors turned into `ApiCallError` with the
+ * server's stable code, unreachable servers into `NetworkError`.
+ */
+import { PoError } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
+
+/** The API refused the request: `status` and the server's `{error:{code,message}}`. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The API could not be reached (or answered 5xx: try again later). */
+export class NetworkError extends Error {}
+
+/** Checks an API URL: https, or http only to this machine (the local stack). */
+export function checkApiUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError('usage', `"${raw.slice(0, 100)}" is not a URL`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new InputError('usage', 'the API URL must be https:// (http:// only for a local stack on this machine)');
+  return url.toString().replace(/\/+$/, '');
+}
+
+export interface ApiClient {
+  call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string },
+  ): Promise<T>;
+}
+
+export function apiClient(apiUrl: string | undefined): ApiClient {
+  if (!apiUrl) throw new InputError('usage', 'no API URL configured; run `po config --api <url>` first');
+  const base = checkApiUrl(apiUrl);
+  return {
+    async call<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
+      let response: Response;
+      try {
+        response = await fetch(`${base}${path}`, {
+          method,
+          headers: {
+            accept: 'application/json',
+            ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          },
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch (error) {
+        throw new NetworkError(`cannot reach ${base} (${error instanceof Error ? error.message : 'network error'})`);
+      }
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : {};
+      } catch {
+        throw new NetworkError(`${base} answered ${response.status} with something that is not JSON`);
+      }
+      if (response.ok) return body as T;
+      const error = (body as { error?: { code?: string; message?: string } & Record<string, unknown> }).error ?? {};
+      const { code = 'unknown', message = `HTTP ${response.status}`, ...details } = error;
+      if (response.status >= 500) {
+        const retry = response.headers.get('retry-after');
+        throw new NetworkError(`${message} [${code}]${retry ? `; retry in ${retry} s` : ''}`);
+      }
+      throw new ApiCallError(response.status, code, message, details);
+    },
+  };
+}
+
+export { PoError };

@@ -1,0 +1,80 @@
+/**
+ * `po` configuration: named profiles (API URL, customer, signing key, pinned server key) in `config.json`, and the
+ * session token of each profile in `sessions/<profile>.json`. Everything lives in `$PO_CONFIG_DIR`
+ * (default `${XDG_CONFIG_HOME:-~/.config}/po`), the directory 0700 and every file 0600.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../shared/errors.js';
+
+export interface Profile {
+  apiUrl?: string;
+  customerId?: string;
+  /** Path of the customer's private key (PEM). */
+  key?: string;
+  keyId?: string;
+  passphraseFile?: string;
+  /** The server key this profile trusts: its ID and SPKI fingerprint, pinned on first use. */
+  serverKey?: { kid: string; fingerprint: string };
+}
+
+export interface Session {
+  token: string;
+  expiresAt: string;
+  customerId: string;
+  role: string;
+}
+
+export function configDirectory(): string {
+  return process.env.PO_CONFIG_DIR ?? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'po');
+}
+
+function writePrivateJson(file: string, value: unknown): void {
+  mkdirSync(configDirectory(), { recursive: true, mode: 0o700 });
+  mkdirSync(join(configDirectory(), 'sessions'), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // an existing file keeps its mode on write: enforce it
+}
+
+function readJson<T>(file: string, fallback: T): T {
+  if (!existsSync(file)) return fallback;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    throw new InputError('file_unreadable', `${file} is not valid JSON; fix or delete it`);
+  }
+}
+
+const configFile = () => join(configDirectory(), 'config.json');
+const sessionFile = (profile: string) => join(configDirectory(), 'sessions', `${profile}.json`);
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) throw new InputError('usage', '--profile must be 1–64 characters of A–Z a–z 0–9 . _ -');
+  return name;
+}
+
+export function readProfile(name: string): Profile {
+  return readJson<{ profiles?: Record<string, Profile> }>(configFile(), {}).profiles?.[checkProfileName(name)] ?? {};
+}
+
+export function writeProfile(name: string, profile: Profile): void {
+  const config = readJson<{ profiles?: Record<string, Profile> }>(configFile(), {});
+  writePrivateJson(configFile(), { ...config, profiles: { ...config.profiles, [checkProfileName(name)]: profile } });
+}
+
+export function readSession(name: string): Session | undefined {
+  return readJson<Session | undefined>(sessionFile(checkProfileName(name)), undefined);
+}
+
+export function writeSession(name: string, session: Session): void {
+  writePrivateJson(sessionFile(checkProfileName(name)), session);
+}
+
+export function deleteSession(name: string): boolean {
+  const file = sessionFile(checkProfileName(name));
+  if (!existsSync(file)) return false;
+  rmSync(file);
+  return true;
+}

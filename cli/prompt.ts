@@ -1,0 +1,47 @@
+/** Reading passwords: a hidden prompt on a terminal, or lines from standard input for scripts. Never echoed. */
+import { InputError } from '../shared/errors.js';
+
+/** Asks for a secret on the terminal without echoing it. */
+export function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY)
+    throw new InputError(
+      'usage',
+      'no terminal to ask for the password; pass it on standard input with --password-stdin',
+    );
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let value = '';
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          resolve(value);
+          return;
+        }
+        if (char === '\u0003') {
+          stdin.setRawMode(false);
+          process.stderr.write('\n');
+          process.exit(130);
+        }
+        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** Reads `count` lines from standard input (for --password-stdin). */
+export async function readStdinLines(count: number): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
+  if (lines.length < count || lines.slice(0, count).some((line) => line.length === 0))
+    throw new InputError('usage', `expected ${count} non-empty line${count > 1 ? 's' : ''} on standard input`);
+  return lines.slice(0, count);
+}
