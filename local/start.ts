@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
+import { configDirectory, readProfile, writeProfile } from '../cli/profile.js';
 import { LocalStackError, startLocalStack } from './stack.js';
 
 const program = new Command('npm start --')
@@ -47,21 +48,39 @@ try {
     logLevel: options.verbose ? 'INFO' : 'WARN',
     log: (line) => say(`  ${line}`),
   });
+  // CLI profiles for the demo customers, so `po --profile alice …` works at once. The local stack is the authority for
+  // its own server key, so the pin is reset (a new in-memory stack has a new key).
+  for (const customer of stack.demo) {
+    const existing = readProfile(customer.customerId);
+    delete existing.serverKey;
+    writeProfile(customer.customerId, {
+      ...existing,
+      apiUrl: stack.apiUrl,
+      customerId: customer.customerId,
+      ...(customer.privateKeyFile ? { key: customer.privateKeyFile } : {}),
+    });
+  }
   const customers = stack.demo.map(
     (d) =>
       `    ${d.customerId.padEnd(10)} ${d.password}   ${d.role === 'admin' ? 'admin' : `${d.alg ?? ''} key ${d.privateKeyFile ?? ''}`}`,
   );
+  const alice = stack.demo.find((d) => d.customerId === 'alice');
   say(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
-  API     ${stack.apiUrl}            (try: curl ${stack.apiUrl}/health)
-  Inbox   ${stack.inboxUrl}            (confirmation emails; GET /store for JSON)
+  API     ${stack.apiUrl}            (curl ${stack.apiUrl}/health)
+  Inbox   ${stack.inboxUrl}            (confirmation emails in the browser; GET /store for JSON)
 
-  Demo logins (local only; kept in ${join(dataDirectory, 'demo', 'credentials.json')}):
+  Demo logins (local only; also in ${join(dataDirectory, 'demo', 'credentials.json')}):
 ${customers.join('\n')}
+  po profiles are ready in ${configDirectory()} (one per demo customer).
 
-  Try an order by hand (in another terminal):
-    SERVER=$(curl -s ${stack.apiUrl}/server-key) …  see README, "Demo journey".
+  Next, in another terminal:
+    npx po --profile alice login            # password: ${alice?.password ?? ''}
+    npx po --profile alice products
+    npx po --profile alice order WIDGET-1:3 GADGET-2:1
+    npx po --profile alice orders
+  then open ${stack.inboxUrl} to see the confirmation.
 
 Ctrl-C stops everything.`);
 
