@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchApi } from './api.js';
 import { benchEnvelope } from './envelope.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -22,23 +23,57 @@ const environment = {
   date: new Date().toISOString(),
 };
 
-log('envelope: open + verify vs bare X25519 + AES-256-GCM + verify (5 interleaved rounds × 400 ms each side)');
-const envelope = await benchEnvelope({ log });
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/envelope.json', `${JSON.stringify({ environment, results: envelope }, null, 2)}\n`);
+const part = process.argv.includes('--part') ? process.argv[process.argv.indexOf('--part') + 1] : 'all';
+if (!['all', 'envelope', 'api'].includes(part ?? '')) {
+  log('usage: npm run bench [-- --part envelope|api]');
+  process.exit(2);
+}
 
-console.log('\nEnvelope open + verify (ops/s, one core; ratio = bare ÷ ours, goal ≤ 2)\n');
-console.log(
-  table(
-    ['alg', 'key', 'openOrder ops/s', 'bare ops/s', 'ratio', 'goal ≤ 2'],
-    envelope.map((r) => [
-      r.alg,
-      r.key,
-      r.oursOpsPerSec,
-      r.bareOpsPerSec,
-      r.ratio.toFixed(2),
-      r.ratio <= 2 ? 'met' : 'MISSED',
-    ]),
-  ),
-);
-console.log(`\n${environment.node} · ${environment.cpu} · results in bench/results/envelope.json`);
+if (part === 'all' || part === 'envelope') {
+  log('envelope: open + verify vs bare X25519 + AES-256-GCM + verify (5 interleaved rounds × 400 ms each side)');
+  const envelope = await benchEnvelope({ log });
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/envelope.json', `${JSON.stringify({ environment, results: envelope }, null, 2)}\n`);
+
+  console.log('\nEnvelope open + verify (ops/s, one core; ratio = bare ÷ ours, goal ≤ 2)\n');
+  console.log(
+    table(
+      ['alg', 'key', 'openOrder ops/s', 'bare ops/s', 'ratio', 'goal ≤ 2'],
+      envelope.map((r) => [
+        r.alg,
+        r.key,
+        r.oursOpsPerSec,
+        r.bareOpsPerSec,
+        r.ratio.toFixed(2),
+        r.ratio <= 2 ? 'met' : 'MISSED',
+      ]),
+    ),
+  );
+  console.log(`\n${environment.node} · ${environment.cpu} · results in bench/results/envelope.json`);
+}
+
+if (part === 'all' || part === 'api') {
+  log('\napi: orders through the local API vs the same transactions on bare DynamoDB Local');
+  const api = await benchApi(log);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/api.json', `${JSON.stringify({ environment, results: api }, null, 2)}\n`);
+  console.log('\nOrders through the local API (one process: API adapter + handlers; DynamoDB Local in Java)\n');
+  console.log(
+    table(
+      ['scenario', 'clients', 'orders', 'orders/s', 'p50 ms', 'p99 ms', 'bare DDB tx/s', 'ratio', 'stock conserved'],
+      api.map((r) => [
+        r.scenario,
+        r.clients,
+        r.orders,
+        r.ordersPerSec,
+        r.p50Ms,
+        r.p99Ms,
+        r.bareOrdersPerSec,
+        r.ratio.toFixed(2),
+        r.stockConserved ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  console.log('\nresults in bench/results/api.json');
+  if (api.some((r) => !r.stockConserved)) process.exitCode = 1;
+}
