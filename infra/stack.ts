@@ -276,6 +276,10 @@ export class PurchaseOrdersStack extends Stack {
       value: keys.getAttString('ServerKeyId'),
       description: 'The active server key ID',
     });
+    new CfnOutput(this, 'CustomersTableName', {
+      value: tables.customers.tableName,
+      description: 'For npm run first-admin',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: deadLetters.queueUrl,
       description: 'Confirmations that failed every retry',
