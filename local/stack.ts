@@ -93,6 +93,26 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/** @throws LocalStackError if something already listens on 127.0.0.1:`port` (checked before anything starts). */
+async function ensurePortFree(port: number, option: string): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalStackError(
+              `port ${port} is already in use`,
+              `stop whatever uses it, or choose another port with ${option}`,
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const server = createServer();
@@ -135,6 +155,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
   };
   try {
+    await ensurePortFree(options.apiPort, '--api-port');
+    await ensurePortFree(options.inboxPort, '--inbox-port');
     if (options.dataDirectory) mkdirSync(join(options.dataDirectory, 'dynamodb'), { recursive: true, mode: 0o700 });
     mkdirSync(options.demoDirectory, { recursive: true, mode: 0o700 });
 
