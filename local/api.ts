@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './listen.js';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -184,14 +185,11 @@ export function localApi(options: LocalApiOptions) {
 }
 
 /** Starts the local API on 127.0.0.1:`port` (0 = any free port). */
-export async function startLocalApi(options: LocalApiOptions, port: number): Promise<{ server: Server; url: string }> {
+export function startLocalApi(options: LocalApiOptions, port: number): Promise<{ server: Server; url: string }> {
   const listener = localApi(options);
-  const server = createServer((request, response) => void listener(request, response));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('local API: no address');
-  return { server, url: `http://127.0.0.1:${address.port}` };
+  return listenOnLoopback(
+    createServer((request, response) => void listener(request, response)),
+    port,
+    'local API',
+  );
 }

@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './listen.js';
 
 const MAGIC = Buffer.from('POK1');
 const REGION = 'eu-west-1';
@@ -160,13 +161,6 @@ export function createKmsHandler(key: LocalKmsKey) {
 }
 
 /** Starts the endpoint on 127.0.0.1 (port 0 = any free port). */
-export async function startLocalKms(key: LocalKmsKey, port = 0): Promise<{ server: Server; url: string }> {
-  const server = createServer(createKmsHandler(key));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('local KMS: no address');
-  return { server, url: `http://127.0.0.1:${address.port}` };
+export function startLocalKms(key: LocalKmsKey, port = 0): Promise<{ server: Server; url: string }> {
+  return listenOnLoopback(createServer(createKmsHandler(key)), port, 'local KMS');
 }

@@ -399,71 +399,37 @@ describe('the po CLI against the local stack', () => {
 describe('npm run first-admin', () => {
   it('creates an administrator who can log in and use the admin routes', async () => {
     const { spawnSync } = await import('node:child_process');
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/first-admin.ts',
-        '--table',
-        stack.tables.customers!,
-        '--region',
-        'eu-west-1',
-        '--customer',
-        'first-root',
-        '--email',
-        'root@opd.test',
-        '--password-stdin',
-      ],
-      {
-        input: 'the first admin password\n',
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
+    const args = [
+      '--import',
+      'tsx',
+      'scripts/first-admin.ts',
+      '--table',
+      stack.tables.customers!,
+      '--region',
+      'eu-west-1',
+    ];
+    const firstAdmin = () =>
+      spawnSync(
+        process.execPath,
+        [...args, '--customer', 'first-root', '--email', 'root@opd.test', '--password-stdin'],
+        {
+          input: 'the first admin password\n',
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
+            AWS_ACCESS_KEY_ID: 'local',
+            AWS_SECRET_ACCESS_KEY: 'local',
+          },
         },
-      },
-    );
+      );
+    const result = firstAdmin();
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('created admin first-root');
     const token = await login('first-root', 'the first admin password');
-    expect(
-      (
-        await call('POST', '/admin/products', {
-          token,
-          body: { sku: 'ROOT-1', name: 'Root product', priceCents: 1, stock: 1 },
-        })
-      ).status,
-    ).toBe(201);
-    const again = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/first-admin.ts',
-        '--table',
-        stack.tables.customers!,
-        '--region',
-        'eu-west-1',
-        '--customer',
-        'first-root',
-        '--email',
-        'root@opd.test',
-        '--password-stdin',
-      ],
-      {
-        input: 'the first admin password\n',
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-        },
-      },
-    );
+    const product = { sku: 'ROOT-1', name: 'Root product', priceCents: 1, stock: 1 };
+    expect((await call('POST', '/admin/products', { token, body: product })).status).toBe(201);
+    const again = firstAdmin(); // a second run must not silently replace the admin
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('[already_exists]');
   });
