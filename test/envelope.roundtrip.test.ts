@@ -35,7 +35,7 @@ describe('seal then open', () => {
       iss: 'alice',
       aud: server.kid,
       iat: now / 1000,
-      jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) as unknown,
+      jti: expect.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_-]{22}$/) as unknown,
       items: ITEMS,
       note: 'deliver to dock 4\nthanks',
     });
@@ -99,5 +99,14 @@ describe('keys made by openssl genpkey', () => {
     const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer, server });
     const opened = await openOrder(envelope, openOptions(server, [verifier]));
     expect(opened.claims.items).toEqual(ITEMS);
+  });
+});
+
+describe('order IDs', () => {
+  it('carry more than 128 random bits and never start with "-" (so no ID is taken for a CLI option)', async () => {
+    const { newOrderId } = await import('../shared/envelope/index.js');
+    const ids = Array.from({ length: 5000 }, () => newOrderId());
+    expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{22}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

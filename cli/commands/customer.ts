@@ -292,6 +292,10 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
     .command('show')
     .description('show one order with its signed evidence')
     .argument('<id>', 'order ID')
+    .addHelpText(
+      'after',
+      '\nIDs made by po never start with "-"; for one that does (another client made it): po orders show -- <id>',
+    )
     .action((id: string, _options: unknown, command: Command) =>
       runAction(globals(command).json ? 'json' : 'line', async () => {
         const { profile: name } = globals(command);

@@ -297,6 +297,82 @@ describe('no email lost', () => {
   });
 });
 
+describe('the po journey for each signature algorithm', () => {
+  it.each([
+    ['rsa', 'PS256'],
+    ['dsa', 'DS256'],
+    ['ecdsa', 'ES256'],
+    ['ed25519', 'EdDSA'],
+  ] as const)(
+    'po keygen --alg %s → po admin registers → po login → po order → email → po orders',
+    async (alg, jwsAlg) => {
+      const { po } = await import('../helpers/po.js');
+      const home = mkdtempSync(join(tmpdir(), `po-journey-${alg}-`));
+      const env = { PO_CONFIG_DIR: join(home, 'config') };
+      const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
+      const admin = stack.demo.find((customer) => customer.role === 'admin')!;
+      const customerId = `po-${alg}`;
+      const sku = `POJ-${alg.toUpperCase()}`;
+      await newProduct(sku, 5, 1000);
+
+      const keygen = await run([
+        'keygen',
+        '--alg',
+        alg,
+        ...(alg === 'rsa' ? ['--bits', '2048'] : []),
+        '--out',
+        join(home, 'keys'),
+        '--name',
+        customerId,
+      ]);
+      expect(keygen.code, keygen.stderr).toBe(0);
+      await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId]);
+      expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
+      const added = await run(
+        [
+          '--profile',
+          'admin',
+          'admin',
+          'customers',
+          'add',
+          '--customer',
+          customerId,
+          '--email',
+          `${customerId}@customer.test`,
+          '--key',
+          join(home, 'keys', `${customerId}.pub.pem`),
+          '--password-stdin',
+        ],
+        `${PASSWORD}\n`,
+      );
+      expect(added.code, added.stderr).toBe(0);
+
+      await run([
+        'config',
+        '--api',
+        stack.apiUrl,
+        '--customer',
+        customerId,
+        '--key',
+        join(home, 'keys', `${customerId}.key.pem`),
+      ]);
+      expect((await run(['login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+      const order = await run(['--json', 'order', `${sku}:2`]);
+      expect(order.code, order.stderr).toBe(0);
+      const placed = JSON.parse(order.stdout) as { orderId: string; signedAt: string; signature: { alg: string } };
+      expect(placed.signature.alg).toBe(jwsAlg);
+
+      await stack.poller.drained();
+      const [email] = await emailsFor(`${customerId}@customer.test`);
+      expect(email?.subject).toBe(`Order ${placed.orderId} accepted`);
+      expect(email?.text).toContain(`Signed at:   ${placed.signedAt}`);
+      const listed = await run(['orders']);
+      expect(listed.stdout).toContain(placed.orderId);
+      expect(listed.stdout).toContain('email sent');
+    },
+  );
+});
+
 describe('the po CLI against the local stack', () => {
   it('keygen → admin registers the customer → login → order → email → po orders; pin, rotation and errors', async () => {
     const { po } = await import('../helpers/po.js');
