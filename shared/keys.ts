@@ -187,7 +187,10 @@ export function parsePrivateKeyPem(pem: string, passphrase?: string): KeyObject 
   if (!labels.some((label) => PRIVATE_LABELS.has(label))) {
     if (labels.some((label) => PUBLIC_LABELS.has(label)))
       throw new KeyError('key_wrong_kind', 'this is a public key; a private key is needed here');
-    throw new KeyError('key_malformed', 'not a PEM private key (expected -----BEGIN PRIVATE KEY-----)');
+    throw new KeyError(
+      'key_malformed',
+      'not a PEM private key (expected a PKCS#8 "PRIVATE KEY" PEM block, as openssl genpkey writes)',
+    );
   }
   const encrypted = isEncryptedPem(pem, labels);
   if (encrypted && passphrase === undefined)

@@ -297,6 +297,42 @@ describe('no email lost', () => {
   });
 });
 
+/**
+ * A `po` workspace of its own (config directory in a temp home), with the demo admin configured and logged in, and
+ * a way to register a customer and its public key through `po admin customers add`.
+ */
+async function poWorkspace(prefix: string) {
+  const { po } = await import('../helpers/po.js');
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  const env = { PO_CONFIG_DIR: join(home, 'config') };
+  const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
+  const admin = stack.demo.find((customer) => customer.role === 'admin')!;
+  expect(
+    (await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId])).code,
+  ).toBe(0);
+  expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
+  const registerCustomer = async (customerId: string, email: string, publicKeyFile: string) => {
+    const args = [
+      '--profile',
+      'admin',
+      'admin',
+      'customers',
+      'add',
+      '--customer',
+      customerId,
+      '--email',
+      email,
+      '--key',
+      publicKeyFile,
+      '--password-stdin',
+    ];
+    const added = await run(args, `${PASSWORD}\n`);
+    expect(added.code, added.stderr).toBe(0);
+    return added;
+  };
+  return { home, run, registerCustomer };
+}
+
 describe('the po journey for each signature algorithm', () => {
   it.each([
     ['rsa', 'PS256'],
@@ -306,11 +342,7 @@ describe('the po journey for each signature algorithm', () => {
   ] as const)(
     'po keygen --alg %s → po admin registers → po login → po order → email → po orders',
     async (alg, jwsAlg) => {
-      const { po } = await import('../helpers/po.js');
-      const home = mkdtempSync(join(tmpdir(), `po-journey-${alg}-`));
-      const env = { PO_CONFIG_DIR: join(home, 'config') };
-      const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
-      const admin = stack.demo.find((customer) => customer.role === 'admin')!;
+      const { home, run, registerCustomer } = await poWorkspace(`po-journey-${alg}-`);
       const customerId = `po-${alg}`;
       const sku = `POJ-${alg.toUpperCase()}`;
       await newProduct(sku, 5, 1000);
@@ -326,26 +358,7 @@ describe('the po journey for each signature algorithm', () => {
         customerId,
       ]);
       expect(keygen.code, keygen.stderr).toBe(0);
-      await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId]);
-      expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
-      const added = await run(
-        [
-          '--profile',
-          'admin',
-          'admin',
-          'customers',
-          'add',
-          '--customer',
-          customerId,
-          '--email',
-          `${customerId}@customer.test`,
-          '--key',
-          join(home, 'keys', `${customerId}.pub.pem`),
-          '--password-stdin',
-        ],
-        `${PASSWORD}\n`,
-      );
-      expect(added.code, added.stderr).toBe(0);
+      await registerCustomer(customerId, `${customerId}@customer.test`, join(home, 'keys', `${customerId}.pub.pem`));
 
       await run([
         'config',
@@ -375,39 +388,14 @@ describe('the po journey for each signature algorithm', () => {
 
 describe('the po CLI against the local stack', () => {
   it('keygen → admin registers the customer → login → order → email → po orders; pin, rotation and errors', async () => {
-    const { po } = await import('../helpers/po.js');
+    const { home, run, registerCustomer } = await poWorkspace('po-cli-e2e-');
     const { readFileSync, statSync } = await import('node:fs');
-    const home = mkdtempSync(join(tmpdir(), 'po-cli-e2e-'));
-    const env = { PO_CONFIG_DIR: join(home, 'config') };
-    const admin = stack.demo.find((customer) => customer.role === 'admin')!;
-    const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
 
     await newProduct('CLI-1', 20, 1999);
-    expect(
-      (await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId])).code,
-    ).toBe(0);
-    expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
 
     const keygen = await run(['keygen', '--alg', 'dsa', '--out', join(home, 'keys'), '--name', 'carol']);
     expect(keygen.code).toBe(0);
-    const added = await run(
-      [
-        '--profile',
-        'admin',
-        'admin',
-        'customers',
-        'add',
-        '--customer',
-        'cli-carol',
-        '--email',
-        'cli-carol@customer.test',
-        '--key',
-        join(home, 'keys', 'carol.pub.pem'),
-        '--password-stdin',
-      ],
-      `${PASSWORD}\n`,
-    );
-    expect(added.code, added.stderr).toBe(0);
+    const added = await registerCustomer('cli-carol', 'cli-carol@customer.test', join(home, 'keys', 'carol.pub.pem'));
     expect(JSON.parse(added.stdout)).toMatchObject({ customerId: 'cli-carol', keyIds: [keygen.stdout.trim()] });
 
     expect(
