@@ -20,10 +20,26 @@ function countMemberSeparators(text: string): number {
   return count;
 }
 
-function countMembers(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countMembers(item), 0);
-  return Object.entries(value).reduce((sum, [, item]) => sum + 1 + countMembers(item), 0);
+/**
+ * Members of every object at every depth. Iterative, with an explicit stack: JSON.parse accepts nesting far deeper
+ * than the call stack (a 200,000-deep array parses), and this runs on untrusted input.
+ */
+function countMembers(root: unknown): number {
+  let count = 0;
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+      continue;
+    }
+    for (const item of Object.values(value)) {
+      count++;
+      pending.push(item);
+    }
+  }
+  return count;
 }
 
 /** Parses `text` as a JSON object with unique member names; returns `undefined` for anything else (never throws). */

@@ -163,4 +163,16 @@ describe('strict JSON objects', () => {
     expect(parseJsonObject('1')).toBeUndefined();
     expect(parseJsonObject('{')).toBeUndefined();
   });
+
+  it('checks JSON nested far deeper than the call stack without overflowing it (untrusted input)', async () => {
+    const { parseJsonObject } = await import('../shared/json.js');
+    const depth = 200_000; // JSON.parse accepts this; a recursive member count exhausts the stack
+    // (Assertions stay shallow: the test runner's own deep equality would recurse too.)
+    const arrays = parseJsonObject(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    expect(Array.isArray(arrays?.a)).toBe(true);
+    const objects = parseJsonObject(`{"a":${'{"b":'.repeat(depth)}1${'}'.repeat(depth)}}`);
+    expect(Object.keys(objects ?? {})).toEqual(['a']);
+    const duplicateAtTheBottom = `{"a":${'{"b":'.repeat(depth)}1,"b":2${'}'.repeat(depth)}}`;
+    expect(parseJsonObject(duplicateAtTheBottom) === undefined).toBe(true);
+  });
 });
