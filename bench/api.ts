@@ -128,7 +128,8 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
       const customer = customers[i % CUSTOMERS]!;
       const envelope = sealOrder({
         customerId: customer.id,
-        items: [{ sku: 'WARMUP', qty: 1 }],
+        items: [{ sku: 'WARMUP', qty: 1, unitPriceCents: 100 }],
+        currency: 'USD',
         signer: customer.signer,
         server,
       });
@@ -157,7 +158,8 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
         const envelopes = Array.from({ length: total }, (_, i) =>
           sealOrder({
             customerId: customers[i % CUSTOMERS]!.id,
-            items: [{ sku: skuOf(i), qty: 1 }],
+            items: [{ sku: skuOf(i), qty: 1, unitPriceCents: 100 }],
+            currency: 'USD',
             signer: customers[i % CUSTOMERS]!.signer,
             server,
           }),

@@ -88,13 +88,13 @@ export async function writeNewFile(
   content: string,
   mode: 0o600 | 0o644,
   overwrite: boolean,
+  remedy = 'choose another --name or pass --force',
 ): Promise<void> {
   if (overwrite) await unlink(path).catch(() => undefined);
   try {
     await writeFile(path, content, { mode, flag: 'wx' });
   } catch (error) {
-    if (errnoCode(error) === 'EEXIST')
-      throw new InputError('file_exists', `${path} exists; choose another --name or pass --force`);
+    if (errnoCode(error) === 'EEXIST') throw new InputError('file_exists', `${path} exists; ${remedy}`);
     throw error;
   }
 }
@@ -105,20 +105,35 @@ export async function ensureKeyDirectory(path: string): Promise<void> {
 }
 
 /**
- * Reads standard input up to `maxChars` (+ a little for a trailing newline). Refuses a terminal: an envelope is piped.
- * @throws InputError `usage` on a terminal; EnvelopeError `envelope_too_large` past the bound
+ * Reads standard input up to `maxChars` (+ a little for a trailing newline), for `what` (named in errors). Refuses a
+ * terminal: the input is piped.
+ * @throws InputError `usage` on a terminal, `file_unreadable` past the bound (or what `tooLarge` makes)
  */
-export async function readStdin(maxChars: number): Promise<string> {
-  if (process.stdin.isTTY)
-    throw new InputError('usage', 'pipe the envelope on standard input (po envelope open … < order.jwe)');
+export async function readStdinText(
+  maxChars: number,
+  what: string,
+  tooLarge: () => Error = () => new InputError('file_unreadable', `the ${what} on standard input is too large`),
+): Promise<string> {
+  if (process.stdin.isTTY) throw new InputError('usage', `pipe the ${what} on standard input`);
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of process.stdin) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     length += buffer.length;
-    if (length > maxChars + 64)
-      throw new EnvelopeError('envelope_too_large', `an envelope is at most ${maxChars} characters`);
+    if (length > maxChars + 64) throw tooLarge();
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/**
+ * Reads an envelope from standard input.
+ * @throws InputError `usage` on a terminal; EnvelopeError `envelope_too_large` past the bound
+ */
+export function readStdin(maxChars: number): Promise<string> {
+  return readStdinText(
+    maxChars,
+    'envelope (po envelope open … < order.jwe)',
+    () => new EnvelopeError('envelope_too_large', `an envelope is at most ${maxChars} characters`),
+  );
 }

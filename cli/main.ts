@@ -6,6 +6,8 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerCustomerCommands } from './commands/customer.js';
 import { registerEnvelope } from './commands/envelope.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerOrderCommand } from './commands/order.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { checkProfileName } from './profile.js';
 import { EXIT } from './output.js';
 
@@ -27,7 +29,7 @@ export function buildProgram(): Command {
 Exit status: 0 ok · 1 rejected (the API or the envelope check said no) · 2 usage (bad arguments, files, keys, not logged in)
              · 3 network (unreachable or unavailable; retry) · 70 internal error.
 Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600.
-Documentation: README.md, docs/api.md, docs/envelope.md.`,
+Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
     );
   const globals = (command: Command) => {
     const options = command.optsWithGlobals<{ profile?: string; json?: boolean }>();
@@ -37,6 +39,8 @@ Documentation: README.md, docs/api.md, docs/envelope.md.`,
     };
   };
   registerCustomerCommands(program, globals);
+  registerOrderCommand(program, globals);
+  registerVerifyCommand(program, globals);
   registerAdminCommands(program, globals);
   registerKeygen(program);
   registerEnvelope(program);

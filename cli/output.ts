@@ -1,13 +1,16 @@
 /**
  * Exit codes and error output of `po`: one line per error, with its stable code, never a stack trace.
  */
-import { EnvelopeError, PoError } from '../shared/errors.js';
+import { EnvelopeError, EvidenceError, InputError, PoError } from '../shared/errors.js';
 import { ApiCallError, NetworkError } from './api.js';
 
 /** Documented exit codes (README, `po --help`). */
 export const EXIT = {
   ok: 0,
-  /** The input was understood and refused: an envelope that does not verify, an order the OPD rejects. */
+  /**
+   * The input was understood and refused: an envelope or evidence that does not verify, an order the OPD rejects, a
+   * receipt that fails a check, a quote the user declined.
+   */
   rejected: 1,
   /** Bad arguments, files or keys: fix the command line. */
   usage: 2,
@@ -19,9 +22,14 @@ export const EXIT = {
 
 export type ErrorFormat = 'line' | 'json';
 
-/** Exit code for an error: envelope rejections are "rejected", other deliberate errors are "usage". */
+/**
+ * Exit code for an error: envelope rejections, API refusals, failed evidence checks and a declined quote are
+ * "rejected"; input that is not an evidence bundle and other deliberate errors are "usage".
+ */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof EnvelopeError || error instanceof ApiCallError) return EXIT.rejected;
+  if (error instanceof EvidenceError) return error.code === 'evidence_malformed' ? EXIT.usage : EXIT.rejected;
+  if (error instanceof InputError && error.code === 'declined') return EXIT.rejected;
   if (error instanceof NetworkError) return EXIT.network;
   if (error instanceof PoError) return EXIT.usage;
   return EXIT.internal;

@@ -1,11 +1,12 @@
 /**
- * `po` configuration: named profiles (API URL, customer, signing key, pinned server key) in `config.json`, and the
- * session token of each profile in `sessions/<profile>.json`. Everything lives in `$PO_CONFIG_DIR`
- * (default `${XDG_CONFIG_HOME:-~/.config}/po`), the directory 0700 and every file 0600.
+ * `po` configuration: named profiles (API URL, customer, signing key, pinned server and receipt keys) in
+ * `config.json`, the session token of each profile in `sessions/<profile>.json`, and the evidence of every order the
+ * profile placed in `evidence/<profile>/<order ID>.json`. Everything lives in `$PO_CONFIG_DIR`
+ * (default `${XDG_CONFIG_HOME:-~/.config}/po`), the directories 0700 and every file 0600.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InputError } from '../shared/errors.js';
 
 export interface Profile {
@@ -17,6 +18,8 @@ export interface Profile {
   passphraseFile?: string;
   /** The server key this profile trusts: its ID and SPKI fingerprint, pinned on first use. */
   serverKey?: { kid: string; fingerprint: string };
+  /** The OPD's receipt keys this profile trusts, by ID: fingerprint and the Ed25519 public key (JWK `x`). */
+  receiptKeys?: Record<string, { fingerprint: string; x: string }>;
 }
 
 export interface Session {
@@ -31,8 +34,7 @@ export function configDirectory(): string {
 }
 
 function writePrivateJson(file: string, value: unknown): void {
-  mkdirSync(configDirectory(), { recursive: true, mode: 0o700 });
-  mkdirSync(join(configDirectory(), 'sessions'), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600); // an existing file keeps its mode on write: enforce it
 }
@@ -70,6 +72,19 @@ export function readSession(name: string): Session | undefined {
 
 export function writeSession(name: string, session: Session): void {
   writePrivateJson(sessionFile(checkProfileName(name)), session);
+}
+
+/** Where the evidence bundle of an order placed with this profile is kept. */
+export function evidenceFile(profile: string, orderId: string): string {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(orderId)) throw new InputError('usage', 'not an order ID');
+  return join(configDirectory(), 'evidence', checkProfileName(profile), `${orderId}.json`);
+}
+
+/** Keeps an order's evidence bundle with the profile (0600); returns the file. */
+export function saveEvidence(profile: string, orderId: string, bundle: unknown): string {
+  const file = evidenceFile(profile, orderId);
+  writePrivateJson(file, bundle);
+  return file;
 }
 
 export function deleteSession(name: string): boolean {

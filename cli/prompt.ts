@@ -1,5 +1,30 @@
-/** Reading passwords: a hidden prompt on a terminal, or lines from standard input for scripts. Never echoed. */
+/**
+ * Asking the person at the terminal: passwords (a hidden prompt, never echoed; or lines from standard input for
+ * scripts) and yes/no confirmations.
+ */
+import { createInterface } from 'node:readline/promises';
 import { InputError } from '../shared/errors.js';
+
+/** True when a person can answer a question: standard input is a terminal. */
+export function isInteractive(): boolean {
+  return process.stdin.isTTY === true;
+}
+
+/** Asks a yes/no question on the terminal; only "y" or "yes" (any case) is yes. Ctrl-C exits with 130. */
+export async function confirm(question: string): Promise<boolean> {
+  if (!isInteractive()) throw new InputError('usage', 'no terminal to ask for confirmation; pass --yes');
+  const terminal = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  terminal.on('SIGINT', () => {
+    terminal.close();
+    process.stderr.write('\n');
+    process.exit(130);
+  });
+  try {
+    return /^y(es)?$/i.test((await terminal.question(question)).trim());
+  } finally {
+    terminal.close();
+  }
+}
 
 /** Asks for a secret on the terminal without echoing it. */
 export function promptHidden(question: string): Promise<string> {

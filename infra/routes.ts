@@ -9,7 +9,7 @@ export interface RouteDefinition {
   /** API Gateway resource path, with `{param}` placeholders. */
   readonly path: string;
   readonly handler: HandlerDefinition['name'];
-  /** `none`: public by design (login, health, the server's public key). */
+  /** `none`: public by design (login, health, the server's public key, the receipt keys). */
   readonly auth: 'none' | 'session';
   /** The API Gateway request model (body validation at the edge) for this route, if any. */
   readonly model?: 'LoginRequest' | 'PasswordRequest' | 'OrderRequest';
@@ -19,6 +19,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/login', handler: 'login', auth: 'none', model: 'LoginRequest' },
   { method: 'GET', path: '/health', handler: 'read', auth: 'none' },
   { method: 'GET', path: '/server-key', handler: 'read', auth: 'none' },
+  { method: 'GET', path: '/receipt-keys', handler: 'read', auth: 'none' },
   { method: 'POST', path: '/password', handler: 'password', auth: 'session', model: 'PasswordRequest' },
   { method: 'POST', path: '/orders', handler: 'order', auth: 'session', model: 'OrderRequest' },
   { method: 'GET', path: '/orders', handler: 'read', auth: 'session' },
@@ -32,6 +33,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'DELETE', path: '/admin/customers/{customerId}/keys/{keyId}', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/customers/{customerId}/unlock', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/server-keys/rotate', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/receipt-keys/rotate', handler: 'admin', auth: 'session' },
 ];
 
 /** The path parameters of a route path, in order. */

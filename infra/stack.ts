@@ -24,6 +24,7 @@ import { BUNDLING, HANDLERS } from './handlers.js';
 import type { HandlerDefinition } from './handlers.js';
 import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES, pathParameters } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
+import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { TableDefinition } from './tables.js';
 
 type TableName = TableDefinition['name'];
@@ -45,17 +46,33 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
   provision: { keys: ['Query', 'PutItem', 'UpdateItem'] },
 };
 
-/** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */
-const KEY_USE: Readonly<
-  Partial<Record<FunctionName, Array<{ actions: string[]; purpose: 'server-key' | 'session-key' }>>>
+/**
+ * DynamoDB reads limited to some attributes of an item (IAM fine-grained access control, the pattern of AWS's IAM
+ * guide "Amazon DynamoDB: Allows access to specific attributes"). The read function needs a customer's registered
+ * public keys for evidence bundles, and must never be able to read a password hash.
+ */
+const ATTRIBUTE_ACCESS: Readonly<
+  Partial<Record<FunctionName, Partial<Record<TableName, { actions: string[]; attributes: string[] }>>>>
 > = {
+  read: { customers: { actions: ['GetItem'], attributes: ['customerId', 'keys'] } },
+};
+
+/** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */
+const KEY_USE: Readonly<Partial<Record<FunctionName, Array<{ actions: string[]; purpose: SecretPurpose }>>>> = {
   login: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
   password: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
   authorizer: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
-  order: [{ actions: ['kms:Decrypt'], purpose: 'server-key' }],
-  admin: [{ actions: ['kms:Encrypt'], purpose: 'server-key' }],
+  order: [
+    { actions: ['kms:Decrypt'], purpose: 'server-key' },
+    { actions: ['kms:Decrypt'], purpose: 'receipt-key' },
+  ],
+  admin: [
+    { actions: ['kms:Encrypt'], purpose: 'server-key' },
+    { actions: ['kms:Encrypt'], purpose: 'receipt-key' },
+  ],
   provision: [
     { actions: ['kms:Encrypt'], purpose: 'server-key' },
+    { actions: ['kms:Encrypt'], purpose: 'receipt-key' },
     { actions: ['kms:GenerateDataKey'], purpose: 'session-key' },
   ],
 };
@@ -73,6 +90,19 @@ export class PurchaseOrdersStack extends Stack {
       description: 'Verified SES identity (email address) that order confirmations are sent from',
       allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
       constraintDescription: 'an email address verified in SES',
+    });
+
+    const currency = new CfnParameter(this, 'Currency', {
+      type: 'String',
+      default: 'USD',
+      description: 'ISO 4217 code of the catalogue (two minor digits): prices, signed orders and receipts use it',
+      allowedPattern: '^[A-Z]{3}$',
+    });
+    const opdId = new CfnParameter(this, 'OpdId', {
+      type: 'String',
+      default: 'opd',
+      description: "The OPD's name in the receipts it signs (their iss), as customers and third parties will read it",
+      allowedPattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$',
     });
 
     const key = new kms.Key(this, 'DataKey', {
@@ -116,6 +146,8 @@ export class PurchaseOrdersStack extends Stack {
     const environment: Record<string, string> = {
       ...Object.fromEntries(TABLES.map((t) => [tableEnvironmentVariable(t.name), tables[t.name].tableName])),
       KMS_KEY_ID: key.keyArn,
+      CATALOGUE_CURRENCY: currency.valueAsString,
+      OPD_ID: opdId.valueAsString,
       POWERTOOLS_SERVICE_NAME: 'purchase-orders',
       POWERTOOLS_METRICS_NAMESPACE: 'PurchaseOrders',
       NODE_OPTIONS: '--enable-source-maps',
@@ -170,7 +202,22 @@ export class PurchaseOrdersStack extends Stack {
       for (const [table, actions] of Object.entries(TABLE_ACCESS[definition.name]) as Array<[TableName, string[]]>) {
         tables[table].grant(fn, ...actions.map((action) => `dynamodb:${action}`));
       }
-      if (Object.keys(TABLE_ACCESS[definition.name]).length > 0) {
+      const limited = Object.entries(ATTRIBUTE_ACCESS[definition.name] ?? {}) as Array<
+        [TableName, { actions: string[]; attributes: string[] }]
+      >;
+      for (const [table, access] of limited) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: access.actions.map((action) => `dynamodb:${action}`),
+            resources: [tables[table].tableArn],
+            conditions: {
+              'ForAllValues:StringEquals': { 'dynamodb:Attributes': access.attributes },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          }),
+        );
+      }
+      if (Object.keys(TABLE_ACCESS[definition.name]).length + limited.length > 0) {
         // DynamoDB uses the table key on the caller's behalf: allow it only through DynamoDB.
         role.addToPolicy(
           new iam.PolicyStatement({
@@ -264,9 +311,10 @@ export class PurchaseOrdersStack extends Stack {
         removalPolicy: RemovalPolicy.RETAIN,
       }),
     });
+    // Bumping Version re-runs provisioning on the next deploy of an existing stack (version 2 brought receipt keys).
     const keys = new CustomResource(this, 'Keys', {
       serviceToken: provider.serviceToken,
-      properties: { Version: '1' },
+      properties: { Version: '2' },
     });
 
     this.api = this.buildApi(functions, key);
@@ -275,6 +323,10 @@ export class PurchaseOrdersStack extends Stack {
     new CfnOutput(this, 'ServerKeyId', {
       value: keys.getAttString('ServerKeyId'),
       description: 'The active server key ID',
+    });
+    new CfnOutput(this, 'ReceiptKeyId', {
+      value: keys.getAttString('ReceiptKeyId'),
+      description: 'The active receipt key ID (every receipt key is published at GET /receipt-keys)',
     });
     new CfnOutput(this, 'CustomersTableName', {
       value: tables.customers.tableName,
@@ -371,7 +423,7 @@ export class PurchaseOrdersStack extends Stack {
       });
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'Public by design: login issues the session; health and the server public key need none.',
+        reason: 'Public by design: login issues the session; health, the server key and the receipt keys need none.',
       });
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-COG4',

@@ -49,9 +49,11 @@ function claimsFor(name: string, overrides: Record<string, unknown> = {}) {
     iat: IAT,
     jti: b64u(sha256(`po-envelope test vector: jti for ${name}`).subarray(0, 16)),
     items: [
-      { sku: 'WIDGET-1', qty: 3 },
-      { sku: 'GADGET-2', qty: 1 },
+      { sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 },
+      { sku: 'GADGET-2', qty: 1, unitPriceCents: 999 },
     ],
+    currency: 'USD',
+    totalCents: 3 * 1250 + 999,
     note: 'Deliver to dock 4 — thanks!',
     ...overrides,
   };
@@ -86,7 +88,21 @@ const invalid = [
   { name: 'iss names another customer', claims: claimsFor('iss', { iss: 'bob' }), code: 'issuer_mismatch' },
   { name: 'iat 301 s before verification', claims: claimsFor('stale'), verifyAt: IAT + 301, code: 'iat_too_old' },
   { name: 'iat 301 s after verification', claims: claimsFor('future'), verifyAt: IAT - 301, code: 'iat_in_future' },
-  { name: 'quantity zero', claims: claimsFor('qty0', { items: [{ sku: 'WIDGET-1', qty: 0 }] }), code: 'items_invalid' },
+  {
+    name: 'quantity zero',
+    claims: claimsFor('qty0', { items: [{ sku: 'WIDGET-1', qty: 0, unitPriceCents: 1250 }], totalCents: 0 }),
+    code: 'items_invalid',
+  },
+  {
+    name: 'unit price negative',
+    claims: claimsFor('price', { items: [{ sku: 'WIDGET-1', qty: 1, unitPriceCents: -1250 }], totalCents: 0 }),
+    code: 'items_invalid',
+  },
+  {
+    name: 'totalCents is not the sum of the lines',
+    claims: claimsFor('total', { totalCents: 3 * 1250 + 999 - 1 }),
+    code: 'claims_invalid',
+  },
   { name: 'extra claim exp', claims: claimsFor('exp', { exp: IAT + 60 }), code: 'claims_invalid' },
   {
     name: 'JWS header claims PS256 for the Ed25519 key',

@@ -3,6 +3,7 @@
  * setting stops the function at init with a clear message instead of failing on some later request.
  */
 import * as z from 'zod/mini';
+import { hasCents } from './money.js';
 
 const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
 const table = z.string().check(z.minLength(1));
@@ -17,6 +18,13 @@ const schema = z.object({
   KMS_KEY_ID: z.string().check(z.minLength(1)),
   /** Verified SES identity confirmations are sent from (notify only). */
   SES_SENDER: z.optional(z.email()),
+  /** The catalogue's currency: prices, signed orders and receipts are in its cents. ISO 4217 with two minor digits. */
+  CATALOGUE_CURRENCY: z._default(
+    z.string().check(z.refine(hasCents, 'must be an ISO 4217 currency code with two minor digits (USD, EUR, GBP…)')),
+    'USD',
+  ),
+  /** Who signs receipts (their `iss`): the OPD's name, as customers and third parties will read it. */
+  OPD_ID: z._default(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/)), 'opd'),
   SESSION_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 900),
   /** How long a rotated-out server key still decrypts, in seconds (default 7 days). */
   SERVER_KEY_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 7 * 24 * 3600),
@@ -31,6 +39,8 @@ export type Config = Readonly<{
   tables: Readonly<{ customers: string; inventory: string; orders: string; keys: string }>;
   kmsKeyId: string;
   sesSender: string | undefined;
+  catalogueCurrency: string;
+  opdId: string;
   sessionTtlSeconds: number;
   serverKeyGraceSeconds: number;
   endpoints: Readonly<{ dynamodb: string | undefined; kms: string | undefined; ses: string | undefined }>;
@@ -49,6 +59,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tables: { customers: e.CUSTOMERS_TABLE, inventory: e.INVENTORY_TABLE, orders: e.ORDERS_TABLE, keys: e.KEYS_TABLE },
     kmsKeyId: e.KMS_KEY_ID,
     sesSender: e.SES_SENDER,
+    catalogueCurrency: e.CATALOGUE_CURRENCY,
+    opdId: e.OPD_ID,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     serverKeyGraceSeconds: e.SERVER_KEY_GRACE_SECONDS,
     endpoints: { dynamodb: e.DYNAMODB_ENDPOINT, kms: e.KMS_ENDPOINT, ses: e.SES_ENDPOINT },

@@ -1,14 +1,17 @@
 /** The confirmation email for an accepted order (plain text: nothing to render, nothing to inject). */
+import { createHash } from 'node:crypto';
+import { encode as b64u } from './base64url.js';
+import { formatMoney } from './money.js';
 import type { OrderRecord } from './orders.js';
-
-const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+import { orderDigest } from './receipts.js';
 
 export function confirmationEmail(order: OrderRecord): { subject: string; text: string } {
   const width = Math.max(...order.lines.map((line) => line.sku.length), 3);
   const lines = order.lines.map(
     (line) =>
-      `  ${line.sku.padEnd(width)}  ${String(line.qty).padStart(6)} × ${money(line.unitPriceCents).padStart(10)} = ${money(line.qty * line.unitPriceCents).padStart(12)}   ${line.name}`,
+      `  ${line.sku.padEnd(width)}  ${String(line.qty).padStart(6)} × ${formatMoney(line.unitPriceCents).padStart(10)} = ${formatMoney(line.qty * line.unitPriceCents).padStart(12)}   ${line.name}`,
   );
+  const receiptDigest = b64u(createHash('sha256').update(order.receipt, 'latin1').digest());
   return {
     subject: `Order ${order.orderId} accepted`,
     text: [
@@ -20,9 +23,12 @@ export function confirmationEmail(order: OrderRecord): { subject: string; text: 
       '',
       ...lines,
       '',
-      `Total: ${money(order.totalCents)}`,
+      `Total: ${formatMoney(order.totalCents, order.currency)}`,
       '',
-      'The signed order is kept as evidence; `po orders show` displays it.',
+      'The OPD has signed a receipt for exactly the order you signed:',
+      `  order digest   (SHA-256 of your signed order): ${orderDigest(order.jws)}`,
+      `  receipt digest (SHA-256 of the OPD's receipt): ${receiptDigest}`,
+      '`po orders export` writes the evidence (your signed order and the receipt); `po verify` checks it offline.',
     ].join('\n'),
   };
 }

@@ -44,6 +44,8 @@ export const INPUT_ERROR_CODES = [
   'usage',
   'server_key_mismatch',
   'not_logged_in',
+  'declined',
+  'file_unwritable',
 ] as const;
 
 /** Codes raised by the API (docs/api.md). */
@@ -59,17 +61,38 @@ export const API_ERROR_CODES = [
   'already_exists',
   'unknown_sku',
   'out_of_stock',
+  'price_changed',
+  'currency_mismatch',
   'order_conflict',
   'rate_limited',
   'service_unavailable',
   'internal',
 ] as const;
 
+/**
+ * Codes raised while checking an OPD receipt or an evidence bundle (docs/evidence.md). `evidence_malformed` means the
+ * input is not a bundle at all; every other code names the check that failed.
+ */
+export const EVIDENCE_ERROR_CODES = [
+  'evidence_malformed',
+  'evidence_key_invalid',
+  'key_id_mismatch',
+  'order_signature_invalid',
+  'order_claims_invalid',
+  'receipt_missing',
+  'receipt_malformed',
+  'receipt_signature_invalid',
+  'order_digest_mismatch',
+  'receipt_mismatch',
+  'receipt_key_unknown',
+] as const;
+
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+export type EvidenceErrorCode = (typeof EVIDENCE_ERROR_CODES)[number];
 export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number];
 export type KeyErrorCode = (typeof KEY_ERROR_CODES)[number];
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
-export type ErrorCode = EnvelopeErrorCode | KeyErrorCode | InputErrorCode | ApiErrorCode;
+export type ErrorCode = EnvelopeErrorCode | KeyErrorCode | InputErrorCode | ApiErrorCode | EvidenceErrorCode;
 
 /** Base class of every deliberate error: a stable `code` plus a human message safe to show and log. */
 export class PoError extends Error {
@@ -101,6 +124,15 @@ export class KeyError extends PoError {
   declare readonly code: KeyErrorCode;
 
   constructor(code: KeyErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A receipt or an evidence bundle failed a check: the code names which (docs/evidence.md). */
+export class EvidenceError extends PoError {
+  declare readonly code: EvidenceErrorCode;
+
+  constructor(code: EvidenceErrorCode, message: string) {
     super(code, message);
   }
 }

@@ -105,17 +105,24 @@ export function describeKey(key: KeyObject): KeyInfo {
   }
 }
 
+/** Fingerprints by key object: parsed public keys are cached, so a receipt names its signer's key at no cost. */
+const fingerprints = new WeakMap<KeyObject, string>();
+
 /**
  * The default key ID: base64url of SHA-256 over the DER SubjectPublicKeyInfo (43 characters). Stable across PEM
  * formatting, identical for a private key and its public key, computable by anyone holding the public key.
  */
 export function spkiFingerprint(key: KeyObject): string {
+  const known = fingerprints.get(key);
+  if (known !== undefined) return known;
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return b64u(
+  const fingerprint = b64u(
     createHash('sha256')
       .update(publicKey.export({ type: 'spki', format: 'der' }))
       .digest(),
   );
+  fingerprints.set(key, fingerprint);
+  return fingerprint;
 }
 
 /** @throws KeyError `key_id_invalid` unless `kid` matches {@link KEY_ID_PATTERN}. */

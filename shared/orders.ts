@@ -1,10 +1,11 @@
 /**
- * Order domain: pricing against the catalogue, the stored order, its public view, and the meaning of a cancelled
- * DynamoDB transaction. Pure: no AWS SDK here (the adapter is shared/aws/orders.ts).
+ * Order domain: the lines as signed, the stored order, its public view, and the meaning of a cancelled DynamoDB
+ * transaction. Pure: no AWS SDK here (the adapter is shared/aws/orders.ts).
  */
 import { ApiError } from './errors.js';
 import type { OrderClaims } from './envelope/index.js';
 import type { SignatureAlg } from './keys.js';
+import { formatMoney } from './money.js';
 
 export interface Product {
   readonly sku: string;
@@ -20,12 +21,14 @@ export interface OrderLine {
   readonly unitPriceCents: number;
 }
 
-/** An order as stored. `jws` is the signed evidence, verbatim. */
+/** An order as stored. `jws` is the signed evidence, verbatim; `receipt` the OPD's signed acknowledgement of it. */
 export interface OrderRecord {
   readonly customerId: string;
   readonly orderId: string;
   readonly lines: readonly OrderLine[];
+  /** The signed total, in cents of `currency`. */
   readonly totalCents: number;
+  readonly currency: string;
   readonly status: 'accepted';
   readonly acceptedAt: string;
   /** The signed order time (claims `iat`), ISO 8601. */
@@ -35,27 +38,53 @@ export interface OrderRecord {
   readonly alg: SignatureAlg;
   readonly customerKeyId: string;
   readonly serverKeyId: string;
+  /** The OPD's receipt (compact JWS, EdDSA), written in the same transaction as the order. */
+  readonly receipt: string;
   readonly email: string;
   readonly emailStatus: 'pending' | 'sending' | 'sent';
   readonly emailSentAt?: string;
 }
 
 /**
- * Prices the order's lines at the catalogue's current prices.
+ * The order's lines as stored: each signed line with the product's name. The prices are the customer's signed ones;
+ * the transaction commits only if they are still the catalogue's (shared/aws/orders.ts).
  * @throws ApiError `unknown_sku` naming every SKU the catalogue lacks
  */
-export function priceOrder(
-  claims: OrderClaims,
-  catalogue: ReadonlyMap<string, Product>,
-): { lines: OrderLine[]; totalCents: number } {
+export function orderLines(claims: OrderClaims, catalogue: ReadonlyMap<string, Product>): OrderLine[] {
   const unknown = claims.items.filter((item) => !catalogue.has(item.sku)).map((item) => item.sku);
-  if (unknown.length > 0)
-    throw new ApiError('unknown_sku', `unknown SKU: ${unknown.join(', ')}`, { details: { skus: unknown } });
-  const lines = claims.items.map((item) => {
-    const product = catalogue.get(item.sku)!;
-    return { sku: item.sku, name: product.name, qty: item.qty, unitPriceCents: product.priceCents };
-  });
-  return { lines, totalCents: lines.reduce((sum, line) => sum + line.qty * line.unitPriceCents, 0) };
+  if (unknown.length > 0) throw unknownSkus(unknown);
+  return claims.items.map((item) => ({
+    sku: item.sku,
+    name: catalogue.get(item.sku)!.name,
+    qty: item.qty,
+    unitPriceCents: item.unitPriceCents,
+  }));
+}
+
+/** @returns ApiError `unknown_sku` with the SKUs in `details.skus` */
+export function unknownSkus(skus: readonly string[]): ApiError {
+  return new ApiError('unknown_sku', `unknown SKU: ${skus.join(', ')}`, { details: { skus } });
+}
+
+/** A line whose signed price is no longer the catalogue's. */
+export interface PriceChange {
+  readonly sku: string;
+  readonly signedPriceCents: number;
+  readonly currentPriceCents: number;
+}
+
+/** @returns ApiError `price_changed` listing each changed line with its current price: re-quote and sign again */
+export function priceChanged(changes: readonly PriceChange[], currency: string): ApiError {
+  const what = changes
+    .map((change) => `${change.sku} ${formatMoney(change.signedPriceCents)} → ${formatMoney(change.currentPriceCents)}`)
+    .join(', ');
+  return new ApiError(
+    'price_changed',
+    `prices changed since the order was signed (${currency}: ${what}); sign it again at the current prices`,
+    {
+      details: { currency, lines: changes },
+    },
+  );
 }
 
 /** Builds the record to store for a verified, priced order. */
@@ -67,7 +96,7 @@ export function newOrderRecord(input: {
   serverKeyId: string;
   email: string;
   lines: OrderLine[];
-  totalCents: number;
+  receipt: string;
   now: number;
 }): OrderRecord {
   const { claims } = input;
@@ -75,7 +104,8 @@ export function newOrderRecord(input: {
     customerId: claims.iss,
     orderId: claims.jti,
     lines: input.lines,
-    totalCents: input.totalCents,
+    totalCents: claims.totalCents,
+    currency: claims.currency,
     status: 'accepted',
     acceptedAt: new Date(input.now).toISOString(),
     signedAt: new Date(claims.iat * 1000).toISOString(),
@@ -84,23 +114,34 @@ export function newOrderRecord(input: {
     alg: input.alg,
     customerKeyId: input.customerKeyId,
     serverKeyId: input.serverKeyId,
+    receipt: input.receipt,
     email: input.email,
     emailStatus: 'pending',
   };
 }
 
-/** What the API returns for an order (the evidence JWS included: it is the customer's own signed order). */
-export function orderView(order: OrderRecord) {
+/**
+ * What the API returns for an order: the evidence included (the customer's own signed order and the OPD's receipt).
+ * `customerPublicKeyPem`, when given, is the registered key the order was verified with (for evidence bundles).
+ */
+export function orderView(order: OrderRecord, customerPublicKeyPem?: string) {
   return {
     orderId: order.orderId,
     customerId: order.customerId,
     status: order.status,
     lines: order.lines.map((line) => ({ ...line, lineTotalCents: line.qty * line.unitPriceCents })),
     totalCents: order.totalCents,
+    currency: order.currency,
     acceptedAt: order.acceptedAt,
     signedAt: order.signedAt,
     ...(order.note === undefined ? {} : { note: order.note }),
-    signature: { alg: order.alg, keyId: order.customerKeyId, jws: order.jws },
+    signature: {
+      alg: order.alg,
+      keyId: order.customerKeyId,
+      jws: order.jws,
+      ...(customerPublicKeyPem === undefined ? {} : { publicKeyPem: customerPublicKeyPem }),
+    },
+    receipt: order.receipt,
     email: { status: order.emailStatus, ...(order.emailSentAt ? { sentAt: order.emailSentAt } : {}) },
   };
 }
@@ -114,16 +155,20 @@ export interface CancellationReason {
 /** What a cancelled order transaction means. The first action is the order put; then one stock update per line. */
 export type TransactionOutcome =
   | { readonly kind: 'duplicate'; readonly existing: OrderRecord }
+  | { readonly kind: 'unknown_sku'; readonly skus: string[] }
+  | { readonly kind: 'price_changed'; readonly changes: PriceChange[] }
   | { readonly kind: 'out_of_stock'; readonly sku: string; readonly available: number }
-  | { readonly kind: 'catalogue_changed' }
   | { readonly kind: 'conflict' }
   | { readonly kind: 'throttled' };
 
 /**
- * Interprets `CancellationReasons` (DESIGN §4): the order already exists → duplicate (replay or resubmission);
- * a line's condition failed with less stock than asked → out of stock (naming the SKU); with enough stock, the
- * product changed since it was priced (re-price and retry);
- * `TransactionConflict` → retry; throttling → retry later.
+ * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each with the item as it
+ * was (`ALL_OLD`), so the answer can name every line at fault:
+ * - the order item exists → duplicate (an identical resubmission, or a replay);
+ * - a line's product is gone → unknown SKU;
+ * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);
+ * - a line asks for more than is left → out of stock (the first such line, with what is left);
+ * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
  */
 export function interpretCancellation(
   reasons: readonly CancellationReason[],
@@ -132,14 +177,24 @@ export function interpretCancellation(
   const [orderReason, ...lineReasons] = reasons;
   if (orderReason?.code === 'ConditionalCheckFailed' && orderReason.item)
     return { kind: 'duplicate', existing: orderReason.item as unknown as OrderRecord };
-  for (const [index, reason] of lineReasons.entries()) {
-    if (reason.code !== 'ConditionalCheckFailed') continue;
-    const line = lines[index]!;
-    const product = reason.item as Partial<Product> | undefined;
-    if (product && (product.stock ?? 0) < line.qty)
-      return { kind: 'out_of_stock', sku: line.sku, available: product.stock ?? 0 };
-    return { kind: 'catalogue_changed' }; // deleted, re-priced, or restocked meanwhile: price and try again
-  }
-  if (reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
+  /** The lines whose condition failed, each with its product as it was (absent: the product is gone). */
+  const failed: Array<{ line: OrderLine; product: Partial<Product> | undefined }> = lineReasons.flatMap(
+    (reason, index) =>
+      reason.code === 'ConditionalCheckFailed' && lines[index] ? [{ line: lines[index], product: reason.item }] : [],
+  );
+  const gone = failed.filter(({ product }) => !product).map(({ line }) => line.sku);
+  if (gone.length > 0) return { kind: 'unknown_sku', skus: gone };
+  const changes = failed
+    .filter(({ line, product }) => product?.priceCents !== line.unitPriceCents)
+    .map(({ line, product }) => ({
+      sku: line.sku,
+      signedPriceCents: line.unitPriceCents,
+      currentPriceCents: Number(product?.priceCents),
+    }));
+  if (changes.length > 0) return { kind: 'price_changed', changes };
+  const short = failed.find(({ line, product }) => (product?.stock ?? 0) < line.qty);
+  if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
+  // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
+  if (failed.length > 0 || reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
   return { kind: 'throttled' };
 }

@@ -1,9 +1,17 @@
 /** The `po` CLI as users run it: keygen → seal → open, OpenSSL interop, and one clear line for every bad input. */
-import { readFileSync, statSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { parsePublicKeyPem, spkiFingerprint } from '../shared/keys.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compactDecrypt, decodeProtectedHeader } from 'jose';
+import { exportPrivateKeyPem, parsePrivateKeyPem, parsePublicKeyPem, spkiFingerprint } from '../shared/keys.js';
+import type { ReceiptClaims } from '../shared/receipts.js';
 import { OPENSSL_GENPKEY_ARGS, opensslDsaKey, opensslKey, tempDir, writeText } from './helpers/openssl.js';
+import type { EvidenceBundle } from '../shared/evidence.js';
+import { makeBundle, receiptKeyPair } from './helpers/evidence.js';
+import { startFakeOpd } from './helpers/fake-opd.js';
+import type { FakeOpd, FakeOpdBehaviour } from './helpers/fake-opd.js';
+import { customerKeys, serverKey } from './helpers/keys.js';
 import { po } from './helpers/po.js';
 import type { PoResult } from './helpers/po.js';
 
@@ -45,8 +53,10 @@ function sealArgs(key: string, extra: string[] = []): string[] {
     join(keys, 'server.pub.pem'),
     '--server-key-id',
     serverKid,
+    '--currency',
+    'USD',
     '--item',
-    'WIDGET-1:3',
+    'WIDGET-1:3@1250',
     ...extra,
   ];
 }
@@ -103,7 +113,7 @@ describe('keygen → seal → open', () => {
     if (alg === 'rsa' || alg === 'dsa')
       expect(keygen.stderr).toMatch(/generating (RSA 2048|DSA 2048\/224) key: done in \d+\.\d s/);
 
-    const sealed = await po(sealArgs(privateKeyFile, ['--item', 'GADGET-2:1', '--note', 'dock 4']));
+    const sealed = await po(sealArgs(privateKeyFile, ['--item', 'GADGET-2:1@999', '--note', 'dock 4']));
     expect(sealed.code).toBe(0);
     expect(sealed.stdout.trim()).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
     const header = JSON.parse(Buffer.from(sealed.stdout.split('.')[0]!, 'base64url').toString()) as Record<
@@ -111,6 +121,11 @@ describe('keygen → seal → open', () => {
       unknown
     >;
     expect(header).toMatchObject({ alg: 'ECDH-ES', enc: 'A256GCM', kid: serverKid });
+    // The inner JWS is signed with the algorithm of the key, as jose (not our code) reads it.
+    const serverPrivateKey = parsePrivateKeyPem(readFileSync(join(keys, 'server.key.pem'), 'utf8'));
+    const { plaintext } = await compactDecrypt(sealed.stdout.trim(), serverPrivateKey);
+    const innerHeader = decodeProtectedHeader(new TextDecoder().decode(plaintext));
+    expect(innerHeader).toEqual({ alg: jwsAlg, kid: keygen.stdout.trim(), typ: 'po-order+jws' });
 
     const opened = await po(openArgs(publicKeyFile), { input: sealed.stdout });
     expect(opened.code).toBe(0);
@@ -120,11 +135,12 @@ describe('keygen → seal → open', () => {
       aud: serverKid,
       note: 'dock 4',
       items: [
-        { sku: 'WIDGET-1', qty: 3 },
-        { sku: 'GADGET-2', qty: 1 },
+        { sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 },
+        { sku: 'GADGET-2', qty: 1, unitPriceCents: 999 },
       ],
+      currency: 'USD',
+      totalCents: 3 * 1250 + 999,
     });
-    expect(jwsAlg).toBeTruthy();
   });
 
   it('writes JSON with --json', async () => {
@@ -185,8 +201,10 @@ describe('keys made by openssl', () => {
       server.publicKeyFile,
       '--server-key-id',
       'opd-1',
+      '--currency',
+      'EUR',
       '--item',
-      'A:1',
+      'A:1@100',
     ]);
     expect(sealed.code).toBe(0);
     const opened = await po(
@@ -205,7 +223,11 @@ describe('keys made by openssl', () => {
       { input: sealed.stdout },
     );
     expect(opened.code).toBe(0);
-    expect(JSON.parse(opened.stdout)).toMatchObject({ items: [{ sku: 'A', qty: 1 }] });
+    expect(JSON.parse(opened.stdout)).toMatchObject({
+      items: [{ sku: 'A', qty: 1, unitPriceCents: 100 }],
+      currency: 'EUR',
+      totalCents: 100,
+    });
   });
 });
 
@@ -285,15 +307,15 @@ describe('bad input: one clear line with its code, never a stack trace', () => {
   });
 
   it('explains bad order lines', async () => {
-    expectLineError(await po(sealArgs(customerKeyFile, ['--item', 'WIDGET'])), 'usage', 2, /SKU:QTY/);
-    expectLineError(await po(sealArgs(customerKeyFile, ['--item', 'WIDGET-2:0'])), 'items_invalid', 1, /at least 1/);
-    expectLineError(
-      await po(sealArgs(customerKeyFile, ['--item', 'WIDGET-2:1.5'])),
-      'items_invalid',
-      1,
-      /whole number/,
-    );
-    expectLineError(await po(sealArgs(customerKeyFile, ['--item', 'WIDGET-1:2'])), 'items_invalid', 1, /one line only/);
+    const line = async (item: string) => po(sealArgs(customerKeyFile, ['--item', item]));
+    expectLineError(await line('WIDGET'), 'usage', 2, /SKU:QTY@PRICE_CENTS/);
+    expectLineError(await line('WIDGET-2:1'), 'usage', 2, /SKU:QTY@PRICE_CENTS/);
+    expectLineError(await line('WIDGET-2:0@100'), 'items_invalid', 1, /at least 1/);
+    expectLineError(await line('WIDGET-2:1.5@100'), 'items_invalid', 1, /qty must be a whole number/);
+    expectLineError(await line('WIDGET-2:1@-5'), 'items_invalid', 1, /must not be negative/);
+    expectLineError(await line('WIDGET-2:1@12.50'), 'items_invalid', 1, /whole number of cents/);
+    expectLineError(await line('WIDGET-1:2@1250'), 'items_invalid', 1, /one line only/);
+    expectLineError(await po(sealArgs(customerKeyFile, ['--currency', 'usd'])), 'claims_invalid', 1, /ISO 4217 code/);
   });
 
   it('reports unknown options and missing required options as usage errors', async () => {
@@ -341,5 +363,213 @@ describe('bad input: one clear line with its code, never a stack trace', () => {
       input: sealed.stdout,
     });
     expect(JSON.parse(sameKid.stderr)).toMatchObject({ error: { code: 'signature_invalid' } });
+  });
+});
+
+describe('po verify: offline, exit 0 valid · 1 invalid · 2 unreadable', () => {
+  const verifyDir = tempDir('po-cli-verify-');
+  let valid: EvidenceBundle;
+  let validFile: string;
+
+  beforeAll(async () => {
+    const [server, keysByAlg] = await Promise.all([serverKey(), customerKeys()]);
+    valid = makeBundle(keysByAlg.dsa, server, receiptKeyPair());
+    validFile = writeText(verifyDir, 'valid.json', JSON.stringify(valid, null, 2));
+  });
+
+  const claimsOf = (bundle: EvidenceBundle) =>
+    JSON.parse(Buffer.from(bundle.order.jws.split('.')[1]!, 'base64url').toString()) as { jti: string };
+
+  it('says what a valid bundle proves, for people and with --json, from a file or standard input', async () => {
+    const human = await po(['verify', validFile]);
+    expectCleanStderr(human);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^VALID: order ${claimsOf(valid).jti} of customer alice, accepted by opd`));
+    expect(human.stdout).toMatch(/WIDGET-1\s+3\s+12\.50\s+37\.50/);
+    expect(human.stdout).toMatch(/total USD 47\.49/);
+    expect(human.stdout).toContain(
+      `key fingerprint ${spkiFingerprint(parsePublicKeyPem(valid.order.customerKey.publicKeyPem))}`,
+    );
+
+    const json = await po(['--json', 'verify', '-'], { input: JSON.stringify(valid) });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: true,
+      orderId: claimsOf(valid).jti,
+      customerId: 'alice',
+      currency: 'USD',
+      totalCents: 4749,
+      customerKey: { alg: 'DS256', kid: valid.order.customerKey.kid },
+      receiptKey: { kid: valid.receipt.key.kid, fingerprint: valid.receipt.key.kid },
+    });
+  });
+
+  it('names the failed check and exits 1; with --json the result is on standard output', async () => {
+    const edited = structuredClone(valid);
+    const [header, payload, signature] = edited.receipt.jws.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { totalCents: number };
+    claims.totalCents = 1;
+    edited.receipt.jws = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    const file = writeText(verifyDir, 'edited.json', JSON.stringify(edited));
+
+    const human = await po(['verify', file]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toBe('');
+    expect(human.stderr).toMatch(
+      /^po: the receipt's signature does not verify with the receipt key \[receipt_signature_invalid\]\n$/,
+    );
+    const json = await po(['--json', 'verify', file]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      valid: false,
+      error: { code: 'receipt_signature_invalid', message: expect.any(String) as unknown },
+    });
+  });
+
+  it.each([
+    ['a missing file', () => join(verifyDir, 'nope.json'), 'file_not_found'],
+    ['a file that is not JSON', () => writeText(verifyDir, 'text.json', 'hello'), 'evidence_malformed'],
+    [
+      'JSON that is not a bundle',
+      () => writeText(verifyDir, 'other.json', '{"format":"po-evidence","version":2}'),
+      'evidence_malformed',
+    ],
+    [
+      'a bundle nested 100,000 deep',
+      () => writeText(verifyDir, 'deep.json', `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
+      'evidence_malformed',
+    ],
+  ])('refuses %s as unreadable (exit 2)', async (_name, file, code) => {
+    expectLineError(await po(['verify', file()]), code, 2);
+  });
+});
+
+describe('po order without a terminal', () => {
+  it('refuses to order without --yes, before anything is read or sent (exit 2)', async () => {
+    const result = await po(['--profile', 'nobody', 'order', 'WIDGET-1:1'], {
+      env: { PO_CONFIG_DIR: tempDir('po-cli-no-tty-') },
+    });
+    expectLineError(result, 'usage', 2, /asks for confirmation on a terminal; without one, pass --yes/);
+  });
+
+  it('checks the lines first: a bad quantity is refused before any question', async () => {
+    expectLineError(await po(['order', 'WIDGET-1:0', '--yes']), 'items_invalid', 1, /at least 1/);
+  });
+});
+
+describe('po order checks every receipt (against a fake OPD that misbehaves)', () => {
+  const home = tempDir('po-cli-fake-opd-');
+  const env = { PO_CONFIG_DIR: join(home, 'config') };
+  let opd: FakeOpd;
+
+  beforeAll(async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const keyFile = writeText(home, 'alice.key.pem', exportPrivateKeyPem(pair.privateKey));
+    opd = await startFakeOpd(pair.publicKey);
+    for (const profile of ['alice', 'fresh']) {
+      const configured = await po(
+        ['--profile', profile, 'config', '--api', opd.url, '--customer', 'alice', '--key', keyFile],
+        { env },
+      );
+      expect(configured.code, configured.stderr).toBe(0);
+      mkdirSync(join(home, 'config', 'sessions'), { recursive: true });
+      const session = {
+        token: 'a-session-token-for-the-fake',
+        expiresAt: '2999-01-01T00:00:00.000Z',
+        customerId: 'alice',
+        role: 'customer',
+      };
+      writeFileSync(join(home, 'config', 'sessions', `${profile}.json`), JSON.stringify(session), { mode: 0o600 });
+    }
+  });
+
+  afterAll(async () => {
+    await opd.close();
+  });
+
+  const order = (profile = 'alice') => po(['--profile', profile, '--json', 'order', 'WIDGET-1:2', '--yes'], { env });
+  const evidenceFiles = () => {
+    const dir = join(home, 'config', 'evidence', 'alice');
+    return existsSync(dir) ? readdirSync(dir) : [];
+  };
+
+  it('verifies an honest receipt, keeps the evidence (0600) and pins the receipt key for the next order', async () => {
+    opd.behaviour = {};
+    opd.receiptKeyRequests = 0;
+    const first = await order();
+    expect(first.code, first.stderr).toBe(0);
+    const placed = JSON.parse(first.stdout) as { orderId: string; evidence: { file: string; verified: boolean } };
+    expect(placed.evidence).toMatchObject({
+      verified: true,
+      file: join(home, 'config', 'evidence', 'alice', `${placed.orderId}.json`),
+    });
+    expect(statSync(placed.evidence.file).mode & 0o777).toBe(0o600);
+    expect(first.stderr).toMatch(/pinned the OPD's receipt key/);
+    expect((await order()).code).toBe(0);
+    expect(opd.receiptKeyRequests).toBe(1); // the second receipt was checked against the pin
+  });
+
+  it.each([
+    [
+      'a receipt for other prices',
+      {
+        receiptClaims: (claims: ReceiptClaims) => ({
+          ...claims,
+          lines: claims.lines.map((l) => ({ ...l, unitPriceCents: 1 })),
+        }),
+      },
+      'receipt_mismatch',
+    ],
+    [
+      'a receipt for another signed order',
+      { receiptClaims: (claims: ReceiptClaims) => ({ ...claims, orderDigest: 'A'.repeat(43) }) },
+      'order_digest_mismatch',
+    ],
+    ['a receipt signed by a key the OPD does not publish', { signingKey: receiptKeyPair() }, 'receipt_key_unknown'],
+  ] as Array<[string, FakeOpdBehaviour, string]>)(
+    '%s: a loud error with its code, exit 1, nothing kept',
+    async (_name, behaviour, code) => {
+      opd.behaviour = behaviour;
+      const before = evidenceFiles();
+      const result = await order();
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      const error = (
+        JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { error: { code: string; message: string } }
+      ).error;
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(/the OPD answered that order [\w-]+ is accepted, but its receipt failed a check/);
+      expect(error.message).toMatch(/look the order up with `po orders show [\w-]+`/);
+      expect(evidenceFiles()).toEqual(before);
+    },
+  );
+
+  it('a receipt signed with another key under the published ID fails its signature check', async () => {
+    opd.behaviour = {};
+    const published = (await (await fetch(`${opd.url}/receipt-keys`)).json()) as { keys: Array<{ kid: string }> };
+    opd.behaviour = { signingKey: { ...receiptKeyPair(), kid: published.keys[0]!.kid } };
+    const result = await order();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('"code":"receipt_signature_invalid"');
+  });
+
+  it('receipt keys unreachable after the OPD accepted: exit 3, and it says not to order again', async () => {
+    opd.behaviour = { receiptKeysStatus: 503 };
+    const result = await order('fresh'); // a profile with no pinned receipt key
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /order [\w-]+ is accepted, but its receipt could not be checked now .*Do not order again: check it later with `po orders export [\w-]+`/,
+    );
+  });
+
+  it('an OPD that fails the order once gets the same signed order again, so nothing is ordered twice', async () => {
+    opd.behaviour = { failOrders: 1 };
+    const sentBefore = opd.envelopes.length;
+    const result = await order();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/sending the same signed order again \(attempt 2 of 3\)/);
+    const sent = opd.envelopes.slice(sentBefore);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe(sent[0]);
   });
 });

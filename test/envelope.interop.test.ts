@@ -10,7 +10,7 @@ import { customerKeys, openOptions, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
 
 const JOSE_ALGORITHMS = ['rsa', 'ecdsa', 'ed25519'] as const satisfies readonly SigningAlgorithm[];
-const ITEMS = [{ sku: 'WIDGET-1', qty: 2 }];
+const ITEMS = [{ sku: 'WIDGET-1', qty: 2, unitPriceCents: 1250 }];
 
 describe('interop with jose', () => {
   let server: ServerKey;
@@ -22,7 +22,7 @@ describe('interop with jose', () => {
 
   it.each(JOSE_ALGORITHMS)('jose decrypts our envelope and verifies its %s JWS', async (algorithm) => {
     const { signer, verifier } = keys[algorithm];
-    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer, server });
+    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, currency: 'USD', signer, server });
 
     const decrypted = await compactDecrypt(envelope, server.privateKey);
     expect(decrypted.protectedHeader).toMatchObject({
@@ -37,11 +37,13 @@ describe('interop with jose', () => {
       iss: 'alice',
       aud: server.kid,
       items: ITEMS,
+      currency: 'USD',
+      totalCents: 2500,
     });
   });
 
   it('jose decrypts a DS256 envelope (the inner DSA signature is ours to verify)', async () => {
-    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer: keys.dsa.signer, server });
+    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, currency: 'USD', signer: keys.dsa.signer, server });
     const { plaintext } = await compactDecrypt(envelope, server.privateKey);
     const [header] = new TextDecoder().decode(plaintext).split('.');
     expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toMatchObject({ alg: 'DS256' });
@@ -55,6 +57,8 @@ describe('interop with jose', () => {
       iat: Math.floor(Date.now() / 1000),
       jti: newOrderId(),
       items: ITEMS,
+      currency: 'USD',
+      totalCents: 2500,
     };
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'po-order+jws' })

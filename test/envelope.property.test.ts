@@ -5,18 +5,19 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode as b64u } from '../shared/base64url.js';
-import { openOrder, sealOrder } from '../shared/envelope/index.js';
+import { LIMITS, openOrder, sealOrder } from '../shared/envelope/index.js';
 import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
-import { expectTypedRejection } from './helpers/expect-code.js';
+import { expectEnvelopeError, expectTypedRejection } from './helpers/expect-code.js';
 import { SIGNING_ALGORITHMS, customerKeys, openOptions, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const ITEMS = [
-  { sku: 'WIDGET-1', qty: 3 },
-  { sku: 'GADGET-2', qty: 12 },
+  { sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 },
+  { sku: 'GADGET-2', qty: 12, unitPriceCents: 999 },
 ];
+const TOTAL_CENTS = 3 * 1250 + 12 * 999;
 const BASE64URL_AND_DOT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
 
 let server: ServerKey;
@@ -69,6 +70,7 @@ describe.each(SIGNING_ALGORITHMS)('tampering with a %s envelope', (algorithm) =>
     envelope = sealOrder({
       customerId: 'alice',
       items: ITEMS,
+      currency: 'USD',
       note: 'rush',
       signer: keys[algorithm].signer,
       server,
@@ -77,7 +79,15 @@ describe.each(SIGNING_ALGORITHMS)('tampering with a %s envelope', (algorithm) =>
     await expect(open(envelope)).resolves.toBeDefined(); // the unchanged envelope is valid
     jws = signJws(
       Buffer.from(
-        JSON.stringify({ iss: 'alice', aud: server.kid, iat: NOW / 1000, jti: 'AAAAAAAAAAAAAAAAAAAAAA', items: ITEMS }),
+        JSON.stringify({
+          iss: 'alice',
+          aud: server.kid,
+          iat: NOW / 1000,
+          jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+          items: ITEMS,
+          currency: 'USD',
+          totalCents: TOTAL_CENTS,
+        }),
       ),
       keys[algorithm].signer,
     );
@@ -137,6 +147,7 @@ describe('random input', () => {
     const [, , iv, ciphertext, tag] = sealOrder({
       customerId: 'alice',
       items: ITEMS,
+      currency: 'USD',
       signer: keys.ed25519.signer,
       server,
       now: NOW,
@@ -161,6 +172,37 @@ describe('random input', () => {
         await expectTypedRejection(open(encryptJwe(Buffer.from(signed), server)));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('signed prices and totals', () => {
+  const line = fc.record({
+    qty: fc.integer({ min: 1, max: LIMITS.maxQuantity }),
+    unitPriceCents: fc.integer({ min: 0, max: LIMITS.maxUnitPriceCents }),
+  });
+
+  it('any lines seal with their exact total and open unchanged; any other signed total is refused', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: LIMITS.maxItems }),
+        fc.integer({ min: -1_000_000, max: 1_000_000 }).filter((delta) => delta !== 0),
+        async (lines, delta) => {
+          const items = lines.map((priced, index) => ({ sku: `SKU-${index}`, ...priced }));
+          let expected = 0n; // computed apart from the code under test, in exact integers
+          for (const item of items) expected += BigInt(item.qty) * BigInt(item.unitPriceCents);
+          const opened = await open(
+            sealOrder({ customerId: 'alice', items, currency: 'USD', signer: keys.ed25519.signer, server, now: NOW }),
+          );
+          expect(opened.claims.items).toEqual(items);
+          expect(BigInt(opened.claims.totalCents)).toBe(expected);
+
+          const claims = { ...opened.claims, totalCents: opened.claims.totalCents + delta };
+          const signed = signJws(Buffer.from(JSON.stringify(claims)), keys.ed25519.signer);
+          await expectEnvelopeError(open(encryptJwe(Buffer.from(signed), server)), 'claims_invalid');
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

@@ -13,7 +13,7 @@ import { customerKeys, openOptions, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
-const ITEMS = [{ sku: 'WIDGET-1', qty: 3 }];
+const ITEMS = [{ sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 }];
 
 let server: ServerKey;
 let keys: Record<SigningAlgorithm, CustomerKey>;
@@ -23,7 +23,10 @@ beforeAll(async () => {
 });
 
 function validClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { iss: 'alice', aud: server.kid, iat: NOW / 1000, jti: newOrderId(), items: ITEMS, ...overrides };
+  const claims = { iss: 'alice', aud: server.kid, iat: NOW / 1000, jti: newOrderId(), items: ITEMS, ...overrides };
+  const lines = Array.isArray(claims.items) ? (claims.items as Array<{ qty?: unknown; unitPriceCents?: unknown }>) : [];
+  const total = lines.reduce((sum, line) => sum + Number(line.qty) * Number(line.unitPriceCents), 0);
+  return { currency: 'USD', totalCents: Number.isSafeInteger(total) ? total : 0, ...claims };
 }
 
 /** Signs any payload (valid or not) with a real customer key and encrypts it properly: only the claims are wrong. */
@@ -47,6 +50,7 @@ function seal(algorithm: SigningAlgorithm = 'ed25519', overrides: Partial<Parame
   return sealOrder({
     customerId: 'alice',
     items: ITEMS,
+    currency: 'USD',
     signer: keys[algorithm].signer,
     server,
     now: NOW,
@@ -106,6 +110,7 @@ describe('outer layer (JWE)', () => {
     const envelope = sealOrder({
       customerId: 'alice',
       items: ITEMS,
+      currency: 'USD',
       signer: keys.ed25519.signer,
       server: other,
       now: NOW,
@@ -118,6 +123,7 @@ describe('outer layer (JWE)', () => {
     const envelope = sealOrder({
       customerId: 'alice',
       items: ITEMS,
+      currency: 'USD',
       signer: keys.ed25519.signer,
       server: impostor,
       now: NOW,
@@ -212,7 +218,7 @@ describe('inner layer (JWS)', () => {
     async (algorithm) => {
       const jws = signJws(Buffer.from(JSON.stringify(validClaims())), keys[algorithm].signer);
       const other = signJws(
-        Buffer.from(JSON.stringify(validClaims({ items: [{ sku: 'WIDGET-1', qty: 300 }] }))),
+        Buffer.from(JSON.stringify(validClaims({ items: [{ sku: 'WIDGET-1', qty: 300, unitPriceCents: 1250 }] }))),
         keys[algorithm].signer,
       );
       const spliced = `${jws.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
@@ -259,28 +265,43 @@ describe('claims', () => {
     ['note not a string', () => JSON.stringify(validClaims({ note: 7 }))],
     ['note with control characters', () => JSON.stringify(validClaims({ note: 'a\u001b[31mred' }))],
     ['note too long', () => JSON.stringify(validClaims({ note: 'x'.repeat(LIMITS.maxNoteLength + 1) }))],
+    ['currency missing', () => JSON.stringify(validClaims({ currency: undefined }))],
+    ['currency in lower case', () => JSON.stringify(validClaims({ currency: 'usd' }))],
+    ['currency not a code', () => JSON.stringify(validClaims({ currency: 'US$' }))],
+    ['totalCents missing', () => JSON.stringify(validClaims({ totalCents: undefined }))],
+    ['totalCents one cent less than the lines', () => JSON.stringify(validClaims({ totalCents: 3 * 1250 - 1 }))],
+    ['totalCents one cent more than the lines', () => JSON.stringify(validClaims({ totalCents: 3 * 1250 + 1 }))],
+    ['totalCents as a string', () => JSON.stringify(validClaims({ totalCents: String(3 * 1250) }))],
+    ['totalCents fractional', () => JSON.stringify(validClaims({ totalCents: 3 * 1250 + 0.5 }))],
+    ['totalCents negative', () => JSON.stringify(validClaims({ totalCents: -3750 }))],
   ])('rejects claims with %s', async (_name, payload) => {
     const jws = signJws(Buffer.from(payload()), keys.ed25519.signer);
     await expectEnvelopeError(open(encryptJwe(Buffer.from(jws), server)), 'claims_invalid');
   });
 
   it.each([
-    ['zero quantity', [{ sku: 'A', qty: 0 }]],
-    ['negative quantity', [{ sku: 'A', qty: -1 }]],
-    ['fractional quantity', [{ sku: 'A', qty: 1.5 }]],
-    ['huge quantity', [{ sku: 'A', qty: LIMITS.maxQuantity + 1 }]],
-    ['quantity beyond 2^53', [{ sku: 'A', qty: 2 ** 60 }]],
-    ['quantity as a string', [{ sku: 'A', qty: '3' }]],
+    ['zero quantity', [{ sku: 'A', qty: 0, unitPriceCents: 100 }]],
+    ['negative quantity', [{ sku: 'A', qty: -1, unitPriceCents: 100 }]],
+    ['fractional quantity', [{ sku: 'A', qty: 1.5, unitPriceCents: 100 }]],
+    ['huge quantity', [{ sku: 'A', qty: LIMITS.maxQuantity + 1, unitPriceCents: 100 }]],
+    ['quantity beyond 2^53', [{ sku: 'A', qty: 2 ** 60, unitPriceCents: 100 }]],
+    ['quantity as a string', [{ sku: 'A', qty: '3', unitPriceCents: 100 }]],
+    ['a line without a unit price', [{ sku: 'A', qty: 1 }]],
+    ['a negative unit price', [{ sku: 'A', qty: 1, unitPriceCents: -1 }]],
+    ['a fractional unit price (a float)', [{ sku: 'A', qty: 1, unitPriceCents: 12.5 }]],
+    ['a unit price as a string', [{ sku: 'A', qty: 1, unitPriceCents: '100' }]],
+    ['a unit price over the bound', [{ sku: 'A', qty: 1, unitPriceCents: LIMITS.maxUnitPriceCents + 1 }]],
+    ['a unit price beyond 2^53', [{ sku: 'A', qty: 1, unitPriceCents: 2 ** 60 }]],
     ['no lines', []],
-    ['items not an array', { sku: 'A', qty: 1 }],
-    ['a line without sku', [{ qty: 1 }]],
-    ['a line with an extra field', [{ sku: 'A', qty: 1, price: 0 }]],
-    ['an invalid sku', [{ sku: '../etc/passwd', qty: 1 }]],
+    ['items not an array', { sku: 'A', qty: 1, unitPriceCents: 100 }],
+    ['a line without sku', [{ qty: 1, unitPriceCents: 100 }]],
+    ['a line with an extra field', [{ sku: 'A', qty: 1, unitPriceCents: 100, price: 0 }]],
+    ['an invalid sku', [{ sku: '../etc/passwd', qty: 1, unitPriceCents: 100 }]],
     [
       'the same sku twice',
       [
-        { sku: 'A', qty: 1 },
-        { sku: 'A', qty: 2 },
+        { sku: 'A', qty: 1, unitPriceCents: 100 },
+        { sku: 'A', qty: 2, unitPriceCents: 100 },
       ],
     ],
   ])('rejects items with %s', async (_name, items) => {
@@ -288,14 +309,18 @@ describe('claims', () => {
   });
 
   it('rejects too many lines', async () => {
-    const items = Array.from({ length: LIMITS.maxItems + 1 }, (_, i) => ({ sku: `SKU-${i}`, qty: 1 }));
+    const items = Array.from({ length: LIMITS.maxItems + 1 }, (_, i) => ({
+      sku: `SKU-${i}`,
+      qty: 1,
+      unitPriceCents: 1,
+    }));
     await expectEnvelopeError(open(envelopeWithPayload(validClaims({ items }))), 'too_many_items');
     const most = items.slice(0, LIMITS.maxItems);
     await expect(open(envelopeWithPayload(validClaims({ items: most })))).resolves.toBeDefined();
   });
 
   it('validates claims when sealing too, so a client hears about a bad line before sending', () => {
-    expect(() => seal('ed25519', { items: [{ sku: 'A', qty: 0 }] })).toThrow(
+    expect(() => seal('ed25519', { items: [{ sku: 'A', qty: 0, unitPriceCents: 100 }] })).toThrow(
       expect.objectContaining({ code: 'items_invalid' }),
     );
   });
@@ -313,7 +338,10 @@ describe('size bound', () => {
       items: Array.from({ length: LIMITS.maxItems }, (_, i) => ({
         sku: `${i}`.padEnd(64, 'x'),
         qty: LIMITS.maxQuantity,
+        unitPriceCents: LIMITS.maxUnitPriceCents,
       })),
+      currency: 'USD',
+      totalCents: LIMITS.maxTotalCents,
       note: '€'.repeat(LIMITS.maxNoteLength),
     };
     const signer = { ...keys.rsa.signer, kid: longKid };

@@ -6,8 +6,8 @@ import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js
 import { OPENSSL_GENPKEY_ARGS, opensslDsaKey, opensslKey, tempDir } from './helpers/openssl.js';
 
 const ITEMS = [
-  { sku: 'WIDGET-1', qty: 3 },
-  { sku: 'gadget.2', qty: 1 },
+  { sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 },
+  { sku: 'gadget.2', qty: 1, unitPriceCents: 0 },
 ];
 
 describe('seal then open', () => {
@@ -24,6 +24,7 @@ describe('seal then open', () => {
     const envelope = sealOrder({
       customerId: 'alice',
       items: ITEMS,
+      currency: 'EUR',
       note: 'deliver to dock 4\nthanks',
       signer,
       server,
@@ -37,6 +38,8 @@ describe('seal then open', () => {
       iat: now / 1000,
       jti: expect.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_-]{22}$/) as unknown,
       items: ITEMS,
+      currency: 'EUR',
+      totalCents: 3750,
       note: 'deliver to dock 4\nthanks',
     });
     expect(opened.alg).toBe(signer.alg);
@@ -49,7 +52,7 @@ describe('seal then open', () => {
   it('gives every order a fresh 128-bit jti and a fresh ephemeral key', async () => {
     const { signer, verifier } = keys.ed25519;
     const envelopes = Array.from({ length: 20 }, () =>
-      sealOrder({ customerId: 'alice', items: ITEMS, signer, server }),
+      sealOrder({ customerId: 'alice', items: ITEMS, currency: 'USD', signer, server }),
     );
     const opened = await Promise.all(envelopes.map((e) => openOrder(e, openOptions(server, [verifier]))));
     expect(new Set(opened.map((o) => o.claims.jti)).size).toBe(20);
@@ -59,7 +62,13 @@ describe('seal then open', () => {
   it('opens with the key a customer chose among several registered ones', async () => {
     const registered = SIGNING_ALGORITHMS.map((algorithm) => keys[algorithm].verifier);
     for (const algorithm of SIGNING_ALGORITHMS) {
-      const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer: keys[algorithm].signer, server });
+      const envelope = sealOrder({
+        customerId: 'alice',
+        items: ITEMS,
+        currency: 'USD',
+        signer: keys[algorithm].signer,
+        server,
+      });
       const opened = await openOrder(envelope, openOptions(server, registered));
       expect(opened.alg).toBe(keys[algorithm].signer.alg);
     }
@@ -96,7 +105,7 @@ describe('keys made by openssl genpkey', () => {
     expect(signer.alg).toBe(testCase.alg);
     expect(signer.kid).toBe(verifier.kid); // the default kid is the same from either half of the pair
 
-    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, signer, server });
+    const envelope = sealOrder({ customerId: 'alice', items: ITEMS, currency: 'USD', signer, server });
     const opened = await openOrder(envelope, openOptions(server, [verifier]));
     expect(opened.claims.items).toEqual(ITEMS);
   });

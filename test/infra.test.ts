@@ -165,7 +165,12 @@ describe('functions', () => {
     ],
     [
       'read',
-      { inventory: ['dynamodb:Scan'], orders: ['dynamodb:GetItem', 'dynamodb:Query'], keys: ['dynamodb:Query'] },
+      {
+        customers: ['dynamodb:GetItem'], // limited to the customer's public keys: see the next test
+        inventory: ['dynamodb:Scan'],
+        orders: ['dynamodb:GetItem', 'dynamodb:Query'],
+        keys: ['dynamodb:Query'],
+      },
     ],
     ['notify', { orders: ['dynamodb:UpdateItem'] }],
   ])('%s may do exactly this on exactly these tables', (name, expected) => {
@@ -174,6 +179,52 @@ describe('functions', () => {
     for (const [table, actions] of Object.entries(grants))
       grants[table] = actions.filter((a) => !/Stream|GetRecords|GetShardIterator/.test(a));
     expect(Object.fromEntries(Object.entries(grants).filter(([, a]) => a.length > 0))).toEqual(expected);
+  });
+
+  it('read may read only customers’ public keys: never a password hash (fine-grained attribute access)', () => {
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref.startsWith('readRole')),
+      )
+      .flatMap(
+        ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      )
+      .filter((statement) => /customersTable/.test(JSON.stringify(statement.Resource)));
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['customerId', 'keys'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    ]);
+  });
+
+  it.each([
+    ['order', 'kms:Decrypt', ['server-key', 'receipt-key']],
+    ['admin', 'kms:Encrypt', ['server-key', 'receipt-key']],
+    ['provision', 'kms:Encrypt', ['server-key', 'receipt-key']],
+    ['login', 'kms:Decrypt', ['session-key']],
+  ])('%s may %s the project key for exactly these purposes', (name, action, purposes) => {
+    const granted = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref.startsWith(`${name}Role`)),
+      )
+      .flatMap(
+        ([, policy]) =>
+          (policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Condition?: unknown }> })
+            .Statement,
+      )
+      .filter((statement) => [statement.Action].flat().includes(action))
+      .map(
+        (statement) =>
+          (statement.Condition as { StringEquals?: Record<string, string> } | undefined)?.StringEquals?.[
+            'kms:EncryptionContext:po:purpose'
+          ],
+      )
+      .filter((purpose) => purpose !== undefined);
+    expect(granted.sort()).toEqual([...purposes].sort());
   });
 
   it('use the project key directly only within their purpose (encryption context), or only via DynamoDB', () => {
@@ -221,7 +272,7 @@ describe('API', () => {
     return new Map([...byId.keys()].map((id) => [id, resolve({ Ref: id })]));
   }
 
-  it('puts the authorizer on every route except POST /login, GET /health and GET /server-key', () => {
+  it('puts the authorizer on every route except POST /login, GET /health, GET /server-key and GET /receipt-keys', () => {
     const pathOf = paths();
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => ({
       route: `${m.Properties.HttpMethod as string} ${pathOf.get((m.Properties.ResourceId as { Ref?: string }).Ref ?? '') ?? '/'}`,
@@ -231,13 +282,14 @@ describe('API', () => {
       .filter((m) => m.authorization === 'NONE')
       .map((m) => m.route)
       .sort();
-    expect(open).toEqual(['GET /health', 'GET /server-key', 'POST /login']);
-    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - 3);
+    expect(open).toEqual(['GET /health', 'GET /receipt-keys', 'GET /server-key', 'POST /login']);
+    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - 4);
     expect(methods.map((m) => m.route)).toEqual(
       expect.arrayContaining([
         'POST /orders',
         'GET /orders/{id}',
         'POST /admin/server-keys/rotate',
+        'POST /admin/receipt-keys/rotate',
         'DELETE /admin/customers/{customerId}/keys/{keyId}',
       ]),
     );
@@ -325,10 +377,23 @@ describe('notify and keys', () => {
     });
   });
 
-  it('provisions the first keys with a custom resource and outputs the API URL and server key ID', () => {
+  it('provisions the first keys with a custom resource and outputs the API URL, server and receipt key IDs', () => {
     template.resourceCountIs('AWS::CloudFormation::CustomResource', 1);
+    // Version 2 brought receipt keys: a changed property makes CloudFormation run provisioning on existing stacks.
+    template.hasResourceProperties('AWS::CloudFormation::CustomResource', { Version: '2' });
     template.hasOutput('ApiUrl', {});
     template.hasOutput('ServerKeyId', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Keys'), 'ServerKeyId'] } });
+    template.hasOutput('ReceiptKeyId', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Keys'), 'ReceiptKeyId'] } });
     template.hasParameter('SesSender', { Type: 'String' });
+  });
+
+  it('takes the catalogue currency and the OPD name (the receipts’ issuer) as parameters with defaults', () => {
+    template.hasParameter('Currency', { Type: 'String', Default: 'USD', AllowedPattern: '^[A-Z]{3}$' });
+    template.hasParameter('OpdId', { Type: 'String', Default: 'opd' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ CATALOGUE_CURRENCY: { Ref: 'Currency' }, OPD_ID: { Ref: 'OpdId' } }),
+      },
+    });
   });
 });

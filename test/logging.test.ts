@@ -86,7 +86,8 @@ describe('logs', () => {
     const server = { kid: world.server.kid, publicKey: world.server.publicKey };
     const envelope = sealOrder({
       customerId: 'alice',
-      items: [{ sku: 'SECRET-SKU-77', qty: 1 }],
+      items: [{ sku: 'SECRET-SKU-77', qty: 1, unitPriceCents: 100 }],
+      currency: 'USD',
       note: NOTE,
       signer: key.signer,
       server,
@@ -106,7 +107,8 @@ describe('logs', () => {
     ).toBe(400);
     const tooMany = sealOrder({
       customerId: 'alice',
-      items: [{ sku: 'SECRET-SKU-77', qty: 5 }],
+      items: [{ sku: 'SECRET-SKU-77', qty: 5, unitPriceCents: 100 }],
+      currency: 'USD',
       note: NOTE,
       signer: key.signer,
       server,
@@ -150,6 +152,7 @@ describe('logs', () => {
       exportPrivateKeyPem(key.signer.privateKey).split('\n')[1]!,
       Buffer.from(world.sessionSecret).toString('base64'),
       world.server.privateKey.export({ format: 'jwk' }).d!,
+      world.receipt.privateKey.export({ format: 'jwk' }).d!,
     ];
     for (const secret of forbidden) expect(logs, `a log line contains ${secret.slice(0, 12)}…`).not.toContain(secret);
     expect(logs).not.toMatch(/PRIVATE KEY|scrypt\$/);

@@ -21,7 +21,7 @@ const wholeNumber = (value: string, name: string) => {
 export function registerAdminCommands(program: Command, globals: (command: Command) => Globals): void {
   const admin = program
     .command('admin')
-    .description('administer products, customers, keys and the server key (role admin)');
+    .description('administer products, customers, keys, the server key and the receipt key (role admin)');
   const run = (
     command: Command,
     action: (call: (method: string, path: string, body?: unknown) => Promise<unknown>) => Promise<unknown>,
@@ -154,4 +154,8 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .command('rotate-server-key')
     .description('create a new server key; the old one decrypts for 7 more days')
     .action((_o: unknown, command: Command) => run(command, (call) => call('POST', '/admin/server-keys/rotate')));
+  admin
+    .command('rotate-receipt-key')
+    .description('create a new receipt signing key; the old one signs no more and stays published for old receipts')
+    .action((_o: unknown, command: Command) => run(command, (call) => call('POST', '/admin/receipt-keys/rotate')));
 }

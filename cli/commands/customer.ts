@@ -1,28 +1,23 @@
 /**
  * The customer's everyday commands against a deployment (local or AWS): config, login, logout, password, products,
- * order, orders, orders show, test.
+ * orders, orders show, orders export, test. `po order` is in order.ts, `po verify` in verify.ts.
  */
 import type { Command } from 'commander';
-import { InputError } from '../../shared/errors.js';
-import { sealOrder } from '../../shared/envelope/index.js';
-import { checkKeyId, parsePublicKeyPem, requireX25519, signingKey, spkiFingerprint } from '../../shared/keys.js';
+import { EvidenceError, InputError } from '../../shared/errors.js';
+import { evidenceBundle, verifyEvidence } from '../../shared/evidence.js';
+import { checkKeyId } from '../../shared/keys.js';
+import type { SignatureAlg } from '../../shared/keys.js';
+import { formatMoney } from '../../shared/money.js';
+import { receiptKeyId } from '../../shared/receipts.js';
 import { apiClient, checkApiUrl } from '../api.js';
-import type { ApiClient } from '../api.js';
-import { checkKeyFile, loadPrivateKey } from '../io.js';
+import { writeNewFile } from '../io.js';
 import { runAction } from '../output.js';
 import { deleteSession, readProfile, readSession, writeProfile, writeSession } from '../profile.js';
-import type { Profile, Session } from '../profile.js';
+import type { Session } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
-import { parseItem } from './envelope.js';
-
-interface Globals {
-  profile: string;
-  json?: boolean;
-}
-
-const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-const print = (globals: Globals, data: unknown, human: () => string) =>
-  process.stdout.write(globals.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+import { pinnedServerKey, receiptKey } from '../trust.js';
+import { describeOrder, print } from '../view.js';
+import type { Globals, OrderView } from '../view.js';
 
 /** The profile's session, refusing an expired one with a clear remedy. */
 export function sessionFor(profile: string): Session {
@@ -31,59 +26,6 @@ export function sessionFor(profile: string): Session {
   if (Date.parse(session.expiresAt) <= Date.now())
     throw new InputError('not_logged_in', 'the session has expired; run `po login` again');
   return session;
-}
-
-interface ServerKeyInfo {
-  kid: string;
-  publicKeyPem: string;
-}
-
-/**
- * Fetches the server key and checks it against the profile's pin. The fingerprint is computed here, never taken from
- * the server's word. A different key under the pinned ID is refused; a new ID (a rotation) is pinned with a warning.
- */
-export async function pinnedServerKey(api: ApiClient, profileName: string, profile: Profile) {
-  const published = await api.call<ServerKeyInfo>('GET', '/server-key');
-  const publicKey = requireX25519(parsePublicKeyPem(published.publicKeyPem), 'public');
-  const kid = checkKeyId(published.kid);
-  const fingerprint = spkiFingerprint(publicKey);
-  const pinned = profile.serverKey;
-  if (pinned && pinned.kid === kid && pinned.fingerprint !== fingerprint)
-    throw new InputError(
-      'server_key_mismatch',
-      `the server key ${kid} is not the one pinned for this profile (fingerprint ${fingerprint}, pinned ${pinned.fingerprint}); refusing to send. If the OPD confirms a new key, run \`po config --unpin\`.`,
-    );
-  if (pinned && pinned.kid !== kid) {
-    process.stderr.write(
-      `\n*** WARNING: the OPD's server key changed ***\n    was ${pinned.kid} (fingerprint ${pinned.fingerprint})\n    now ${kid} (fingerprint ${fingerprint})\n    A rotation is normal; if you did not expect one, check with the OPD. The new key is now pinned.\n\n`,
-    );
-  }
-  if (!pinned || pinned.kid !== kid) writeProfile(profileName, { ...profile, serverKey: { kid, fingerprint } });
-  return { kid, publicKey, fingerprint };
-}
-
-interface OrderView {
-  orderId: string;
-  status: string;
-  lines: Array<{ sku: string; name: string; qty: number; unitPriceCents: number; lineTotalCents: number }>;
-  totalCents: number;
-  acceptedAt: string;
-  signedAt: string;
-  signature: { alg: string; keyId: string; jws: string };
-  email: { status: string; sentAt?: string };
-}
-
-function describeOrder(order: OrderView): string {
-  const width = Math.max(3, ...order.lines.map((line) => line.sku.length));
-  return [
-    `Order ${order.orderId}: ${order.status}`,
-    `  signed ${order.signedAt} (${order.signature.alg}, key ${order.signature.keyId}), accepted ${order.acceptedAt}`,
-    ...order.lines.map(
-      (line) =>
-        `  ${line.sku.padEnd(width)} ${String(line.qty).padStart(6)} × ${money(line.unitPriceCents).padStart(10)} = ${money(line.lineTotalCents).padStart(12)}  ${line.name}`,
-    ),
-    `  total ${money(order.totalCents)} · confirmation email ${order.email.status}${order.email.sentAt ? ` ${order.email.sentAt}` : ''}`,
-  ].join('\n');
 }
 
 /** Registers the customer commands. `globals()` gives --profile and --json of the invocation. */
@@ -206,62 +148,22 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
     .action((_options: unknown, command: Command) =>
       runAction(globals(command).json ? 'json' : 'line', async () => {
         const { profile: name } = globals(command);
-        const { products } = await apiClient(readProfile(name).apiUrl).call<{
+        const catalogue = await apiClient(readProfile(name).apiUrl).call<{
+          currency: string;
           products: Array<{ sku: string; name: string; priceCents: number; stock: number }>;
         }>('GET', '/products', { token: sessionFor(name).token });
-        print(globals(command), products, () => {
+        const { currency, products } = catalogue;
+        print(globals(command), catalogue, () => {
           const width = Math.max(3, ...products.map((p) => p.sku.length));
           return [
-            `${'SKU'.padEnd(width)}  ${'PRICE'.padStart(10)}  ${'STOCK'.padStart(7)}  NAME`,
+            `${'SKU'.padEnd(width)}  ${`PRICE (${currency})`.padStart(12)}  ${'STOCK'.padStart(7)}  NAME`,
             ...products.map(
               (p) =>
-                `${p.sku.padEnd(width)}  ${money(p.priceCents).padStart(10)}  ${String(p.stock).padStart(7)}  ${p.name}`,
+                `${p.sku.padEnd(width)}  ${formatMoney(p.priceCents).padStart(12)}  ${String(p.stock).padStart(7)}  ${p.name}`,
             ),
           ].join('\n');
         });
       }),
-    );
-
-  program
-    .command('order')
-    .description('sign, encrypt and send an order: po order SKU:QTY [SKU:QTY …]')
-    .argument('<items...>', 'order lines as SKU:QTY')
-    .option('--key <file>', 'private signing key (default: the profile’s)')
-    .option('--key-id <kid>', 'its registered key ID (default: the profile’s, or the SPKI fingerprint)')
-    .option('--passphrase-file <file>', 'passphrase file of an encrypted key')
-    .option('--note <text>', 'free text for the order (≤ 500 characters)')
-    .addHelpText(
-      'after',
-      '\nThe server key is fetched and pinned by ID and fingerprint; a change is reported loudly.\nExample: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"',
-    )
-    .action(
-      (
-        items: string[],
-        options: { key?: string; keyId?: string; passphraseFile?: string; note?: string },
-        command: Command,
-      ) =>
-        runAction(globals(command).json ? 'json' : 'line', async () => {
-          const { profile: name } = globals(command);
-          const profile = readProfile(name);
-          const session = sessionFor(name);
-          const keyFile = options.key ?? profile.key;
-          if (!keyFile)
-            throw new InputError('usage', 'which key signs the order? pass --key or set it with `po config --key`');
-          const lines = items.map(parseItem);
-          const privateKey = await loadPrivateKey(keyFile, options.passphraseFile ?? profile.passphraseFile);
-          const signer = checkKeyFile(keyFile, () => signingKey(privateKey, options.keyId ?? profile.keyId));
-          const api = apiClient(profile.apiUrl);
-          const server = await pinnedServerKey(api, name, profile);
-          const envelope = sealOrder({
-            customerId: session.customerId,
-            items: lines,
-            signer,
-            server,
-            ...(options.note === undefined ? {} : { note: options.note }),
-          });
-          const order = await api.call<OrderView>('POST', '/orders', { token: session.token, body: { envelope } });
-          print(globals(command), order, () => describeOrder(order));
-        }),
     );
 
   const orders = program
@@ -282,7 +184,7 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
             : page.orders
                 .map(
                   (o) =>
-                    `${o.orderId}  ${o.acceptedAt}  ${money(o.totalCents).padStart(10)}  ${o.lines.length} line(s)  email ${o.email.status}`,
+                    `${o.orderId}  ${o.acceptedAt}  ${formatMoney(o.totalCents, o.currency).padStart(14)}  ${o.lines.length} line(s)  email ${o.email.status}`,
                 )
                 .join('\n'),
         );
@@ -304,7 +206,60 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
           `/orders/${encodeURIComponent(id)}`,
           { token: sessionFor(name).token },
         );
-        print(globals(command), order, () => `${describeOrder(order)}\n  evidence (JWS): ${order.signature.jws}`);
+        print(globals(command), order, () =>
+          [
+            describeOrder(order),
+            `  evidence (JWS): ${order.signature.jws}`,
+            `  receipt (JWS):  ${order.receipt ?? 'none (accepted before the OPD issued receipts)'}`,
+          ].join('\n'),
+        );
+      }),
+    );
+  orders
+    .command('export')
+    .description('write the evidence bundle of one order (signed order, receipt, both public keys), checked first')
+    .argument('<id>', 'order ID')
+    .option('--out <file>', 'write it to this file (0600) instead of standard output')
+    .option('--force', 'replace --out if it exists')
+    .addHelpText(
+      'after',
+      '\nThe bundle is checked exactly as `po verify` checks it before it is written; anyone can check it offline\nwith `po verify <file>` or with openssl (docs/evidence.md). Receipt keys are pinned like the server key.',
+    )
+    .action((id: string, options: { out?: string; force?: boolean }, command: Command) =>
+      runAction(globals(command).json ? 'json' : 'line', async () => {
+        const { profile: name } = globals(command);
+        const api = apiClient(readProfile(name).apiUrl);
+        const order = await api.call<OrderView>('GET', `/orders/${encodeURIComponent(id)}`, {
+          token: sessionFor(name).token,
+        });
+        if (!order.receipt)
+          throw new EvidenceError(
+            'receipt_missing',
+            `order ${id} has no receipt (accepted before the OPD issued receipts)`,
+          );
+        if (!order.signature.publicKeyPem)
+          throw new EvidenceError(
+            'evidence_key_invalid',
+            `the OPD did not return the key order ${id} was verified with`,
+          );
+        const bundle = evidenceBundle({
+          orderJws: order.signature.jws,
+          customerKey: {
+            kid: order.signature.keyId,
+            alg: order.signature.alg as SignatureAlg,
+            publicKeyPem: order.signature.publicKeyPem,
+          },
+          receiptJws: order.receipt,
+          receiptKey: await receiptKey(api, name, receiptKeyId(order.receipt)),
+        });
+        verifyEvidence(bundle); // never hand out evidence that does not hold
+        const text = `${JSON.stringify(bundle, null, 2)}\n`;
+        if (options.out === undefined) {
+          process.stdout.write(text);
+          return;
+        }
+        await writeNewFile(options.out, text, 0o600, options.force === true, 'choose another --out or pass --force');
+        process.stderr.write(`wrote the evidence of order ${order.orderId} to ${options.out} (checked)\n`);
       }),
     );
 

@@ -1,17 +1,18 @@
 /**
  * Admin routes (role "admin" only; the authorizer denies /admin/* to customers and this handler checks again):
- * products (create, update, restock), customers (create, add/revoke a key, unlock), server key rotation.
+ * products (create, update, restock), customers (create, add/revoke a key, unlock), server and receipt key rotation.
  */
 import * as z from 'zod/mini';
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
-import { rotateServerKey } from '../../shared/aws/keystore.js';
+import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
 import { CUSTOMER_ID_PATTERN, SKU_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError } from '../../shared/errors.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
-import { KEY_ID_PATTERN } from '../../shared/keys.js';
+import { KEY_ID_PATTERN, parsePublicKeyPem } from '../../shared/keys.js';
 import { logger } from '../../shared/observability.js';
+import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 import type { Route } from '../../shared/router.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
@@ -99,5 +100,9 @@ export const handler = apiHandler(
       return jsonResponse(200, { customerId: customerId(event), locked: false });
     }),
     'POST /admin/server-keys/rotate': admin(async () => jsonResponse(201, await rotateServerKey())),
+    'POST /admin/receipt-keys/rotate': admin(async () => {
+      const rotated = await rotateReceiptKey();
+      return jsonResponse(201, { ...rotated, jwk: receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem)) });
+    }),
   }),
 );

@@ -1,17 +1,21 @@
 /**
- * Read routes: GET /health and GET /server-key (public), GET /products, GET /orders and GET /orders/{id} (a session;
- * a customer only ever sees their own orders: the customer ID comes from the session, never from the request).
+ * Read routes: GET /health, GET /server-key and GET /receipt-keys (public), GET /products, GET /orders and
+ * GET /orders/{id} (a session; a customer only ever sees their own orders: the customer ID comes from the session,
+ * never from the request).
  */
 import { createPublicKey } from 'node:crypto';
 import { listProducts } from '../../shared/aws/catalog.js';
-import { listUsableKeys } from '../../shared/aws/keystore.js';
+import { getCustomerKey } from '../../shared/aws/customers.js';
+import { listKeys, listUsableKeys } from '../../shared/aws/keystore.js';
+import { config } from '../../shared/config.js';
 import { getOrder, listOrders } from '../../shared/aws/orders.js';
 import { JTI_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError, serviceUnavailable } from '../../shared/errors.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse } from '../../shared/http.js';
-import { spkiFingerprint } from '../../shared/keys.js';
+import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
+import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 
 /** The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once. */
@@ -30,6 +34,16 @@ async function currentServerKey(): Promise<unknown> {
   };
 }
 
+/**
+ * Every receipt key ever used, newest first, as a JWK Set: receipts stay verifiable after any number of rotations.
+ * Public keys only (the wrapped private parts never leave the table).
+ */
+async function receiptKeys(): Promise<{ keys: unknown[] }> {
+  const stored = (await listKeys('receipt-key')).filter((key) => key.publicKeyPem !== undefined);
+  stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return { keys: stored.map((key) => receiptKeyJwk(parsePublicKeyPem(key.publicKeyPem!))) };
+}
+
 function pageLimit(raw: string | undefined): number {
   if (raw === undefined) return 25;
   if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100)
@@ -42,19 +56,26 @@ export const handler = apiHandler(
     'GET /health': () => Promise.resolve(jsonResponse(200, { status: 'ok', time: new Date().toISOString() })),
     'GET /server-key': async () =>
       jsonResponse(200, await currentServerKey(), { 'Cache-Control': 'public, max-age=60' }),
-    'GET /products': async () => jsonResponse(200, { products: await listProducts() }),
+    'GET /receipt-keys': async () => jsonResponse(200, await receiptKeys(), { 'Cache-Control': 'public, max-age=300' }),
+    'GET /products': async () =>
+      jsonResponse(200, { currency: config().catalogueCurrency, products: await listProducts() }),
     'GET /orders': async (event) => {
       const { customerId } = sessionOf(event);
       const cursor = event.queryStringParameters?.cursor;
       if (cursor !== undefined && !JTI_PATTERN.test(cursor)) throw new ApiError('invalid_request', 'invalid cursor');
       const page = await listOrders(customerId, pageLimit(event.queryStringParameters?.limit), cursor);
-      return jsonResponse(200, { orders: page.orders.map(orderView), ...(page.next ? { next: page.next } : {}) });
+      return jsonResponse(200, {
+        orders: page.orders.map((order) => orderView(order)),
+        ...(page.next ? { next: page.next } : {}),
+      });
     },
     'GET /orders/{id}': async (event) => {
       const { customerId } = sessionOf(event);
       const order = await getOrder(customerId, pathParameter(event, 'id', JTI_PATTERN));
       if (!order) throw new ApiError('not_found', 'no such order');
-      return jsonResponse(200, orderView(order));
+      // The registered key it was verified with, so the customer can assemble the evidence bundle.
+      const key = await getCustomerKey(customerId, order.customerKeyId);
+      return jsonResponse(200, orderView(order, key?.publicKeyPem));
     },
   }),
 );

@@ -45,6 +45,26 @@ export async function getCustomer(customerId: string): Promise<Customer | undefi
   return result.Item as Customer | undefined;
 }
 
+/**
+ * The public key a customer registered under `kid`, reading that one key only (never the password hash: the read
+ * function's role may read nothing else, see infra/stack.ts). Key material under an ID never changes and revoked
+ * keys stay, so stored evidence always finds its key.
+ */
+export async function getCustomerKey(customerId: string, kid: string): Promise<RegisteredKey | undefined> {
+  const result = await database('GetItem', () =>
+    dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: { customerId },
+        ProjectionExpression: '#keys.#kid',
+        ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
+      }),
+    ),
+  );
+  const keys = result.Item?.keys as Customer['keys'] | undefined;
+  return keys && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
+}
+
 /** Counts a failed login; the fifth failure in a row locks the account for 15 minutes and restarts the count. */
 export async function recordFailedLogin(customerId: string, now = Date.now()): Promise<void> {
   const count = new UpdateCommand({

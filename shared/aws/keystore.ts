@@ -1,11 +1,16 @@
 /**
- * The keys table: the server's X25519 decryption keys and the session-token secrets, stored only KMS-wrapped.
+ * The keys table: the server's X25519 decryption keys, the OPD's Ed25519 receipt signing keys and the session-token
+ * secrets, stored only KMS-wrapped.
  *
  * Each function unwraps the keys it needs once per cold start and keeps them in memory ({@link KeyRing}). An unknown
  * key ID triggers one reload: the keys table is listed again and only keys not yet in memory are unwrapped, so a key
  * created by a rotation is usable at once, while an ID that does not exist costs one table read (then remembered as
- * unknown for {@link RELOAD_INTERVAL_MS}) and never a KMS call. Rotation (`rotateServerKey`) adds a new active key and keeps the previous ones decrypt-only until their
- * grace period ends; the deploy-time custom resource and the admin route both call it.
+ * unknown for {@link RELOAD_INTERVAL_MS}) and never a KMS call. The key a function signs with ({@link KeyRing.active})
+ * is re-read at most every {@link ACTIVE_KEY_MAX_AGE_MS}, so a rotation reaches warm functions within that time.
+ *
+ * Rotation adds a new active key pair: a rotated server key stays decrypt-only for its grace period; a rotated receipt
+ * key signs no more at once but stays published (`GET /receipt-keys`) for ever, so old receipts still verify. The
+ * deploy-time custom resource, the local stack and the admin routes all call the same functions.
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -32,12 +37,14 @@ export interface StoredKey {
 
 /** How long an ID found in no reload is answered as unknown without asking the table again. */
 export const RELOAD_INTERVAL_MS = 30_000;
+/** How long a function signs with the active key it loaded before it looks for a newer one. */
+export const ACTIVE_KEY_MAX_AGE_MS = 60_000;
 const MAX_REMEMBERED_MISSES = 1024;
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the key store', what, operation);
 
-/** Keys of one purpose still in use (active, or retiring within their grace period), newest first. */
-export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): Promise<StoredKey[]> {
+/** Every key of one purpose ever created (wrapped private parts included; publish only the public ones). */
+export async function listKeys(purpose: SecretPurpose): Promise<StoredKey[]> {
   const items: StoredKey[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
@@ -55,16 +62,34 @@ export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): 
     items.push(...((page.Items ?? []) as StoredKey[]));
     cursor = page.LastEvaluatedKey;
   } while (cursor);
-  const nowSeconds = Math.floor(now / 1000);
-  return items
-    .filter((key) => key.status === 'active' || (key.retireAt ?? 0) > nowSeconds)
-    .sort((a, b) => (a.status === b.status ? b.createdAt.localeCompare(a.createdAt) : a.status === 'active' ? -1 : 1));
+  return items;
 }
 
-/** Marks every other active key of `purpose` as retiring, usable for `graceSeconds` more. */
-async function retireOthers(purpose: SecretPurpose, keepKid: string, graceSeconds: number, now: number): Promise<void> {
+/** Keys of one purpose still in use (active, or retiring within their grace period), newest first. */
+export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): Promise<StoredKey[]> {
+  const nowSeconds = Math.floor(now / 1000);
+  return (await listKeys(purpose))
+    .filter((key) => key.status === 'active' || (key.retireAt ?? 0) > nowSeconds)
+    .sort((a, b) => (a.status === b.status ? newerFirst(a, b) : a.status === 'active' ? -1 : 1));
+}
+
+/** Newer first: by creation time, then by ID (a total order, the same for every function). */
+function newerFirst(a: Pick<StoredKey, 'createdAt' | 'kid'>, b: Pick<StoredKey, 'createdAt' | 'kid'>): number {
+  return b.createdAt.localeCompare(a.createdAt) || b.kid.localeCompare(a.kid);
+}
+
+/**
+ * Marks the active keys of `purpose` older than `newKey` as retiring, usable for `graceSeconds` more. Only older ones:
+ * two rotations at the same time must not retire each other's new key, so the newest key is never retired.
+ */
+async function retireOlder(
+  purpose: SecretPurpose,
+  newKey: StoredKey,
+  graceSeconds: number,
+  now: number,
+): Promise<void> {
   for (const key of await listUsableKeys(purpose, now)) {
-    if (key.kid === keepKid || key.status !== 'active') continue;
+    if (key.status !== 'active' || newerFirst(newKey, key) >= 0) continue;
     const retire = new UpdateCommand({
       TableName: config().tables.keys,
       Key: { purpose, kid: key.kid },
@@ -93,23 +118,57 @@ async function putNewKey(key: StoredKey): Promise<void> {
   );
 }
 
-/** Creates a new active X25519 server key (KMS-wrapped) and retires the previous one. Returns its ID and public key. */
-export async function rotateServerKey(now = Date.now()): Promise<{ kid: string; publicKeyPem: string }> {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+/** A public key of the keys table: ID (its SPKI fingerprint) and SPKI PEM. */
+export interface PublishedKey {
+  readonly kid: string;
+  readonly publicKeyPem: string;
+}
+
+/** Key pairs the OPD holds: X25519 server keys decrypt orders; Ed25519 receipt keys sign receipts. */
+const KEY_PAIRS = {
+  'server-key': { type: 'x25519', graceSeconds: () => config().serverKeyGraceSeconds },
+  // A rotated receipt key signs nothing more (no grace); it stays published so that its receipts stay verifiable.
+  'receipt-key': { type: 'ed25519', graceSeconds: () => 0 },
+} as const satisfies Partial<Record<SecretPurpose, { type: 'x25519' | 'ed25519'; graceSeconds: () => number }>>;
+type KeyPairPurpose = keyof typeof KEY_PAIRS;
+
+/** Creates a new active key pair of `purpose` (private part KMS-wrapped) and retires the previous one. */
+async function rotateKeyPair(purpose: KeyPairPurpose, now: number): Promise<PublishedKey> {
+  const pair = KEY_PAIRS[purpose];
+  const { privateKey, publicKey } =
+    pair.type === 'x25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519');
   const kid = spkiFingerprint(publicKey);
   const publicKeyPem = exportPublicKeyPem(publicKey);
-  const wrapped = await wrapSecret(privateKey.export({ type: 'pkcs8', format: 'der' }), 'server-key', kid);
-  await putNewKey({
-    purpose: 'server-key',
+  const wrapped = await wrapSecret(privateKey.export({ type: 'pkcs8', format: 'der' }), purpose, kid);
+  const key: StoredKey = {
+    purpose,
     kid,
     wrapped,
     status: 'active',
     createdAt: new Date(now).toISOString(),
     publicKeyPem,
-  });
-  await retireOthers('server-key', kid, config().serverKeyGraceSeconds, now);
-  logger.info('server key rotated', { kid });
+  };
+  await putNewKey(key);
+  await retireOlder(purpose, key, pair.graceSeconds(), now);
+  logger.info(`${purpose} rotated`, { kid });
   return { kid, publicKeyPem };
+}
+
+/** Makes sure an active key pair of `purpose` exists (first deploy, or a stack update that adds a purpose). */
+async function ensureKeyPair(purpose: KeyPairPurpose, now: number): Promise<PublishedKey> {
+  const active = (await listUsableKeys(purpose, now)).find((key) => key.status === 'active');
+  if (active?.publicKeyPem) return { kid: active.kid, publicKeyPem: active.publicKeyPem };
+  return rotateKeyPair(purpose, now);
+}
+
+/** Creates a new active X25519 server key (KMS-wrapped) and retires the previous one. Returns its ID and public key. */
+export function rotateServerKey(now = Date.now()): Promise<PublishedKey> {
+  return rotateKeyPair('server-key', now);
+}
+
+/** Creates a new active Ed25519 receipt key; the previous one signs no more but stays published. */
+export function rotateReceiptKey(now = Date.now()): Promise<PublishedKey> {
+  return rotateKeyPair('receipt-key', now);
 }
 
 /** Makes sure an active session-token secret exists; creates one (KMS GenerateDataKey) if not. Returns its ID. */
@@ -124,10 +183,13 @@ export async function ensureSessionKey(now = Date.now()): Promise<string> {
 }
 
 /** Makes sure a server key exists (first deploy); returns the active one. */
-export async function ensureServerKey(now = Date.now()): Promise<{ kid: string; publicKeyPem: string }> {
-  const active = (await listUsableKeys('server-key', now)).find((key) => key.status === 'active');
-  if (active?.publicKeyPem) return { kid: active.kid, publicKeyPem: active.publicKeyPem };
-  return rotateServerKey(now);
+export function ensureServerKey(now = Date.now()): Promise<PublishedKey> {
+  return ensureKeyPair('server-key', now);
+}
+
+/** Makes sure a receipt key exists (first deploy, or the first update that brings receipts); returns the active one. */
+export function ensureReceiptKey(now = Date.now()): Promise<PublishedKey> {
+  return ensureKeyPair('receipt-key', now);
 }
 
 /**
@@ -183,9 +245,17 @@ export class KeyRing<T> {
     return undefined;
   }
 
-  /** The active key (newest first), for signing. @throws ApiError `service_unavailable` if none is provisioned */
+  /**
+   * The active key (newest first), for signing; re-read when the loaded one is older than
+   * {@link ACTIVE_KEY_MAX_AGE_MS} (if the table cannot be read then, the key in memory goes on serving).
+   * @throws ApiError `service_unavailable` if none is provisioned
+   */
   async active(): Promise<{ kid: string; value: T }> {
     if (this.loadedAt === 0) await this.load();
+    else if (Date.now() - this.loadedAt > ACTIVE_KEY_MAX_AGE_MS)
+      await this.load().catch(() =>
+        logger.warn(`could not re-read the active ${this.purpose}; using the one in memory`),
+      );
     for (const [kid, entry] of this.entries) if (entry.status === 'active') return { kid, value: entry.value };
     logger.error(`no active ${this.purpose} is provisioned`);
     throw serviceUnavailable('the key store');
@@ -194,7 +264,16 @@ export class KeyRing<T> {
 
 /** Server decryption keys: PKCS#8 DER X25519 private keys. */
 export function serverKeyRing(): KeyRing<KeyObject> {
-  return new KeyRing('server-key', (der) => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
+  return new KeyRing('server-key', pkcs8PrivateKey);
+}
+
+/** Receipt signing keys: PKCS#8 DER Ed25519 private keys. */
+export function receiptKeyRing(): KeyRing<KeyObject> {
+  return new KeyRing('receipt-key', pkcs8PrivateKey);
+}
+
+function pkcs8PrivateKey(der: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
 }
 
 /** Session-token HMAC secrets. */

@@ -8,7 +8,7 @@ import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
 import { guarded, kms } from './clients.js';
 
-export type SecretPurpose = 'server-key' | 'session-key';
+export type SecretPurpose = 'server-key' | 'session-key' | 'receipt-key';
 
 /** The encryption context of a wrapped secret. IAM policies in infra/ match `po:purpose`. */
 export function encryptionContext(purpose: SecretPurpose, kid: string): Record<string, string> {

@@ -1,8 +1,9 @@
 /**
- * The orders table and the order transaction (DESIGN §4): one TransactWriteItems that puts the order only if its ID
- * (the envelope's jti) is new — the replay protection — and decrements each line's stock only if enough is left and
- * the price is still the one the order was priced at. Stock never goes negative and is never oversold, whatever the
- * concurrency: DynamoDB serialises the conditions.
+ * The orders table and the order transaction: one TransactWriteItems that puts the order (with its receipt) only if
+ * its ID (the envelope's jti) is new — the replay protection — and decrements each line's stock only if the product
+ * exists, enough is left, and its price is still the unit price the customer signed. Stock never goes negative, is
+ * never oversold and is never sold at a price the customer did not sign, whatever the concurrency: DynamoDB checks
+ * every condition at commit.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';

@@ -5,6 +5,7 @@
 // zod/mini: the same validation as zod at a twentieth of the bundle and a third of the load time (cold starts).
 import * as z from 'zod/mini';
 import { EnvelopeError } from '../errors.js';
+import { CURRENCY_PATTERN, linesTotalCents } from '../money.js';
 
 /** Bounds of the envelope contract. Changing one changes docs/envelope.md §5. */
 export const LIMITS = {
@@ -14,6 +15,10 @@ export const LIMITS = {
   maxItems: 50,
   /** Largest quantity on one line. */
   maxQuantity: 10_000,
+  /** Largest unit price, in cents (one million currency units; the catalogue accepts no more). */
+  maxUnitPriceCents: 100_000_000,
+  /** Largest total: every line at its largest. 5·10^13, far below 2^53, so totals are exact. */
+  maxTotalCents: 50 * 10_000 * 100_000_000,
   /** Longest free-text note, in UTF-16 code units. */
   maxNoteLength: 500,
   /** Largest accepted |now − iat|, in seconds. */
@@ -37,9 +42,16 @@ const orderItemSchema = z.strictObject({
       z.minimum(1, 'qty must be at least 1'),
       z.maximum(LIMITS.maxQuantity, `qty must be at most ${LIMITS.maxQuantity}`),
     ),
+  unitPriceCents: z
+    .int('unitPriceCents must be a whole number of cents')
+    .check(
+      z.minimum(0, 'unitPriceCents must not be negative'),
+      z.maximum(LIMITS.maxUnitPriceCents, `unitPriceCents must be at most ${LIMITS.maxUnitPriceCents}`),
+    ),
 });
 
-const itemsSchema = z.array(orderItemSchema).check(
+/** The signed lines: 1–50, no SKU twice. A receipt repeats them with the same rules. */
+export const itemsSchema = z.array(orderItemSchema).check(
   z.minLength(1, 'an order needs at least one line'),
   z.maxLength(LIMITS.maxItems, `an order has at most ${LIMITS.maxItems} lines`),
   z.refine(
@@ -48,26 +60,61 @@ const itemsSchema = z.array(orderItemSchema).check(
   ),
 );
 
-const claimsSchema = z.strictObject({
-  iss: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
-  aud: z.string().check(z.regex(KID_PATTERN, 'aud must be a server key ID')),
-  iat: z.int('iat must be whole seconds').check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
-  jti: z.string().check(z.regex(JTI_PATTERN, 'jti must be 22–86 base64url characters (≥ 128 random bits)')),
-  items: itemsSchema,
-  note: z.optional(
-    z
-      .string()
-      .check(
-        z.maxLength(LIMITS.maxNoteLength, `note is at most ${LIMITS.maxNoteLength} characters`),
-        z.regex(NOTE_PATTERN, 'note may not contain control characters'),
-      ),
-  ),
-});
+/** An ISO 4217 code; whether it is the catalogue's currency is the OPD's check, not the envelope's. */
+export const currencySchema = z
+  .string()
+  .check(z.regex(CURRENCY_PATTERN, 'currency must be an ISO 4217 code (three capital letters)'));
 
-/** One order line. */
+/** A total in cents: a whole number within the bound every valid order stays under. */
+export const totalCentsSchema = z
+  .int('totalCents must be a whole number of cents')
+  .check(z.minimum(0), z.maximum(LIMITS.maxTotalCents, `totalCents must be at most ${LIMITS.maxTotalCents}`));
+
+/** The issued-at time of a signed object: whole seconds since the epoch. */
+export const iatSchema = z.int('iat must be whole seconds').check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
+
+const claimsSchema = z
+  .strictObject({
+    iss: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
+    aud: z.string().check(z.regex(KID_PATTERN, 'aud must be a server key ID')),
+    iat: iatSchema,
+    jti: z.string().check(z.regex(JTI_PATTERN, 'jti must be 22–86 base64url characters (≥ 128 random bits)')),
+    items: itemsSchema,
+    currency: currencySchema,
+    totalCents: totalCentsSchema,
+    note: z.optional(
+      z
+        .string()
+        .check(
+          z.maxLength(LIMITS.maxNoteLength, `note is at most ${LIMITS.maxNoteLength} characters`),
+          z.regex(NOTE_PATTERN, 'note may not contain control characters'),
+        ),
+    ),
+  })
+  .check(
+    // The customer signs the total it agreed to; it must be exactly what the lines add up to.
+    z.refine((claims) => claims.totalCents === linesTotalCents(claims.items), {
+      message: 'totalCents must equal the sum of qty × unitPriceCents over the lines',
+      path: ['totalCents'],
+    }),
+  );
+
+/** One order line as the customer signs it: SKU, quantity and the unit price agreed to. */
 export type OrderItem = z.infer<typeof orderItemSchema>;
+
 /** The verified claims of an order. */
 export type OrderClaims = z.infer<typeof claimsSchema>;
+
+/** The envelope error for a failed validation issue: lines get their own codes because a client can act on them. */
+function claimsError(issue: z.core.$ZodIssue | undefined, itemsPresent: boolean): EnvelopeError {
+  const path = issue?.path ?? [];
+  const message = `${path.length > 0 ? path.join('.') : 'claims'}: ${issue?.message ?? 'invalid'}`;
+  if (path[0] === 'items' && itemsPresent) {
+    if (path.length === 1 && issue?.code === 'too_big') return new EnvelopeError('too_many_items', message);
+    return new EnvelopeError('items_invalid', message);
+  }
+  return new EnvelopeError('claims_invalid', message);
+}
 
 /**
  * Validates decoded claims. Problems with the lines get their own codes (`too_many_items`, `items_invalid`) because
@@ -77,14 +124,17 @@ export type OrderClaims = z.infer<typeof claimsSchema>;
 export function parseClaims(value: unknown): OrderClaims {
   const result = claimsSchema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path ?? [];
-  const where = path.length > 0 ? path.join('.') : 'claims';
-  const message = `${where}: ${issue?.message ?? 'invalid'}`;
-  const itemsPresent = typeof value === 'object' && value !== null && 'items' in value;
-  if (path[0] === 'items' && itemsPresent) {
-    if (path.length === 1 && issue?.code === 'too_big') throw new EnvelopeError('too_many_items', message);
-    throw new EnvelopeError('items_invalid', message);
+  throw claimsError(result.error.issues[0], typeof value === 'object' && value !== null && 'items' in value);
+}
+
+/**
+ * Validates order lines on their own, with the rules of the claims (a client checks them before it asks for a quote).
+ * @throws EnvelopeError `items_invalid` or `too_many_items`
+ */
+export function checkItems(items: readonly OrderItem[]): void {
+  const result = itemsSchema.safeParse(items);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw claimsError(issue && { ...issue, path: ['items', ...issue.path] }, true);
   }
-  throw new EnvelopeError('claims_invalid', message);
 }

@@ -11,22 +11,27 @@ import type { KeyObject } from 'node:crypto';
 import { encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from '../keys.js';
+import { linesTotalCents } from '../money.js';
 import { LIMITS, parseClaims } from './claims.js';
 import type { OrderClaims, OrderItem } from './claims.js';
 import { decryptJwe, encryptJwe, parseJwe } from './jwe.js';
 import type { DeterministicInputs, ServerPublicKey } from './jwe.js';
 import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './jws.js';
 
-export { LIMITS, parseClaims } from './claims.js';
+export { LIMITS, checkItems, parseClaims } from './claims.js';
 export type { OrderClaims, OrderItem } from './claims.js';
 export type { ServerPublicKey } from './jwe.js';
 export { ORDER_JWS_TYP } from './jws.js';
 export { ORDER_JWE_CTY } from './jwe.js';
 
-/** What a customer seals. `now` and `jti` default to the clock and 16 random bytes. */
+/**
+ * What a customer seals: the lines with the unit prices agreed to (from the OPD's quote) and their currency; the total
+ * is computed. `now` and `jti` default to the clock and a fresh order ID.
+ */
 export interface SealOrderInput {
   readonly customerId: string;
   readonly items: readonly OrderItem[];
+  readonly currency: string;
   readonly note?: string;
   readonly signer: SigningKey;
   readonly server: ServerPublicKey;
@@ -54,23 +59,39 @@ export function signOrder(claims: OrderClaims, signer: SigningKey): string {
   return signJws(Buffer.from(JSON.stringify(parseClaims(claims))), signer);
 }
 
+/** A sealed order with what the customer keeps: the signed claims and the JWS (to check the OPD's receipt). */
+export interface PreparedOrder {
+  readonly claims: OrderClaims;
+  readonly jws: string;
+  readonly envelope: string;
+}
+
 /**
- * Seals an order: signs it with the customer's key, then encrypts it to the server key. Returns the compact JWE.
+ * Signs an order with the customer's key, then encrypts it to the server key.
  * @throws EnvelopeError for claims that break the contract, `envelope_too_large` if the result exceeds the bound
  */
-export function sealOrder(input: SealOrderInput, fixed?: DeterministicInputs): string {
+export function prepareOrder(input: SealOrderInput, fixed?: DeterministicInputs): PreparedOrder {
+  const items = input.items.map((item) => ({ sku: item.sku, qty: item.qty, unitPriceCents: item.unitPriceCents }));
   const claims: OrderClaims = {
     iss: input.customerId,
     aud: input.server.kid,
     iat: Math.floor((input.now ?? Date.now()) / 1000),
     jti: input.jti ?? newOrderId(),
-    items: input.items.map((item) => ({ sku: item.sku, qty: item.qty })),
+    items,
+    currency: input.currency,
+    totalCents: linesTotalCents(items),
     ...(input.note === undefined ? {} : { note: input.note }),
   };
-  const envelope = encryptJwe(Buffer.from(signOrder(claims, input.signer)), input.server, fixed);
+  const jws = signOrder(claims, input.signer);
+  const envelope = encryptJwe(Buffer.from(jws), input.server, fixed);
   if (envelope.length > LIMITS.maxEnvelopeChars)
     throw new EnvelopeError('envelope_too_large', `the envelope exceeds ${LIMITS.maxEnvelopeChars} characters`);
-  return envelope;
+  return { claims, jws, envelope };
+}
+
+/** Seals an order (see {@link prepareOrder}) and returns the compact JWE only. */
+export function sealOrder(input: SealOrderInput, fixed?: DeterministicInputs): string {
+  return prepareOrder(input, fixed).envelope;
 }
 
 /** Looks a key up by ID; may be asynchronous (a database read) and returns `undefined` for an unknown ID. */
@@ -94,6 +115,8 @@ export interface OpenedOrder {
   readonly jws: string;
   readonly alg: SignatureAlg;
   readonly customerKeyId: string;
+  /** The registered key the signature was verified with. */
+  readonly customerKey: VerificationKey;
   readonly serverKeyId: string;
 }
 
@@ -145,5 +168,5 @@ export async function openOrder(envelope: string, options: OpenOrderOptions): Pr
       'iat_in_future',
       `the order is dated more than ${LIMITS.maxClockSkewSeconds} s in the future`,
     );
-  return { claims, jws, alg: key.alg, customerKeyId: key.kid, serverKeyId: jwe.kid };
+  return { claims, jws, alg: key.alg, customerKeyId: key.kid, customerKey: key, serverKeyId: jwe.kid };
 }

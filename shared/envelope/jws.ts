@@ -56,9 +56,12 @@ function signatureLength(alg: SignatureAlg, key: KeyObject): number {
   }
 }
 
-/** Signs `payload` (the claims' JSON bytes) and returns the compact JWS. */
-export function signJws(payload: Uint8Array, signer: SigningKey): string {
-  const header = b64u(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: ORDER_JWS_TYP }));
+/**
+ * Signs `payload` (the claims' JSON bytes) and returns the compact JWS. `typ` says what it is: an order (the default)
+ * or, for the OPD's receipts, `po-receipt+jwt`.
+ */
+export function signJws(payload: Uint8Array, signer: SigningKey, typ: string = ORDER_JWS_TYP): string {
+  const header = b64u(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ }));
   const signingInput = `${header}.${b64u(payload)}`;
   const signature = sign(digestFor(signer.alg), Buffer.from(signingInput), keyInput(signer.alg, signer.privateKey));
   return `${signingInput}.${b64u(signature)}`;
@@ -84,19 +87,19 @@ export function decodeJsonObject(segment: string): Record<string, unknown> | und
 }
 
 /**
- * Splits a compact JWS and checks its protected header's shape (not the algorithm: that is checked against the
- * registered key by the caller).
+ * Splits a compact JWS and checks its protected header's shape and `typ` (not the algorithm: that is checked against
+ * the registered key by the caller).
  * @throws EnvelopeError `signature_malformed`
  */
-export function parseJws(jws: string): ParsedJws {
+export function parseJws(jws: string, typ: string = ORDER_JWS_TYP): ParsedJws {
   const parts = jws.split('.');
-  if (parts.length !== 3) throw malformed('the signed order is not a compact JWS (3 parts)');
+  if (parts.length !== 3) throw malformed('not a compact JWS (3 parts)');
   const [headerB64, payloadB64, signatureB64] = parts as [string, string, string];
   const header = decodeJsonObject(headerB64);
   if (!header) throw malformed('the JWS header is not a base64url-encoded JSON object with unique members');
   const extra = Object.keys(header).find((name) => !HEADER_MEMBERS.has(name));
   if (extra !== undefined) throw malformed(`the JWS header has an unsupported member "${extra.slice(0, 32)}"`);
-  if (header.typ !== ORDER_JWS_TYP) throw malformed(`the JWS typ must be "${ORDER_JWS_TYP}"`);
+  if (header.typ !== typ) throw malformed(`the JWS typ must be "${typ}"`);
   if (typeof header.alg !== 'string') throw malformed('the JWS header has no alg');
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw malformed('the JWS header has no kid');
   if (b64uDecode(payloadB64) === undefined) throw malformed('the JWS payload is not base64url');

@@ -4,9 +4,12 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { sealOrder } from '../../shared/envelope/index.js';
+import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
+import { orderDigest, receiptKeyFromJwk, receiptKeyId, receiptKeyJwk, verifyReceipt } from '../../shared/receipts.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
 import {
   addCustomer,
+  answerKms,
   apiEvent,
   awsError,
   BatchGetCommand,
@@ -16,6 +19,7 @@ import {
   installWorld,
   kms,
   lambdaContext,
+  QueryCommand,
   TransactWriteCommand,
 } from '../helpers/aws.js';
 import type { World } from '../helpers/aws.js';
@@ -49,9 +53,10 @@ beforeEach(async () => {
   world.products.set('GADGET-2', { sku: 'GADGET-2', name: 'Gadget', priceCents: 999, stock: 3 });
 });
 
+/** Signed at the catalogue's prices (the quote). */
 const ITEMS: OrderItem[] = [
-  { sku: 'WIDGET-1', qty: 2 },
-  { sku: 'GADGET-2', qty: 1 },
+  { sku: 'WIDGET-1', qty: 2, unitPriceCents: 1250 },
+  { sku: 'GADGET-2', qty: 1, unitPriceCents: 999 },
 ];
 
 function envelope(
@@ -61,6 +66,7 @@ function envelope(
   return sealOrder({
     customerId: 'alice',
     items: ITEMS,
+    currency: 'USD',
     signer: keys[algorithm].signer,
     server: { kid: world.server.kid, publicKey: world.server.publicKey },
     ...overrides,
@@ -84,9 +90,14 @@ function cancelled(reasons: Array<{ Code: string; Item?: Record<string, unknown>
   });
 }
 
+/** The receipt in a response, verified with the world's receipt key as a customer would (published JWK). */
+function verifiedReceipt(body: Record<string, unknown>) {
+  return verifyReceipt(body.receipt as string, receiptKeyFromJwk(receiptKeyJwk(world.receipt.publicKey)));
+}
+
 describe('POST /orders: accepted', () => {
   it.each(['rsa', 'dsa', 'ecdsa', 'ed25519'] as const)(
-    'accepts an order signed with %s: 201, priced, one transaction',
+    'accepts an order signed with %s: 201 at the signed prices, one transaction, a receipt for exactly it',
     async (algorithm) => {
       const response = await post({ envelope: envelope(algorithm) });
       expect(response.statusCode).toBe(201);
@@ -95,6 +106,7 @@ describe('POST /orders: accepted', () => {
         customerId: 'alice',
         status: 'accepted',
         totalCents: 2 * 1250 + 999,
+        currency: 'USD',
         lines: [
           { sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250, lineTotalCents: 2500 },
           { sku: 'GADGET-2', name: 'Gadget', qty: 1, unitPriceCents: 999, lineTotalCents: 999 },
@@ -111,13 +123,16 @@ describe('POST /orders: accepted', () => {
         ConditionExpression: 'attribute_not_exists(orderId)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      expect(put?.Put?.Item).toMatchObject({
+      const stored = put?.Put?.Item as Record<string, unknown>;
+      expect(stored).toMatchObject({
         customerId: 'alice',
         orderId: order.orderId,
         email: 'alice@customer.example',
         emailStatus: 'pending',
+        currency: 'USD',
+        receipt: order.receipt, // the receipt is written with the order: no accepted order without it
       });
-      expect((put?.Put?.Item as { jws: string }).jws.split('.')).toHaveLength(3); // the signed evidence, stored
+      expect((stored.jws as string).split('.')).toHaveLength(3); // the signed evidence, stored
       expect(updates.map((u) => u.Update)).toEqual([
         expect.objectContaining({
           TableName: 'inventory',
@@ -131,12 +146,45 @@ describe('POST /orders: accepted', () => {
           ExpressionAttributeValues: { ':qty': 1, ':price': 999 },
         }),
       ]);
+
+      const receipt = verifiedReceipt(order);
+      expect(receipt).toEqual({
+        iss: 'opd',
+        sub: 'alice',
+        orderId: order.orderId,
+        iat: Math.floor(Date.parse(order.acceptedAt as string) / 1000),
+        orderDigest: orderDigest(stored.jws as string),
+        customerKeyFingerprint: spkiFingerprint(keys[algorithm].verifier.publicKey),
+        lines: ITEMS,
+        currency: 'USD',
+        totalCents: 2 * 1250 + 999,
+        status: 'accepted',
+      });
+      expect(receiptKeyId(order.receipt as string)).toBe(world.receipt.kid);
     },
   );
 
-  it('reads prices and stock consistently', async () => {
+  it('commits at the price the customer signed: the transaction condition carries the signed price, not a read one', async () => {
+    world.products.set('WIDGET-1', { sku: 'WIDGET-1', name: 'Widget', priceCents: 1300, stock: 10 }); // re-priced
+    await post({ envelope: envelope() }); // signed at 1250
+    const [, widget] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(widget?.Update?.ExpressionAttributeValues).toEqual({ ':qty': 2, ':price': 1250 });
+  });
+
+  it('reads product names and existence consistently', async () => {
     await post({ envelope: envelope() });
     expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.inventory?.ConsistentRead).toBe(true);
+  });
+
+  it('signs receipts with the receipt key it unwrapped once, bound to its purpose and ID', async () => {
+    await post({ envelope: envelope() });
+    await post({ envelope: envelope('dsa') });
+    const receiptUnwraps = kms
+      .commandCalls(DecryptCommand)
+      .filter((call) => call.args[0].input.EncryptionContext?.['po:purpose'] === 'receipt-key');
+    expect(receiptUnwraps.map((call) => call.args[0].input.EncryptionContext)).toEqual([
+      { 'po:purpose': 'receipt-key', 'po:kid': world.receipt.kid },
+    ]);
   });
 });
 
@@ -152,6 +200,7 @@ describe('POST /orders: the transaction cancelled', () => {
     expect(again.statusCode).toBe(200);
     expect(again.headers?.['Idempotent-Replayed']).toBe('true');
     expect(bodyOf(again)).toEqual(bodyOf(first));
+    expect(bodyOf(again).receipt).toBe(bodyOf(first).receipt); // the original receipt, not a second one
   });
 
   it('refuses a different order reusing an order ID: 409 order_conflict', async () => {
@@ -161,7 +210,9 @@ describe('POST /orders: the transaction cancelled', () => {
     ddb
       .on(TransactWriteCommand)
       .rejects(cancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]));
-    const replay = await post({ envelope: envelope('ed25519', { jti, items: [{ sku: 'WIDGET-1', qty: 9 }] }) });
+    const replay = await post({
+      envelope: envelope('ed25519', { jti, items: [{ sku: 'WIDGET-1', qty: 9, unitPriceCents: 1250 }] }),
+    });
     expect(replay.statusCode).toBe(409);
     expect(bodyOf(replay)).toMatchObject({ error: { code: 'order_conflict' } });
   });
@@ -183,19 +234,39 @@ describe('POST /orders: the transaction cancelled', () => {
     });
   });
 
-  it('re-prices and retries when a price changed between reading and writing', async () => {
-    const repriced = { sku: 'WIDGET-1', name: 'Widget', priceCents: 1300, stock: 10 };
+  it('refuses an order whose signed prices are no longer current: 409 price_changed naming every changed line, no retry', async () => {
     ddb
       .on(TransactWriteCommand)
-      .callsFakeOnce(() => {
-        world.products.set('WIDGET-1', repriced); // an admin changed the price after this order was priced
-        throw cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: repriced }, { Code: 'None' }]);
-      })
-      .resolves({});
+      .rejects(
+        cancelled([
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: { sku: 'WIDGET-1', name: 'Widget', priceCents: 1300, stock: 10 } },
+          { Code: 'ConditionalCheckFailed', Item: { sku: 'GADGET-2', name: 'Gadget', priceCents: 899, stock: 0 } },
+        ]),
+      );
     const response = await post({ envelope: envelope() });
-    expect(response.statusCode).toBe(201);
-    expect(bodyOf(response).totalCents).toBe(2 * 1300 + 999);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toEqual({
+      error: {
+        code: 'price_changed',
+        message: expect.stringContaining('WIDGET-1 12.50 → 13.00, GADGET-2 9.99 → 8.99') as unknown,
+        currency: 'USD',
+        lines: [
+          { sku: 'WIDGET-1', signedPriceCents: 1250, currentPriceCents: 1300 },
+          { sku: 'GADGET-2', signedPriceCents: 999, currentPriceCents: 899 },
+        ],
+      },
+    });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1); // a changed price is the customer's to accept
+  });
+
+  it('answers 422 unknown_sku when a product was removed between reading and committing', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(422);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'unknown_sku', skus: ['GADGET-2'] } });
   });
 
   it('retries a TransactionConflict with jitter, then succeeds', async () => {
@@ -235,8 +306,8 @@ describe('POST /orders: rejected before the transaction', () => {
     const response = await post({
       envelope: envelope('ed25519', {
         items: [
-          { sku: 'NOPE-1', qty: 1 },
-          { sku: 'WIDGET-1', qty: 1 },
+          { sku: 'NOPE-1', qty: 1, unitPriceCents: 100 },
+          { sku: 'WIDGET-1', qty: 1, unitPriceCents: 1250 },
         ],
       }),
     });
@@ -246,6 +317,7 @@ describe('POST /orders: rejected before the transaction', () => {
   });
 
   it.each([
+    ['an order priced in another currency', () => envelope('ed25519', { currency: 'EUR' }), 409, 'currency_mismatch'],
     ['a stale order', () => envelope('ed25519', { now: Date.now() - 301_000 }), 400, 'iat_too_old'],
     ['an order from the future', () => envelope('ed25519', { now: Date.now() + 301_000 }), 400, 'iat_in_future'],
     [
@@ -302,16 +374,16 @@ describe('POST /orders: rejected before the transaction', () => {
     expect(failed.statusCode).toBe(503);
     expect(failed.headers?.['Retry-After']).toBe('2');
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
-    kms
-      .on(DecryptCommand)
-      .callsFake(() => ({ Plaintext: world.server.privateKey.export({ type: 'pkcs8', format: 'der' }) }));
+    answerKms();
     expect((await post({ envelope: envelope() })).statusCode).toBe(201);
   });
 
   it('unwraps the server key once per cold start, bound to its purpose and ID', async () => {
     await post({ envelope: envelope() });
     await post({ envelope: envelope('dsa') });
-    const decrypts = kms.commandCalls(DecryptCommand);
+    const decrypts = kms
+      .commandCalls(DecryptCommand)
+      .filter((call) => call.args[0].input.EncryptionContext?.['po:purpose'] === 'server-key');
     expect(decrypts).toHaveLength(1);
     expect(decrypts[0]?.args[0].input).toMatchObject({
       KeyId: 'alias/purchase-orders',
@@ -366,5 +438,43 @@ describe('server key rotation', () => {
     expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
     const { QueryCommand } = await import('../helpers/aws.js');
     expect(ddb.commandCalls(QueryCommand, { TableName: 'keys' })).toHaveLength(1);
+  });
+});
+
+describe('receipt key rotation', () => {
+  it('a warm function keeps its receipt key until the refresh interval, then signs with the rotated one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const before = bodyOf(await post({ envelope: envelope() })); // cold start: loads the receipt key
+      expect(receiptKeyId(before.receipt as string)).toBe(world.receipt.kid);
+      const { rotateReceiptKey, ACTIVE_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const rotated = await rotateReceiptKey();
+
+      const warm = bodyOf(await post({ envelope: envelope() }));
+      expect(receiptKeyId(warm.receipt as string)).toBe(world.receipt.kid); // no table read per order
+
+      vi.setSystemTime(Date.now() + ACTIVE_KEY_MAX_AGE_MS + 1000);
+      const after = bodyOf(await post({ envelope: envelope() }));
+      expect(receiptKeyId(after.receipt as string)).toBe(rotated.kid);
+      const published = receiptKeyFromJwk(receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem)));
+      expect(verifyReceipt(after.receipt as string, published).orderId).toBe(after.orderId);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('goes on signing with the key in memory when the keys table cannot be read at refresh time', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+      const { ACTIVE_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      vi.setSystemTime(Date.now() + ACTIVE_KEY_MAX_AGE_MS + 1000);
+      ddb.on(QueryCommand, { TableName: 'keys' }).rejects(awsError('InternalServerError'));
+      const response = await post({ envelope: envelope() });
+      expect(response.statusCode).toBe(201);
+      expect(receiptKeyId(bodyOf(response).receipt as string)).toBe(world.receipt.kid);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,5 +1,7 @@
 /** Read routes, admin routes and the notifier, against mocked DynamoDB, KMS and SES. */
 import { generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -38,6 +40,7 @@ const ORDER: OrderRecord = {
   orderId: 'AAAAAAAAAAAAAAAAAAAAAA',
   lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250 }],
   totalCents: 2500,
+  currency: 'USD',
   status: 'accepted',
   acceptedAt: '2026-11-22T10:00:01.000Z',
   signedAt: '2026-11-22T10:00:00.000Z',
@@ -45,6 +48,7 @@ const ORDER: OrderRecord = {
   alg: 'EdDSA',
   customerKeyId: 'alice-key',
   serverKeyId: 'server-1',
+  receipt: 'eyJ.eyJ.receipt-signature',
   email: 'alice@customer.example',
   emailStatus: 'pending',
 };
@@ -84,12 +88,45 @@ describe('read routes', () => {
     expect(JSON.stringify(body)).not.toMatch(/"d"|PRIVATE/);
   });
 
-  it('GET /products lists the catalogue', async () => {
+  it('GET /products lists the catalogue with its currency', async () => {
     const response = await read(apiEvent({ method: 'GET', resource: '/products', session: ALICE }), lambdaContext);
-    expect(bodyOf(response)).toEqual({ products: [{ sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 }] });
+    expect(bodyOf(response)).toEqual({
+      currency: 'USD',
+      products: [{ sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 }],
+    });
+  });
+
+  it('GET /receipt-keys publishes every receipt key ever used, newest first, as a cacheable JWK Set', async () => {
+    const retired = generateKeyPairSync('ed25519');
+    world.keys.push({
+      purpose: 'receipt-key',
+      kid: spkiFingerprint(retired.publicKey),
+      wrapped: new Uint8Array([1, 2, 3]),
+      status: 'retiring',
+      retireAt: 1, // long past: it signs nothing any more, and its receipts must still verify
+      createdAt: '2026-10-01T00:00:00.000Z',
+      publicKeyPem: exportPublicKeyPem(retired.publicKey),
+    });
+    const response = await read(apiEvent({ method: 'GET', resource: '/receipt-keys' }), lambdaContext);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['Cache-Control']).toBe('public, max-age=300');
+    const jwk = (publicKey: KeyObject) => ({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: publicKey.export({ format: 'jwk' }).x,
+      kid: spkiFingerprint(publicKey),
+      alg: 'EdDSA',
+      use: 'sig',
+    });
+    expect(bodyOf(response)).toEqual({ keys: [jwk(world.receipt.publicKey), jwk(retired.publicKey)] });
+    expect(response.body).not.toMatch(/"d"|wrapped|PRIVATE/);
   });
 
   it("GET /orders/{id} reads only under the session customer, so nobody reads another customer's order", async () => {
+    const aliceKey = generateKeyPairSync('ed25519');
+    await addCustomer(world, 'alice', 'alice password 123', [
+      { kid: 'alice-key', alg: 'EdDSA', publicKey: aliceKey.publicKey },
+    ]);
     ddb
       .on(GetCommand, { TableName: 'orders' })
       .callsFake((input: { Key: { customerId: string; orderId: string } }) => ({
@@ -100,7 +137,23 @@ describe('read routes', () => {
       lambdaContext,
     );
     expect(own.statusCode).toBe(200);
-    expect(bodyOf(own)).toMatchObject({ orderId: ORDER.orderId, totalCents: 2500, signature: { jws: 'eyJ.eyJ.sig' } });
+    expect(bodyOf(own)).toMatchObject({
+      orderId: ORDER.orderId,
+      totalCents: 2500,
+      currency: 'USD',
+      signature: { jws: 'eyJ.eyJ.sig', keyId: 'alice-key', publicKeyPem: exportPublicKeyPem(aliceKey.publicKey) },
+      receipt: ORDER.receipt,
+    });
+    // The customer's key is read by projection: that one key, never the password hash.
+    const customerReads = ddb.commandCalls(GetCommand, { TableName: 'customers' }).map((call) => call.args[0].input);
+    expect(customerReads).toEqual([
+      expect.objectContaining({
+        Key: { customerId: 'alice' },
+        ProjectionExpression: '#keys.#kid',
+        ExpressionAttributeNames: { '#keys': 'keys', '#kid': 'alice-key' },
+      }),
+    ]);
+    expect(own.body).not.toContain('scrypt$');
     const other = await read(
       apiEvent({
         method: 'GET',
@@ -304,6 +357,85 @@ describe('admin routes', () => {
   });
 });
 
+describe('receipt keys', () => {
+  const call = (method: string, resource: string) =>
+    admin(apiEvent({ method, resource, session: ROOT }), lambdaContext);
+
+  beforeEach(async () => {
+    await addCustomer(world, 'root', 'root password 123', [], { role: 'admin' });
+  });
+
+  it('rotate: a new KMS-wrapped Ed25519 key signs from now on; the old one signs no more and stays published', async () => {
+    const response = await call('POST', '/admin/receipt-keys/rotate');
+    expect(response.statusCode).toBe(201);
+    const { kid, jwk } = bodyOf(response) as { kid: string; jwk: { kid: string; crv: string } };
+    expect(jwk).toMatchObject({ kid, crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(kms.commandCalls(EncryptCommand)[0]?.args[0].input.EncryptionContext).toEqual({
+      'po:purpose': 'receipt-key',
+      'po:kid': kid,
+    });
+    const receiptKeys = world.keys.filter((key) => key.purpose === 'receipt-key');
+    expect(receiptKeys.map((key) => [key.kid, key.status])).toEqual([
+      [world.receipt.kid, 'retiring'],
+      [kid, 'active'],
+    ]);
+    expect(receiptKeys[0]!.retireAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000)); // no grace: it signs no more
+    const published = bodyOf(await read(apiEvent({ method: 'GET', resource: '/receipt-keys' }), lambdaContext));
+    expect((published.keys as Array<{ kid: string }>).map((key) => key.kid).sort()).toEqual(
+      [kid, world.receipt.kid].sort(),
+    );
+  });
+
+  it('customers may not rotate it', async () => {
+    const response = await admin(
+      apiEvent({ method: 'POST', resource: '/admin/receipt-keys/rotate', session: ALICE }),
+      lambdaContext,
+    );
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('two rotations at the same time leave an active key (the newest), never none', async () => {
+    const { rotateServerKey, listUsableKeys } = await import('../../shared/aws/keystore.js');
+    const now = Date.now();
+    const [a, b] = await Promise.all([rotateServerKey(now), rotateServerKey(now)]);
+    const active = world.keys.filter((key) => key.purpose === 'server-key' && key.status === 'active');
+    expect(active.map((key) => key.kid)).toEqual([[a.kid, b.kid].sort().at(-1)]);
+    expect((await listUsableKeys('server-key', now))[0]).toMatchObject({ kid: active[0]!.kid, status: 'active' });
+  });
+});
+
+describe('provisioning (the deploy-time custom resource)', () => {
+  const provision = async (RequestType: 'Create' | 'Update' | 'Delete') =>
+    (await import('../../functions/provision/index.js')).handler({
+      RequestType,
+      PhysicalResourceId: 'po-key-provisioning',
+      ResourceProperties: {},
+    } as never);
+
+  it('creates the receipt key on the first update of a stack that had none, keeping the other keys', async () => {
+    world.keys.splice(
+      world.keys.findIndex((key) => key.purpose === 'receipt-key'),
+      1,
+    );
+    const before = world.keys.map((key) => key.kid);
+    const result = await provision('Update');
+    const receipt = world.keys.find((key) => key.purpose === 'receipt-key');
+    expect(receipt).toMatchObject({ status: 'active', kid: result.Data?.ReceiptKeyId });
+    expect(world.keys.map((key) => key.kid)).toEqual([...before, receipt!.kid]);
+    expect(result.Data?.ServerKeyId).toBe(world.server.kid);
+    await provision('Update'); // idempotent: no second key
+    expect(world.keys.filter((key) => key.purpose === 'receipt-key')).toHaveLength(1);
+  });
+
+  it('changes nothing on delete (keys outlive the stack)', async () => {
+    const snapshot = () => world.keys.map((key) => `${key.purpose} ${key.kid} ${key.status}`);
+    const before = snapshot();
+    await provision('Delete');
+    expect(snapshot()).toEqual(before);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});
+
 describe('notify', () => {
   const stream = (
     ...records: Array<{ eventName: 'INSERT' | 'MODIFY'; order: Partial<OrderRecord>; sequence: string }>
@@ -326,7 +458,10 @@ describe('notify', () => {
     expect(email!.args[0].input.Message!.Subject!.Data).toBe(`Order ${ORDER.orderId} accepted`);
     expect(text).toContain('Signed at:   2026-11-22T10:00:00.000Z');
     expect(text).toMatch(/WIDGET-1\s+2 ×\s+12\.50 =\s+25\.00/);
-    expect(text).toContain('Total: 25.00');
+    expect(text).toContain('Total: USD 25.00');
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+    expect(text).toContain(`order digest   (SHA-256 of your signed order): ${sha256(ORDER.jws)}`);
+    expect(text).toContain(`receipt digest (SHA-256 of the OPD's receipt): ${sha256(ORDER.receipt)}`);
     const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
     expect(updates[0]).toMatchObject({
       ConditionExpression: 'emailStatus = :from OR (emailStatus = :sending AND emailClaimedAt < :stale)',

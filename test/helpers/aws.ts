@@ -39,6 +39,8 @@ export interface World {
   readonly products: Map<string, Product>;
   readonly keys: StoredKey[];
   readonly server: { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+  /** The OPD's receipt signing key (Ed25519), stored KMS-wrapped like the server key. */
+  readonly receipt: { kid: string; privateKey: KeyObject; publicKey: KeyObject };
   readonly sessionSecret: Uint8Array;
   readonly sessionKid: string;
 }
@@ -52,6 +54,54 @@ function wrap(plaintext: Uint8Array, context: Record<string, string> | undefined
   return handle;
 }
 
+/** KMS answers from the in-memory wrapped secrets, refusing a wrong encryption context as KMS does. */
+export function answerKms(): void {
+  kms
+    .on(DecryptCommand)
+    .callsFake((input: { CiphertextBlob: Uint8Array; EncryptionContext?: Record<string, string> }) => {
+      const entry = wrappedSecrets.get(Buffer.from(input.CiphertextBlob).toString('hex'));
+      if (!entry || entry.context !== JSON.stringify(input.EncryptionContext ?? {})) {
+        throw Object.assign(new Error('InvalidCiphertextException'), { name: 'InvalidCiphertextException' });
+      }
+      return { Plaintext: entry.plaintext };
+    });
+  kms.on(EncryptCommand).callsFake((input: { Plaintext: Uint8Array; EncryptionContext?: Record<string, string> }) => ({
+    CiphertextBlob: wrap(input.Plaintext, input.EncryptionContext),
+  }));
+  kms.on(GenerateDataKeyCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
+    const plaintext = randomBytes(32);
+    return { Plaintext: plaintext, CiphertextBlob: wrap(plaintext, input.EncryptionContext) };
+  });
+}
+
+/**
+ * A DynamoDB projection of document paths (`#a.#b, #c`), as GetItem applies it: only the named paths come back, so a
+ * test can tell what a handler was able to read.
+ */
+function project(
+  item: Record<string, unknown>,
+  expression: string,
+  names: Record<string, string>,
+): Record<string, unknown> {
+  const projected: Record<string, unknown> = {};
+  for (const path of expression.split(',').map((part) =>
+    part
+      .trim()
+      .split('.')
+      .map((name) => names[name] ?? name),
+  )) {
+    let source: unknown = item;
+    let target = projected;
+    path.forEach((name, index) => {
+      source = (source as Record<string, unknown> | undefined)?.[name];
+      if (source === undefined) return;
+      if (index === path.length - 1) target[name] = source;
+      else target = (target[name] ??= {}) as Record<string, unknown>;
+    });
+  }
+  return projected;
+}
+
 /** Resets every mock and installs a world answering like the real tables would (state kept in memory). */
 export function installWorld(): World {
   resetConfig();
@@ -62,6 +112,8 @@ export function installWorld(): World {
 
   const server = generateKeyPairSync('x25519');
   const serverKid = spkiFingerprint(server.publicKey);
+  const receipt = generateKeyPairSync('ed25519');
+  const receiptKid = spkiFingerprint(receipt.publicKey);
   const sessionSecret = randomBytes(32);
   const sessionKid = 'session-1';
   const world: World = {
@@ -80,6 +132,17 @@ export function installWorld(): World {
         publicKeyPem: exportPublicKeyPem(server.publicKey),
       },
       {
+        purpose: 'receipt-key',
+        kid: receiptKid,
+        wrapped: wrap(receipt.privateKey.export({ type: 'pkcs8', format: 'der' }), {
+          'po:purpose': 'receipt-key',
+          'po:kid': receiptKid,
+        }),
+        status: 'active',
+        createdAt: '2026-11-01T00:00:00.000Z',
+        publicKeyPem: exportPublicKeyPem(receipt.publicKey),
+      },
+      {
         purpose: 'session-key',
         kid: sessionKid,
         wrapped: wrap(sessionSecret, { 'po:purpose': 'session-key', 'po:kid': sessionKid }),
@@ -88,30 +151,26 @@ export function installWorld(): World {
       },
     ],
     server: { kid: serverKid, privateKey: server.privateKey, publicKey: createPublicKey(server.privateKey) },
+    receipt: { kid: receiptKid, privateKey: receipt.privateKey, publicKey: receipt.publicKey },
     sessionSecret,
     sessionKid,
   };
 
-  kms
-    .on(DecryptCommand)
-    .callsFake((input: { CiphertextBlob: Uint8Array; EncryptionContext?: Record<string, string> }) => {
-      const entry = wrappedSecrets.get(Buffer.from(input.CiphertextBlob).toString('hex'));
-      if (!entry || entry.context !== JSON.stringify(input.EncryptionContext ?? {})) {
-        throw Object.assign(new Error('InvalidCiphertextException'), { name: 'InvalidCiphertextException' });
-      }
-      return { Plaintext: entry.plaintext };
-    });
-  kms.on(EncryptCommand).callsFake((input: { Plaintext: Uint8Array; EncryptionContext?: Record<string, string> }) => ({
-    CiphertextBlob: wrap(input.Plaintext, input.EncryptionContext),
-  }));
-  kms.on(GenerateDataKeyCommand).callsFake((input: { EncryptionContext?: Record<string, string> }) => {
-    const plaintext = randomBytes(32);
-    return { Plaintext: plaintext, CiphertextBlob: wrap(plaintext, input.EncryptionContext) };
-  });
+  answerKms();
 
-  ddb.on(GetCommand, { TableName: 'customers' }).callsFake((input: { Key: { customerId: string } }) => ({
-    Item: structuredClone(world.customers.get(input.Key.customerId)),
-  }));
+  ddb
+    .on(GetCommand, { TableName: 'customers' })
+    .callsFake(
+      (input: {
+        Key: { customerId: string };
+        ProjectionExpression?: string;
+        ExpressionAttributeNames?: Record<string, string>;
+      }) => {
+        const customer = structuredClone(world.customers.get(input.Key.customerId));
+        if (!customer || input.ProjectionExpression === undefined) return { Item: customer };
+        return { Item: project({ ...customer }, input.ProjectionExpression, input.ExpressionAttributeNames ?? {}) };
+      },
+    );
   ddb
     .on(QueryCommand, { TableName: 'keys' })
     .callsFake((input: { ExpressionAttributeValues: { ':purpose': string } }) => ({
@@ -132,6 +191,18 @@ export function installWorld(): World {
   ddb.on(ScanCommand, { TableName: 'inventory' }).callsFake(() => ({ Items: [...world.products.values()] }));
   ddb.on(TransactWriteCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+  // Retiring a key (the only update of the keys table) applies its condition and its change, as DynamoDB would.
+  ddb
+    .on(UpdateCommand, { TableName: 'keys' })
+    .callsFake(
+      (input: { Key: { purpose: string; kid: string }; ExpressionAttributeValues: Record<string, unknown> }) => {
+        const values = input.ExpressionAttributeValues;
+        const key = world.keys.find((k) => k.purpose === input.Key.purpose && k.kid === input.Key.kid);
+        if (!key || key.status !== values[':active']) throw awsError('ConditionalCheckFailedException');
+        Object.assign(key, { status: values[':retiring'], retireAt: values[':retireAt'] });
+        return {};
+      },
+    );
   return world;
 }
 

@@ -29,3 +29,52 @@ export function po(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** `po` on a pseudo-terminal (util-linux `script`), so that it asks its questions as it would a person. */
+export interface PoOnTerminal {
+  /** Resolves with everything printed so far once `pattern` has appeared (after what was already awaited). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Types a line at the prompt. */
+  type(line: string): void;
+  /** The exit code and everything printed. */
+  exited: Promise<{ code: number | null; output: string }>;
+}
+
+export function poOnTerminal(args: readonly string[], env: Record<string, string>): PoOnTerminal {
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, PO, ...args].map(quote).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    env: { ...process.env, ...env, TERM: 'dumb' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let seen = 0;
+  const waiters: Array<() => void> = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, output })),
+  );
+  return {
+    exited,
+    type: (line) => child.stdin.write(`${line}\r`),
+    waitFor: (pattern, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern}; got: ${output}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          const match = pattern.exec(output.slice(seen));
+          if (match) {
+            seen += match.index + match[0].length;
+            clearTimeout(timer);
+            resolve(output);
+          } else waiters.push(check);
+        };
+        check();
+      }),
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * `po order`: quote before signing, ask, sign the prices and total, encrypt, send — then check the OPD's receipt and
+ * keep the evidence. A price that changed between the quote and the commit is never accepted unseen: the OPD refuses
+ * the order (`price_changed`), and `po` shows the new quote and asks again (with --yes it stops instead).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { EvidenceError, InputError } from '../../shared/errors.js';
+import { checkItems, prepareOrder } from '../../shared/envelope/index.js';
+import type { PreparedOrder } from '../../shared/envelope/index.js';
+import { evidenceBundle, verifyEvidence } from '../../shared/evidence.js';
+import type { EvidenceBundle, VerifiedEvidence } from '../../shared/evidence.js';
+import { exportPublicKeyPem, signingKey } from '../../shared/keys.js';
+import type { SigningKey } from '../../shared/keys.js';
+import { formatMoney, linesTotalCents } from '../../shared/money.js';
+import { receiptKeyId } from '../../shared/receipts.js';
+import { ApiCallError, NetworkError } from '../api.js';
+import type { ApiClient } from '../api.js';
+import { apiClient } from '../api.js';
+import { checkKeyFile, loadPrivateKey } from '../io.js';
+import { runAction } from '../output.js';
+import { readProfile, saveEvidence } from '../profile.js';
+import { confirm, isInteractive } from '../prompt.js';
+import { pinnedServerKey, receiptKey } from '../trust.js';
+import { describeOrder, linesTable, print } from '../view.js';
+import type { Globals, OrderView } from '../view.js';
+import { sessionFor } from './customer.js';
+import { parseOrderLine } from './envelope.js';
+
+/** Rounds of "prices changed: here is the new quote" before giving up (prices that keep moving need a person). */
+const MAX_QUOTES = 3;
+
+interface Quote {
+  readonly currency: string;
+  readonly lines: ReadonlyArray<{ sku: string; name: string; qty: number; unitPriceCents: number; stock: number }>;
+  readonly totalCents: number;
+}
+
+/** Prices the lines at the catalogue's current prices (GET /products). */
+async function fetchQuote(api: ApiClient, token: string, lines: ReadonlyArray<{ sku: string; qty: number }>) {
+  const catalogue = await api.call<{
+    currency: string;
+    products: Array<{ sku: string; name: string; priceCents: number; stock: number }>;
+  }>('GET', '/products', { token });
+  const products = new Map(catalogue.products.map((product) => [product.sku, product]));
+  const unknown = lines.filter((line) => !products.has(line.sku)).map((line) => line.sku);
+  if (unknown.length > 0)
+    throw new ApiCallError(422, 'unknown_sku', `the catalogue has no ${unknown.join(', ')}`, { skus: unknown });
+  const priced = lines.map((line) => {
+    const product = products.get(line.sku)!;
+    return {
+      sku: line.sku,
+      name: product.name,
+      qty: line.qty,
+      unitPriceCents: product.priceCents,
+      stock: product.stock,
+    };
+  });
+  return { currency: catalogue.currency, lines: priced, totalCents: linesTotalCents(priced) } satisfies Quote;
+}
+
+/** The quote for people, on stderr (stdout carries only the result). */
+function showQuote(quote: Quote, heading: string): void {
+  const short = quote.lines.filter((line) => line.stock < line.qty);
+  process.stderr.write(
+    [
+      heading,
+      ...linesTable(quote.lines),
+      `  total ${formatMoney(quote.totalCents, quote.currency)}`,
+      ...short.map((line) => `  note: only ${line.stock} of ${line.sku} in stock now; the OPD will refuse more`),
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The signer of the order: the profile's key (or --key), checked. */
+async function signerFor(
+  profile: ReturnType<typeof readProfile>,
+  options: { key?: string; keyId?: string; passphraseFile?: string },
+): Promise<SigningKey> {
+  const keyFile = options.key ?? profile.key;
+  if (!keyFile) throw new InputError('usage', 'which key signs the order? pass --key or set it with `po config --key`');
+  const privateKey = await loadPrivateKey(keyFile, options.passphraseFile ?? profile.passphraseFile);
+  return checkKeyFile(keyFile, () => signingKey(privateKey, options.keyId ?? profile.keyId));
+}
+
+/**
+ * Checks the OPD's receipt for the order we signed — with the very check `po verify` runs on a bundle — and keeps
+ * the bundle with the profile. Whatever fails here, the OPD has already answered that the order is accepted: every
+ * error says so (a person must not order again), keeping its code and exit status.
+ */
+async function checkReceipt(
+  api: ApiClient,
+  profileName: string,
+  prepared: PreparedOrder,
+  signer: SigningKey,
+  placed: OrderView,
+): Promise<{ verified: VerifiedEvidence; file: string }> {
+  const id = placed.orderId;
+  let verified: VerifiedEvidence;
+  let bundle: EvidenceBundle;
+  try {
+    if (!placed.receipt) throw new EvidenceError('receipt_missing', 'the OPD sent no receipt');
+    bundle = evidenceBundle({
+      orderJws: prepared.jws,
+      customerKey: { kid: signer.kid, alg: signer.alg, publicKeyPem: exportPublicKeyPem(signer.privateKey) },
+      receiptJws: placed.receipt,
+      receiptKey: await receiptKey(api, profileName, receiptKeyId(placed.receipt)),
+    });
+    verified = verifyEvidence(bundle);
+  } catch (error) {
+    const accepted = `the OPD answered that order ${id} is accepted, but its receipt`;
+    if (error instanceof EvidenceError)
+      throw new EvidenceError(
+        error.code,
+        `${accepted} failed a check: ${error.message}. Do not rely on this receipt; look the order up with \`po orders show ${id}\` and contact the OPD`,
+      );
+    if (error instanceof NetworkError)
+      throw new NetworkError(
+        `${accepted} could not be checked now (${error.message}). Do not order again: check it later with \`po orders export ${id}\``,
+      );
+    throw error;
+  }
+  try {
+    return { verified, file: saveEvidence(profileName, prepared.claims.jti, bundle) };
+  } catch (error) {
+    throw new InputError(
+      'file_unwritable',
+      `order ${id} is accepted and its receipt verified, but the evidence could not be saved (${(error as NodeJS.ErrnoException).code ?? 'error'}); \`po orders export ${id}\` writes it`,
+    );
+  }
+}
+
+/**
+ * Sends the envelope; if the OPD cannot be reached or is unavailable, sends the same envelope again (at most twice):
+ * the same signed order is answered with the original if it was committed meanwhile, so nothing is ordered twice.
+ */
+async function send(api: ApiClient, token: string, envelope: string): Promise<OrderView> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.call<OrderView>('POST', '/orders', { token, body: { envelope } });
+    } catch (error) {
+      if (!(error instanceof NetworkError) || attempt >= 3) throw error;
+      process.stderr.write(`po: ${error.message}; sending the same signed order again (attempt ${attempt + 1} of 3)\n`);
+      await sleep(1000 * attempt);
+    }
+  }
+}
+
+export function registerOrderCommand(program: Command, globals: (command: Command) => Globals): void {
+  program
+    .command('order')
+    .description('quote, confirm, sign (prices and total included), encrypt and send an order; check the receipt')
+    .argument('<items...>', 'order lines as SKU:QTY')
+    .option('--key <file>', 'private signing key (default: the profile’s)')
+    .option('--key-id <kid>', 'its registered key ID (default: the profile’s, or the SPKI fingerprint)')
+    .option('--passphrase-file <file>', 'passphrase file of an encrypted key')
+    .option('--note <text>', 'free text for the order (≤ 500 characters), signed with it')
+    .option('-y, --yes', 'send at the quoted prices without asking (scripts); stops if they change before commit')
+    .addHelpText(
+      'after',
+      `
+po shows the quote (current prices, line totals, total, currency) and asks before it signs; the signed order carries
+those prices and the total, and the OPD commits it only at exactly those prices. If a price changes meanwhile, the
+OPD refuses it (price_changed) and po shows the new quote and asks again.
+
+The server key is fetched and pinned by ID and fingerprint. The OPD's signed receipt is checked (signature, digest of
+the signed order, lines, prices, total) and the evidence is kept in $PO_CONFIG_DIR/evidence/<profile>/; export it
+with \`po orders export <id>\`, check it anywhere with \`po verify <file>\`.
+
+Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
+    )
+    .action(
+      (
+        items: string[],
+        options: { key?: string; keyId?: string; passphraseFile?: string; note?: string; yes?: boolean },
+        command: Command,
+      ) =>
+        runAction(globals(command).json ? 'json' : 'line', async () => {
+          const { profile: name } = globals(command);
+          const lines = items.map(parseOrderLine);
+          checkItems(lines.map((line) => ({ ...line, unitPriceCents: 0 })));
+          if (!options.yes && !isInteractive())
+            throw new InputError(
+              'usage',
+              'po order asks for confirmation on a terminal; without one, pass --yes to order at the quoted prices',
+            );
+          const profile = readProfile(name);
+          const session = sessionFor(name);
+          const signer = await signerFor(profile, options);
+          const api = apiClient(profile.apiUrl);
+          const server = await pinnedServerKey(api, name, profile);
+
+          let quote = await fetchQuote(api, session.token, lines);
+          let heading = `Quote from the OPD (${quote.currency}):`;
+          for (let round = 1; ; round++) {
+            showQuote(quote, heading);
+            const question = `Sign and send this order for ${formatMoney(quote.totalCents, quote.currency)}? [y/N] `;
+            if (!options.yes && !(await confirm(question)))
+              throw new InputError('declined', 'not sent: the quote was declined');
+            const prepared = prepareOrder({
+              customerId: session.customerId,
+              items: quote.lines.map(({ sku, qty, unitPriceCents }) => ({ sku, qty, unitPriceCents })),
+              currency: quote.currency,
+              signer,
+              server,
+              ...(options.note === undefined ? {} : { note: options.note }),
+            });
+            let placed: OrderView;
+            try {
+              placed = await send(api, session.token, prepared.envelope);
+            } catch (error) {
+              const repriced = error instanceof ApiCallError && error.code === 'price_changed';
+              if (!repriced || options.yes || round >= MAX_QUOTES) throw error;
+              quote = await fetchQuote(api, session.token, lines);
+              heading = `The OPD's prices changed since the quote; nothing was ordered. New quote (${quote.currency}):`;
+              continue;
+            }
+            const { verified, file } = await checkReceipt(api, name, prepared, signer, placed);
+            print(
+              globals(command),
+              { ...placed, evidence: { file, receiptKeyId: verified.receiptKey.kid, verified: true } },
+              () =>
+                [
+                  describeOrder(placed),
+                  `  receipt verified: signed by the OPD (${verified.receipt.iss}) with receipt key ${verified.receiptKey.kid}`,
+                  `  evidence kept in ${file} (po verify checks it anywhere)`,
+                ].join('\n'),
+            );
+            return;
+          }
+        }),
+    );
+}

@@ -1,0 +1,203 @@
+/**
+ * Evidence bundles (docs/evidence.md): one JSON document holding a customer's signed order, the customer's public key,
+ * the OPD's receipt and the receipt's public key — everything a third party needs to settle "what was ordered, at
+ * what price, and did the OPD accept it?" offline, with no access to the OPD.
+ *
+ * {@link verifyEvidence} runs every check in a fixed order and stops at the first failure with its own code. The CLI
+ * runs the same function on every receipt it receives (`po order`), on every export and in `po verify`.
+ */
+import * as z from 'zod/mini';
+import { LIMITS, parseClaims } from './envelope/claims.js';
+import type { OrderClaims } from './envelope/claims.js';
+import { decodeJsonObject, parseJws, verifyJwsSignature } from './envelope/jws.js';
+import { EvidenceError, PoError } from './errors.js';
+import {
+  KEY_ID_PATTERN,
+  SIGNATURE_ALGS,
+  exportPublicKeyPem,
+  parsePublicKeyPem,
+  spkiFingerprint,
+  verificationKey,
+} from './keys.js';
+import type { SignatureAlg, VerificationKey } from './keys.js';
+import { orderDigest, receiptKeyFromJwk, receiptKeyJwkSchema, verifyReceipt } from './receipts.js';
+import type { ReceiptClaims, ReceiptKeyJwk } from './receipts.js';
+
+export const EVIDENCE_FORMAT = 'po-evidence';
+export const EVIDENCE_VERSION = 1;
+
+/** Longest text member: a PEM key (RSA-8192 is ≈ 1.4 KiB) or a JWS (an order is bounded by the envelope). */
+const MAX_MEMBER_CHARS = LIMITS.maxEnvelopeChars;
+const text = () => z.string().check(z.minLength(1), z.maxLength(MAX_MEMBER_CHARS));
+
+const bundleSchema = z.strictObject({
+  format: z.literal(EVIDENCE_FORMAT),
+  version: z.literal(EVIDENCE_VERSION),
+  order: z.strictObject({
+    /** The customer's signed order: a compact JWS, verbatim. */
+    jws: text(),
+    customerKey: z.strictObject({
+      kid: z.string().check(z.regex(KEY_ID_PATTERN)),
+      alg: z.enum(SIGNATURE_ALGS),
+      /** SPKI PEM, as `openssl pkey -pubout` writes it. */
+      publicKeyPem: text(),
+    }),
+  }),
+  receipt: z.strictObject({
+    /** The OPD's receipt: a compact JWS, verbatim. */
+    jws: text(),
+    key: receiptKeyJwkSchema,
+  }),
+});
+
+/** An evidence bundle, shape-checked (nothing verified yet). */
+export type EvidenceBundle = z.infer<typeof bundleSchema>;
+
+/** Puts a bundle together (the CLI does this from what the OPD returned). */
+export function evidenceBundle(input: {
+  orderJws: string;
+  customerKey: { kid: string; alg: SignatureAlg; publicKeyPem: string };
+  receiptJws: string;
+  receiptKey: ReceiptKeyJwk;
+}): EvidenceBundle {
+  return {
+    format: EVIDENCE_FORMAT,
+    version: EVIDENCE_VERSION,
+    order: { jws: input.orderJws, customerKey: input.customerKey },
+    receipt: { jws: input.receiptJws, key: input.receiptKey },
+  };
+}
+
+/**
+ * Checks that a value (parsed JSON) is a bundle of this format and version, with exactly the documented members.
+ * @throws EvidenceError `evidence_malformed`
+ */
+export function parseEvidence(value: unknown): EvidenceBundle {
+  const result = bundleSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new EvidenceError(
+    'evidence_malformed',
+    `not a ${EVIDENCE_FORMAT} v${EVIDENCE_VERSION} bundle${where}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+/** What a valid bundle proves, for people (`po verify`) and programs (`po verify --json`). */
+export interface VerifiedEvidence {
+  readonly order: OrderClaims;
+  readonly receipt: ReceiptClaims;
+  readonly customerKey: { readonly kid: string; readonly alg: SignatureAlg; readonly fingerprint: string };
+  readonly receiptKey: { readonly kid: string; readonly fingerprint: string };
+}
+
+/** The customer's key from the bundle: supported, big enough, in canonical SPKI PEM, of the algorithm stated. */
+function customerKeyOf(bundle: EvidenceBundle): VerificationKey {
+  const stated = bundle.order.customerKey;
+  let key: VerificationKey;
+  try {
+    key = verificationKey(parsePublicKeyPem(stated.publicKeyPem), stated.kid);
+  } catch (error) {
+    const reason = error instanceof PoError ? error.message : 'unreadable';
+    throw new EvidenceError('evidence_key_invalid', `the customer key cannot be used: ${reason}`);
+  }
+  // One key, one text: a reformatted PEM would be a second spelling of the same evidence.
+  if (exportPublicKeyPem(key.publicKey) !== stated.publicKeyPem)
+    throw new EvidenceError(
+      'evidence_key_invalid',
+      'the customer key is not in canonical SPKI PEM form (openssl pkey -pubout)',
+    );
+  if (key.alg !== stated.alg)
+    throw new EvidenceError(
+      'evidence_key_invalid',
+      `the customer key is a ${key.alg} key, not ${stated.alg} as stated`,
+    );
+  return key;
+}
+
+/** Verifies the customer's signed order with the bundle's customer key and returns its claims. */
+function verifyOrder(bundle: EvidenceBundle, key: VerificationKey): OrderClaims {
+  let parsed: ReturnType<typeof parseJws>;
+  try {
+    parsed = parseJws(bundle.order.jws);
+  } catch (error) {
+    throw new EvidenceError('order_signature_invalid', `the signed order is malformed: ${(error as Error).message}`);
+  }
+  if (parsed.kid !== key.kid)
+    throw new EvidenceError(
+      'key_id_mismatch',
+      `the order is signed by key ${parsed.kid}, not by the bundle's ${key.kid}`,
+    );
+  if (parsed.alg !== key.alg)
+    throw new EvidenceError(
+      'order_signature_invalid',
+      `the order claims alg ${parsed.alg.slice(0, 16)}; the key is ${key.alg}`,
+    );
+  if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
+    throw new EvidenceError('order_signature_invalid', "the order's signature does not verify with the customer key");
+  try {
+    const payload = decodeJsonObject(parsed.payloadB64);
+    if (!payload) throw new Error('the payload is not a JSON object with unique members');
+    return parseClaims(payload);
+  } catch (error) {
+    throw new EvidenceError(
+      'order_claims_invalid',
+      `the signed order's claims are invalid: ${(error as Error).message}`,
+    );
+  }
+}
+
+function mismatch(what: string): never {
+  throw new EvidenceError('receipt_mismatch', `the receipt does not match the signed order: ${what}`);
+}
+
+/** The receipt must acknowledge exactly the signed order: same customer, ID, lines, prices, currency and total. */
+function checkReceiptMatchesOrder(receipt: ReceiptClaims, order: OrderClaims, skewSeconds: number): void {
+  if (receipt.sub !== order.iss) mismatch(`customer ${receipt.sub} vs ${order.iss}`);
+  if (receipt.orderId !== order.jti) mismatch(`order ID ${receipt.orderId} vs ${order.jti}`);
+  if (receipt.lines.length !== order.items.length) mismatch(`${receipt.lines.length} lines vs ${order.items.length}`);
+  receipt.lines.forEach((line, index) => {
+    const item = order.items[index]!;
+    if (line.sku !== item.sku || line.qty !== item.qty || line.unitPriceCents !== item.unitPriceCents)
+      mismatch(
+        `line ${index + 1} is ${line.qty} × ${line.sku} at ${line.unitPriceCents}, signed ${item.qty} × ${item.sku} at ${item.unitPriceCents}`,
+      );
+  });
+  if (receipt.currency !== order.currency) mismatch(`currency ${receipt.currency} vs ${order.currency}`);
+  if (receipt.totalCents !== order.totalCents) mismatch(`total ${receipt.totalCents} vs ${order.totalCents}`);
+  // The OPD accepts an order only within the clock-skew window of its signing time.
+  if (Math.abs(receipt.iat - order.iat) > skewSeconds)
+    mismatch(`accepted at ${receipt.iat}, more than ${skewSeconds} s from the signing time ${order.iat}`);
+}
+
+/**
+ * Verifies a bundle, offline. Checks, in order: the customer key (usable, canonical, of the stated algorithm); the
+ * order's key ID, algorithm and signature; the order's claims; the receipt key (Ed25519, ID = its fingerprint); the
+ * receipt's key ID, signature and claims; the order digest; the customer key's fingerprint the receipt names; and that
+ * the receipt's customer, order ID, lines, prices, currency, total and time agree with the signed order.
+ * @throws EvidenceError with the code of the first check that fails
+ */
+export function verifyEvidence(bundle: EvidenceBundle): VerifiedEvidence {
+  const customerKey = customerKeyOf(bundle);
+  const order = verifyOrder(bundle, customerKey);
+  const receiptKey = receiptKeyFromJwk(bundle.receipt.key);
+  const receipt = verifyReceipt(bundle.receipt.jws, receiptKey);
+  if (receipt.orderDigest !== orderDigest(bundle.order.jws))
+    throw new EvidenceError(
+      'order_digest_mismatch',
+      'the receipt acknowledges a different signed order (its digest differs)',
+    );
+  const fingerprint = spkiFingerprint(customerKey.publicKey);
+  if (receipt.customerKeyFingerprint !== fingerprint)
+    throw new EvidenceError(
+      'key_id_mismatch',
+      `the OPD verified the order with key fingerprint ${receipt.customerKeyFingerprint}, not the bundle's ${fingerprint}`,
+    );
+  checkReceiptMatchesOrder(receipt, order, LIMITS.maxClockSkewSeconds);
+  return {
+    order,
+    receipt,
+    customerKey: { kid: customerKey.kid, alg: customerKey.alg, fingerprint },
+    receiptKey: { kid: receiptKey.kid, fingerprint: spkiFingerprint(receiptKey.publicKey) },
+  };
+}

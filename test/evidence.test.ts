@@ -1,0 +1,327 @@
+/**
+ * Receipts and evidence bundles (docs/evidence.md): a valid bundle verifies for every signature algorithm; each check
+ * fails with its own code for its own reason; every one-field change of a bundle fails; jose verifies receipts.
+ */
+import { generateKeyPairSync, sign } from 'node:crypto';
+import fc from 'fast-check';
+import { compactVerify, importJWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encode as b64u } from '../shared/base64url.js';
+import { prepareOrder } from '../shared/envelope/index.js';
+import type { PreparedOrder } from '../shared/envelope/index.js';
+import { signJws } from '../shared/envelope/jws.js';
+import { EvidenceError } from '../shared/errors.js';
+import type { EvidenceErrorCode } from '../shared/errors.js';
+import { evidenceBundle, parseEvidence, verifyEvidence } from '../shared/evidence.js';
+import type { EvidenceBundle } from '../shared/evidence.js';
+import { exportPublicKeyPem, spkiFingerprint } from '../shared/keys.js';
+import {
+  RECEIPT_TYP,
+  orderDigest,
+  receiptClaims,
+  receiptKeyFromJwk,
+  receiptKeyJwk,
+  signReceipt,
+  verifyReceipt,
+} from '../shared/receipts.js';
+import type { AcceptedOrder, ReceiptClaims } from '../shared/receipts.js';
+import { ITEMS, NOW, acceptedOrder, makeBundle, receiptKeyPair, signedOrder } from './helpers/evidence.js';
+import { SIGNING_ALGORITHMS, customerKeys, serverKey } from './helpers/keys.js';
+import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
+
+let server: ServerKey;
+let keys: Record<SigningAlgorithm, CustomerKey>;
+const receiptSigner = receiptKeyPair();
+
+beforeAll(async () => {
+  [server, keys] = await Promise.all([serverKey(), customerKeys()]);
+});
+
+const order = (algorithm: SigningAlgorithm = 'ed25519') => signedOrder(keys[algorithm], server);
+const accepted = (prepared: PreparedOrder, algorithm: SigningAlgorithm, overrides: Partial<AcceptedOrder> = {}) =>
+  acceptedOrder(prepared, keys[algorithm], overrides);
+const bundle = (algorithm: SigningAlgorithm = 'ed25519', change: Parameters<typeof makeBundle>[3] = {}) =>
+  makeBundle(keys[algorithm], server, receiptSigner, change);
+
+function failsWith(candidate: unknown, code: EvidenceErrorCode): EvidenceError {
+  let error: unknown;
+  try {
+    verifyEvidence(parseEvidence(candidate));
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, `expected ${code}, but the bundle verified`).toBeInstanceOf(EvidenceError);
+  expect((error as EvidenceError).code, (error as EvidenceError).message).toBe(code);
+  return error as EvidenceError;
+}
+
+const clone = (value: EvidenceBundle) => structuredClone(value);
+
+describe('receipts', () => {
+  it('sign and verify: the claims come back exactly, naming the digest of the order JWS', () => {
+    const prepared = order();
+    const claims = receiptClaims(accepted(prepared, 'ed25519'));
+    const receipt = signReceipt(claims, receiptSigner);
+    expect(JSON.parse(Buffer.from(receipt.split('.')[0]!, 'base64url').toString())).toEqual({
+      alg: 'EdDSA',
+      kid: receiptSigner.kid,
+      typ: RECEIPT_TYP,
+    });
+    expect(verifyReceipt(receipt, receiptKeyFromJwk(receiptKeyJwk(receiptSigner.publicKey)))).toEqual(claims);
+    expect(claims.orderDigest).toBe(orderDigest(prepared.jws));
+    expect(claims).toMatchObject({ iat: Math.floor((NOW + 1500) / 1000), status: 'accepted', totalCents: 4749 });
+  });
+
+  it('verify with jose, the stock JOSE library, from the published JWK alone', async () => {
+    const receipt = signReceipt(receiptClaims(accepted(order(), 'ed25519')), receiptSigner);
+    const { payload, protectedHeader } = await compactVerify(
+      receipt,
+      await importJWK(receiptKeyJwk(receiptSigner.publicKey), 'EdDSA'),
+    );
+    expect(protectedHeader.typ).toBe('po-receipt+jwt');
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ sub: 'alice', currency: 'USD' });
+  });
+
+  it('a published key whose ID is not its fingerprint is refused', () => {
+    const jwk = { ...receiptKeyJwk(receiptSigner.publicKey), kid: 'receipt-1' };
+    expect(() => receiptKeyFromJwk(jwk)).toThrow(expect.objectContaining({ code: 'key_id_mismatch' }));
+  });
+});
+
+describe('evidence bundles: valid', () => {
+  it.each(SIGNING_ALGORITHMS)('a %s order with its receipt verifies and says what it proves', (algorithm) => {
+    const valid = bundle(algorithm);
+    const verified = verifyEvidence(parseEvidence(JSON.parse(JSON.stringify(valid))));
+    expect(verified.order).toMatchObject({ iss: 'alice', items: ITEMS, currency: 'USD', totalCents: 4749 });
+    expect(verified.receipt.orderId).toBe(verified.order.jti);
+    expect(verified.customerKey).toEqual({
+      kid: keys[algorithm].signer.kid,
+      alg: keys[algorithm].signer.alg,
+      fingerprint: spkiFingerprint(keys[algorithm].verifier.publicKey),
+    });
+    expect(verified.receiptKey).toEqual({ kid: receiptSigner.kid, fingerprint: receiptSigner.kid });
+  });
+
+  it('a customer key registered under a name of its own verifies: the receipt binds the name to the key', () => {
+    const pair = generateKeyPairSync('ed25519');
+    const signer = { alg: 'EdDSA' as const, kid: 'alice-laptop', privateKey: pair.privateKey };
+    const prepared = prepareOrder({ customerId: 'alice', items: ITEMS, currency: 'USD', signer, server, now: NOW });
+    const receipt = signReceipt(
+      receiptClaims({ ...accepted(prepared, 'ed25519'), customerKeyFingerprint: spkiFingerprint(pair.publicKey) }),
+      receiptSigner,
+    );
+    const custom = evidenceBundle({
+      orderJws: prepared.jws,
+      customerKey: { kid: 'alice-laptop', alg: 'EdDSA', publicKeyPem: exportPublicKeyPem(pair.publicKey) },
+      receiptJws: receipt,
+      receiptKey: receiptKeyJwk(receiptSigner.publicKey),
+    });
+    expect(verifyEvidence(custom).customerKey.kid).toBe('alice-laptop');
+  });
+});
+
+describe('evidence bundles: each check, for its own reason', () => {
+  it.each([
+    ['not an object', () => 'a bundle'],
+    ['another format', () => ({ ...bundle(), format: 'po-evidence-2' })],
+    ['version 2', () => ({ ...bundle(), version: 2 })],
+    ['an extra member', () => ({ ...bundle(), comment: 'hi' })],
+    ['the receipt missing', () => ({ ...bundle(), receipt: undefined })],
+    [
+      'an extra JWK member (a private part)',
+      () => {
+        const b = clone(bundle());
+        (b.receipt.key as Record<string, unknown>).d = 'AAAA';
+        return b;
+      },
+    ],
+    [
+      'an unknown signature algorithm',
+      () => {
+        const b = clone(bundle());
+        (b.order.customerKey as Record<string, unknown>).alg = 'RS256';
+        return b;
+      },
+    ],
+  ])('evidence_malformed: %s', (_name, make) => {
+    failsWith(make(), 'evidence_malformed');
+  });
+
+  it('evidence_key_invalid: the customer key is unusable, too small, reformatted or not of the stated algorithm', () => {
+    const b = clone(bundle());
+    b.order.customerKey.publicKeyPem = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
+    failsWith(b, 'evidence_key_invalid');
+
+    const small = clone(bundle());
+    small.order.customerKey.publicKeyPem = exportPublicKeyPem(
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey,
+    );
+    expect(failsWith(small, 'evidence_key_invalid').message).toMatch(/at least 2048/);
+
+    const crlf = clone(bundle());
+    crlf.order.customerKey.publicKeyPem = crlf.order.customerKey.publicKeyPem.replace(/\n/g, '\r\n');
+    expect(failsWith(crlf, 'evidence_key_invalid').message).toMatch(/canonical/);
+
+    const stated = clone(bundle('ed25519'));
+    stated.order.customerKey.alg = 'ES256';
+    failsWith(stated, 'evidence_key_invalid');
+  });
+
+  it('evidence_key_invalid: the receipt key is not a valid Ed25519 key', () => {
+    const b = clone(bundle());
+    b.receipt.key.x = `${b.receipt.key.x.slice(0, 42)}_`; // 43 characters, but not canonical base64url of 32 bytes
+    failsWith(b, 'evidence_key_invalid');
+  });
+
+  it('key_id_mismatch: the order names another key ID than the bundle', () => {
+    const b = clone(bundle());
+    b.order.customerKey.kid = 'someone-else';
+    failsWith(b, 'key_id_mismatch');
+  });
+
+  it('key_id_mismatch: the receipt key ID is not its fingerprint', () => {
+    const b = clone(bundle());
+    b.receipt.key.kid = spkiFingerprint(generateKeyPairSync('ed25519').publicKey);
+    failsWith(b, 'key_id_mismatch');
+  });
+
+  it('key_id_mismatch: the OPD verified the order with another key than the bundle presents', () => {
+    const other = spkiFingerprint(generateKeyPairSync('ed25519').publicKey);
+    failsWith(bundle('ed25519', { order: { customerKeyFingerprint: other } }), 'key_id_mismatch');
+  });
+
+  it('key_id_mismatch: the receipt names another receipt key than the bundle carries', () => {
+    const b = clone(bundle());
+    const [, payload, signature] = b.receipt.jws.split('.');
+    const header = b64u(JSON.stringify({ alg: 'EdDSA', kid: 'other-receipt-key', typ: RECEIPT_TYP }));
+    b.receipt.jws = `${header}.${payload}.${signature}`;
+    failsWith(b, 'key_id_mismatch');
+  });
+
+  it('order_signature_invalid: a signature over other content, or an alg that is not the key’s', () => {
+    const b = clone(bundle());
+    const [header, payload] = b.order.jws.split('.');
+    const other = order().jws.split('.')[2]; // a real signature of the same key over another order (new jti)
+    b.order.jws = `${header}.${payload}.${other}`;
+    failsWith(b, 'order_signature_invalid');
+
+    const lying = clone(bundle('ed25519'));
+    const signer = keys.ed25519.signer;
+    const input = `${b64u(JSON.stringify({ alg: 'PS256', kid: signer.kid, typ: 'po-order+jws' }))}.${lying.order.jws.split('.')[1]}`;
+    lying.order.jws = `${input}.${b64u(sign(null, Buffer.from(input), signer.privateKey))}`;
+    expect(failsWith(lying, 'order_signature_invalid').message).toMatch(/alg PS256/);
+  });
+
+  it('order_claims_invalid: a properly signed order without a total', () => {
+    const b = clone(bundle());
+    const claims = { ...order().claims } as Record<string, unknown>;
+    delete claims.totalCents;
+    b.order.jws = signJws(Buffer.from(JSON.stringify(claims)), keys.ed25519.signer);
+    failsWith(b, 'order_claims_invalid');
+  });
+
+  it('receipt_malformed: not a receipt JWS, another typ, or a payload missing a member', () => {
+    const b = clone(bundle());
+    b.receipt.jws = 'not.a.receipt';
+    failsWith(b, 'receipt_malformed');
+
+    const orderTyped = clone(bundle());
+    const claims = JSON.parse(Buffer.from(orderTyped.receipt.jws.split('.')[1]!, 'base64url').toString()) as object;
+    orderTyped.receipt.jws = signJws(Buffer.from(JSON.stringify(claims)), { ...receiptSigner, alg: 'EdDSA' });
+    failsWith(orderTyped, 'receipt_malformed'); // typ po-order+jws: an order cannot pass for a receipt
+
+    failsWith(
+      bundle('ed25519', {
+        claims: (c) => Object.fromEntries(Object.entries(c).filter(([name]) => name !== 'status')) as ReceiptClaims,
+      }),
+      'receipt_malformed',
+    );
+  });
+
+  it('receipt_signature_invalid: a receipt signed by another key under the published key ID', () => {
+    const b = clone(bundle());
+    const impostor = { kid: receiptSigner.kid, privateKey: generateKeyPairSync('ed25519').privateKey };
+    const claims = JSON.parse(Buffer.from(b.receipt.jws.split('.')[1]!, 'base64url').toString()) as ReceiptClaims;
+    b.receipt.jws = signReceipt(claims, impostor);
+    failsWith(b, 'receipt_signature_invalid');
+  });
+
+  it('order_digest_mismatch: the receipt acknowledges another signed order with the same content', () => {
+    failsWith(bundle('ed25519', { order: { orderJws: order('ecdsa').jws } }), 'order_digest_mismatch');
+  });
+
+  it.each([
+    ['another customer', { customerId: 'bob' }],
+    ['another order ID', { orderId: 'BBBBBBBBBBBBBBBBBBBBBB' }],
+    ['another quantity', { lines: [{ ...ITEMS[0]!, qty: 4 }, ITEMS[1]!] }],
+    ['another unit price', { lines: [{ ...ITEMS[0]!, unitPriceCents: 1200 }, ITEMS[1]!] }],
+    ['another SKU', { lines: [{ ...ITEMS[0]!, sku: 'WIDGET-2' }, ITEMS[1]!] }],
+    ['a line less', { lines: [ITEMS[0]!] }],
+    ['the lines in another order', { lines: [ITEMS[1]!, ITEMS[0]!] }],
+    ['another currency', { currency: 'EUR' }],
+    ['another total', { totalCents: 4750 }],
+    ['accepted 301 s after signing', { acceptedAt: NOW + 301_000 }],
+    ['accepted 301 s before signing', { acceptedAt: NOW - 301_000 }],
+  ] as Array<[string, Partial<AcceptedOrder>]>)('receipt_mismatch: %s', (_name, change) => {
+    failsWith(bundle('ed25519', { order: change }), 'receipt_mismatch');
+  });
+});
+
+describe('evidence bundles: every one-field change fails', () => {
+  /** Every leaf of the bundle (a string or number member), as a path. */
+  const leaves = (value: unknown, path: string[] = []): string[][] =>
+    typeof value === 'object' && value !== null
+      ? Object.entries(value).flatMap(([name, child]) => leaves(child, [...path, name]))
+      : [path];
+
+  const at = (value: unknown, path: string[]) =>
+    path.reduce<unknown>((node, name) => (node as Record<string, unknown>)[name], value);
+
+  function withLeaf(base: EvidenceBundle, path: string[], leaf: unknown): unknown {
+    const copy = structuredClone(base) as unknown as Record<string, unknown>;
+    const parent = path
+      .slice(0, -1)
+      .reduce<Record<string, unknown>>((node, name) => node[name] as Record<string, unknown>, copy);
+    parent[path.at(-1)!] = leaf;
+    return copy;
+  }
+
+  /** One change of a string: a character replaced (by a base64url one or any), removed, or added. */
+  const changedString = (text: string) =>
+    fc
+      .oneof(
+        fc
+          .record({
+            index: fc.nat({ max: Math.max(0, text.length - 1) }),
+            char: fc.oneof(
+              fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=\n '),
+              fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+            ),
+          })
+          .map(({ index, char }) => text.slice(0, index) + char + text.slice(index + 1)),
+        fc.nat({ max: Math.max(0, text.length - 1) }).map((index) => text.slice(0, index) + text.slice(index + 1)),
+        fc.string({ minLength: 1, maxLength: 3 }).map((extra) => text + extra),
+      )
+      .filter((changed) => changed !== text);
+
+  it.each(SIGNING_ALGORITHMS)('%s: any change of any field, anywhere, is refused with a typed error', (algorithm) => {
+    const base = bundle(algorithm);
+    for (const path of leaves(base)) {
+      const original = at(base, path);
+      const mutation =
+        typeof original === 'number' ? fc.integer().filter((n) => n !== original) : changedString(String(original));
+      fc.assert(
+        fc.property(mutation, (changed) => {
+          let error: unknown;
+          try {
+            verifyEvidence(parseEvidence(withLeaf(base, path, changed)));
+          } catch (caught) {
+            error = caught;
+          }
+          return error instanceof EvidenceError;
+        }),
+        { numRuns: 60 },
+      );
+    }
+  });
+});

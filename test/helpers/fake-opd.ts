@@ -1,0 +1,139 @@
+/**
+ * A fake OPD on loopback for CLI tests of what the real one never does: receipts that fail a check, a receipt-key
+ * endpoint that is down, an order endpoint that fails once. It opens envelopes with the project's envelope code and
+ * signs receipts with a test receipt key; each test says how to misbehave.
+ */
+import { createServer } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { openOrder } from '../../shared/envelope/index.js';
+import { exportPublicKeyPem, spkiFingerprint, verificationKey } from '../../shared/keys.js';
+import { receiptClaims, receiptKeyJwk, signReceipt } from '../../shared/receipts.js';
+import type { ReceiptClaims } from '../../shared/receipts.js';
+import { receiptKeyPair } from './evidence.js';
+
+export interface FakeOpdBehaviour {
+  /** Changes the receipt claims before signing (a dishonest or buggy OPD). */
+  receiptClaims?: (claims: ReceiptClaims) => ReceiptClaims;
+  /** Signs receipts with this key instead of the published one. */
+  signingKey?: { kid: string; privateKey: KeyObject };
+  /** HTTP status of GET /receipt-keys (200 by default). */
+  receiptKeysStatus?: number;
+  /** How many POST /orders to answer 503 before answering properly. */
+  failOrders?: number;
+}
+
+export interface FakeOpd {
+  readonly url: string;
+  behaviour: FakeOpdBehaviour;
+  /** Envelopes received by POST /orders, in order. */
+  readonly envelopes: string[];
+  /** How many times GET /receipt-keys was asked. */
+  receiptKeyRequests: number;
+  close(): Promise<void>;
+}
+
+/** Starts a fake OPD that knows one customer (`alice`) and her public key. */
+export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOpd> {
+  const server = generateKeyPairSync('x25519');
+  const serverKid = spkiFingerprint(server.publicKey);
+  const receiptKey = receiptKeyPair();
+  const customerKey = verificationKey(customerPublicKey);
+  const state = {
+    behaviour: {} as FakeOpdBehaviour,
+    envelopes: [] as string[],
+    receiptKeyRequests: 0,
+  };
+  const reply = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+  const http: Server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      void (async () => {
+        const route = `${request.method} ${request.url?.split('?')[0]}`;
+        if (route === 'GET /server-key')
+          return reply(response, 200, { kid: serverKid, publicKeyPem: exportPublicKeyPem(server.publicKey) });
+        if (route === 'GET /products')
+          return reply(response, 200, {
+            currency: 'USD',
+            products: [{ sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 }],
+          });
+        if (route === 'GET /receipt-keys') {
+          state.receiptKeyRequests++;
+          const status = state.behaviour.receiptKeysStatus ?? 200;
+          if (status !== 200)
+            return reply(response, status, { error: { code: 'service_unavailable', message: 'down' } });
+          return reply(response, 200, { keys: [receiptKeyJwk(receiptKey.publicKey)] });
+        }
+        if (route === 'POST /orders') {
+          const { envelope } = JSON.parse(text) as { envelope: string };
+          state.envelopes.push(envelope);
+          if ((state.behaviour.failOrders ?? 0) > 0) {
+            state.behaviour.failOrders!--;
+            return reply(response, 503, { error: { code: 'service_unavailable', message: 'busy' } });
+          }
+          const opened = await openOrder(envelope, {
+            customerId: 'alice',
+            serverKey: (kid) => (kid === serverKid ? server.privateKey : undefined),
+            customerKey: (kid) => (kid === customerKey.kid ? customerKey : undefined),
+          });
+          const { claims } = opened;
+          let receipt = receiptClaims({
+            issuer: 'fake-opd',
+            customerId: 'alice',
+            orderId: claims.jti,
+            acceptedAt: Date.now(),
+            orderJws: opened.jws,
+            customerKeyFingerprint: spkiFingerprint(customerPublicKey),
+            lines: claims.items,
+            currency: claims.currency,
+            totalCents: claims.totalCents,
+          });
+          if (state.behaviour.receiptClaims) receipt = state.behaviour.receiptClaims(receipt);
+          return reply(response, 201, {
+            orderId: claims.jti,
+            customerId: 'alice',
+            status: 'accepted',
+            lines: claims.items.map((item) => ({
+              ...item,
+              name: 'Widget',
+              lineTotalCents: item.qty * item.unitPriceCents,
+            })),
+            totalCents: claims.totalCents,
+            currency: claims.currency,
+            acceptedAt: new Date().toISOString(),
+            signedAt: new Date(claims.iat * 1000).toISOString(),
+            signature: { alg: opened.alg, keyId: opened.customerKeyId, jws: opened.jws },
+            receipt: signReceipt(receipt, state.behaviour.signingKey ?? receiptKey),
+            email: { status: 'pending' },
+          });
+        }
+        reply(response, 404, { error: { code: 'not_found', message: route } });
+      })().catch((error: unknown) => reply(response, 500, { error: { code: 'internal', message: String(error) } }));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address();
+  const port = address && typeof address !== 'string' ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get behaviour() {
+      return state.behaviour;
+    },
+    set behaviour(value) {
+      state.behaviour = value;
+    },
+    envelopes: state.envelopes,
+    get receiptKeyRequests() {
+      return state.receiptKeyRequests;
+    },
+    set receiptKeyRequests(value) {
+      state.receiptKeyRequests = value;
+    },
+    close: () => new Promise((resolve) => http.close(() => resolve())),
+  };
+}
