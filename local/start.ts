@@ -78,8 +78,10 @@ ${customers.join('\n')}
   Next, in another terminal:
     npx po --profile alice login            # password: ${alice?.password ?? ''}
     npx po --profile alice products
-    npx po --profile alice order WIDGET-1:3 GADGET-2:1
+    npx po --profile alice order WIDGET-1:3 GADGET-2:1      # shows the quote, asks, checks the receipt
     npx po --profile alice orders
+    npx po --profile alice orders export <order-id> --out order.evidence.json
+    npx po verify order.evidence.json                       # offline
   then open ${stack.inboxUrl} to see the confirmation.
 
 Ctrl-C stops everything.`);

@@ -2,11 +2,14 @@
  * End to end against a real local stack (DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and
  * the stream poller, all running the production handlers), started on random ports and stopped afterwards.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { compactVerify, createLocalJWKSet } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealOrder } from '../../shared/envelope/index.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
@@ -14,6 +17,7 @@ import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../../shared/
 import type { SigningKey } from '../../shared/keys.js';
 import { startLocalStack } from '../../local/stack.js';
 import type { LocalStack } from '../../local/stack.js';
+import { runRecipe } from '../helpers/evidence.js';
 
 let stack: LocalStack;
 let adminToken: string;
@@ -76,7 +80,10 @@ async function newCustomer(
   return { signer: signingKey(pair.privateKey), token: await login(customerId, PASSWORD) };
 }
 
-async function newProduct(sku: string, stock: number, priceCents = 100): Promise<void> {
+/** The price products get unless a test says otherwise (and the price `seal` signs unless told otherwise). */
+const DEFAULT_PRICE = 100;
+
+async function newProduct(sku: string, stock: number, priceCents = DEFAULT_PRICE): Promise<void> {
   const reply = await call('POST', '/admin/products', {
     token: adminToken,
     body: { sku, name: `Product ${sku}`, priceCents, stock },
@@ -89,13 +96,15 @@ async function stockOf(sku: string, token: string): Promise<number> {
   return (body.products as Array<{ sku: string; stock: number }>).find((p) => p.sku === sku)!.stock;
 }
 
+/** Seals an order in the catalogue's currency; lines without a price are signed at `DEFAULT_PRICE`. */
 function seal(
   customerId: string,
   signer: SigningKey,
-  items: OrderItem[],
+  items: Array<Omit<OrderItem, 'unitPriceCents'> & { unitPriceCents?: number }>,
   extra: Partial<Parameters<typeof sealOrder>[0]> = {},
 ): string {
-  return sealOrder({ customerId, items, signer, server, ...extra });
+  const priced = items.map((item) => ({ unitPriceCents: DEFAULT_PRICE, ...item }));
+  return sealOrder({ customerId, items: priced, currency: 'USD', signer, server, ...extra });
 }
 
 async function emailsFor(to: string): Promise<Array<{ subject: string; text: string }>> {
@@ -137,21 +146,40 @@ describe('the customer journey', () => {
 
     const placed = await call('POST', '/orders', {
       token,
-      body: { envelope: seal(customerId, signer, [{ sku, qty: 3 }]) },
+      body: { envelope: seal(customerId, signer, [{ sku, qty: 3, unitPriceCents: 250 }]) },
     });
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-    expect(placed.body).toMatchObject({ customerId, totalCents: 750, signature: { alg } });
+    expect(placed.body).toMatchObject({ customerId, totalCents: 750, currency: 'USD', signature: { alg } });
     const orderId = placed.body.orderId as string;
+    const jws = (placed.body.signature as { jws: string }).jws;
+
+    // The receipt verifies with jose against the OPD's published receipt keys, and names exactly the signed order.
+    const published = (await call('GET', '/receipt-keys')).body as unknown as JSONWebKeySet;
+    const { payload, protectedHeader } = await compactVerify(
+      placed.body.receipt as string,
+      createLocalJWKSet(published),
+    );
+    expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'po-receipt+jwt' });
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({
+      sub: customerId,
+      orderId,
+      orderDigest: createHash('sha256').update(jws).digest('base64url'),
+      lines: [{ sku, qty: 3, unitPriceCents: 250 }],
+      currency: 'USD',
+      totalCents: 750,
+      status: 'accepted',
+    });
 
     await stack.poller.drained();
     const [email] = await emailsFor(`${customerId}@customer.test`);
     expect(email?.subject).toBe(`Order ${orderId} accepted`);
     expect(email?.text).toContain(`Signed at:   ${placed.body.signedAt as string}`);
+    expect(email?.text).toContain(createHash('sha256').update(jws).digest('base64url'));
 
     const listed = await call('GET', '/orders', { token });
     expect((listed.body.orders as Array<{ orderId: string }>).map((o) => o.orderId)).toContain(orderId);
     const shown = await call('GET', `/orders/${orderId}`, { token });
-    expect(shown.body).toMatchObject({ orderId, email: { status: 'sent' } });
+    expect(shown.body).toMatchObject({ orderId, receipt: placed.body.receipt, email: { status: 'sent' } });
     expect(await stockOf(sku, token)).toBe(7);
   });
 });
@@ -370,10 +398,18 @@ describe('the po journey for each signature algorithm', () => {
         join(home, 'keys', `${customerId}.key.pem`),
       ]);
       expect((await run(['login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
-      const order = await run(['--json', 'order', `${sku}:2`]);
+      const order = await run(['--json', 'order', `${sku}:2`, '--yes']);
       expect(order.code, order.stderr).toBe(0);
-      const placed = JSON.parse(order.stdout) as { orderId: string; signedAt: string; signature: { alg: string } };
+      expect(order.stderr).toMatch(/Quote from the OPD \(USD\):[\s\S]*2\s+10\.00\s+20\.00[\s\S]*total USD 20\.00/);
+      const placed = JSON.parse(order.stdout) as {
+        orderId: string;
+        signedAt: string;
+        signature: { alg: string };
+        evidence: { file: string; verified: boolean };
+      };
       expect(placed.signature.alg).toBe(jwsAlg);
+      expect(placed.evidence.verified).toBe(true);
+      expect(statSync(placed.evidence.file).mode & 0o777).toBe(0o600);
 
       await stack.poller.drained();
       const [email] = await emailsFor(`${customerId}@customer.test`);
@@ -382,14 +418,248 @@ describe('the po journey for each signature algorithm', () => {
       const listed = await run(['orders']);
       expect(listed.stdout).toContain(placed.orderId);
       expect(listed.stdout).toContain('email sent');
+
+      // Export the evidence; it is exactly what po kept when it checked the receipt.
+      const bundleFile = join(home, 'order.evidence.json');
+      const exported = await run(['orders', 'export', placed.orderId, '--out', bundleFile]);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(statSync(bundleFile).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(bundleFile, 'utf8'))).toEqual(
+        JSON.parse(readFileSync(placed.evidence.file, 'utf8')),
+      );
+
+      // Offline: no profile, no network (any connection attempt would fail the command).
+      const verified = await offlineVerify(bundleFile);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(new RegExp(`^VALID: order ${placed.orderId} of customer ${customerId}`));
+      expect(verified.stdout).toMatch(/total USD 20\.00/);
+      // And with openssl and jq only (docs/evidence.md).
+      expect(runRecipe(bundleFile)).toMatchObject({ code: 0, stderr: '' });
+
+      // A hand-edited bundle (quantity 2 → 20 in the signed order) fails both ways.
+      const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as { order: { jws: string } };
+      const [header, payload, signature] = bundle.order.jws.split('.') as [string, string, string];
+      const edited = Buffer.from(payload, 'base64url').toString().replace('"qty":2', '"qty":20');
+      bundle.order.jws = `${header}.${Buffer.from(edited).toString('base64url')}.${signature}`;
+      const editedFile = join(home, 'edited.evidence.json');
+      writeFileSync(editedFile, JSON.stringify(bundle, null, 2));
+      const refused = await offlineVerify(editedFile);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/\[order_signature_invalid\]/);
+      expect(runRecipe(editedFile)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^INVALID: /) as unknown });
     },
   );
+});
+
+/** `po verify` as a third party runs it: no profile, an empty home, and no network at all. */
+async function offlineVerify(file: string) {
+  const { po } = await import('../helpers/po.js');
+  const nowhere = mkdtempSync(join(tmpdir(), 'po-offline-'));
+  const noNetwork = fileURLToPath(new URL('../helpers/no-network.mjs', import.meta.url));
+  return po(['verify', file], {
+    env: { HOME: nowhere, PO_CONFIG_DIR: join(nowhere, 'none'), NODE_OPTIONS: `--import=${noNetwork}` },
+  });
+}
+
+describe('signed prices', () => {
+  it('a price changed between quote and commit: 409 price_changed naming each line, and nothing changes', async () => {
+    await newProduct('PRICE-1', 10, 1000);
+    await newProduct('PRICE-2', 10, 500);
+    const { signer, token } = await newCustomer('price-buyer', 'ec');
+    const quoted = [
+      { sku: 'PRICE-1', qty: 2, unitPriceCents: 1000 },
+      { sku: 'PRICE-2', qty: 1, unitPriceCents: 500 },
+    ];
+    const envelope = seal('price-buyer', signer, quoted); // signed at the quote's prices
+    for (const [sku, priceCents] of [
+      ['PRICE-1', 1100],
+      ['PRICE-2', 450],
+    ] as const)
+      expect((await call('PATCH', `/admin/products/${sku}`, { token: adminToken, body: { priceCents } })).status).toBe(
+        200,
+      );
+
+    const reply = await call('POST', '/orders', { token, body: { envelope } });
+    expect(reply.status).toBe(409);
+    expect(reply.body).toMatchObject({
+      error: {
+        code: 'price_changed',
+        currency: 'USD',
+        lines: [
+          { sku: 'PRICE-1', signedPriceCents: 1000, currentPriceCents: 1100 },
+          { sku: 'PRICE-2', signedPriceCents: 500, currentPriceCents: 450 },
+        ],
+      },
+    });
+    expect([await stockOf('PRICE-1', token), await stockOf('PRICE-2', token)]).toEqual([10, 10]);
+    expect((await call('GET', '/orders', { token })).body.orders).toEqual([]);
+
+    // Signed again at the new prices, it is accepted at exactly those.
+    const again = await call('POST', '/orders', {
+      token,
+      body: {
+        envelope: seal('price-buyer', signer, [
+          { sku: 'PRICE-1', qty: 2, unitPriceCents: 1100 },
+          { sku: 'PRICE-2', qty: 1, unitPriceCents: 450 },
+        ]),
+      },
+    });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ totalCents: 2650 });
+  });
+
+  it('nobody orders below the catalogue price or in another currency, whatever they sign', async () => {
+    await newProduct('CHEAP-1', 10, 5000);
+    const { signer, token } = await newCustomer('bargain-hunter', 'ed25519');
+    const low = await call('POST', '/orders', {
+      token,
+      body: { envelope: seal('bargain-hunter', signer, [{ sku: 'CHEAP-1', qty: 1, unitPriceCents: 1 }]) },
+    });
+    expect(low.body).toMatchObject({ error: { code: 'price_changed' } });
+    const euros = await call('POST', '/orders', {
+      token,
+      body: {
+        envelope: seal('bargain-hunter', signer, [{ sku: 'CHEAP-1', qty: 1, unitPriceCents: 5000 }], {
+          currency: 'EUR',
+        }),
+      },
+    });
+    expect(euros.status).toBe(409);
+    expect(euros.body).toMatchObject({ error: { code: 'currency_mismatch', currency: 'USD' } });
+    expect(await stockOf('CHEAP-1', token)).toBe(10);
+  });
+
+  it('orders in flight while the price changes are each accepted at exactly their signed price, or refused', async () => {
+    await newProduct('RACE-1', 1000, 300);
+    const buyers = await Promise.all(Array.from({ length: 4 }, (_, i) => newCustomer(`race-${i}`, 'ed25519')));
+    const orders = Array.from({ length: 40 }, (_, i) => ({
+      buyer: i % 4,
+      price: i % 2 === 0 ? 300 : 350, // half signed at the old price, half at the new one
+    }));
+    const replies = await Promise.all([
+      ...orders.map(({ buyer, price }) =>
+        call('POST', '/orders', {
+          token: buyers[buyer]!.token,
+          body: {
+            envelope: seal(`race-${buyer}`, buyers[buyer]!.signer, [{ sku: 'RACE-1', qty: 1, unitPriceCents: price }]),
+          },
+        }),
+      ),
+      call('PATCH', '/admin/products/RACE-1', { token: adminToken, body: { priceCents: 350 } }),
+    ]);
+    const orderReplies = replies.slice(0, orders.length);
+    expect(orderReplies.filter((reply) => reply.status >= 500)).toEqual([]);
+    orderReplies.forEach((reply, i) => {
+      if (reply.status === 201) expect(reply.body).toMatchObject({ totalCents: orders[i]!.price });
+      else expect(reply.body).toMatchObject({ error: { code: 'price_changed' } });
+    });
+    const accepted = orderReplies.filter((reply) => reply.status === 201).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(await stockOf('RACE-1', adminToken)).toBe(1000 - accepted);
+  });
+});
+
+describe('po order on a terminal', () => {
+  it('shows the quote and asks; a price change before the commit shows the new quote and asks again', async () => {
+    const { home, run, registerCustomer } = await poWorkspace('po-terminal-');
+    await newProduct('TTY-1', 10, 700);
+    expect((await run(['keygen', '--alg', 'ed25519', '--out', join(home, 'keys'), '--name', 'tty'])).code).toBe(0);
+    await registerCustomer('tty-buyer', 'tty-buyer@customer.test', join(home, 'keys', 'tty.pub.pem'));
+    const profile = [
+      'config',
+      '--api',
+      stack.apiUrl,
+      '--customer',
+      'tty-buyer',
+      '--key',
+      join(home, 'keys', 'tty.key.pem'),
+    ];
+    expect((await run(profile)).code).toBe(0);
+    expect((await run(['login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    const { poOnTerminal } = await import('../helpers/po.js');
+    const env = { PO_CONFIG_DIR: join(home, 'config') };
+
+    // Declining sends nothing.
+    const declined = poOnTerminal(['order', 'TTY-1:2'], env);
+    await declined.waitFor(/Sign and send this order for USD 14\.00\? \[y\/N\]/);
+    declined.type('n');
+    const no = await declined.exited;
+    expect(no.code).toBe(1);
+    expect(no.output).toMatch(/not sent: the quote was declined \[declined\]/);
+    expect(await stockOf('TTY-1', adminToken)).toBe(10);
+
+    // The price changes while the person reads the quote: the OPD refuses, po shows the new quote and asks again.
+    const session = poOnTerminal(['order', 'TTY-1:2'], env);
+    await session.waitFor(/TTY-1\s+2\s+7\.00\s+14\.00[\s\S]*\[y\/N\]/);
+    expect(
+      (await call('PATCH', '/admin/products/TTY-1', { token: adminToken, body: { priceCents: 800 } })).status,
+    ).toBe(200);
+    session.type('y');
+    await session.waitFor(
+      /prices changed since the quote; nothing was ordered[\s\S]*TTY-1\s+2\s+8\.00\s+16\.00[\s\S]*\[y\/N\]/,
+    );
+    expect(await stockOf('TTY-1', adminToken)).toBe(10);
+    session.type('y');
+    const done = await session.exited;
+    expect(done.code, done.output).toBe(0);
+    expect(done.output).toMatch(/total USD 16\.00/);
+    expect(done.output).toMatch(/receipt verified: signed by the OPD \(opd\) with receipt key /);
+    expect(await stockOf('TTY-1', adminToken)).toBe(8);
+  });
+});
+
+describe('receipt key rotation', () => {
+  it('leaves old receipts verifiable: exported after the rotation from a fresh profile, by po verify and openssl', async () => {
+    const { home, run, registerCustomer } = await poWorkspace('po-rotation-');
+    await newProduct('ROT-1', 10, 100);
+    expect((await run(['keygen', '--alg', 'ecdsa', '--out', join(home, 'keys'), '--name', 'rot'])).code).toBe(0);
+    await registerCustomer('rot-buyer', 'rot-buyer@customer.test', join(home, 'keys', 'rot.pub.pem'));
+    const configure = (profile: string) =>
+      run([
+        '--profile',
+        profile,
+        'config',
+        '--api',
+        stack.apiUrl,
+        '--customer',
+        'rot-buyer',
+        '--key',
+        join(home, 'keys', 'rot.key.pem'),
+      ]);
+    expect((await configure('before')).code).toBe(0);
+    expect((await run(['--profile', 'before', 'login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    const order = await run(['--profile', 'before', '--json', 'order', 'ROT-1:1', '--yes']);
+    expect(order.code, order.stderr).toBe(0);
+    const placed = JSON.parse(order.stdout) as { orderId: string; evidence: { receiptKeyId: string } };
+
+    const rotated = await run(['--profile', 'admin', '--json', 'admin', 'rotate-receipt-key']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKid = (JSON.parse(rotated.stdout) as { kid: string }).kid;
+    expect(newKid).not.toBe(placed.evidence.receiptKeyId);
+    const published = (await call('GET', '/receipt-keys')).body as { keys: Array<{ kid: string }> };
+    expect(published.keys.map((key) => key.kid)).toEqual(
+      expect.arrayContaining([newKid, placed.evidence.receiptKeyId]),
+    );
+
+    // A profile that never saw the old receipt key exports the old order: the key comes from /receipt-keys.
+    expect((await configure('after')).code).toBe(0);
+    expect((await run(['--profile', 'after', 'login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    const bundleFile = join(home, 'old.evidence.json');
+    const exported = await run(['--profile', 'after', 'orders', 'export', placed.orderId, '--out', bundleFile]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((await offlineVerify(bundleFile)).code).toBe(0);
+    expect(runRecipe(bundleFile).code).toBe(0);
+
+    // Orders after the rotation get receipts that verify too.
+    const later = await run(['--profile', 'after', 'order', 'ROT-1:1', '--yes']);
+    expect(later.code, later.stderr).toBe(0);
+    expect(later.stdout).toMatch(/receipt verified/);
+  });
 });
 
 describe('the po CLI against the local stack', () => {
   it('keygen → admin registers the customer → login → order → email → po orders; pin, rotation and errors', async () => {
     const { home, run, registerCustomer } = await poWorkspace('po-cli-e2e-');
-    const { readFileSync, statSync } = await import('node:fs');
 
     await newProduct('CLI-1', 20, 1999);
 
@@ -419,7 +689,7 @@ describe('the po CLI against the local stack', () => {
       expect(statSync(join(home, 'config', file)).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(home, 'config', 'config.json'), 'utf8')).not.toContain(PASSWORD);
 
-    const order = await run(['--profile', 'carol', '--json', 'order', 'CLI-1:2', '--note', 'by the CLI']);
+    const order = await run(['--profile', 'carol', '--json', 'order', 'CLI-1:2', '--note', 'by the CLI', '--yes']);
     expect(order.code, order.stderr).toBe(0);
     const placed = JSON.parse(order.stdout) as { orderId: string; totalCents: number; signature: { alg: string } };
     expect(placed).toMatchObject({ totalCents: 3998, signature: { alg: 'DS256' } });
@@ -433,9 +703,10 @@ describe('the po CLI against the local stack', () => {
     expect(test.stdout).toMatch(/session\s+valid for cli-carol/);
 
     // A refusal is one sentence and its code, exit 1; an unreachable API is exit 3.
-    const short = await run(['--profile', 'carol', 'order', 'CLI-1:500']);
+    const short = await run(['--profile', 'carol', 'order', 'CLI-1:500', '--yes']);
     expect(short.code).toBe(1);
-    expect(short.stderr.trim()).toBe('po: not enough stock for CLI-1: 18 left [out_of_stock]');
+    expect(short.stderr).toMatch(/note: only 18 of CLI-1 in stock now; the OPD will refuse more/);
+    expect(short.stderr.trim().split('\n').at(-1)).toBe('po: not enough stock for CLI-1: 18 left [out_of_stock]');
     expect((await run(['--profile', 'nowhere', 'config', '--api', 'http://127.0.0.1:9'])).code).toBe(0);
     const offline = await run(['--profile', 'nowhere', 'test']);
     expect(offline.code).toBe(3);
@@ -443,16 +714,15 @@ describe('the po CLI against the local stack', () => {
 
     // The server key is pinned: a rotation is announced loudly, a different key under the pinned ID is refused.
     expect((await run(['--profile', 'admin', 'admin', 'rotate-server-key'])).code).toBe(0);
-    const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1']);
+    const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
     expect(afterRotation.code, afterRotation.stderr).toBe(0);
     expect(afterRotation.stderr).toContain("WARNING: the OPD's server key changed");
     const config = JSON.parse(readFileSync(join(home, 'config', 'config.json'), 'utf8')) as {
       profiles: Record<string, { serverKey: { fingerprint: string } }>;
     };
     config.profiles.carol!.serverKey.fingerprint = 'A'.repeat(43);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(home, 'config', 'config.json'), JSON.stringify(config), { mode: 0o600 });
-    const substituted = await run(['--profile', 'carol', 'order', 'CLI-1:1']);
+    const substituted = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
     expect(substituted.code).toBe(2);
     expect(substituted.stderr).toContain('[server_key_mismatch]');
     const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
