@@ -1,18 +1,22 @@
 /**
  * Envelope benchmark: openOrder (everything the OPD does per envelope but the database) against the bare node:crypto
  * primitives the same work cannot do without — X25519 derive, AES-256-GCM decrypt, one signature verify — measured in
- * the same process, interleaved round by round so both sides see the same machine state.
+ * the same process, interleaved round by round so both sides see the same machine state. Then the receipt: signing
+ * it as the order function does (claims, digest of the order JWS, JSON, base64url, Ed25519) against one bare Ed25519
+ * signature over an input of the same size.
  *
- * The baseline is deliberately strict: its keys are imported beforehand and it skips the KDF, parsing, base64url,
- * JSON and claim checks. The ratio is therefore an upper bound on our overhead.
+ * The baselines are deliberately strict: their keys are imported beforehand and they skip the KDF, parsing, base64url,
+ * JSON and claim checks. The ratios are therefore upper bounds on our overhead.
  */
-import { constants, createDecipheriv, createPublicKey, diffieHellman, verify } from 'node:crypto';
+import { constants, createDecipheriv, createPublicKey, diffieHellman, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { openOrder, sealOrder } from '../shared/envelope/index.js';
+import type { OpenedOrder, ServerPublicKey } from '../shared/envelope/index.js';
+import { receiptClaims, signReceipt } from '../shared/receipts.js';
 import { concatKdf } from '../shared/envelope/jwe.js';
 import type { OpenOrderOptions } from '../shared/envelope/index.js';
-import { generateKeyPair, keygenParameters, signingKey, verificationKey } from '../shared/keys.js';
-import type { KeyAlgorithm, SignatureAlg } from '../shared/keys.js';
+import { generateKeyPair, keygenParameters, signingKey, spkiFingerprint, verificationKey } from '../shared/keys.js';
+import type { KeyAlgorithm, SignatureAlg, SigningKey } from '../shared/keys.js';
 
 export interface EnvelopeBenchResult {
   readonly alg: SignatureAlg;
@@ -21,6 +25,16 @@ export interface EnvelopeBenchResult {
   readonly bareOpsPerSec: number;
   /** bare ÷ ours: how many times slower opening an envelope is than the bare primitives (1 = no overhead). */
   readonly ratio: number;
+}
+
+export interface ReceiptBenchResult {
+  readonly oursOpsPerSec: number;
+  readonly bareOpsPerSec: number;
+  readonly ratio: number;
+  /** Length of one receipt (compact JWS characters = bytes) for a two-line order. */
+  readonly receiptBytes: number;
+  /** Microseconds per receipt, ours. */
+  readonly microsecondsPerReceipt: number;
 }
 
 const CASES: ReadonlyArray<{ algorithm: KeyAlgorithm; bits?: number; key: string }> = [
@@ -55,6 +69,23 @@ interface BareInputs {
   signature: Buffer;
 }
 
+/** The benchmark's orders: {@link ENVELOPES} two-line orders signed by `signer`, sealed to `server`. */
+function sealEnvelopes(signer: SigningKey, server: ServerPublicKey, now: number): string[] {
+  return Array.from({ length: ENVELOPES }, () =>
+    sealOrder({
+      customerId: 'bench',
+      items: [
+        { sku: 'WIDGET-1', qty: 2, unitPriceCents: 1250 },
+        { sku: 'GADGET-2', qty: 1, unitPriceCents: 999 },
+      ],
+      currency: 'USD',
+      signer,
+      server,
+      now,
+    }),
+  );
+}
+
 /** Runs the envelope benchmark; `rounds` × 2 × `roundMs` per algorithm. */
 export async function benchEnvelope(
   options: { rounds?: number; roundMs?: number; log?: (line: string) => void } = {},
@@ -70,18 +101,7 @@ export async function benchEnvelope(
     const signer = signingKey(pair.privateKey);
     const verifier = verificationKey(pair.publicKey);
     const now = Date.now();
-    const envelopes = Array.from({ length: ENVELOPES }, () =>
-      sealOrder({
-        customerId: 'bench',
-        items: [
-          { sku: 'WIDGET-1', qty: 2 },
-          { sku: 'GADGET-2', qty: 1 },
-        ],
-        signer,
-        server: { kid: serverKid, publicKey: server.publicKey },
-        now,
-      }),
-    );
+    const envelopes = sealEnvelopes(signer, { kid: serverKid, publicKey: server.publicKey }, now);
     const openOptions: OpenOrderOptions = {
       customerId: 'bench',
       serverKey: (kid) => (kid === serverKid ? server.privateKey : undefined),
@@ -129,23 +149,75 @@ export async function benchEnvelope(
     };
     const oursOp = (i: number) => openOrder(envelopes[i % ENVELOPES]!, openOptions);
 
-    await rate(200, oursOp); // warm-up
-    await rate(200, bareOp);
-    const ours: number[] = [];
-    const bareRates: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      ours.push(await rate(roundMs, oursOp));
-      bareRates.push(await rate(roundMs, bareOp));
-    }
-    const oursOpsPerSec = Math.round(median(ours));
-    const bareOpsPerSec = Math.round(median(bareRates));
-    results.push({
-      alg: verifier.alg,
-      key: testCase.key,
-      oursOpsPerSec,
-      bareOpsPerSec,
-      ratio: Number((bareOpsPerSec / oursOpsPerSec).toFixed(2)),
-    });
+    const { oursOpsPerSec, bareOpsPerSec, ratio } = await compare(rounds, roundMs, oursOp, bareOp);
+    results.push({ alg: verifier.alg, key: testCase.key, oursOpsPerSec, bareOpsPerSec, ratio });
   }
   return results;
+}
+
+/** Warms both sides up, then measures them in interleaved rounds; medians and their ratio (bare ÷ ours). */
+async function compare(
+  rounds: number,
+  roundMs: number,
+  oursOp: (i: number) => unknown,
+  bareOp: (i: number) => unknown,
+): Promise<{ oursOpsPerSec: number; bareOpsPerSec: number; ratio: number }> {
+  await rate(200, oursOp); // warm-up
+  await rate(200, bareOp);
+  const ours: number[] = [];
+  const bareRates: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ours.push(await rate(roundMs, oursOp));
+    bareRates.push(await rate(roundMs, bareOp));
+  }
+  const oursOpsPerSec = Math.round(median(ours));
+  const bareOpsPerSec = Math.round(median(bareRates));
+  return { oursOpsPerSec, bareOpsPerSec, ratio: Number((bareOpsPerSec / oursOpsPerSec).toFixed(2)) };
+}
+
+/** Receipt signing as the order function does it, per order, against one bare Ed25519 signature. */
+export async function benchReceipt(options: { rounds?: number; roundMs?: number } = {}): Promise<ReceiptBenchResult> {
+  const { rounds = 5, roundMs = 400 } = options;
+  const server = await generateKeyPair(keygenParameters('x25519'));
+  const receiptKey = await generateKeyPair(keygenParameters('ed25519'));
+  const customer = await generateKeyPair(keygenParameters('ecdsa'));
+  const signer = signingKey(customer.privateKey);
+  const verifier = verificationKey(customer.publicKey);
+  const now = Date.now();
+  const opened: OpenedOrder[] = await Promise.all(
+    sealEnvelopes(signer, { kid: 'bench-server', publicKey: server.publicKey }, now).map((envelope) =>
+      openOrder(envelope, {
+        customerId: 'bench',
+        serverKey: () => server.privateKey,
+        customerKey: (kid) => (kid === verifier.kid ? verifier : undefined),
+        now,
+      }),
+    ),
+  );
+  const receiptSigner = { kid: 'bench-receipt-key', privateKey: receiptKey.privateKey };
+  const receiptFor = (order: OpenedOrder) =>
+    signReceipt(
+      receiptClaims({
+        issuer: 'opd',
+        customerId: order.claims.iss,
+        orderId: order.claims.jti,
+        acceptedAt: now,
+        orderJws: order.jws,
+        customerKeyFingerprint: spkiFingerprint(order.customerKey.publicKey),
+        lines: order.claims.items,
+        currency: order.claims.currency,
+        totalCents: order.claims.totalCents,
+      }),
+      receiptSigner,
+    );
+  const sample = receiptFor(opened[0]!);
+  const signingInput = Buffer.from(sample.slice(0, sample.lastIndexOf('.')));
+  const oursOp = (i: number) => receiptFor(opened[i % ENVELOPES]!);
+  const bareOp = () => sign(null, signingInput, receiptKey.privateKey);
+  const measured = await compare(rounds, roundMs, oursOp, bareOp);
+  return {
+    ...measured,
+    receiptBytes: sample.length,
+    microsecondsPerReceipt: Number((1e6 / measured.oursOpsPerSec).toFixed(1)),
+  };
 }

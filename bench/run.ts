@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchApi } from './api.js';
-import { benchEnvelope } from './envelope.js';
+import { benchEnvelope, benchReceipt } from './envelope.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -32,8 +32,13 @@ if (!['all', 'envelope', 'api'].includes(part ?? '')) {
 if (part === 'all' || part === 'envelope') {
   log('envelope: open + verify vs bare X25519 + AES-256-GCM + verify (5 interleaved rounds × 400 ms each side)');
   const envelope = await benchEnvelope({ log });
+  log('receipt: signing as the order function does vs one bare Ed25519 signature');
+  const receipt = await benchReceipt();
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/envelope.json', `${JSON.stringify({ environment, results: envelope }, null, 2)}\n`);
+  writeFileSync(
+    'bench/results/envelope.json',
+    `${JSON.stringify({ environment, results: envelope, receipt }, null, 2)}\n`,
+  );
 
   console.log('\nEnvelope open + verify (ops/s, one core; ratio = bare ÷ ours, goal ≤ 2)\n');
   console.log(
@@ -47,6 +52,22 @@ if (part === 'all' || part === 'envelope') {
         r.ratio.toFixed(2),
         r.ratio <= 2 ? 'met' : 'MISSED',
       ]),
+    ),
+  );
+  console.log('\nReceipt signing per order (ops/s, one core; ratio = bare ÷ ours)\n');
+  console.log(
+    table(
+      ['part', 'ours ops/s', 'bare Ed25519 sign ops/s', 'ratio', 'µs per receipt', 'receipt bytes'],
+      [
+        [
+          'receipt',
+          receipt.oursOpsPerSec,
+          receipt.bareOpsPerSec,
+          receipt.ratio.toFixed(2),
+          receipt.microsecondsPerReceipt,
+          receipt.receiptBytes,
+        ],
+      ],
     ),
   );
   console.log(`\n${environment.node} · ${environment.cpu} · results in bench/results/envelope.json`);
