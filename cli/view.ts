@@ -28,17 +28,25 @@ export interface OrderView {
   email: { status: string; sentAt?: string };
 }
 
-/** Order lines with prices, as a table: SKU, quantity, unit price, line total, name. */
+/** Order lines with prices, as a table: SKU, quantity, unit price, line total, and the name when lines have one. */
 export function linesTable(
   lines: ReadonlyArray<{ sku: string; name?: string; qty: number; unitPriceCents: number }>,
   indent = '  ',
 ): string[] {
   const width = Math.max(3, ...lines.map((line) => line.sku.length));
+  const named = lines.some((line) => line.name !== undefined);
+  const row = (sku: string, qty: string, unit: string, total: string, name: string) =>
+    `${indent}${sku.padEnd(width)}  ${qty.padStart(6)}  ${unit.padStart(12)}  ${total.padStart(14)}${named ? `  ${name}` : ''}`;
   return [
-    `${indent}${'SKU'.padEnd(width)}  ${'QTY'.padStart(6)}  ${'UNIT PRICE'.padStart(12)}  ${'LINE TOTAL'.padStart(14)}  NAME`,
-    ...lines.map(
-      (line) =>
-        `${indent}${line.sku.padEnd(width)}  ${String(line.qty).padStart(6)}  ${formatMoney(line.unitPriceCents).padStart(12)}  ${formatMoney(line.qty * line.unitPriceCents).padStart(14)}  ${line.name ?? ''}`,
+    row('SKU', 'QTY', 'UNIT PRICE', 'LINE TOTAL', 'NAME'),
+    ...lines.map((line) =>
+      row(
+        line.sku,
+        String(line.qty),
+        formatMoney(line.unitPriceCents),
+        formatMoney(line.qty * line.unitPriceCents),
+        line.name ?? '',
+      ),
     ),
   ];
 }
