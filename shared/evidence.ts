@@ -28,27 +28,35 @@ export const EVIDENCE_VERSION = 1;
 
 /** Longest text member: a PEM key (RSA-8192 is ≈ 1.4 KiB) or a JWS (an order is bounded by the envelope). */
 const MAX_MEMBER_CHARS = LIMITS.maxEnvelopeChars;
-const text = () => z.string().check(z.minLength(1), z.maxLength(MAX_MEMBER_CHARS));
+const text = (what: string) =>
+  z
+    .string(`must be ${what}`)
+    .check(z.minLength(1, `must be ${what}`), z.maxLength(MAX_MEMBER_CHARS, `is longer than ${what} can be`));
 
-const bundleSchema = z.strictObject({
-  format: z.literal(EVIDENCE_FORMAT),
-  version: z.literal(EVIDENCE_VERSION),
-  order: z.strictObject({
-    /** The customer's signed order: a compact JWS, verbatim. */
-    jws: text(),
-    customerKey: z.strictObject({
-      kid: z.string().check(z.regex(KEY_ID_PATTERN)),
-      alg: z.enum(SIGNATURE_ALGS),
-      /** SPKI PEM, as `openssl pkey -pubout` writes it. */
-      publicKeyPem: text(),
+const bundleSchema = z.strictObject(
+  {
+    format: z.literal(EVIDENCE_FORMAT, `must be "${EVIDENCE_FORMAT}"`),
+    version: z.literal(EVIDENCE_VERSION, `must be the number ${EVIDENCE_VERSION}`),
+    order: z.strictObject({
+      /** The customer's signed order: a compact JWS, verbatim. */
+      jws: text('a compact JWS'),
+      customerKey: z.strictObject({
+        kid: z
+          .string('must be a key ID')
+          .check(z.regex(KEY_ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -')),
+        alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
+        /** SPKI PEM, as `openssl pkey -pubout` writes it. */
+        publicKeyPem: text('an SPKI PEM public key'),
+      }),
     }),
-  }),
-  receipt: z.strictObject({
-    /** The OPD's receipt: a compact JWS, verbatim. */
-    jws: text(),
-    key: receiptKeyJwkSchema,
-  }),
-});
+    receipt: z.strictObject({
+      /** The OPD's receipt: a compact JWS, verbatim. */
+      jws: text('a compact JWS'),
+      key: receiptKeyJwkSchema,
+    }),
+  },
+  'must be a JSON object with the members format, version, order and receipt',
+);
 
 /** An evidence bundle, shape-checked (nothing verified yet). */
 export type EvidenceBundle = z.infer<typeof bundleSchema>;
@@ -76,10 +84,14 @@ export function parseEvidence(value: unknown): EvidenceBundle {
   const result = bundleSchema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'the bundle';
+  const what =
+    issue?.code === 'unrecognized_keys'
+      ? `has a member it may not have: ${JSON.stringify(issue.keys[0]?.slice(0, 40))}`
+      : (issue?.message ?? 'is invalid');
   throw new EvidenceError(
     'evidence_malformed',
-    `not a ${EVIDENCE_FORMAT} v${EVIDENCE_VERSION} bundle${where}: ${issue?.message ?? 'invalid'}`,
+    `not a ${EVIDENCE_FORMAT} v${EVIDENCE_VERSION} bundle: ${where} ${what}`,
   );
 }
 

@@ -58,12 +58,12 @@ export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
 
 /** A receipt public key as published at `GET /receipt-keys` (RFC 8037 OKP JWK), exactly these members. */
 export const receiptKeyJwkSchema = z.strictObject({
-  kty: z.literal('OKP'),
-  crv: z.literal('Ed25519'),
-  x: z.string().check(z.regex(DIGEST_PATTERN, 'x must be 32 bytes of base64url')),
-  kid: z.string().check(z.regex(KEY_ID_PATTERN, 'kid must be a key ID')),
-  alg: z.literal(RECEIPT_ALG),
-  use: z.literal('sig'),
+  kty: z.literal('OKP', 'must be "OKP"'),
+  crv: z.literal('Ed25519', 'must be "Ed25519"'),
+  x: z.string('must be 32 bytes of base64url').check(z.regex(DIGEST_PATTERN, 'must be 32 bytes of base64url')),
+  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -')),
+  alg: z.literal(RECEIPT_ALG, `must be "${RECEIPT_ALG}"`),
+  use: z.literal('sig', 'must be "sig"'),
 });
 
 export type ReceiptKeyJwk = z.infer<typeof receiptKeyJwkSchema>;

@@ -428,20 +428,22 @@ describe('po verify: offline, exit 0 valid · 1 invalid · 2 unreadable', () => 
   });
 
   it.each([
-    ['a missing file', () => join(verifyDir, 'nope.json'), 'file_not_found'],
-    ['a file that is not JSON', () => writeText(verifyDir, 'text.json', 'hello'), 'evidence_malformed'],
+    ['a missing file', () => join(verifyDir, 'nope.json'), 'file_not_found', /no such file/],
+    ['a file that is not JSON', () => writeText(verifyDir, 'text.json', 'hello'), 'evidence_malformed', /is not JSON/],
     [
       'JSON that is not a bundle',
       () => writeText(verifyDir, 'other.json', '{"format":"po-evidence","version":2}'),
       'evidence_malformed',
+      /version must be the number 1/,
     ],
     [
       'a bundle nested 100,000 deep',
       () => writeText(verifyDir, 'deep.json', `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
       'evidence_malformed',
+      /format must be "po-evidence"/,
     ],
-  ])('refuses %s as unreadable (exit 2)', async (_name, file, code) => {
-    expectLineError(await po(['verify', file()]), code, 2);
+  ])('refuses %s as unreadable (exit 2)', async (_name, file, code, message) => {
+    expectLineError(await po(['verify', file()]), code, 2, message);
   });
 });
 
