@@ -1,9 +1,7 @@
 /** The confirmation email for an accepted order (plain text: nothing to render, nothing to inject). */
-import { createHash } from 'node:crypto';
-import { encode as b64u } from './base64url.js';
 import { formatMoney } from './money.js';
 import type { OrderRecord } from './orders.js';
-import { orderDigest } from './receipts.js';
+import { jwsDigest } from './receipts.js';
 
 export function confirmationEmail(order: OrderRecord): { subject: string; text: string } {
   const width = Math.max(...order.lines.map((line) => line.sku.length), 3);
@@ -11,7 +9,6 @@ export function confirmationEmail(order: OrderRecord): { subject: string; text: 
     (line) =>
       `  ${line.sku.padEnd(width)}  ${String(line.qty).padStart(6)} × ${formatMoney(line.unitPriceCents).padStart(10)} = ${formatMoney(line.qty * line.unitPriceCents).padStart(12)}   ${line.name}`,
   );
-  const receiptDigest = b64u(createHash('sha256').update(order.receipt, 'latin1').digest());
   return {
     subject: `Order ${order.orderId} accepted`,
     text: [
@@ -26,8 +23,8 @@ export function confirmationEmail(order: OrderRecord): { subject: string; text: 
       `Total: ${formatMoney(order.totalCents, order.currency)}`,
       '',
       'The OPD has signed a receipt for exactly the order you signed:',
-      `  order digest   (SHA-256 of your signed order): ${orderDigest(order.jws)}`,
-      `  receipt digest (SHA-256 of the OPD's receipt): ${receiptDigest}`,
+      `  order digest   (SHA-256 of your signed order): ${jwsDigest(order.jws)}`,
+      `  receipt digest (SHA-256 of the OPD's receipt): ${jwsDigest(order.receipt)}`,
       '`po orders export` writes the evidence (your signed order and the receipt); `po verify` checks it offline.',
     ].join('\n'),
   };

@@ -20,7 +20,7 @@ import {
   verificationKey,
 } from './keys.js';
 import type { SignatureAlg, VerificationKey } from './keys.js';
-import { orderDigest, receiptKeyFromJwk, receiptKeyJwkSchema, verifyReceipt } from './receipts.js';
+import { jwsDigest, receiptKeyFromJwk, receiptKeyJwkSchema, verifyReceipt } from './receipts.js';
 import type { ReceiptClaims, ReceiptKeyJwk } from './receipts.js';
 
 export const EVIDENCE_FORMAT = 'po-evidence';
@@ -194,7 +194,7 @@ export function verifyEvidence(bundle: EvidenceBundle): VerifiedEvidence {
   const order = verifyOrder(bundle, customerKey);
   const receiptKey = receiptKeyFromJwk(bundle.receipt.key);
   const receipt = verifyReceipt(bundle.receipt.jws, receiptKey);
-  if (receipt.orderDigest !== orderDigest(bundle.order.jws))
+  if (receipt.orderDigest !== jwsDigest(bundle.order.jws))
     throw new EvidenceError(
       'order_digest_mismatch',
       'the receipt acknowledges a different signed order (its digest differs)',

@@ -80,8 +80,11 @@ export interface ReceiptKey {
   readonly publicKey: KeyObject;
 }
 
-/** base64url(SHA-256(ASCII(jws))): the digest a receipt carries of the order JWS it acknowledges. */
-export function orderDigest(orderJws: string): string {
+/**
+ * base64url(SHA-256(ASCII(jws))): the digest of a compact JWS — the one a receipt carries of the order it
+ * acknowledges (`orderDigest`), and the one the confirmation email gives of the receipt.
+ */
+export function jwsDigest(orderJws: string): string {
   return b64u(createHash('sha256').update(orderJws, 'latin1').digest());
 }
 
@@ -106,7 +109,7 @@ export function receiptClaims(order: AcceptedOrder): ReceiptClaims {
     sub: order.customerId,
     orderId: order.orderId,
     iat: Math.floor(order.acceptedAt / 1000),
-    orderDigest: orderDigest(order.orderJws),
+    orderDigest: jwsDigest(order.orderJws),
     customerKeyFingerprint: order.customerKeyFingerprint,
     lines: order.lines.map((line) => ({ sku: line.sku, qty: line.qty, unitPriceCents: line.unitPriceCents })),
     currency: order.currency,

@@ -17,7 +17,7 @@ import type { EvidenceBundle } from '../shared/evidence.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../shared/keys.js';
 import {
   RECEIPT_TYP,
-  orderDigest,
+  jwsDigest,
   receiptClaims,
   receiptKeyFromJwk,
   receiptKeyJwk,
@@ -68,7 +68,7 @@ describe('receipts', () => {
       typ: RECEIPT_TYP,
     });
     expect(verifyReceipt(receipt, receiptKeyFromJwk(receiptKeyJwk(receiptSigner.publicKey)))).toEqual(claims);
-    expect(claims.orderDigest).toBe(orderDigest(prepared.jws));
+    expect(claims.orderDigest).toBe(jwsDigest(prepared.jws));
     expect(claims).toMatchObject({ iat: Math.floor((NOW + 1500) / 1000), status: 'accepted', totalCents: 4749 });
   });
 

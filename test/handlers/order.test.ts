@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { sealOrder } from '../../shared/envelope/index.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
-import { orderDigest, receiptKeyFromJwk, receiptKeyId, receiptKeyJwk, verifyReceipt } from '../../shared/receipts.js';
+import { jwsDigest, receiptKeyFromJwk, receiptKeyId, receiptKeyJwk, verifyReceipt } from '../../shared/receipts.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
 import {
   addCustomer,
@@ -153,7 +153,7 @@ describe('POST /orders: accepted', () => {
         sub: 'alice',
         orderId: order.orderId,
         iat: Math.floor(Date.parse(order.acceptedAt as string) / 1000),
-        orderDigest: orderDigest(stored.jws as string),
+        orderDigest: jwsDigest(stored.jws as string),
         customerKeyFingerprint: spkiFingerprint(keys[algorithm].verifier.publicKey),
         lines: ITEMS,
         currency: 'USD',
