@@ -183,13 +183,15 @@ function checkReceiptMatchesOrder(receipt: ReceiptClaims, order: OrderClaims, sk
 }
 
 /**
- * Verifies a bundle, offline. Checks, in order: the customer key (usable, canonical, of the stated algorithm); the
- * order's key ID, algorithm and signature; the order's claims; the receipt key (Ed25519, ID = its fingerprint); the
- * receipt's key ID, signature and claims; the order digest; the customer key's fingerprint the receipt names; and that
- * the receipt's customer, order ID, lines, prices, currency, total and time agree with the signed order.
+ * Verifies a bundle, offline. Checks, in order: its shape ({@link parseEvidence}: whoever assembled it, a file or the
+ * OPD's answers, every caller gets the same checks); the customer key (usable, canonical, of the stated algorithm);
+ * the order's key ID, algorithm and signature; the order's claims; the receipt key (Ed25519, ID = its fingerprint);
+ * the receipt's key ID, signature and claims; the order digest; the customer key's fingerprint the receipt names; and
+ * that the receipt's customer, order ID, lines, prices, currency, total and time agree with the signed order.
  * @throws EvidenceError with the code of the first check that fails
  */
-export function verifyEvidence(bundle: EvidenceBundle): VerifiedEvidence {
+export function verifyEvidence(candidate: unknown): VerifiedEvidence {
+  const bundle = parseEvidence(candidate);
   const customerKey = customerKeyOf(bundle);
   const order = verifyOrder(bundle, customerKey);
   const receiptKey = receiptKeyFromJwk(bundle.receipt.key);

@@ -121,6 +121,14 @@ describe('evidence bundles: valid', () => {
 });
 
 describe('evidence bundles: each check, for its own reason', () => {
+  it('checks the shape itself, whoever assembled the bundle (a file, or the OPD’s answers in po)', () => {
+    const extra = { ...bundle(), comment: 'added' };
+    expect(() => verifyEvidence(extra)).toThrow(expect.objectContaining({ code: 'evidence_malformed' }));
+    const oddAlg = clone(bundle());
+    (oddAlg.order.customerKey as Record<string, unknown>).alg = 'none';
+    expect(() => verifyEvidence(oddAlg)).toThrow(expect.objectContaining({ code: 'evidence_malformed' }));
+  });
+
   it.each([
     ['not an object', () => 'a bundle'],
     ['another format', () => ({ ...bundle(), format: 'po-evidence-2' })],
