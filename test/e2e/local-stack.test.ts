@@ -326,8 +326,8 @@ describe('no email lost', () => {
 });
 
 /**
- * A `po` workspace of its own (config directory in a temp home), with the demo admin configured and logged in, and
- * a way to register a customer and its public key through `po admin customers add`.
+ * A `po` workspace of its own (config directory in a temp home), with the demo admin configured and logged in, a way
+ * to register a customer and its public key through `po admin customers add`, and one to set a customer up whole.
  */
 async function poWorkspace(prefix: string) {
   const { po } = await import('../helpers/po.js');
@@ -358,7 +358,24 @@ async function poWorkspace(prefix: string) {
     expect(added.code, added.stderr).toBe(0);
     return added;
   };
-  return { home, run, registerCustomer };
+  /** A customer of its own, as the README makes one: keygen, the admin registers it, then config and login. */
+  const setUpCustomer = async (
+    customerId: string,
+    alg: 'rsa' | 'dsa' | 'ecdsa' | 'ed25519',
+    profiles: readonly string[] = ['default'],
+  ) => {
+    const bits = alg === 'rsa' ? ['--bits', '2048'] : [];
+    const keygen = await run(['keygen', '--alg', alg, ...bits, '--out', join(home, 'keys'), '--name', customerId]);
+    expect(keygen.code, keygen.stderr).toBe(0);
+    await registerCustomer(customerId, `${customerId}@customer.test`, join(home, 'keys', `${customerId}.pub.pem`));
+    const keyFile = join(home, 'keys', `${customerId}.key.pem`);
+    for (const profile of profiles) {
+      const config = ['config', '--api', stack.apiUrl, '--customer', customerId, '--key', keyFile];
+      expect((await run(['--profile', profile, ...config])).code).toBe(0);
+      expect((await run(['--profile', profile, 'login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    }
+  };
+  return { home, run, registerCustomer, setUpCustomer };
 }
 
 describe('the po journey for each signature algorithm', () => {
@@ -370,34 +387,11 @@ describe('the po journey for each signature algorithm', () => {
   ] as const)(
     'po keygen --alg %s → po admin registers → po login → po order → email → po orders',
     async (alg, jwsAlg) => {
-      const { home, run, registerCustomer } = await poWorkspace(`po-journey-${alg}-`);
+      const { home, run, setUpCustomer } = await poWorkspace(`po-journey-${alg}-`);
       const customerId = `po-${alg}`;
       const sku = `POJ-${alg.toUpperCase()}`;
       await newProduct(sku, 5, 1000);
-
-      const keygen = await run([
-        'keygen',
-        '--alg',
-        alg,
-        ...(alg === 'rsa' ? ['--bits', '2048'] : []),
-        '--out',
-        join(home, 'keys'),
-        '--name',
-        customerId,
-      ]);
-      expect(keygen.code, keygen.stderr).toBe(0);
-      await registerCustomer(customerId, `${customerId}@customer.test`, join(home, 'keys', `${customerId}.pub.pem`));
-
-      await run([
-        'config',
-        '--api',
-        stack.apiUrl,
-        '--customer',
-        customerId,
-        '--key',
-        join(home, 'keys', `${customerId}.key.pem`),
-      ]);
-      expect((await run(['login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+      await setUpCustomer(customerId, alg);
       const order = await run(['--json', 'order', `${sku}:2`, '--yes']);
       expect(order.code, order.stderr).toBe(0);
       expect(order.stderr).toMatch(/Quote from the OPD \(USD\):[\s\S]*2\s+10\.00\s+20\.00[\s\S]*total USD 20\.00/);
@@ -561,21 +555,9 @@ describe('signed prices', () => {
 
 describe('po order on a terminal', () => {
   it('shows the quote and asks; a price change before the commit shows the new quote and asks again', async () => {
-    const { home, run, registerCustomer } = await poWorkspace('po-terminal-');
+    const { home, setUpCustomer } = await poWorkspace('po-terminal-');
     await newProduct('TTY-1', 10, 700);
-    expect((await run(['keygen', '--alg', 'ed25519', '--out', join(home, 'keys'), '--name', 'tty'])).code).toBe(0);
-    await registerCustomer('tty-buyer', 'tty-buyer@customer.test', join(home, 'keys', 'tty.pub.pem'));
-    const profile = [
-      'config',
-      '--api',
-      stack.apiUrl,
-      '--customer',
-      'tty-buyer',
-      '--key',
-      join(home, 'keys', 'tty.key.pem'),
-    ];
-    expect((await run(profile)).code).toBe(0);
-    expect((await run(['login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    await setUpCustomer('tty-buyer', 'ed25519');
     const { poOnTerminal } = await import('../helpers/po.js');
     const env = { PO_CONFIG_DIR: join(home, 'config') };
 
@@ -610,24 +592,9 @@ describe('po order on a terminal', () => {
 
 describe('receipt key rotation', () => {
   it('leaves old receipts verifiable: exported after the rotation from a fresh profile, by po verify and openssl', async () => {
-    const { home, run, registerCustomer } = await poWorkspace('po-rotation-');
+    const { home, run, setUpCustomer } = await poWorkspace('po-rotation-');
     await newProduct('ROT-1', 10, 100);
-    expect((await run(['keygen', '--alg', 'ecdsa', '--out', join(home, 'keys'), '--name', 'rot'])).code).toBe(0);
-    await registerCustomer('rot-buyer', 'rot-buyer@customer.test', join(home, 'keys', 'rot.pub.pem'));
-    const configure = (profile: string) =>
-      run([
-        '--profile',
-        profile,
-        'config',
-        '--api',
-        stack.apiUrl,
-        '--customer',
-        'rot-buyer',
-        '--key',
-        join(home, 'keys', 'rot.key.pem'),
-      ]);
-    expect((await configure('before')).code).toBe(0);
-    expect((await run(['--profile', 'before', 'login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    await setUpCustomer('rot-buyer', 'ecdsa', ['before', 'after']);
     const order = await run(['--profile', 'before', '--json', 'order', 'ROT-1:1', '--yes']);
     expect(order.code, order.stderr).toBe(0);
     const placed = JSON.parse(order.stdout) as { orderId: string; evidence: { receiptKeyId: string } };
@@ -642,8 +609,6 @@ describe('receipt key rotation', () => {
     );
 
     // A profile that never saw the old receipt key exports the old order: the key comes from /receipt-keys.
-    expect((await configure('after')).code).toBe(0);
-    expect((await run(['--profile', 'after', 'login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
     const bundleFile = join(home, 'old.evidence.json');
     const exported = await run(['--profile', 'after', 'orders', 'export', placed.orderId, '--out', bundleFile]);
     expect(exported.code, exported.stderr).toBe(0);
