@@ -73,9 +73,13 @@ export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): 
     .sort((a, b) => (a.status === b.status ? newerFirst(a, b) : a.status === 'active' ? -1 : 1));
 }
 
-/** Newer first: by creation time, then by ID (a total order, the same for every function). */
+/**
+ * Newer first: by creation time (ISO 8601), then by ID — a total order, the same for every function. Plain code-unit
+ * comparison, not `localeCompare`: a locale's collation (case folding, for one) must not decide which key is newest.
+ */
 function newerFirst(a: Pick<StoredKey, 'createdAt' | 'kid'>, b: Pick<StoredKey, 'createdAt' | 'kid'>): number {
-  return b.createdAt.localeCompare(a.createdAt) || b.kid.localeCompare(a.kid);
+  const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return byCode(b.createdAt, a.createdAt) || byCode(b.kid, a.kid);
 }
 
 /**

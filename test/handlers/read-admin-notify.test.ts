@@ -394,13 +394,25 @@ describe('receipt keys', () => {
     expect(response.statusCode).toBe(403);
   });
 
+  it('rank keys created at the same instant by ID in code-unit order, whatever the locale collates', async () => {
+    const { listUsableKeys } = await import('../../shared/aws/keystore.js');
+    const createdAt = '2026-11-22T00:00:00.000Z';
+    for (const kid of ['B-key', 'a-key'])
+      world.keys.push({ purpose: 'server-key', kid, wrapped: new Uint8Array([1]), status: 'active', createdAt });
+    const ranked = (await listUsableKeys('server-key')).map((key) => key.kid);
+    expect(ranked.slice(0, 2)).toEqual(['a-key', 'B-key']); // 'a' (U+0061) > 'B' (U+0042); a collation says a < B
+  });
+
   it('two rotations at the same time leave an active key (the newest), never none', async () => {
     const { rotateServerKey, listUsableKeys } = await import('../../shared/aws/keystore.js');
-    const now = Date.now();
-    const [a, b] = await Promise.all([rotateServerKey(now), rotateServerKey(now)]);
-    const active = world.keys.filter((key) => key.purpose === 'server-key' && key.status === 'active');
-    expect(active.map((key) => key.kid)).toEqual([[a.kid, b.kid].sort().at(-1)]);
-    expect((await listUsableKeys('server-key', now))[0]).toMatchObject({ kid: active[0]!.kid, status: 'active' });
+    for (let round = 0; round < 20; round++) {
+      // Same instant: the key IDs (random) decide which is newest, in code-unit order.
+      const now = Date.now() + round * 1000;
+      const [a, b] = await Promise.all([rotateServerKey(now), rotateServerKey(now)]);
+      const active = world.keys.filter((key) => key.purpose === 'server-key' && key.status === 'active');
+      expect(active.map((key) => key.kid)).toEqual([[a.kid, b.kid].sort().at(-1)]);
+      expect((await listUsableKeys('server-key', now))[0]).toMatchObject({ kid: active[0]!.kid, status: 'active' });
+    }
   });
 });
 
