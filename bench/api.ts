@@ -77,6 +77,7 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
   try {
     const { registerCustomer } = await import('../shared/services/admin.js');
     const { createProduct } = await import('../shared/aws/catalog.js');
+    const { postLedgerEntry } = await import('../shared/aws/accounts.js');
     const password = `bench ${randomBytes(8).toString('hex')}`;
     const customers: Array<{ id: string; signer: SigningKey; token: string }> = [];
     log(`  registering ${CUSTOMERS} customers (Ed25519) and logging them in…`);
@@ -90,6 +91,8 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
         role: 'customer',
         keys: [{ publicKeyPem: exportPublicKeyPem(pair.publicKey) }],
       });
+      // Enough that money never refuses an order: the bench measures acceptance.
+      await postLedgerEntry(id, { type: 'credit', amountCents: 1e14, reference: 'bench', actor: 'bench' });
       const login = (await (
         await fetch(`${stack.apiUrl}/login`, {
           method: 'POST',

@@ -202,6 +202,7 @@ export async function benchReceipt(options: { rounds?: number; roundMs?: number 
         customerId: order.claims.iss,
         orderId: order.claims.jti,
         acceptedAt: now,
+        ledgerEntry: 1,
         orderJws: order.jws,
         customerKeyFingerprint: spkiFingerprint(order.customerKey.publicKey),
         lines: order.claims.items,

@@ -32,7 +32,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
     entry: 'functions/order/index.ts',
     memorySize: 512,
     timeoutSeconds: 15,
-    description: 'POST /orders',
+    description: 'POST /orders, order cancellations',
   },
   {
     name: 'authorizer',
@@ -54,7 +54,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
     entry: 'functions/notify/index.ts',
     memorySize: 256,
     timeoutSeconds: 30,
-    description: 'orders stream → SES',
+    description: 'orders stream → SES (confirmations, cancellation and fulfilment notices)',
   },
   {
     name: 'provision',

@@ -25,7 +25,7 @@ import type { HandlerDefinition } from './handlers.js';
 import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES, pathParameters } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
-import type { TableDefinition } from './tables.js';
+import type { KeyAttribute, TableDefinition } from './tables.js';
 
 type TableName = TableDefinition['name'];
 type FunctionName = HandlerDefinition['name'];
@@ -35,11 +35,19 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
   login: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
   password: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
   authorizer: { customers: ['GetItem'], keys: ['Query'] },
-  order: { customers: ['GetItem'], inventory: ['BatchGetItem', 'UpdateItem'], orders: ['PutItem'], keys: ['Query'] },
-  read: { inventory: ['Scan'], orders: ['GetItem', 'Query'], keys: ['Query'] },
+  order: {
+    customers: ['GetItem'],
+    inventory: ['BatchGetItem', 'UpdateItem'],
+    orders: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    ledger: ['PutItem'],
+    keys: ['Query'],
+  },
+  read: { inventory: ['Scan'], orders: ['GetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
   admin: {
-    customers: ['GetItem', 'PutItem', 'UpdateItem'],
+    customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
     inventory: ['PutItem', 'UpdateItem'],
+    orders: ['GetItem', 'Query', 'UpdateItem'],
+    ledger: ['PutItem', 'Query'],
     keys: ['Query', 'PutItem', 'UpdateItem'],
   },
   notify: { orders: ['UpdateItem'] },
@@ -54,7 +62,10 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
 const ATTRIBUTE_ACCESS: Readonly<
   Partial<Record<FunctionName, Partial<Record<TableName, { actions: string[]; attributes: string[] }>>>>
 > = {
-  read: { customers: { actions: ['GetItem'], attributes: ['customerId', 'keys'] } },
+  // Public keys for evidence bundles, the balance for GET /account: never the password hash.
+  read: { customers: { actions: ['GetItem'], attributes: ['customerId', 'keys', 'balanceCents', 'ledgerSeq'] } },
+  // Debits and refunds move the balance and the ledger sequence, nothing else of a customer.
+  order: { customers: { actions: ['UpdateItem'], attributes: ['customerId', 'balanceCents', 'ledgerSeq'] } },
 };
 
 /** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */
@@ -76,6 +87,36 @@ const KEY_USE: Readonly<Partial<Record<FunctionName, Array<{ actions: string[]; 
     { actions: ['kms:GenerateDataKey'], purpose: 'session-key' },
   ],
 };
+
+const attributeType = (type: KeyAttribute['type']) =>
+  type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING;
+const cdkKey = (key: KeyAttribute) => ({ name: key.name, type: attributeType(key.type) });
+
+/** One table of infra/tables.ts: on demand, point-in-time recovery, the project key, kept when the stack goes. */
+function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey): dynamodb.Table {
+  const table = new dynamodb.Table(scope, `${definition.name}Table`, {
+    partitionKey: cdkKey(definition.partitionKey),
+    ...(definition.sortKey ? { sortKey: cdkKey(definition.sortKey) } : {}),
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: key,
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
+  });
+  for (const index of definition.indexes ?? []) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: cdkKey(index.partitionKey),
+      ...(index.sortKey ? { sortKey: cdkKey(index.sortKey) } : {}),
+      ...(index.include
+        ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+        : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
+    });
+  }
+  return table;
+}
 
 export class PurchaseOrdersStack extends Stack {
   readonly api: apigw.RestApi;
@@ -126,20 +167,7 @@ export class PurchaseOrdersStack extends Stack {
     );
 
     const tables = Object.fromEntries(
-      TABLES.map((definition) => [
-        definition.name,
-        new dynamodb.Table(this, `${definition.name}Table`, {
-          partitionKey: { name: definition.partitionKey, type: dynamodb.AttributeType.STRING },
-          ...(definition.sortKey ? { sortKey: { name: definition.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
-          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-          encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-          encryptionKey: key,
-          deletionProtection: true,
-          removalPolicy: RemovalPolicy.RETAIN,
-          ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
-        }),
-      ]),
+      TABLES.map((definition) => [definition.name, tableFor(this, definition, key)]),
     ) as Record<TableName, dynamodb.Table>;
     this.tables = tables;
 
@@ -200,7 +228,19 @@ export class PurchaseOrdersStack extends Stack {
         },
       });
       for (const [table, actions] of Object.entries(TABLE_ACCESS[definition.name]) as Array<[TableName, string[]]>) {
-        tables[table].grant(fn, ...actions.map((action) => `dynamodb:${action}`));
+        // Written out rather than table.grant(), which would add every index ("/index/*") to every action: only a
+        // Query may use an index, and only the ones the table defines.
+        const indexes = (TABLES.find((t) => t.name === table)?.indexes ?? []).map(
+          (index) => `${tables[table].tableArn}/index/${index.name}`,
+        );
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: actions.map((action) => `dynamodb:${action}`),
+            resources: [tables[table].tableArn],
+          }),
+        );
+        if (actions.includes('Query') && indexes.length > 0)
+          role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
       }
       const limited = Object.entries(ATTRIBUTE_ACCESS[definition.name] ?? {}) as Array<
         [TableName, { actions: string[]; attributes: string[] }]
@@ -267,7 +307,14 @@ export class PurchaseOrdersStack extends Stack {
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(deadLetters),
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') as unknown })],
+        // New orders (confirmation), and status changes that owe the customer a notice (cancelled, fulfilled).
+        filters: [
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') as unknown }),
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('MODIFY') as unknown,
+            dynamodb: { NewImage: { noticeStatus: { S: lambda.FilterRule.isEqual('pending') as unknown } } },
+          }),
+        ],
       }),
     );
     // Reading the stream of a KMS-encrypted table makes CDK grant kms:Decrypt on the table key without conditions. That

@@ -3,31 +3,71 @@
  * creates the same tables from it, so the two never drift.
  */
 
+/** A key attribute: its name and DynamoDB type (S: string, N: number). */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+/** A global secondary index. `include` lists the non-key attributes it projects (none: keys only). */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly include?: readonly string[];
+}
+
 export interface TableDefinition {
   /** Logical name; the environment variable `${NAME}_TABLE` carries the physical name. */
-  readonly name: 'customers' | 'inventory' | 'orders' | 'keys';
-  readonly partitionKey: string;
-  readonly sortKey?: string;
+  readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger';
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly indexes?: readonly IndexDefinition[];
   /** Orders stream their new images to the notifier. */
   readonly stream?: 'NEW_IMAGE';
   readonly description: string;
 }
 
+const text = (name: string): KeyAttribute => ({ name, type: 'S' });
+
+/** The OPD's work queue: orders by status, oldest first, with what the OPD needs to act on them. */
+export const ORDERS_BY_STATUS: IndexDefinition = {
+  name: 'byStatus',
+  partitionKey: text('status'),
+  sortKey: text('acceptedAt'),
+  include: ['lines', 'totalCents', 'currency', 'fulfilledAt', 'cancelledAt'],
+};
+
+/** Finds an order by its ID alone (the admin's view; customers always read their own partition). Keys only. */
+export const ORDERS_BY_ID: IndexDefinition = { name: 'byOrderId', partitionKey: text('orderId') };
+
 export const TABLES: readonly TableDefinition[] = [
   {
     name: 'customers',
-    partitionKey: 'customerId',
-    description: 'profile, role, password hash, lockout, token version, public keys',
+    partitionKey: text('customerId'),
+    description: 'profile, role, password hash, lockout, token version, public keys, account balance',
   },
-  { name: 'inventory', partitionKey: 'sku', description: 'products: name, price in cents, stock' },
+  { name: 'inventory', partitionKey: text('sku'), description: 'products: name, price in cents, stock' },
   {
     name: 'orders',
-    partitionKey: 'customerId',
-    sortKey: 'orderId',
+    partitionKey: text('customerId'),
+    sortKey: text('orderId'),
+    indexes: [ORDERS_BY_STATUS, ORDERS_BY_ID],
     stream: 'NEW_IMAGE',
-    description: 'accepted orders with their signed evidence (JWS) and email status',
+    description: 'orders with their signed evidence (JWS, receipts), status and email status',
   },
-  { name: 'keys', partitionKey: 'purpose', sortKey: 'kid', description: 'KMS-wrapped server and session keys' },
+  {
+    name: 'ledger',
+    partitionKey: text('customerId'),
+    sortKey: { name: 'entry', type: 'N' },
+    description: 'append-only account entries: one per balance change, numbered 1, 2, 3… per customer',
+  },
+  {
+    name: 'keys',
+    partitionKey: text('purpose'),
+    sortKey: text('kid'),
+    description: 'KMS-wrapped server and session keys',
+  },
 ];
 
 /** The environment variable that names a table for the handlers (shared/config.ts). */

@@ -9,8 +9,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { TABLES } from '../infra/tables.js';
+import type { IndexDefinition, KeyAttribute, TableDefinition } from '../infra/tables.js';
 
 /** Why the local stack could not start, with what to do about it. */
 export class LocalStackError extends Error {
@@ -124,6 +131,44 @@ export async function startDynamoDbLocal(options: { port: number; dataDirectory?
   return { endpoint, process: child, stop };
 }
 
+const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
+  { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+  ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+];
+
+/** Every key attribute of the table and its indexes, once each. */
+function attributeDefinitions(table: TableDefinition, indexes = table.indexes ?? []) {
+  const all = [table.partitionKey, table.sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])];
+  const byName = new Map(all.filter((key) => key !== undefined).map((key) => [key.name, key.type]));
+  return [...byName].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
+}
+
+function indexSpecification(index: IndexDefinition) {
+  return {
+    IndexName: index.name,
+    KeySchema: keySchema(index.partitionKey, index.sortKey),
+    Projection: index.include
+      ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
+      : { ProjectionType: 'KEYS_ONLY' as const },
+  };
+}
+
+/** A data directory from an older version lacks indexes added since: create them (DynamoDB Local builds them at once). */
+async function addMissingIndexes(client: DynamoDBClient, name: string, table: TableDefinition): Promise<void> {
+  const described = await client.send(new DescribeTableCommand({ TableName: name }));
+  const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of table.indexes ?? []) {
+    if (present.has(index.name)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: attributeDefinitions(table, [index]),
+        GlobalSecondaryIndexUpdates: [{ Create: indexSpecification(index) }],
+      }),
+    );
+  }
+}
+
 /** Creates the project's tables (those that do not exist yet), with the given physical name prefix. */
 export async function createTables(endpoint: string, prefix: string): Promise<Record<string, string>> {
   const client = new DynamoDBClient({
@@ -136,14 +181,17 @@ export async function createTables(endpoint: string, prefix: string): Promise<Re
   for (const table of TABLES) {
     const name = `${prefix}${table.name}`;
     names[table.name] = name;
-    if (existing.has(name)) continue;
-    const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+    if (existing.has(name)) {
+      await addMissingIndexes(client, name, table);
+      continue;
+    }
     await client.send(
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
-        KeySchema: keys.map((key, index) => ({ AttributeName: key, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
+        AttributeDefinitions: attributeDefinitions(table),
+        KeySchema: keySchema(table.partitionKey, table.sortKey),
+        ...(table.indexes ? { GlobalSecondaryIndexes: table.indexes.map(indexSpecification) } : {}),
         ...(table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } } : {}),
       }),
     );

@@ -247,9 +247,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
+/** What each demo customer's account is credited with when it is created (USD 500.00). */
+export const DEMO_OPENING_BALANCE_CENTS = 50_000;
+
 /**
- * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key) unless they
- * exist. Passwords are random per data directory and kept with the demo keys (0600), so restarts show the same ones.
+ * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key, each with an
+ * opening balance) unless they exist. Passwords are random per data directory and kept with the demo keys (0600), so
+ * restarts show the same ones. Customers seeded before accounts existed get their opening balance on the next start.
  */
 async function seed(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
   const { getCustomer } = await import('../shared/aws/customers.js');
@@ -263,7 +267,9 @@ async function seed(demoDirectory: string, log: (line: string) => void): Promise
         `the demo customers exist but ${credentialsFile} is gone`,
         'move the data directory aside to start afresh, or use --in-memory',
       );
-    return JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCustomer[];
+    const existing = JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCustomer[];
+    for (const customer of existing) await openingBalance(customer);
+    return existing;
   }
   log('seeding the demo catalogue and customers…');
   for (const product of DEMO_CATALOGUE) {
@@ -297,6 +303,22 @@ async function seed(demoDirectory: string, log: (line: string) => void): Promise
       keys: customer.publicKeyFile ? [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }] : [],
     });
   }
+  for (const customer of customers) await openingBalance(customer);
   writeFileSync(credentialsFile, `${JSON.stringify(customers, null, 2)}\n`, { mode: 0o600 });
   return customers;
+}
+
+/** Credits a demo customer's opening balance if their account has no entry yet. */
+async function openingBalance(customer: DemoCustomer): Promise<void> {
+  if (customer.role !== 'customer') return;
+  const { getCustomer } = await import('../shared/aws/customers.js');
+  const { postLedgerEntry } = await import('../shared/aws/accounts.js');
+  const stored = await getCustomer(customer.customerId);
+  if (!stored || (stored.ledgerSeq ?? 0) > 0) return;
+  await postLedgerEntry(customer.customerId, {
+    type: 'credit',
+    amountCents: DEMO_OPENING_BALANCE_CENTS,
+    reference: 'demo opening balance',
+    actor: 'opd-admin',
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * The local stand-in for the Lambda event source mapping on the orders stream: polls DynamoDB Local's stream, keeps
- * only INSERT events (the mapping's filter), invokes notify with DynamoDB stream events, and honours partial batch
- * failures: failed records are retried with backoff from the first failure on, and after `maxAttempts` go to the
+ * the records that owe an email (the mapping's filter: owesEmail), invokes notify with DynamoDB stream events, and
+ * honours partial batch failures: failed records are retried with backoff from the first failure on, and after `maxAttempts` go to the
  * dead-letter file (the SQS queue's role on AWS). Nothing is dropped.
  */
 import { appendFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { owesEmail } from '../shared/services/notify.js';
 
 export interface StreamPollerOptions {
   readonly endpoint: string;
@@ -100,8 +101,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       iterators.set(shard, page.NextShardIterator);
       for (const record of page.Records ?? []) {
         if (record.dynamodb?.SequenceNumber) lastSequence.set(shard, record.dynamodb.SequenceNumber);
-        if (record.eventName === 'INSERT')
-          pending.push({ record: toLambdaRecord(record, streamArn), attempts: 0, notBefore: 0 });
+        const lambdaRecord = toLambdaRecord(record, streamArn);
+        if (owesEmail(lambdaRecord)) pending.push({ record: lambdaRecord, attempts: 0, notBefore: 0 });
       }
     }
   };

@@ -30,6 +30,7 @@ Object.assign(process.env, {
   INVENTORY_TABLE: 'unused',
   ORDERS_TABLE: 'unused',
   KEYS_TABLE: 'unused',
+  LEDGER_TABLE: 'unused',
   KMS_KEY_ID: 'unused',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   POWERTOOLS_METRICS_DISABLED: 'true',

@@ -14,6 +14,7 @@ const schema = z.object({
   INVENTORY_TABLE: table,
   ORDERS_TABLE: table,
   KEYS_TABLE: table,
+  LEDGER_TABLE: table,
   /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
   KMS_KEY_ID: z.string().check(z.minLength(1)),
   /** Verified SES identity confirmations are sent from (notify only). */
@@ -36,7 +37,7 @@ const schema = z.object({
 
 export type Config = Readonly<{
   region: string;
-  tables: Readonly<{ customers: string; inventory: string; orders: string; keys: string }>;
+  tables: Readonly<{ customers: string; inventory: string; orders: string; keys: string; ledger: string }>;
   kmsKeyId: string;
   sesSender: string | undefined;
   catalogueCurrency: string;
@@ -56,7 +57,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = result.data;
   return {
     region: e.AWS_REGION,
-    tables: { customers: e.CUSTOMERS_TABLE, inventory: e.INVENTORY_TABLE, orders: e.ORDERS_TABLE, keys: e.KEYS_TABLE },
+    tables: {
+      customers: e.CUSTOMERS_TABLE,
+      inventory: e.INVENTORY_TABLE,
+      orders: e.ORDERS_TABLE,
+      keys: e.KEYS_TABLE,
+      ledger: e.LEDGER_TABLE,
+    },
     kmsKeyId: e.KMS_KEY_ID,
     sesSender: e.SES_SENDER,
     catalogueCurrency: e.CATALOGUE_CURRENCY,

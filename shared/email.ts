@@ -29,3 +29,33 @@ export function confirmationEmail(order: OrderRecord): { subject: string; text: 
     ].join('\n'),
   };
 }
+
+/** The notice of an order's last status change (cancelled or fulfilled). */
+export function noticeEmail(order: OrderRecord): { subject: string; text: string } {
+  if (order.status === 'cancelled') {
+    const cancellation = order.cancellation;
+    const refunded = order.ledgerEntry === undefined ? 0 : order.totalCents;
+    return {
+      subject: `Order ${order.orderId} cancelled`,
+      text: [
+        `Your purchase order ${order.orderId} has been cancelled${cancellation?.by === 'opd' ? ' by the OPD' : ' as you asked'}.`,
+        ...(cancellation?.reason ? ['', `Reason: ${cancellation.reason}`] : []),
+        '',
+        `Cancelled at: ${order.cancelledAt ?? ''}`,
+        `Refunded:     ${formatMoney(refunded, order.currency)} (ledger entry ${cancellation?.refundEntry ?? '-'})`,
+        '',
+        ...(cancellation ? [`The OPD signed a cancellation receipt: SHA-256 ${jwsDigest(cancellation.receipt)}`] : []),
+        '`po orders export` writes the evidence; `po verify` checks it offline.',
+      ].join('\n'),
+    };
+  }
+  return {
+    subject: `Order ${order.orderId} fulfilled`,
+    text: [
+      `Your purchase order ${order.orderId} has been fulfilled.`,
+      '',
+      `Fulfilled at: ${order.fulfilledAt ?? ''}`,
+      `Total:        ${formatMoney(order.totalCents, order.currency)}`,
+    ].join('\n'),
+  };
+}

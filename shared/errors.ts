@@ -64,6 +64,8 @@ export const API_ERROR_CODES = [
   'price_changed',
   'currency_mismatch',
   'order_conflict',
+  'insufficient_funds',
+  'order_closed',
   'rate_limited',
   'service_unavailable',
   'internal',

@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { sessionInvalid } from './errors.js';
+import { ApiError, sessionInvalid } from './errors.js';
 import { HTTP_STATUS, errorResponse, isDeliberate } from './http.js';
 import { logger, metrics, tracer } from './observability.js';
 import type { Session } from './tokens.js';
@@ -22,6 +22,21 @@ export function sessionOf(event: APIGatewayProxyEvent): Pick<Session, 'customerI
   const role: unknown = authorizer?.role;
   if (typeof customerId !== 'string' || (role !== 'customer' && role !== 'admin')) throw sessionInvalid();
   return { customerId, role };
+}
+
+/** Only administrators (the authorizer denies /admin/* to customers; this checks again); logs who did what. */
+export function adminOnly(route: ApiHandler): ApiHandler {
+  return async (event, context) => {
+    const session = sessionOf(event);
+    if (session.role !== 'admin') throw new ApiError('forbidden', 'this route is for administrators');
+    const response = await route(event, context);
+    logger.info('admin action', {
+      admin: session.customerId,
+      route: `${event.httpMethod} ${event.resource}`,
+      status: response.statusCode,
+    });
+    return response;
+  };
 }
 
 /** Logs an error the way the mapping will answer it, and returns the response. */

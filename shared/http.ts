@@ -71,6 +71,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   price_changed: 409,
   currency_mismatch: 409,
   order_conflict: 409,
+  insufficient_funds: 402,
+  order_closed: 409,
   rate_limited: 429,
   service_unavailable: 503,
   internal: 500,
@@ -145,4 +147,13 @@ export function parseJsonBody<T extends z.ZodMiniType>(
     throw new ApiError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
   }
   return result.data;
+}
+
+/** The `limit` query parameter of a list route: 1–100, default 25. @throws ApiError `invalid_request` */
+export function pageLimit(event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>, fallback = 25): number {
+  const raw = event.queryStringParameters?.limit;
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100)
+    throw new ApiError('invalid_request', 'limit must be a whole number from 1 to 100');
+  return Number(raw);
 }

@@ -26,3 +26,14 @@ export function hasCents(currency: string): boolean {
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions();
   return digits.maximumFractionDigits === 2 && digits.minimumFractionDigits === 2;
 }
+
+/**
+ * Reads an amount typed by a person, in currency units with at most two decimals: `"150"`, `"12.5"`, `"-20.05"` →
+ * cents. Exact (no floating point); `undefined` for anything else (`"1e3"`, `"12.345"`, `"0x10"`, `" 5"`).
+ */
+export function parseMoney(text: string): number | undefined {
+  const match = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/.exec(text);
+  if (!match) return undefined;
+  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] === '-' ? -cents : cents;
+}

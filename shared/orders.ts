@@ -2,10 +2,12 @@
  * Order domain: the lines as signed, the stored order, its public view, and the meaning of a cancelled DynamoDB
  * transaction. Pure: no AWS SDK here (the adapter is shared/aws/orders.ts).
  */
+import { accountOf } from './accounts.js';
+import type { AccountState } from './accounts.js';
 import { ApiError } from './errors.js';
 import type { OrderClaims } from './envelope/index.js';
 import type { SignatureAlg } from './keys.js';
-import { formatMoney } from './money.js';
+import { formatMoney, linesTotalCents as linesTotal } from './money.js';
 
 export interface Product {
   readonly sku: string;
@@ -21,6 +23,26 @@ export interface OrderLine {
   readonly unitPriceCents: number;
 }
 
+/** Where an order is: `accepted` (paid, to be fulfilled), then `fulfilled` (by the OPD) or `cancelled` (refunded). */
+export const ORDER_STATUSES = ['accepted', 'fulfilled', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** How an order was cancelled: the customer's signed request or the OPD's reason, the OPD's receipt, the refund. */
+export interface Cancellation {
+  readonly by: 'customer' | 'opd';
+  /** Who: the customer, or the administrator acting for the OPD. */
+  readonly actor: string;
+  /** The customer's signed cancellation (compact JWS, `po-cancel+jwt`), verbatim. */
+  readonly jws?: string;
+  /** The registered key it was verified with. */
+  readonly customerKeyId?: string;
+  readonly reason?: string;
+  /** The OPD's cancellation receipt (compact JWS, `po-receipt+jwt`, status `cancelled`). */
+  readonly receipt: string;
+  /** The ledger entry that refunded the total. */
+  readonly refundEntry: number;
+}
+
 /** An order as stored. `jws` is the signed evidence, verbatim; `receipt` the OPD's signed acknowledgement of it. */
 export interface OrderRecord {
   readonly customerId: string;
@@ -29,8 +51,13 @@ export interface OrderRecord {
   /** The signed total, in cents of `currency`. */
   readonly totalCents: number;
   readonly currency: string;
-  readonly status: 'accepted';
+  readonly status: OrderStatus;
   readonly acceptedAt: string;
+  readonly fulfilledAt?: string;
+  readonly cancelledAt?: string;
+  readonly cancellation?: Cancellation;
+  /** The ledger entry that debited the total (absent on orders accepted before accounts existed). */
+  readonly ledgerEntry?: number;
   /** The signed order time (claims `iat`), ISO 8601. */
   readonly signedAt: string;
   readonly note?: string;
@@ -43,6 +70,9 @@ export interface OrderRecord {
   readonly email: string;
   readonly emailStatus: 'pending' | 'sending' | 'sent';
   readonly emailSentAt?: string;
+  /** The email a status change owes the customer (cancelled, fulfilled): set with the change, sent by the notifier. */
+  readonly noticeStatus?: 'pending' | 'sending' | 'sent';
+  readonly noticeSentAt?: string;
 }
 
 /**
@@ -97,6 +127,7 @@ export function newOrderRecord(input: {
   email: string;
   lines: OrderLine[];
   receipt: string;
+  ledgerEntry: number;
   now: number;
 }): OrderRecord {
   const { claims } = input;
@@ -115,16 +146,27 @@ export function newOrderRecord(input: {
     customerKeyId: input.customerKeyId,
     serverKeyId: input.serverKeyId,
     receipt: input.receipt,
+    ledgerEntry: input.ledgerEntry,
     email: input.email,
     emailStatus: 'pending',
   };
 }
 
+/** The registered keys an order's evidence names: the order's, and the cancellation's when it was signed by another. */
+export function evidenceKeyIds(order: OrderRecord): string[] {
+  const cancelKey = order.cancellation?.customerKeyId;
+  return cancelKey === undefined || cancelKey === order.customerKeyId
+    ? [order.customerKeyId]
+    : [order.customerKeyId, cancelKey];
+}
+
 /**
- * What the API returns for an order: the evidence included (the customer's own signed order and the OPD's receipt).
- * `customerPublicKeyPem`, when given, is the registered key the order was verified with (for evidence bundles).
+ * What the API returns for an order: the evidence included (the customer's own signed order and cancellation, the
+ * OPD's receipts). `publicKeys`, when given, holds the registered keys they were verified with, as SPKI PEM by key ID
+ * (for evidence bundles).
  */
-export function orderView(order: OrderRecord, customerPublicKeyPem?: string) {
+export function orderView(order: OrderRecord, publicKeys?: ReadonlyMap<string, string>) {
+  const customerPublicKeyPem = publicKeys?.get(order.customerKeyId);
   return {
     orderId: order.orderId,
     customerId: order.customerId,
@@ -133,6 +175,8 @@ export function orderView(order: OrderRecord, customerPublicKeyPem?: string) {
     totalCents: order.totalCents,
     currency: order.currency,
     acceptedAt: order.acceptedAt,
+    ...(order.fulfilledAt === undefined ? {} : { fulfilledAt: order.fulfilledAt }),
+    ...(order.cancelledAt === undefined ? {} : { cancelledAt: order.cancelledAt }),
     signedAt: order.signedAt,
     ...(order.note === undefined ? {} : { note: order.note }),
     signature: {
@@ -142,8 +186,36 @@ export function orderView(order: OrderRecord, customerPublicKeyPem?: string) {
       ...(customerPublicKeyPem === undefined ? {} : { publicKeyPem: customerPublicKeyPem }),
     },
     receipt: order.receipt,
+    ...(order.ledgerEntry === undefined ? {} : { ledgerEntry: order.ledgerEntry }),
+    ...(order.cancellation === undefined ? {} : { cancellation: cancellationView(order.cancellation, publicKeys) }),
     email: { status: order.emailStatus, ...(order.emailSentAt ? { sentAt: order.emailSentAt } : {}) },
   };
+}
+
+function cancellationView(cancellation: Cancellation, publicKeys?: ReadonlyMap<string, string>) {
+  const publicKeyPem =
+    cancellation.customerKeyId === undefined ? undefined : publicKeys?.get(cancellation.customerKeyId);
+  return {
+    by: cancellation.by,
+    actor: cancellation.actor,
+    ...(cancellation.jws === undefined
+      ? {}
+      : {
+          jws: cancellation.jws,
+          keyId: cancellation.customerKeyId,
+          ...(publicKeyPem === undefined ? {} : { publicKeyPem }),
+        }),
+    ...(cancellation.reason === undefined ? {} : { reason: cancellation.reason }),
+    receipt: cancellation.receipt,
+    refundEntry: cancellation.refundEntry,
+  };
+}
+
+/** @returns ApiError `order_closed` (409): the order is no longer `accepted`, so it can be neither cancelled nor fulfilled */
+export function orderClosed(order: Pick<OrderRecord, 'orderId' | 'status'>): ApiError {
+  return new ApiError('order_closed', `order ${order.orderId} is already ${order.status}`, {
+    details: { status: order.status },
+  });
 }
 
 /** One cancellation reason of a TransactWriteItems, with the old item when the condition check returned it. */
@@ -152,9 +224,15 @@ export interface CancellationReason {
   readonly item?: Record<string, unknown>;
 }
 
-/** What a cancelled order transaction means. The first action is the order put; then one stock update per line. */
+/**
+ * What a cancelled order transaction means. The actions are: the order put; one stock update per line; the account
+ * update; the ledger entry put.
+ */
 export type TransactionOutcome =
   | { readonly kind: 'duplicate'; readonly existing: OrderRecord }
+  | { readonly kind: 'insufficient_funds'; readonly balanceCents: number }
+  | { readonly kind: 'account_moved'; readonly now: AccountState }
+  | { readonly kind: 'customer_gone' }
   | { readonly kind: 'unknown_sku'; readonly skus: string[] }
   | { readonly kind: 'price_changed'; readonly changes: PriceChange[] }
   | { readonly kind: 'out_of_stock'; readonly sku: string; readonly available: number }
@@ -168,13 +246,17 @@ export type TransactionOutcome =
  * - a line's product is gone → unknown SKU;
  * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);
  * - a line asks for more than is left → out of stock (the first such line, with what is left);
+ * - the account is gone → the customer was deleted; its balance is below the total → insufficient funds; otherwise
+ *   another change to the account won the race → retry from the state returned (no read needed);
  * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
  */
 export function interpretCancellation(
   reasons: readonly CancellationReason[],
   lines: readonly OrderLine[],
 ): TransactionOutcome {
-  const [orderReason, ...lineReasons] = reasons;
+  const [orderReason, ...rest] = reasons;
+  const lineReasons = rest.slice(0, lines.length);
+  const accountFailure = rest[lines.length];
   if (orderReason?.code === 'ConditionalCheckFailed' && orderReason.item)
     return { kind: 'duplicate', existing: orderReason.item as unknown as OrderRecord };
   /** The lines whose condition failed, each with its product as it was (absent: the product is gone). */
@@ -194,6 +276,14 @@ export function interpretCancellation(
   if (changes.length > 0) return { kind: 'price_changed', changes };
   const short = failed.find(({ line, product }) => (product?.stock ?? 0) < line.qty);
   if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
+  if (accountFailure?.code === 'ConditionalCheckFailed') {
+    if (!accountFailure.item) return { kind: 'customer_gone' };
+    const now = accountOf(accountFailure.item);
+    const total = linesTotal(lines);
+    return now.balanceCents < total
+      ? { kind: 'insufficient_funds', balanceCents: now.balanceCents }
+      : { kind: 'account_moved', now };
+  }
   // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
   if (failed.length > 0 || reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
   return { kind: 'throttled' };

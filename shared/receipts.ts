@@ -32,6 +32,14 @@ export const OPD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 /** A SHA-256 digest or SPKI fingerprint: 32 bytes as unpadded base64url. */
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** A ledger entry number (1, 2, 3… per customer). */
+export const ledgerEntrySchema = z
+  .int('ledgerEntry must be a whole number')
+  .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER));
+// One line of text: no control characters at all.
+// eslint-disable-next-line no-control-regex
+const PLAIN_LINE = /^[^\u0000-\u001F\u007F]*$/;
+
 const digest = (what: string) => z.string().check(z.regex(DIGEST_PATTERN, `${what} must be a base64url SHA-256`));
 
 /** The receipt payload, exactly these members. */
@@ -51,10 +59,64 @@ export const receiptClaimsSchema = z.strictObject({
   lines: itemsSchema,
   currency: currencySchema,
   totalCents: totalCentsSchema,
+  /** The ledger entry that debited the total (receipts issued before accounts existed have none). */
+  ledgerEntry: z.optional(ledgerEntrySchema),
   status: z.literal('accepted'),
 });
 
 export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
+
+/** Why the OPD cancelled an order itself: one line of text a person reads. */
+export const reasonSchema = z
+  .string('reason must be text')
+  .check(
+    z.trim(),
+    z.minLength(1, 'reason must not be empty'),
+    z.maxLength(500, 'reason must be at most 500 characters'),
+    z.regex(PLAIN_LINE, 'reason must be one line without control characters'),
+  );
+
+/**
+ * A cancellation receipt's payload: the OPD's signed statement that an order it accepted is cancelled and its total
+ * refunded. Cancelled by the customer, it carries the digest of their signed cancellation; by the OPD, the reason.
+ */
+export const cancellationReceiptClaimsSchema = z
+  .strictObject({
+    iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
+    sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
+    orderId: z.string().check(z.regex(JTI_PATTERN, 'orderId must be an order ID')),
+    /** When the OPD cancelled the order, in seconds. */
+    iat: iatSchema,
+    /** The digest of the order JWS the cancellation undoes (as in its acceptance receipt). */
+    orderDigest: digest('orderDigest'),
+    cancelledBy: z.enum(['customer', 'opd'], 'cancelledBy must be "customer" or "opd"'),
+    /** base64url(SHA-256(ASCII(the customer's signed cancellation))): present exactly when the customer cancelled. */
+    cancellationDigest: z.optional(digest('cancellationDigest')),
+    /** SPKI fingerprint of the key the cancellation was verified with: present exactly when the customer cancelled. */
+    customerKeyFingerprint: z.optional(digest('customerKeyFingerprint')),
+    /** Present exactly when the OPD cancelled. */
+    reason: z.optional(reasonSchema),
+    refundCents: totalCentsSchema,
+    currency: currencySchema,
+    /** The ledger entry that refunded the total. */
+    ledgerEntry: ledgerEntrySchema,
+    status: z.literal('cancelled'),
+  })
+  .check(
+    z.refine(
+      (claims) =>
+        claims.cancelledBy === 'customer'
+          ? claims.cancellationDigest !== undefined &&
+            claims.customerKeyFingerprint !== undefined &&
+            claims.reason === undefined
+          : claims.cancellationDigest === undefined &&
+            claims.customerKeyFingerprint === undefined &&
+            claims.reason !== undefined,
+      'a customer cancellation carries cancellationDigest and customerKeyFingerprint; an OPD one carries reason',
+    ),
+  );
+
+export type CancellationReceiptClaims = z.infer<typeof cancellationReceiptClaimsSchema>;
 
 /** A receipt public key as published at `GET /receipt-keys` (RFC 8037 OKP JWK), exactly these members. */
 export const receiptKeyJwkSchema = z.strictObject({
@@ -100,6 +162,7 @@ export interface AcceptedOrder {
   readonly lines: ReadonlyArray<{ readonly sku: string; readonly qty: number; readonly unitPriceCents: number }>;
   readonly currency: string;
   readonly totalCents: number;
+  readonly ledgerEntry: number;
 }
 
 /** The receipt claims for an accepted order. */
@@ -114,12 +177,52 @@ export function receiptClaims(order: AcceptedOrder): ReceiptClaims {
     lines: order.lines.map((line) => ({ sku: line.sku, qty: line.qty, unitPriceCents: line.unitPriceCents })),
     currency: order.currency,
     totalCents: order.totalCents,
+    ledgerEntry: order.ledgerEntry,
     status: 'accepted',
   };
 }
 
-/** Signs a receipt with the OPD's Ed25519 receipt key; returns the compact JWS. */
-export function signReceipt(claims: ReceiptClaims, signer: ReceiptSigner): string {
+/** What the OPD states when it cancels an order. */
+export interface CancelledOrder {
+  readonly issuer: string;
+  readonly customerId: string;
+  readonly orderId: string;
+  /** Milliseconds since the epoch. */
+  readonly cancelledAt: number;
+  readonly orderJws: string;
+  /** The customer's signed cancellation and the key it was verified with; absent when the OPD cancels. */
+  readonly request?: { readonly jws: string; readonly customerKeyFingerprint: string };
+  /** The OPD's reason; required when there is no request. */
+  readonly reason?: string;
+  readonly refundCents: number;
+  readonly currency: string;
+  readonly ledgerEntry: number;
+}
+
+/** The receipt claims for a cancellation. */
+export function cancellationReceiptClaims(order: CancelledOrder): CancellationReceiptClaims {
+  return {
+    iss: order.issuer,
+    sub: order.customerId,
+    orderId: order.orderId,
+    iat: Math.floor(order.cancelledAt / 1000),
+    orderDigest: jwsDigest(order.orderJws),
+    ...(order.request
+      ? {
+          cancelledBy: 'customer' as const,
+          cancellationDigest: jwsDigest(order.request.jws),
+          customerKeyFingerprint: order.request.customerKeyFingerprint,
+        }
+      : { cancelledBy: 'opd' as const, reason: order.reason ?? '' }),
+    refundCents: order.refundCents,
+    currency: order.currency,
+    ledgerEntry: order.ledgerEntry,
+    status: 'cancelled',
+  };
+}
+
+/** Signs a receipt (of an acceptance or a cancellation) with the OPD's Ed25519 receipt key; returns the compact JWS. */
+export function signReceipt(claims: ReceiptClaims | CancellationReceiptClaims, signer: ReceiptSigner): string {
   return signJws(
     Buffer.from(JSON.stringify(claims)),
     { alg: RECEIPT_ALG, kid: signer.kid, privateKey: signer.privateKey },
@@ -169,11 +272,20 @@ export function receiptKeyId(receiptJws: string): string {
 }
 
 /**
- * Verifies a receipt's signature with a receipt key and returns its claims. Checks, in order: JWS shape and `typ`;
- * `alg` EdDSA; header `kid` names `key`; signature; payload exactly as {@link receiptClaimsSchema}.
+ * Verifies an acceptance receipt's signature with a receipt key and returns its claims. Checks, in order: JWS shape and
+ * `typ`; `alg` EdDSA; header `kid` names `key`; signature; payload exactly as {@link receiptClaimsSchema}.
  * @throws EvidenceError `receipt_malformed`, `key_id_mismatch` or `receipt_signature_invalid`
  */
 export function verifyReceipt(receiptJws: string, key: ReceiptKey): ReceiptClaims {
+  return verifySigned(receiptJws, key, receiptClaimsSchema);
+}
+
+/** As {@link verifyReceipt}, for a cancellation receipt ({@link cancellationReceiptClaimsSchema}). */
+export function verifyCancellationReceipt(receiptJws: string, key: ReceiptKey): CancellationReceiptClaims {
+  return verifySigned(receiptJws, key, cancellationReceiptClaimsSchema);
+}
+
+function verifySigned<T>(receiptJws: string, key: ReceiptKey, schema: z.ZodMiniType<T>): T {
   let parsed: ReturnType<typeof parseJws>;
   try {
     parsed = parseJws(receiptJws, RECEIPT_TYP);
@@ -190,7 +302,7 @@ export function verifyReceipt(receiptJws: string, key: ReceiptKey): ReceiptClaim
       "the receipt's signature does not verify with the receipt key",
     );
   const payload = decodeJsonObject(parsed.payloadB64);
-  const claims = receiptClaimsSchema.safeParse(payload);
+  const claims = schema.safeParse(payload);
   if (!payload || !claims.success) {
     const issue = claims.success ? undefined : claims.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';

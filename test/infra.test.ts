@@ -78,7 +78,7 @@ describe('cdk-nag (AwsSolutions)', () => {
 describe('tables', () => {
   it('are on-demand, with point-in-time recovery, encrypted with the project KMS key, and retained', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(4);
+    expect(tables).toHaveLength(5);
     for (const [id] of tables) {
       template.hasResource('AWS::DynamoDB::Table', {
         Properties: Match.objectLike({
@@ -144,7 +144,7 @@ describe('functions', () => {
         for (const resource of [statement.Resource].flat()) {
           const match = JSON.stringify(resource).match(/"(\w+?)Table[0-9A-F]{8}"/);
           const table = match?.[1] ?? 'other';
-          grants[table] = [...(grants[table] ?? []), ...actions].sort();
+          grants[table] = [...new Set([...(grants[table] ?? []), ...actions])].sort();
         }
       }
     }
@@ -157,19 +157,32 @@ describe('functions', () => {
     [
       'order',
       {
-        customers: ['dynamodb:GetItem'],
+        customers: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], // the update limited to the balance: see below
         inventory: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-        orders: ['dynamodb:PutItem'],
+        orders: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        ledger: ['dynamodb:PutItem'],
         keys: ['dynamodb:Query'],
       },
     ],
     [
       'read',
       {
-        customers: ['dynamodb:GetItem'], // limited to the customer's public keys: see the next test
+        customers: ['dynamodb:GetItem'], // limited to the customer's public keys and balance: see below
         inventory: ['dynamodb:Scan'],
         orders: ['dynamodb:GetItem', 'dynamodb:Query'],
+        ledger: ['dynamodb:Query'],
         keys: ['dynamodb:Query'],
+      },
+    ],
+    [
+      'admin',
+      {
+        customers: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        inventory: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        orders: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        // Append-only: nobody may update or delete a ledger entry.
+        ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
+        keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       },
     ],
     ['notify', { orders: ['dynamodb:UpdateItem'] }],
@@ -181,24 +194,73 @@ describe('functions', () => {
     expect(Object.fromEntries(Object.entries(grants).filter(([, a]) => a.length > 0))).toEqual(expected);
   });
 
-  it('read may read only customers’ public keys: never a password hash (fine-grained attribute access)', () => {
-    const statements = ofType('AWS::IAM::Policy')
+  /** The statements of a function's role that name the customers table. */
+  function customerStatements(name: string): Array<Record<string, unknown>> {
+    return ofType('AWS::IAM::Policy')
       .filter(([, policy]) =>
-        (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref.startsWith('readRole')),
+        (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref.startsWith(`${name}Role`)),
       )
       .flatMap(
         ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
       )
       .filter((statement) => /customersTable/.test(JSON.stringify(statement.Resource)));
-    expect(statements).toEqual([
+  }
+
+  it('read may read only customers’ public keys and balance: never a password hash (fine-grained attribute access)', () => {
+    expect(customerStatements('read')).toEqual([
       expect.objectContaining({
         Action: 'dynamodb:GetItem',
         Condition: {
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['customerId', 'keys'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['customerId', 'keys', 'balanceCents', 'ledgerSeq'],
+          },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
         },
       }),
     ]);
+  });
+
+  it('order may change only a customer’s balance and ledger sequence: never a password, role or key', () => {
+    const updates = customerStatements('order').filter((statement) =>
+      [statement.Action].flat().includes('dynamodb:UpdateItem'),
+    );
+    expect(updates).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:UpdateItem',
+        Condition: expect.objectContaining({
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['customerId', 'balanceCents', 'ledgerSeq'] },
+        }) as unknown,
+      }),
+    ]);
+  });
+
+  it('the work queue and order lookup use the orders table’s own indexes, and only Query may use them', () => {
+    const orders = ofType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('ordersTable'))![1];
+    expect(orders.Properties.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: 'byStatus',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'acceptedAt', KeyType: 'RANGE' },
+        ],
+        Projection: expect.objectContaining({ ProjectionType: 'INCLUDE' }) as unknown,
+      }),
+      expect.objectContaining({
+        IndexName: 'byOrderId',
+        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      }),
+    ]);
+    const indexStatements = ofType('AWS::IAM::Policy')
+      .flatMap(
+        ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      )
+      .filter((statement) => JSON.stringify(statement.Resource).includes('/index/'));
+    expect(indexStatements.length).toBeGreaterThan(0);
+    for (const statement of indexStatements) {
+      expect([statement.Action].flat().filter((action) => action !== 'dynamodb:Query')).toEqual([]);
+      expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
+    }
   });
 
   it.each([
@@ -361,7 +423,7 @@ describe('gateway responses', () => {
 });
 
 describe('notify and keys', () => {
-  it('reads the orders stream (inserts only), reports partial failures, and dead-letters to an encrypted SQS queue', () => {
+  it('reads the orders stream (inserts, and changes owing a notice), reports partial failures, dead-letters to SQS', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
@@ -369,7 +431,17 @@ describe('notify and keys', () => {
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifyDeadLetters'), 'Arn'] } },
       },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ eventName: ['INSERT'] }) },
+          {
+            Pattern: JSON.stringify({
+              eventName: ['MODIFY'],
+              dynamodb: { NewImage: { noticeStatus: { S: ['pending'] } } },
+            }),
+          },
+        ],
+      },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: Match.anyValue(),

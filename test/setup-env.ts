@@ -7,6 +7,7 @@ Object.assign(process.env, {
   INVENTORY_TABLE: 'inventory',
   ORDERS_TABLE: 'orders',
   KEYS_TABLE: 'keys',
+  LEDGER_TABLE: 'ledger',
   KMS_KEY_ID: 'alias/purchase-orders',
   SES_SENDER: 'orders@opd.example',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

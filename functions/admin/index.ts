@@ -1,18 +1,25 @@
 /**
  * Admin routes (role "admin" only; the authorizer denies /admin/* to customers and this handler checks again):
- * products (create, update, restock), customers (create, add/revoke a key, unlock), server and receipt key rotation.
+ * products (create, update, restock), customers (list, show, create, add/revoke a key, unlock, credit), the OPD's work
+ * queue (orders by status, one order with its evidence, fulfil), server and receipt key rotation.
  */
 import * as z from 'zod/mini';
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
-import { revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
+import { accountView, ledgerCursor, ledgerEntryView, MAX_BALANCE_CENTS } from '../../shared/accounts.js';
+import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
+import { getCustomer, listCustomers, revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
+import { listOrdersByStatus } from '../../shared/aws/orders.js';
+import { config } from '../../shared/config.js';
+import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
+import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
+import { evidenceKeys } from '../../shared/services/orders.js';
 import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
-import { CUSTOMER_ID_PATTERN, SKU_PATTERN } from '../../shared/envelope/claims.js';
+import { CUSTOMER_ID_PATTERN, JTI_PATTERN, SKU_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError } from '../../shared/errors.js';
-import { apiHandler, sessionOf } from '../../shared/handler.js';
-import { jsonResponse, parseJsonBody } from '../../shared/http.js';
+import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
+import { jsonResponse, pageLimit, parseJsonBody } from '../../shared/http.js';
 import { KEY_ID_PATTERN, parsePublicKeyPem } from '../../shared/keys.js';
-import { logger } from '../../shared/observability.js';
-import { receiptKeyJwk } from '../../shared/receipts.js';
+import { reasonSchema, receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 import type { Route } from '../../shared/router.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
@@ -47,60 +54,147 @@ const newCustomer = z.strictObject({
   keys: z._default(z.array(publicKey).check(z.maxLength(10)), []),
 });
 
-/** Only admins; logs who did what (identifiers only). */
-function admin(route: Route): Route {
-  return async (event, context) => {
-    const session = sessionOf(event);
-    if (session.role !== 'admin') throw new ApiError('forbidden', 'this route is for administrators');
-    const response = await route(event, context);
-    logger.info('admin action', {
-      admin: session.customerId,
-      route: `${event.httpMethod} ${event.resource}`,
-      status: response.statusCode,
-    });
-    return response;
-  };
+const credit = z.strictObject({
+  amountCents: z.int('amountCents must be a whole number of cents').check(
+    z.minimum(-MAX_BALANCE_CENTS, 'amountCents is too small'),
+    z.maximum(MAX_BALANCE_CENTS, 'amountCents is too large'),
+    z.refine((amount) => amount !== 0, 'amountCents must not be 0'),
+  ),
+  reference: reasonSchema,
+});
+
+/** A query parameter that must match `pattern` if present. @throws ApiError `invalid_request` */
+function queryParameter(event: Parameters<Route>[0], name: string, pattern: RegExp): string | undefined {
+  const value = event.queryStringParameters?.[name];
+  if (value !== undefined && !pattern.test(value)) throw new ApiError('invalid_request', `invalid ${name}`);
+  return value;
 }
+
+const STATUS_PATTERN = new RegExp(`^(${ORDER_STATUSES.join('|')})$`);
 
 const sku = (event: Parameters<Route>[0]) => pathParameter(event, 'sku', SKU_PATTERN);
 const customerId = (event: Parameters<Route>[0]) => pathParameter(event, 'customerId', CUSTOMER_ID_PATTERN);
 
 export const handler = apiHandler(
   router({
-    'POST /admin/products': admin(async (event) => {
+    'POST /admin/products': adminOnly(async (event) => {
       const product = parseJsonBody(event, newProduct);
       await createProduct(product);
       return jsonResponse(201, product);
     }),
-    'PATCH /admin/products/{sku}': admin(async (event) =>
+    'PATCH /admin/products/{sku}': adminOnly(async (event) =>
       jsonResponse(200, await updateProduct(sku(event), parseJsonBody(event, productChanges))),
     ),
-    'POST /admin/products/{sku}/restock': admin(async (event) =>
+    'POST /admin/products/{sku}/restock': adminOnly(async (event) =>
       jsonResponse(200, await restock(sku(event), parseJsonBody(event, restockBody).quantity)),
     ),
-    'POST /admin/customers': admin(async (event) => {
+    'POST /admin/customers': adminOnly(async (event) => {
       const input = parseJsonBody(event, newCustomer);
       const keyIds = await registerCustomer(input);
       return jsonResponse(201, { customerId: input.customerId, email: input.email, role: input.role, keyIds });
     }),
-    'POST /admin/customers/{customerId}/keys': admin(async (event) => {
+    'POST /admin/customers/{customerId}/keys': adminOnly(async (event) => {
       const { publicKeyPem, keyId } = parseJsonBody(event, publicKey);
       return jsonResponse(201, {
         customerId: customerId(event),
         keyId: await registerCustomerKey(customerId(event), publicKeyPem, keyId),
       });
     }),
-    'DELETE /admin/customers/{customerId}/keys/{keyId}': admin(async (event) => {
+    'DELETE /admin/customers/{customerId}/keys/{keyId}': adminOnly(async (event) => {
       const keyId = pathParameter(event, 'keyId', KEY_ID_PATTERN);
       await revokeCustomerKey(customerId(event), keyId);
       return jsonResponse(200, { customerId: customerId(event), keyId, status: 'revoked' });
     }),
-    'POST /admin/customers/{customerId}/unlock': admin(async (event) => {
+    'POST /admin/customers/{customerId}/unlock': adminOnly(async (event) => {
       await unlockCustomer(customerId(event));
       return jsonResponse(200, { customerId: customerId(event), locked: false });
     }),
-    'POST /admin/server-keys/rotate': admin(async () => jsonResponse(201, await rotateServerKey())),
-    'POST /admin/receipt-keys/rotate': admin(async () => {
+    'GET /admin/customers': adminOnly(async (event) => {
+      const cursor = queryParameter(event, 'cursor', CUSTOMER_ID_PATTERN);
+      const page = await listCustomers(pageLimit(event), cursor);
+      const currency = config().catalogueCurrency;
+      return jsonResponse(200, {
+        customers: page.customers.map((customer) => ({
+          customerId: customer.customerId,
+          email: customer.email,
+          role: customer.role,
+          createdAt: customer.createdAt,
+          balanceCents: customer.balanceCents ?? 0,
+          currency,
+          locked: (customer.lockedUntil ?? 0) * 1000 > Date.now(),
+        })),
+        ...(page.next ? { next: page.next } : {}),
+      });
+    }),
+    'GET /admin/customers/{customerId}': adminOnly(async (event) => {
+      const customer = await getCustomer(customerId(event));
+      if (!customer) throw new ApiError('not_found', `no customer ${customerId(event)}`);
+      const ledger = await listLedger(
+        customer.customerId,
+        pageLimit(event, 10),
+        ledgerCursor(event.queryStringParameters?.cursor),
+      );
+      const lockedUntil = (customer.lockedUntil ?? 0) * 1000;
+      return jsonResponse(200, {
+        ...accountView(customer, config().catalogueCurrency, ledger),
+        email: customer.email,
+        role: customer.role,
+        createdAt: customer.createdAt,
+        lock: {
+          locked: lockedUntil > Date.now(),
+          failedLogins: customer.failedLogins,
+          ...(lockedUntil > Date.now() ? { until: new Date(lockedUntil).toISOString() } : {}),
+        },
+      });
+    }),
+    'POST /admin/customers/{customerId}/credit': adminOnly(async (event) => {
+      const { amountCents, reference } = parseJsonBody(event, credit);
+      const entry = await postLedgerEntry(customerId(event), {
+        type: amountCents > 0 ? 'credit' : 'adjustment',
+        amountCents,
+        reference,
+        actor: sessionOf(event).customerId,
+      });
+      return jsonResponse(201, ledgerEntryView(entry));
+    }),
+    'GET /admin/orders': adminOnly(async (event) => {
+      const status = (queryParameter(event, 'status', STATUS_PATTERN) ?? 'accepted') as (typeof ORDER_STATUSES)[number];
+      const page = await listOrdersByStatus(status, pageLimit(event), event.queryStringParameters?.cursor, {
+        customerId: CUSTOMER_ID_PATTERN,
+        orderId: JTI_PATTERN,
+      });
+      return jsonResponse(200, {
+        status,
+        orders: page.orders.map((order) => ({
+          orderId: order.orderId,
+          customerId: order.customerId,
+          status: order.status,
+          acceptedAt: order.acceptedAt,
+          ...(order.fulfilledAt === undefined ? {} : { fulfilledAt: order.fulfilledAt }),
+          ...(order.cancelledAt === undefined ? {} : { cancelledAt: order.cancelledAt }),
+          lines: order.lines,
+          totalCents: order.totalCents,
+          currency: order.currency,
+        })),
+        ...(page.next ? { next: page.next } : {}),
+      });
+    }),
+    'GET /admin/orders/{id}': adminOnly(async (event) => {
+      const order = await findOrder(
+        pathParameter(event, 'id', JTI_PATTERN),
+        queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
+      );
+      return jsonResponse(200, orderView(order, await evidenceKeys(order)));
+    }),
+    'POST /admin/orders/{id}/fulfil': adminOnly(async (event) => {
+      const order = await findOrder(
+        pathParameter(event, 'id', JTI_PATTERN),
+        queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
+      );
+      return jsonResponse(200, orderView(await fulfilOrder(order)));
+    }),
+    'POST /admin/server-keys/rotate': adminOnly(async () => jsonResponse(201, await rotateServerKey())),
+    'POST /admin/receipt-keys/rotate': adminOnly(async () => {
       const rotated = await rotateReceiptKey();
       return jsonResponse(201, { ...rotated, jwk: receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem)) });
     }),

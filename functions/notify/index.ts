@@ -1,5 +1,6 @@
 /**
- * Orders stream → confirmation emails. Only INSERT events matter (the event source mapping filters on them too).
+ * Orders stream → emails: a confirmation for each new order (INSERT), a notice for each status change that owes one
+ * (MODIFY with `noticeStatus` pending: cancelled, fulfilled). The event source mapping filters on the same.
  * Failures are reported per record (partial batch response) so only they are retried; a record that keeps failing
  * ends in the SQS dead-letter queue after the mapping's retry limit. Nothing is dropped silently.
  */
@@ -12,16 +13,16 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger, metrics, tracer } from '../../shared/observability.js';
 import type { OrderRecord } from '../../shared/orders.js';
-import { sendConfirmation } from '../../shared/services/notify.js';
+import { owesEmail, sendConfirmation, sendNotice } from '../../shared/services/notify.js';
 
 export async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || !image) continue;
+    if (!image || !owesEmail(record)) continue;
     try {
       const order = unmarshall(image as Record<string, AttributeValue>) as OrderRecord;
-      const outcome = await sendConfirmation(order);
+      const outcome = record.eventName === 'INSERT' ? await sendConfirmation(order) : await sendNotice(order);
       metrics.addMetric(outcome === 'sent' ? 'ConfirmationSent' : 'ConfirmationSkipped', 'Count', 1);
     } catch (error) {
       logger.warn('confirmation failed; will retry', {

@@ -1,32 +1,77 @@
 /**
- * POST /orders — a sealed envelope in; 201 with the accepted order and the OPD's signed receipt, 200 with the original
- * for an identical resubmission, 4xx with a stable code for every rejection, 503 with Retry-After when a dependency
- * is down.
+ * The routes that change an order and need the OPD's receipt key:
+ * - POST /orders — a sealed envelope in; 201 with the accepted order and the OPD's signed receipt, 200 with the
+ *   original for an identical resubmission;
+ * - POST /orders/{id}/cancel — the customer's signed cancellation in; 200 with the cancelled order and the OPD's
+ *   signed cancellation receipt (the same again for an identical resubmission);
+ * - POST /admin/orders/{id}/cancel — the OPD cancels with a reason.
+ * Every rejection is a 4xx with a stable code, 503 with Retry-After when a dependency is down.
  */
 import * as z from 'zod/mini';
+import { CUSTOMER_ID_PATTERN, JTI_PATTERN } from '../../shared/envelope/claims.js';
 import { LIMITS } from '../../shared/envelope/index.js';
 import { receiptKeyRing, serverKeyRing } from '../../shared/aws/keystore.js';
-import { apiHandler, sessionOf } from '../../shared/handler.js';
+import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';
 import { orderView } from '../../shared/orders.js';
+import { reasonSchema } from '../../shared/receipts.js';
+import { pathParameter, router } from '../../shared/router.js';
+import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
 import { placeOrder } from '../../shared/services/orders.js';
 
 // Length is checked again (before any crypto) by openOrder with its own error code; this only bounds the JSON.
-const body = z.strictObject({
+const orderBody = z.strictObject({
   envelope: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxEnvelopeChars + 1)),
+});
+const cancelBody = z.strictObject({
+  cancellation: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxEnvelopeChars)),
+});
+const adminCancelBody = z.strictObject({
+  reason: reasonSchema,
+  customerId: z.optional(z.string().check(z.regex(CUSTOMER_ID_PATTERN))),
 });
 
 const keys = { server: serverKeyRing(), receipt: receiptKeyRing() };
 
-export const handler = apiHandler(async (event) => {
-  const { customerId } = sessionOf(event);
-  const { envelope } = parseJsonBody(event, body);
-  const { order, replayed } = await placeOrder(customerId, envelope, keys);
-  metrics.addMetric(replayed ? 'OrderResubmitted' : 'OrderAccepted', 'Count', 1);
-  return jsonResponse(
-    replayed ? 200 : 201,
-    orderView(order),
-    replayed ? { 'Idempotent-Replayed': 'true' } : { Location: `/orders/${order.orderId}` },
-  );
-});
+export const handler = apiHandler(
+  router({
+    'POST /orders': async (event) => {
+      const { customerId } = sessionOf(event);
+      const { envelope } = parseJsonBody(event, orderBody);
+      const { order, replayed } = await placeOrder(customerId, envelope, keys);
+      metrics.addMetric(replayed ? 'OrderResubmitted' : 'OrderAccepted', 'Count', 1);
+      return jsonResponse(
+        replayed ? 200 : 201,
+        orderView(order),
+        replayed ? { 'Idempotent-Replayed': 'true' } : { Location: `/orders/${order.orderId}` },
+      );
+    },
+    'POST /orders/{id}/cancel': async (event) => {
+      const { customerId } = sessionOf(event);
+      const orderId = pathParameter(event, 'id', JTI_PATTERN);
+      const { cancellation } = parseJsonBody(event, cancelBody);
+      const { order, replayed } = await cancelOrder(
+        customerId,
+        orderId,
+        { by: 'customer', jws: cancellation },
+        keys.receipt,
+      );
+      metrics.addMetric(replayed ? 'CancellationResubmitted' : 'OrderCancelled', 'Count', 1);
+      return jsonResponse(200, orderView(order), replayed ? { 'Idempotent-Replayed': 'true' } : {});
+    },
+    'POST /admin/orders/{id}/cancel': adminOnly(async (event) => {
+      const orderId = pathParameter(event, 'id', JTI_PATTERN);
+      const { reason, customerId } = parseJsonBody(event, adminCancelBody);
+      const found = await findOrder(orderId, customerId);
+      const { order } = await cancelOrder(
+        found.customerId,
+        orderId,
+        { by: 'opd', adminId: sessionOf(event).customerId, reason },
+        keys.receipt,
+      );
+      metrics.addMetric('OrderCancelledByOpd', 'Count', 1);
+      return jsonResponse(200, orderView(order));
+    }),
+  }),
+);

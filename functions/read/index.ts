@@ -1,20 +1,23 @@
 /**
  * Read routes: GET /health, GET /server-key and GET /receipt-keys (public), GET /products, GET /orders and
- * GET /orders/{id} (a session; a customer only ever sees their own orders: the customer ID comes from the session,
- * never from the request).
+ * GET /orders/{id} and GET /account (a session; a customer only ever sees their own orders and account: the customer ID
+ * comes from the session, never from the request).
  */
 import { createPublicKey } from 'node:crypto';
 import { listProducts } from '../../shared/aws/catalog.js';
-import { getCustomerKey } from '../../shared/aws/customers.js';
+import { accountView, ledgerCursor } from '../../shared/accounts.js';
+import { listLedger } from '../../shared/aws/accounts.js';
+import { getAccountProfile } from '../../shared/aws/customers.js';
 import { listKeys, listUsableKeys } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
 import { getOrder, listOrders } from '../../shared/aws/orders.js';
 import { JTI_PATTERN } from '../../shared/envelope/claims.js';
-import { ApiError, serviceUnavailable } from '../../shared/errors.js';
+import { ApiError, serviceUnavailable, sessionInvalid } from '../../shared/errors.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
-import { jsonResponse } from '../../shared/http.js';
+import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
+import { evidenceKeys } from '../../shared/services/orders.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 
@@ -44,13 +47,6 @@ async function receiptKeys(): Promise<{ keys: unknown[] }> {
   return { keys: stored.map((key) => receiptKeyJwk(parsePublicKeyPem(key.publicKeyPem!))) };
 }
 
-function pageLimit(raw: string | undefined): number {
-  if (raw === undefined) return 25;
-  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100)
-    throw new ApiError('invalid_request', 'limit must be 1–100');
-  return Number(raw);
-}
-
 export const handler = apiHandler(
   router({
     'GET /health': () => Promise.resolve(jsonResponse(200, { status: 'ok', time: new Date().toISOString() })),
@@ -63,7 +59,7 @@ export const handler = apiHandler(
       const { customerId } = sessionOf(event);
       const cursor = event.queryStringParameters?.cursor;
       if (cursor !== undefined && !JTI_PATTERN.test(cursor)) throw new ApiError('invalid_request', 'invalid cursor');
-      const page = await listOrders(customerId, pageLimit(event.queryStringParameters?.limit), cursor);
+      const page = await listOrders(customerId, pageLimit(event), cursor);
       return jsonResponse(200, {
         orders: page.orders.map((order) => orderView(order)),
         ...(page.next ? { next: page.next } : {}),
@@ -73,9 +69,18 @@ export const handler = apiHandler(
       const { customerId } = sessionOf(event);
       const order = await getOrder(customerId, pathParameter(event, 'id', JTI_PATTERN));
       if (!order) throw new ApiError('not_found', 'no such order');
-      // The registered key it was verified with, so the customer can assemble the evidence bundle.
-      const key = await getCustomerKey(customerId, order.customerKeyId);
-      return jsonResponse(200, orderView(order, key?.publicKeyPem));
+      return jsonResponse(200, orderView(order, await evidenceKeys(order)));
+    },
+    'GET /account': async (event) => {
+      const { customerId } = sessionOf(event);
+      const before = ledgerCursor(event.queryStringParameters?.cursor);
+      const limit = pageLimit(event, 10);
+      const [profile, ledger] = await Promise.all([
+        getAccountProfile(customerId),
+        listLedger(customerId, limit, before),
+      ]);
+      if (!profile) throw sessionInvalid();
+      return jsonResponse(200, accountView(profile, config().catalogueCurrency, ledger));
     },
   }),
 );

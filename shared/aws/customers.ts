@@ -2,7 +2,7 @@
  * The customers table: profile, role, password hash, login-failure counter and lock, token version, public keys.
  * Every state change that races (failures, lock, password change, keys) is a conditional update.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { SignatureAlg } from '../keys.js';
@@ -29,6 +29,9 @@ export interface Customer {
   readonly tokenVersion: number;
   readonly keys: Readonly<Record<string, RegisteredKey>>;
   readonly createdAt: string;
+  /** The account (shared/accounts.ts): absent on customers created before accounts existed, meaning 0. */
+  readonly balanceCents?: number;
+  readonly ledgerSeq?: number;
 }
 
 /** Failed logins before a lock, and the lock's length. */
@@ -63,6 +66,53 @@ export async function getCustomerKey(customerId: string, kid: string): Promise<R
   );
   const keys = result.Item?.keys as Customer['keys'] | undefined;
   return keys && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
+}
+
+/** What a customer's own account view needs, and nothing else (never the password hash): keys and balance. */
+export type AccountProfile = Pick<Customer, 'customerId' | 'keys' | 'balanceCents' | 'ledgerSeq'>;
+
+export async function getAccountProfile(customerId: string): Promise<AccountProfile | undefined> {
+  const result = await database('GetItem', () =>
+    dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: { customerId },
+        ProjectionExpression: 'customerId, #keys, balanceCents, ledgerSeq',
+        ExpressionAttributeNames: { '#keys': 'keys' },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return result.Item as AccountProfile | undefined;
+}
+
+/** A customer as an administrator sees them in a list (no hash, no keys). */
+export type CustomerSummary = Pick<
+  Customer,
+  'customerId' | 'email' | 'role' | 'createdAt' | 'balanceCents' | 'lockedUntil' | 'failedLogins'
+>;
+
+/** One page of customers (in the table's order: by hash of the ID). `cursor`: the last customer ID of the previous page. */
+export async function listCustomers(
+  limit: number,
+  cursor?: string,
+): Promise<{ customers: CustomerSummary[]; next?: string }> {
+  const result = await database('Scan', () =>
+    dynamo().send(
+      new ScanCommand({
+        TableName: table(),
+        ProjectionExpression: 'customerId, email, #role, createdAt, balanceCents, lockedUntil, failedLogins',
+        ExpressionAttributeNames: { '#role': 'role' },
+        Limit: limit,
+        ...(cursor === undefined ? {} : { ExclusiveStartKey: { customerId: cursor } }),
+      }),
+    ),
+  );
+  const last: unknown = result.LastEvaluatedKey?.customerId;
+  return {
+    customers: (result.Items ?? []) as CustomerSummary[],
+    ...(typeof last === 'string' ? { next: last } : {}),
+  };
 }
 
 /** Counts a failed login; the fifth failure in a row locks the account for 15 minutes and restarts the count. */

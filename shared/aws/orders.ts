@@ -1,22 +1,49 @@
 /**
- * The orders table and the order transaction: one TransactWriteItems that puts the order (with its receipt) only if
- * its ID (the envelope's jti) is new — the replay protection — and decrements each line's stock only if the product
- * exists, enough is left, and its price is still the unit price the customer signed. Stock never goes negative, is
- * never oversold and is never sold at a price the customer did not sign, whatever the concurrency: DynamoDB checks
- * every condition at commit.
+ * The orders table and the order transactions. Placing an order is one TransactWriteItems that puts the order (with
+ * its receipt) only if its ID (the envelope's jti) is new — the replay protection — decrements each line's stock only
+ * if the product exists, enough is left, and its price is still the unit price the customer signed, and debits the
+ * total from the customer's balance with its ledger entry (shared/aws/accounts.ts). Cancelling is one transaction
+ * too: the status moves from `accepted` only once, every line's stock comes back, the total is refunded. Stock and
+ * balances never go negative, nothing is sold at a price the customer did not sign, nothing is refunded twice,
+ * whatever the concurrency: DynamoDB checks every condition at commit.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AccountState, LedgerEntry } from '../accounts.js';
 import { config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
 import { interpretCancellation } from '../orders.js';
-import type { OrderRecord, TransactionOutcome } from '../orders.js';
+import type { Cancellation, OrderRecord, OrderStatus, TransactionOutcome } from '../orders.js';
+import { accountReason, accountWrites } from './accounts.js';
+import type { AccountReason } from './accounts.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
-/** Writes the order and decrements stock in one transaction. Returns 'placed' or why it was cancelled. */
-export async function writeOrder(order: OrderRecord): Promise<{ kind: 'placed' } | TransactionOutcome> {
+/** A ledger entry to record with a transaction, and the account state it was computed from. */
+export interface AccountChange {
+  readonly seen: AccountState;
+  readonly entry: LedgerEntry;
+}
+
+/** The cancellation reasons of a cancelled transaction, items unmarshalled. */
+function reasonsOf(error: TransactionCanceledException) {
+  return (error.CancellationReasons ?? []).map((reason) => ({
+    code: reason.Code,
+    ...(reason.Item ? { item: unmarshall(reason.Item) } : {}),
+  }));
+}
+
+/**
+ * Writes the order, decrements stock and debits the account in one transaction. Returns 'placed' or why it was
+ * cancelled.
+ */
+export async function writeOrder(
+  order: OrderRecord,
+  debit: AccountChange,
+): Promise<{ kind: 'placed' } | TransactionOutcome> {
   const { orders, inventory } = config().tables;
   try {
     await database('TransactWriteItems', () =>
@@ -41,6 +68,7 @@ export async function writeOrder(order: OrderRecord): Promise<{ kind: 'placed' }
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
               },
             })),
+            ...accountWrites(debit.seen, debit.entry),
           ],
         }),
       ),
@@ -48,12 +76,113 @@ export async function writeOrder(order: OrderRecord): Promise<{ kind: 'placed' }
     return { kind: 'placed' };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    const reasons = (error.CancellationReasons ?? []).map((reason) => ({
-      code: reason.Code,
-      ...(reason.Item ? { item: unmarshall(reason.Item) } : {}),
-    }));
-    return interpretCancellation(reasons, order.lines);
+    return interpretCancellation(reasonsOf(error), order.lines);
   }
+}
+
+/** Why a cancellation transaction did not commit. */
+export type CancelOutcome =
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'closed'; readonly existing: OrderRecord }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'account'; readonly reason: AccountReason }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'throttled' };
+
+/**
+ * Cancels an accepted order in one transaction: its status moves to `cancelled` only if it is still `accepted` (so
+ * of any number of concurrent cancellations exactly one commits), every line's stock is restored, and the total is
+ * refunded with its ledger entry.
+ */
+export async function writeCancellation(
+  order: OrderRecord,
+  cancellation: Cancellation,
+  cancelledAt: string,
+  refund: AccountChange,
+): Promise<CancelOutcome> {
+  const { orders, inventory } = config().tables;
+  try {
+    await database('TransactWriteItems', () =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: orders,
+                Key: { customerId: order.customerId, orderId: order.orderId },
+                UpdateExpression:
+                  'SET #status = :cancelled, cancelledAt = :at, cancellation = :cancellation, noticeStatus = :pending',
+                ConditionExpression: '#status = :accepted',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':cancelled': 'cancelled',
+                  ':accepted': 'accepted',
+                  ':at': cancelledAt,
+                  ':cancellation': cancellation,
+                  ':pending': 'pending',
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            ...order.lines.map((line) => ({
+              Update: {
+                TableName: inventory,
+                Key: { sku: line.sku },
+                UpdateExpression: 'ADD stock :qty',
+                ConditionExpression: 'attribute_exists(sku)',
+                ExpressionAttributeValues: { ':qty': line.qty },
+              },
+            })),
+            ...accountWrites(refund.seen, refund.entry),
+          ],
+        }),
+      ),
+    );
+    return { kind: 'cancelled' };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const reasons = reasonsOf(error);
+    const [orderReason] = reasons;
+    if (orderReason?.code === 'ConditionalCheckFailed')
+      return orderReason.item
+        ? { kind: 'closed', existing: orderReason.item as unknown as OrderRecord }
+        : { kind: 'not_found' };
+    const account = reasons[order.lines.length + 1];
+    if (account?.code === 'ConditionalCheckFailed') return { kind: 'account', reason: accountReason(account.item) };
+    if (reasons.some((reason) => reason.code === 'ConditionalCheckFailed' || reason.code === 'TransactionConflict'))
+      return { kind: 'conflict' };
+    return { kind: 'throttled' };
+  }
+}
+
+/**
+ * Marks an accepted order fulfilled (and owes the customer a notice).
+ * @throws ApiError `not_found`, `order_closed`
+ */
+export async function markFulfilled(
+  key: { customerId: string; orderId: string },
+  now = Date.now(),
+): Promise<OrderRecord> {
+  const update = new UpdateCommand({
+    TableName: config().tables.orders,
+    Key: key,
+    UpdateExpression: 'SET #status = :fulfilled, fulfilledAt = :at, noticeStatus = :pending',
+    ConditionExpression: '#status = :accepted',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':fulfilled': 'fulfilled',
+      ':accepted': 'accepted',
+      ':at': new Date(now).toISOString(),
+      ':pending': 'pending',
+    },
+    ReturnValues: 'ALL_NEW',
+  });
+  return whenConditionFails(
+    async () => (await database('UpdateItem', () => dynamo().send(update))).Attributes as OrderRecord,
+    () => {
+      throw new ApiError('order_closed', `order ${key.orderId} is no longer accepted`);
+    },
+  );
 }
 
 export async function getOrder(customerId: string, orderId: string): Promise<OrderRecord | undefined> {
@@ -84,24 +213,30 @@ export async function listOrders(
   return { orders: (result.Items ?? []) as OrderRecord[], ...(typeof last === 'string' ? { next: last } : {}) };
 }
 
+/** The two emails an order may owe: its confirmation, and the notice of its last status change. */
+export type EmailKind = 'email' | 'notice';
+
 /**
- * Moves an order's email status from `from` to `to` if and only if it is `from` (or a `sending` claim older than
- * `staleBefore`, left by a crashed sender). Returns false when another worker got there first.
+ * Moves an order's email (or notice) status from `from` to `to` if and only if it is `from` (or a `sending` claim older
+ * than `staleBefore`, left by a crashed sender). Returns false when another worker got there first.
  */
 export async function transitionEmailStatus(
   key: { customerId: string; orderId: string },
-  from: OrderRecord['emailStatus'],
-  to: OrderRecord['emailStatus'],
+  from: NonNullable<OrderRecord['emailStatus']>,
+  to: NonNullable<OrderRecord['emailStatus']>,
   now = Date.now(),
   staleBefore?: number,
+  kind: EmailKind = 'email',
 ): Promise<boolean> {
-  const stale = staleBefore === undefined ? '' : ' OR (emailStatus = :sending AND emailClaimedAt < :stale)';
+  const stale = staleBefore === undefined ? '' : ` OR (${kind}Status = :sending AND ${kind}ClaimedAt < :stale)`;
   const update = new UpdateCommand({
     TableName: config().tables.orders,
     Key: key,
     UpdateExpression:
-      to === 'sent' ? 'SET emailStatus = :to, emailSentAt = :now' : 'SET emailStatus = :to, emailClaimedAt = :epoch',
-    ConditionExpression: `emailStatus = :from${stale}`,
+      to === 'sent'
+        ? `SET ${kind}Status = :to, ${kind}SentAt = :now`
+        : `SET ${kind}Status = :to, ${kind}ClaimedAt = :epoch`,
+    ConditionExpression: `${kind}Status = :from${stale}`,
     ExpressionAttributeValues: {
       ':to': to,
       ':from': from,
@@ -117,3 +252,93 @@ export async function transitionEmailStatus(
     () => false,
   );
 }
+
+/** A page cursor: opaque to clients (base64url JSON of the last key), checked member by member when it comes back. */
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor<T extends Record<string, string>>(
+  cursor: string,
+  patterns: { readonly [K in keyof T]: RegExp },
+): T {
+  const invalid = () => new ApiError('invalid_request', 'invalid cursor: pass back the `next` of the previous page');
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalid();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid();
+  const names = Object.keys(patterns);
+  const members = Object.entries(value as Record<string, unknown>);
+  if (members.length !== names.length) throw invalid();
+  for (const [name, member] of members) {
+    const pattern = Object.hasOwn(patterns, name) ? patterns[name as keyof T] : undefined;
+    if (!pattern || typeof member !== 'string' || !pattern.test(member)) throw invalid();
+  }
+  return value as T;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** An order as the work queue shows it (the status index's projection). */
+export type QueuedOrder = Pick<
+  OrderRecord,
+  | 'customerId'
+  | 'orderId'
+  | 'status'
+  | 'acceptedAt'
+  | 'lines'
+  | 'totalCents'
+  | 'currency'
+  | 'fulfilledAt'
+  | 'cancelledAt'
+>;
+
+/** One page of the OPD's work queue: orders in `status`, oldest accepted first, through the status index. */
+export async function listOrdersByStatus(
+  status: OrderStatus,
+  limit: number,
+  cursor: string | undefined,
+  patterns: { customerId: RegExp; orderId: RegExp },
+): Promise<{ orders: QueuedOrder[]; next?: string }> {
+  const start = cursor
+    ? decodeCursor(cursor, { status: new RegExp(`^${status}$`), acceptedAt: ISO_TIME, ...patterns })
+    : undefined;
+  const result = await database('Query', () =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: config().tables.orders,
+        IndexName: ORDERS_BY_STATUS.name,
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    ),
+  );
+  const next = encodeCursor(result.LastEvaluatedKey);
+  return { orders: (result.Items ?? []) as QueuedOrder[], ...(next ? { next } : {}) };
+}
+
+/** The customers who have an order with this ID (normally one: IDs are random; nothing stops two from choosing one). */
+export async function customersWithOrder(orderId: string): Promise<string[]> {
+  const result = await database('Query', () =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: config().tables.orders,
+        IndexName: ORDERS_BY_ID.name,
+        KeyConditionExpression: 'orderId = :orderId',
+        ExpressionAttributeValues: { ':orderId': orderId },
+        Limit: 10,
+      }),
+    ),
+  );
+  return (result.Items ?? []).map((item) => String(item.customerId));
+}
+
+export { decodeCursor, encodeCursor };

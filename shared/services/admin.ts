@@ -54,6 +54,8 @@ export async function registerCustomer(input: NewCustomer, now = Date.now()): Pr
     tokenVersion: 1,
     keys,
     createdAt: new Date(now).toISOString(),
+    balanceCents: 0,
+    ledgerSeq: 0,
   };
   await createCustomer(customer);
   return Object.keys(keys);

@@ -1,27 +1,33 @@
 /**
  * Placing an order: open and verify the envelope against the logged-in customer's registered keys, sign the OPD's
- * receipt, and commit order and receipt in one transaction that checks every signed price and every line's stock —
- * retrying only what is safe to retry.
+ * receipt, and commit order, receipt and payment in one transaction that checks every signed price, every line's
+ * stock and the balance — retrying only what is safe to retry.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
+import { accountOf, insufficientFunds, nextEntry } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
 import { openOrder } from '../envelope/index.js';
 import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../keys.js';
 import type { VerificationKey } from '../keys.js';
 import { logger } from '../observability.js';
-import { newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
+import { evidenceKeyIds, newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
 import type { OrderRecord } from '../orders.js';
 import { receiptClaims, signReceipt } from '../receipts.js';
 import { getProducts } from '../aws/catalog.js';
-import { getCustomer } from '../aws/customers.js';
+import { getCustomer, getCustomerKey } from '../aws/customers.js';
 import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 import { writeOrder } from '../aws/orders.js';
 
-/** Transaction attempts before answering 503 (only conflicts with concurrent transactions are retried). */
-const MAX_ATTEMPTS = 4;
+/**
+ * How long to keep retrying a transaction that lost a race (another transaction held an item, or another change to
+ * the same account committed first) before answering 503. Races end: each round, one contender commits.
+ */
+const RETRY_BUDGET_MS = 8_000;
+/** Most `TransactionConflict`s (another transaction held an item) to back off from before answering 503. */
+export const MAX_CONFLICTS = 10;
 
 /**
  * A customer's active key by ID, as a verification key. The stored algorithm must agree with the key itself; a
@@ -32,6 +38,16 @@ export function registeredKey(customer: Customer, kid: string): VerificationKey 
   if (!stored || stored.status !== 'active') return undefined;
   const key = verificationKey(parsePublicKeyPem(stored.publicKeyPem), kid);
   return key.alg === stored.alg ? key : undefined;
+}
+
+/** The registered keys an order's signatures were verified with, so the customer can assemble the evidence bundle. */
+export async function evidenceKeys(order: OrderRecord): Promise<Map<string, string>> {
+  const keys = await Promise.all(
+    evidenceKeyIds(order).map(
+      async (kid) => [kid, (await getCustomerKey(order.customerId, kid))?.publicKeyPem] as const,
+    ),
+  );
+  return new Map(keys.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
 }
 
 export interface PlacedOrder {
@@ -48,7 +64,7 @@ export interface OrderKeys {
 
 /**
  * @throws EnvelopeError for any envelope check; ApiError `currency_mismatch`, `unknown_sku`, `price_changed`,
- *   `out_of_stock`, `order_conflict`, `service_unavailable`
+ *   `out_of_stock`, `insufficient_funds`, `order_conflict`, `service_unavailable`
  */
 export async function placeOrder(
   customerId: string,
@@ -71,25 +87,37 @@ export async function placeOrder(
       details: { currency: catalogueCurrency },
     });
   const lines = orderLines(claims, await getProducts(claims.items.map((item) => item.sku)));
-  const signer = await keys.receipt.active();
-  const receipt = signReceipt(
-    receiptClaims({
-      issuer: opdId,
-      customerId,
-      orderId: claims.jti,
-      acceptedAt: now,
-      orderJws: opened.jws,
-      customerKeyFingerprint: spkiFingerprint(opened.customerKey.publicKey),
-      lines,
-      currency: claims.currency,
-      totalCents: claims.totalCents,
-    }),
-    { kid: signer.kid, privateKey: signer.value },
-  );
-  const order = newOrderRecord({ ...opened, lines, receipt, email: customer.email, now });
+  const customerKeyFingerprint = spkiFingerprint(opened.customerKey.publicKey);
+  let seen = accountOf(customer);
+  const deadline = Date.now() + RETRY_BUDGET_MS;
 
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const outcome = await writeOrder(order);
+  for (let conflicts = 0; ;) {
+    // The debit's entry number and the balance after it depend on the account as last seen: so does the receipt.
+    const { entry } = nextEntry(
+      customerId,
+      seen,
+      { type: 'order', amountCents: -claims.totalCents, actor: customerId, orderId: claims.jti },
+      claims.currency,
+      now,
+    );
+    const signer = await keys.receipt.active();
+    const receipt = signReceipt(
+      receiptClaims({
+        issuer: opdId,
+        customerId,
+        orderId: claims.jti,
+        acceptedAt: now,
+        orderJws: opened.jws,
+        customerKeyFingerprint,
+        lines,
+        currency: claims.currency,
+        totalCents: claims.totalCents,
+        ledgerEntry: entry.entry,
+      }),
+      { kid: signer.kid, privateKey: signer.value },
+    );
+    const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, email: customer.email, now });
+    const outcome = await writeOrder(order, { seen, entry });
     switch (outcome.kind) {
       case 'placed':
         logger.info('order accepted', { orderId: order.orderId, lines: lines.length, alg: opened.alg });
@@ -106,12 +134,21 @@ export async function placeOrder(
         throw new ApiError('out_of_stock', `not enough stock for ${outcome.sku}: ${outcome.available} left`, {
           details: { sku: outcome.sku, available: outcome.available },
         });
+      case 'insufficient_funds':
+        throw insufficientFunds(outcome.balanceCents, claims.totalCents, claims.currency);
+      case 'customer_gone':
+        throw sessionInvalid();
+      case 'account_moved':
+        // Another change to this account committed first: go again from the state it left (returned, not re-read).
+        seen = outcome.now;
+        break;
       case 'conflict':
-        await sleep(Math.floor(Math.random() * 25 * 2 ** attempt)); // full jitter
-        continue;
+        if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
+        await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts))); // full jitter
+        break;
       case 'throttled':
         throw serviceUnavailable('the order database');
     }
+    if (Date.now() > deadline) throw serviceUnavailable('the order database', 1);
   }
-  throw serviceUnavailable('the order database', 1);
 }

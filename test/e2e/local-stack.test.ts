@@ -77,7 +77,21 @@ async function newCustomer(
     },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
+  await fund(customerId);
   return { signer: signingKey(pair.privateKey), token: await login(customerId, PASSWORD) };
+}
+
+/** What test customers start with unless a test says otherwise: enough that money never decides (USD 100,000). */
+const OPENING_BALANCE = 10_000_000;
+
+/** Credits a customer's account through the admin API; returns the ledger entry. */
+async function fund(customerId: string, amountCents = OPENING_BALANCE, reference = 'test funds') {
+  const credited = await call('POST', `/admin/customers/${customerId}/credit`, {
+    token: adminToken,
+    body: { amountCents, reference },
+  });
+  expect(credited.status, JSON.stringify(credited.body)).toBe(201);
+  return credited.body;
 }
 
 /** The price products get unless a test says otherwise (and the price `seal` signs unless told otherwise). */
@@ -356,6 +370,7 @@ async function poWorkspace(prefix: string) {
     ];
     const added = await run(args, `${PASSWORD}\n`);
     expect(added.code, added.stderr).toBe(0);
+    await fund(customerId);
     return added;
   };
   /** A customer of its own, as the README makes one: keygen, the admin registers it, then config and login. */

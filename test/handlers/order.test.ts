@@ -117,7 +117,28 @@ describe('POST /orders: accepted', () => {
       expect(response.headers?.Location).toBe(`/orders/${order.orderId as string}`);
 
       const [transaction] = ddb.commandCalls(TransactWriteCommand);
-      const [put, ...updates] = transaction!.args[0].input.TransactItems!;
+      const [put, ...rest] = transaction!.args[0].input.TransactItems!;
+      const updates = rest.slice(0, 2);
+      const [account, entry] = rest.slice(2);
+      // Paid in the same transaction: the balance moves only from the state read, and only if it covers the total.
+      expect(rest).toHaveLength(4);
+      expect(account?.Update).toMatchObject({
+        TableName: 'customers',
+        Key: { customerId: 'alice' },
+        UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
+        ConditionExpression: 'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit',
+        ExpressionAttributeValues: { ':after': 100_000_000 - 3499, ':entry': 2, ':seen': 1, ':debit': 3499 },
+      });
+      expect(entry?.Put).toMatchObject({
+        TableName: 'ledger',
+        Item: {
+          customerId: 'alice',
+          entry: 2,
+          type: 'order',
+          amountCents: -3499,
+          balanceAfterCents: 100_000_000 - 3499,
+        },
+      });
       expect(put?.Put).toMatchObject({
         TableName: 'orders',
         ConditionExpression: 'attribute_not_exists(orderId)',
@@ -158,6 +179,7 @@ describe('POST /orders: accepted', () => {
         lines: ITEMS,
         currency: 'USD',
         totalCents: 2 * 1250 + 999,
+        ledgerEntry: 2, // the debit's entry: the receipt says the order was paid, and which entry paid it
         status: 'accepted',
       });
       expect(receiptKeyId(order.receipt as string)).toBe(world.receipt.kid);
@@ -274,7 +296,7 @@ describe('POST /orders: the transaction cancelled', () => {
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['Retry-After']).toBe('1');
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(10);
   });
 
   it('answers 503 when the transaction is throttled', async () => {

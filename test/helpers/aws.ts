@@ -238,6 +238,8 @@ export async function addCustomer(
       ]),
     ),
     createdAt: '2026-11-01T00:00:00.000Z',
+    balanceCents: 100_000_000,
+    ledgerSeq: 1,
     ...extra,
   };
   world.customers.set(customerId, customer);

@@ -48,6 +48,7 @@ export function acceptedOrder(
     customerId: prepared.claims.iss,
     orderId: prepared.claims.jti,
     acceptedAt: NOW + 1500,
+    ledgerEntry: 1,
     orderJws: prepared.jws,
     customerKeyFingerprint: spkiFingerprint(customer.verifier.publicKey),
     lines: prepared.claims.items,

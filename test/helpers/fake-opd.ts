@@ -87,6 +87,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
             customerId: 'alice',
             orderId: claims.jti,
             acceptedAt: Date.now(),
+            ledgerEntry: 1,
             orderJws: opened.jws,
             customerKeyFingerprint: spkiFingerprint(customerPublicKey),
             lines: claims.items,

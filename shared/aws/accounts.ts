@@ -1,0 +1,122 @@
+/**
+ * The account adapter: the balance lives on the customer item (`balanceCents`, `ledgerSeq`), the entries in the
+ * ledger table. {@link accountWrites} gives the two transaction actions that record one entry — the caller adds them
+ * to its own transaction (an order, a cancellation) or {@link postLedgerEntry} commits them alone (an admin credit).
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { accountOf, nextEntry } from '../accounts.js';
+import type { AccountState, LedgerChange, LedgerEntry } from '../accounts.js';
+import { config } from '../config.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
+import { getCustomer } from './customers.js';
+import { dynamo, guarded } from './clients.js';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * The two actions that record `entry` on an account last seen in state `seen`: the customer item moves to the entry's
+ * balance only if its ledger sequence is still `seen`'s (so the balance is `seen`'s and the new one exact) and, for a
+ * debit, only if the balance covers it; the entry is put only if its number is new. On failure the account action
+ * returns the item as it is, so the caller can retry from the current state without reading it again.
+ */
+export function accountWrites(seen: AccountState, entry: LedgerEntry): TransactItem[] {
+  const { customers, ledger } = config().tables;
+  const sequence =
+    seen.ledgerSeq === 0 ? '(attribute_not_exists(ledgerSeq) OR ledgerSeq = :seen)' : 'ledgerSeq = :seen';
+  const covers = entry.amountCents < 0 && seen.ledgerSeq > 0 ? ' AND balanceCents >= :debit' : '';
+  return [
+    {
+      Update: {
+        TableName: customers,
+        Key: { customerId: entry.customerId },
+        UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
+        ConditionExpression: `attribute_exists(customerId) AND ${sequence}${covers}`,
+        ExpressionAttributeValues: {
+          ':after': entry.balanceAfterCents,
+          ':entry': entry.entry,
+          ':seen': seen.ledgerSeq,
+          ...(covers ? { ':debit': -entry.amountCents } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Put: {
+        TableName: ledger,
+        Item: entry,
+        ConditionExpression: 'attribute_not_exists(customerId)',
+      },
+    },
+  ];
+}
+
+/** What the account action's cancellation reason says: the account as it now is, or gone. */
+export type AccountReason = { readonly kind: 'moved'; readonly now: AccountState } | { readonly kind: 'gone' };
+
+/** Reads an account action's failed condition (`item`: the customer item as it was, absent if there is none). */
+export function accountReason(item: Record<string, unknown> | undefined): AccountReason {
+  return item ? { kind: 'moved', now: accountOf(item) } : { kind: 'gone' };
+}
+
+/** Most attempts to post an entry while other changes to the same account keep winning. */
+const MAX_ATTEMPTS = 50;
+
+/**
+ * Posts one entry on its own (an administrator's credit or adjustment) and returns it. Retries from the state a lost
+ * race returns until the entry is recorded or refused.
+ * @throws ApiError `not_found` (no such customer), `insufficient_funds` (an adjustment below 0),
+ *   `service_unavailable`
+ */
+export async function postLedgerEntry(
+  customerId: string,
+  change: LedgerChange,
+  now = Date.now(),
+): Promise<LedgerEntry> {
+  const customer = await getCustomer(customerId);
+  if (!customer) throw new ApiError('not_found', `no customer ${customerId}`);
+  let seen = accountOf(customer);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const { entry } = nextEntry(customerId, seen, change, config().catalogueCurrency, now);
+    try {
+      await guarded('the account database', 'TransactWriteItems', () =>
+        dynamo().send(new TransactWriteCommand({ TransactItems: accountWrites(seen, entry) })),
+      );
+      return entry;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [account] = error.CancellationReasons ?? [];
+      if (account?.Code === 'ConditionalCheckFailed') {
+        const reason = accountReason(account.Item ? unmarshall(account.Item) : undefined);
+        if (reason.kind === 'gone') throw new ApiError('not_found', `no customer ${customerId}`);
+        seen = reason.now;
+      }
+      // Otherwise a concurrent transaction held the item: try again from the same state.
+    }
+  }
+  throw serviceUnavailable('the account database', 1);
+}
+
+/** One page of a customer's ledger, newest first. `before`: the entry number to continue below. */
+export async function listLedger(
+  customerId: string,
+  limit: number,
+  before?: number,
+): Promise<{ entries: LedgerEntry[]; next?: number }> {
+  const result = await guarded('the account database', 'Query', () =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: config().tables.ledger,
+        KeyConditionExpression: before === undefined ? 'customerId = :c' : 'customerId = :c AND #entry < :before',
+        ...(before === undefined ? {} : { ExpressionAttributeNames: { '#entry': 'entry' } }),
+        ExpressionAttributeValues: { ':c': customerId, ...(before === undefined ? {} : { ':before': before }) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    ),
+  );
+  const last: unknown = result.LastEvaluatedKey?.entry;
+  return { entries: (result.Items ?? []) as LedgerEntry[], ...(typeof last === 'number' ? { next: last } : {}) };
+}

@@ -1,0 +1,109 @@
+/**
+ * Signed cancellations (docs/envelope.md §8): a customer asks the OPD to cancel an order with a compact JWS signed by
+ * one of their registered keys, `typ` `po-cancel+jwt`, claims exactly `iss` (the customer), `aud` (the OPD, as its
+ * receipts name it), `iat`, `jti` (fresh per request) and `orderId`. It is sent signed, not encrypted: it holds
+ * nothing confidential (the order ID is already the customer's and the OPD's), TLS protects it in transit, and a
+ * third party must be able to read what the customer asked for when it settles a dispute.
+ */
+import * as z from 'zod/mini';
+import { newOrderId } from './envelope/index.js';
+import { CUSTOMER_ID_PATTERN, JTI_PATTERN, LIMITS, iatSchema } from './envelope/claims.js';
+import type { KeyLookup } from './envelope/index.js';
+import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './envelope/jws.js';
+import { EnvelopeError } from './errors.js';
+import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
+import { OPD_ID_PATTERN } from './receipts.js';
+
+export const CANCEL_TYP = 'po-cancel+jwt';
+
+export const cancellationClaimsSchema = z.strictObject({
+  iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
+  aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
+  iat: iatSchema,
+  jti: z.string('jti must be a random ID').check(z.regex(JTI_PATTERN, 'jti must be 22–86 base64url characters')),
+  orderId: z.string('orderId must be an order ID').check(z.regex(JTI_PATTERN, 'orderId must be an order ID')),
+});
+
+export type CancellationClaims = z.infer<typeof cancellationClaimsSchema>;
+
+/** Signs a request to cancel `orderId` (the CLI's side). */
+export function signCancellation(input: {
+  customerId: string;
+  opdId: string;
+  orderId: string;
+  signer: SigningKey;
+  now?: number;
+  jti?: string;
+}): string {
+  const claims: CancellationClaims = cancellationClaimsSchema.parse({
+    iss: input.customerId,
+    aud: input.opdId,
+    iat: Math.floor((input.now ?? Date.now()) / 1000),
+    jti: input.jti ?? newOrderId(),
+    orderId: input.orderId,
+  });
+  return signJws(Buffer.from(JSON.stringify(claims)), input.signer, CANCEL_TYP);
+}
+
+/** A verified cancellation request. */
+export interface VerifiedCancellation {
+  readonly claims: CancellationClaims;
+  readonly alg: SignatureAlg;
+  readonly customerKey: VerificationKey;
+}
+
+/** What the OPD knows when it checks a cancellation. */
+export interface CancellationContext {
+  readonly customerId: string;
+  readonly opdId: string;
+  readonly orderId: string;
+  readonly customerKey: KeyLookup<VerificationKey>;
+  readonly now?: number;
+}
+
+/**
+ * Verifies a cancellation request. Checks, in order: JWS shape and `typ`; customer `kid` registered; `alg` equals the
+ * registered algorithm; signature; claims shape; `iss` is the customer; `aud` is this OPD; `orderId` is the order
+ * being cancelled; `iat` within the clock-skew window. Codes as for orders (docs/envelope.md §6).
+ * @throws EnvelopeError
+ */
+export async function verifyCancellation(jws: string, context: CancellationContext): Promise<VerifiedCancellation> {
+  const parsed = parseJws(jws, CANCEL_TYP);
+  const key = await context.customerKey(parsed.kid);
+  if (!key)
+    throw new EnvelopeError('customer_key_unknown', 'the cancellation is signed with a key not registered to you');
+  if (parsed.alg !== key.alg)
+    throw new EnvelopeError(
+      'algorithm_mismatch',
+      `the key ${key.kid} is registered for ${key.alg}, not for the JWS alg`,
+    );
+  if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
+    throw new EnvelopeError('signature_invalid', 'the cancellation signature does not verify');
+  const result = cancellationClaimsSchema.safeParse(decodeJsonObject(parsed.payloadB64));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new EnvelopeError(
+      'claims_invalid',
+      `the cancellation's claims are invalid: ${issue?.message ?? 'not a JSON object'}`,
+    );
+  }
+  const claims = result.data;
+  if (claims.iss !== context.customerId)
+    throw new EnvelopeError('issuer_mismatch', 'the cancellation is issued by another customer than the one logged in');
+  if (claims.aud !== context.opdId)
+    throw new EnvelopeError(
+      'audience_mismatch',
+      `the cancellation is addressed to ${claims.aud}, not to ${context.opdId}`,
+    );
+  if (claims.orderId !== context.orderId)
+    throw new EnvelopeError('claims_invalid', `the cancellation names order ${claims.orderId}, not ${context.orderId}`);
+  const nowSeconds = Math.floor((context.now ?? Date.now()) / 1000);
+  if (nowSeconds - claims.iat > LIMITS.maxClockSkewSeconds)
+    throw new EnvelopeError('iat_too_old', `the cancellation was signed more than ${LIMITS.maxClockSkewSeconds} s ago`);
+  if (claims.iat - nowSeconds > LIMITS.maxClockSkewSeconds)
+    throw new EnvelopeError(
+      'iat_in_future',
+      `the cancellation is dated more than ${LIMITS.maxClockSkewSeconds} s ahead`,
+    );
+  return { claims, alg: key.alg, customerKey: key };
+}

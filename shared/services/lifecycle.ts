@@ -1,0 +1,170 @@
+/**
+ * After an order is accepted: the customer cancels it with a signed request, or the OPD cancels it with a reason —
+ * either way one transaction restocks every line and refunds the total, exactly once, and the OPD signs a
+ * cancellation receipt — or the OPD marks it fulfilled.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { accountOf, nextEntry } from '../accounts.js';
+import { verifyCancellation } from '../cancellations.js';
+import { config } from '../config.js';
+import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
+import { spkiFingerprint } from '../keys.js';
+import { logger } from '../observability.js';
+import { orderClosed } from '../orders.js';
+import type { Cancellation, OrderRecord } from '../orders.js';
+import { cancellationReceiptClaims, signReceipt } from '../receipts.js';
+import { getCustomer } from '../aws/customers.js';
+import { customersWithOrder, getOrder, markFulfilled, writeCancellation } from '../aws/orders.js';
+import type { KeyRing } from '../aws/keystore.js';
+import type { KeyObject } from 'node:crypto';
+import { MAX_CONFLICTS, registeredKey } from './orders.js';
+
+/** How long to keep retrying a cancellation that lost a race before answering 503 (as for orders). */
+const RETRY_BUDGET_MS = 8_000;
+
+/** Who cancels: the customer, with their signed request, or the OPD (an administrator), with a reason. */
+export type CancelRequest =
+  | { readonly by: 'customer'; readonly jws: string }
+  | { readonly by: 'opd'; readonly adminId: string; readonly reason: string };
+
+export interface CancelResult {
+  readonly order: OrderRecord;
+  /** True when this exact request had already cancelled the order (a client retry): the stored outcome. */
+  readonly replayed: boolean;
+}
+
+/** The order a customer owns. @throws ApiError `not_found` (also for someone else's order: IDs are not disclosed) */
+async function ownOrder(customerId: string, orderId: string): Promise<OrderRecord> {
+  const order = await getOrder(customerId, orderId);
+  if (!order) throw new ApiError('not_found', 'no such order');
+  return order;
+}
+
+/**
+ * An order found by ID alone (the OPD's view), optionally of a given customer.
+ * @throws ApiError `not_found`; `order_conflict` when two customers have an order with this ID and none is named
+ */
+export async function findOrder(orderId: string, customerId?: string): Promise<OrderRecord> {
+  if (customerId !== undefined) return ownOrder(customerId, orderId);
+  const owners = await customersWithOrder(orderId);
+  if (owners.length === 0) throw new ApiError('not_found', 'no such order');
+  if (owners.length > 1)
+    throw new ApiError('order_conflict', `${owners.length} customers have an order ${orderId}: name the customer`, {
+      details: { customers: owners },
+    });
+  return ownOrder(owners[0]!, orderId);
+}
+
+/**
+ * Cancels an accepted order: status → `cancelled`, every line restocked, the total refunded as a ledger entry, a
+ * cancellation receipt signed — all in one transaction that only one of any number of concurrent cancellations can
+ * commit. The same signed request again answers with the stored outcome.
+ * @throws EnvelopeError (the customer's request fails a check), ApiError `not_found`, `order_closed`,
+ *   `service_unavailable`
+ */
+export async function cancelOrder(
+  customerId: string,
+  orderId: string,
+  request: CancelRequest,
+  receiptKeys: KeyRing<KeyObject>,
+  now = Date.now(),
+): Promise<CancelResult> {
+  const order = await ownOrder(customerId, orderId);
+  if (order.status === 'cancelled' && request.by === 'customer' && order.cancellation?.jws === request.jws)
+    return { order, replayed: true };
+  if (order.status !== 'accepted') throw orderClosed(order);
+  const customer = await getCustomer(customerId);
+  if (!customer) throw request.by === 'customer' ? sessionInvalid() : new ApiError('not_found', 'no such customer');
+  const { opdId } = config();
+  const verified =
+    request.by === 'customer'
+      ? await verifyCancellation(request.jws, {
+          customerId,
+          opdId,
+          orderId,
+          customerKey: (kid) => registeredKey(customer, kid),
+          now,
+        })
+      : undefined;
+  const actor = request.by === 'customer' ? customerId : request.adminId;
+  // What the order debited: an order accepted before accounts existed was never paid for, so nothing comes back.
+  const refundCents = order.ledgerEntry === undefined ? 0 : order.totalCents;
+  let seen = accountOf(customer);
+  const deadline = Date.now() + RETRY_BUDGET_MS;
+  for (let conflicts = 0; ;) {
+    const { entry } = nextEntry(
+      customerId,
+      seen,
+      { type: 'refund', amountCents: refundCents, actor, orderId },
+      order.currency,
+      now,
+    );
+    const signer = await receiptKeys.active();
+    const receipt = signReceipt(
+      cancellationReceiptClaims({
+        issuer: opdId,
+        customerId,
+        orderId,
+        cancelledAt: now,
+        orderJws: order.jws,
+        ...(request.by === 'customer'
+          ? { request: { jws: request.jws, customerKeyFingerprint: spkiFingerprint(verified!.customerKey.publicKey) } }
+          : { reason: request.reason }),
+        refundCents,
+        currency: order.currency,
+        ledgerEntry: entry.entry,
+      }),
+      { kid: signer.kid, privateKey: signer.value },
+    );
+    const cancellation: Cancellation = {
+      by: request.by,
+      actor,
+      ...(request.by === 'customer'
+        ? { jws: request.jws, customerKeyId: verified!.customerKey.kid }
+        : { reason: request.reason }),
+      receipt,
+      refundEntry: entry.entry,
+    };
+    const cancelledAt = new Date(now).toISOString();
+    const outcome = await writeCancellation(order, cancellation, cancelledAt, { seen, entry });
+    switch (outcome.kind) {
+      case 'cancelled':
+        logger.info('order cancelled', { orderId, by: request.by });
+        return {
+          order: { ...order, status: 'cancelled', cancelledAt, cancellation, noticeStatus: 'pending' },
+          replayed: false,
+        };
+      case 'closed':
+        // Another request got there first; the same signed request (a concurrent retry) gets the stored outcome.
+        if (request.by === 'customer' && outcome.existing.cancellation?.jws === request.jws)
+          return { order: outcome.existing, replayed: true };
+        throw orderClosed(outcome.existing);
+      case 'not_found':
+        throw new ApiError('not_found', 'no such order');
+      case 'account':
+        if (outcome.reason.kind === 'gone') throw new ApiError('not_found', 'no such customer');
+        seen = outcome.reason.now;
+        break;
+      case 'conflict':
+        if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
+        await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
+        break;
+      case 'throttled':
+        throw serviceUnavailable('the order database');
+    }
+    if (Date.now() > deadline) throw serviceUnavailable('the order database', 1);
+  }
+}
+
+/** Marks an accepted order fulfilled. @throws ApiError `not_found`, `order_closed` */
+export async function fulfilOrder(order: OrderRecord, now = Date.now()): Promise<OrderRecord> {
+  if (order.status !== 'accepted') throw orderClosed(order);
+  try {
+    return await markFulfilled({ customerId: order.customerId, orderId: order.orderId }, now);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'order_closed') throw error;
+    // Cancelled or fulfilled meanwhile: say which.
+    const current = await getOrder(order.customerId, order.orderId);
+    throw current ? orderClosed(current) : new ApiError('not_found', 'no such order');
+  }
+}
