@@ -8,10 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../shared/accounts.js';
+import { signCancellation } from '../../shared/cancellations.js';
 import { sealOrder } from '../../shared/envelope/index.js';
+import type { OrderRecord } from '../../shared/orders.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
 import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
@@ -313,6 +317,508 @@ describe('concurrency', () => {
     expect(reply.body).toMatchObject({ error: { code: 'out_of_stock', sku: 'PAIR-B', available: 1 } });
     expect(await stockOf('PAIR-A', token)).toBe(10);
     expect(await stockOf('PAIR-B', token)).toBe(1);
+  });
+});
+
+/** A DynamoDB client on the local stack's tables, for checking stored state directly. */
+function tablesClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: stack.dynamodbEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+}
+
+/** Every item of a table (paged scan). */
+async function scanAll(table: string): Promise<Array<Record<string, unknown>>> {
+  const client = tablesClient();
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new DocumentScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** A signed request to cancel `orderId`, addressed to the local OPD. */
+function cancellation(customerId: string, signer: SigningKey, orderId: string, extra: { now?: number } = {}) {
+  return signCancellation({ customerId, opdId: 'opd', orderId, signer, ...extra });
+}
+
+async function account(token: string, query = ''): Promise<Record<string, unknown>> {
+  const reply = await call('GET', `/account${query}`, { token });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body;
+}
+
+describe('accounts and the order lifecycle', () => {
+  it('pays on acceptance, refuses what the balance cannot cover, and a cancellation restocks and refunds once', async () => {
+    await newProduct('PAY-1', 50, 1000);
+    const buyer = await newCustomer('payer', 'ed25519');
+    // Start from a known balance: take the test funds back out with a negative adjustment, then credit 100.00.
+    const adjusted = await call('POST', '/admin/customers/payer/credit', {
+      token: adminToken,
+      body: { amountCents: -OPENING_BALANCE, reference: 'reset' },
+    });
+    expect(adjusted.body).toMatchObject({ type: 'adjustment', amountCents: -OPENING_BALANCE, balanceAfterCents: 0 });
+    await fund('payer', 10_000, 'opening balance');
+    expect(await account(buyer.token, '?limit=1')).toMatchObject({
+      customerId: 'payer',
+      balanceCents: 10_000,
+      currency: 'USD',
+      keys: [{ alg: 'EdDSA', status: 'active' }],
+      ledger: [{ entry: 3, type: 'credit', amountCents: 10_000, balanceAfterCents: 10_000, actor: 'opd-admin' }],
+    });
+
+    // More than the balance: 402 with the balance, and nothing written.
+    const tooMuch = await call('POST', '/orders', {
+      token: buyer.token,
+      body: { envelope: seal('payer', buyer.signer, [{ sku: 'PAY-1', qty: 11, unitPriceCents: 1000 }]) },
+    });
+    expect(tooMuch.status).toBe(402);
+    expect(tooMuch.body).toMatchObject({
+      error: { code: 'insufficient_funds', balanceCents: 10_000, neededCents: 11_000, currency: 'USD' },
+    });
+    expect(await stockOf('PAY-1', buyer.token)).toBe(50);
+    expect(((await call('GET', '/orders', { token: buyer.token })).body.orders as unknown[]).length).toBe(0);
+
+    const placed = await call('POST', '/orders', {
+      token: buyer.token,
+      body: { envelope: seal('payer', buyer.signer, [{ sku: 'PAY-1', qty: 3, unitPriceCents: 1000 }]) },
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(placed.body).toMatchObject({ status: 'accepted', totalCents: 3000, ledgerEntry: 4 });
+    const orderId = placed.body.orderId as string;
+    const keySet = createLocalJWKSet((await call('GET', '/receipt-keys')).body as unknown as JSONWebKeySet);
+    const receipt = await compactVerify(placed.body.receipt as string, keySet);
+    expect(JSON.parse(new TextDecoder().decode(receipt.payload))).toMatchObject({ ledgerEntry: 4, totalCents: 3000 });
+    expect(await account(buyer.token, '?limit=2')).toMatchObject({
+      balanceCents: 7000,
+      ledger: [
+        { entry: 4, type: 'order', amountCents: -3000, balanceAfterCents: 7000, orderId, actor: 'payer' },
+        { entry: 3, type: 'credit' },
+      ],
+    });
+    expect(await stockOf('PAY-1', buyer.token)).toBe(47);
+
+    // The customer cancels with a signed request: stock and balance come back, a signed cancellation receipt.
+    const request = cancellation('payer', buyer.signer, orderId);
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`, {
+      token: buyer.token,
+      body: { cancellation: request },
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body).toMatchObject({
+      status: 'cancelled',
+      cancellation: { by: 'customer', actor: 'payer', jws: request, refundEntry: 5 },
+    });
+    const cancelReceipt = await compactVerify((cancelled.body.cancellation as { receipt: string }).receipt, keySet);
+    expect(cancelReceipt.protectedHeader.typ).toBe('po-receipt+jwt');
+    expect(JSON.parse(new TextDecoder().decode(cancelReceipt.payload))).toMatchObject({
+      status: 'cancelled',
+      sub: 'payer',
+      orderId,
+      cancelledBy: 'customer',
+      cancellationDigest: createHash('sha256').update(request).digest('base64url'),
+      refundCents: 3000,
+      ledgerEntry: 5,
+    });
+    expect(await stockOf('PAY-1', buyer.token)).toBe(50);
+    expect(await account(buyer.token, '?limit=2')).toMatchObject({
+      balanceCents: 10_000,
+      ledger: [{ entry: 5, type: 'refund', amountCents: 3000, balanceAfterCents: 10_000, orderId }, { entry: 4 }],
+    });
+
+    // The same request again is answered with the stored outcome; a new one is refused: nothing is refunded twice.
+    const again = await call('POST', `/orders/${orderId}/cancel`, {
+      token: buyer.token,
+      body: { cancellation: request },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const another = await call('POST', `/orders/${orderId}/cancel`, {
+      token: buyer.token,
+      body: { cancellation: cancellation('payer', buyer.signer, orderId) },
+    });
+    expect(another.status).toBe(409);
+    expect(another.body).toMatchObject({ error: { code: 'order_closed', status: 'cancelled' } });
+    expect(await account(buyer.token)).toMatchObject({ balanceCents: 10_000, entries: 5 });
+
+    await stack.poller.drained();
+    expect((await emailsFor('payer@customer.test')).map((email) => email.subject)).toEqual(
+      expect.arrayContaining([`Order ${orderId} accepted`, `Order ${orderId} cancelled`]),
+    );
+  });
+
+  it('the OPD works its queue oldest first, page by page, fulfils and cancels with a reason', async () => {
+    await newProduct('QUEUE-1', 100, 500);
+    const buyer = await newCustomer('queued', 'ec');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const placed = await call('POST', '/orders', {
+        token: buyer.token,
+        body: { envelope: seal('queued', buyer.signer, [{ sku: 'QUEUE-1', qty: 1, unitPriceCents: 500 }]) },
+      });
+      expect(placed.status).toBe(201);
+      ids.push(placed.body.orderId as string);
+    }
+    // Page through the whole queue, one order at a time, keeping this customer's.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call('GET', `/admin/orders?status=accepted&limit=1${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: adminToken,
+      });
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      const orders = page.body.orders as Array<{ orderId: string; customerId: string; acceptedAt: string }>;
+      expect(orders.length).toBeLessThanOrEqual(1);
+      seen.push(...orders.filter((order) => order.customerId === 'queued').map((order) => order.orderId));
+      cursor = page.body.next as string | undefined;
+      pages++;
+    } while (cursor && pages < 1000);
+    expect(seen).toEqual(ids); // oldest first
+
+    const shown = await call('GET', `/admin/orders/${ids[0]!}`, { token: adminToken });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({
+      customerId: 'queued',
+      signature: { publicKeyPem: expect.any(String) as unknown },
+    });
+
+    const fulfilled = await call('POST', `/admin/orders/${ids[0]!}/fulfil`, { token: adminToken });
+    expect(fulfilled.status, JSON.stringify(fulfilled.body)).toBe(200);
+    expect(fulfilled.body).toMatchObject({ status: 'fulfilled', fulfilledAt: expect.any(String) as unknown });
+    for (const reply of [
+      await call('POST', `/admin/orders/${ids[0]!}/fulfil`, { token: adminToken }),
+      await call('POST', `/orders/${ids[0]!}/cancel`, {
+        token: buyer.token,
+        body: { cancellation: cancellation('queued', buyer.signer, ids[0]!) },
+      }),
+    ]) {
+      expect(reply.status).toBe(409);
+      expect(reply.body).toMatchObject({ error: { code: 'order_closed', status: 'fulfilled' } });
+    }
+
+    const byOpd = await call('POST', `/admin/orders/${ids[1]!}/cancel`, {
+      token: adminToken,
+      body: { reason: 'discontinued line' },
+    });
+    expect(byOpd.status, JSON.stringify(byOpd.body)).toBe(200);
+    expect(byOpd.body).toMatchObject({ status: 'cancelled', cancellation: { by: 'opd', reason: 'discontinued line' } });
+
+    const lists = Object.fromEntries(
+      await Promise.all(
+        (['accepted', 'fulfilled', 'cancelled'] as const).map(async (status) => {
+          const reply = await call('GET', `/admin/orders?status=${status}&limit=100`, { token: adminToken });
+          const orders = reply.body.orders as Array<{ orderId: string }>;
+          return [status, orders.map((order) => order.orderId).filter((id) => ids.includes(id))] as const;
+        }),
+      ),
+    );
+    expect(lists).toEqual({ accepted: [ids[2]], fulfilled: [ids[0]], cancelled: [ids[1]] });
+
+    const customer = await call('GET', '/admin/customers/queued', { token: adminToken });
+    expect(customer.body).toMatchObject({
+      customerId: 'queued',
+      balanceCents: OPENING_BALANCE - 1000, // three orders at 5.00, one refunded
+      lock: { locked: false },
+      ledger: [
+        { type: 'refund', actor: 'opd-admin' },
+        { type: 'order' },
+        { type: 'order' },
+        { type: 'order' },
+        { type: 'credit' },
+      ],
+    });
+    expect(JSON.stringify(customer.body)).not.toContain('passwordHash');
+    const listed = await call('GET', '/admin/customers?limit=100', { token: adminToken });
+    expect((listed.body.customers as Array<{ customerId: string }>).map((c) => c.customerId)).toContain('queued');
+
+    await stack.poller.drained();
+    expect((await emailsFor('queued@customer.test')).map((email) => email.subject)).toEqual(
+      expect.arrayContaining([`Order ${ids[0]!} fulfilled`, `Order ${ids[1]!} cancelled`]),
+    );
+  });
+
+  it('refuses bad input on every new route with a 4xx and a stable code', async () => {
+    const buyer = await newCustomer('hostile', 'ed25519');
+    const other = await newCustomer('bystander', 'ed25519');
+    await newProduct('HOST-1', 10, 100);
+    const placed = await call('POST', '/orders', {
+      token: other.token,
+      body: { envelope: seal('bystander', other.signer, [{ sku: 'HOST-1', qty: 1 }]) },
+    });
+    const othersOrder = placed.body.orderId as string;
+    const cases: Array<[string, string, { token?: string; body?: unknown }, number, string]> = [
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: '100', reference: 'x' } },
+        400,
+        'invalid_request',
+      ],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: 1.5, reference: 'x' } },
+        400,
+        'invalid_request',
+      ],
+      ['POST', '/admin/customers/hostile/credit', { body: { amountCents: 0, reference: 'x' } }, 400, 'invalid_request'],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: 1e20, reference: 'x' } },
+        400,
+        'invalid_request',
+      ],
+      ['POST', '/admin/customers/hostile/credit', { body: { amountCents: 100 } }, 400, 'invalid_request'],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: 1, reference: 'a\u0000b' } },
+        400,
+        'invalid_request',
+      ],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: -(OPENING_BALANCE + 1), reference: 'x' } },
+        402,
+        'insufficient_funds',
+      ],
+      ['POST', '/admin/customers/nobody-here/credit', { body: { amountCents: 100, reference: 'x' } }, 404, 'not_found'],
+      [
+        'POST',
+        `/admin/customers/${'x'.repeat(10_000)}/credit`,
+        { body: { amountCents: 1, reference: 'x' } },
+        400,
+        'invalid_request',
+      ],
+      ['GET', '/admin/customers/nobody-here', {}, 404, 'not_found'],
+      ['GET', '/admin/orders?status=lost', {}, 400, 'invalid_request'],
+      ['GET', '/admin/orders?limit=0', {}, 400, 'invalid_request'],
+      ['GET', '/admin/orders?cursor=!!!', {}, 400, 'invalid_request'],
+      ['GET', `/admin/orders?cursor=${'A'.repeat(10_000)}`, {}, 400, 'invalid_request'],
+      [
+        'GET',
+        `/admin/orders?cursor=${Buffer.from('{"status":"accepted","x":"y"}').toString('base64url')}`,
+        {},
+        400,
+        'invalid_request',
+      ],
+      ['GET', '/admin/orders/AAAAAAAAAAAAAAAAAAAAAAAAAA', {}, 404, 'not_found'],
+      ['POST', '/admin/orders/AAAAAAAAAAAAAAAAAAAAAAAAAA/fulfil', {}, 404, 'not_found'],
+      ['POST', `/admin/orders/${othersOrder}/cancel`, { body: { reason: '' } }, 400, 'invalid_request'],
+      ['GET', '/account?cursor=-1', { token: buyer.token }, 400, 'invalid_request'],
+      ['GET', '/account?limit=1000', { token: buyer.token }, 400, 'invalid_request'],
+      // Someone else's order is not found (its existence is not disclosed); a cancellation for another order is refused.
+      [
+        'POST',
+        `/orders/${othersOrder}/cancel`,
+        { token: buyer.token, body: { cancellation: cancellation('hostile', buyer.signer, othersOrder) } },
+        404,
+        'not_found',
+      ],
+      [
+        'POST',
+        `/orders/${othersOrder}/cancel`,
+        { token: other.token, body: { cancellation: cancellation('bystander', other.signer, 'B'.repeat(23)) } },
+        400,
+        'claims_invalid',
+      ],
+      [
+        'POST',
+        `/orders/${othersOrder}/cancel`,
+        { token: other.token, body: { cancellation: cancellation('bystander', buyer.signer, othersOrder) } },
+        400,
+        'customer_key_unknown',
+      ],
+      [
+        'POST',
+        `/orders/${othersOrder}/cancel`,
+        {
+          token: other.token,
+          body: { cancellation: cancellation('bystander', other.signer, othersOrder, { now: Date.now() - 3_600_000 }) },
+        },
+        400,
+        'iat_too_old',
+      ],
+      [
+        'POST',
+        `/orders/${othersOrder}/cancel`,
+        { token: other.token, body: { cancellation: placed.body.receipt } },
+        400,
+        'signature_malformed',
+      ],
+      [
+        'POST',
+        `/orders/${othersOrder}/cancel`,
+        { token: other.token, body: { cancellation: 42 } },
+        400,
+        'invalid_request',
+      ],
+      ['GET', '/admin/orders', { token: buyer.token }, 403, 'forbidden'],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { token: buyer.token, body: { amountCents: 100, reference: 'x' } },
+        403,
+        'forbidden',
+      ],
+    ];
+    for (const [method, path, options, status, code] of cases) {
+      const reply = await call(method, path, { token: adminToken, ...options });
+      expect([path.slice(0, 80), reply.status, reply.body]).toEqual([
+        path.slice(0, 80),
+        status,
+        { error: expect.objectContaining({ code }) as unknown },
+      ]);
+    }
+    // Nothing of that moved money or stock.
+    expect(await account(buyer.token)).toMatchObject({ balanceCents: OPENING_BALANCE, entries: 1 });
+    expect(await account(other.token)).toMatchObject({ balanceCents: OPENING_BALANCE - 100, entries: 2 });
+  });
+});
+
+describe('money and stock under concurrency', () => {
+  it('300 concurrent orders, cancellations (10 of one order), credits and restocks: every invariant holds exactly', async () => {
+    const skus = { 'INV-A': 60, 'INV-B': 40, 'INV-C': 500 } as const;
+    const prices = { 'INV-A': 700, 'INV-B': 1500, 'INV-C': 250 } as const;
+    for (const [sku, stock] of Object.entries(skus)) await newProduct(sku, stock, prices[sku as keyof typeof prices]);
+    const ids = Array.from({ length: 10 }, (_, i) => `inv-${i}`);
+    const customers = await Promise.all(ids.map((id) => newCustomer(id, 'ed25519')));
+    // Balances from USD 100,000 down to USD 60 (after taking the test funds back): money decides for some.
+    for (const [i, id] of ids.entries())
+      if (i >= 5) await fund(id, -(OPENING_BALANCE - 6_000 * (i - 4)), 'tight budget');
+
+    const order = (i: number, items: Array<{ sku: keyof typeof skus; qty: number }>) =>
+      call('POST', '/orders', {
+        token: customers[i]!.token,
+        body: {
+          envelope: seal(
+            ids[i]!,
+            customers[i]!.signer,
+            items.map((item) => ({ ...item, unitPriceCents: prices[item.sku] })),
+          ),
+        },
+      });
+    // Orders to cancel during the storm: two per customer, accepted first.
+    const early: Array<{ customer: number; orderId: string }> = [];
+    for (let i = 0; i < 10; i++)
+      for (let n = 0; n < 2; n++) {
+        const placed = await order(i, [{ sku: 'INV-C', qty: 2 }]);
+        expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+        early.push({ customer: i, orderId: placed.body.orderId as string });
+      }
+
+    const cancel = (target: { customer: number; orderId: string }) =>
+      call('POST', `/orders/${target.orderId}/cancel`, {
+        token: customers[target.customer]!.token,
+        body: { cancellation: cancellation(ids[target.customer]!, customers[target.customer]!.signer, target.orderId) },
+      });
+    const random = (n: number) => Math.floor(Math.random() * n);
+    const requests: Array<() => Promise<Reply>> = [
+      // 10 simultaneous cancellations of one order, each a separately signed request.
+      ...Array.from({ length: 10 }, () => () => cancel(early[0]!)),
+      // One or two cancellations of each other early order.
+      ...early.slice(1).flatMap((target, n) => Array.from({ length: 1 + (n % 2) }, () => () => cancel(target))),
+      // Credits and restocks from the administrator.
+      ...Array.from(
+        { length: 30 },
+        (_, n) => () =>
+          fund(ids[n % 10]!, 1_000 + n, `storm credit ${n}`).then((body) => ({ status: 201, body }) as Reply),
+      ),
+      ...Array.from(
+        { length: 10 },
+        (_, n) => () =>
+          call('POST', `/admin/products/${n % 2 === 0 ? 'INV-A' : 'INV-B'}/restock`, {
+            token: adminToken,
+            body: { quantity: 3 },
+          }),
+      ),
+    ];
+    while (requests.length < 300) {
+      const customer = random(10);
+      const items: Array<{ sku: keyof typeof skus; qty: number }> = [
+        { sku: random(2) ? 'INV-A' : 'INV-B', qty: 1 + random(3) },
+      ];
+      if (random(2)) items.push({ sku: 'INV-C', qty: 1 + random(5) });
+      requests.push(() => order(customer, items));
+    }
+    const replies = await Promise.all(requests.map((request) => request()));
+
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    const codes = replies.map((reply) => (reply.body?.error as { code?: string } | undefined)?.code);
+    expect(codes.filter((code) => code === 'insufficient_funds').length).toBeGreaterThan(0);
+    expect(codes.filter((code) => code === 'out_of_stock').length).toBeGreaterThan(0);
+    expect(new Set(codes.filter((code) => code !== undefined))).toEqual(
+      new Set(['insufficient_funds', 'out_of_stock', 'order_closed'].filter((code) => codes.includes(code))),
+    );
+    // Of the ten cancellations of one order, exactly one committed.
+    expect(statuses.slice(0, 10).filter((status) => status === 200)).toHaveLength(1);
+
+    const [orders, ledger, accounts, products] = await Promise.all([
+      scanAll(stack.tables.orders!),
+      scanAll(stack.tables.ledger!),
+      scanAll(stack.tables.customers!),
+      scanAll(stack.tables.inventory!),
+    ]);
+    const mine = orders.filter((o) => ids.includes(o.customerId as string)) as unknown as OrderRecord[];
+    const entries = ledger.filter((e) => ids.includes(e.customerId as string)) as unknown as LedgerEntry[];
+    // Every account: entries numbered 1…n, each balance after = the running sum, the balance = Σ amounts ≥ 0.
+    for (const id of ids) {
+      const own = entries.filter((e) => e.customerId === id).sort((a, b) => a.entry - b.entry);
+      const stored = accounts.find((c) => c.customerId === id)!;
+      let running = 0;
+      own.forEach((entry, index) => {
+        expect(entry.entry).toBe(index + 1);
+        running += entry.amountCents;
+        expect(entry.balanceAfterCents).toBe(running);
+      });
+      expect(stored.balanceCents).toBe(running);
+      expect(stored.ledgerSeq).toBe(own.length);
+      expect(running).toBeGreaterThanOrEqual(0);
+    }
+    // Every order ever accepted has exactly one debit of its total; refunds exactly for the cancelled ones, once each.
+    for (const stored of mine) {
+      const forOrder = entries.filter((e) => e.orderId === stored.orderId && e.customerId === stored.customerId);
+      expect(forOrder.filter((e) => e.type === 'order').map((e) => e.amountCents)).toEqual([-stored.totalCents]);
+      const refunds = forOrder.filter((e) => e.type === 'refund').map((e) => e.amountCents);
+      expect(refunds).toEqual(stored.status === 'cancelled' ? [stored.totalCents] : []);
+    }
+    expect(entries.filter((e) => e.type === 'order')).toHaveLength(mine.length);
+    // Every SKU: stock = initial + restocks − accepted lines + cancelled lines.
+    const restocks = { 'INV-A': 0, 'INV-B': 0, 'INV-C': 0 };
+    for (const reply of replies)
+      if (
+        reply.status === 200 &&
+        typeof reply.body?.sku === 'string' &&
+        reply.body.sku in restocks &&
+        'stock' in reply.body
+      )
+        restocks[reply.body.sku as keyof typeof restocks] += 3;
+    for (const sku of Object.keys(skus) as Array<keyof typeof skus>) {
+      const lines = mine.flatMap((o) => o.lines.filter((line) => line.sku === sku).map((line) => ({ line, o })));
+      const sold = lines.reduce((sum, { line }) => sum + line.qty, 0);
+      const back = lines.filter(({ o }) => o.status === 'cancelled').reduce((sum, { line }) => sum + line.qty, 0);
+      const stock = products.find((p) => p.sku === sku)!.stock;
+      expect([sku, stock]).toEqual([sku, skus[sku] + restocks[sku] - sold + back]);
+      expect(stock).toBeGreaterThanOrEqual(0);
+    }
+    expect(restocks['INV-A'] + restocks['INV-B']).toBe(30);
+    process.stderr.write(
+      `invariants: ${replies.length} requests, ${statuses.filter((s) => s === 201).length} orders accepted, ` +
+        `${codes.filter((c) => c === 'insufficient_funds').length} insufficient_funds, ` +
+        `${codes.filter((c) => c === 'out_of_stock').length} out_of_stock, ` +
+        `${mine.filter((o) => o.status === 'cancelled').length} cancelled, ${entries.length} ledger entries checked\n`,
+    );
   });
 });
 
