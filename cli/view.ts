@@ -25,6 +25,19 @@ export interface OrderView {
   note?: string;
   signature: { alg: string; keyId: string; jws: string; publicKeyPem?: string };
   receipt?: string;
+  ledgerEntry?: number;
+  fulfilledAt?: string;
+  cancelledAt?: string;
+  cancellation?: {
+    by: 'customer' | 'opd';
+    actor: string;
+    jws?: string;
+    keyId?: string;
+    publicKeyPem?: string;
+    reason?: string;
+    receipt: string;
+    refundEntry: number;
+  };
   email: { status: string; sentAt?: string };
 }
 
@@ -53,10 +66,49 @@ export function linesTable(
 
 /** An order for people: status, times, signer, lines and total. */
 export function describeOrder(order: OrderView): string {
+  const cancellation = order.cancellation;
   return [
     `Order ${order.orderId}: ${order.status}`,
     `  signed ${order.signedAt} (${order.signature.alg}, key ${order.signature.keyId}), accepted ${order.acceptedAt}`,
+    ...(order.fulfilledAt ? [`  fulfilled ${order.fulfilledAt}`] : []),
+    ...(cancellation
+      ? [
+          `  cancelled ${order.cancelledAt ?? ''} by ${cancellation.by === 'opd' ? `the OPD (${cancellation.actor})` : 'you'}${cancellation.reason ? `: ${cancellation.reason}` : ''}; refunded in ledger entry ${cancellation.refundEntry}`,
+        ]
+      : []),
     ...linesTable(order.lines),
-    `  total ${formatMoney(order.totalCents, order.currency)} · confirmation email ${order.email.status}${order.email.sentAt ? ` ${order.email.sentAt}` : ''}`,
+    `  total ${formatMoney(order.totalCents, order.currency)}${order.ledgerEntry ? ` (paid: ledger entry ${order.ledgerEntry})` : ''} · confirmation email ${order.email.status}${order.email.sentAt ? ` ${order.email.sentAt}` : ''}`,
   ].join('\n');
+}
+
+/** A ledger entry as the API returns it. */
+export interface LedgerEntryView {
+  entry: number;
+  type: string;
+  amountCents: number;
+  balanceAfterCents: number;
+  currency: string;
+  orderId?: string;
+  reference?: string;
+  actor: string;
+  at: string;
+}
+
+/** Ledger entries as a table, newest first. */
+export function ledgerTable(entries: readonly LedgerEntryView[], indent = '  '): string[] {
+  const row = (entry: string, at: string, type: string, amount: string, after: string, what: string) =>
+    `${indent}${entry.padStart(5)}  ${at.padEnd(24)}  ${type.padEnd(10)}  ${amount.padStart(14)}  ${after.padStart(14)}  ${what}`;
+  return [
+    row('#', 'WHEN', 'TYPE', 'AMOUNT', 'BALANCE', 'ORDER / REFERENCE'),
+    ...entries.map((e) =>
+      row(
+        String(e.entry),
+        e.at,
+        e.type,
+        formatMoney(e.amountCents),
+        formatMoney(e.balanceAfterCents),
+        e.orderId ?? e.reference ?? '',
+      ),
+    ),
+  ];
 }

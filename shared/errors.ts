@@ -87,6 +87,7 @@ export const EVIDENCE_ERROR_CODES = [
   'order_digest_mismatch',
   'receipt_mismatch',
   'receipt_key_unknown',
+  'cancellation_invalid',
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

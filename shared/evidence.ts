@@ -20,8 +20,16 @@ import {
   verificationKey,
 } from './keys.js';
 import type { SignatureAlg, VerificationKey } from './keys.js';
-import { jwsDigest, receiptKeyFromJwk, receiptKeyJwkSchema, verifyReceipt } from './receipts.js';
-import type { ReceiptClaims, ReceiptKeyJwk } from './receipts.js';
+import { CANCEL_TYP, cancellationClaimsSchema } from './cancellations.js';
+import type { CancellationClaims } from './cancellations.js';
+import {
+  jwsDigest,
+  receiptKeyFromJwk,
+  receiptKeyJwkSchema,
+  verifyCancellationReceipt,
+  verifyReceipt,
+} from './receipts.js';
+import type { CancellationReceiptClaims, ReceiptClaims, ReceiptKeyJwk } from './receipts.js';
 
 export const EVIDENCE_FORMAT = 'po-evidence';
 export const EVIDENCE_VERSION = 1;
@@ -33,6 +41,13 @@ const text = (what: string) =>
     .string(`must be ${what}`)
     .check(z.minLength(1, `must be ${what}`), z.maxLength(MAX_MEMBER_CHARS, `is longer than ${what} can be`));
 
+const customerKeySchema = z.strictObject({
+  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -')),
+  alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
+  /** SPKI PEM, as `openssl pkey -pubout` writes it. */
+  publicKeyPem: text('an SPKI PEM public key'),
+});
+
 const bundleSchema = z.strictObject(
   {
     format: z.literal(EVIDENCE_FORMAT, `must be "${EVIDENCE_FORMAT}"`),
@@ -40,20 +55,20 @@ const bundleSchema = z.strictObject(
     order: z.strictObject({
       /** The customer's signed order: a compact JWS, verbatim. */
       jws: text('a compact JWS'),
-      customerKey: z.strictObject({
-        kid: z
-          .string('must be a key ID')
-          .check(z.regex(KEY_ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -')),
-        alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
-        /** SPKI PEM, as `openssl pkey -pubout` writes it. */
-        publicKeyPem: text('an SPKI PEM public key'),
-      }),
+      customerKey: customerKeySchema,
     }),
     receipt: z.strictObject({
       /** The OPD's receipt: a compact JWS, verbatim. */
       jws: text('a compact JWS'),
       key: receiptKeyJwkSchema,
     }),
+    /** Present when the order was cancelled: the OPD's cancellation receipt and, if the customer asked, their request. */
+    cancellation: z.optional(
+      z.strictObject({
+        request: z.optional(z.strictObject({ jws: text('a compact JWS'), customerKey: customerKeySchema })),
+        receipt: z.strictObject({ jws: text('a compact JWS'), key: receiptKeyJwkSchema }),
+      }),
+    ),
   },
   'must be a JSON object with the members format, version, order and receipt',
 );
@@ -67,12 +82,14 @@ export function evidenceBundle(input: {
   customerKey: { kid: string; alg: SignatureAlg; publicKeyPem: string };
   receiptJws: string;
   receiptKey: ReceiptKeyJwk;
+  cancellation?: NonNullable<EvidenceBundle['cancellation']>;
 }): EvidenceBundle {
   return {
     format: EVIDENCE_FORMAT,
     version: EVIDENCE_VERSION,
     order: { jws: input.orderJws, customerKey: input.customerKey },
     receipt: { jws: input.receiptJws, key: input.receiptKey },
+    ...(input.cancellation ? { cancellation: input.cancellation } : {}),
   };
 }
 
@@ -101,11 +118,16 @@ export interface VerifiedEvidence {
   readonly receipt: ReceiptClaims;
   readonly customerKey: { readonly kid: string; readonly alg: SignatureAlg; readonly fingerprint: string };
   readonly receiptKey: { readonly kid: string; readonly fingerprint: string };
+  /** Present when the bundle holds a cancellation, verified. */
+  readonly cancellation?: {
+    readonly receipt: CancellationReceiptClaims;
+    readonly request?: CancellationClaims;
+    readonly receiptKey: { readonly kid: string; readonly fingerprint: string };
+  };
 }
 
-/** The customer's key from the bundle: supported, big enough, in canonical SPKI PEM, of the algorithm stated. */
-function customerKeyOf(bundle: EvidenceBundle): VerificationKey {
-  const stated = bundle.order.customerKey;
+/** A customer key from the bundle: supported, big enough, in canonical SPKI PEM, of the algorithm stated. */
+function customerKeyOf(stated: EvidenceBundle['order']['customerKey']): VerificationKey {
   let key: VerificationKey;
   try {
     key = verificationKey(parsePublicKeyPem(stated.publicKeyPem), stated.kid);
@@ -192,7 +214,7 @@ function checkReceiptMatchesOrder(receipt: ReceiptClaims, order: OrderClaims, sk
  */
 export function verifyEvidence(candidate: unknown): VerifiedEvidence {
   const bundle = parseEvidence(candidate);
-  const customerKey = customerKeyOf(bundle);
+  const customerKey = customerKeyOf(bundle.order.customerKey);
   const order = verifyOrder(bundle, customerKey);
   const receiptKey = receiptKeyFromJwk(bundle.receipt.key);
   const receipt = verifyReceipt(bundle.receipt.jws, receiptKey);
@@ -213,5 +235,62 @@ export function verifyEvidence(candidate: unknown): VerifiedEvidence {
     receipt,
     customerKey: { kid: customerKey.kid, alg: customerKey.alg, fingerprint },
     receiptKey: { kid: receiptKey.kid, fingerprint: spkiFingerprint(receiptKey.publicKey) },
+    ...(bundle.cancellation ? { cancellation: verifyCancellationEvidence(bundle, order, receipt) } : {}),
   };
+}
+
+function cancellationInvalid(what: string): never {
+  throw new EvidenceError('cancellation_invalid', `the cancellation does not hold: ${what}`);
+}
+
+/**
+ * The cancellation part of a bundle: the OPD's cancellation receipt (signature; it cancels exactly this order, after
+ * its acceptance, refunding what was paid) and, when the customer cancelled, their signed request (signature with
+ * the key given; it names this customer, this order and this OPD; the receipt carries its digest and key fingerprint).
+ */
+function verifyCancellationEvidence(
+  bundle: EvidenceBundle,
+  order: OrderClaims,
+  accepted: ReceiptClaims,
+): NonNullable<VerifiedEvidence['cancellation']> {
+  const part = bundle.cancellation!;
+  const receiptKey = receiptKeyFromJwk(part.receipt.key);
+  const receipt = verifyCancellationReceipt(part.receipt.jws, receiptKey);
+  if (receipt.orderDigest !== jwsDigest(bundle.order.jws))
+    throw new EvidenceError('order_digest_mismatch', 'the cancellation receipt cancels a different signed order');
+  if (receipt.sub !== order.iss || receipt.orderId !== order.jti || receipt.iss !== accepted.iss)
+    cancellationInvalid('it names another customer, order or OPD');
+  if (receipt.currency !== order.currency) cancellationInvalid(`currency ${receipt.currency} vs ${order.currency}`);
+  const paid = accepted.ledgerEntry === undefined ? 0 : order.totalCents;
+  if (receipt.refundCents !== paid) cancellationInvalid(`refund ${receipt.refundCents}, paid ${paid}`);
+  if (receipt.iat < accepted.iat) cancellationInvalid('it is dated before the order was accepted');
+  const verified = { receiptKey: { kid: receiptKey.kid, fingerprint: spkiFingerprint(receiptKey.publicKey) }, receipt };
+  if (receipt.cancelledBy === 'opd') {
+    if (part.request) cancellationInvalid('the OPD cancelled, yet the bundle holds a customer request');
+    return verified;
+  }
+  if (!part.request) cancellationInvalid('the customer cancelled, but their signed request is missing');
+  const key = customerKeyOf(part.request.customerKey);
+  let parsed: ReturnType<typeof parseJws>;
+  try {
+    parsed = parseJws(part.request.jws, CANCEL_TYP);
+  } catch (error) {
+    cancellationInvalid(`the request is malformed: ${(error as Error).message}`);
+  }
+  if (parsed.kid !== key.kid || parsed.alg !== key.alg)
+    cancellationInvalid(`the request is signed by key ${parsed.kid}, not by the bundle's ${key.kid}`);
+  if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
+    cancellationInvalid("the request's signature does not verify with the customer key");
+  const claims = cancellationClaimsSchema.safeParse(decodeJsonObject(parsed.payloadB64));
+  if (!claims.success) cancellationInvalid("the request's claims are invalid");
+  const request = claims.data;
+  if (request.iss !== order.iss || request.orderId !== order.jti || request.aud !== accepted.iss)
+    cancellationInvalid('the request names another customer, order or OPD');
+  if (receipt.cancellationDigest !== jwsDigest(part.request.jws))
+    cancellationInvalid('the receipt acknowledges a different request (its digest differs)');
+  if (receipt.customerKeyFingerprint !== spkiFingerprint(key.publicKey))
+    throw new EvidenceError('key_id_mismatch', "the OPD verified the request with another key than the bundle's");
+  if (Math.abs(receipt.iat - request.iat) > LIMITS.maxClockSkewSeconds)
+    cancellationInvalid('the receipt is dated too far from the request');
+  return { ...verified, request };
 }

@@ -56,6 +56,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   order_digest_mismatch: 400,
   receipt_mismatch: 400,
   receipt_key_unknown: 400,
+  cancellation_invalid: 400,
   // API
   invalid_request: 400,
   unsupported_media_type: 415,

@@ -6,11 +6,35 @@ import { readTextFile } from '../io.js';
 import { runAction } from '../output.js';
 import { readProfile } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
+import { parseMoney, formatMoney } from '../../shared/money.js';
+import { describeOrder, print } from '../view.js';
+import type { Globals, OrderView } from '../view.js';
+import { describeAccount, pageQuery } from './account.js';
 import { sessionFor } from './customer.js';
 
-interface Globals {
-  profile: string;
-  json?: boolean;
+interface CustomerPage {
+  customers: Array<{
+    customerId: string;
+    email: string;
+    role: string;
+    balanceCents: number;
+    currency: string;
+    locked: boolean;
+  }>;
+  next?: string;
+}
+
+interface QueuePage {
+  status: string;
+  orders: Array<{
+    orderId: string;
+    customerId: string;
+    acceptedAt: string;
+    totalCents: number;
+    currency: string;
+    lines: Array<{ sku: string; qty: number }>;
+  }>;
+  next?: string;
 }
 
 const wholeNumber = (value: string, name: string) => {
@@ -21,7 +45,7 @@ const wholeNumber = (value: string, name: string) => {
 export function registerAdminCommands(program: Command, globals: (command: Command) => Globals): void {
   const admin = program
     .command('admin')
-    .description('administer products, customers, keys, the server key and the receipt key (role admin)');
+    .description('administer products, customers and their accounts, the order queue, keys (role admin)');
   const run = (
     command: Command,
     action: (call: (method: string, path: string, body?: unknown) => Promise<unknown>) => Promise<unknown>,
@@ -34,6 +58,17 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
         api.call(method, path, { token, ...(body === undefined ? {} : { body }) }),
       );
       process.stdout.write(`${JSON.stringify(result, null, json ? 2 : undefined)}\n`);
+    });
+
+  /** Calls the API and prints the answer: JSON with --json, else `human` of it. */
+  const show = <T>(command: Command, path: string, human: (value: T) => string, method = 'GET', body?: unknown) =>
+    runAction(globals(command).json ? 'json' : 'line', async () => {
+      const name = globals(command).profile;
+      const answer = await apiClient(readProfile(name).apiUrl).call<T>(method, path, {
+        token: sessionFor(name).token,
+        ...(body === undefined ? {} : { body }),
+      });
+      print(globals(command), answer, () => human(answer));
     });
 
   const products = admin.command('products').description('catalogue');
@@ -122,6 +157,128 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .argument('<customer>')
     .action((customer: string, _o: unknown, command: Command) =>
       run(command, (call) => call('POST', `/admin/customers/${encodeURIComponent(customer)}/unlock`)),
+    );
+
+  customers
+    .command('list', { isDefault: true })
+    .description('list customers with their balance and lock state, a page at a time')
+    .option('--limit <n>', 'customers per page (1–100)', '25')
+    .option('--cursor <id>', 'continue after this customer (the "More:" line of the previous page)')
+    .action((o: { limit: string; cursor?: string }, command: Command) =>
+      show(
+        command,
+        `/admin/customers${pageQuery(o)}`,
+        (page: CustomerPage) =>
+          [
+            ...page.customers.map(
+              (c) =>
+                `${c.customerId.padEnd(24)}  ${c.role.padEnd(8)}  ${formatMoney(c.balanceCents, c.currency).padStart(16)}  ${c.locked ? 'LOCKED' : 'ok    '}  ${c.email}`,
+            ),
+            ...(page.next ? [`More: po admin customers list --cursor ${page.next}`] : []),
+          ].join('\n') || 'no customers',
+      ),
+    );
+  customers
+    .command('show')
+    .description("one customer: account, keys, lock state and the latest ledger entries (never the password's hash)")
+    .argument('<customer>')
+    .option('--limit <n>', 'ledger entries per page (1–100)', '10')
+    .option('--cursor <entry>', 'continue below this ledger entry')
+    .action((customer: string, o: { limit: string; cursor?: string }, command: Command) =>
+      show(
+        command,
+        `/admin/customers/${encodeURIComponent(customer)}${pageQuery(o)}`,
+        (
+          c: Parameters<typeof describeAccount>[0] & {
+            email: string;
+            role: string;
+            lock: { locked: boolean; failedLogins: number; until?: string };
+          },
+        ) =>
+          [
+            `${c.customerId} <${c.email}> (${c.role}) · ${c.lock.locked ? `LOCKED until ${c.lock.until ?? '?'}` : 'not locked'} · ${c.lock.failedLogins} failed login(s)`,
+            describeAccount(c, `po admin customers show ${customer}`),
+          ].join('\n'),
+      ),
+    );
+  customers
+    .command('credit')
+    .description('credit an account (or, with a negative amount, adjust it: never below 0)')
+    .argument('<customer>')
+    .argument('<amount>', 'in currency units, e.g. 150 or 12.50 or -20.05')
+    .requiredOption('--reference <text>', 'why: kept in the ledger entry')
+    .action((customer: string, amount: string, o: { reference: string }, command: Command) =>
+      run(command, (call) => {
+        const amountCents = parseMoney(amount);
+        if (amountCents === undefined || amountCents === 0)
+          throw new InputError(
+            'usage',
+            'the amount must be a non-zero number with at most two decimals, e.g. 150 or -20.05',
+          );
+        return call('POST', `/admin/customers/${encodeURIComponent(customer)}/credit`, {
+          amountCents,
+          reference: o.reference,
+        });
+      }),
+    );
+
+  const orders = admin.command('orders').description("the OPD's work queue: orders by status, oldest first");
+  orders
+    .command('list', { isDefault: true })
+    .description('orders in one status, oldest accepted first, a page at a time')
+    .option('--status <status>', 'accepted, fulfilled or cancelled', 'accepted')
+    .option('--limit <n>', 'orders per page (1–100)', '25')
+    .option('--cursor <cursor>', 'continue after the previous page (its "More:" line)')
+    .action((o: { status: string; limit: string; cursor?: string }, command: Command) =>
+      show(command, `/admin/orders${pageQuery(o, { status: o.status })}`, (page: QueuePage) =>
+        [
+          page.orders.length === 0 ? `no ${page.status} orders` : `${page.status} orders, oldest first:`,
+          ...page.orders.map(
+            (order) =>
+              `  ${order.orderId}  ${order.customerId.padEnd(20)}  ${order.acceptedAt}  ${formatMoney(order.totalCents, order.currency).padStart(14)}  ${order.lines.map((l) => `${l.qty}×${l.sku}`).join(' ')}`,
+          ),
+          ...(page.next ? [`More: po admin orders list --status ${page.status} --cursor ${page.next}`] : []),
+        ].join('\n'),
+      ),
+    );
+  const customerOption = '--customer <id>';
+  const customerHelp = 'the customer, if two have an order with this ID';
+  const orderPath = (id: string, o: { customer?: string }, suffix = '') =>
+    `/admin/orders/${encodeURIComponent(id)}${suffix}${o.customer ? `?customer=${encodeURIComponent(o.customer)}` : ''}`;
+  orders
+    .command('show')
+    .description("any customer's order, with its evidence")
+    .argument('<id>', 'order ID')
+    .option(customerOption, customerHelp)
+    .action((id: string, o: { customer?: string }, command: Command) =>
+      show(command, orderPath(id, o), (order: OrderView) =>
+        [
+          describeOrder(order),
+          `  customer ${order.customerId}`,
+          `  evidence (JWS): ${order.signature.jws}`,
+          `  receipt (JWS):  ${order.receipt ?? 'none'}`,
+        ].join('\n'),
+      ),
+    );
+  orders
+    .command('fulfil')
+    .description('mark an accepted order fulfilled (the customer is emailed)')
+    .argument('<id>', 'order ID')
+    .option(customerOption, customerHelp)
+    .action((id: string, o: { customer?: string }, command: Command) =>
+      show(command, orderPath(id, o, '/fulfil'), describeOrder, 'POST'),
+    );
+  orders
+    .command('cancel')
+    .description('cancel an accepted order for the OPD: restocked, refunded, the customer emailed with the reason')
+    .argument('<id>', 'order ID')
+    .requiredOption('--reason <text>', 'why (one line; the customer reads it)')
+    .option(customerOption, customerHelp)
+    .action((id: string, o: { reason: string; customer?: string }, command: Command) =>
+      show(command, `/admin/orders/${encodeURIComponent(id)}/cancel`, describeOrder, 'POST', {
+        reason: o.reason,
+        ...(o.customer ? { customerId: o.customer } : {}),
+      }),
     );
 
   const keys = admin.command('keys').description('customer keys');

@@ -1,21 +1,20 @@
 /**
  * The customer's everyday commands against a deployment (local or AWS): config, login, logout, password, products,
- * orders, orders show, orders export, test. `po order` is in order.ts, `po verify` in verify.ts.
+ * orders, orders show, orders export, orders cancel and account (account.ts), test. `po order` is in order.ts, `po verify` in verify.ts.
  */
 import type { Command } from 'commander';
-import { EvidenceError, InputError } from '../../shared/errors.js';
-import { evidenceBundle, verifyEvidence } from '../../shared/evidence.js';
+import { InputError } from '../../shared/errors.js';
 import { checkKeyId } from '../../shared/keys.js';
-import type { SignatureAlg } from '../../shared/keys.js';
 import { formatMoney } from '../../shared/money.js';
-import { receiptKeyId } from '../../shared/receipts.js';
 import { apiClient, checkApiUrl } from '../api.js';
 import { writeNewFile } from '../io.js';
+import { orderEvidence } from '../evidence.js';
 import { runAction } from '../output.js';
+import { registerAccount, registerCancel } from './account.js';
 import { deleteSession, readProfile, readSession, writeProfile, writeSession } from '../profile.js';
 import type { Session } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
-import { pinnedServerKey, receiptKey } from '../trust.js';
+import { pinnedServerKey } from '../trust.js';
 import { describeOrder, print } from '../view.js';
 import type { Globals, OrderView } from '../view.js';
 
@@ -217,7 +216,9 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
     );
   orders
     .command('export')
-    .description('write the evidence bundle of one order (signed order, receipt, both public keys), checked first')
+    .description(
+      'write the evidence bundle of one order (signed order, receipt, public keys; the cancellation if any), checked first',
+    )
     .argument('<id>', 'order ID')
     .option('--out <file>', 'write it to this file (0600) instead of standard output')
     .option('--force', 'replace --out if it exists')
@@ -232,27 +233,7 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
         const order = await api.call<OrderView>('GET', `/orders/${encodeURIComponent(id)}`, {
           token: sessionFor(name).token,
         });
-        if (!order.receipt)
-          throw new EvidenceError(
-            'receipt_missing',
-            `order ${id} has no receipt (accepted before the OPD issued receipts)`,
-          );
-        if (!order.signature.publicKeyPem)
-          throw new EvidenceError(
-            'evidence_key_invalid',
-            `the OPD did not return the key order ${id} was verified with`,
-          );
-        const bundle = evidenceBundle({
-          orderJws: order.signature.jws,
-          customerKey: {
-            kid: order.signature.keyId,
-            alg: order.signature.alg as SignatureAlg,
-            publicKeyPem: order.signature.publicKeyPem,
-          },
-          receiptJws: order.receipt,
-          receiptKey: await receiptKey(api, name, receiptKeyId(order.receipt)),
-        });
-        verifyEvidence(bundle); // never hand out evidence that does not hold
+        const { bundle } = await orderEvidence(api, name, order);
         const text = `${JSON.stringify(bundle, null, 2)}\n`;
         if (options.out === undefined) {
           process.stdout.write(text);
@@ -262,6 +243,9 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
         process.stderr.write(`wrote the evidence of order ${order.orderId} to ${options.out} (checked)\n`);
       }),
     );
+
+  registerCancel(orders, globals);
+  registerAccount(program, globals);
 
   program
     .command('test')

@@ -74,7 +74,7 @@ function showQuote(quote: Quote, heading: string): void {
 }
 
 /** The signer of the order: the profile's key (or --key), checked. */
-async function signerFor(
+export async function signerFor(
   profile: ReturnType<typeof readProfile>,
   options: { key?: string; keyId?: string; passphraseFile?: string },
 ): Promise<SigningKey> {

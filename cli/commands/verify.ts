@@ -27,7 +27,22 @@ function summary(evidence: VerifiedEvidence) {
     opd: receipt.iss,
     signedAt: iso(order.iat),
     acceptedAt: iso(receipt.iat),
-    status: receipt.status,
+    status: evidence.cancellation ? 'cancelled' : receipt.status,
+    ...(receipt.ledgerEntry === undefined ? {} : { paidInLedgerEntry: receipt.ledgerEntry }),
+    ...(evidence.cancellation
+      ? {
+          cancellation: {
+            cancelledAt: iso(evidence.cancellation.receipt.iat),
+            by: evidence.cancellation.receipt.cancelledBy,
+            ...(evidence.cancellation.receipt.reason === undefined
+              ? {}
+              : { reason: evidence.cancellation.receipt.reason }),
+            refundCents: evidence.cancellation.receipt.refundCents,
+            refundLedgerEntry: evidence.cancellation.receipt.ledgerEntry,
+            receiptKey: evidence.cancellation.receiptKey,
+          },
+        }
+      : {}),
     currency: order.currency,
     totalCents: order.totalCents,
     lines: order.items,
@@ -44,11 +59,20 @@ function describe(result: ReturnType<typeof summary>): string {
     `  signed at    ${result.signedAt}  by ${result.customerKey.alg} key ${result.customerKey.kid}`,
     `               key fingerprint ${result.customerKey.fingerprint}`,
     `  accepted at  ${result.acceptedAt}  receipt key ${result.receiptKey.kid} (its fingerprint)`,
+    ...(result.cancellation
+      ? [
+          `  cancelled at ${result.cancellation.cancelledAt}  by ${result.cancellation.by === 'opd' ? `the OPD: ${result.cancellation.reason ?? ''}` : "the customer's signed request"}`,
+          `               refunded ${formatMoney(result.cancellation.refundCents, result.currency)} (ledger entry ${result.cancellation.refundLedgerEntry})`,
+        ]
+      : []),
     ...linesTable(result.lines),
     `  total ${formatMoney(result.totalCents, result.currency)}`,
     ...(result.note === undefined ? [] : [`  note ${JSON.stringify(result.note)}`]),
     '  checked: both signatures, key IDs, the receipt names this exact signed order (SHA-256),',
     '           and its customer, order ID, lines, prices, currency, total and time match the signed order',
+    ...(result.cancellation
+      ? ['           the cancellation receipt (and the customer’s signed request) cancel exactly this order']
+      : []),
   ].join('\n');
 }
 

@@ -18,7 +18,7 @@ import { orderView } from '../../shared/orders.js';
 import { reasonSchema } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
-import { placeOrder } from '../../shared/services/orders.js';
+import { evidenceKeys, placeOrder } from '../../shared/services/orders.js';
 
 // Length is checked again (before any crypto) by openOrder with its own error code; this only bounds the JSON.
 const orderBody = z.strictObject({
@@ -58,7 +58,12 @@ export const handler = apiHandler(
         keys.receipt,
       );
       metrics.addMetric(replayed ? 'CancellationResubmitted' : 'OrderCancelled', 'Count', 1);
-      return jsonResponse(200, orderView(order), replayed ? { 'Idempotent-Replayed': 'true' } : {});
+      // With the keys it was verified with: the answer is the whole evidence, as GET /orders/{id} gives it.
+      return jsonResponse(
+        200,
+        orderView(order, await evidenceKeys(order)),
+        replayed ? { 'Idempotent-Replayed': 'true' } : {},
+      );
     },
     'POST /admin/orders/{id}/cancel': adminOnly(async (event) => {
       const orderId = pathParameter(event, 'id', JTI_PATTERN);
@@ -71,7 +76,7 @@ export const handler = apiHandler(
         keys.receipt,
       );
       metrics.addMetric('OrderCancelledByOpd', 'Count', 1);
-      return jsonResponse(200, orderView(order));
+      return jsonResponse(200, orderView(order, await evidenceKeys(order)));
     }),
   }),
 );

@@ -1216,6 +1216,93 @@ describe('the po CLI against the local stack', () => {
   });
 });
 
+describe('po: account, cancel, and the admin queue', () => {
+  it('shows the balance and ledger, cancels with evidence po verify accepts, and the admin works the queue', async () => {
+    const { home, run, setUpCustomer } = await poWorkspace('po-money-');
+    await newProduct('CLI-M', 20, 1250);
+    await setUpCustomer('cli-payer', 'ed25519');
+    const json = <T>(result: { code: number | null; stdout: string; stderr: string }): T => {
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as T;
+    };
+    expect(json<{ balanceCents: number }>(await run(['--json', 'account'])).balanceCents).toBe(OPENING_BALANCE);
+
+    const placed = json<{ orderId: string }>(await run(['--json', 'order', 'CLI-M:2', '--yes']));
+    const shown = await run(['account', '--limit', '1']);
+    expect(shown.stdout).toContain(`balance USD ${((OPENING_BALANCE - 2500) / 100).toFixed(2)}`);
+    expect(shown.stdout).toMatch(new RegExp(`order\\s+-25\\.00.*${placed.orderId}`));
+    expect(shown.stdout).toContain('More: po account --cursor');
+
+    const cancelled = await run(['orders', 'cancel', placed.orderId, '--yes']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toContain('cancellation receipt verified: refund USD 25.00 in ledger entry 3');
+    expect(json<{ balanceCents: number }>(await run(['--json', 'account'])).balanceCents).toBe(OPENING_BALANCE);
+    const again = await run(['orders', 'cancel', placed.orderId, '--yes']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('[declined]');
+
+    const file = join(home, 'cancelled.evidence.json');
+    expect((await run(['orders', 'export', placed.orderId, '--out', file])).code).toBe(0);
+    const verified = json<{ status: string; cancellation: { by: string; refundCents: number } }>(
+      await run(['--json', 'verify', file]),
+    );
+    expect(verified).toMatchObject({ status: 'cancelled', cancellation: { by: 'customer', refundCents: 2500 } });
+    // A bundle whose cancellation request was swapped for another order's does not verify.
+    const bundle = JSON.parse(readFileSync(file, 'utf8')) as { cancellation: { request: { jws: string } } };
+    const [h, p, sig] = bundle.cancellation.request.jws.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    bundle.cancellation.request.jws = [
+      h,
+      Buffer.from(JSON.stringify({ ...claims, orderId: 'X'.repeat(23) })).toString('base64url'),
+      sig,
+    ].join('.');
+    writeFileSync(file, JSON.stringify(bundle));
+    const forged = await run(['verify', file]);
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toContain('[cancellation_invalid]');
+
+    // The admin: the queue, fulfilment, the customer's account, a credit.
+    const second = json<{ orderId: string }>(await run(['--json', 'order', 'CLI-M:1', '--yes']));
+    const queue = await run(['--profile', 'admin', 'admin', 'orders', '--limit', '100']);
+    expect(queue.code, queue.stderr).toBe(0);
+    expect(queue.stdout).toMatch(new RegExp(`${second.orderId}\\s+cli-payer.*1×CLI-M`));
+    const fulfilled = await run(['--profile', 'admin', 'admin', 'orders', 'fulfil', second.orderId]);
+    expect(fulfilled.code, fulfilled.stderr).toBe(0);
+    expect(fulfilled.stdout).toContain(`Order ${second.orderId}: fulfilled`);
+    const credit = json<{ amountCents: number; type: string }>(
+      await run([
+        '--profile',
+        'admin',
+        '--json',
+        'admin',
+        'customers',
+        'credit',
+        'cli-payer',
+        '12.50',
+        '--reference',
+        'goodwill',
+      ]),
+    );
+    expect(credit).toMatchObject({ amountCents: 1250, type: 'credit' });
+    const badAmount = await run([
+      '--profile',
+      'admin',
+      'admin',
+      'customers',
+      'credit',
+      'cli-payer',
+      '1e3',
+      '--reference',
+      'x',
+    ]);
+    expect(badAmount.code).toBe(2);
+    const customer = await run(['--profile', 'admin', 'admin', 'customers', 'show', 'cli-payer']);
+    expect(customer.stdout).toContain(`balance USD ${((OPENING_BALANCE - 1250 + 1250) / 100).toFixed(2)}`);
+    expect(customer.stdout).toContain('not locked');
+    expect(customer.stdout).toContain('goodwill');
+  });
+});
+
 describe('npm run first-admin', () => {
   it('creates an administrator who can log in and use the admin routes', async () => {
     const { spawnSync } = await import('node:child_process');
