@@ -1263,9 +1263,17 @@ describe('po: account, cancel, and the admin queue', () => {
 
     // The admin: the queue, fulfilment, the customer's account, a credit.
     const second = json<{ orderId: string }>(await run(['--json', 'order', 'CLI-M:1', '--yes']));
-    const queue = await run(['--profile', 'admin', 'admin', 'orders', '--limit', '100']);
-    expect(queue.code, queue.stderr).toBe(0);
-    expect(queue.stdout).toMatch(new RegExp(`${second.orderId}\\s+cli-payer.*1×CLI-M`));
+    // Follow the queue's "More:" lines until the new order shows (earlier tests left many accepted orders).
+    let queue = '';
+    for (let cursor: string[] = [], page = 0; page < 50; page++) {
+      const listed = await run(['--profile', 'admin', 'admin', 'orders', 'list', '--limit', '100', ...cursor]);
+      expect(listed.code, listed.stderr).toBe(0);
+      queue += listed.stdout;
+      const more = /--cursor (\S+)$/m.exec(listed.stdout);
+      if (!more || listed.stdout.includes(second.orderId)) break;
+      cursor = ['--cursor', more[1]!];
+    }
+    expect(queue).toMatch(new RegExp(`${second.orderId}\\s+cli-payer.*1×CLI-M`));
     const fulfilled = await run(['--profile', 'admin', 'admin', 'orders', 'fulfil', second.orderId]);
     expect(fulfilled.code, fulfilled.stderr).toBe(0);
     expect(fulfilled.stdout).toContain(`Order ${second.orderId}: fulfilled`);
