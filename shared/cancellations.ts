@@ -6,10 +6,10 @@
  * third party must be able to read what the customer asked for when it settles a dispute.
  */
 import * as z from 'zod/mini';
-import { newOrderId } from './envelope/index.js';
-import { CUSTOMER_ID_PATTERN, JTI_PATTERN, LIMITS, iatSchema } from './envelope/claims.js';
+import { checkIatWindow, newOrderId, verifyCustomerSignature } from './envelope/index.js';
+import { CUSTOMER_ID_PATTERN, JTI_PATTERN, iatSchema } from './envelope/claims.js';
 import type { KeyLookup } from './envelope/index.js';
-import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './envelope/jws.js';
+import { decodeJsonObject, parseJws, signJws } from './envelope/jws.js';
 import { EnvelopeError } from './errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
 import { OPD_ID_PATTERN } from './receipts.js';
@@ -69,16 +69,7 @@ export interface CancellationContext {
  */
 export async function verifyCancellation(jws: string, context: CancellationContext): Promise<VerifiedCancellation> {
   const parsed = parseJws(jws, CANCEL_TYP);
-  const key = await context.customerKey(parsed.kid);
-  if (!key)
-    throw new EnvelopeError('customer_key_unknown', 'the cancellation is signed with a key not registered to you');
-  if (parsed.alg !== key.alg)
-    throw new EnvelopeError(
-      'algorithm_mismatch',
-      `the key ${key.kid} is registered for ${key.alg}, not for the JWS alg`,
-    );
-  if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
-    throw new EnvelopeError('signature_invalid', 'the cancellation signature does not verify');
+  const key = await verifyCustomerSignature(parsed, context.customerKey, 'cancellation');
   const result = cancellationClaimsSchema.safeParse(decodeJsonObject(parsed.payloadB64));
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -97,13 +88,6 @@ export async function verifyCancellation(jws: string, context: CancellationConte
     );
   if (claims.orderId !== context.orderId)
     throw new EnvelopeError('claims_invalid', `the cancellation names order ${claims.orderId}, not ${context.orderId}`);
-  const nowSeconds = Math.floor((context.now ?? Date.now()) / 1000);
-  if (nowSeconds - claims.iat > LIMITS.maxClockSkewSeconds)
-    throw new EnvelopeError('iat_too_old', `the cancellation was signed more than ${LIMITS.maxClockSkewSeconds} s ago`);
-  if (claims.iat - nowSeconds > LIMITS.maxClockSkewSeconds)
-    throw new EnvelopeError(
-      'iat_in_future',
-      `the cancellation is dated more than ${LIMITS.maxClockSkewSeconds} s ahead`,
-    );
+  checkIatWindow(claims.iat, context.now, 'cancellation');
   return { claims, alg: key.alg, customerKey: key };
 }

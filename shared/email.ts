@@ -1,5 +1,6 @@
 /** The confirmation email for an accepted order (plain text: nothing to render, nothing to inject). */
 import { formatMoney } from './money.js';
+import { amountPaid } from './orders.js';
 import type { OrderRecord } from './orders.js';
 import { jwsDigest } from './receipts.js';
 
@@ -34,7 +35,7 @@ export function confirmationEmail(order: OrderRecord): { subject: string; text: 
 export function noticeEmail(order: OrderRecord): { subject: string; text: string } {
   if (order.status === 'cancelled') {
     const cancellation = order.cancellation;
-    const refunded = order.ledgerEntry === undefined ? 0 : order.totalCents;
+    const refunded = amountPaid(order);
     return {
       subject: `Order ${order.orderId} cancelled`,
       text: [

@@ -21,6 +21,7 @@ import {
 } from './keys.js';
 import type { SignatureAlg, VerificationKey } from './keys.js';
 import { CANCEL_TYP, cancellationClaimsSchema } from './cancellations.js';
+import { amountPaid } from './orders.js';
 import type { CancellationClaims } from './cancellations.js';
 import {
   jwsDigest,
@@ -261,7 +262,7 @@ function verifyCancellationEvidence(
   if (receipt.sub !== order.iss || receipt.orderId !== order.jti || receipt.iss !== accepted.iss)
     cancellationInvalid('it names another customer, order or OPD');
   if (receipt.currency !== order.currency) cancellationInvalid(`currency ${receipt.currency} vs ${order.currency}`);
-  const paid = accepted.ledgerEntry === undefined ? 0 : order.totalCents;
+  const paid = amountPaid({ ledgerEntry: accepted.ledgerEntry, totalCents: order.totalCents });
   if (receipt.refundCents !== paid) cancellationInvalid(`refund ${receipt.refundCents}, paid ${paid}`);
   if (receipt.iat < accepted.iat) cancellationInvalid('it is dated before the order was accepted');
   const verified = { receiptKey: { kid: receiptKey.kid, fingerprint: spkiFingerprint(receiptKey.publicKey) }, receipt };

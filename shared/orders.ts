@@ -211,6 +211,11 @@ function cancellationView(cancellation: Cancellation, publicKeys?: ReadonlyMap<s
   };
 }
 
+/** What an order debited (and a cancellation refunds): an order accepted before accounts existed was never paid. */
+export function amountPaid(order: { readonly ledgerEntry?: number | undefined; readonly totalCents: number }): number {
+  return order.ledgerEntry === undefined ? 0 : order.totalCents;
+}
+
 /** @returns ApiError `order_closed` (409): the order is no longer `accepted`, so it can be neither cancelled nor fulfilled */
 export function orderClosed(order: Pick<OrderRecord, 'orderId' | 'status'>): ApiError {
   return new ApiError('order_closed', `order ${order.orderId} is already ${order.status}`, {

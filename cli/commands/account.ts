@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { signCancellation } from '../../shared/cancellations.js';
 import { InputError } from '../../shared/errors.js';
+import { decodeJsonObject, parseJws } from '../../shared/envelope/jws.js';
 import { formatMoney } from '../../shared/money.js';
+import { amountPaid } from '../../shared/orders.js';
+import { RECEIPT_TYP } from '../../shared/receipts.js';
 import { apiClient } from '../api.js';
 import { orderEvidence } from '../evidence.js';
 import { runAction } from '../output.js';
@@ -96,7 +99,7 @@ export function registerCancel(orders: Command, globals: (command: Command) => G
           process.stderr.write(`${describeOrder(order)}\n`);
           if (order.status !== 'accepted')
             throw new InputError('declined', `order ${order.orderId} is ${order.status}: there is nothing to cancel`);
-          const refund = order.ledgerEntry === undefined ? 0 : order.totalCents;
+          const refund = amountPaid(order);
           if (!options.yes && !(await confirm(`Cancel it and refund ${formatMoney(refund, order.currency)}? [y/N] `)))
             throw new InputError('declined', 'not cancelled');
           // The request names the OPD as its receipts do: a request for this OPD is worthless to any other.
@@ -127,13 +130,12 @@ export function registerCancel(orders: Command, globals: (command: Command) => G
 
 /** The OPD's name as its receipt states it (`iss`), read without verifying: the answer is checked afterwards. */
 function receiptIssuer(receipt: string | undefined): string {
+  let issuer: unknown;
   try {
-    const claims = JSON.parse(Buffer.from((receipt ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-      iss?: unknown;
-    };
-    if (typeof claims.iss === 'string') return claims.iss;
+    issuer = decodeJsonObject(parseJws(receipt ?? '', RECEIPT_TYP).payloadB64)?.iss;
   } catch {
-    // fall through
+    issuer = undefined;
   }
+  if (typeof issuer === 'string') return issuer;
   throw new InputError('declined', 'the order has no OPD receipt naming the OPD; it cannot be cancelled from po');
 }

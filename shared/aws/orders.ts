@@ -340,5 +340,3 @@ export async function customersWithOrder(orderId: string): Promise<string[]> {
   );
   return (result.Items ?? []).map((item) => String(item.customerId));
 }
-
-export { decodeCursor, encodeCursor };

@@ -3,21 +3,20 @@
  * either way one transaction restocks every line and refunds the total, exactly once, and the OPD signs a
  * cancellation receipt — or the OPD marks it fulfilled.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { accountOf, nextEntry } from '../accounts.js';
 import { verifyCancellation } from '../cancellations.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
 import { spkiFingerprint } from '../keys.js';
 import { logger } from '../observability.js';
-import { orderClosed } from '../orders.js';
+import { amountPaid, orderClosed } from '../orders.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
 import { cancellationReceiptClaims, signReceipt } from '../receipts.js';
 import { getCustomer } from '../aws/customers.js';
 import { customersWithOrder, getOrder, markFulfilled, writeCancellation } from '../aws/orders.js';
 import type { KeyRing } from '../aws/keystore.js';
 import type { KeyObject } from 'node:crypto';
-import { MAX_CONFLICTS, registeredKey } from './orders.js';
+import { backOff, registeredKey } from './orders.js';
 
 /** How long to keep retrying a cancellation that lost a race before answering 503 (as for orders). */
 const RETRY_BUDGET_MS = 8_000;
@@ -87,8 +86,7 @@ export async function cancelOrder(
         })
       : undefined;
   const actor = request.by === 'customer' ? customerId : request.adminId;
-  // What the order debited: an order accepted before accounts existed was never paid for, so nothing comes back.
-  const refundCents = order.ledgerEntry === undefined ? 0 : order.totalCents;
+  const refundCents = amountPaid(order);
   let seen = accountOf(customer);
   const deadline = Date.now() + RETRY_BUDGET_MS;
   for (let conflicts = 0; ;) {
@@ -146,8 +144,7 @@ export async function cancelOrder(
         seen = outcome.reason.now;
         break;
       case 'conflict':
-        if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
-        await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
+        await backOff(++conflicts);
         break;
       case 'throttled':
         throw serviceUnavailable('the order database');

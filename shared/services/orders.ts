@@ -27,7 +27,16 @@ import { writeOrder } from '../aws/orders.js';
  */
 const RETRY_BUDGET_MS = 8_000;
 /** Most `TransactionConflict`s (another transaction held an item) to back off from before answering 503. */
-export const MAX_CONFLICTS = 10;
+const MAX_CONFLICTS = 10;
+
+/**
+ * Waits before retrying a transaction after its `conflicts`-th `TransactionConflict` (full jitter, capped at 200 ms).
+ * @throws ApiError `service_unavailable` once there were {@link MAX_CONFLICTS}
+ */
+export async function backOff(conflicts: number): Promise<void> {
+  if (conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
+  await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
+}
 
 /**
  * A customer's active key by ID, as a verification key. The stored algorithm must agree with the key itself; a
@@ -143,8 +152,7 @@ export async function placeOrder(
         seen = outcome.now;
         break;
       case 'conflict':
-        if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
-        await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts))); // full jitter
+        await backOff(++conflicts);
         break;
       case 'throttled':
         throw serviceUnavailable('the order database');
