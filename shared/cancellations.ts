@@ -1,5 +1,5 @@
 /**
- * Signed cancellations (docs/envelope.md §8): a customer asks the OPD to cancel an order with a compact JWS signed by
+ * Signed cancellations (docs/envelope.md §10): a customer asks the OPD to cancel an order with a compact JWS signed by
  * one of their registered keys, `typ` `po-cancel+jwt`, claims exactly `iss` (the customer), `aud` (the OPD, as its
  * receipts name it), `iat`, `jti` (fresh per request) and `orderId`. It is sent signed, not encrypted: it holds
  * nothing confidential (the order ID is already the customer's and the OPD's), TLS protects it in transit, and a

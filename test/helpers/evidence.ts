@@ -7,8 +7,9 @@ import type { PreparedOrder } from '../../shared/envelope/index.js';
 import { evidenceBundle } from '../../shared/evidence.js';
 import type { EvidenceBundle } from '../../shared/evidence.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
-import { receiptClaims, receiptKeyJwk, signReceipt } from '../../shared/receipts.js';
-import type { AcceptedOrder, ReceiptClaims } from '../../shared/receipts.js';
+import { signCancellation } from '../../shared/cancellations.js';
+import { cancellationReceiptClaims, receiptClaims, receiptKeyJwk, signReceipt } from '../../shared/receipts.js';
+import type { AcceptedOrder, CancellationReceiptClaims, CancelledOrder, ReceiptClaims } from '../../shared/receipts.js';
 import type { CustomerKey, ServerKey } from './keys.js';
 
 export const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -59,16 +60,20 @@ export function acceptedOrder(
 }
 
 /**
- * A bundle as `po orders export` writes it: `order` changes what the OPD acknowledges, `claims` the receipt claims
- * after they are built (the receipt is still properly signed).
+ * A bundle as `po orders export` writes it (of `prepared`, or of a fresh order): `order` changes what the OPD
+ * acknowledges, `claims` the receipt claims after they are built (the receipt is still properly signed).
  */
 export function makeBundle(
   customer: CustomerKey,
   server: ServerKey,
   receiptKey: ReceiptKeyPair,
-  change: { order?: Partial<AcceptedOrder>; claims?: (claims: ReceiptClaims) => ReceiptClaims } = {},
+  change: {
+    order?: Partial<AcceptedOrder>;
+    claims?: (claims: ReceiptClaims) => ReceiptClaims;
+    prepared?: PreparedOrder;
+  } = {},
 ): EvidenceBundle {
-  const prepared = signedOrder(customer, server);
+  const prepared = change.prepared ?? signedOrder(customer, server);
   const claims = receiptClaims(acceptedOrder(prepared, customer, change.order));
   return evidenceBundle({
     orderJws: prepared.jws,
@@ -80,6 +85,62 @@ export function makeBundle(
     receiptJws: signReceipt(change.claims ? change.claims(claims) : claims, receiptKey),
     receiptKey: receiptKeyJwk(receiptKey.publicKey),
   });
+}
+
+/**
+ * A bundle of an order that was then cancelled, by the customer (with their signed request, made by `requestSigner`,
+ * default their own key) or by the OPD (with a reason). `cancel` changes what the OPD states, `claims` the cancellation
+ * receipt's claims after they are built (still properly signed).
+ */
+export function cancelledBundle(
+  customer: CustomerKey,
+  server: ServerKey,
+  receiptKey: ReceiptKeyPair,
+  change: {
+    by?: 'customer' | 'opd';
+    request?: Partial<Parameters<typeof signCancellation>[0]>;
+    cancel?: Partial<CancelledOrder>;
+    claims?: (claims: CancellationReceiptClaims) => CancellationReceiptClaims;
+  } = {},
+): EvidenceBundle {
+  const prepared = signedOrder(customer, server);
+  const base = makeBundle(customer, server, receiptKey, { prepared });
+  const cancelledAt = NOW + 60_000;
+  const request =
+    change.by === 'opd'
+      ? undefined
+      : signCancellation({
+          customerId: prepared.claims.iss,
+          opdId: 'opd',
+          orderId: prepared.claims.jti,
+          signer: customer.signer,
+          now: cancelledAt - 1000,
+          ...change.request,
+        });
+  const claims = cancellationReceiptClaims({
+    issuer: 'opd',
+    customerId: prepared.claims.iss,
+    orderId: prepared.claims.jti,
+    cancelledAt,
+    orderJws: prepared.jws,
+    ...(request
+      ? { request: { jws: request, customerKeyFingerprint: spkiFingerprint(customer.verifier.publicKey) } }
+      : { reason: 'the warehouse flooded' }),
+    refundCents: prepared.claims.totalCents,
+    currency: prepared.claims.currency,
+    ledgerEntry: 2,
+    ...change.cancel,
+  });
+  return {
+    ...base,
+    cancellation: {
+      ...(request ? { request: { jws: request, customerKey: base.order.customerKey } } : {}),
+      receipt: {
+        jws: signReceipt(change.claims ? change.claims(claims) : claims, receiptKey),
+        key: receiptKeyJwk(receiptKey.publicKey),
+      },
+    },
+  };
 }
 
 /** The stock-tools recipe, exactly as docs/evidence.md §5 prints it. */
