@@ -150,7 +150,7 @@ describe('signed cancellations: each check, for its own reason', () => {
     customerId: 'alice',
     opdId: 'opd',
     orderId: ORDER_ID,
-    customerKey: async (kid: string) => (kid === key.verifier.kid ? key.verifier : undefined),
+    customerKey: (kid: string) => Promise.resolve(kid === key.verifier.kid ? key.verifier : undefined),
     now: NOW,
     ...overrides,
   });
@@ -184,7 +184,7 @@ describe('signed cancellations: each check, for its own reason', () => {
 
   it('customer_key_unknown: signed with a key the customer has not registered', async () => {
     await expectEnvelopeError(
-      verifyCancellation(sign(), context({ customerKey: async () => undefined })),
+      verifyCancellation(sign(), context({ customerKey: () => Promise.resolve(undefined) })),
       'customer_key_unknown',
     );
   });

@@ -313,8 +313,9 @@ describe('evidence bundles: cancellations', () => {
       JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as ReceiptClaims;
     const legacy = makeBundle(keys.ed25519, server, receiptSigner, {
       claims: (claims) => {
-        const { ledgerEntry: _dropped, ...rest } = claims;
-        return rest as ReceiptClaims;
+        const legacyClaims = { ...claims };
+        delete legacyClaims.ledgerEntry;
+        return legacyClaims;
       },
     });
     expect(receiptClaimsOf(legacy.receipt.jws).ledgerEntry).toBeUndefined();
