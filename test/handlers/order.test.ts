@@ -16,6 +16,7 @@ import {
   bodyOf,
   ddb,
   DecryptCommand,
+  GetCommand,
   installWorld,
   kms,
   lambdaContext,
@@ -278,6 +279,55 @@ describe('POST /orders: the transaction cancelled', () => {
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(422);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'unknown_sku', skus: ['GADGET-2'] } });
+  });
+
+  it('answers 402 insufficient_funds with the balance the transaction found, writes nothing, does not retry', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        cancelled([
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: { customerId: 'alice', balanceCents: 3498, ledgerSeq: 4 } },
+          { Code: 'None' },
+        ]),
+      );
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(402);
+    expect(bodyOf(response)).toMatchObject({
+      error: { code: 'insufficient_funds', balanceCents: 3498, neededCents: 3499, currency: 'USD' },
+    });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('a balance that moved under it (a concurrent order or credit) is retried from the state returned, no new read', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        cancelled([
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: { customerId: 'alice', balanceCents: 10_000, ledgerSeq: 7 } },
+          { Code: 'None' },
+        ]),
+      )
+      .resolves({});
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(201);
+    const [, second] = ddb.commandCalls(TransactWriteCommand);
+    const items = second!.args[0].input.TransactItems!;
+    expect(items[3]?.Update?.ExpressionAttributeValues).toEqual({
+      ':after': 10_000 - 3499,
+      ':entry': 8,
+      ':seen': 7,
+      ':debit': 3499,
+    });
+    expect(items[4]?.Put?.Item).toMatchObject({ entry: 8, amountCents: -3499, balanceAfterCents: 10_000 - 3499 });
+    expect(verifiedReceipt(bodyOf(response)).ledgerEntry).toBe(8); // the receipt names the entry that paid
+    const customerReads = ddb.commandCalls(GetCommand).filter((call) => call.args[0].input.TableName === 'customers');
+    expect(customerReads).toHaveLength(1); // the one read before the first attempt
   });
 
   it('retries a TransactionConflict with jitter, then succeeds', async () => {
