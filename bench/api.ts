@@ -180,8 +180,16 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
           else failures++;
         });
 
-        // Bare DynamoDB Local: the same transaction shape (order put + conditional decrement), same concurrency.
+        // Bare DynamoDB Local: the same transaction shape (order put, conditional decrement, conditional debit, ledger
+        // put), same concurrency.
         const bareSkus = skus.map((sku) => `BARE-${sku}`);
+        for (let c = 0; c < CUSTOMERS; c++)
+          await documents.send(
+            new PutCommand({
+              TableName: stack.tables.customers,
+              Item: { customerId: `bare-${c}`, balanceCents: 1e14, ledgerSeq: 0 },
+            }),
+          );
         for (const sku of bareSkus)
           await documents.send(
             new PutCommand({
@@ -213,6 +221,26 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
                         UpdateExpression: 'SET stock = stock - :qty',
                         ConditionExpression: 'attribute_exists(sku) AND stock >= :qty AND priceCents = :price',
                         ExpressionAttributeValues: { ':qty': 1, ':price': 100 },
+                      },
+                    },
+                    {
+                      Update: {
+                        TableName: stack.tables.customers,
+                        Key: { customerId: `bare-${i % CUSTOMERS}` },
+                        UpdateExpression: 'SET balanceCents = balanceCents - :debit ADD ledgerSeq :one',
+                        ConditionExpression: 'balanceCents >= :debit',
+                        ExpressionAttributeValues: { ':debit': 100, ':one': 1 },
+                      },
+                    },
+                    {
+                      Put: {
+                        TableName: stack.tables.ledger,
+                        Item: {
+                          customerId: `bare-${i % CUSTOMERS}`,
+                          entry: randomBytes(6).readUIntBE(0, 6),
+                          type: 'order',
+                          amountCents: -100,
+                        },
                       },
                     },
                   ],
