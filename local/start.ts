@@ -77,11 +77,14 @@ ${customers.join('\n')}
 
   Next, in another terminal:
     npx po --profile alice login            # password: ${alice?.password ?? ''}
+    npx po --profile alice account                          # balance, keys, ledger
     npx po --profile alice products
     npx po --profile alice order WIDGET-1:3 GADGET-2:1      # shows the quote, asks, checks the receipt
     npx po --profile alice orders
     npx po --profile alice orders export <order-id> --out order.evidence.json
     npx po verify order.evidence.json                       # offline
+    npx po --profile alice orders cancel <order-id>         # signed; stock and balance come back
+    npx po --profile opd-admin admin orders                 # the OPD's queue (login first, as for alice)
   then open ${stack.inboxUrl} to see the confirmation.
 
 Ctrl-C stops everything.`);

@@ -38,7 +38,7 @@ export function pageQuery(options: { limit?: string; cursor?: string }, extra: R
 /** An account for people: balance, keys, the ledger page, and how to see more. */
 export function describeAccount(account: AccountView, more: string): string {
   return [
-    `Account ${account.customerId}: balance ${formatMoney(account.balanceCents, account.currency)} (${account.entries} ledger entries)`,
+    `Account ${account.customerId}: balance ${formatMoney(account.balanceCents, account.currency)} (${account.entries} ledger ${account.entries === 1 ? 'entry' : 'entries'})`,
     'Keys:',
     ...account.keys.map(
       (key) =>

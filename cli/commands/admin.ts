@@ -8,7 +8,7 @@ import { readProfile } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
 import { parseMoney, formatMoney } from '../../shared/money.js';
 import { describeOrder, print } from '../view.js';
-import type { Globals, OrderView } from '../view.js';
+import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { describeAccount, pageQuery } from './account.js';
 import { sessionFor } from './customer.js';
 
@@ -207,20 +207,27 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .argument('<customer>')
     .argument('<amount>', 'in currency units, e.g. 150 or 12.50 or -20.05')
     .requiredOption('--reference <text>', 'why: kept in the ledger entry')
-    .action((customer: string, amount: string, o: { reference: string }, command: Command) =>
-      run(command, (call) => {
-        const amountCents = parseMoney(amount);
-        if (amountCents === undefined || amountCents === 0)
-          throw new InputError(
-            'usage',
-            'the amount must be a non-zero number with at most two decimals, e.g. 150 or -20.05',
-          );
-        return call('POST', `/admin/customers/${encodeURIComponent(customer)}/credit`, {
-          amountCents,
-          reference: o.reference,
-        });
-      }),
-    );
+    .action((customer: string, amount: string, o: { reference: string }, command: Command) => {
+      const amountCents = parseMoney(amount);
+      if (amountCents === undefined || amountCents === 0)
+        return runAction(globals(command).json ? 'json' : 'line', () =>
+          Promise.reject(
+            new InputError(
+              'usage',
+              'the amount must be a non-zero number with at most two decimals, e.g. 150 or -20.05',
+            ),
+          ),
+        );
+      return show<LedgerEntryView>(
+        command,
+        `/admin/customers/${encodeURIComponent(customer)}/credit`,
+        (entry) =>
+          `${entry.amountCents > 0 ? 'Credited' : 'Debited'} ${customer} ${formatMoney(Math.abs(entry.amountCents), entry.currency)}` +
+          ` (ledger entry ${entry.entry}, ${entry.type}); balance now ${formatMoney(entry.balanceAfterCents, entry.currency)}`,
+        'POST',
+        { amountCents, reference: o.reference },
+      );
+    });
 
   const orders = admin.command('orders').description("the OPD's work queue: orders by status, oldest first");
   orders

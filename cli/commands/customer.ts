@@ -183,7 +183,7 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
             : page.orders
                 .map(
                   (o) =>
-                    `${o.orderId}  ${o.acceptedAt}  ${formatMoney(o.totalCents, o.currency).padStart(14)}  ${o.lines.length} line(s)  email ${o.email.status}`,
+                    `${o.orderId}  ${o.acceptedAt}  ${o.status.padEnd(9)}  ${formatMoney(o.totalCents, o.currency).padStart(14)}  ${o.lines.length} line(s)  email ${o.email.status}`,
                 )
                 .join('\n'),
         );

@@ -1237,6 +1237,7 @@ describe('po: account, cancel, and the admin queue', () => {
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(cancelled.stdout).toContain('cancellation receipt verified: refund USD 25.00 in ledger entry 3');
     expect(json<{ balanceCents: number }>(await run(['--json', 'account'])).balanceCents).toBe(OPENING_BALANCE);
+    expect((await run(['orders'])).stdout).toMatch(new RegExp(`${placed.orderId}\\s+\\S+\\s+cancelled\\s`));
     const again = await run(['orders', 'cancel', placed.orderId, '--yes']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('[declined]');
@@ -1292,6 +1293,16 @@ describe('po: account, cancel, and the admin queue', () => {
       ]),
     );
     expect(credit).toMatchObject({ amountCents: 1250, type: 'credit' });
+    const adjust = (amount: string) =>
+      run(['--profile', 'admin', 'admin', 'customers', 'credit', 'cli-payer', amount, '--reference', 'rounding']);
+    const up = await adjust('0.01');
+    expect(up.stdout).toMatch(
+      /^Credited cli-payer USD 0\.01 \(ledger entry \d+, credit\); balance now USD \d+\.\d\d\n$/,
+    );
+    const down = await adjust('-0.01');
+    expect(down.stdout).toMatch(
+      /^Debited cli-payer USD 0\.01 \(ledger entry \d+, adjustment\); balance now USD \d+\.\d\d\n$/,
+    );
     const badAmount = await run([
       '--profile',
       'admin',
