@@ -107,6 +107,15 @@ export interface LocalApiOptions {
   readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
+/** A path parameter, percent-decoded; `undefined` when it is not valid percent-encoded UTF-8 (`%ZZ`, `%ED%A0%80`). */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the request listener (exported for tests that need no socket). */
 export function localApi(options: LocalApiOptions) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -122,10 +131,9 @@ export function localApi(options: LocalApiOptions) {
       );
       if (!match)
         return gatewayResponse(response, 'DEFAULT_4XX', compiled.some((c) => c.pattern.test(url.pathname)) ? 405 : 404);
-      const values = match.pattern
-        .exec(url.pathname)!
-        .slice(1)
-        .map((value) => decodeURIComponent(value));
+      const values = match.pattern.exec(url.pathname)!.slice(1).map(decodePathSegment);
+      // A malformed percent-escape, or bytes that are not UTF-8: the request is refused at the edge, as the gateway does.
+      if (values.includes(undefined)) return gatewayResponse(response, 'DEFAULT_4XX', 400);
       const pathParameters = Object.fromEntries(match.names.map((name, index) => [name, values[index]!]));
 
       let authorizer: Record<string, unknown> | null = null;

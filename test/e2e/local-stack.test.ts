@@ -601,6 +601,12 @@ describe('accounts and the order lifecycle', () => {
         'invalid_request',
       ],
       ['GET', '/admin/customers/nobody-here', {}, 404, 'not_found'],
+      // Malformed percent-escapes, a lone surrogate's bytes, NUL and an RTL override in path parameters: refused at the edge.
+      ['GET', '/admin/orders/%ZZ', {}, 400, 'invalid_request'],
+      ['GET', '/admin/customers/%ED%A0%80', {}, 400, 'invalid_request'],
+      ['POST', '/orders/%E0%A4%A/cancel', { token: buyer.token, body: {} }, 400, 'invalid_request'],
+      ['GET', '/admin/customers/a%00b', {}, 400, 'invalid_request'],
+      ['GET', '/admin/customers/%E2%80%AEhostile', {}, 400, 'invalid_request'],
       ['GET', '/admin/orders?status=lost', {}, 400, 'invalid_request'],
       ['GET', '/admin/orders?limit=0', {}, 400, 'invalid_request'],
       ['GET', '/admin/orders?cursor=!!!', {}, 400, 'invalid_request'],
