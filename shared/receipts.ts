@@ -38,7 +38,23 @@ export const ledgerEntrySchema = z
   .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER));
 // One line of text: no control characters at all.
 // eslint-disable-next-line no-control-regex
-const PLAIN_LINE = /^[^\u0000-\u001F\u007F]*$/;
+/**
+ * One line of text a person reads: no control characters (C0, DEL, C1), no lone surrogates (not encodable as UTF-8),
+ * and no bidirectional controls (U+202E and kin make a terminal or an email show text in an order other than stored).
+ */
+const PLAIN_LINE = /^[^\p{Cc}\p{Cs}\p{Bidi_Control}]*$/u;
+
+/** A trimmed, non-empty line of plain text of at most 500 characters, named `label` in its error messages. */
+export function plainLine(label: string) {
+  return z
+    .string(`${label} must be text`)
+    .check(
+      z.trim(),
+      z.minLength(1, `${label} must not be empty`),
+      z.maxLength(500, `${label} must be at most 500 characters`),
+      z.regex(PLAIN_LINE, `${label} must be one line of plain text: no control or bidirectional characters`),
+    );
+}
 
 const digest = (what: string) => z.string().check(z.regex(DIGEST_PATTERN, `${what} must be a base64url SHA-256`));
 
@@ -67,14 +83,7 @@ export const receiptClaimsSchema = z.strictObject({
 export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
 
 /** Why the OPD cancelled an order itself: one line of text a person reads. */
-export const reasonSchema = z
-  .string('reason must be text')
-  .check(
-    z.trim(),
-    z.minLength(1, 'reason must not be empty'),
-    z.maxLength(500, 'reason must be at most 500 characters'),
-    z.regex(PLAIN_LINE, 'reason must be one line without control characters'),
-  );
+export const reasonSchema = plainLine('reason');
 
 /**
  * A cancellation receipt's payload: the OPD's signed statement that an order it accepted is cancelled and its total

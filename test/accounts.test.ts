@@ -11,6 +11,7 @@ import { CANCEL_TYP, signCancellation, verifyCancellation } from '../shared/canc
 import { signJws } from '../shared/envelope/jws.js';
 import { ApiError } from '../shared/errors.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
+import { plainLine, reasonSchema } from '../shared/receipts.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
 import { customerKey } from './helpers/keys.js';
 import type { CustomerKey } from './helpers/keys.js';
@@ -54,6 +55,33 @@ describe('parseMoney: amounts as a person types them', () => {
         expect(parseMoney(formatMoney(cents))).toBe(cents === 0 ? 0 : cents);
       }),
     );
+  });
+});
+
+describe('free text the OPD records or signs (a reason, a ledger reference)', () => {
+  it.each(['damaged in transit', '  trimmed  ', 'Lieferung verspätet — 配送遅延 🙂', 'x'.repeat(500)])(
+    'accepts %j',
+    (text) => {
+      expect(reasonSchema.parse(text)).toBe(text.trim());
+    },
+  );
+
+  it.each([
+    ['empty', '   '],
+    ['too long', 'x'.repeat(501)],
+    ['a NUL', 'a\u0000b'],
+    ['a line break', 'one\ntwo'],
+    ['a C1 control', 'a\u0085b'],
+    ['a lone high surrogate', 'refund \ud800'],
+    ['a lone low surrogate', '\udc00 refund'],
+    ['a right-to-left override', '\u202egoodwill'],
+    ['a right-to-left isolate', 'a\u2067b'],
+    ['a right-to-left mark', 'a\u200fb'],
+    ['not text', 42],
+  ])('refuses %s, naming the field', (_name, text) => {
+    const result = plainLine('reference').safeParse(text);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/^reference /);
   });
 });
 

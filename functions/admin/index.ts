@@ -19,7 +19,7 @@ import { ApiError } from '../../shared/errors.js';
 import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, pageLimit, parseJsonBody } from '../../shared/http.js';
 import { KEY_ID_PATTERN, parsePublicKeyPem } from '../../shared/keys.js';
-import { reasonSchema, receiptKeyJwk } from '../../shared/receipts.js';
+import { plainLine, receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 import type { Route } from '../../shared/router.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
@@ -60,7 +60,7 @@ const credit = z.strictObject({
     z.maximum(MAX_BALANCE_CENTS, 'amountCents is too large'),
     z.refine((amount) => amount !== 0, 'amountCents must not be 0'),
   ),
-  reference: reasonSchema,
+  reference: plainLine('reference'),
 });
 
 /** A query parameter that must match `pattern` if present. @throws ApiError `invalid_request` */

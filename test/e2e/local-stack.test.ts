@@ -601,6 +601,21 @@ describe('accounts and the order lifecycle', () => {
         'invalid_request',
       ],
       ['GET', '/admin/customers/nobody-here', {}, 404, 'not_found'],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: 1, reference: 'refund \ud800' } },
+        400,
+        'invalid_request',
+      ],
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: 1, reference: '\u202egoodwill' } },
+        400,
+        'invalid_request',
+      ],
+      ['POST', `/admin/orders/${othersOrder}/cancel`, { body: { reason: 'flood\u2067' } }, 400, 'invalid_request'],
       // Malformed percent-escapes, a lone surrogate's bytes, NUL and an RTL override in path parameters: refused at the edge.
       ['GET', '/admin/orders/%ZZ', {}, 400, 'invalid_request'],
       ['GET', '/admin/customers/%ED%A0%80', {}, 400, 'invalid_request'],
