@@ -36,8 +36,7 @@ const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export const ledgerEntrySchema = z
   .int('ledgerEntry must be a whole number')
   .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER));
-// One line of text: no control characters at all.
-// eslint-disable-next-line no-control-regex
+
 /**
  * One line of text a person reads: no control characters (C0, DEL, C1), no lone surrogates (not encodable as UTF-8),
  * and no bidirectional controls (U+202E and kin make a terminal or an email show text in an order other than stored).
