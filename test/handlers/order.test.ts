@@ -91,6 +91,15 @@ function cancelled(reasons: Array<{ Code: string; Item?: Record<string, unknown>
   });
 }
 
+/** The order's transaction (order, two lines, account, ledger entry) cancelled by the condition of action `index`. */
+function conditionFailedAt(index: number, item?: Record<string, unknown>) {
+  return cancelled(
+    Array.from({ length: 5 }, (_, i) =>
+      i === index ? { Code: 'ConditionalCheckFailed', ...(item ? { Item: item } : {}) } : { Code: 'None' },
+    ),
+  );
+}
+
 /** The receipt in a response, verified with the world's receipt key as a customer would (published JWK). */
 function verifiedReceipt(body: Record<string, unknown>) {
   return verifyReceipt(body.receipt as string, receiptKeyFromJwk(receiptKeyJwk(world.receipt.publicKey)));
@@ -232,13 +241,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('answers out of stock with 409 naming the SKU and what is left', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejects(
-        cancelled([
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: { sku: 'GADGET-2', name: 'Gadget', priceCents: 999, stock: 0 } },
-        ]),
-      );
+      .rejects(conditionFailedAt(2, { sku: 'GADGET-2', name: 'Gadget', priceCents: 999, stock: 0 }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(409);
     expect(bodyOf(response)).toEqual({
@@ -284,15 +287,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('answers 402 insufficient_funds with the balance the transaction found, writes nothing, does not retry', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejects(
-        cancelled([
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: { customerId: 'alice', balanceCents: 3498, ledgerSeq: 4 } },
-          { Code: 'None' },
-        ]),
-      );
+      .rejects(conditionFailedAt(3, { customerId: 'alice', balanceCents: 3498, ledgerSeq: 4 }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(402);
     expect(bodyOf(response)).toMatchObject({
@@ -304,15 +299,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('a balance that moved under it (a concurrent order or credit) is retried from the state returned, no new read', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(
-        cancelled([
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: { customerId: 'alice', balanceCents: 10_000, ledgerSeq: 7 } },
-          { Code: 'None' },
-        ]),
-      )
+      .rejectsOnce(conditionFailedAt(3, { customerId: 'alice', balanceCents: 10_000, ledgerSeq: 7 }))
       .resolves({});
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(201);
