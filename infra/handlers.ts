@@ -67,12 +67,12 @@ export const HANDLERS: readonly HandlerDefinition[] = [
 
 /**
  * esbuild settings: ESM, minified, source maps, the AWS SDK bundled (pinned with the code, not whatever the runtime
- * ships), syntax kept to Node 20 so local tests run what Lambda runs.
+ * ships), syntax for Node 24: the Lambda runtime (nodejs24.x), and the Node the project's own scripts run on.
  */
 export const BUNDLING = {
   minify: true,
   sourceMap: true,
-  target: 'node20',
+  target: 'node24',
   format: 'esm',
   // Bundled CommonJS dependencies call require(); ESM output needs it defined.
   banner: "import { createRequire as __poRequire } from 'module'; const require = __poRequire(import.meta.url);",
