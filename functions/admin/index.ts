@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor, ledgerEntryView, MAX_BALANCE_CENTS } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
-import { getCustomer, listCustomers, revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
+import { getCustomer, listCustomers, lockState, revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
 import { listOrdersByStatus } from '../../shared/aws/orders.js';
 import { config } from '../../shared/config.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
@@ -121,7 +121,7 @@ export const handler = apiHandler(
           createdAt: customer.createdAt,
           balanceCents: customer.balanceCents ?? 0,
           currency,
-          locked: (customer.lockedUntil ?? 0) * 1000 > Date.now(),
+          locked: lockState(customer).locked,
         })),
         ...(page.next ? { next: page.next } : {}),
       });
@@ -134,16 +134,16 @@ export const handler = apiHandler(
         pageLimit(event, 10),
         ledgerCursor(event.queryStringParameters?.cursor),
       );
-      const lockedUntil = (customer.lockedUntil ?? 0) * 1000;
+      const lock = lockState(customer);
       return jsonResponse(200, {
         ...accountView(customer, config().catalogueCurrency, ledger),
         email: customer.email,
         role: customer.role,
         createdAt: customer.createdAt,
         lock: {
-          locked: lockedUntil > Date.now(),
+          locked: lock.locked,
           failedLogins: customer.failedLogins,
-          ...(lockedUntil > Date.now() ? { until: new Date(lockedUntil).toISOString() } : {}),
+          ...(lock.until === undefined ? {} : { until: new Date(lock.until * 1000).toISOString() }),
         },
       });
     }),

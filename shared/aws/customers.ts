@@ -2,13 +2,15 @@
  * The customers table: profile, role, password hash, login-failure counter and lock, token version, public keys.
  * Every state change that races (failures, lock, password change, keys) is a conditional update.
  */
+import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { SignatureAlg } from '../keys.js';
 import { logger } from '../observability.js';
 import type { Role } from '../tokens.js';
-import { dynamo, guarded, whenConditionFails } from './clients.js';
+import { dynamo, guarded, isConditionFailure, whenConditionFails } from './clients.js';
 
 export interface RegisteredKey {
   readonly alg: SignatureAlg;
@@ -23,9 +25,13 @@ export interface Customer {
   readonly email: string;
   readonly role: Role;
   readonly passwordHash: string;
+  /**
+   * Password checks counted since the last success, those still in flight included: each attempt is counted before
+   * its password is hashed, so concurrent guesses can never exceed {@link LOCKOUT}.maxFailures.
+   */
   readonly failedLogins: number;
-  /** Epoch seconds until which logins are refused. */
-  readonly lockedUntil?: number;
+  /** Epoch seconds of the last counted attempt: the lock runs {@link LOCKOUT}.seconds from it. */
+  readonly lastLoginAttemptAt?: number;
   readonly tokenVersion: number;
   readonly keys: Readonly<Record<string, RegisteredKey>>;
   readonly createdAt: string;
@@ -36,6 +42,17 @@ export interface Customer {
 
 /** Failed logins before a lock, and the lock's length. */
 export const LOCKOUT = { maxFailures: 5, seconds: 15 * 60 } as const;
+
+/** Whether logins are refused, and until when (epoch seconds): after maxFailures counted attempts, for `seconds`. */
+export function lockState(
+  customer: Pick<Customer, 'failedLogins' | 'lastLoginAttemptAt'>,
+  now = Date.now(),
+): { locked: boolean; until?: number } {
+  const until = (customer.lastLoginAttemptAt ?? 0) + LOCKOUT.seconds;
+  return customer.failedLogins >= LOCKOUT.maxFailures && until > Math.floor(now / 1000)
+    ? { locked: true, until }
+    : { locked: false };
+}
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the customer database', what, operation);
 
@@ -89,7 +106,7 @@ export async function getAccountProfile(customerId: string): Promise<AccountProf
 /** A customer as an administrator sees them in a list (no hash, no keys). */
 export type CustomerSummary = Pick<
   Customer,
-  'customerId' | 'email' | 'role' | 'createdAt' | 'balanceCents' | 'lockedUntil' | 'failedLogins'
+  'customerId' | 'email' | 'role' | 'createdAt' | 'balanceCents' | 'lastLoginAttemptAt' | 'failedLogins'
 >;
 
 /** One page of customers (in the table's order: by hash of the ID). `cursor`: the last customer ID of the previous page. */
@@ -101,7 +118,7 @@ export async function listCustomers(
     dynamo().send(
       new ScanCommand({
         TableName: table(),
-        ProjectionExpression: 'customerId, email, #role, createdAt, balanceCents, lockedUntil, failedLogins',
+        ProjectionExpression: 'customerId, email, #role, createdAt, balanceCents, lastLoginAttemptAt, failedLogins',
         ExpressionAttributeNames: { '#role': 'role' },
         Limit: limit,
         ...(cursor === undefined ? {} : { ExclusiveStartKey: { customerId: cursor } }),
@@ -115,46 +132,72 @@ export async function listCustomers(
   };
 }
 
-/** Counts a failed login; the fifth failure in a row locks the account for 15 minutes and restarts the count. */
-export async function recordFailedLogin(customerId: string, now = Date.now()): Promise<void> {
-  const count = new UpdateCommand({
-    TableName: table(),
-    Key: { customerId },
-    UpdateExpression: 'ADD failedLogins :one',
-    ConditionExpression: 'attribute_exists(customerId)',
-    ExpressionAttributeValues: { ':one': 1 },
-    ReturnValues: 'UPDATED_NEW',
-  });
-  // A customer deleted meanwhile has nothing left to lock.
-  const result = await whenConditionFails(
-    () => database('UpdateItem', () => dynamo().send(count)),
-    () => undefined,
-  );
-  if (!result) return;
-  const failures = Number(result.Attributes?.failedLogins ?? 0);
-  if (failures < LOCKOUT.maxFailures) return;
-  const lock = new UpdateCommand({
-    TableName: table(),
-    Key: { customerId },
-    UpdateExpression: 'SET lockedUntil = :until, failedLogins = :zero',
-    // Only the request that saw this count locks: concurrent failures cannot extend the lock twice.
-    ConditionExpression: 'failedLogins = :seen',
-    ExpressionAttributeValues: { ':until': Math.floor(now / 1000) + LOCKOUT.seconds, ':zero': 0, ':seen': failures },
-  });
-  await whenConditionFails(
-    () => database('UpdateItem', () => dynamo().send(lock)),
-    () => undefined,
-  );
-  logger.warn('account locked after repeated login failures', { customerId });
+/**
+ * Counts a password check before it is made (the lockout's gate). The count goes up only while it is below the
+ * limit, in one conditional update, so however many guesses arrive at once, at most `maxFailures` are checked before
+ * the lock; a success clears the count ({@link clearLoginFailures}). A lock that has run its time restarts the count.
+ * @returns `counted` (check the password), `locked` (refuse without checking), `unknown` (no such customer)
+ */
+export async function countLoginAttempt(
+  customerId: string,
+  now = Date.now(),
+): Promise<'counted' | 'locked' | 'unknown'> {
+  const nowSeconds = Math.floor(now / 1000);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const count = new UpdateCommand({
+      TableName: table(),
+      Key: { customerId },
+      UpdateExpression: 'SET failedLogins = if_not_exists(failedLogins, :zero) + :one, lastLoginAttemptAt = :now',
+      ConditionExpression:
+        'attribute_exists(customerId) AND (attribute_not_exists(failedLogins) OR failedLogins < :max)',
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': nowSeconds, ':max': LOCKOUT.maxFailures },
+      ReturnValues: 'UPDATED_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    const old = await database('UpdateItem', () => dynamo().send(count)).then(
+      (result) => {
+        if (result.Attributes?.failedLogins === LOCKOUT.maxFailures)
+          logger.warn('login attempts reached the limit: the account locks unless this one succeeds', { customerId });
+        return undefined;
+      },
+      (error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+        const item = (error as Partial<ConditionalCheckFailedException>).Item;
+        return item ? (unmarshall(item) as Customer) : ('unknown' as const);
+      },
+    );
+    if (old === undefined) return 'counted';
+    if (old === 'unknown') return 'unknown';
+    if (lockState(old, now).locked) return 'locked';
+    // The lock has run its time: start counting again from 1, unless another attempt changed the count first.
+    const restart = new UpdateCommand({
+      TableName: table(),
+      Key: { customerId },
+      UpdateExpression: 'SET failedLogins = :one, lastLoginAttemptAt = :now',
+      ConditionExpression: 'failedLogins = :seen AND lastLoginAttemptAt = :seenAt',
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':now': nowSeconds,
+        ':seen': old.failedLogins,
+        ':seenAt': old.lastLoginAttemptAt ?? null,
+      },
+    });
+    const restarted = await whenConditionFails(
+      () => database('UpdateItem', () => dynamo().send(restart)).then(() => true),
+      () => false,
+    );
+    if (restarted) return 'counted';
+  }
+  return 'locked'; // the count kept moving under us: other attempts are being counted; refuse this one
 }
 
-/** Clears the failure count after a successful login (no write when it is already zero). */
-export async function recordSuccessfulLogin(customerId: string): Promise<void> {
+/** After a correct password: the count of attempts starts again from 0. */
+export async function clearLoginFailures(customerId: string): Promise<void> {
   const reset = new UpdateCommand({
     TableName: table(),
     Key: { customerId },
     UpdateExpression: 'SET failedLogins = :zero',
-    ConditionExpression: 'failedLogins > :zero',
+    ConditionExpression: 'attribute_exists(customerId)',
     ExpressionAttributeValues: { ':zero': 0 },
   });
   await whenConditionFails(
@@ -244,7 +287,7 @@ export async function revokeCustomerKey(customerId: string, kid: string, now = D
   );
 }
 
-/** Lifts a lock and clears the failure count. */
+/** Lifts a lock: clears the count (and the lock field of items written before locks were counted up front). */
 export async function unlockCustomer(customerId: string): Promise<void> {
   const update = new UpdateCommand({
     TableName: table(),

@@ -10,7 +10,7 @@ import { CUSTOMER_ID_PATTERN } from '../envelope/claims.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
 import type { Role } from '../tokens.js';
-import { changePassword, getCustomer, recordFailedLogin, recordSuccessfulLogin } from '../aws/customers.js';
+import { changePassword, clearLoginFailures, countLoginAttempt, getCustomer } from '../aws/customers.js';
 import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 
@@ -52,13 +52,12 @@ export async function login(
   now = Date.now(),
 ): Promise<IssuedSession> {
   const customer = CUSTOMER_ID_PATTERN.test(customerId) ? await getCustomer(customerId) : undefined;
-  const locked = customer?.lockedUntil !== undefined && customer.lockedUntil > Math.floor(now / 1000);
-  const passwordOk = await verifyPassword(password, customer?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!customer || locked || !passwordOk) {
-    if (customer && !locked) await recordFailedLogin(customer.customerId, now);
-    throw invalidCredentials();
-  }
-  if (customer.failedLogins > 0) await recordSuccessfulLogin(customer.customerId);
+  // Counted before the hash: guesses sent at once cannot outnumber the lockout's limit.
+  const gate = customer ? await countLoginAttempt(customer.customerId, now) : 'unknown';
+  const checked = gate === 'counted' && customer !== undefined;
+  const passwordOk = await verifyPassword(password, checked ? customer.passwordHash : DUMMY_PASSWORD_HASH);
+  if (!checked || !passwordOk) throw invalidCredentials();
+  await clearLoginFailures(customer.customerId);
   return issue(customer, customer.tokenVersion, sessionKeys, now);
 }
 
@@ -76,11 +75,10 @@ export async function changeOwnPassword(
 ): Promise<IssuedSession> {
   const customer = await getCustomer(customerId);
   if (!customer) throw sessionInvalid();
-  if (customer.lockedUntil !== undefined && customer.lockedUntil > Math.floor(now / 1000)) throw invalidCredentials();
-  if (!(await verifyPassword(oldPassword, customer.passwordHash))) {
-    await recordFailedLogin(customerId, now);
-    throw invalidCredentials();
-  }
+  const gate = await countLoginAttempt(customerId, now);
+  if (gate === 'unknown') throw sessionInvalid();
+  if (gate === 'locked' || !(await verifyPassword(oldPassword, customer.passwordHash))) throw invalidCredentials();
+  await clearLoginFailures(customerId);
   checkPasswordPolicy(newPassword, { oldPassword, customerId });
   const tokenVersion = await changePassword(customerId, await hashPassword(newPassword), customer.tokenVersion);
   return issue(customer, tokenVersion, sessionKeys, now);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +226,30 @@ describe('sessions', () => {
     expect(locked.body).toMatchObject({ error: { code: 'invalid_credentials' } });
     expect((await call('POST', '/admin/customers/session-lock/unlock', { token: adminToken })).status).toBe(200);
     await login('session-lock', PASSWORD);
+  });
+
+  it('guesses sent at once cannot outnumber the lockout: 15 concurrent wrong passwords, then the right one, is locked', async () => {
+    await newCustomer('session-storm', 'ed25519');
+    const guesses = Array.from({ length: 15 }, (_, i) =>
+      call('POST', '/login', { body: { customerId: 'session-storm', password: `storm guess ${i} wrong` } }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const right = call('POST', '/login', { body: { customerId: 'session-storm', password: PASSWORD } });
+    const replies = await Promise.all([...guesses, right]);
+    expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 401));
+    const stored = await tablesClient().send(
+      new GetCommand({
+        TableName: stack.tables.customers!,
+        Key: { customerId: 'session-storm' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(stored.Item?.failedLogins).toBe(5); // counted up to the limit, never past it
+    const admin = await call('GET', '/admin/customers/session-storm', { token: adminToken });
+    expect(admin.body).toMatchObject({ lock: { locked: true, failedLogins: 5 } });
+    expect((await call('POST', '/login', { body: { customerId: 'session-storm', password: PASSWORD } })).status).toBe(
+      401,
+    );
   });
 
   it('customers cannot call admin routes', async () => {

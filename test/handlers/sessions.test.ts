@@ -1,4 +1,5 @@
 /** POST /login, POST /password and the authorizer, against mocked DynamoDB and KMS. */
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { jwtVerify, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult } from 'aws-lambda';
@@ -28,6 +29,7 @@ let authorize: (event: {
 }) => Promise<APIGatewayAuthorizerResult>;
 
 const PASSWORD = 'correct horse battery';
+const COUNT_CONDITION = 'attribute_exists(customerId) AND (attribute_not_exists(failedLogins) OR failedLogins < :max)';
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/GET/orders';
 
 beforeEach(async () => {
@@ -66,12 +68,19 @@ describe('POST /login', () => {
     expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store' });
   });
 
-  it('answers unknown customer, wrong password and locked account identically, counting only real failures', async () => {
+  /** The count's condition fails, DynamoDB returning the item as it was (as ReturnValuesOnConditionCheckFailure does). */
+  const countRefused = (item?: Record<string, unknown>) =>
+    ddb
+      .on(UpdateCommand, { ConditionExpression: COUNT_CONDITION })
+      .rejects(awsError('ConditionalCheckFailedException', item ? { Item: marshall(item) } : {}));
+
+  it('answers unknown customer, wrong password and locked account identically', async () => {
     const unknown = await login({ customerId: 'mallory', password: PASSWORD });
     const wrong = await login({ customerId: 'alice', password: 'not the password' });
-    world.customers.set('alice', {
+    countRefused({
       ...world.customers.get('alice')!,
-      lockedUntil: Math.floor(Date.now() / 1000) + 600,
+      failedLogins: 5,
+      lastLoginAttemptAt: Math.floor(Date.now() / 1000),
     });
     const locked = await login({ customerId: 'alice', password: PASSWORD });
     for (const response of [unknown, wrong, locked]) {
@@ -79,30 +88,40 @@ describe('POST /login', () => {
       expect(response.body).toBe(unknown.body);
     }
     expect(bodyOf(unknown)).toEqual({ error: { code: 'invalid_credentials', message: expect.any(String) as unknown } });
-    expect(updatesTo(/ADD failedLogins/)).toHaveLength(1); // only the wrong password of an existing, unlocked account
+    // Unknown customers are not counted; the other two were counted before their password was checked.
+    expect(updatesTo(/^SET failedLogins = if_not_exists/)).toHaveLength(2);
+    expect(updatesTo(/^SET failedLogins = :zero$/)).toHaveLength(0); // the right password, but locked: not a success
   });
 
-  it('locks the account on the fifth consecutive failure, with a conditional update', async () => {
-    ddb.on(UpdateCommand, { UpdateExpression: 'ADD failedLogins :one' }).resolves({ Attributes: { failedLogins: 5 } });
-    const response = await login({ customerId: 'alice', password: 'wrong password!' });
-    expect(response.statusCode).toBe(401);
-    const [lock] = updatesTo(/lockedUntil/);
-    expect(lock?.args[0].input).toMatchObject({
-      ConditionExpression: 'failedLogins = :seen',
-      ExpressionAttributeValues: { ':seen': 5, ':zero': 0 },
+  it('counts each attempt before hashing, only while below the limit, in one conditional update', async () => {
+    await login({ customerId: 'alice', password: 'wrong password!' });
+    const [count] = updatesTo(/^SET failedLogins = if_not_exists/);
+    expect(count?.args[0].input).toMatchObject({
+      Key: { customerId: 'alice' },
+      UpdateExpression: 'SET failedLogins = if_not_exists(failedLogins, :zero) + :one, lastLoginAttemptAt = :now',
+      ConditionExpression: COUNT_CONDITION,
+      ExpressionAttributeValues: { ':max': 5, ':one': 1, ':zero': 0 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    const until = lock?.args[0].input.ExpressionAttributeValues?.[':until'] as number;
-    expect(until - Date.now() / 1000).toBeGreaterThan(14 * 60);
   });
 
-  it('lets a lock expire, and resets the failure count on success', async () => {
-    world.customers.set('alice', {
-      ...world.customers.get('alice')!,
-      lockedUntil: Math.floor(Date.now() / 1000) - 1,
-      failedLogins: 3,
-    });
+  it('restarts the count once a lock has run its 15 minutes, and clears it on success', async () => {
+    const expired = Math.floor(Date.now() / 1000) - 15 * 60;
+    countRefused({ ...world.customers.get('alice')!, failedLogins: 5, lastLoginAttemptAt: expired });
     expect((await login({ customerId: 'alice', password: PASSWORD })).statusCode).toBe(200);
-    expect(updatesTo(/SET failedLogins = :zero/)).toHaveLength(1);
+    const [restart] = updatesTo(/^SET failedLogins = :one/);
+    expect(restart?.args[0].input).toMatchObject({
+      ConditionExpression: 'failedLogins = :seen AND lastLoginAttemptAt = :seenAt',
+      ExpressionAttributeValues: { ':seen': 5, ':seenAt': expired, ':one': 1 },
+    });
+    expect(updatesTo(/^SET failedLogins = :zero$/)).toHaveLength(1);
+  });
+
+  it('a lock one second from its end still refuses, without checking the password', async () => {
+    const almost = Math.floor(Date.now() / 1000) - 15 * 60 + 2;
+    countRefused({ ...world.customers.get('alice')!, failedLogins: 5, lastLoginAttemptAt: almost });
+    expect((await login({ customerId: 'alice', password: PASSWORD })).statusCode).toBe(401);
+    expect(updatesTo(/^SET failedLogins = :one/)).toHaveLength(0);
   });
 
   it.each([
@@ -212,7 +231,8 @@ describe('POST /password', () => {
     const response = await change({ oldPassword: 'guessing wrong', newPassword: 'a much better passphrase' });
     expect(response.statusCode).toBe(401);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'invalid_credentials' } });
-    expect(updatesTo(/ADD failedLogins/)).toHaveLength(1);
+    expect(updatesTo(/^SET failedLogins = if_not_exists/)).toHaveLength(1);
+    expect(updatesTo(/^SET failedLogins = :zero$/)).toHaveLength(0);
   });
 
   it('needs a session', async () => {
@@ -313,8 +333,8 @@ describe('authorizer', () => {
 describe('POST /login races', () => {
   it('still answers 401 (not 500) when the customer is deleted between the read and the failure count', async () => {
     ddb
-      .on(UpdateCommand, { UpdateExpression: 'ADD failedLogins :one' })
-      .rejects(awsError('ConditionalCheckFailedException'));
+      .on(UpdateCommand, { ConditionExpression: COUNT_CONDITION })
+      .rejects(awsError('ConditionalCheckFailedException')); // no item returned: the customer is gone
     const response = await login({ customerId: 'alice', password: 'not the password' });
     expect(response.statusCode).toBe(401);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'invalid_credentials' } });
