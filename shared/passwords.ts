@@ -6,8 +6,17 @@
  * (`scrypt$logN$r$p$salt$hash`), so they can be raised later and old hashes still verify (and get re-hashed on the
  * next password change). Comparison is constant-time. Passwords are NFKC-normalised so the same password typed on
  * different keyboards is the same password.
+ *
+ * No password may hold a control character (NUL included) or a lone surrogate: OpenSSL's scrypt ignores trailing NUL
+ * bytes, so `secret` and `secret\0` would otherwise hash alike, and ill-formed text has no single UTF-8 encoding. The
+ * policy refuses such a new password, and {@link verifyPassword} never accepts one.
+ *
+ * The common-password list (`data/common-passwords.json`) is the 10,000 most frequent passwords of
+ * `@zxcvbn-ts/language-common` 4.1.3 (`src/passwords.json`, MIT, © Dan Wheeler, Dropbox, Inc. and zxcvbn-ts), in
+ * its order; a test checks the file against that package.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import commonPasswords from './data/common-passwords.json' with { type: 'json' };
 import { ApiError } from './errors.js';
 
 export interface ScryptParameters {
@@ -24,6 +33,22 @@ const SALT_BYTES = 16;
 const LOG_N_RANGE = { min: 10, max: 20 } as const;
 
 export const PASSWORD_POLICY = { minLength: 12, maxLength: 256 } as const;
+
+/** Control characters (C0 with NUL, DEL, C1) and lone surrogates: never part of a password. */
+const UNUSABLE = /[\p{Cc}\p{Cs}]/u;
+
+let common: ReadonlySet<string> | undefined;
+
+/**
+ * True for a password on the common list, compared case-insensitively, also when digits and symbols are only added
+ * around a listed one (`Password1234!`, `123dragon123`).
+ */
+export function isCommonPassword(password: string): boolean {
+  common ??= new Set(commonPasswords);
+  const lower = password.normalize('NFKC').toLowerCase();
+  const core = lower.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
+  return common.has(lower) || (core.length >= 4 && common.has(core));
+}
 
 function derive(password: string, salt: Buffer, params: ScryptParameters): Promise<Buffer> {
   const N = 2 ** params.logN;
@@ -65,11 +90,12 @@ export const DUMMY_PASSWORD_HASH = `scrypt$${SCRYPT_DEFAULTS.logN}$${SCRYPT_DEFA
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parseHash(stored) ?? parseHash(DUMMY_PASSWORD_HASH)!;
   const key = await derive(password, parsed.salt, parsed.params);
-  return timingSafeEqual(key, parsed.key) && stored !== DUMMY_PASSWORD_HASH;
+  return timingSafeEqual(key, parsed.key) && stored !== DUMMY_PASSWORD_HASH && !UNUSABLE.test(password);
 }
 
 /**
- * Checks a new password: 12–256 characters (code points, after NFKC), not the old one, not the customer ID.
+ * Checks a new password: 12–256 characters (code points, after NFKC), not the old one, not the customer ID, no control
+ * characters or lone surrogates, not a common password.
  * @throws ApiError `password_policy` saying which rule failed (never echoing the password)
  */
 export function checkPasswordPolicy(
@@ -86,4 +112,8 @@ export function checkPasswordPolicy(
     throw new ApiError('password_policy', 'the new password must differ from the old one');
   if (context.customerId !== undefined && normalized.toLowerCase() === context.customerId.toLowerCase())
     throw new ApiError('password_policy', 'the password must not be the customer ID');
+  if (UNUSABLE.test(newPassword))
+    throw new ApiError('password_policy', 'the new password may not contain control characters or ill-formed text');
+  if (isCommonPassword(normalized))
+    throw new ApiError('password_policy', 'the new password is one of the most common passwords: choose another');
 }

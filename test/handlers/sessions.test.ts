@@ -93,6 +93,12 @@ describe('POST /login', () => {
     expect(updatesTo(/^SET failedLogins = :zero$/)).toHaveLength(0); // the right password, but locked: not a success
   });
 
+  it('refuses the password with a NUL or another control character appended (scrypt alone would accept it)', async () => {
+    for (const suffix of ['\u0000', '\u0000\u0000', '\u0007'])
+      expect((await login({ customerId: 'alice', password: PASSWORD + suffix })).statusCode).toBe(401);
+    expect((await login({ customerId: 'alice', password: PASSWORD })).statusCode).toBe(200);
+  });
+
   it('counts each attempt before hashing, only while below the limit, in one conditional update', async () => {
     await login({ customerId: 'alice', password: 'wrong password!' });
     const [count] = updatesTo(/^SET failedLogins = if_not_exists/);
