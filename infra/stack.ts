@@ -24,6 +24,7 @@ import { BUNDLING, HANDLERS } from './handlers.js';
 import type { HandlerDefinition } from './handlers.js';
 import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES, pathParameters } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
+import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { KeyAttribute, TableDefinition } from './tables.js';
 
@@ -427,7 +428,11 @@ export class PurchaseOrdersStack extends Stack {
       api.addGatewayResponse(type, {
         type: apigw.ResponseType.of(type),
         ...(response.status === undefined ? {} : { statusCode: String(response.status) }),
-        responseHeaders: { 'Content-Type': "'application/json'", 'Cache-Control': "'no-store'", ...retryAfter },
+        // Gateway response headers are mapping expressions: static values are single-quoted.
+        responseHeaders: {
+          ...Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([name, value]) => [name, `'${value}'`])),
+          ...retryAfter,
+        },
         templates: {
           'application/json': JSON.stringify({ error: { code: response.code, message: response.message } }),
         },
@@ -503,7 +508,8 @@ export class PurchaseOrdersStack extends Stack {
     const models = {
       LoginRequest: model('LoginRequest', { customerId: string(128), password: string(1024) }),
       PasswordRequest: model('PasswordRequest', { oldPassword: string(1024), newPassword: string(1024) }),
-      OrderRequest: model('OrderRequest', { envelope: string(16_385) }),
+      // Bounded by the body limit only: the envelope's own bound is the handler's, with its own code (413).
+      OrderRequest: model('OrderRequest', { envelope: string(MAX_BODY_BYTES) }),
     };
     for (const route of ROUTES) {
       const resource = api.root.resourceForPath(route.path);

@@ -16,6 +16,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { HandlerDefinition } from '../infra/handlers.js';
+import { SECURITY_HEADERS } from '../shared/http.js';
 import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES } from '../infra/routes.js';
 import type { RouteDefinition } from '../infra/routes.js';
 
@@ -83,7 +84,7 @@ export function policyAllows(result: APIGatewayAuthorizerResult, methodArn: stri
 
 function gatewayResponse(response: ServerResponse, kind: keyof typeof GATEWAY_RESPONSES, status?: number): void {
   const definition = GATEWAY_RESPONSES[kind];
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+  const headers: Record<string, string> = { ...SECURITY_HEADERS };
   if ('retryAfter' in definition) headers['Retry-After'] = String(definition.retryAfter);
   response.writeHead(definition.status ?? status ?? 500, headers);
   response.end(JSON.stringify({ error: { code: definition.code, message: definition.message } }));

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { ApiError, PoError } from './errors.js';
+import { holdsIllFormedText } from './json.js';
 import type { ErrorCode } from './errors.js';
 
 /** HTTP status for every error code. Exhaustive by type: a new code without a status does not compile. */
@@ -79,7 +80,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   internal: 500,
 };
 
-const SECURITY_HEADERS = {
+/** Headers on every response, the handlers' and the gateway's own (401, 403, 404, 413, 429, 5xx…). */
+export const SECURITY_HEADERS = {
   'Content-Type': 'application/json; charset=utf-8',
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
@@ -141,6 +143,11 @@ export function parseJsonBody<T extends z.ZodMiniType>(
   } catch {
     throw new ApiError('invalid_request', 'the body is not valid JSON');
   }
+  if (holdsIllFormedText(value))
+    throw new ApiError(
+      'invalid_request',
+      'the body holds ill-formed text (an unpaired surrogate escape such as \\ud800)',
+    );
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -42,7 +42,33 @@ function countMembers(root: unknown): number {
   return count;
 }
 
-/** Parses `text` as a JSON object with unique member names; returns `undefined` for anything else (never throws). */
+/**
+ * True when a member name or string anywhere in `root` is ill-formed UTF-16 (a lone surrogate, which JSON can spell
+ * as `"\ud800"`): such text has no UTF-8 encoding, so it cannot be stored, signed, mailed or shown faithfully.
+ * Iterative, like {@link countMembers}.
+ */
+export function holdsIllFormedText(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (!value.isWellFormed()) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [name, item] of Object.entries(value)) {
+        if (!name.isWellFormed()) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses `text` as a JSON object with unique member names and well-formed text; returns `undefined` for anything else
+ * (never throws).
+ */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
@@ -51,5 +77,6 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  if (holdsIllFormedText(value)) return undefined;
   return countMembers(value) === countMemberSeparators(text) ? (value as Record<string, unknown>) : undefined;
 }

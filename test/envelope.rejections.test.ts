@@ -265,6 +265,7 @@ describe('claims', () => {
     ['note not a string', () => JSON.stringify(validClaims({ note: 7 }))],
     ['note with control characters', () => JSON.stringify(validClaims({ note: 'a\u001b[31mred' }))],
     ['note too long', () => JSON.stringify(validClaims({ note: 'x'.repeat(LIMITS.maxNoteLength + 1) }))],
+    ['note with a lone surrogate (escaped)', () => JSON.stringify(validClaims({ note: 'pump \ud800' }))],
     ['currency missing', () => JSON.stringify(validClaims({ currency: undefined }))],
     ['currency in lower case', () => JSON.stringify(validClaims({ currency: 'usd' }))],
     ['currency not a code', () => JSON.stringify(validClaims({ currency: 'US$' }))],

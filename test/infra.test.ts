@@ -372,7 +372,7 @@ describe('API', () => {
     });
     template.hasResourceProperties('AWS::ApiGateway::Model', {
       Schema: Match.objectLike({
-        properties: { envelope: { type: 'string', minLength: 1, maxLength: 16385 } },
+        properties: { envelope: { type: 'string', minLength: 1, maxLength: 32768 } }, // the envelope's 413 is the handler's
         additionalProperties: false,
       }),
     });
@@ -408,6 +408,16 @@ describe('API', () => {
 });
 
 describe('gateway responses', () => {
+  it('carry the same security headers as every handler response (nosniff, no-store, HSTS)', () => {
+    for (const [, response] of ofType('AWS::ApiGateway::GatewayResponse'))
+      expect(response.Properties.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.X-Content-Type-Options': "'nosniff'",
+        'gatewayresponse.header.Cache-Control': "'no-store'",
+        'gatewayresponse.header.Strict-Transport-Security': "'max-age=63072000; includeSubDomains'",
+        'gatewayresponse.header.Content-Type': "'application/json; charset=utf-8'",
+      });
+  });
+
   it('use registered error codes with the status the one error mapping gives them', async () => {
     const { HTTP_STATUS } = await import('../shared/http.js');
     const responses = ofType('AWS::ApiGateway::GatewayResponse');

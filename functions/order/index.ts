@@ -20,10 +20,8 @@ import { pathParameter, router } from '../../shared/router.js';
 import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
 import { evidenceKeys, placeOrder } from '../../shared/services/orders.js';
 
-// Length is checked again (before any crypto) by openOrder with its own error code; this only bounds the JSON.
-const orderBody = z.strictObject({
-  envelope: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxEnvelopeChars + 1)),
-});
+// The body limit bounds the envelope; its own bound is openOrder's first check (413 envelope_too_large).
+const orderBody = z.strictObject({ envelope: z.string().check(z.minLength(1)) });
 const cancelBody = z.strictObject({
   cancellation: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxEnvelopeChars)),
 });

@@ -288,6 +288,45 @@ describe('attacks', () => {
     }
     expect(await stockOf('ATTACK-1', token)).toBe(9);
   });
+
+  it('hostile bodies: an envelope over 16 384 characters is 413 envelope_too_large; lone surrogates anywhere are 400', async () => {
+    const { token } = await newCustomer('attack-bodies', 'ed25519');
+    const large = await call('POST', '/orders', { token, body: { envelope: 'A'.repeat(20_000) } });
+    expect([large.status, large.body]).toEqual([
+      413,
+      { error: expect.objectContaining({ code: 'envelope_too_large' }) },
+    ]);
+    const ill = [
+      ['POST', '/login', { body: { customerId: 'attack-bodies', password: 'a demo password \ud800' } }],
+      ['POST', '/admin/products', { token: adminToken, body: { sku: 'ILL-1', name: 'Pump \udc00', priceCents: 1 } }],
+      ['POST', '/orders', { token, body: { envelope: 'A\ud800' } }],
+      ['POST', '/password', { token, body: { oldPassword: PASSWORD, newPassword: 'long enough \ud83d passphrase' } }],
+    ] as const;
+    for (const [method, path, options] of ill) {
+      const reply = await call(method, path, options);
+      expect([path, reply.status, reply.body]).toEqual([
+        path,
+        400,
+        { error: expect.objectContaining({ code: 'invalid_request', message: expect.stringContaining('ill-formed') }) },
+      ]);
+    }
+  });
+
+  it('the gateway’s own answers carry the security headers too (401, 403, 404, 405, 413)', async () => {
+    const { token } = await newCustomer('attack-headers', 'ed25519');
+    const replies = await Promise.all([
+      call('GET', '/orders'),
+      call('GET', '/admin/orders', { token }),
+      call('GET', '/no-such-route'),
+      call('DELETE', '/products'),
+      call('POST', '/orders', { token, body: { envelope: 'A'.repeat(40_000) } }),
+    ]);
+    expect(replies.map((reply) => reply.status)).toEqual([401, 403, 404, 405, 413]);
+    for (const reply of replies) {
+      expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+    }
+  });
 });
 
 describe('concurrency', () => {
