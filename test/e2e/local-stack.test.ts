@@ -292,10 +292,8 @@ describe('attacks', () => {
   it('hostile bodies: an envelope over 16 384 characters is 413 envelope_too_large; lone surrogates anywhere are 400', async () => {
     const { token } = await newCustomer('attack-bodies', 'ed25519');
     const large = await call('POST', '/orders', { token, body: { envelope: 'A'.repeat(20_000) } });
-    expect([large.status, large.body]).toEqual([
-      413,
-      { error: expect.objectContaining({ code: 'envelope_too_large' }) },
-    ]);
+    expect(large.status).toBe(413);
+    expect(large.body).toMatchObject({ error: { code: 'envelope_too_large' } });
     const ill = [
       ['POST', '/login', { body: { customerId: 'attack-bodies', password: 'a demo password \ud800' } }],
       ['POST', '/admin/products', { token: adminToken, body: { sku: 'ILL-1', name: 'Pump \udc00', priceCents: 1 } }],
@@ -304,11 +302,9 @@ describe('attacks', () => {
     ] as const;
     for (const [method, path, options] of ill) {
       const reply = await call(method, path, options);
-      expect([path, reply.status, reply.body]).toEqual([
-        path,
-        400,
-        { error: expect.objectContaining({ code: 'invalid_request', message: expect.stringContaining('ill-formed') }) },
-      ]);
+      expect([path, reply.status], JSON.stringify(reply.body)).toEqual([path, 400]);
+      expect(reply.body).toMatchObject({ error: { code: 'invalid_request' } });
+      expect((reply.body.error as { message: string }).message).toContain('ill-formed');
     }
   });
 
