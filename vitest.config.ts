@@ -8,5 +8,13 @@ export default defineConfig({
     // Key generation (DSA, RSA) is CPU-bound: give slow suites room without hiding hangs.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The floor under the tests: the project's own library and handlers, measured on every `npm test`.
+    coverage: {
+      enabled: true,
+      provider: 'v8',
+      include: ['shared/**/*.ts', 'functions/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { lines: 90 },
+    },
   },
 });
