@@ -4,7 +4,7 @@
  */
 
 export interface HandlerDefinition {
-  readonly name: 'login' | 'password' | 'order' | 'authorizer' | 'read' | 'admin' | 'notify' | 'provision';
+  readonly name: 'login' | 'password' | 'order' | 'authorizer' | 'read' | 'admin' | 'notify' | 'sweeper' | 'provision';
   readonly entry: string;
   /** MiB. scrypt (N = 2^17, r = 8) needs 128 MiB of its own: login, password and admin (new customers) get more. */
   readonly memorySize: number;
@@ -55,6 +55,13 @@ export const HANDLERS: readonly HandlerDefinition[] = [
     memorySize: 256,
     timeoutSeconds: 30,
     description: 'orders stream → SES (confirmations, cancellation and fulfilment notices)',
+  },
+  {
+    name: 'sweeper',
+    entry: 'functions/sweeper/index.ts',
+    memorySize: 256,
+    timeoutSeconds: 120,
+    description: 'every 5 minutes: sends mail the stream did not get out (owed-mail indexes → SES)',
   },
   {
     name: 'provision',

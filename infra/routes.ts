@@ -41,6 +41,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/admin/customers/{customerId}/keys', handler: 'admin', auth: 'session' },
   { method: 'DELETE', path: '/admin/customers/{customerId}/keys/{keyId}', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/customers/{customerId}/unlock', handler: 'admin', auth: 'session' },
+  { method: 'GET', path: '/admin/emails', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/emails/{id}/retry', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/server-keys/rotate', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/receipt-keys/rotate', handler: 'admin', auth: 'session' },
 ];

@@ -41,6 +41,16 @@ export const ORDERS_BY_STATUS: IndexDefinition = {
 /** Finds an order by its ID alone (the admin's view; customers always read their own partition). Keys only. */
 export const ORDERS_BY_ID: IndexDefinition = { name: 'byOrderId', partitionKey: text('orderId') };
 
+/**
+ * Mail the OPD still owes (`owed`) or gave up on (`failed`), per kind: sparse indexes, since an order is in one only
+ * while its `emailOwed` / `noticeOwed` marker is set (from acceptance or a status change until the mail is sent).
+ * The sweeper and `GET /admin/emails` query them; nothing scans the table. Keys only.
+ */
+export const MAIL_OWED = {
+  email: { name: 'emailsOwed', partitionKey: text('emailOwed'), sortKey: { name: 'emailOwedSince', type: 'N' } },
+  notice: { name: 'noticesOwed', partitionKey: text('noticeOwed'), sortKey: { name: 'noticeOwedSince', type: 'N' } },
+} as const satisfies Record<string, IndexDefinition>;
+
 export const TABLES: readonly TableDefinition[] = [
   {
     name: 'customers',
@@ -52,7 +62,7 @@ export const TABLES: readonly TableDefinition[] = [
     name: 'orders',
     partitionKey: text('customerId'),
     sortKey: text('orderId'),
-    indexes: [ORDERS_BY_STATUS, ORDERS_BY_ID],
+    indexes: [ORDERS_BY_STATUS, ORDERS_BY_ID, MAIL_OWED.email, MAIL_OWED.notice],
     stream: 'NEW_IMAGE',
     description: 'orders with their signed evidence (JWS, receipts), status and email status',
   },

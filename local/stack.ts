@@ -19,6 +19,7 @@ import { newLocalKmsKey, startLocalKms } from './kms.js';
 import type { LocalKmsKey } from './kms.js';
 import { startStreamPoller } from './stream.js';
 import type { StreamPoller } from './stream.js';
+import type { SweepResult } from '../shared/services/notify.js';
 
 export { LocalStackError } from './dynamodb.js';
 
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   readonly seed?: boolean;
   readonly log?: (line: string) => void;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** How often the mail sweeper runs (the scheduled Lambda on AWS runs every 5 minutes); default 60 s. */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface DemoCustomer {
@@ -57,6 +60,8 @@ export interface LocalStack {
   readonly demo: readonly DemoCustomer[];
   readonly poller: StreamPoller;
   readonly tables: Readonly<Record<string, string>>;
+  /** Runs the mail sweeper once, now (it also runs on its timer). */
+  sweep(): Promise<SweepResult>;
   /** Stops the SES emulator (to test that no email is lost while it is down). */
   stopInbox(): Promise<void>;
   /** Starts it again on the same port. */
@@ -226,6 +231,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => poller.stop());
 
+    // The mail sweeper on a timer, as the scheduled rule runs it on AWS; one run at a time.
+    const sweepOnce = (await import('../functions/sweeper/index.js')).sweep;
+    let sweeping: Promise<SweepResult> | undefined;
+    const sweep = () => (sweeping ??= sweepOnce().finally(() => (sweeping = undefined)));
+    const sweeper = setInterval(() => {
+      sweep().catch((error: unknown) => log(`mail sweep failed: ${error instanceof Error ? error.name : 'error'}`));
+    }, options.sweepIntervalMs ?? 60_000);
+    sweeper.unref();
+    stoppers.push(async () => {
+      clearInterval(sweeper);
+      await sweeping?.catch(() => undefined);
+    });
+
     return {
       apiUrl: api.url,
       inboxUrl: `http://127.0.0.1:${inboxPort}`,
@@ -239,6 +257,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         inbox = await sesLocal({ host: '127.0.0.1', port: inboxPort });
         await listen(inbox, inboxPort);
       },
+      sweep,
       stop: stopAll,
     };
   } catch (error) {

@@ -68,12 +68,25 @@ export interface OrderRecord {
   /** The OPD's receipt (compact JWS, EdDSA), written in the same transaction as the order. */
   readonly receipt: string;
   readonly email: string;
-  readonly emailStatus: 'pending' | 'sending' | 'sent';
+  readonly emailStatus: MailStatus;
   readonly emailSentAt?: string;
+  /** Why the confirmation was given up (`failed`): a permanent rejection, never retried on its own. */
+  readonly emailFailure?: string;
+  /** `owed` until the confirmation is sent, `failed` once given up: the sparse `emailsOwed` index's key. */
+  readonly emailOwed?: MailOwed;
+  /** Since when (epoch milliseconds): the sweeper leaves fresh mail to the stream. */
+  readonly emailOwedSince?: number;
   /** The email a status change owes the customer (cancelled, fulfilled): set with the change, sent by the notifier. */
-  readonly noticeStatus?: 'pending' | 'sending' | 'sent';
+  readonly noticeStatus?: MailStatus;
   readonly noticeSentAt?: string;
+  readonly noticeFailure?: string;
+  readonly noticeOwed?: MailOwed;
+  readonly noticeOwedSince?: number;
 }
+
+/** Where an email stands: to send, claimed by a sender, sent, or given up after a permanent rejection. */
+export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export type MailOwed = 'owed' | 'failed';
 
 /**
  * The order's lines as stored: each signed line with the product's name. The prices are the customer's signed ones;
@@ -149,6 +162,8 @@ export function newOrderRecord(input: {
     ledgerEntry: input.ledgerEntry,
     email: input.email,
     emailStatus: 'pending',
+    emailOwed: 'owed',
+    emailOwedSince: input.now,
   };
 }
 

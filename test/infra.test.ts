@@ -250,6 +250,17 @@ describe('functions', () => {
         KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       }),
+      // Sparse: an order is in these only while it owes mail (or its mail failed): the sweeper never scans.
+      ...(['email', 'notice'] as const).map((kind) =>
+        expect.objectContaining({
+          IndexName: `${kind}sOwed`,
+          KeySchema: [
+            { AttributeName: `${kind}Owed`, KeyType: 'HASH' },
+            { AttributeName: `${kind}OwedSince`, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        }),
+      ),
     ]);
     const indexStatements = ofType('AWS::IAM::Policy')
       .flatMap(
@@ -261,6 +272,27 @@ describe('functions', () => {
       expect([statement.Action].flat().filter((action) => action !== 'dynamodb:Query')).toEqual([]);
       expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
     }
+  });
+
+  it('the sweeper runs every 5 minutes; a given-up email raises an alarm; only mail senders may send mail', () => {
+    const [[, rule]] = ofType('AWS::Events::Rule') as Array<[string, { Properties: Record<string, unknown> }]>;
+    expect(rule!.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^sweeperFunction/), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EmailFailed',
+      Namespace: 'PurchaseOrders',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const senders = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('ses:SendEmail'))
+      .flatMap(([, policy]) =>
+        (policy.Properties.Roles as Array<{ Ref: string }>).map((role) => role.Ref.replace(/Role.*$/, '')),
+      )
+      .sort();
+    expect(senders).toEqual(['admin', 'notify', 'sweeper']);
   });
 
   it.each([

@@ -42,6 +42,17 @@ const wholeNumber = (value: string, name: string) => {
   return Number(value);
 };
 
+interface MailPage {
+  status: string;
+  emails: Array<{ orderId: string; customerId: string; kind: string; since: string; status: string; failure?: string }>;
+  next?: string;
+}
+
+interface RetryAnswer {
+  orderId: string;
+  retried: Array<{ kind: string; outcome: string; status?: string; failure?: string }>;
+}
+
 export function registerAdminCommands(program: Command, globals: (command: Command) => Globals): void {
   const admin = program
     .command('admin')
@@ -286,6 +297,49 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
         reason: o.reason,
         ...(o.customer ? { customerId: o.customer } : {}),
       }),
+    );
+
+  const emails = admin
+    .command('emails')
+    .description('mail the OPD still owes customers, or gave up on (permanently rejected)');
+  emails
+    .command('list', { isDefault: true })
+    .description('confirmations and notices not yet sent (owed) or given up (failed), oldest first')
+    .option('--status <status>', 'owed or failed', 'owed')
+    .option('--limit <n>', 'emails per page (1–100)', '25')
+    .option('--cursor <cursor>', 'continue after the previous page (its "More:" line)')
+    .action((o: { status: string; limit: string; cursor?: string }, command: Command) =>
+      show(command, `/admin/emails${pageQuery(o, { status: o.status })}`, (page: MailPage) =>
+        [
+          page.emails.length === 0
+            ? `no ${page.status} emails`
+            : `${page.status} emails, oldest first (po admin emails retry <order-id> re-sends a failed one):`,
+          ...page.emails.map(
+            (mail) =>
+              `  ${mail.orderId}  ${mail.customerId.padEnd(20)}  ${mail.kind.padEnd(12)}  since ${mail.since}  ${mail.status}${mail.failure ? `: ${mail.failure}` : ''}`,
+          ),
+          ...(page.next ? [`More: po admin emails list --status ${page.status} --cursor ${page.next}`] : []),
+        ].join('\n'),
+      ),
+    );
+  emails
+    .command('retry')
+    .description("send an order's failed email(s) again, now")
+    .argument('<order-id>', 'order ID')
+    .option(customerOption, customerHelp)
+    .action((id: string, o: { customer?: string }, command: Command) =>
+      show(
+        command,
+        `/admin/emails/${encodeURIComponent(id)}/retry${o.customer ? `?customer=${encodeURIComponent(o.customer)}` : ''}`,
+        (answer: RetryAnswer) =>
+          answer.retried
+            .map(
+              (r) =>
+                `${r.kind === 'email' ? 'confirmation' : 'notice'} for order ${answer.orderId}: ${r.outcome === 'sent' ? 'sent' : r.outcome === 'failed' ? `failed again: ${r.failure ?? 'rejected'}` : r.outcome}`,
+            )
+            .join('\n'),
+        'POST',
+      ),
     );
 
   const keys = admin.command('keys').description('customer keys');

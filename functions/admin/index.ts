@@ -7,12 +7,21 @@ import * as z from 'zod/mini';
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor, ledgerEntryView, MAX_BALANCE_CENTS } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
-import { getCustomer, listCustomers, lockState, revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
-import { listOrdersByStatus } from '../../shared/aws/orders.js';
+import {
+  getCustomer,
+  listCustomers,
+  lockState,
+  revokeCustomerKey,
+  unlockCustomer,
+} from '../../shared/aws/customers.js';
+import { getOrder, listMailPage, listOrdersByStatus } from '../../shared/aws/orders.js';
+import type { OwedMail } from '../../shared/aws/orders.js';
 import { config } from '../../shared/config.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
+import type { OrderRecord } from '../../shared/orders.js';
 import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
 import { evidenceKeys } from '../../shared/services/orders.js';
+import { retryFailedMail } from '../../shared/services/notify.js';
 import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
 import { CUSTOMER_ID_PATTERN, JTI_PATTERN, SKU_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError } from '../../shared/errors.js';
@@ -71,6 +80,20 @@ function queryParameter(event: Parameters<Route>[0], name: string, pattern: RegE
 }
 
 const STATUS_PATTERN = new RegExp(`^(${ORDER_STATUSES.join('|')})$`);
+
+/** One email in the owed or failed list: which order and kind, since when, where it stands and why it failed. */
+function mailView(mail: OwedMail, order: OrderRecord | undefined) {
+  const failure = order?.[`${mail.kind}Failure`];
+  return {
+    orderId: mail.orderId,
+    customerId: mail.customerId,
+    kind: mail.kind === 'email' ? 'confirmation' : 'notice',
+    since: new Date(mail.since).toISOString(),
+    status: order?.[`${mail.kind}Status`] ?? 'unknown',
+    ...(order ? { orderStatus: order.status } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
 
 const sku = (event: Parameters<Route>[0]) => pathParameter(event, 'sku', SKU_PATTERN);
 const customerId = (event: Parameters<Route>[0]) => pathParameter(event, 'customerId', CUSTOMER_ID_PATTERN);
@@ -192,6 +215,44 @@ export const handler = apiHandler(
         queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
       );
       return jsonResponse(200, orderView(await fulfilOrder(order)));
+    }),
+    'GET /admin/emails': adminOnly(async (event) => {
+      const status = (queryParameter(event, 'status', /^(owed|failed)$/) ?? 'owed') as 'owed' | 'failed';
+      const page = await listMailPage(status, pageLimit(event), event.queryStringParameters?.cursor, {
+        customerId: CUSTOMER_ID_PATTERN,
+        orderId: JTI_PATTERN,
+      });
+      const orders = await Promise.all(page.mail.map((mail) => getOrder(mail.customerId, mail.orderId)));
+      return jsonResponse(200, {
+        status,
+        emails: page.mail.map((mail, index) => mailView(mail, orders[index])),
+        ...(page.next ? { next: page.next } : {}),
+      });
+    }),
+    'POST /admin/emails/{id}/retry': adminOnly(async (event) => {
+      const order = await findOrder(
+        pathParameter(event, 'id', JTI_PATTERN),
+        queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
+      );
+      const kinds = (['email', 'notice'] as const).filter((kind) => order[`${kind}Status`] === 'failed');
+      if (kinds.length === 0)
+        throw new ApiError(
+          'not_found',
+          `order ${order.orderId} has no failed email (see po admin emails --status failed)`,
+        );
+      const outcomes = [];
+      for (const kind of kinds) outcomes.push({ kind, outcome: await retryFailedMail(order, kind) });
+      const after = await getOrder(order.customerId, order.orderId);
+      return jsonResponse(200, {
+        orderId: order.orderId,
+        customerId: order.customerId,
+        retried: outcomes.map(({ kind, outcome }) => ({
+          kind,
+          outcome,
+          status: after?.[`${kind}Status`],
+          ...(after?.[`${kind}Failure`] ? { failure: after[`${kind}Failure`] } : {}),
+        })),
+      });
     }),
     'POST /admin/server-keys/rotate': adminOnly(async () => jsonResponse(201, await rotateServerKey())),
     'POST /admin/receipt-keys/rotate': adminOnly(async () => {

@@ -1,8 +1,9 @@
 /**
  * Orders stream → emails: a confirmation for each new order (INSERT), a notice for each status change that owes one
  * (MODIFY with `noticeStatus` pending: cancelled, fulfilled). The event source mapping filters on the same.
- * Failures are reported per record (partial batch response) so only they are retried; a record that keeps failing
- * ends in the SQS dead-letter queue after the mapping's retry limit. Nothing is dropped silently.
+ * Transient failures are reported per record (partial batch response) so only they are retried; a record that keeps
+ * failing ends in the SQS dead-letter queue after the mapping's retry limit, and the sweeper (functions/sweeper)
+ * sends the email anyway: the order itself stays marked as owing it. A permanent rejection marks the email `failed`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -23,7 +24,9 @@ export async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
     try {
       const order = unmarshall(image as Record<string, AttributeValue>) as OrderRecord;
       const outcome = record.eventName === 'INSERT' ? await sendConfirmation(order) : await sendNotice(order);
-      metrics.addMetric(outcome === 'sent' ? 'ConfirmationSent' : 'ConfirmationSkipped', 'Count', 1);
+      // A permanent rejection is recorded as `failed` (and counted) by sendOnce: retrying the record cannot help.
+      if (outcome !== 'failed')
+        metrics.addMetric(outcome === 'sent' ? 'ConfirmationSent' : 'ConfirmationSkipped', 'Count', 1);
     } catch (error) {
       logger.warn('confirmation failed; will retry', {
         sequenceNumber: record.dynamodb?.SequenceNumber,

@@ -13,9 +13,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AccountState, LedgerEntry } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
-import { ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
+import { MAIL_OWED, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
 import { interpretCancellation } from '../orders.js';
-import type { Cancellation, OrderRecord, OrderStatus, TransactionOutcome } from '../orders.js';
+import type { Cancellation, MailStatus, OrderRecord, OrderStatus, TransactionOutcome } from '../orders.js';
 import { accountReason, accountWrites } from './accounts.js';
 import type { AccountReason } from './accounts.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
@@ -111,7 +111,7 @@ export async function writeCancellation(
                 TableName: orders,
                 Key: { customerId: order.customerId, orderId: order.orderId },
                 UpdateExpression:
-                  'SET #status = :cancelled, cancelledAt = :at, cancellation = :cancellation, noticeStatus = :pending',
+                  'SET #status = :cancelled, cancelledAt = :at, cancellation = :cancellation, noticeStatus = :pending, noticeOwed = :owed, noticeOwedSince = :since',
                 ConditionExpression: '#status = :accepted',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
@@ -120,6 +120,8 @@ export async function writeCancellation(
                   ':at': cancelledAt,
                   ':cancellation': cancellation,
                   ':pending': 'pending',
+                  ':owed': 'owed',
+                  ':since': Date.parse(cancelledAt),
                 },
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
@@ -166,7 +168,8 @@ export async function markFulfilled(
   const update = new UpdateCommand({
     TableName: config().tables.orders,
     Key: key,
-    UpdateExpression: 'SET #status = :fulfilled, fulfilledAt = :at, noticeStatus = :pending',
+    UpdateExpression:
+      'SET #status = :fulfilled, fulfilledAt = :at, noticeStatus = :pending, noticeOwed = :owed, noticeOwedSince = :since',
     ConditionExpression: '#status = :accepted',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
@@ -174,6 +177,8 @@ export async function markFulfilled(
       ':accepted': 'accepted',
       ':at': new Date(now).toISOString(),
       ':pending': 'pending',
+      ':owed': 'owed',
+      ':since': now,
     },
     ReturnValues: 'ALL_NEW',
   });
@@ -218,12 +223,13 @@ export type EmailKind = 'email' | 'notice';
 
 /**
  * Moves an order's email (or notice) status from `from` to `to` if and only if it is `from` (or a `sending` claim older
- * than `staleBefore`, left by a crashed sender). Returns false when another worker got there first.
+ * than `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Returns false when another worker got
+ * there first.
  */
 export async function transitionEmailStatus(
   key: { customerId: string; orderId: string },
-  from: NonNullable<OrderRecord['emailStatus']>,
-  to: NonNullable<OrderRecord['emailStatus']>,
+  from: MailStatus,
+  to: MailStatus,
   now = Date.now(),
   staleBefore?: number,
   kind: EmailKind = 'email',
@@ -234,7 +240,7 @@ export async function transitionEmailStatus(
     Key: key,
     UpdateExpression:
       to === 'sent'
-        ? `SET ${kind}Status = :to, ${kind}SentAt = :now`
+        ? `SET ${kind}Status = :to, ${kind}SentAt = :now REMOVE ${kind}Owed, ${kind}OwedSince`
         : `SET ${kind}Status = :to, ${kind}ClaimedAt = :epoch`,
     ConditionExpression: `${kind}Status = :from${stale}`,
     ExpressionAttributeValues: {
@@ -251,6 +257,99 @@ export async function transitionEmailStatus(
     },
     () => false,
   );
+}
+
+/** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
+export async function markMailFailed(
+  key: { customerId: string; orderId: string },
+  kind: EmailKind,
+  reason: string,
+): Promise<boolean> {
+  const update = new UpdateCommand({
+    TableName: config().tables.orders,
+    Key: key,
+    UpdateExpression: `SET ${kind}Status = :failed, ${kind}Failure = :reason, ${kind}Owed = :failed`,
+    ConditionExpression: `${kind}Status = :sending`,
+    ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
+  });
+  return whenConditionFails(
+    async () => {
+      await database('UpdateItem', () => dynamo().send(update));
+      return true;
+    },
+    () => false,
+  );
+}
+
+/** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */
+export async function reopenFailedMail(
+  key: { customerId: string; orderId: string },
+  kind: EmailKind,
+  now = Date.now(),
+): Promise<boolean> {
+  const update = new UpdateCommand({
+    TableName: config().tables.orders,
+    Key: key,
+    UpdateExpression: `SET ${kind}Status = :pending, ${kind}Owed = :owed, ${kind}OwedSince = :now REMOVE ${kind}Failure`,
+    ConditionExpression: `${kind}Status = :failed`,
+    ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
+  });
+  return whenConditionFails(
+    async () => {
+      await database('UpdateItem', () => dynamo().send(update));
+      return true;
+    },
+    () => false,
+  );
+}
+
+/** One order's mail in the owed index: which order, which kind, since when. */
+export interface OwedMail {
+  readonly customerId: string;
+  readonly orderId: string;
+  readonly kind: EmailKind;
+  readonly since: number;
+}
+
+/**
+ * A page of mail that is `owed` (oldest first; `before`: only what has been owed since before then) or `failed`, of
+ * one kind, from its sparse index. `start` continues a previous page.
+ */
+export async function listOwedMail(
+  kind: EmailKind,
+  state: 'owed' | 'failed',
+  limit: number,
+  options: { before?: number; start?: Record<string, unknown> } = {},
+): Promise<{ mail: OwedMail[]; next?: Record<string, unknown> }> {
+  const index = MAIL_OWED[kind];
+  const result = await database('Query', () =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: config().tables.orders,
+        IndexName: index.name,
+        KeyConditionExpression: options.before === undefined ? '#owed = :state' : '#owed = :state AND #since < :before',
+        ExpressionAttributeNames: {
+          '#owed': index.partitionKey.name,
+          ...(options.before === undefined ? {} : { '#since': index.sortKey.name }),
+        },
+        ExpressionAttributeValues: {
+          ':state': state,
+          ...(options.before === undefined ? {} : { ':before': options.before }),
+        },
+        Limit: limit,
+        ...(options.start ? { ExclusiveStartKey: options.start } : {}),
+      }),
+    ),
+  );
+  return {
+    mail: (result.Items ?? []).map((item) => ({
+      customerId: item.customerId as string,
+      orderId: item.orderId as string,
+      kind,
+      since: item[index.sortKey.name] as number,
+    })),
+    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}),
+  };
 }
 
 /** A page cursor: opaque to clients (base64url JSON of the last key), checked member by member when it comes back. */
@@ -339,4 +438,47 @@ export async function customersWithOrder(orderId: string): Promise<string[]> {
     ),
   );
   return (result.Items ?? []).map((item) => String(item.customerId));
+}
+
+/**
+ * One page of mail in a state (`owed` or `failed`), confirmations first, then notices, each oldest first. The cursor
+ * names the kind and the last key, all as strings, checked member by member when it comes back.
+ */
+export async function listMailPage(
+  state: 'owed' | 'failed',
+  limit: number,
+  cursor: string | undefined,
+  patterns: { customerId: RegExp; orderId: RegExp },
+): Promise<{ mail: OwedMail[]; next?: string }> {
+  const at = cursor
+    ? decodeCursor<{ kind: string; customerId: string; orderId: string; since: string }>(cursor, {
+        kind: /^(email|notice)$/,
+        since: /^\d{1,16}$/,
+        ...patterns,
+      })
+    : undefined;
+  const kinds: EmailKind[] = at?.kind === 'notice' ? ['notice'] : ['email', 'notice'];
+  const mail: OwedMail[] = [];
+  for (const kind of kinds) {
+    const index = MAIL_OWED[kind];
+    const start =
+      at?.kind === kind
+        ? {
+            customerId: at.customerId,
+            orderId: at.orderId,
+            [index.partitionKey.name]: state,
+            [index.sortKey.name]: Number(at.since),
+          }
+        : undefined;
+    const page = await listOwedMail(kind, state, limit - mail.length, start ? { start } : {});
+    mail.push(...page.mail);
+    if (mail.length >= limit) {
+      // Full: continue after the last one (of this kind; once it is exhausted, with the next kind).
+      if (kind === 'notice' && !page.next) return { mail };
+      const last = mail.at(-1)!;
+      const next = { kind, customerId: last.customerId, orderId: last.orderId, since: String(last.since) };
+      return { mail, next: encodeCursor(next)! };
+    }
+  }
+  return { mail };
 }

@@ -1,13 +1,14 @@
 /**
- * Confirmation emails, sent after the order is committed (from the orders stream), at least once and — thanks to a
- * conditional claim on the order's email status — once in the normal case, even when a batch is retried.
+ * Confirmation and status emails, sent after the change is committed: from the orders stream within seconds, and by
+ * the sweeper for whatever the stream did not get out (a crash between sending and recording, an outage). At least
+ * once, and — thanks to a conditional claim on the order's email status — once in the normal case.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { confirmationEmail, noticeEmail } from '../email.js';
-import { logger } from '../observability.js';
+import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
-import { sendEmail } from '../aws/mail.js';
-import { transitionEmailStatus } from '../aws/orders.js';
+import { isPermanentMailFailure, sendEmail } from '../aws/mail.js';
+import { getOrder, listOwedMail, markMailFailed, reopenFailedMail, transitionEmailStatus } from '../aws/orders.js';
 import type { EmailKind } from '../aws/orders.js';
 
 /** A `sending` claim older than this was left by a sender that died; another may take it over. */
@@ -22,28 +23,96 @@ export function owesEmail(record: Pick<DynamoDBRecord, 'eventName' | 'dynamodb'>
   return record.eventName === 'MODIFY' && record.dynamodb?.NewImage?.noticeStatus?.S === 'pending';
 }
 
+/** What became of one email: sent now, already sent or being sent elsewhere, or given up (permanently rejected). */
+export type MailOutcome = 'sent' | 'skipped' | 'failed';
+
 /** Sends the confirmation for `order` unless it was already sent (or is being sent). */
-export function sendConfirmation(order: OrderRecord, now = Date.now()): Promise<'sent' | 'skipped'> {
+export function sendConfirmation(order: OrderRecord, now = Date.now()): Promise<MailOutcome> {
   return sendOnce(order, 'email', now);
 }
 
 /** Sends the notice of the order's status change (cancelled, fulfilled) unless it was already sent. */
-export function sendNotice(order: OrderRecord, now = Date.now()): Promise<'sent' | 'skipped'> {
+export function sendNotice(order: OrderRecord, now = Date.now()): Promise<MailOutcome> {
   return sendOnce(order, 'notice', now);
 }
 
-async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promise<'sent' | 'skipped'> {
+/**
+ * Claims, sends and records one email. A permanent failure (see {@link isPermanentMailFailure}) marks it `failed`
+ * with the reason, counts it (metric `EmailFailed`, alarmed) and is not retried on its own; a transient one releases
+ * the claim and throws, so the stream or the sweeper tries again.
+ */
+async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promise<MailOutcome> {
   const key = { customerId: order.customerId, orderId: order.orderId };
   if (!(await transitionEmailStatus(key, 'pending', 'sending', now, now - STALE_CLAIM_MS, kind))) return 'skipped';
-  const { subject, text } = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
   try {
+    const { subject, text } = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
     await sendEmail(order.email, subject, text);
   } catch (error) {
-    // Release the claim so the retry (or a later batch) can send it.
+    if (isPermanentMailFailure(error)) {
+      const reason = `${(error as Error).name}: ${(error as Error).message}`;
+      await markMailFailed(key, kind, reason);
+      logger.error('email given up: permanently rejected', {
+        orderId: order.orderId,
+        kind,
+        errorName: (error as Error).name,
+      });
+      metrics.addMetric('EmailFailed', 'Count', 1);
+      return 'failed';
+    }
+    // Release the claim so the retry (or a later batch, or the sweeper) can send it.
     await transitionEmailStatus(key, 'sending', 'pending', now, undefined, kind);
     throw error;
   }
   await transitionEmailStatus(key, 'sending', 'sent', now, undefined, kind);
   logger.info(kind === 'email' ? 'confirmation sent' : 'notice sent', { orderId: order.orderId, status: order.status });
   return 'sent';
+}
+
+/** Mail younger than this is left to the stream, which normally sends it within seconds. */
+export const SWEEP_GRACE_MS = 60_000;
+/** Most orders one sweep handles per kind (a scheduled run; the next one continues). */
+const SWEEP_BATCH = 100;
+
+export interface SweepResult {
+  readonly sent: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly errors: number;
+}
+
+/**
+ * The sweeper: finds mail still owed through the sparse `emailsOwed` / `noticesOwed` indexes (never a scan) — unsent
+ * since before the grace period, or claimed by a sender that died (a `sending` claim older than
+ * {@link STALE_CLAIM_MS}) — and sends it. Confirmations are therefore sent at least once, whatever crashed when.
+ */
+export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
+  const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
+  for (const kind of ['email', 'notice'] as const) {
+    const { mail } = await listOwedMail(kind, 'owed', SWEEP_BATCH, { before: now - SWEEP_GRACE_MS });
+    for (const owed of mail) {
+      try {
+        const order = await getOrder(owed.customerId, owed.orderId);
+        const outcome = order ? await sendOnce(order, kind, now) : 'skipped';
+        counts[outcome]++;
+      } catch (error) {
+        counts.errors++;
+        logger.warn('sweep: email still owed; will retry', {
+          orderId: owed.orderId,
+          kind,
+          errorName: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    }
+  }
+  return counts;
+}
+
+/**
+ * The administrator's retry of a failed email: back in the queue, then sent at once.
+ * @returns `sent`, `failed` (rejected again), or `not_failed` (there was no failed email of that kind)
+ */
+export async function retryFailedMail(order: OrderRecord, kind: EmailKind, now = Date.now()) {
+  const key = { customerId: order.customerId, orderId: order.orderId };
+  if (!(await reopenFailedMail(key, kind, now))) return 'not_failed' as const;
+  return sendOnce({ ...order, [`${kind}Status`]: 'pending' }, kind, now);
 }

@@ -511,12 +511,52 @@ describe('notify', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('reports a poison record (no recipient) as failed, so it ends in the dead-letter queue', async () => {
+  it('gives up a poison record (no recipient) even though SES works: marked failed with the reason, not retried', async () => {
     const withoutEmail = Object.fromEntries(
       Object.entries(ORDER).filter(([name]) => name !== 'email'),
     ) as Partial<OrderRecord>;
-    ses.on(SendEmailCommand).rejects(awsError('InvalidParameterValue'));
+    ses.on(SendEmailCommand).resolves({ MessageId: 'never used' });
     const result = await notify(stream({ eventName: 'INSERT', order: withoutEmail, sequence: '9' }));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '9' }]);
+    expect(result.batchItemFailures).toEqual([]); // retrying cannot help: no dead-letter churn
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    const failed = ddb
+      .commandCalls(UpdateCommand)
+      .find((call) => /Status = :failed/.test(call.args[0].input.UpdateExpression ?? ''));
+    expect(failed?.args[0].input).toMatchObject({
+      UpdateExpression: 'SET emailStatus = :failed, emailFailure = :reason, emailOwed = :failed',
+      ConditionExpression: 'emailStatus = :sending',
+      ExpressionAttributeValues: { ':reason': 'MailRejected: the order has no recipient address' },
+    });
+  });
+
+  it.each(['MessageRejected', 'InvalidParameterValue'])(
+    'gives up when SES rejects the message permanently (%s)',
+    async (name) => {
+      ses.on(SendEmailCommand).rejects(awsError(name, { $fault: 'client' }));
+      const result = await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '10' }));
+      expect(result.batchItemFailures).toEqual([]);
+      const failed = ddb
+        .commandCalls(UpdateCommand)
+        .find((call) => /Status = :failed/.test(call.args[0].input.UpdateExpression ?? ''));
+      expect(failed?.args[0].input.ExpressionAttributeValues?.[':reason']).toMatch(new RegExp(`^${name}: `));
+    },
+  );
+
+  it('keeps retrying what may pass later (throttling, outages): reported for retry, never marked failed', async () => {
+    ses.on(SendEmailCommand).rejects(awsError('Throttling'));
+    const result = await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '11' }));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '11' }]);
+    expect(
+      ddb.commandCalls(UpdateCommand).some((call) => /:failed/.test(call.args[0].input.UpdateExpression ?? '')),
+    ).toBe(false);
+  });
+
+  it('marking sent takes the order out of the owed index in the same update', async () => {
+    await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '12' }));
+    const sent = ddb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.ExpressionAttributeValues?.[':to'] === 'sent');
+    expect(sent?.UpdateExpression).toBe('SET emailStatus = :to, emailSentAt = :now REMOVE emailOwed, emailOwedSince');
   });
 });

@@ -1,0 +1,24 @@
+/**
+ * The mail sweeper, run on a schedule (EventBridge, every few minutes; a timer in the local stack): sends the
+ * confirmations and notices the stream did not get out — unsent past the grace period, or claimed by a sender that
+ * died between sending and recording. It queries the sparse owed-mail indexes; it never scans.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { logger, metrics, tracer } from '../../shared/observability.js';
+import { sweepOwedMail } from '../../shared/services/notify.js';
+import type { SweepResult } from '../../shared/services/notify.js';
+
+export async function sweep(): Promise<SweepResult> {
+  const result = await sweepOwedMail();
+  metrics.addMetric('SweptEmailsSent', 'Count', result.sent);
+  if (result.sent + result.failed + result.errors > 0) logger.info('sweep', { ...result });
+  return result;
+}
+
+export const handler = middy(sweep)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));
