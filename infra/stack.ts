@@ -21,6 +21,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import * as xray from 'aws-cdk-lib/aws-xray';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { BUNDLING, HANDLERS } from './handlers.js';
@@ -110,7 +111,7 @@ function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey):
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: key,
     deletionProtection: true,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
   });
   for (const index of definition.indexes ?? []) {
@@ -130,6 +131,7 @@ export class PurchaseOrdersStack extends Stack {
   readonly api: apigw.RestApi;
   readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
   readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
+  private readonly limits: { apiRate: number; apiBurst: number; wafPerIp: number; wafLoginPerIp: number };
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -154,11 +156,21 @@ export class PurchaseOrdersStack extends Stack {
       allowedPattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$',
     });
 
+    // Traffic limits: production defaults, tunable per deployment without a code change (README: Deploying).
+    const limit = (id: string, defaultValue: number, description: string) =>
+      new CfnParameter(this, id, { type: 'Number', default: defaultValue, minValue: 1, description }).valueAsNumber;
+    this.limits = {
+      apiRate: limit('ApiRateLimit', 50, 'API Gateway stage throttle: steady requests per second'),
+      apiBurst: limit('ApiBurstLimit', 100, 'API Gateway stage throttle: burst'),
+      wafPerIp: limit('WafRateLimit', 2000, 'WAF: requests per IP per 5 minutes, every route'),
+      wafLoginPerIp: limit('WafLoginRateLimit', 20, 'WAF: POST /login per IP per 5 minutes (password guessing)'),
+    };
+
     const key = new kms.Key(this, 'DataKey', {
       description:
         'Purchase orders: encrypts the tables, the dead-letter queue and the wrapped server and session keys',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // CloudWatch Logs encrypts the log groups with the same key.
     key.addToResourcePolicy(
@@ -194,7 +206,7 @@ export class PurchaseOrdersStack extends Stack {
       const logGroup = new logs.LogGroup(this, `${definition.name}Logs`, {
         retention: logs.RetentionDays.THREE_MONTHS,
         encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       // Own role, no managed policies: logs to its own group, and the grants below.
       const role = new iam.Role(this, `${definition.name}Role`, {
@@ -295,7 +307,7 @@ export class PurchaseOrdersStack extends Stack {
     const deadLetterKey = new kms.Key(this, 'DeadLetterKey', {
       description: 'Purchase orders: encrypts the notify dead-letter queue',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const deadLetters = new sqs.Queue(this, 'NotifyDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
@@ -333,7 +345,9 @@ export class PurchaseOrdersStack extends Stack {
         effect: iam.Effect.DENY,
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
         resources: [key.keyArn],
-        conditions: { StringNotEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+        // StringNotLike on any region's DynamoDB endpoint: robust to how the region is spelled, still DynamoDB only (a
+        // direct call has no kms:ViaService at all, so it is denied too).
+        conditions: { StringNotLike: { 'kms:ViaService': 'dynamodb.*.amazonaws.com' } },
       }),
     );
     // (SqsDlq grants the notify role sqs:SendMessage on this queue and use of its KMS key.)
@@ -399,13 +413,31 @@ export class PurchaseOrdersStack extends Stack {
       logGroup: new logs.LogGroup(this, 'KeyProvisionerLogs', {
         retention: logs.RetentionDays.THREE_MONTHS,
         encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       }),
     });
     // Bumping Version re-runs provisioning on the next deploy of an existing stack (version 2 brought receipt keys).
     const keys = new CustomResource(this, 'Keys', {
       serviceToken: provider.serviceToken,
       properties: { Version: '2' },
+    });
+
+    // Tracing samples a little of the traffic, not all of it: 1 request per second, then 5 % (the default rule's
+    // reservoir, with a lower rate), for this service's Lambdas and API only.
+    new xray.CfnSamplingRule(this, 'TraceSampling', {
+      samplingRule: {
+        ruleName: `${this.stackName}-traces`.slice(0, 32),
+        priority: 100,
+        fixedRate: 0.05,
+        reservoirSize: 1,
+        serviceName: '*',
+        serviceType: '*',
+        host: '*',
+        httpMethod: '*',
+        urlPath: '*',
+        resourceArn: '*',
+        version: 1,
+      },
     });
 
     this.api = this.buildApi(functions, key);
@@ -435,21 +467,21 @@ export class PurchaseOrdersStack extends Stack {
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const api = new apigw.RestApi(this, 'Api', {
       description: 'Secure purchase orders',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       deployOptions: {
         stageName: 'prod',
         tracingEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // would log request bodies: passwords and envelopes
         metricsEnabled: true,
-        throttlingRateLimit: 50,
-        throttlingBurstLimit: 100,
+        throttlingRateLimit: this.limits.apiRate,
+        throttlingBurstLimit: this.limits.apiBurst,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
           caller: false,
@@ -600,7 +632,7 @@ export class PurchaseOrdersStack extends Stack {
           action: { block: {} },
           statement: {
             rateBasedStatement: {
-              limit: 20, // per IP per 5 minutes: far above a person, far below a password-guessing script
+              limit: this.limits.wafLoginPerIp, // per IP per 5 minutes: far above a person, far below a guessing script
               aggregateKeyType: 'IP',
               evaluationWindowSec: 300,
               scopeDownStatement: {
@@ -619,7 +651,9 @@ export class PurchaseOrdersStack extends Stack {
           name: 'GlobalRateLimit',
           priority: 1,
           action: { block: {} },
-          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+          statement: {
+            rateBasedStatement: { limit: this.limits.wafPerIp, aggregateKeyType: 'IP', evaluationWindowSec: 300 },
+          },
           visibilityConfig: visibility('GlobalRateLimit'),
         },
         managed('AWSManagedRulesAmazonIpReputationList', 2),
