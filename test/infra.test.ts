@@ -253,7 +253,7 @@ describe('functions', () => {
         Projection: { ProjectionType: 'KEYS_ONLY' },
       }),
       // Sparse: an order is in these only while it owes mail (or its mail failed): the sweeper never scans.
-      ...(['email', 'notice'] as const).map((kind) =>
+      ...(['email', 'notice'] as const).map((kind): unknown =>
         expect.objectContaining({
           IndexName: `${kind}sOwed`,
           KeySchema: [
