@@ -312,4 +312,5 @@ export {
   TransactWriteCommand,
   UpdateCommand,
   BatchGetCommand,
+  ScanCommand,
 };
