@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { loadConfig } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import { parseJsonBody } from '../shared/http.js';
-import { interpretCancellation } from '../shared/orders.js';
+import { interpretCancellation, orderLines, priceChanged } from '../shared/orders.js';
 import type { OrderLine } from '../shared/orders.js';
 
 describe('interpretCancellation: what a cancelled order transaction means', () => {
@@ -69,6 +69,53 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
     });
     expect(interpretCancellation(reasons(none, { code: 'ThrottlingError' }), LINES)).toEqual({ kind: 'throttled' });
     expect(interpretCancellation([], LINES)).toEqual({ kind: 'throttled' });
+  });
+});
+
+describe('pricing an order: orderLines and priceChanged', () => {
+  const catalogue = new Map([
+    ['A-1', { sku: 'A-1', name: 'Anvil', priceCents: 500, stock: 3 }],
+    ['B-2', { sku: 'B-2', name: 'Bolt', priceCents: 35, stock: 0 }],
+  ]);
+  const claims = (items: Array<{ sku: string; qty: number; unitPriceCents: number }>) =>
+    ({ items }) as unknown as Parameters<typeof orderLines>[0];
+
+  it('keeps the signed prices and quantities, adding each product’s name', () => {
+    expect(
+      orderLines(
+        claims([
+          { sku: 'A-1', qty: 2, unitPriceCents: 450 },
+          { sku: 'B-2', qty: 9, unitPriceCents: 35 },
+        ]),
+        catalogue,
+      ),
+    ).toEqual([
+      { sku: 'A-1', name: 'Anvil', qty: 2, unitPriceCents: 450 }, // the transaction, not this, checks the price
+      { sku: 'B-2', name: 'Bolt', qty: 9, unitPriceCents: 35 },
+    ]);
+  });
+
+  it('names every SKU the catalogue lacks', () => {
+    expect(() =>
+      orderLines(
+        claims([
+          { sku: 'X-1', qty: 1, unitPriceCents: 1 },
+          { sku: 'A-1', qty: 1, unitPriceCents: 500 },
+          { sku: 'Y-2', qty: 1, unitPriceCents: 1 },
+        ]),
+        catalogue,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'unknown_sku', details: { skus: ['X-1', 'Y-2'] } }));
+  });
+
+  it('price_changed says, for each line, the signed and the current price', () => {
+    const error = priceChanged([{ sku: 'A-1', signedPriceCents: 500, currentPriceCents: 550 }], 'USD');
+    expect(error.code).toBe('price_changed');
+    expect(error.message).toContain('USD: A-1 5.00 → 5.50');
+    expect(error.details).toEqual({
+      currency: 'USD',
+      lines: [{ sku: 'A-1', signedPriceCents: 500, currentPriceCents: 550 }],
+    });
   });
 });
 
