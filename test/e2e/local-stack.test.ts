@@ -683,6 +683,9 @@ describe('accounts and the order lifecycle', () => {
       ['POST', `/admin/orders/${othersOrder}/cancel`, { body: { reason: 'flood\u2067' } }, 400, 'invalid_request'],
       // Malformed percent-escapes, a lone surrogate's bytes, NUL and an RTL override in path parameters: refused at the edge.
       ['GET', '/admin/orders/%ZZ', {}, 400, 'invalid_request'],
+      ['POST', '/orders/%/cancel', { token: buyer.token, body: {} }, 400, 'invalid_request'],
+      ['POST', '/orders/%C0%AF/cancel', { token: buyer.token, body: {} }, 400, 'invalid_request'],
+      ['GET', '/admin/customers/%FF', {}, 400, 'invalid_request'],
       ['GET', '/admin/customers/%ED%A0%80', {}, 400, 'invalid_request'],
       ['POST', '/orders/%E0%A4%A/cancel', { token: buyer.token, body: {} }, 400, 'invalid_request'],
       ['GET', '/admin/customers/a%00b', {}, 400, 'invalid_request'],

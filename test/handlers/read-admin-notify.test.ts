@@ -542,6 +542,16 @@ describe('notify', () => {
     },
   );
 
+  it('gives up text the SDK cannot encode (a URIError, as a lone surrogate in a product name once caused)', async () => {
+    ses.on(SendEmailCommand).rejects(new URIError('URI malformed'));
+    const result = await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '13' }));
+    expect(result.batchItemFailures).toEqual([]); // before: retried, then dead-lettered, never sent
+    const failed = ddb
+      .commandCalls(UpdateCommand)
+      .find((call) => /Status = :failed/.test(call.args[0].input.UpdateExpression ?? ''));
+    expect(failed?.args[0].input.ExpressionAttributeValues?.[':reason']).toBe('URIError: URI malformed');
+  });
+
   it('keeps retrying what may pass later (throttling, outages): reported for retry, never marked failed', async () => {
     ses.on(SendEmailCommand).rejects(awsError('Throttling'));
     const result = await notify(stream({ eventName: 'INSERT', order: ORDER, sequence: '11' }));
