@@ -221,6 +221,17 @@ export async function listOrders(
 /** The two emails an order may owe: its confirmation, and the notice of its last status change. */
 export type EmailKind = 'email' | 'notice';
 
+/** Runs a conditional update: true if it was applied, false if its condition did not hold. */
+function updateIf(update: UpdateCommand): Promise<boolean> {
+  return whenConditionFails(
+    async () => {
+      await database('UpdateItem', () => dynamo().send(update));
+      return true;
+    },
+    () => false,
+  );
+}
+
 /**
  * Moves an order's email (or notice) status from `from` to `to` if and only if it is `from` (or a `sending` claim older
  * than `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Returns false when another worker got
@@ -250,13 +261,7 @@ export async function transitionEmailStatus(
       ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
     },
   });
-  return whenConditionFails(
-    async () => {
-      await database('UpdateItem', () => dynamo().send(update));
-      return true;
-    },
-    () => false,
-  );
+  return updateIf(update);
 }
 
 /** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
@@ -272,13 +277,7 @@ export async function markMailFailed(
     ConditionExpression: `${kind}Status = :sending`,
     ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
   });
-  return whenConditionFails(
-    async () => {
-      await database('UpdateItem', () => dynamo().send(update));
-      return true;
-    },
-    () => false,
-  );
+  return updateIf(update);
 }
 
 /** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */
@@ -294,13 +293,7 @@ export async function reopenFailedMail(
     ConditionExpression: `${kind}Status = :failed`,
     ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
   });
-  return whenConditionFails(
-    async () => {
-      await database('UpdateItem', () => dynamo().send(update));
-      return true;
-    },
-    () => false,
-  );
+  return updateIf(update);
 }
 
 /** One order's mail in the owed index: which order, which kind, since when. */
