@@ -170,16 +170,21 @@ export async function countLoginAttempt(
     if (old === 'unknown') return 'unknown';
     if (lockState(old, now).locked) return 'locked';
     // The lock has run its time: start counting again from 1, unless another attempt changed the count first.
+    const seenAt = old.lastLoginAttemptAt;
     const restart = new UpdateCommand({
       TableName: table(),
       Key: { customerId },
       UpdateExpression: 'SET failedLogins = :one, lastLoginAttemptAt = :now',
-      ConditionExpression: 'failedLogins = :seen AND lastLoginAttemptAt = :seenAt',
+      // An item counted before attempt times were kept has none: the same condition, on its absence.
+      ConditionExpression:
+        seenAt === undefined
+          ? 'failedLogins = :seen AND attribute_not_exists(lastLoginAttemptAt)'
+          : 'failedLogins = :seen AND lastLoginAttemptAt = :seenAt',
       ExpressionAttributeValues: {
         ':one': 1,
         ':now': nowSeconds,
         ':seen': old.failedLogins,
-        ':seenAt': old.lastLoginAttemptAt ?? null,
+        ...(seenAt === undefined ? {} : { ':seenAt': seenAt }),
       },
     });
     const restarted = await whenConditionFails(

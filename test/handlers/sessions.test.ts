@@ -123,6 +123,18 @@ describe('POST /login', () => {
     expect(updatesTo(/^SET failedLogins = :zero$/)).toHaveLength(1);
   });
 
+  it('an item with a full count but no attempt time (counted by older code) restarts on its absence', async () => {
+    const legacy: Record<string, unknown> = { ...world.customers.get('alice')!, failedLogins: 5 };
+    delete legacy.lastLoginAttemptAt;
+    countRefused(legacy);
+    expect((await login({ customerId: 'alice', password: PASSWORD })).statusCode).toBe(200);
+    const [restart] = updatesTo(/^SET failedLogins = :one/);
+    expect(restart?.args[0].input.ConditionExpression).toBe(
+      'failedLogins = :seen AND attribute_not_exists(lastLoginAttemptAt)',
+    );
+    expect(restart?.args[0].input.ExpressionAttributeValues).not.toHaveProperty(':seenAt');
+  });
+
   it('a lock one second from its end still refuses, without checking the password', async () => {
     const almost = Math.floor(Date.now() / 1000) - 15 * 60 + 2;
     countRefused({ ...world.customers.get('alice')!, failedLogins: 5, lastLoginAttemptAt: almost });
