@@ -239,18 +239,24 @@ describe('sessions', () => {
     const guesses = Array.from({ length: 15 }, (_, i) =>
       call('POST', '/login', { body: { customerId: 'session-storm', password: `storm guess ${i} wrong` } }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const count = async () =>
+      (
+        await tablesClient().send(
+          new GetCommand({
+            TableName: stack.tables.customers!,
+            Key: { customerId: 'session-storm' },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item?.failedLogins as number | undefined;
+    // The right password goes out while the guesses are still being hashed (each takes a real scrypt), once five of
+    // them hold the count: the moment the old code still let it through (it counted only after each hash).
+    for (const until = Date.now() + 5000; ((await count()) ?? 0) < 5 && Date.now() < until;)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     const right = call('POST', '/login', { body: { customerId: 'session-storm', password: PASSWORD } });
     const replies = await Promise.all([...guesses, right]);
     expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 401));
-    const stored = await tablesClient().send(
-      new GetCommand({
-        TableName: stack.tables.customers!,
-        Key: { customerId: 'session-storm' },
-        ConsistentRead: true,
-      }),
-    );
-    expect(stored.Item?.failedLogins).toBe(5); // counted up to the limit, never past it
+    expect(await count()).toBe(5); // counted up to the limit, never past it
     const admin = await call('GET', '/admin/customers/session-storm', { token: adminToken });
     expect(admin.body).toMatchObject({ lock: { locked: true, failedLogins: 5 } });
     expect((await call('POST', '/login', { body: { customerId: 'session-storm', password: PASSWORD } })).status).toBe(
