@@ -20,6 +20,12 @@ export interface AccountState {
   readonly ledgerSeq: number;
 }
 
+/** What an order's debit also checks at commit: the session's token version, and the signing key still active. */
+export interface OrderGuard {
+  readonly tokenVersion: number;
+  readonly keyId: string;
+}
+
 /** One ledger entry, as stored (append-only). */
 export interface LedgerEntry {
   readonly customerId: string;

@@ -3,7 +3,7 @@
  * transaction. Pure: no AWS SDK here (the adapter is shared/aws/orders.ts).
  */
 import { accountOf } from './accounts.js';
-import type { AccountState } from './accounts.js';
+import type { AccountState, OrderGuard } from './accounts.js';
 import { ApiError } from './errors.js';
 import type { OrderClaims } from './envelope/index.js';
 import type { SignatureAlg } from './keys.js';
@@ -253,6 +253,8 @@ export type TransactionOutcome =
   | { readonly kind: 'insufficient_funds'; readonly balanceCents: number }
   | { readonly kind: 'account_moved'; readonly now: AccountState }
   | { readonly kind: 'customer_gone' }
+  | { readonly kind: 'session_stale' }
+  | { readonly kind: 'key_revoked' }
   | { readonly kind: 'unknown_sku'; readonly skus: string[] }
   | { readonly kind: 'price_changed'; readonly changes: PriceChange[] }
   | { readonly kind: 'out_of_stock'; readonly sku: string; readonly available: number }
@@ -273,6 +275,7 @@ export type TransactionOutcome =
 export function interpretCancellation(
   reasons: readonly CancellationReason[],
   lines: readonly OrderLine[],
+  guard?: OrderGuard,
 ): TransactionOutcome {
   const [orderReason, ...rest] = reasons;
   const lineReasons = rest.slice(0, lines.length);
@@ -298,6 +301,12 @@ export function interpretCancellation(
   if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
   if (accountFailure?.code === 'ConditionalCheckFailed') {
     if (!accountFailure.item) return { kind: 'customer_gone' };
+    if (guard) {
+      // Checked at commit: a password change or a key revocation since the order was verified refuses it.
+      const item = accountFailure.item as { tokenVersion?: unknown; keys?: Record<string, { status?: unknown }> };
+      if (item.tokenVersion !== guard.tokenVersion) return { kind: 'session_stale' };
+      if (item.keys?.[guard.keyId]?.status !== 'active') return { kind: 'key_revoked' };
+    }
     const now = accountOf(accountFailure.item);
     const total = linesTotal(lines);
     return now.balanceCents < total

@@ -62,6 +62,23 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
     expect(interpretCancellation(reasons(none, none, none, failed()), LINES)).toEqual({ kind: 'customer_gone' });
   });
 
+  it('with the commit-time guard: a changed token version or a key no longer active is named before the money', () => {
+    const guard = { tokenVersion: 3, keyId: 'k1' };
+    const account = (item: Record<string, unknown>) =>
+      interpretCancellation(
+        reasons(none, none, none, failed({ balanceCents: 0, ledgerSeq: 1, ...item })),
+        LINES,
+        guard,
+      );
+    expect(account({ tokenVersion: 4, keys: { k1: { status: 'active' } } })).toEqual({ kind: 'session_stale' });
+    expect(account({ tokenVersion: 3, keys: { k1: { status: 'revoked' } } })).toEqual({ kind: 'key_revoked' });
+    expect(account({ tokenVersion: 3, keys: {} })).toEqual({ kind: 'key_revoked' });
+    expect(account({ tokenVersion: 3, keys: { k1: { status: 'active' } } })).toEqual({
+      kind: 'insufficient_funds',
+      balanceCents: 0,
+    });
+  });
+
   it('contention is a conflict (retried); anything else is throttling (503), never a wrong answer', () => {
     expect(interpretCancellation(reasons(none, { code: 'TransactionConflict' }), LINES)).toEqual({ kind: 'conflict' });
     expect(interpretCancellation(reasons(none, failed({ priceCents: 500, stock: 9 })), LINES)).toEqual({

@@ -36,7 +36,8 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
     return {
       principalId: customer.customerId,
       policyDocument: { Version: '2012-10-17', Statement: statements },
-      context: { customerId: customer.customerId, role: customer.role },
+      // The token version goes on to the order transaction, which checks it again at commit.
+      context: { customerId: customer.customerId, role: customer.role, tokenVersion: session.tokenVersion },
     };
   } catch (error) {
     if (error instanceof ApiError && error.code === 'unauthorized') {

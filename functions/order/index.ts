@@ -35,9 +35,9 @@ const keys = { server: serverKeyRing(), receipt: receiptKeyRing() };
 export const handler = apiHandler(
   router({
     'POST /orders': async (event) => {
-      const { customerId } = sessionOf(event);
+      const session = sessionOf(event);
       const { envelope } = parseJsonBody(event, orderBody);
-      const { order, replayed } = await placeOrder(customerId, envelope, keys);
+      const { order, replayed } = await placeOrder(session, envelope, keys);
       metrics.addMetric(replayed ? 'OrderResubmitted' : 'OrderAccepted', 'Count', 1);
       return jsonResponse(
         replayed ? 200 : 201,

@@ -8,7 +8,7 @@ import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { accountOf, nextEntry } from '../accounts.js';
-import type { AccountState, LedgerChange, LedgerEntry } from '../accounts.js';
+import type { AccountState, LedgerChange, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
 import { getCustomer } from './customers.js';
@@ -22,23 +22,27 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
  * debit, only if the balance covers it; the entry is put only if its number is new. On failure the account action
  * returns the item as it is, so the caller can retry from the current state without reading it again.
  */
-export function accountWrites(seen: AccountState, entry: LedgerEntry): TransactItem[] {
+export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: OrderGuard): TransactItem[] {
   const { customers, ledger } = config().tables;
   const sequence =
     seen.ledgerSeq === 0 ? '(attribute_not_exists(ledgerSeq) OR ledgerSeq = :seen)' : 'ledgerSeq = :seen';
   const covers = entry.amountCents < 0 && seen.ledgerSeq > 0 ? ' AND balanceCents >= :debit' : '';
+  // At commit, not only when read: the session is still current and the signing key still active.
+  const guarded = guard ? ' AND tokenVersion = :tv AND #keys.#kid.#status = :active' : '';
   return [
     {
       Update: {
         TableName: customers,
         Key: { customerId: entry.customerId },
         UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
-        ConditionExpression: `attribute_exists(customerId) AND ${sequence}${covers}`,
+        ConditionExpression: `attribute_exists(customerId) AND ${sequence}${covers}${guarded}`,
+        ...(guard ? { ExpressionAttributeNames: { '#keys': 'keys', '#kid': guard.keyId, '#status': 'status' } } : {}),
         ExpressionAttributeValues: {
           ':after': entry.balanceAfterCents,
           ':entry': entry.entry,
           ':seen': seen.ledgerSeq,
           ...(covers ? { ':debit': -entry.amountCents } : {}),
+          ...(guard ? { ':tv': guard.tokenVersion, ':active': 'active' } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },

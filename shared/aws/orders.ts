@@ -10,7 +10,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AccountState, LedgerEntry } from '../accounts.js';
+import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
 import { MAIL_OWED, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
@@ -26,6 +26,8 @@ const database = <T>(what: string, operation: () => Promise<T>) => guarded('the 
 export interface AccountChange {
   readonly seen: AccountState;
   readonly entry: LedgerEntry;
+  /** For an order's debit: the session and key checks made again at commit. */
+  readonly guard?: OrderGuard;
 }
 
 /** The cancellation reasons of a cancelled transaction, items unmarshalled. */
@@ -68,7 +70,7 @@ export async function writeOrder(
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
               },
             })),
-            ...accountWrites(debit.seen, debit.entry),
+            ...accountWrites(debit.seen, debit.entry, debit.guard),
           ],
         }),
       ),
@@ -76,7 +78,7 @@ export async function writeOrder(
     return { kind: 'placed' };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    return interpretCancellation(reasonsOf(error), order.lines);
+    return interpretCancellation(reasonsOf(error), order.lines, debit.guard);
   }
 }
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
 import { accountOf, insufficientFunds, nextEntry } from '../accounts.js';
 import { config } from '../config.js';
-import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
+import { ApiError, EnvelopeError, serviceUnavailable, sessionInvalid } from '../errors.js';
 import { openOrder } from '../envelope/index.js';
 import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../keys.js';
 import type { VerificationKey } from '../keys.js';
@@ -76,13 +76,17 @@ export interface OrderKeys {
  *   `out_of_stock`, `insufficient_funds`, `order_conflict`, `service_unavailable`
  */
 export async function placeOrder(
-  customerId: string,
+  session: { readonly customerId: string; readonly tokenVersion?: number },
   envelope: string,
   keys: OrderKeys,
   now = Date.now(),
 ): Promise<PlacedOrder> {
+  const { customerId } = session;
   const customer = await getCustomer(customerId);
   if (!customer) throw sessionInvalid();
+  // The session's token version, as the authorizer checked it; the transaction checks it again at commit.
+  const tokenVersion = session.tokenVersion ?? customer.tokenVersion;
+  if (tokenVersion !== customer.tokenVersion) throw sessionInvalid();
   const opened = await openOrder(envelope, {
     customerId,
     serverKey: (kid) => keys.server.get(kid),
@@ -126,7 +130,11 @@ export async function placeOrder(
       { kid: signer.kid, privateKey: signer.value },
     );
     const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, email: customer.email, now });
-    const outcome = await writeOrder(order, { seen, entry });
+    const outcome = await writeOrder(order, {
+      seen,
+      entry,
+      guard: { tokenVersion, keyId: opened.customerKey.kid },
+    });
     switch (outcome.kind) {
       case 'placed':
         logger.info('order accepted', { orderId: order.orderId, lines: lines.length, alg: opened.alg });
@@ -146,7 +154,10 @@ export async function placeOrder(
       case 'insufficient_funds':
         throw insufficientFunds(outcome.balanceCents, claims.totalCents, claims.currency);
       case 'customer_gone':
-        throw sessionInvalid();
+      case 'session_stale':
+        throw sessionInvalid(); // deleted, or the password changed since the session was checked
+      case 'key_revoked':
+        throw new EnvelopeError('customer_key_unknown', 'the signing key was revoked before the order was committed');
       case 'account_moved':
         // Another change to this account committed first: go again from the state it left (returned, not re-read).
         seen = outcome.now;

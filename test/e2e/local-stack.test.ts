@@ -25,6 +25,7 @@ import type { OrderItem } from '../../shared/envelope/index.js';
 import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
 import { startLocalStack } from '../../local/stack.js';
+import { dynamo } from '../../shared/aws/clients.js';
 import type { LocalStack } from '../../local/stack.js';
 import { runRecipe } from '../helpers/evidence.js';
 
@@ -300,6 +301,65 @@ describe('attacks', () => {
     }
     expect(await stockOf('ATTACK-1', token)).toBe(9);
   });
+
+  /**
+   * Runs `change` on the stored customer just before the order function's transaction for `customerId` reaches
+   * DynamoDB: after the envelope, signature and session were checked, before the commit.
+   */
+  function beforeCommit(customerId: string, change: () => Promise<unknown>): () => void {
+    const name = `before-commit-${customerId}`;
+    dynamo().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TransactItems?: Array<{ Put?: { Item?: { customerId?: string } } }> };
+        if (
+          context.commandName === 'TransactWriteItemsCommand' &&
+          input.TransactItems?.[0]?.Put?.Item?.customerId === customerId
+        )
+          await change();
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return () => dynamo().middlewareStack.remove(name);
+  }
+
+  it.each([
+    ['the signing key is revoked', 'race-revoke', 400, 'customer_key_unknown'],
+    ['the password is changed (older sessions revoked)', 'race-password', 401, 'unauthorized'],
+  ] as const)(
+    'an order is refused at commit when %s between its verification and its commit',
+    async (_name, customerId, status, code) => {
+      await newProduct(`RACE-${customerId}`, 10);
+      const { signer, token } = await newCustomer(customerId, 'ed25519');
+      const update =
+        code === 'customer_key_unknown'
+          ? {
+              UpdateExpression: 'SET #keys.#kid.#status = :revoked',
+              ExpressionAttributeNames: { '#keys': 'keys', '#kid': signer.kid, '#status': 'status' },
+              ExpressionAttributeValues: { ':revoked': 'revoked' },
+            }
+          : { UpdateExpression: 'SET tokenVersion = tokenVersion + :one', ExpressionAttributeValues: { ':one': 1 } };
+      const stop = beforeCommit(customerId, () =>
+        tablesClient().send(new UpdateCommand({ TableName: stack.tables.customers!, Key: { customerId }, ...update })),
+      );
+      try {
+        const reply = await call('POST', '/orders', {
+          token,
+          body: { envelope: seal(customerId, signer, [{ sku: `RACE-${customerId}`, qty: 2 }]) },
+        });
+        expect([reply.status, reply.body.error]).toEqual([status, expect.objectContaining({ code })]);
+      } finally {
+        stop();
+      }
+      const admin = await call('GET', `/products`, { token: adminToken });
+      const product = (admin.body.products as Array<{ sku: string; stock: number }>).find(
+        (p) => p.sku === `RACE-${customerId}`,
+      );
+      expect(product?.stock).toBe(10); // nothing committed
+      const stored = await scanAll(stack.tables.orders!);
+      expect(stored.filter((order) => order.customerId === customerId)).toEqual([]);
+    },
+  );
 
   it('hostile bodies: an envelope over 16 384 characters is 413 envelope_too_large; lone surrogates anywhere are 400', async () => {
     const { token } = await newCustomer('attack-bodies', 'ed25519');

@@ -136,8 +136,18 @@ describe('POST /orders: accepted', () => {
         TableName: 'customers',
         Key: { customerId: 'alice' },
         UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
-        ConditionExpression: 'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit',
-        ExpressionAttributeValues: { ':after': 100_000_000 - 3499, ':entry': 2, ':seen': 1, ':debit': 3499 },
+        // …and, at commit, the session's token version and the signing key's status: checked again, not trusted.
+        ConditionExpression:
+          'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit AND tokenVersion = :tv AND #keys.#kid.#status = :active',
+        ExpressionAttributeNames: { '#keys': 'keys', '#kid': keys[algorithm].signer.kid, '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':after': 100_000_000 - 3499,
+          ':entry': 2,
+          ':seen': 1,
+          ':debit': 3499,
+          ':tv': 1,
+          ':active': 'active',
+        },
       });
       expect(entry?.Put).toMatchObject({
         TableName: 'ledger',
@@ -287,7 +297,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('answers 402 insufficient_funds with the balance the transaction found, writes nothing, does not retry', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejects(conditionFailedAt(3, { customerId: 'alice', balanceCents: 3498, ledgerSeq: 4 }));
+      .rejects(conditionFailedAt(3, { ...world.customers.get('alice')!, balanceCents: 3498, ledgerSeq: 4 }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(402);
     expect(bodyOf(response)).toMatchObject({
@@ -299,7 +309,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('a balance that moved under it (a concurrent order or credit) is retried from the state returned, no new read', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(conditionFailedAt(3, { customerId: 'alice', balanceCents: 10_000, ledgerSeq: 7 }))
+      .rejectsOnce(conditionFailedAt(3, { ...world.customers.get('alice')!, balanceCents: 10_000, ledgerSeq: 7 }))
       .resolves({});
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(201);
@@ -310,11 +320,33 @@ describe('POST /orders: the transaction cancelled', () => {
       ':entry': 8,
       ':seen': 7,
       ':debit': 3499,
+      ':tv': 1,
+      ':active': 'active',
     });
     expect(items[4]?.Put?.Item).toMatchObject({ entry: 8, amountCents: -3499, balanceAfterCents: 10_000 - 3499 });
     expect(verifiedReceipt(bodyOf(response)).ledgerEntry).toBe(8); // the receipt names the entry that paid
     const customerReads = ddb.commandCalls(GetCommand).filter((call) => call.args[0].input.TableName === 'customers');
     expect(customerReads).toHaveLength(1); // the one read before the first attempt
+  });
+
+  it('a password changed between verification and commit: the transaction refuses it, 401, no retry', async () => {
+    const alice = world.customers.get('alice')!;
+    ddb.on(TransactWriteCommand).rejects(conditionFailedAt(3, { ...alice, tokenVersion: alice.tokenVersion + 1 }));
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(401);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('the signing key revoked between verification and commit: refused as customer_key_unknown, no retry', async () => {
+    const alice = world.customers.get('alice')!;
+    const kid = keys.ed25519.signer.kid;
+    const revoked = { ...alice, keys: { ...alice.keys, [kid]: { ...alice.keys[kid]!, status: 'revoked' } } };
+    ddb.on(TransactWriteCommand).rejects(conditionFailedAt(3, revoked));
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ error: { code: 'customer_key_unknown' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('retries a TransactionConflict with jitter, then succeeds', async () => {

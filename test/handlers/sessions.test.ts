@@ -277,7 +277,7 @@ describe('authorizer', () => {
   it('allows a valid session everywhere but /admin/*, and passes customer and role on', async () => {
     const result = await authorize(event(await tokenFor()));
     expect(result.principalId).toBe('alice');
-    expect(result.context).toEqual({ customerId: 'alice', role: 'customer' });
+    expect(result.context).toEqual({ customerId: 'alice', role: 'customer', tokenVersion: 1 });
     expect(result.policyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
@@ -296,7 +296,7 @@ describe('authorizer', () => {
     await addCustomer(world, 'root', PASSWORD, [], { role: 'admin' });
     const result = await authorize(event(await tokenFor('root')));
     expect(result.policyDocument.Statement).toHaveLength(1);
-    expect(result.context).toEqual({ customerId: 'root', role: 'admin' });
+    expect(result.context).toEqual({ customerId: 'root', role: 'admin', tokenVersion: 1 });
   });
 
   it('refuses tokens issued before a password change (token version moved on)', async () => {
@@ -308,7 +308,7 @@ describe('authorizer', () => {
   it('takes the role from the database, not from the token', async () => {
     const token = await tokenFor();
     world.customers.set('alice', { ...world.customers.get('alice')!, role: 'admin' });
-    expect((await authorize(event(token))).context).toEqual({ customerId: 'alice', role: 'admin' });
+    expect((await authorize(event(token))).context).toEqual({ customerId: 'alice', role: 'admin', tokenVersion: 1 });
   });
 
   it.each([
