@@ -16,10 +16,7 @@ import { getCustomer } from '../aws/customers.js';
 import { customersWithOrder, getOrder, markFulfilled, writeCancellation } from '../aws/orders.js';
 import type { KeyRing } from '../aws/keystore.js';
 import type { KeyObject } from 'node:crypto';
-import { backOff, registeredKey } from './orders.js';
-
-/** How long to keep retrying a cancellation that lost a race before answering 503 (as for orders). */
-const RETRY_BUDGET_MS = 8_000;
+import { RaceBudget, registeredKey } from './orders.js';
 
 /** Who cancels: the customer, with their signed request, or the OPD (an administrator), with a reason. */
 export type CancelRequest =
@@ -88,8 +85,8 @@ export async function cancelOrder(
   const actor = request.by === 'customer' ? customerId : request.adminId;
   const refundCents = amountPaid(order);
   let seen = accountOf(customer);
-  const deadline = Date.now() + RETRY_BUDGET_MS;
-  for (let conflicts = 0; ;) {
+  const budget = new RaceBudget();
+  for (;;) {
     const { entry } = nextEntry(
       customerId,
       seen,
@@ -144,12 +141,12 @@ export async function cancelOrder(
         seen = outcome.reason.now;
         break;
       case 'conflict':
-        await backOff(++conflicts);
+        await budget.conflict();
         break;
       case 'throttled':
         throw serviceUnavailable('the order database');
     }
-    if (Date.now() > deadline) throw serviceUnavailable('the order database', 1);
+    budget.check();
   }
 }
 

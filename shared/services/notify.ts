@@ -114,5 +114,5 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
 export async function retryFailedMail(order: OrderRecord, kind: EmailKind, now = Date.now()) {
   const key = { customerId: order.customerId, orderId: order.orderId };
   if (!(await reopenFailedMail(key, kind, now))) return 'not_failed' as const;
-  return sendOnce({ ...order, [`${kind}Status`]: 'pending' }, kind, now);
+  return sendOnce(order, kind, now);
 }

@@ -30,12 +30,23 @@ const RETRY_BUDGET_MS = 8_000;
 const MAX_CONFLICTS = 10;
 
 /**
- * Waits before retrying a transaction after its `conflicts`-th `TransactionConflict` (full jitter, capped at 200 ms).
- * @throws ApiError `service_unavailable` once there were {@link MAX_CONFLICTS}
+ * The retry budget of one order or cancellation transaction: it backs off after each `TransactionConflict` (full
+ * jitter, capped at 200 ms; at most {@link MAX_CONFLICTS}) and gives up once {@link RETRY_BUDGET_MS} have passed.
  */
-export async function backOff(conflicts: number): Promise<void> {
-  if (conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
-  await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
+export class RaceBudget {
+  #conflicts = 0;
+  readonly #deadline = Date.now() + RETRY_BUDGET_MS;
+
+  /** Waits after a `TransactionConflict`. @throws ApiError `service_unavailable` after too many */
+  async conflict(): Promise<void> {
+    if (++this.#conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
+    await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** this.#conflicts)));
+  }
+
+  /** Before another round. @throws ApiError `service_unavailable` once the time is spent */
+  check(): void {
+    if (Date.now() > this.#deadline) throw serviceUnavailable('the order database', 1);
+  }
 }
 
 /**
@@ -102,9 +113,9 @@ export async function placeOrder(
   const lines = orderLines(claims, await getProducts(claims.items.map((item) => item.sku)));
   const customerKeyFingerprint = spkiFingerprint(opened.customerKey.publicKey);
   let seen = accountOf(customer);
-  const deadline = Date.now() + RETRY_BUDGET_MS;
+  const budget = new RaceBudget();
 
-  for (let conflicts = 0; ;) {
+  for (;;) {
     // The debit's entry number and the balance after it depend on the account as last seen: so does the receipt.
     const { entry } = nextEntry(
       customerId,
@@ -163,11 +174,11 @@ export async function placeOrder(
         seen = outcome.now;
         break;
       case 'conflict':
-        await backOff(++conflicts);
+        await budget.conflict();
         break;
       case 'throttled':
         throw serviceUnavailable('the order database');
     }
-    if (Date.now() > deadline) throw serviceUnavailable('the order database', 1);
+    budget.check();
   }
 }
