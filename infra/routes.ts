@@ -9,11 +9,20 @@ export interface RouteDefinition {
   /** API Gateway resource path, with `{param}` placeholders. */
   readonly path: string;
   readonly handler: HandlerDefinition['name'];
-  /** `none`: public by design (login, health, the server's public key, the receipt keys). */
-  readonly auth: 'none' | 'session';
+  /**
+   * `none`: public by design (login, health, the server's public key, the receipt keys). `session`: the Lambda
+   * authorizer checks the token and the customer's current token version and role on every call. `cached-session`:
+   * the same authorizer, whose answer API Gateway keeps for {@link AUTHORIZER_CACHE_SECONDS} per token — only for
+   * placing an order, whose transaction checks the token version and role again at commit, so a cached answer can
+   * never let a revoked session order.
+   */
+  readonly auth: 'none' | 'session' | 'cached-session';
   /** The API Gateway request model (body validation at the edge) for this route, if any. */
   readonly model?: 'LoginRequest' | 'PasswordRequest' | 'OrderRequest';
 }
+
+/** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */
+export const AUTHORIZER_CACHE_SECONDS = 300;
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/login', handler: 'login', auth: 'none', model: 'LoginRequest' },
@@ -21,7 +30,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/server-key', handler: 'read', auth: 'none' },
   { method: 'GET', path: '/receipt-keys', handler: 'read', auth: 'none' },
   { method: 'POST', path: '/password', handler: 'password', auth: 'session', model: 'PasswordRequest' },
-  { method: 'POST', path: '/orders', handler: 'order', auth: 'session', model: 'OrderRequest' },
+  { method: 'POST', path: '/orders', handler: 'order', auth: 'cached-session', model: 'OrderRequest' },
   { method: 'GET', path: '/orders', handler: 'read', auth: 'session' },
   { method: 'GET', path: '/orders/{id}', handler: 'read', auth: 'session' },
   { method: 'GET', path: '/products', handler: 'read', auth: 'session' },

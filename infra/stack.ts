@@ -26,9 +26,16 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { BUNDLING, HANDLERS } from './handlers.js';
 import type { HandlerDefinition } from './handlers.js';
-import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES, pathParameters } from './routes.js';
+import {
+  AUTHORIZATION_HEADER_PATTERN,
+  AUTHORIZER_CACHE_SECONDS,
+  GATEWAY_RESPONSES,
+  ROUTES,
+  pathParameters,
+} from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
 import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
+import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { KeyAttribute, TableDefinition } from './tables.js';
 
@@ -41,7 +48,6 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
   password: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
   authorizer: { customers: ['GetItem'], keys: ['Query'] },
   order: {
-    customers: ['GetItem'],
     inventory: ['BatchGetItem', 'UpdateItem'],
     orders: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     ledger: ['PutItem'],
@@ -64,17 +70,22 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
 const MAIL_SENDERS: ReadonlySet<FunctionName> = new Set(['notify', 'sweeper', 'admin']);
 
 /**
- * DynamoDB reads limited to some attributes of an item (IAM fine-grained access control, the pattern of AWS's IAM
- * guide "Amazon DynamoDB: Allows access to specific attributes"). The read function needs a customer's registered
- * public keys for evidence bundles, and must never be able to read a password hash.
+ * DynamoDB access limited to some attributes of an item (IAM fine-grained access control, the pattern of AWS's IAM
+ * guide "Amazon DynamoDB: Allows access to specific attributes"), with no item returned beyond them (`ReturnValues`
+ * NONE). Only the login, password, authorizer and admin functions may read a customer's password hash.
  */
 const ATTRIBUTE_ACCESS: Readonly<
-  Partial<Record<FunctionName, Partial<Record<TableName, { actions: string[]; attributes: string[] }>>>>
+  Partial<Record<FunctionName, Partial<Record<TableName, { actions: string[]; attributes: readonly string[] }>>>>
 > = {
-  // Public keys for evidence bundles, the balance for GET /account: never the password hash.
+  // Public keys for evidence bundles, the balance for GET /account.
   read: { customers: { actions: ['GetItem'], attributes: ['customerId', 'keys', 'balanceCents', 'ledgerSeq'] } },
-  // Debits and refunds move the balance and the ledger sequence, nothing else of a customer.
-  order: { customers: { actions: ['UpdateItem'], attributes: ['customerId', 'balanceCents', 'ledgerSeq'] } },
+  // The order path: the account it debits and refunds, and what the debit checks at commit (token version, role, key
+  // status). The update's conditions name those attributes, so they are granted; the update sets only the balance and
+  // the ledger sequence (shared/aws/accounts.ts).
+  order: { customers: { actions: ['GetItem', 'UpdateItem'], attributes: ORDERING_ATTRIBUTES } },
+  // The address a confirmation or notice goes to, looked up when it is sent.
+  notify: { customers: { actions: ['GetItem'], attributes: ['customerId', 'email'] } },
+  sweeper: { customers: { actions: ['GetItem'], attributes: ['customerId', 'email'] } },
 };
 
 /** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */
@@ -272,8 +283,11 @@ export class PurchaseOrdersStack extends Stack {
             actions: access.actions.map((action) => `dynamodb:${action}`),
             resources: [tables[table].tableArn],
             conditions: {
-              'ForAllValues:StringEquals': { 'dynamodb:Attributes': access.attributes },
-              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+              'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...access.attributes] },
+              StringEqualsIfExists: {
+                'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+                ...(access.actions.includes('UpdateItem') ? { 'dynamodb:ReturnValues': 'NONE' } : {}),
+              },
             },
           }),
         );
@@ -514,12 +528,20 @@ export class PurchaseOrdersStack extends Stack {
       });
     }
 
-    // Sessions are checked on every call (no authorizer cache): a password change revokes tokens at once.
-    const authorizer = new apigw.TokenAuthorizer(this, 'SessionAuthorizer', {
-      handler: functions.authorizer,
-      resultsCacheTtl: Duration.seconds(0),
-      validationRegex: AUTHORIZATION_HEADER_PATTERN.source,
-    });
+    // Sessions are checked on every call (no authorizer cache): a password change revokes tokens at once. Placing an
+    // order is the exception (infra/routes.ts, `cached-session`): its transaction re-checks the session at commit.
+    const authorizers = {
+      session: new apigw.TokenAuthorizer(this, 'SessionAuthorizer', {
+        handler: functions.authorizer,
+        resultsCacheTtl: Duration.seconds(0),
+        validationRegex: AUTHORIZATION_HEADER_PATTERN.source,
+      }),
+      'cached-session': new apigw.TokenAuthorizer(this, 'OrderSessionAuthorizer', {
+        handler: functions.authorizer,
+        resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
+        validationRegex: AUTHORIZATION_HEADER_PATTERN.source,
+      }),
+    };
     const validator = new apigw.RequestValidator(this, 'Validator', {
       restApi: api,
       validateRequestBody: true,
@@ -562,6 +584,7 @@ export class PurchaseOrdersStack extends Stack {
       resource: apigw.IResource,
       method: string,
       fn: FunctionName,
+      authorizer: apigw.IAuthorizer,
       options: { body?: apigw.IModel; parameters?: string[] } = {},
     ) => {
       const created = resource.addMethod(method, integration(fn), {
@@ -591,7 +614,7 @@ export class PurchaseOrdersStack extends Stack {
       const body = route.model ? models[route.model] : undefined;
       if (route.auth === 'none') open(resource, route.method, route.handler, body);
       else
-        secured(resource, route.method, route.handler, {
+        secured(resource, route.method, route.handler, authorizers[route.auth], {
           ...(body ? { body } : {}),
           parameters: pathParameters(route.path),
         });

@@ -17,7 +17,8 @@ import type {
 } from 'aws-lambda';
 import type { HandlerDefinition } from '../infra/handlers.js';
 import { SECURITY_HEADERS } from '../shared/http.js';
-import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES, ROUTES } from '../infra/routes.js';
+import { AUTHORIZATION_HEADER_PATTERN, AUTHORIZER_CACHE_SECONDS, GATEWAY_RESPONSES, ROUTES } from '../infra/routes.js';
+import { BoundedCache } from '../shared/cache.js';
 import type { RouteDefinition } from '../infra/routes.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -104,6 +105,8 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
 export interface LocalApiOptions {
   readonly handlers: Readonly<Partial<Record<HandlerDefinition['name'], ProxyHandler>>>;
   readonly authorizer: Authorizer;
+  /** The authorizer cache's TTL for `cached-session` routes (default: API Gateway's, {@link AUTHORIZER_CACHE_SECONDS}). */
+  readonly authorizerCacheSeconds?: number;
   /** Called for every request with its outcome (for the console); never given bodies or headers. */
   readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
@@ -117,8 +120,25 @@ function decodePathSegment(segment: string): string | undefined {
   }
 }
 
+/**
+ * API Gateway's authorizer cache, as it behaves for a `cached-session` route: an answer (an Allow or Deny policy) is
+ * kept per token for the TTL; a refusal ("Unauthorized") or a failure is not kept.
+ */
+function authorizerCache(ttlSeconds: number) {
+  const answers = new BoundedCache<string, Promise<APIGatewayAuthorizerResult>>(10_000, ttlSeconds * 1000);
+  return (token: string, authorize: () => Promise<APIGatewayAuthorizerResult>) => {
+    const kept = answers.get(token);
+    if (kept) return kept;
+    const answer = authorize();
+    answers.set(token, answer);
+    answer.catch(() => answers.delete(token));
+    return answer;
+  };
+}
+
 /** Builds the request listener (exported for tests that need no socket). */
 export function localApi(options: LocalApiOptions) {
+  const cached = authorizerCache(options.authorizerCacheSeconds ?? AUTHORIZER_CACHE_SECONDS);
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = Date.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -138,13 +158,16 @@ export function localApi(options: LocalApiOptions) {
       const pathParameters = Object.fromEntries(match.names.map((name, index) => [name, values[index]!]));
 
       let authorizer: Record<string, unknown> | null = null;
-      if (match.route.auth === 'session') {
+      if (match.route.auth !== 'none') {
         const header = request.headers.authorization ?? '';
         if (!AUTHORIZATION_HEADER_PATTERN.test(header)) return gatewayResponse(response, 'UNAUTHORIZED');
         const methodArn = `${STAGE_ARN}/${method}${url.pathname}`;
         let result: APIGatewayAuthorizerResult;
         try {
-          result = await options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn });
+          result =
+            match.route.auth === 'cached-session'
+              ? await cached(header, () => options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn }))
+              : await options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn });
         } catch (error) {
           return gatewayResponse(
             response,

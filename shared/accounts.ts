@@ -20,9 +20,10 @@ export interface AccountState {
   readonly ledgerSeq: number;
 }
 
-/** What an order's debit also checks at commit: the session's token version, and the signing key still active. */
+/** What an order's debit also checks at commit: the session's token version and role, the signing key still active. */
 export interface OrderGuard {
   readonly tokenVersion: number;
+  readonly role: string;
   readonly keyId: string;
 }
 

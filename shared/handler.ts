@@ -15,17 +15,23 @@ import type { Session } from './tokens.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** The caller as the authorizer established it (customer ID and role; the token version was checked there). */
-export function sessionOf(
-  event: APIGatewayProxyEvent,
-): Pick<Session, 'customerId' | 'role'> & { readonly tokenVersion?: number } {
+/**
+ * The caller as the authorizer established it: customer ID, role and the session's token version (checked there, and
+ * again at commit by the order transaction). Anything missing is a 401.
+ */
+export function sessionOf(event: APIGatewayProxyEvent): Pick<Session, 'customerId' | 'role' | 'tokenVersion'> {
   const authorizer: Record<string, unknown> | null | undefined = event.requestContext?.authorizer;
   const customerId: unknown = authorizer?.customerId;
   const role: unknown = authorizer?.role;
-  if (typeof customerId !== 'string' || (role !== 'customer' && role !== 'admin')) throw sessionInvalid();
   // API Gateway passes authorizer context values on as strings; the local adapter as they were.
   const tokenVersion = Number(authorizer?.tokenVersion);
-  return { customerId, role, ...(Number.isSafeInteger(tokenVersion) ? { tokenVersion } : {}) };
+  if (
+    typeof customerId !== 'string' ||
+    (role !== 'customer' && role !== 'admin') ||
+    !Number.isSafeInteger(tokenVersion)
+  )
+    throw sessionInvalid();
+  return { customerId, role, tokenVersion };
 }
 
 /** Only administrators (the authorizer denies /admin/* to customers; this checks again); logs who did what. */

@@ -67,7 +67,11 @@ export interface OrderRecord {
   readonly serverKeyId: string;
   /** The OPD's receipt (compact JWS, EdDSA), written in the same transaction as the order. */
   readonly receipt: string;
-  readonly email: string;
+  /**
+   * Where the confirmation went, on orders accepted before the notifier looked the address up itself; absent since
+   * (the order path does not read the customer's email: the notifier does, off the path).
+   */
+  readonly email?: string;
   readonly emailStatus: MailStatus;
   readonly emailSentAt?: string;
   /** Why the confirmation was given up (`failed`): a permanent rejection, never retried on its own. */
@@ -137,7 +141,6 @@ export function newOrderRecord(input: {
   alg: SignatureAlg;
   customerKeyId: string;
   serverKeyId: string;
-  email: string;
   lines: OrderLine[];
   receipt: string;
   ledgerEntry: number;
@@ -160,7 +163,6 @@ export function newOrderRecord(input: {
     serverKeyId: input.serverKeyId,
     receipt: input.receipt,
     ledgerEntry: input.ledgerEntry,
-    email: input.email,
     emailStatus: 'pending',
     emailOwed: 'owed',
     emailOwedSince: input.now,
@@ -250,7 +252,7 @@ export interface CancellationReason {
  */
 export type TransactionOutcome =
   | { readonly kind: 'duplicate'; readonly existing: OrderRecord }
-  | { readonly kind: 'insufficient_funds'; readonly balanceCents: number }
+  | { readonly kind: 'insufficient_funds'; readonly now: AccountState }
   | { readonly kind: 'account_moved'; readonly now: AccountState }
   | { readonly kind: 'customer_gone' }
   | { readonly kind: 'session_stale' }
@@ -262,14 +264,16 @@ export type TransactionOutcome =
   | { readonly kind: 'throttled' };
 
 /**
- * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each with the item as it
- * was (`ALL_OLD`), so the answer can name every line at fault:
+ * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each line with the product
+ * as it was (`ALL_OLD`), so the answer can name every line at fault; the account's item is read after the fact
+ * (shared/aws/orders.ts):
  * - the order item exists → duplicate (an identical resubmission, or a replay);
  * - a line's product is gone → unknown SKU;
  * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);
  * - a line asks for more than is left → out of stock (the first such line, with what is left);
- * - the account is gone → the customer was deleted; its balance is below the total → insufficient funds; otherwise
- *   another change to the account won the race → retry from the state returned (no read needed);
+ * - the account is gone → the customer was deleted; its token version or role changed → the session is stale; the
+ *   signing key is no longer active → revoked; its balance is below the total → insufficient funds; otherwise another
+ *   change to the account won the race → retry from the state read;
  * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
  */
 export function interpretCancellation(
@@ -303,15 +307,17 @@ export function interpretCancellation(
     if (!accountFailure.item) return { kind: 'customer_gone' };
     if (guard) {
       // Checked at commit: a password change or a key revocation since the order was verified refuses it.
-      const item = accountFailure.item as { tokenVersion?: unknown; keys?: Record<string, { status?: unknown }> };
-      if (item.tokenVersion !== guard.tokenVersion) return { kind: 'session_stale' };
+      const item = accountFailure.item as {
+        tokenVersion?: unknown;
+        role?: unknown;
+        keys?: Record<string, { status?: unknown }>;
+      };
+      if (item.tokenVersion !== guard.tokenVersion || item.role !== guard.role) return { kind: 'session_stale' };
       if (item.keys?.[guard.keyId]?.status !== 'active') return { kind: 'key_revoked' };
     }
     const now = accountOf(accountFailure.item);
     const total = linesTotal(lines);
-    return now.balanceCents < total
-      ? { kind: 'insufficient_funds', balanceCents: now.balanceCents }
-      : { kind: 'account_moved', now };
+    return now.balanceCents < total ? { kind: 'insufficient_funds', now } : { kind: 'account_moved', now };
   }
   // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
   if (failed.length > 0 || reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };

@@ -46,12 +46,12 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
     expect(outcome).toEqual({ kind: 'out_of_stock', sku: 'B-2', available: 0 });
   });
 
-  it('the account: too little is insufficient_funds; enough but moved is a retry from the state returned', () => {
+  it('the account: too little is insufficient_funds; enough but moved is a retry from the state read', () => {
     expect(
       interpretCancellation(reasons(none, none, none, failed({ balanceCents: 1299, ledgerSeq: 4 })), LINES),
     ).toEqual({
       kind: 'insufficient_funds',
-      balanceCents: 1299,
+      now: { balanceCents: 1299, ledgerSeq: 4 },
     });
     expect(
       interpretCancellation(reasons(none, none, none, failed({ balanceCents: 1300, ledgerSeq: 4 })), LINES),
@@ -62,20 +62,24 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
     expect(interpretCancellation(reasons(none, none, none, failed()), LINES)).toEqual({ kind: 'customer_gone' });
   });
 
-  it('with the commit-time guard: a changed token version or a key no longer active is named before the money', () => {
-    const guard = { tokenVersion: 3, keyId: 'k1' };
+  it('with the commit-time guard: a changed token version or role, or a key no longer active, is named before the money', () => {
+    const guard = { tokenVersion: 3, role: 'customer', keyId: 'k1' };
     const account = (item: Record<string, unknown>) =>
       interpretCancellation(
         reasons(none, none, none, failed({ balanceCents: 0, ledgerSeq: 1, ...item })),
         LINES,
         guard,
       );
-    expect(account({ tokenVersion: 4, keys: { k1: { status: 'active' } } })).toEqual({ kind: 'session_stale' });
-    expect(account({ tokenVersion: 3, keys: { k1: { status: 'revoked' } } })).toEqual({ kind: 'key_revoked' });
-    expect(account({ tokenVersion: 3, keys: {} })).toEqual({ kind: 'key_revoked' });
-    expect(account({ tokenVersion: 3, keys: { k1: { status: 'active' } } })).toEqual({
+    const role = 'customer';
+    expect(account({ tokenVersion: 4, role, keys: { k1: { status: 'active' } } })).toEqual({ kind: 'session_stale' });
+    expect(account({ tokenVersion: 3, role: 'admin', keys: { k1: { status: 'active' } } })).toEqual({
+      kind: 'session_stale',
+    });
+    expect(account({ tokenVersion: 3, role, keys: { k1: { status: 'revoked' } } })).toEqual({ kind: 'key_revoked' });
+    expect(account({ tokenVersion: 3, role, keys: {} })).toEqual({ kind: 'key_revoked' });
+    expect(account({ tokenVersion: 3, role, keys: { k1: { status: 'active' } } })).toEqual({
       kind: 'insufficient_funds',
-      balanceCents: 0,
+      now: { balanceCents: 0, ledgerSeq: 1 },
     });
   });
 

@@ -6,12 +6,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { accountOf, nextEntry } from '../accounts.js';
 import type { AccountState, LedgerChange, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
-import { getCustomer } from './customers.js';
+import { getCustomer, getOrderingProfile } from './customers.js';
 import { dynamo, guarded } from './clients.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -19,8 +18,10 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /**
  * The two actions that record `entry` on an account last seen in state `seen`: the customer item moves to the entry's
  * balance only if its ledger sequence is still `seen`'s (so the balance is `seen`'s and the new one exact) and, for a
- * debit, only if the balance covers it; the entry is put only if its number is new. On failure the account action
- * returns the item as it is, so the caller can retry from the current state without reading it again.
+ * debit, only if the balance covers it; the entry is put only if its number is new. An order's debit also checks the
+ * session (token version and role) and the signing key at commit. A failed condition returns no item (the customer
+ * item holds the password hash, which no function that writes money may read): the caller reads what it may see with
+ * {@link accountAfterRefusal}.
  */
 export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: OrderGuard): TransactItem[] {
   const { customers, ledger } = config().tables;
@@ -28,7 +29,7 @@ export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: Or
     seen.ledgerSeq === 0 ? '(attribute_not_exists(ledgerSeq) OR ledgerSeq = :seen)' : 'ledgerSeq = :seen';
   const covers = entry.amountCents < 0 && seen.ledgerSeq > 0 ? ' AND balanceCents >= :debit' : '';
   // At commit, not only when read: the session is still current and the signing key still active.
-  const guarded = guard ? ' AND tokenVersion = :tv AND #keys.#kid.#status = :active' : '';
+  const guarded = guard ? ' AND tokenVersion = :tv AND #role = :role AND #keys.#kid.#status = :active' : '';
   return [
     {
       Update: {
@@ -36,15 +37,16 @@ export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: Or
         Key: { customerId: entry.customerId },
         UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
         ConditionExpression: `attribute_exists(customerId) AND ${sequence}${covers}${guarded}`,
-        ...(guard ? { ExpressionAttributeNames: { '#keys': 'keys', '#kid': guard.keyId, '#status': 'status' } } : {}),
+        ...(guard
+          ? { ExpressionAttributeNames: { '#role': 'role', '#keys': 'keys', '#kid': guard.keyId, '#status': 'status' } }
+          : {}),
         ExpressionAttributeValues: {
           ':after': entry.balanceAfterCents,
           ':entry': entry.entry,
           ':seen': seen.ledgerSeq,
           ...(covers ? { ':debit': -entry.amountCents } : {}),
-          ...(guard ? { ':tv': guard.tokenVersion, ':active': 'active' } : {}),
+          ...(guard ? { ':tv': guard.tokenVersion, ':role': guard.role, ':active': 'active' } : {}),
         },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },
     {
@@ -57,11 +59,23 @@ export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: Or
   ];
 }
 
-/** What the account action's cancellation reason says: the account as it now is, or gone. */
+/** After the account action's condition failed: the account as it now is, or gone. */
 export type AccountReason = { readonly kind: 'moved'; readonly now: AccountState } | { readonly kind: 'gone' };
 
-/** Reads an account action's failed condition (`item`: the customer item as it was, absent if there is none). */
-export function accountReason(item: Record<string, unknown> | undefined): AccountReason {
+/**
+ * Why the account action's condition failed, read after the fact (one consistent read of the attributes the order
+ * path may see, `kid`: with that key): the customer item as it now is, or `undefined` if there is none.
+ */
+export async function accountAfterRefusal(
+  customerId: string,
+  kid?: string,
+): Promise<Record<string, unknown> | undefined> {
+  return getOrderingProfile(customerId, kid);
+}
+
+/** The account as it is after a refusal, or gone. */
+export async function accountReason(customerId: string): Promise<AccountReason> {
+  const item = await accountAfterRefusal(customerId);
   return item ? { kind: 'moved', now: accountOf(item) } : { kind: 'gone' };
 }
 
@@ -69,8 +83,8 @@ export function accountReason(item: Record<string, unknown> | undefined): Accoun
 const MAX_ATTEMPTS = 50;
 
 /**
- * Posts one entry on its own (an administrator's credit or adjustment) and returns it. Retries from the state a lost
- * race returns until the entry is recorded or refused.
+ * Posts one entry on its own (an administrator's credit or adjustment) and returns it. After a lost race, reads the
+ * account again and retries until the entry is recorded or refused.
  * @throws ApiError `not_found` (no such customer), `insufficient_funds` (an adjustment below 0),
  *   `service_unavailable`
  */
@@ -93,7 +107,7 @@ export async function postLedgerEntry(
       if (!(error instanceof TransactionCanceledException)) throw error;
       const [account] = error.CancellationReasons ?? [];
       if (account?.Code === 'ConditionalCheckFailed') {
-        const reason = accountReason(account.Item ? unmarshall(account.Item) : undefined);
+        const reason = await accountReason(customerId);
         if (reason.kind === 'gone') throw new ApiError('not_found', `no customer ${customerId}`);
         seen = reason.now;
       }

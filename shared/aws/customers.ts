@@ -85,6 +85,51 @@ export async function getCustomerKey(customerId: string, kid: string): Promise<R
   return keys && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
 }
 
+/**
+ * What the order path may know of a customer, and nothing else (never the password hash or the email): the account,
+ * the session's token version and role, and the one key an order was signed with. The order function's role may read
+ * only these attributes (infra/stack.ts).
+ */
+export type OrderingProfile = Pick<Customer, 'customerId' | 'tokenVersion' | 'role' | 'balanceCents' | 'ledgerSeq'> & {
+  readonly keys?: Customer['keys'];
+};
+
+/** The attributes of {@link OrderingProfile}: the projection below, and the order role's attribute grant. */
+export const ORDERING_ATTRIBUTES = ['customerId', 'tokenVersion', 'role', 'balanceCents', 'ledgerSeq', 'keys'] as const;
+
+/** Reads a customer's {@link OrderingProfile}, with key `kid` if given (consistently: it decides a commit's state). */
+export async function getOrderingProfile(customerId: string, kid?: string): Promise<OrderingProfile | undefined> {
+  const names = ORDERING_ATTRIBUTES.filter((name) => name !== 'keys');
+  const result = await database('GetItem', () =>
+    dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: { customerId },
+        ProjectionExpression: [...names.map((name) => `#${name}`), ...(kid === undefined ? [] : ['#keys.#kid'])].join(
+          ', ',
+        ),
+        ExpressionAttributeNames: {
+          ...Object.fromEntries(names.map((name) => [`#${name}`, name])),
+          ...(kid === undefined ? {} : { '#keys': 'keys', '#kid': kid }),
+        },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return result.Item as OrderingProfile | undefined;
+}
+
+/** A customer's email address (the notifier's only read of a customer), or `undefined` if there is no such customer. */
+export async function getCustomerEmail(customerId: string): Promise<string | undefined> {
+  const result = await database('GetItem', () =>
+    dynamo().send(
+      new GetCommand({ TableName: table(), Key: { customerId }, ProjectionExpression: 'customerId, email' }),
+    ),
+  );
+  const email: unknown = result.Item?.email;
+  return typeof email === 'string' ? email : undefined;
+}
+
 /** What a customer's own account view needs, and nothing else (never the password hash): keys and balance. */
 export type AccountProfile = Pick<Customer, 'customerId' | 'keys' | 'balanceCents' | 'ledgerSeq'>;
 

@@ -15,8 +15,15 @@ import { config } from '../config.js';
 import { ApiError } from '../errors.js';
 import { MAIL_OWED, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
 import { interpretCancellation } from '../orders.js';
-import type { Cancellation, MailStatus, OrderRecord, OrderStatus, TransactionOutcome } from '../orders.js';
-import { accountReason, accountWrites } from './accounts.js';
+import type {
+  Cancellation,
+  CancellationReason,
+  MailStatus,
+  OrderRecord,
+  OrderStatus,
+  TransactionOutcome,
+} from '../orders.js';
+import { accountAfterRefusal, accountReason, accountWrites } from './accounts.js';
 import type { AccountReason } from './accounts.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
 
@@ -31,7 +38,7 @@ export interface AccountChange {
 }
 
 /** The cancellation reasons of a cancelled transaction, items unmarshalled. */
-function reasonsOf(error: TransactionCanceledException) {
+function reasonsOf(error: TransactionCanceledException): CancellationReason[] {
   return (error.CancellationReasons ?? []).map((reason) => ({
     code: reason.Code,
     ...(reason.Item ? { item: unmarshall(reason.Item) } : {}),
@@ -78,7 +85,14 @@ export async function writeOrder(
     return { kind: 'placed' };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    return interpretCancellation(reasonsOf(error), order.lines, debit.guard);
+    const reasons = reasonsOf(error);
+    const account = order.lines.length + 1;
+    // The account action returns no item (see accountWrites): read what the order path may see of it.
+    if (reasons[account]?.code === 'ConditionalCheckFailed') {
+      const item = await accountAfterRefusal(order.customerId, debit.guard?.keyId);
+      reasons[account] = { code: 'ConditionalCheckFailed', ...(item ? { item } : {}) };
+    }
+    return interpretCancellation(reasons, order.lines, debit.guard);
   }
 }
 
@@ -152,7 +166,8 @@ export async function writeCancellation(
         ? { kind: 'closed', existing: orderReason.item as unknown as OrderRecord }
         : { kind: 'not_found' };
     const account = reasons[order.lines.length + 1];
-    if (account?.code === 'ConditionalCheckFailed') return { kind: 'account', reason: accountReason(account.item) };
+    if (account?.code === 'ConditionalCheckFailed')
+      return { kind: 'account', reason: await accountReason(order.customerId) };
     if (reasons.some((reason) => reason.code === 'ConditionalCheckFailed' || reason.code === 'TransactionConflict'))
       return { kind: 'conflict' };
     return { kind: 'throttled' };

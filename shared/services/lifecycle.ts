@@ -12,11 +12,11 @@ import { logger } from '../observability.js';
 import { amountPaid, orderClosed } from '../orders.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
 import { cancellationReceiptClaims, signReceipt } from '../receipts.js';
-import { getCustomer } from '../aws/customers.js';
+import { getCustomerKey, getOrderingProfile } from '../aws/customers.js';
 import { customersWithOrder, getOrder, markFulfilled, writeCancellation } from '../aws/orders.js';
 import type { KeyRing } from '../aws/keystore.js';
 import type { KeyObject } from 'node:crypto';
-import { RaceBudget, registeredKey } from './orders.js';
+import { RaceBudget, activeKey } from './orders.js';
 
 /** Who cancels: the customer, with their signed request, or the OPD (an administrator), with a reason. */
 export type CancelRequest =
@@ -69,7 +69,8 @@ export async function cancelOrder(
   if (order.status === 'cancelled' && request.by === 'customer' && order.cancellation?.jws === request.jws)
     return { order, replayed: true };
   if (order.status !== 'accepted') throw orderClosed(order);
-  const customer = await getCustomer(customerId);
+  // What the order function may read of a customer: the account, and the one key the request names.
+  const customer = await getOrderingProfile(customerId);
   if (!customer) throw request.by === 'customer' ? sessionInvalid() : new ApiError('not_found', 'no such customer');
   const { opdId } = config();
   const verified =
@@ -78,7 +79,7 @@ export async function cancelOrder(
           customerId,
           opdId,
           orderId,
-          customerKey: (kid) => registeredKey(customer, kid),
+          customerKey: async (kid) => activeKey(await getCustomerKey(customerId, kid), kid),
           now,
         })
       : undefined;

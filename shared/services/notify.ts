@@ -7,6 +7,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { confirmationEmail, noticeEmail } from '../email.js';
 import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
+import { getCustomerEmail } from '../aws/customers.js';
 import { isPermanentMailFailure, sendEmail } from '../aws/mail.js';
 import { getOrder, listOwedMail, markMailFailed, reopenFailedMail, transitionEmailStatus } from '../aws/orders.js';
 import type { EmailKind } from '../aws/orders.js';
@@ -46,9 +47,12 @@ async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promi
   if (!(await transitionEmailStatus(key, 'pending', 'sending', now, now - STALE_CLAIM_MS, kind))) return 'skipped';
   try {
     const { subject, text } = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
-    await sendEmail(order.email, subject, text);
+    // Looked up now, off the order path (orders accepted before that carry the address they were sent to).
+    const address = order.email ?? (await getCustomerEmail(order.customerId));
+    if (address === undefined) throw new NoAddress(order.customerId);
+    await sendEmail(address, subject, text);
   } catch (error) {
-    if (isPermanentMailFailure(error)) {
+    if (error instanceof NoAddress || isPermanentMailFailure(error)) {
       const reason = `${(error as Error).name}: ${(error as Error).message}`;
       await markMailFailed(key, kind, reason);
       logger.error('email given up: permanently rejected', {
@@ -66,6 +70,14 @@ async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promi
   await transitionEmailStatus(key, 'sending', 'sent', now, undefined, kind);
   logger.info(kind === 'email' ? 'confirmation sent' : 'notice sent', { orderId: order.orderId, status: order.status });
   return 'sent';
+}
+
+/** The customer is gone: nobody to write to. Permanent, like a rejected address. */
+class NoAddress extends Error {
+  override readonly name = 'NoAddress';
+  constructor(customerId: string) {
+    super(`no customer ${customerId} to send to`);
+  }
 }
 
 /** Mail younger than this is left to the stream, which normally sends it within seconds. */

@@ -6,6 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
 import { accountOf, insufficientFunds, nextEntry } from '../accounts.js';
+import type { AccountState } from '../accounts.js';
+import { BoundedCache } from '../cache.js';
 import { config } from '../config.js';
 import { ApiError, EnvelopeError, serviceUnavailable, sessionInvalid } from '../errors.js';
 import { openOrder } from '../envelope/index.js';
@@ -13,11 +15,12 @@ import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../keys.js'
 import type { VerificationKey } from '../keys.js';
 import { logger } from '../observability.js';
 import { evidenceKeyIds, newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
-import type { OrderRecord } from '../orders.js';
+import type { OrderRecord, Product } from '../orders.js';
 import { receiptClaims, signReceipt } from '../receipts.js';
+import type { Role } from '../tokens.js';
 import { getProducts } from '../aws/catalog.js';
-import { getCustomer, getCustomerKey } from '../aws/customers.js';
-import type { Customer } from '../aws/customers.js';
+import { getCustomerKey, getOrderingProfile } from '../aws/customers.js';
+import type { RegisteredKey } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 import { writeOrder } from '../aws/orders.js';
 
@@ -50,14 +53,70 @@ export class RaceBudget {
 }
 
 /**
- * A customer's active key by ID, as a verification key. The stored algorithm must agree with the key itself; a
+ * A registered key as a verification key, if it is active and the stored algorithm agrees with the key itself; a
  * revoked or inconsistent key is treated as unknown.
  */
-export function registeredKey(customer: Customer, kid: string): VerificationKey | undefined {
-  const stored = Object.hasOwn(customer.keys, kid) ? customer.keys[kid] : undefined;
+export function activeKey(stored: RegisteredKey | undefined, kid: string): VerificationKey | undefined {
   if (!stored || stored.status !== 'active') return undefined;
   const key = verificationKey(parsePublicKeyPem(stored.publicKeyPem), kid);
   return key.alg === stored.alg ? key : undefined;
+}
+
+/**
+ * What a warm order function remembers of a customer between orders: the account as its last transaction left it,
+ * and the public keys it verified with. Both may be stale — another instance may have moved the account, an
+ * administrator may have revoked a key — and neither decides anything: the transaction checks the sequence, the
+ * balance, the session and the key's status at commit, and a refusal reads the truth (see `writeOrder`). Key
+ * material under an ID never changes, so a cached key is the registered one.
+ */
+interface KnownCustomer {
+  account: AccountState;
+  readonly keys: Map<string, VerificationKey>;
+}
+const known = new BoundedCache<string, KnownCustomer>(10_000);
+
+/**
+ * Product names by SKU, for the order's lines: a name may be up to a minute old. Prices and stock are never taken
+ * from here: the transaction's conditions check the signed prices and the stock (docs/design.md, "The order path").
+ */
+const catalogue = new BoundedCache<string, Product>(10_000, 60_000);
+
+/** The products of these SKUs, reading only those not seen in the last minute. Unknown SKUs are absent. */
+async function productsFor(skus: readonly string[], now: number): Promise<Map<string, Product>> {
+  const products = new Map<string, Product>();
+  const missing: string[] = [];
+  for (const sku of skus) {
+    const product = catalogue.get(sku, now);
+    if (product) products.set(sku, product);
+    else missing.push(sku);
+  }
+  if (missing.length > 0)
+    for (const [sku, product] of await getProducts(missing)) {
+      catalogue.set(sku, product, now);
+      products.set(sku, product);
+    }
+  return products;
+}
+
+/**
+ * The customer's key `kid`, from memory or (once per customer and key) from one read of what the order path may see
+ * of the customer, which also refreshes the account. A customer gone, or a session older than the stored token
+ * version or role, ends here. @throws ApiError `unauthorized`
+ */
+async function customerKey(session: OrderSession, kid: string): Promise<VerificationKey | undefined> {
+  const cached = known.get(session.customerId)?.keys.get(kid);
+  if (cached) return cached;
+  const profile = await getOrderingProfile(session.customerId, kid);
+  if (!profile || profile.tokenVersion !== session.tokenVersion || profile.role !== session.role) {
+    known.delete(session.customerId);
+    throw sessionInvalid();
+  }
+  const entry = known.get(session.customerId) ?? { account: accountOf(profile), keys: new Map() };
+  entry.account = accountOf(profile);
+  const key = activeKey(profile.keys && Object.hasOwn(profile.keys, kid) ? profile.keys[kid] : undefined, kid);
+  if (key) entry.keys.set(kid, key);
+  known.set(session.customerId, entry);
+  return key;
 }
 
 /** The registered keys an order's signatures were verified with, so the customer can assemble the evidence bundle. */
@@ -82,26 +141,30 @@ export interface OrderKeys {
   readonly receipt: KeyRing<KeyObject>;
 }
 
+/** The session as the authorizer passed it on: every part of it is checked again at commit. */
+export interface OrderSession {
+  readonly customerId: string;
+  readonly role: Role;
+  readonly tokenVersion: number;
+}
+
 /**
- * @throws EnvelopeError for any envelope check; ApiError `currency_mismatch`, `unknown_sku`, `price_changed`,
- *   `out_of_stock`, `insufficient_funds`, `order_conflict`, `service_unavailable`
+ * Opens, verifies, prices and commits an order. Warm, for a customer and key seen before and products named in the
+ * last minute, this makes exactly one DynamoDB request: the transaction, whose conditions carry every check.
+ * @throws EnvelopeError for any envelope check; ApiError `unauthorized`, `currency_mismatch`, `unknown_sku`,
+ *   `price_changed`, `out_of_stock`, `insufficient_funds`, `order_conflict`, `service_unavailable`
  */
 export async function placeOrder(
-  session: { readonly customerId: string; readonly tokenVersion?: number },
+  session: OrderSession,
   envelope: string,
   keys: OrderKeys,
   now = Date.now(),
 ): Promise<PlacedOrder> {
-  const { customerId } = session;
-  const customer = await getCustomer(customerId);
-  if (!customer) throw sessionInvalid();
-  // The session's token version, as the authorizer checked it; the transaction checks it again at commit.
-  const tokenVersion = session.tokenVersion ?? customer.tokenVersion;
-  if (tokenVersion !== customer.tokenVersion) throw sessionInvalid();
+  const { customerId, tokenVersion, role } = session;
   const opened = await openOrder(envelope, {
     customerId,
     serverKey: (kid) => keys.server.get(kid),
-    customerKey: (kid) => registeredKey(customer, kid),
+    customerKey: (kid) => customerKey(session, kid),
     now,
   });
   const { claims } = opened;
@@ -110,14 +173,22 @@ export async function placeOrder(
     throw new ApiError('currency_mismatch', `the catalogue is priced in ${catalogueCurrency}, not ${claims.currency}`, {
       details: { currency: catalogueCurrency },
     });
-  const lines = orderLines(claims, await getProducts(claims.items.map((item) => item.sku)));
+  const lines = orderLines(
+    claims,
+    await productsFor(
+      claims.items.map((item) => item.sku),
+      now,
+    ),
+  );
   const customerKeyFingerprint = spkiFingerprint(opened.customerKey.publicKey);
-  let seen = accountOf(customer);
+  // Set by the key lookup above, which either found the customer in memory or read it.
+  const remembered = known.get(customerId)!;
+  let seen = remembered.account;
   const budget = new RaceBudget();
 
   for (;;) {
     // The debit's entry number and the balance after it depend on the account as last seen: so does the receipt.
-    const { entry } = nextEntry(
+    const { entry, after } = nextEntry(
       customerId,
       seen,
       { type: 'order', amountCents: -claims.totalCents, actor: customerId, orderId: claims.jti },
@@ -140,14 +211,15 @@ export async function placeOrder(
       }),
       { kid: signer.kid, privateKey: signer.value },
     );
-    const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, email: customer.email, now });
+    const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, now });
     const outcome = await writeOrder(order, {
       seen,
       entry,
-      guard: { tokenVersion, keyId: opened.customerKey.kid },
+      guard: { tokenVersion, role, keyId: opened.customerKey.kid },
     });
     switch (outcome.kind) {
       case 'placed':
+        remembered.account = after;
         logger.info('order accepted', { orderId: order.orderId, lines: lines.length, alg: opened.alg });
         return { order, replayed: false };
       case 'duplicate':
@@ -155,23 +227,28 @@ export async function placeOrder(
         if (outcome.existing.jws === opened.jws) return { order: outcome.existing, replayed: true };
         throw new ApiError('order_conflict', 'an order with this ID already exists with different content');
       case 'unknown_sku':
+        for (const sku of outcome.skus) catalogue.delete(sku);
         throw unknownSkus(outcome.skus); // removed from the catalogue since it was read
       case 'price_changed':
+        for (const change of outcome.changes) catalogue.delete(change.sku);
         throw priceChanged(outcome.changes, claims.currency);
       case 'out_of_stock':
         throw new ApiError('out_of_stock', `not enough stock for ${outcome.sku}: ${outcome.available} left`, {
           details: { sku: outcome.sku, available: outcome.available },
         });
       case 'insufficient_funds':
-        throw insufficientFunds(outcome.balanceCents, claims.totalCents, claims.currency);
+        remembered.account = outcome.now;
+        throw insufficientFunds(outcome.now.balanceCents, claims.totalCents, claims.currency);
       case 'customer_gone':
       case 'session_stale':
-        throw sessionInvalid(); // deleted, or the password changed since the session was checked
+        known.delete(customerId);
+        throw sessionInvalid(); // deleted, or the password or role changed since the session was checked
       case 'key_revoked':
+        remembered.keys.delete(opened.customerKey.kid);
         throw new EnvelopeError('customer_key_unknown', 'the signing key was revoked before the order was committed');
       case 'account_moved':
-        // Another change to this account committed first: go again from the state it left (returned, not re-read).
-        seen = outcome.now;
+        // Another change to this account committed first (here or in another instance): go again from its state.
+        seen = remembered.account = outcome.now;
         break;
       case 'conflict':
         await budget.conflict();

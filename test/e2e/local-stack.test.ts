@@ -221,6 +221,25 @@ describe('sessions', () => {
     expect((await call('GET', '/orders', { token: changed.body.token as string })).status).toBe(200);
   });
 
+  it('a session the gateway keeps for POST /orders cannot order after a password change: refused at commit', async () => {
+    await newProduct('CACHED-1', 10);
+    const { signer, token } = await newCustomer('session-cached', 'ed25519');
+    const order = () =>
+      call('POST', '/orders', {
+        token,
+        body: { envelope: seal('session-cached', signer, [{ sku: 'CACHED-1', qty: 1 }]) },
+      });
+    expect((await order()).status).toBe(201); // the authorizer's answer for this token is now kept (300 s)
+    const changed = await call('POST', '/password', {
+      token,
+      body: { oldPassword: PASSWORD, newPassword: 'another brand new passphrase' },
+    });
+    expect(changed.status).toBe(200);
+    const refused = await order();
+    expect([refused.status, refused.body.error]).toEqual([401, expect.objectContaining({ code: 'unauthorized' })]);
+    expect(await stockOf('CACHED-1', changed.body.token as string)).toBe(9); // only the first order
+  });
+
   it('five bad passwords lock the account; the admin unlock works', async () => {
     await newCustomer('session-lock', 'ed25519');
     for (let i = 0; i < 5; i++)

@@ -24,6 +24,7 @@ import {
   TransactWriteCommand,
 } from '../helpers/aws.js';
 import type { World } from '../helpers/aws.js';
+import type { Customer } from '../../shared/aws/customers.js';
 import { customerKeys } from '../helpers/keys.js';
 import type { CustomerKey, SigningAlgorithm } from '../helpers/keys.js';
 
@@ -136,19 +137,27 @@ describe('POST /orders: accepted', () => {
         TableName: 'customers',
         Key: { customerId: 'alice' },
         UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
-        // …and, at commit, the session's token version and the signing key's status: checked again, not trusted.
+        // …and, at commit, the session's token version and role and the signing key's status: checked, not trusted.
         ConditionExpression:
-          'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit AND tokenVersion = :tv AND #keys.#kid.#status = :active',
-        ExpressionAttributeNames: { '#keys': 'keys', '#kid': keys[algorithm].signer.kid, '#status': 'status' },
+          'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit AND tokenVersion = :tv AND #role = :role AND #keys.#kid.#status = :active',
+        ExpressionAttributeNames: {
+          '#role': 'role',
+          '#keys': 'keys',
+          '#kid': keys[algorithm].signer.kid,
+          '#status': 'status',
+        },
         ExpressionAttributeValues: {
           ':after': 100_000_000 - 3499,
           ':entry': 2,
           ':seen': 1,
           ':debit': 3499,
           ':tv': 1,
+          ':role': 'customer',
           ':active': 'active',
         },
       });
+      // No item back on a refusal: the customer item holds the password hash, which the order function never reads.
+      expect(account?.Update?.ReturnValuesOnConditionCheckFailure).toBeUndefined();
       expect(entry?.Put).toMatchObject({
         TableName: 'ledger',
         Item: {
@@ -168,11 +177,11 @@ describe('POST /orders: accepted', () => {
       expect(stored).toMatchObject({
         customerId: 'alice',
         orderId: order.orderId,
-        email: 'alice@customer.example',
         emailStatus: 'pending',
         currency: 'USD',
         receipt: order.receipt, // the receipt is written with the order: no accepted order without it
       });
+      expect(stored).not.toHaveProperty('email'); // looked up by the notifier, off the order path
       expect((stored.jws as string).split('.')).toHaveLength(3); // the signed evidence, stored
       expect(updates.map((u) => u.Update)).toEqual([
         expect.objectContaining({
@@ -294,10 +303,26 @@ describe('POST /orders: the transaction cancelled', () => {
     expect(bodyOf(response)).toMatchObject({ error: { code: 'unknown_sku', skus: ['GADGET-2'] } });
   });
 
-  it('answers 402 insufficient_funds with the balance the transaction found, writes nothing, does not retry', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(conditionFailedAt(3, { ...world.customers.get('alice')!, balanceCents: 3498, ledgerSeq: 4 }));
+  /**
+   * The account's condition fails because the customer item changed under the order (a concurrent order, a credit, a
+   * password change, a revocation): DynamoDB returns no item for it, so the handler must read the item as it now is.
+   */
+  function accountChangedUnder(change: (alice: Customer) => Partial<Customer>, times: 'once' | 'always' = 'always') {
+    const refuse = () => {
+      const alice = world.customers.get('alice')!;
+      world.customers.set('alice', { ...alice, ...change(alice) });
+      throw conditionFailedAt(3);
+    };
+    if (times === 'once') ddb.on(TransactWriteCommand).callsFakeOnce(refuse).resolves({});
+    else ddb.on(TransactWriteCommand).callsFake(refuse);
+  }
+
+  /** The reads of the customers table, each with what it projected. */
+  const customerReads = () =>
+    ddb.commandCalls(GetCommand, { TableName: 'customers' }).map((call) => call.args[0].input.ProjectionExpression);
+
+  it('answers 402 insufficient_funds with the balance read after the refusal, writes nothing, does not retry', async () => {
+    accountChangedUnder(() => ({ balanceCents: 3498, ledgerSeq: 4 }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(402);
     expect(bodyOf(response)).toMatchObject({
@@ -306,11 +331,8 @@ describe('POST /orders: the transaction cancelled', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  it('a balance that moved under it (a concurrent order or credit) is retried from the state returned, no new read', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(conditionFailedAt(3, { ...world.customers.get('alice')!, balanceCents: 10_000, ledgerSeq: 7 }))
-      .resolves({});
+  it('a balance that moved under it (a concurrent order or credit) is retried from the state read after the refusal', async () => {
+    accountChangedUnder(() => ({ balanceCents: 10_000, ledgerSeq: 7 }), 'once');
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(201);
     const [, second] = ddb.commandCalls(TransactWriteCommand);
@@ -321,31 +343,55 @@ describe('POST /orders: the transaction cancelled', () => {
       ':seen': 7,
       ':debit': 3499,
       ':tv': 1,
+      ':role': 'customer',
       ':active': 'active',
     });
     expect(items[4]?.Put?.Item).toMatchObject({ entry: 8, amountCents: -3499, balanceAfterCents: 10_000 - 3499 });
     expect(verifiedReceipt(bodyOf(response)).ledgerEntry).toBe(8); // the receipt names the entry that paid
-    const customerReads = ddb.commandCalls(GetCommand).filter((call) => call.args[0].input.TableName === 'customers');
-    expect(customerReads).toHaveLength(1); // the one read before the first attempt
+    // The cold read, then one after the refusal: each projected, never the password hash or the email.
+    const kid = keys.ed25519.signer.kid;
+    expect(customerReads()).toEqual([
+      '#customerId, #tokenVersion, #role, #balanceCents, #ledgerSeq, #keys.#kid',
+      '#customerId, #tokenVersion, #role, #balanceCents, #ledgerSeq, #keys.#kid',
+    ]);
+    expect(ddb.commandCalls(GetCommand, { TableName: 'customers' })[1]?.args[0].input).toMatchObject({
+      ConsistentRead: true,
+      ExpressionAttributeNames: { '#kid': kid },
+    });
   });
 
   it('a password changed between verification and commit: the transaction refuses it, 401, no retry', async () => {
-    const alice = world.customers.get('alice')!;
-    ddb.on(TransactWriteCommand).rejects(conditionFailedAt(3, { ...alice, tokenVersion: alice.tokenVersion + 1 }));
+    accountChangedUnder((alice) => ({ tokenVersion: alice.tokenVersion + 1 }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(401);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'unauthorized' } });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
+  it('a role changed between the session check and commit: refused like a stale session, 401, no retry', async () => {
+    accountChangedUnder(() => ({ role: 'admin' }));
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(401);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
   it('the signing key revoked between verification and commit: refused as customer_key_unknown, no retry', async () => {
-    const alice = world.customers.get('alice')!;
     const kid = keys.ed25519.signer.kid;
-    const revoked = { ...alice, keys: { ...alice.keys, [kid]: { ...alice.keys[kid]!, status: 'revoked' } } };
-    ddb.on(TransactWriteCommand).rejects(conditionFailedAt(3, revoked));
+    accountChangedUnder((alice) => ({
+      keys: { ...alice.keys, [kid]: { ...alice.keys[kid]!, status: 'revoked' } },
+    }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'customer_key_unknown' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('a customer deleted between verification and commit: 401, no retry', async () => {
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      world.customers.delete('alice');
+      throw conditionFailedAt(3);
+    });
+    expect((await post({ envelope: envelope() })).statusCode).toBe(401);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
@@ -378,6 +424,97 @@ describe('POST /orders: the transaction cancelled', () => {
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(503);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'service_unavailable' } });
+  });
+});
+
+describe('POST /orders: the warm path is one DynamoDB request', () => {
+  /** Every DynamoDB command the function sent since `from`, as `Command table` (what the cost model counts). */
+  const requestsSince = (from: number) =>
+    ddb
+      .calls()
+      .slice(from)
+      .map((call) => {
+        const input = call.args[0].input as { TableName?: string; RequestItems?: object; TransactItems?: unknown[] };
+        const table = input.TableName ?? Object.keys(input.RequestItems ?? {}).join(',');
+        return `${call.args[0].constructor.name.replace(/Command$/, '')}${table ? ` ${table}` : ''}`;
+      });
+
+  it('cold: one projected customer read, one catalogue read, the transaction; warm: the transaction alone', async () => {
+    const start = ddb.calls().length;
+    expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+    const cold = requestsSince(start).filter((request) => !request.endsWith(' keys')); // key rings: once per process
+    expect(cold).toEqual(['Get customers', 'BatchGet inventory', 'TransactWrite']);
+
+    for (let i = 0; i < 3; i++) {
+      const before = ddb.calls().length;
+      expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+      expect(requestsSince(before)).toEqual(['TransactWrite']);
+    }
+    // …and the ledger goes on from the state the last commit left: entries 2, 3, 4, 5, no gap, no read.
+    const entries = ddb
+      .commandCalls(TransactWriteCommand)
+      .map((call) => (call.args[0].input.TransactItems![4]?.Put?.Item as { entry: number }).entry);
+    expect(entries).toEqual([2, 3, 4, 5]);
+  });
+
+  it('a key not seen before costs one read of that key; a product not seen before, one catalogue read', async () => {
+    await post({ envelope: envelope('ed25519') });
+    const before = ddb.calls().length;
+    expect((await post({ envelope: envelope('ecdsa') })).statusCode).toBe(201);
+    expect(requestsSince(before)).toEqual(['Get customers', 'TransactWrite']);
+    world.products.set('BOLT-3', { sku: 'BOLT-3', name: 'Bolt', priceCents: 5, stock: 100 });
+    const next = ddb.calls().length;
+    const items = [...ITEMS, { sku: 'BOLT-3', qty: 4, unitPriceCents: 5 }];
+    expect((await post({ envelope: envelope('ecdsa', { items }) })).statusCode).toBe(201);
+    expect(requestsSince(next)).toEqual(['BatchGet inventory', 'TransactWrite']);
+    expect(ddb.commandCalls(BatchGetCommand).at(-1)?.args[0].input.RequestItems?.inventory?.Keys).toEqual([
+      { sku: 'BOLT-3' },
+    ]);
+  });
+
+  it('a key revoked while cached is still refused: the commit checks its status, and it is forgotten', async () => {
+    await post({ envelope: envelope() });
+    const kid = keys.ed25519.signer.kid;
+    const alice = world.customers.get('alice')!;
+    world.customers.set('alice', {
+      ...alice,
+      keys: { ...alice.keys, [kid]: { ...alice.keys[kid]!, status: 'revoked' } },
+    });
+    ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: Array<{ Update?: { TableName: string } }> }) => {
+      // DynamoDB evaluates the account's condition against the stored item: the key is revoked there.
+      if (input.TransactItems.some((item) => item.Update?.TableName === 'customers')) throw conditionFailedAt(3);
+      return {};
+    });
+    const refused = await post({ envelope: envelope() });
+    expect(refused.statusCode).toBe(400);
+    expect(bodyOf(refused)).toMatchObject({ error: { code: 'customer_key_unknown' } });
+    // Forgotten: the next order with it reads the key again and is refused before any transaction.
+    const before = ddb.calls().length;
+    const again = await post({ envelope: envelope() });
+    expect(bodyOf(again)).toMatchObject({ error: { code: 'customer_key_unknown' } });
+    expect(requestsSince(before)).toEqual(['Get customers']);
+  });
+
+  it('a stale cached balance (another instance debited the account) costs one refused commit and one read, then commits', async () => {
+    await post({ envelope: envelope() }); // remembers ledgerSeq 2
+    const alice = world.customers.get('alice')!;
+    world.customers.set('alice', { ...alice, balanceCents: 50_000, ledgerSeq: 9 }); // moved elsewhere
+    ddb
+      .on(TransactWriteCommand)
+      .callsFake(
+        (input: {
+          TransactItems: Array<{ Update?: { TableName: string; ExpressionAttributeValues: Record<string, unknown> } }>;
+        }) => {
+          const account = input.TransactItems.find((item) => item.Update?.TableName === 'customers');
+          if (account?.Update?.ExpressionAttributeValues[':seen'] !== 9) throw conditionFailedAt(3);
+          return {};
+        },
+      );
+    const before = ddb.calls().length;
+    const response = await post({ envelope: envelope() });
+    expect(response.statusCode).toBe(201);
+    expect(requestsSince(before)).toEqual(['TransactWrite', 'Get customers', 'TransactWrite']);
+    expect(verifiedReceipt(bodyOf(response)).ledgerEntry).toBe(10);
   });
 });
 

@@ -511,7 +511,21 @@ describe('notify', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('gives up a poison record (no recipient) even though SES works: marked failed with the reason, not retried', async () => {
+  it('orders without an address (since the order path stopped reading it) go to the customer’s address, read now', async () => {
+    await addCustomer(world, 'alice', 'correct horse battery', [], { email: 'alice.now@customer.example' });
+    const withoutEmail = Object.fromEntries(
+      Object.entries(ORDER).filter(([name]) => name !== 'email'),
+    ) as Partial<OrderRecord>;
+    const result = await notify(stream({ eventName: 'INSERT', order: withoutEmail, sequence: '8' }));
+    expect(result.batchItemFailures).toEqual([]);
+    const [email] = ses.commandCalls(SendEmailCommand);
+    expect(email?.args[0].input.Destination).toEqual({ ToAddresses: ['alice.now@customer.example'] });
+    // Only the address: the notifier reads nothing else of a customer.
+    const [read] = ddb.commandCalls(GetCommand, { TableName: 'customers' });
+    expect(read?.args[0].input.ProjectionExpression).toBe('customerId, email');
+  });
+
+  it('gives up an order whose customer is gone (nobody to write to) even though SES works: marked failed, not retried', async () => {
     const withoutEmail = Object.fromEntries(
       Object.entries(ORDER).filter(([name]) => name !== 'email'),
     ) as Partial<OrderRecord>;
@@ -525,7 +539,7 @@ describe('notify', () => {
     expect(failed?.args[0].input).toMatchObject({
       UpdateExpression: 'SET emailStatus = :failed, emailFailure = :reason, emailOwed = :failed',
       ConditionExpression: 'emailStatus = :sending',
-      ExpressionAttributeValues: { ':reason': 'MailRejected: the order has no recipient address' },
+      ExpressionAttributeValues: { ':reason': 'NoAddress: no customer alice to send to' },
     });
   });
 

@@ -254,7 +254,7 @@ export function apiEvent(options: {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
-  session?: { customerId: string; role: Role };
+  session?: { customerId: string; role: Role; tokenVersion?: number };
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
 }): APIGatewayProxyEvent {
@@ -271,7 +271,9 @@ export function apiEvent(options: {
     multiValueQueryStringParameters: null,
     stageVariables: null,
     requestContext: {
-      authorizer: options.session ? { ...options.session, principalId: options.session.customerId } : null,
+      authorizer: options.session
+        ? { tokenVersion: 1, ...options.session, principalId: options.session.customerId }
+        : null,
     } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }

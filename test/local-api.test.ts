@@ -1,0 +1,89 @@
+/**
+ * The local API's emulation of API Gateway's authorizer cache: kept per token for the TTL on `cached-session` routes
+ * (placing an order) only; every other session route asks the authorizer each time; refusals are never kept.
+ */
+import type { Server } from 'node:http';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalApi } from '../local/api.js';
+import type { ProxyHandler } from '../local/api.js';
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A local API whose authorizer records each token it is asked about, and whose handlers echo the context. */
+async function api(options: { ttlSeconds?: number; refuseFirst?: boolean } = {}) {
+  const asked: string[] = [];
+  let refusals = options.refuseFirst ? 1 : 0;
+  const authorizer = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    asked.push(event.authorizationToken);
+    if (refusals-- > 0) return Promise.reject(new Error('Unauthorized'));
+    return Promise.resolve({
+      principalId: 'alice',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${event.methodArn.split('/')[0]}/*` }],
+      },
+      context: { customerId: 'alice', role: 'customer', tokenVersion: asked.length },
+    });
+  };
+  const echo: ProxyHandler = (event) =>
+    Promise.resolve({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer) });
+  const { server, url } = await startLocalApi(
+    {
+      handlers: { order: echo, read: echo },
+      authorizer,
+      ...(options.ttlSeconds === undefined ? {} : { authorizerCacheSeconds: options.ttlSeconds }),
+    },
+    0,
+  );
+  servers.push(server);
+  const call = async (method: string, path: string, token: string) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  return { asked, call };
+}
+
+const TOKEN_A = 'a'.repeat(40);
+const TOKEN_B = 'b'.repeat(40);
+
+describe('local API: the authorizer cache of POST /orders', () => {
+  it('keeps an answer per token for POST /orders; asks every time on other session routes', async () => {
+    const { asked, call } = await api();
+    const orders = await Promise.all([1, 2, 3].map(() => call('POST', '/orders', TOKEN_A)));
+    expect(orders.map((reply) => reply.status)).toEqual([200, 200, 200]);
+    // One answer, given to all three (the context as the authorizer gave it the first time).
+    expect(orders.map((reply) => reply.body.tokenVersion)).toEqual([1, 1, 1]);
+    expect(asked).toEqual([`Bearer ${TOKEN_A}`]);
+    await call('POST', '/orders', TOKEN_B);
+    expect(asked).toHaveLength(2); // keyed by the token
+    await call('GET', '/orders', TOKEN_A);
+    await call('GET', '/orders', TOKEN_A);
+    expect(asked).toHaveLength(4); // never cached
+  });
+
+  it('asks again once the TTL has passed', async () => {
+    const { asked, call } = await api({ ttlSeconds: 0.05 });
+    await call('POST', '/orders', TOKEN_A);
+    await call('POST', '/orders', TOKEN_A);
+    expect(asked).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const later = await call('POST', '/orders', TOKEN_A);
+    expect(asked).toHaveLength(2);
+    expect(later.body.tokenVersion).toBe(2);
+  });
+
+  it('does not keep a refusal: the next request asks again', async () => {
+    const { asked, call } = await api({ refuseFirst: true });
+    expect((await call('POST', '/orders', TOKEN_A)).status).toBe(401);
+    expect((await call('POST', '/orders', TOKEN_A)).status).toBe(200);
+    expect(asked).toHaveLength(2);
+  });
+});
