@@ -209,7 +209,6 @@ export class PurchaseOrdersStack extends Stack {
       OPD_ID: opdId.valueAsString,
       POWERTOOLS_SERVICE_NAME: 'purchase-orders',
       POWERTOOLS_METRICS_NAMESPACE: 'PurchaseOrders',
-      NODE_OPTIONS: '--enable-source-maps',
     };
 
     const functions = {} as Record<FunctionName, NodejsFunction>;
@@ -256,6 +255,10 @@ export class PurchaseOrdersStack extends Stack {
           format: OutputFormat.ESM,
           banner: BUNDLING.banner,
           mainFields: [...BUNDLING.mainFields],
+          // esbuild resolves the alias's path from the project root, where CDK runs it.
+          esbuildArgs: {
+            '--alias': `@aws-sdk/credential-provider-node=${BUNDLING.alias['@aws-sdk/credential-provider-node']}`,
+          },
           externalModules: [], // bundle the AWS SDK: pinned with the code
         },
       });

@@ -29,6 +29,7 @@ for (const handler of HANDLERS) {
     sourcemap: BUNDLING.sourceMap,
     banner: { js: BUNDLING.banner },
     mainFields: [...BUNDLING.mainFields],
+    alias: { ...BUNDLING.alias },
     metafile: true,
     logLevel: 'error',
   });

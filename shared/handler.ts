@@ -1,16 +1,15 @@
 /**
- * The wrapper every API handler uses: middy with Powertools (logger with Lambda context, tracer, metrics), the
+ * The wrapper every API handler uses: middy with Powertools (logger with Lambda context, metrics), the
  * session the authorizer established, and the one error→HTTP mapping. Deliberate errors are logged by code at info
  * level; anything unexpected is logged as an error and answered with a bare 500.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApiError, sessionInvalid } from './errors.js';
 import { HTTP_STATUS, errorResponse, isDeliberate } from './http.js';
-import { logger, metrics, tracer } from './observability.js';
+import { logger, metrics } from './observability.js';
 import type { Session } from './tokens.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -73,7 +72,6 @@ export function apiHandler(body: ApiHandler) {
       return respondToError(error);
     }
   })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

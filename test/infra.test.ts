@@ -2,7 +2,7 @@
  * The CDK stack: Template assertions for what the design requires, and cdk-nag's AwsSolutions checks with zero
  * unacknowledged findings. A control stack proves the nag harness reports violations (so a clean result means clean).
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -19,7 +19,9 @@ let template: Template;
 let resources: Resources;
 let nagReport: unknown;
 
-function synthWithNag(build: (app: App) => void): { report: unknown; error: unknown } {
+let outdirOfStack: string;
+
+function synthWithNag(build: (app: App) => void): { report: unknown; error: unknown; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'po-cdk-'));
   const app = new App({ outdir });
   build(app);
@@ -31,21 +33,51 @@ function synthWithNag(build: (app: App) => void): { report: unknown; error: unkn
     error = caught;
   }
   const reportFile = join(outdir, 'policy-validation-report.json');
-  return { report: existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : undefined, error };
+  return {
+    report: existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : undefined,
+    error,
+    outdir,
+  };
 }
 
 beforeAll(() => {
   let stack!: PurchaseOrdersStack;
-  const { report, error } = synthWithNag((app) => {
+  const { report, error, outdir } = synthWithNag((app) => {
     stack = new PurchaseOrdersStack(app, 'PurchaseOrders');
   });
   expect(error, String(error)).toBeUndefined();
+  outdirOfStack = outdir;
   nagReport = report;
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Resources;
 }, 120_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+describe('the deployed bundles', () => {
+  /** The bundled code CDK synthesized for a function, from its asset directory. */
+  function deployedBundle(name: string): { files: string[]; code: string } {
+    const [, fn] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(`${name}Function`))!;
+    const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+    const directory = join(outdirOfStack, `asset.${key}`);
+    return { files: readdirSync(directory), code: readFileSync(join(directory, 'index.mjs'), 'utf8') };
+  }
+
+  it('the order function ships as measured: one file under 400 KiB, no source map, no X-Ray SDK, no full credential chain', () => {
+    const { files, code } = deployedBundle('order');
+    expect(files).toEqual(['index.mjs']);
+    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(400 * 1024);
+    expect(code).not.toContain('sourceMappingURL');
+    expect(code).not.toContain('AWS_XRAY_CONTEXT_MISSING'); // aws-xray-sdk-core
+    expect(code).not.toContain('defaultProvider::fromSSO'); // @aws-sdk/credential-provider-node's chain
+    expect(code).toContain('AWS_ACCESS_KEY_ID'); // …replaced by the environment's credentials, which Lambda sets
+  });
+
+  it('no function runs with source maps enabled', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function'))
+      expect(JSON.stringify(fn.Properties.Environment ?? {})).not.toContain('enable-source-maps');
+  });
+});
 
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged finding', () => {

@@ -7,12 +7,11 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger, metrics, tracer } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import { owesEmail, sendConfirmation, sendNotice } from '../../shared/services/notify.js';
 
@@ -40,6 +39,5 @@ export async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
 }
 
 export const handler = middy(notify)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -5,9 +5,8 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { logger, metrics, tracer } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import { sweepOwedMail } from '../../shared/services/notify.js';
 import type { SweepResult } from '../../shared/services/notify.js';
 
@@ -19,6 +18,5 @@ export async function sweep(): Promise<SweepResult> {
 }
 
 export const handler = middy(sweep)
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -8,7 +8,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
-import { logger, tracer } from '../observability.js';
+import { logger } from '../observability.js';
 
 let dynamoClient: DynamoDBDocumentClient | undefined;
 let kmsClient: KMSClient | undefined;
@@ -18,9 +18,7 @@ let sesClient: SESClient | undefined;
 export function dynamo(): DynamoDBDocumentClient {
   const { region, endpoints } = config();
   dynamoClient ??= DynamoDBDocumentClient.from(
-    tracer.captureAWSv3Client(
-      new DynamoDBClient({ region, ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}) }),
-    ),
+    new DynamoDBClient({ region, ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}) }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
   return dynamoClient;
@@ -28,17 +26,13 @@ export function dynamo(): DynamoDBDocumentClient {
 
 export function kms(): KMSClient {
   const { region, endpoints } = config();
-  kmsClient ??= tracer.captureAWSv3Client(
-    new KMSClient({ region, ...(endpoints.kms ? { endpoint: endpoints.kms } : {}) }),
-  );
+  kmsClient ??= new KMSClient({ region, ...(endpoints.kms ? { endpoint: endpoints.kms } : {}) });
   return kmsClient;
 }
 
 export function ses(): SESClient {
   const { region, endpoints } = config();
-  sesClient ??= tracer.captureAWSv3Client(
-    new SESClient({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) }),
-  );
+  sesClient ??= new SESClient({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) });
   return sesClient;
 }
 
