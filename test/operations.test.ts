@@ -13,6 +13,7 @@ import {
   addCustomer,
   apiEvent,
   ddb,
+  dynamoRequestsSince,
   GetCommand,
   installWorld,
   lambdaContext,
@@ -99,18 +100,10 @@ beforeAll(async () => {
     );
     expect(response.statusCode).toBe(201);
   };
-  const name = (call: { args: [{ constructor: { name: string }; input: object }] }) => {
-    const input = call.args[0].input as { TableName?: string; RequestItems?: object };
-    const table = input.TableName ?? Object.keys(input.RequestItems ?? {}).join(',');
-    return `${call.args[0].constructor.name.replace(/Command$/, '')}${table ? ` ${table}` : ''}`;
-  };
   await post(); // cold: reads the customer and the product once
   const before = ddb.calls().length;
   await post();
-  const orderRequests = ddb
-    .calls()
-    .slice(before)
-    .map((call) => name(call as never));
+  const orderRequests = dynamoRequestsSince(before);
 
   const transaction = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;
   const stored = transaction[0]!.Put!.Item as Record<string, unknown>;
@@ -127,14 +120,12 @@ beforeAll(async () => {
   ].reduce((total, names) => total + indexEntry(stored, [...tableKeys, ...names]), 0);
 
   const beforeNotify = ddb.calls().length;
-  const result = await notify({
+  const stream: DynamoDBStreamEvent = {
     Records: [{ eventName: 'INSERT', dynamodb: { SequenceNumber: '1', NewImage: marshall(stored) as never } }],
-  } as DynamoDBStreamEvent);
+  };
+  const result = await notify(stream);
   expect(result.batchItemFailures).toEqual([]);
-  const notifyRequests = ddb
-    .calls()
-    .slice(beforeNotify)
-    .map((call) => name(call as never));
+  const notifyRequests = dynamoRequestsSince(beforeNotify);
   const updates = ddb.commandCalls(UpdateCommand, { TableName: 'orders' }).length;
   const emailRead = ddb.commandCalls(GetCommand, { TableName: 'customers' }).at(-1)!.args[0].input;
   expect(emailRead.ConsistentRead).toBeUndefined();

@@ -16,6 +16,7 @@ import {
   bodyOf,
   ddb,
   DecryptCommand,
+  dynamoRequestsSince,
   GetCommand,
   installWorld,
   kms,
@@ -428,16 +429,7 @@ describe('POST /orders: the transaction cancelled', () => {
 });
 
 describe('POST /orders: the warm path is one DynamoDB request', () => {
-  /** Every DynamoDB command the function sent since `from`, as `Command table` (what the cost model counts). */
-  const requestsSince = (from: number) =>
-    ddb
-      .calls()
-      .slice(from)
-      .map((call) => {
-        const input = call.args[0].input as { TableName?: string; RequestItems?: object; TransactItems?: unknown[] };
-        const table = input.TableName ?? Object.keys(input.RequestItems ?? {}).join(',');
-        return `${call.args[0].constructor.name.replace(/Command$/, '')}${table ? ` ${table}` : ''}`;
-      });
+  const requestsSince = dynamoRequestsSince;
 
   it('cold: one projected customer read, one catalogue read, the transaction; warm: the transaction alone', async () => {
     const start = ddb.calls().length;

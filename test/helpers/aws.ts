@@ -246,6 +246,18 @@ export async function addCustomer(
   return customer;
 }
 
+/** Every DynamoDB request sent since the `from`-th, as `Operation table` (`TransactWrite` has no one table). */
+export function dynamoRequestsSince(from: number): string[] {
+  return ddb
+    .calls()
+    .slice(from)
+    .map((call) => {
+      const input = call.args[0].input as { TableName?: string; RequestItems?: object };
+      const table = input.TableName ?? Object.keys(input.RequestItems ?? {}).join(',');
+      return `${call.args[0].constructor.name.replace(/Command$/, '')}${table ? ` ${table}` : ''}`;
+    });
+}
+
 /** An API Gateway proxy event, with the authorizer's context when `session` is given. */
 export function apiEvent(options: {
   method: string;
