@@ -42,12 +42,11 @@ const itemSize = (item: Record<string, unknown>) =>
   Object.entries(item).reduce((total, [name, value]) => total + Buffer.byteLength(name) + sizeOf(value), 0);
 /** Write units of one item write: 1 per KiB, rounded up. */
 const writeUnits = (item: Record<string, unknown>) => Math.ceil(itemSize(item) / 1024);
-/** An index entry: its keys, the table's keys, the projected attributes, and DynamoDB's 100 bytes of overhead. */
-const indexEntry = (item: Record<string, unknown>, names: readonly string[]) =>
-  writeUnits(Object.fromEntries(names.filter((name) => name in item).map((name) => [name, item[name]]))) +
-  (itemSize(Object.fromEntries(names.filter((name) => name in item).map((name) => [name, item[name]]))) + 100 > 1024
-    ? 1
-    : 0);
+/** An index entry's write units: its keys, the table's keys, the projected attributes, and 100 bytes of overhead. */
+function indexEntry(item: Record<string, unknown>, names: readonly string[]): number {
+  const entry = Object.fromEntries(names.filter((name) => name in item).map((name) => [name, item[name]]));
+  return Math.ceil((itemSize(entry) + 100) / 1024);
+}
 
 interface Measured {
   /** DynamoDB requests of a warm order, in order, as `Operation table`. */

@@ -21,7 +21,7 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
  * debit, only if the balance covers it; the entry is put only if its number is new. An order's debit also checks the
  * session (token version and role) and the signing key at commit. A failed condition returns no item (the customer
  * item holds the password hash, which no function that writes money may read): the caller reads what it may see with
- * {@link accountAfterRefusal}.
+ * `getOrderingProfile` (shared/aws/customers.ts).
  */
 export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: OrderGuard): TransactItem[] {
   const { customers, ledger } = config().tables;
@@ -63,19 +63,11 @@ export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: Or
 export type AccountReason = { readonly kind: 'moved'; readonly now: AccountState } | { readonly kind: 'gone' };
 
 /**
- * Why the account action's condition failed, read after the fact (one consistent read of the attributes the order
- * path may see, `kid`: with that key): the customer item as it now is, or `undefined` if there is none.
+ * The account as it is after its action's condition failed (one consistent read of what the order path may see), or
+ * gone.
  */
-export async function accountAfterRefusal(
-  customerId: string,
-  kid?: string,
-): Promise<Record<string, unknown> | undefined> {
-  return getOrderingProfile(customerId, kid);
-}
-
-/** The account as it is after a refusal, or gone. */
 export async function accountReason(customerId: string): Promise<AccountReason> {
-  const item = await accountAfterRefusal(customerId);
+  const item = await getOrderingProfile(customerId);
   return item ? { kind: 'moved', now: accountOf(item) } : { kind: 'gone' };
 }
 

@@ -23,7 +23,8 @@ import type {
   OrderStatus,
   TransactionOutcome,
 } from '../orders.js';
-import { accountAfterRefusal, accountReason, accountWrites } from './accounts.js';
+import { accountReason, accountWrites } from './accounts.js';
+import { getOrderingProfile } from './customers.js';
 import type { AccountReason } from './accounts.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
 
@@ -89,7 +90,7 @@ export async function writeOrder(
     const account = order.lines.length + 1;
     // The account action returns no item (see accountWrites): read what the order path may see of it.
     if (reasons[account]?.code === 'ConditionalCheckFailed') {
-      const item = await accountAfterRefusal(order.customerId, debit.guard?.keyId);
+      const item = await getOrderingProfile(order.customerId, debit.guard?.keyId);
       reasons[account] = { code: 'ConditionalCheckFailed', ...(item ? { item } : {}) };
     }
     return interpretCancellation(reasons, order.lines, debit.guard);

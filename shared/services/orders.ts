@@ -99,24 +99,30 @@ async function productsFor(skus: readonly string[], now: number): Promise<Map<st
 }
 
 /**
- * The customer's key `kid`, from memory or (once per customer and key) from one read of what the order path may see
- * of the customer, which also refreshes the account. A customer gone, or a session older than the stored token
- * version or role, ends here. @throws ApiError `unauthorized`
+ * The customer as remembered and their key `kid`: from memory, or (once per customer and key) from one read of what
+ * the order path may see of the customer, which also refreshes the account. A customer gone, or a session older than
+ * the stored token version or role, ends here. @throws ApiError `unauthorized`
  */
-async function customerKey(session: OrderSession, kid: string): Promise<VerificationKey | undefined> {
-  const cached = known.get(session.customerId)?.keys.get(kid);
-  if (cached) return cached;
+async function rememberedWithKey(
+  session: OrderSession,
+  kid: string,
+): Promise<{ customer: KnownCustomer; key: VerificationKey | undefined }> {
+  const remembered = known.get(session.customerId);
+  const cached = remembered?.keys.get(kid);
+  if (remembered && cached) return { customer: remembered, key: cached };
   const profile = await getOrderingProfile(session.customerId, kid);
   if (!profile || profile.tokenVersion !== session.tokenVersion || profile.role !== session.role) {
     known.delete(session.customerId);
     throw sessionInvalid();
   }
-  const entry = known.get(session.customerId) ?? { account: accountOf(profile), keys: new Map() };
-  entry.account = accountOf(profile);
+  const customer: KnownCustomer = {
+    account: accountOf(profile),
+    keys: remembered?.keys ?? new Map<string, VerificationKey>(),
+  };
   const key = activeKey(profile.keys && Object.hasOwn(profile.keys, kid) ? profile.keys[kid] : undefined, kid);
-  if (key) entry.keys.set(kid, key);
-  known.set(session.customerId, entry);
-  return key;
+  if (key) customer.keys.set(kid, key);
+  known.set(session.customerId, customer);
+  return { customer, key };
 }
 
 /** The registered keys an order's signatures were verified with, so the customer can assemble the evidence bundle. */
@@ -161,10 +167,15 @@ export async function placeOrder(
   now = Date.now(),
 ): Promise<PlacedOrder> {
   const { customerId, tokenVersion, role } = session;
+  let remembered: KnownCustomer | undefined;
   const opened = await openOrder(envelope, {
     customerId,
     serverKey: (kid) => keys.server.get(kid),
-    customerKey: (kid) => customerKey(session, kid),
+    customerKey: async (kid) => {
+      const found = await rememberedWithKey(session, kid);
+      remembered = found.customer;
+      return found.key;
+    },
     now,
   });
   const { claims } = opened;
@@ -181,8 +192,8 @@ export async function placeOrder(
     ),
   );
   const customerKeyFingerprint = spkiFingerprint(opened.customerKey.publicKey);
-  // Set by the key lookup above, which either found the customer in memory or read it.
-  const remembered = known.get(customerId)!;
+  // Set by the key lookup, which the signature check needs: the customer as found in memory or read.
+  if (!remembered) throw sessionInvalid();
   let seen = remembered.account;
   const budget = new RaceBudget();
 

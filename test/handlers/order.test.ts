@@ -429,18 +429,16 @@ describe('POST /orders: the transaction cancelled', () => {
 });
 
 describe('POST /orders: the warm path is one DynamoDB request', () => {
-  const requestsSince = dynamoRequestsSince;
-
   it('cold: one projected customer read, one catalogue read, the transaction; warm: the transaction alone', async () => {
     const start = ddb.calls().length;
     expect((await post({ envelope: envelope() })).statusCode).toBe(201);
-    const cold = requestsSince(start).filter((request) => !request.endsWith(' keys')); // key rings: once per process
+    const cold = dynamoRequestsSince(start).filter((request) => !request.endsWith(' keys')); // key rings: once per process
     expect(cold).toEqual(['Get customers', 'BatchGet inventory', 'TransactWrite']);
 
     for (let i = 0; i < 3; i++) {
       const before = ddb.calls().length;
       expect((await post({ envelope: envelope() })).statusCode).toBe(201);
-      expect(requestsSince(before)).toEqual(['TransactWrite']);
+      expect(dynamoRequestsSince(before)).toEqual(['TransactWrite']);
     }
     // …and the ledger goes on from the state the last commit left: entries 2, 3, 4, 5, no gap, no read.
     const entries = ddb
@@ -453,12 +451,12 @@ describe('POST /orders: the warm path is one DynamoDB request', () => {
     await post({ envelope: envelope('ed25519') });
     const before = ddb.calls().length;
     expect((await post({ envelope: envelope('ecdsa') })).statusCode).toBe(201);
-    expect(requestsSince(before)).toEqual(['Get customers', 'TransactWrite']);
+    expect(dynamoRequestsSince(before)).toEqual(['Get customers', 'TransactWrite']);
     world.products.set('BOLT-3', { sku: 'BOLT-3', name: 'Bolt', priceCents: 5, stock: 100 });
     const next = ddb.calls().length;
     const items = [...ITEMS, { sku: 'BOLT-3', qty: 4, unitPriceCents: 5 }];
     expect((await post({ envelope: envelope('ecdsa', { items }) })).statusCode).toBe(201);
-    expect(requestsSince(next)).toEqual(['BatchGet inventory', 'TransactWrite']);
+    expect(dynamoRequestsSince(next)).toEqual(['BatchGet inventory', 'TransactWrite']);
     expect(ddb.commandCalls(BatchGetCommand).at(-1)?.args[0].input.RequestItems?.inventory?.Keys).toEqual([
       { sku: 'BOLT-3' },
     ]);
@@ -484,7 +482,7 @@ describe('POST /orders: the warm path is one DynamoDB request', () => {
     const before = ddb.calls().length;
     const again = await post({ envelope: envelope() });
     expect(bodyOf(again)).toMatchObject({ error: { code: 'customer_key_unknown' } });
-    expect(requestsSince(before)).toEqual(['Get customers']);
+    expect(dynamoRequestsSince(before)).toEqual(['Get customers']);
   });
 
   it('a stale cached balance (another instance debited the account) costs one refused commit and one read, then commits', async () => {
@@ -505,7 +503,7 @@ describe('POST /orders: the warm path is one DynamoDB request', () => {
     const before = ddb.calls().length;
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(201);
-    expect(requestsSince(before)).toEqual(['TransactWrite', 'Get customers', 'TransactWrite']);
+    expect(dynamoRequestsSince(before)).toEqual(['TransactWrite', 'Get customers', 'TransactWrite']);
     expect(verifiedReceipt(bodyOf(response)).ledgerEntry).toBe(10);
   });
 });
