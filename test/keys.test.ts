@@ -35,6 +35,9 @@ describe('base64url', () => {
     expect(decode('A+/')).toBeUndefined(); // standard alphabet
     expect(decode('A')).toBeUndefined(); // impossible length
     expect(decode('AQ AQ')).toBeUndefined();
+    expect(decode('AQ\u0000')).toBeUndefined(); // NUL, which Node's decoder skips
+    expect(decode('A\u200fQ')).toBeUndefined(); // an RTL mark, skipped too
+    expect(decode('AQ.')).toBeUndefined();
   });
 });
 

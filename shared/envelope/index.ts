@@ -16,7 +16,7 @@ import { LIMITS, parseClaims } from './claims.js';
 import type { OrderClaims, OrderItem } from './claims.js';
 import { decryptJwe, encryptJwe, parseJwe } from './jwe.js';
 import type { DeterministicInputs, ServerPublicKey } from './jwe.js';
-import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './jws.js';
+import { jsonObjectOf, parseJws, signJws, verifyJwsSignature } from './jws.js';
 
 export { LIMITS, checkItems, parseClaims } from './claims.js';
 export type { OrderClaims, OrderItem } from './claims.js';
@@ -94,6 +94,8 @@ export function sealOrder(input: SealOrderInput, fixed?: DeterministicInputs): s
   return prepareOrder(input, fixed).envelope;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Looks a key up by ID; may be asynchronous (a database read) and returns `undefined` for an unknown ID. */
 export type KeyLookup<T> = (kid: string) => T | undefined | Promise<T | undefined>;
 
@@ -135,7 +137,7 @@ export async function openOrder(envelope: string, options: OpenOrderOptions): Pr
 
   let jws: string;
   try {
-    jws = new TextDecoder('utf-8', { fatal: true }).decode(decryptJwe(jwe, serverPrivateKey));
+    jws = utf8.decode(decryptJwe(jwe, serverPrivateKey));
   } catch (error) {
     if (error instanceof EnvelopeError) throw error;
     throw new EnvelopeError('signature_malformed', 'the decrypted content is not UTF-8 text');
@@ -143,7 +145,7 @@ export async function openOrder(envelope: string, options: OpenOrderOptions): Pr
   const parsed = parseJws(jws);
   const key = await verifyCustomerSignature(parsed, options.customerKey, 'order');
 
-  const payload = decodeJsonObject(parsed.payloadB64);
+  const payload = jsonObjectOf(parsed.payload);
   if (!payload)
     throw new EnvelopeError('claims_invalid', 'the signed payload is not a JSON object with unique members');
   const claims = parseClaims(payload);

@@ -8,7 +8,7 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
+  hash,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -58,16 +58,22 @@ function lengthPrefixed(data: Buffer): Buffer {
   return Buffer.concat([uint32(data.length), data]);
 }
 
+/** The Concat KDF's AlgorithmID (the `enc` value, length-prefixed): the same for every envelope. */
+const ALGORITHM_ID = lengthPrefixed(Buffer.from(ENC));
+const ROUND_ONE = uint32(1);
+const KEY_BITS = uint32(256);
+
 /** Concat KDF (NIST SP 800-56A) as RFC 7518 §4.6.2 uses it for direct ECDH-ES with A256GCM: one SHA-256 round. */
 export function concatKdf(sharedSecret: Buffer, apu: Buffer, apv: Buffer): Buffer {
-  return createHash('sha256')
-    .update(uint32(1))
-    .update(sharedSecret)
-    .update(lengthPrefixed(Buffer.from(ENC)))
-    .update(lengthPrefixed(apu))
-    .update(lengthPrefixed(apv))
-    .update(uint32(256))
-    .digest();
+  const input = Buffer.concat([
+    ROUND_ONE,
+    sharedSecret,
+    ALGORITHM_ID,
+    lengthPrefixed(apu),
+    lengthPrefixed(apv),
+    KEY_BITS,
+  ]);
+  return hash('sha256', input, 'buffer');
 }
 
 /** Test-vector hooks: a fixed ephemeral key and IV make the output reproducible. Never set them otherwise. */

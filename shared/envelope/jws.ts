@@ -23,6 +23,8 @@ export interface ParsedJws {
   /** ASCII(BASE64URL(header) '.' BASE64URL(payload)): the bytes the signature covers. */
   readonly signingInput: string;
   readonly payloadB64: string;
+  /** The payload's bytes (decoded once, here). */
+  readonly payload: Buffer;
   readonly signature: Buffer;
 }
 
@@ -76,7 +78,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Decodes base64url UTF-8 JSON into an object with unique member names, or returns `undefined`. */
 export function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
   const bytes = b64uDecode(segment);
-  if (!bytes) return undefined;
+  return bytes && jsonObjectOf(bytes);
+}
+
+/** Reads UTF-8 JSON bytes as an object with unique member names, or returns `undefined`. */
+export function jsonObjectOf(bytes: Uint8Array): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -102,10 +108,18 @@ export function parseJws(jws: string, typ: string = ORDER_JWS_TYP): ParsedJws {
   if (header.typ !== typ) throw malformed(`the JWS typ must be "${typ}"`);
   if (typeof header.alg !== 'string') throw malformed('the JWS header has no alg');
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw malformed('the JWS header has no kid');
-  if (b64uDecode(payloadB64) === undefined) throw malformed('the JWS payload is not base64url');
+  const payload = b64uDecode(payloadB64);
+  if (!payload) throw malformed('the JWS payload is not base64url');
   const signature = b64uDecode(signatureB64);
   if (!signature) throw malformed('the JWS signature is not base64url');
-  return { alg: header.alg, kid: header.kid, signingInput: `${headerB64}.${payloadB64}`, payloadB64, signature };
+  return {
+    alg: header.alg,
+    kid: header.kid,
+    signingInput: `${headerB64}.${payloadB64}`,
+    payloadB64,
+    payload,
+    signature,
+  };
 }
 
 /** True if `alg` is one of the four signature algorithms (a type guard, nothing more). */
