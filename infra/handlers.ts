@@ -18,7 +18,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
     entry: 'functions/login/index.ts',
     memorySize: 1024,
     timeoutSeconds: 10,
-    description: 'POST /login',
+    description: 'POST /login, /refresh, /logout',
   },
   {
     name: 'password',

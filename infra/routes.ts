@@ -26,6 +26,8 @@ export const AUTHORIZER_CACHE_SECONDS = 300;
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/login', handler: 'login', auth: 'none', model: 'LoginRequest' },
+  { method: 'POST', path: '/refresh', handler: 'login', auth: 'session' },
+  { method: 'POST', path: '/logout', handler: 'login', auth: 'session' },
   { method: 'GET', path: '/health', handler: 'read', auth: 'none' },
   { method: 'GET', path: '/server-key', handler: 'read', auth: 'none' },
   { method: 'GET', path: '/receipt-keys', handler: 'read', auth: 'none' },

@@ -27,6 +27,8 @@ const schema = z.object({
   /** Who signs receipts (their `iss`): the OPD's name, as customers and third parties will read it. */
   OPD_ID: z._default(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/)), 'opd'),
   SESSION_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 900),
+  /** The longest a session lasts from its login, refreshes included, in seconds (default 12 hours). */
+  SESSION_MAX_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60)), 12 * 3600),
   /** How long a rotated-out server key still decrypts, in seconds (default 7 days). */
   SERVER_KEY_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 7 * 24 * 3600),
   /** Local stack only: endpoints of DynamoDB Local, the KMS endpoint and the SES emulator. Unset on AWS. */
@@ -43,6 +45,7 @@ export type Config = Readonly<{
   catalogueCurrency: string;
   opdId: string;
   sessionTtlSeconds: number;
+  sessionMaxSeconds: number;
   serverKeyGraceSeconds: number;
   endpoints: Readonly<{ dynamodb: string | undefined; kms: string | undefined; ses: string | undefined }>;
 }>;
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     catalogueCurrency: e.CATALOGUE_CURRENCY,
     opdId: e.OPD_ID,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    sessionMaxSeconds: e.SESSION_MAX_SECONDS,
     serverKeyGraceSeconds: e.SERVER_KEY_GRACE_SECONDS,
     endpoints: { dynamodb: e.DYNAMODB_ENDPOINT, kms: e.KMS_ENDPOINT, ses: e.SES_ENDPOINT },
   };

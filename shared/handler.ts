@@ -18,7 +18,9 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
  * The caller as the authorizer established it: customer ID, role and the session's token version (checked there, and
  * again at commit by the order transaction). Anything missing is a 401.
  */
-export function sessionOf(event: APIGatewayProxyEvent): Pick<Session, 'customerId' | 'role' | 'tokenVersion'> {
+export function sessionOf(
+  event: APIGatewayProxyEvent,
+): Pick<Session, 'customerId' | 'role' | 'tokenVersion' | 'authTime'> {
   const authorizer: Record<string, unknown> | null | undefined = event.requestContext?.authorizer;
   const customerId: unknown = authorizer?.customerId;
   const role: unknown = authorizer?.role;
@@ -30,7 +32,8 @@ export function sessionOf(event: APIGatewayProxyEvent): Pick<Session, 'customerI
     !Number.isSafeInteger(tokenVersion)
   )
     throw sessionInvalid();
-  return { customerId, role, tokenVersion };
+  const authTime = Number(authorizer?.authTime);
+  return { customerId, role, tokenVersion, ...(Number.isSafeInteger(authTime) ? { authTime } : {}) };
 }
 
 /** Only administrators (the authorizer denies /admin/* to customers; this checks again); logs who did what. */

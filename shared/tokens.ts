@@ -18,6 +18,8 @@ export interface Session {
   readonly customerId: string;
   readonly role: Role;
   readonly tokenVersion: number;
+  /** When the customer logged in (epoch seconds, the `auth_time` claim): a refreshed token keeps it. */
+  readonly authTime?: number;
 }
 
 export interface SessionKey {
@@ -33,7 +35,11 @@ export async function issueSessionToken(
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: string }> {
   const issuedAt = Math.floor(now / 1000);
-  const token = await new SignJWT({ role: session.role, tv: session.tokenVersion })
+  const token = await new SignJWT({
+    role: session.role,
+    tv: session.tokenVersion,
+    auth_time: session.authTime ?? issuedAt,
+  })
     .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: SESSION_TOKEN_TYP })
     .setSubject(session.customerId)
     .setIssuer(ISSUER)
@@ -73,15 +79,19 @@ export async function verifySessionToken(
         requiredClaims: ['sub', 'exp', 'iat'],
       },
     );
-    const { sub, role, tv } = payload;
+    const { sub, role, tv, iat } = payload;
+    // Tokens issued before auth_time existed count from their own issue time.
+    const authTime = payload.auth_time ?? iat;
     if (
       typeof sub !== 'string' ||
       (role !== 'customer' && role !== 'admin') ||
       typeof tv !== 'number' ||
-      !Number.isInteger(tv)
+      !Number.isInteger(tv) ||
+      typeof authTime !== 'number' ||
+      !Number.isInteger(authTime)
     )
       throw unauthorized;
-    return { customerId: sub, role, tokenVersion: tv };
+    return { customerId: sub, role, tokenVersion: tv, authTime };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error === unauthorized) throw unauthorized;
     throw error; // a failure to fetch the key (KMS, DynamoDB) is not the client's fault: let it become a 503

@@ -27,7 +27,7 @@ import { CUSTOMER_ID_PATTERN, JTI_PATTERN, SKU_PATTERN } from '../../shared/enve
 import { ApiError } from '../../shared/errors.js';
 import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, pageLimit, parseJsonBody } from '../../shared/http.js';
-import { KEY_ID_PATTERN, parsePublicKeyPem } from '../../shared/keys.js';
+import { KEY_ID_PATTERN, parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { plainLine, receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 import type { Route } from '../../shared/router.js';
@@ -254,10 +254,15 @@ export const handler = apiHandler(
         })),
       });
     }),
-    'POST /admin/server-keys/rotate': adminOnly(async () => jsonResponse(201, await rotateServerKey())),
+    // Each rotation answers with the new key's fingerprint: the admin announces it so customers can check it.
+    'POST /admin/server-keys/rotate': adminOnly(async () => {
+      const rotated = await rotateServerKey();
+      return jsonResponse(201, { ...rotated, fingerprint: spkiFingerprint(parsePublicKeyPem(rotated.publicKeyPem)) });
+    }),
     'POST /admin/receipt-keys/rotate': adminOnly(async () => {
       const rotated = await rotateReceiptKey();
-      return jsonResponse(201, { ...rotated, jwk: receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem)) });
+      const jwk = receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem));
+      return jsonResponse(201, { ...rotated, fingerprint: jwk.kid, jwk });
     }),
   }),
 );

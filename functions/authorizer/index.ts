@@ -37,7 +37,13 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
       principalId: customer.customerId,
       policyDocument: { Version: '2012-10-17', Statement: statements },
       // The token version goes on to the order transaction, which checks it again at commit.
-      context: { customerId: customer.customerId, role: customer.role, tokenVersion: session.tokenVersion },
+      // authTime (when the customer logged in) bounds how long POST /refresh may extend the session.
+      context: {
+        customerId: customer.customerId,
+        role: customer.role,
+        tokenVersion: session.tokenVersion,
+        ...(session.authTime === undefined ? {} : { authTime: session.authTime }),
+      },
     };
   } catch (error) {
     if (error instanceof ApiError && error.code === 'unauthorized') {

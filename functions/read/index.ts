@@ -8,7 +8,7 @@ import { listProducts } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor } from '../../shared/accounts.js';
 import { listLedger } from '../../shared/aws/accounts.js';
 import { getAccountProfile } from '../../shared/aws/customers.js';
-import { listKeys, listUsableKeys } from '../../shared/aws/keystore.js';
+import { listKeys } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
 import { getOrder, listOrders } from '../../shared/aws/orders.js';
 import { JTI_PATTERN } from '../../shared/envelope/claims.js';
@@ -21,11 +21,18 @@ import { evidenceKeys } from '../../shared/services/orders.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 
-/** The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once. */
+/**
+ * The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once.
+ * `history` lists every server key, newest first, with its fingerprint, so that a customer whose `po` stopped at a
+ * changed key can see when it changed (and check the fingerprint with the OPD by another channel).
+ */
 async function currentServerKey(): Promise<unknown> {
-  const active = (await listUsableKeys('server-key')).find((key) => key.status === 'active');
+  const stored = (await listKeys('server-key')).filter((key) => key.publicKeyPem !== undefined);
+  stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const active = stored.find((key) => key.status === 'active');
   if (!active?.publicKeyPem) throw serviceUnavailable('the server key');
   const publicKey = createPublicKey(active.publicKeyPem);
+  const nowSeconds = Date.now() / 1000;
   return {
     kid: active.kid,
     alg: 'ECDH-ES',
@@ -34,17 +41,27 @@ async function currentServerKey(): Promise<unknown> {
     createdAt: active.createdAt,
     jwk: { ...publicKey.export({ format: 'jwk' }), kid: active.kid, use: 'enc', alg: 'ECDH-ES' },
     publicKeyPem: active.publicKeyPem,
+    history: stored.map((key) => ({
+      kid: key.kid,
+      fingerprint: spkiFingerprint(parsePublicKeyPem(key.publicKeyPem!)),
+      createdAt: key.createdAt,
+      status: key.status === 'active' ? 'active' : (key.retireAt ?? 0) > nowSeconds ? 'retiring' : 'retired',
+      ...(key.retireAt === undefined ? {} : { retireAt: new Date(key.retireAt * 1000).toISOString() }),
+    })),
   };
 }
 
 /**
  * Every receipt key ever used, newest first, as a JWK Set: receipts stay verifiable after any number of rotations.
- * Public keys only (the wrapped private parts never leave the table).
+ * `current` names the one receipts are signed with now. Public keys only (the wrapped private parts never leave the
+ * table).
  */
-async function receiptKeys(): Promise<{ keys: unknown[] }> {
+async function receiptKeys(): Promise<{ keys: unknown[]; current?: string }> {
   const stored = (await listKeys('receipt-key')).filter((key) => key.publicKeyPem !== undefined);
   stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  return { keys: stored.map((key) => receiptKeyJwk(parsePublicKeyPem(key.publicKeyPem!))) };
+  const keys = stored.map((key) => receiptKeyJwk(parsePublicKeyPem(key.publicKeyPem!)));
+  const active = stored.findIndex((key) => key.status === 'active');
+  return { keys, ...(active >= 0 ? { current: keys[active]!.kid } : {}) };
 }
 
 export const handler = apiHandler(

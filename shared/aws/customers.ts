@@ -282,6 +282,24 @@ export async function changePassword(
   return expectedTokenVersion + 1;
 }
 
+/**
+ * Ends every session of a customer issued at `tokenVersion` (logout): bumps the token version, so the authorizer and
+ * the order transaction refuse those tokens from now on. Already bumped (a second logout, a password change) is fine.
+ */
+export async function revokeSessions(customerId: string, tokenVersion: number): Promise<void> {
+  const update = new UpdateCommand({
+    TableName: table(),
+    Key: { customerId },
+    UpdateExpression: 'SET tokenVersion = tokenVersion + :one',
+    ConditionExpression: 'tokenVersion = :expected',
+    ExpressionAttributeValues: { ':one': 1, ':expected': tokenVersion },
+  });
+  await whenConditionFails(
+    () => database('UpdateItem', () => dynamo().send(update)),
+    () => undefined,
+  );
+}
+
 /** @throws ApiError `already_exists` */
 export async function createCustomer(customer: Customer): Promise<void> {
   const put = new PutCommand({

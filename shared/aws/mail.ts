@@ -31,8 +31,11 @@ export function isPermanentMailFailure(error: unknown): boolean {
   );
 }
 
-/** Sends a plain-text email. @throws MailRejected without a recipient; SES errors as they come */
-export async function sendEmail(to: string | undefined, subject: string, text: string): Promise<void> {
+/** Sends an email as plain text and HTML (multipart/alternative). @throws MailRejected without a recipient; SES errors as they come */
+export async function sendEmail(
+  to: string | undefined,
+  { subject, text, html }: { subject: string; text: string; html: string },
+): Promise<void> {
   const sender = config().sesSender;
   if (!sender) throw new Error('SES_SENDER is not configured');
   if (!to) throw new MailRejected('the order has no recipient address');
@@ -40,7 +43,10 @@ export async function sendEmail(to: string | undefined, subject: string, text: s
     new SendEmailCommand({
       Source: sender,
       Destination: { ToAddresses: [to] },
-      Message: { Subject: { Data: subject, Charset: 'UTF-8' }, Body: { Text: { Data: text, Charset: 'UTF-8' } } },
+      Message: {
+        Subject: { Data: subject, Charset: 'UTF-8' },
+        Body: { Text: { Data: text, Charset: 'UTF-8' }, Html: { Data: html, Charset: 'UTF-8' } },
+      },
     }),
   );
 }

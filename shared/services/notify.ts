@@ -46,11 +46,11 @@ async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promi
   const key = { customerId: order.customerId, orderId: order.orderId };
   if (!(await transitionEmailStatus(key, 'pending', 'sending', now, now - STALE_CLAIM_MS, kind))) return 'skipped';
   try {
-    const { subject, text } = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
+    const message = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
     // Looked up now, off the order path (orders accepted before that carry the address they were sent to).
     const address = order.email ?? (await getCustomerEmail(order.customerId));
     if (address === undefined) throw new NoAddress(order.customerId);
-    await sendEmail(address, subject, text);
+    await sendEmail(address, message);
   } catch (error) {
     if (error instanceof NoAddress || isPermanentMailFailure(error)) {
       const reason = `${(error as Error).name}: ${(error as Error).message}`;

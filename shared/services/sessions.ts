@@ -9,8 +9,14 @@ import { ApiError, sessionInvalid } from '../errors.js';
 import { CUSTOMER_ID_PATTERN } from '../envelope/claims.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
-import type { Role } from '../tokens.js';
-import { changePassword, clearLoginFailures, countLoginAttempt, getCustomer } from '../aws/customers.js';
+import type { Role, Session } from '../tokens.js';
+import {
+  changePassword,
+  clearLoginFailures,
+  countLoginAttempt,
+  getCustomer,
+  revokeSessions,
+} from '../aws/customers.js';
 import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 
@@ -21,18 +27,23 @@ export interface IssuedSession {
   readonly role: Role;
 }
 
-/** Issues a session token for a customer at a token version, signed with the active session key. */
+/**
+ * Issues a session token for a customer at a token version, signed with the active session key. It lasts the session
+ * TTL, but never past the session's limit counted from its login (`authTime`, default now: a new login).
+ */
 async function issue(
   customer: Pick<Customer, 'customerId' | 'role'>,
   tokenVersion: number,
   sessionKeys: KeyRing<Uint8Array>,
   now: number,
+  authTime = Math.floor(now / 1000),
 ): Promise<IssuedSession> {
   const key = await sessionKeys.active();
+  const left = authTime + config().sessionMaxSeconds - Math.floor(now / 1000);
   const issued = await issueSessionToken(
-    { customerId: customer.customerId, role: customer.role, tokenVersion },
+    { customerId: customer.customerId, role: customer.role, tokenVersion, authTime },
     { kid: key.kid, secret: key.value },
-    config().sessionTtlSeconds,
+    Math.min(config().sessionTtlSeconds, left),
     now,
   );
   return { ...issued, customerId: customer.customerId, role: customer.role };
@@ -41,7 +52,8 @@ async function issue(
 const invalidCredentials = () =>
   new ApiError(
     'invalid_credentials',
-    'customer ID or password is wrong, or the account is locked after repeated failures',
+    'the customer ID or password is wrong, or the account is locked: after 5 failed attempts the account is locked ' +
+      'for 15 minutes; an OPD admin can unlock it',
   );
 
 /** Checks ID and password and issues a session. @throws ApiError `invalid_credentials` */
@@ -82,4 +94,31 @@ export async function changeOwnPassword(
   checkPasswordPolicy(newPassword, { oldPassword, customerId });
   const tokenVersion = await changePassword(customerId, await hashPassword(newPassword), customer.tokenVersion);
   return issue(customer, tokenVersion, sessionKeys, now);
+}
+
+/** Sessions shorter than this are not worth refreshing: the customer logs in again. */
+const MIN_REFRESH_SECONDS = 60;
+
+/**
+ * A fresh token for a live session (POST /refresh; the authorizer has checked the token, its version and the role):
+ * same customer, role and token version, a new expiry, never past the session's limit from its login.
+ * @throws ApiError `unauthorized` when the session has reached its limit (log in again)
+ */
+export async function refreshSession(
+  session: Pick<Session, 'customerId' | 'role' | 'tokenVersion' | 'authTime'>,
+  sessionKeys: KeyRing<Uint8Array>,
+  now = Date.now(),
+): Promise<IssuedSession> {
+  const authTime = session.authTime ?? Math.floor(now / 1000);
+  if (authTime + config().sessionMaxSeconds - Math.floor(now / 1000) < MIN_REFRESH_SECONDS)
+    throw new ApiError(
+      'unauthorized',
+      `a session lasts at most ${config().sessionMaxSeconds / 3600} hours from its login; log in again`,
+    );
+  return issue(session, session.tokenVersion, sessionKeys, now, authTime);
+}
+
+/** Ends every session of the customer issued at this token version (POST /logout). */
+export async function logout(session: Pick<Session, 'customerId' | 'tokenVersion'>): Promise<void> {
+  await revokeSessions(session.customerId, session.tokenVersion);
 }

@@ -6,7 +6,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { OrderRecord } from '../../shared/orders.js';
-import { exportPublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
+import { exportPublicKeyPem, parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import {
   addCustomer,
   apiEvent,
@@ -69,7 +69,20 @@ describe('read routes', () => {
     expect(bodyOf(response)).toMatchObject({ status: 'ok' });
   });
 
-  it('GET /server-key publishes the active key as a JWK with its ID and fingerprint', async () => {
+  it('GET /server-key publishes the active key as a JWK with its ID and fingerprint, and every server key since', async () => {
+    const older = [generateKeyPairSync('x25519'), generateKeyPairSync('x25519')];
+    const stored = (publicKey: KeyObject, retireAt: number, createdAt: string) =>
+      world.keys.push({
+        purpose: 'server-key',
+        kid: `old-${retireAt}`,
+        wrapped: new Uint8Array([1, 2, 3]),
+        status: 'retiring',
+        retireAt,
+        createdAt,
+        publicKeyPem: exportPublicKeyPem(publicKey),
+      });
+    stored(older[0]!.publicKey, 1, '2026-01-01T00:00:00.000Z'); // long retired
+    stored(older[1]!.publicKey, 4_102_444_800, '2026-06-01T00:00:00.000Z'); // still decrypts, until 2100
     const response = await read(apiEvent({ method: 'GET', resource: '/server-key' }), lambdaContext);
     expect(response.statusCode).toBe(200);
     const body = bodyOf(response);
@@ -85,7 +98,28 @@ describe('read routes', () => {
       use: 'enc',
       alg: 'ECDH-ES',
     });
-    expect(JSON.stringify(body)).not.toMatch(/"d"|PRIVATE/);
+    expect(body.history).toEqual([
+      expect.objectContaining({
+        kid: world.server.kid,
+        fingerprint: spkiFingerprint(world.server.publicKey),
+        status: 'active',
+      }),
+      {
+        kid: 'old-4102444800',
+        fingerprint: spkiFingerprint(older[1]!.publicKey),
+        createdAt: '2026-06-01T00:00:00.000Z',
+        status: 'retiring',
+        retireAt: '2100-01-01T00:00:00.000Z',
+      },
+      {
+        kid: 'old-1',
+        fingerprint: spkiFingerprint(older[0]!.publicKey),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        status: 'retired',
+        retireAt: '1970-01-01T00:00:01.000Z',
+      },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/"d"|PRIVATE|wrapped/);
   });
 
   it('GET /products lists the catalogue with its currency', async () => {
@@ -118,7 +152,10 @@ describe('read routes', () => {
       alg: 'EdDSA',
       use: 'sig',
     });
-    expect(bodyOf(response)).toEqual({ keys: [jwk(world.receipt.publicKey), jwk(retired.publicKey)] });
+    expect(bodyOf(response)).toEqual({
+      keys: [jwk(world.receipt.publicKey), jwk(retired.publicKey)],
+      current: spkiFingerprint(world.receipt.publicKey),
+    });
     expect(response.body).not.toMatch(/"d"|wrapped|PRIVATE/);
   });
 
@@ -340,8 +377,13 @@ describe('admin routes', () => {
   it('rotate the server key: a new KMS-wrapped X25519 key becomes active, the old one decrypt-only', async () => {
     const response = await call('POST', '/admin/server-keys/rotate');
     expect(response.statusCode).toBe(201);
-    const { kid } = bodyOf(response) as { kid: string };
+    const { kid, fingerprint, publicKeyPem } = bodyOf(response) as {
+      kid: string;
+      fingerprint: string;
+      publicKeyPem: string;
+    };
     expect(kid).not.toBe(world.server.kid);
+    expect(fingerprint).toBe(spkiFingerprint(parsePublicKeyPem(publicKeyPem))); // to announce to the customers
     expect(kms.commandCalls(EncryptCommand)[0]?.args[0].input.EncryptionContext).toEqual({
       'po:purpose': 'server-key',
       'po:kid': kid,
@@ -480,6 +522,23 @@ describe('notify', () => {
       ExpressionAttributeValues: { ':from': 'pending', ':to': 'sending' },
     });
     expect(updates[1]).toMatchObject({ ExpressionAttributeValues: { ':from': 'sending', ':to': 'sent' } });
+  });
+
+  it('the note is in the email, its invisible characters shown; the HTML part is the same text, escaped', async () => {
+    const note = 'dock 4 <b>&</b> \u202Eevil\u202C';
+    const result = await notify(stream({ eventName: 'INSERT', order: { ...ORDER, note }, sequence: '1' }));
+    expect(result.batchItemFailures).toEqual([]);
+    const body = ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Message!.Body!;
+    const text = body.Text!.Data!;
+    expect(text).toContain('Your note: dock 4 <b>&</b> \\u{202E}evil\\u{202C}');
+    expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    const html = body.Html!.Data!;
+    expect(html).toContain('Your note: dock 4 &#60;b&#62;&#38;&#60;/b&#62;');
+    expect(html).not.toContain('<b>');
+    const unescaped = /<pre[^>]*>([\s\S]*)<\/pre>/
+      .exec(html)![1]!
+      .replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
+    expect(unescaped).toBe(text); // the same content, character for character
   });
 
   it('sends nothing for an order already claimed or sent (a retried batch sends once)', async () => {

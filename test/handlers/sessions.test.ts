@@ -88,6 +88,10 @@ describe('POST /login', () => {
       expect(response.body).toBe(unknown.body);
     }
     expect(bodyOf(unknown)).toEqual({ error: { code: 'invalid_credentials', message: expect.any(String) as unknown } });
+    // The remedy, the same for every failure: waiting or an admin helps a locked account.
+    expect((bodyOf(unknown).error as { message: string }).message).toContain(
+      'after 5 failed attempts the account is locked for 15 minutes; an OPD admin can unlock it',
+    );
     // Unknown customers are not counted; the other two were counted before their password was checked.
     expect(updatesTo(/^SET failedLogins = if_not_exists/)).toHaveLength(2);
     expect(updatesTo(/^SET failedLogins = :zero$/)).toHaveLength(0); // the right password, but locked: not a success
@@ -267,6 +271,72 @@ describe('POST /password', () => {
   });
 });
 
+describe('POST /logout and POST /refresh', () => {
+  const METHOD = 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/POST/logout';
+  const authorized = async (token: string) =>
+    (await authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: METHOD })).context as {
+      customerId: string;
+      role: 'customer';
+      tokenVersion: number;
+      authTime: number;
+    };
+  const post = (resource: string, session: Awaited<ReturnType<typeof authorized>>) =>
+    loginHandler(apiEvent({ method: 'POST', resource, session }), lambdaContext);
+
+  it('logout ends every session of the customer: the authorizer refuses the token afterwards; twice is fine', async () => {
+    const token = await tokenFor();
+    const other = await tokenFor(); // another device
+    const session = await authorized(token);
+    const response = await post('/logout', session);
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual({ loggedOut: true });
+    const [update] = updatesTo(/^SET tokenVersion = tokenVersion \+ :one$/);
+    expect(update!.args[0].input).toMatchObject({
+      ConditionExpression: 'tokenVersion = :expected',
+      ExpressionAttributeValues: { ':one': 1, ':expected': 1 },
+    });
+    await expect(authorized(token)).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorized(other)).rejects.toThrow(/^Unauthorized$/);
+    expect((await post('/logout', session)).statusCode).toBe(200); // already ended: nothing more to do
+    expect(updatesTo(/^SET tokenVersion/)).toHaveLength(2);
+    expect(world.customers.get('alice')?.tokenVersion).toBe(2); // the second one did not bump it again
+    const fresh = await tokenFor();
+    expect((await authorized(fresh)).tokenVersion).toBe(2); // a new login works
+  });
+
+  it('refresh issues a new token for the same session, keeping its login time', async () => {
+    const session = await authorized(await tokenFor());
+    const loggedIn = session.authTime;
+    const response = await post('/refresh', { ...session, authTime: loggedIn - 3600 });
+    expect(response.statusCode).toBe(200);
+    const { payload } = await jwtVerify(bodyOf(response).token as string, world.sessionSecret);
+    expect(payload).toMatchObject({ sub: 'alice', role: 'customer', tv: 1, auth_time: loggedIn - 3600 });
+    expect(payload.exp! - payload.iat!).toBe(15 * 60);
+    expect(await authorized(bodyOf(response).token as string)).toMatchObject({ authTime: loggedIn - 3600 });
+  });
+
+  it('never past 12 hours from the login: the last token is cut short, then refresh is refused', async () => {
+    const session = await authorized(await tokenFor());
+    const now = Math.floor(Date.now() / 1000);
+    const nearLimit = await post('/refresh', { ...session, authTime: now - 12 * 3600 + 300 });
+    expect(nearLimit.statusCode).toBe(200);
+    const { payload } = await jwtVerify(bodyOf(nearLimit).token as string, world.sessionSecret);
+    expect(payload.exp).toBe(now - 12 * 3600 + 300 + 12 * 3600);
+    const atLimit = await post('/refresh', { ...session, authTime: now - 12 * 3600 + 30 });
+    expect(atLimit.statusCode).toBe(401);
+    expect(bodyOf(atLimit)).toMatchObject({
+      error: { code: 'unauthorized', message: expect.stringContaining('12 hours') as unknown },
+    });
+  });
+
+  it('both need a session', async () => {
+    for (const resource of ['/logout', '/refresh']) {
+      const response = await loginHandler(apiEvent({ method: 'POST', resource }), lambdaContext);
+      expect(response.statusCode).toBe(401);
+    }
+  });
+});
+
 describe('authorizer', () => {
   const event = (token: string, methodArn = METHOD_ARN) => ({
     type: 'TOKEN' as const,
@@ -277,7 +347,12 @@ describe('authorizer', () => {
   it('allows a valid session everywhere but /admin/*, and passes customer and role on', async () => {
     const result = await authorize(event(await tokenFor()));
     expect(result.principalId).toBe('alice');
-    expect(result.context).toEqual({ customerId: 'alice', role: 'customer', tokenVersion: 1 });
+    expect(result.context).toEqual({
+      customerId: 'alice',
+      role: 'customer',
+      tokenVersion: 1,
+      authTime: expect.any(Number) as unknown,
+    });
     expect(result.policyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
@@ -296,7 +371,7 @@ describe('authorizer', () => {
     await addCustomer(world, 'root', PASSWORD, [], { role: 'admin' });
     const result = await authorize(event(await tokenFor('root')));
     expect(result.policyDocument.Statement).toHaveLength(1);
-    expect(result.context).toEqual({ customerId: 'root', role: 'admin', tokenVersion: 1 });
+    expect(result.context).toMatchObject({ customerId: 'root', role: 'admin', tokenVersion: 1 });
   });
 
   it('refuses tokens issued before a password change (token version moved on)', async () => {
@@ -308,7 +383,11 @@ describe('authorizer', () => {
   it('takes the role from the database, not from the token', async () => {
     const token = await tokenFor();
     world.customers.set('alice', { ...world.customers.get('alice')!, role: 'admin' });
-    expect((await authorize(event(token))).context).toEqual({ customerId: 'alice', role: 'admin', tokenVersion: 1 });
+    expect((await authorize(event(token))).context).toMatchObject({
+      customerId: 'alice',
+      role: 'admin',
+      tokenVersion: 1,
+    });
   });
 
   it.each([

@@ -191,6 +191,16 @@ export function installWorld(): World {
   ddb.on(ScanCommand, { TableName: 'inventory' }).callsFake(() => ({ Items: [...world.products.values()] }));
   ddb.on(TransactWriteCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+  // Ending a customer's sessions (logout) applies its condition and its change, as DynamoDB would.
+  ddb
+    .on(UpdateCommand, { TableName: 'customers', UpdateExpression: 'SET tokenVersion = tokenVersion + :one' })
+    .callsFake((input: { Key: { customerId: string }; ExpressionAttributeValues: Record<string, number> }) => {
+      const customer = world.customers.get(input.Key.customerId);
+      if (!customer || customer.tokenVersion !== input.ExpressionAttributeValues[':expected'])
+        throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+      world.customers.set(customer.customerId, { ...customer, tokenVersion: customer.tokenVersion + 1 });
+      return {};
+    });
   // Retiring a key (the only update of the keys table) applies its condition and its change, as DynamoDB would.
   ddb
     .on(UpdateCommand, { TableName: 'keys' })
@@ -266,7 +276,7 @@ export function apiEvent(options: {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
-  session?: { customerId: string; role: Role; tokenVersion?: number };
+  session?: { customerId: string; role: Role; tokenVersion?: number; authTime?: number };
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
 }): APIGatewayProxyEvent {

@@ -1,0 +1,21 @@
+/**
+ * Text from customers shown to people (a terminal, an email): characters that change how text around them is shown —
+ * bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E, U+200F, U+061C) and the other
+ * invisible format characters — are written as visible `\u{…}` escapes, so a note cannot reorder or hide what
+ * surrounds it. Everything else is kept as it is.
+ */
+const INVISIBLE = /\p{Cf}/gu;
+
+export function showable(text: string): string {
+  return text.replace(INVISIBLE, (char) => `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** A plain-text email as HTML with the same content, character for character (escaped, preformatted). */
+export function htmlOf(text: string): string {
+  return `<!doctype html><html><body><pre style="font: 14px/1.4 ui-monospace, monospace; white-space: pre-wrap">${escapeHtml(text)}</pre></body></html>`;
+}
