@@ -22,6 +22,14 @@ export const EXIT = {
 
 export type ErrorFormat = 'line' | 'json';
 
+/** Deliberate refusals of `po` itself: a declined quote, a key that is not the trusted one. */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'declined',
+  'server_key_changed',
+  'receipt_key_changed',
+  'fingerprint_mismatch',
+]);
+
 /**
  * Exit code for an error: envelope rejections, API refusals, failed evidence checks and a declined quote are
  * "rejected"; input that is not an evidence bundle and other deliberate errors are "usage".
@@ -29,7 +37,7 @@ export type ErrorFormat = 'line' | 'json';
 export function exitCodeFor(error: unknown): number {
   if (error instanceof EnvelopeError || error instanceof ApiCallError) return EXIT.rejected;
   if (error instanceof EvidenceError) return error.code === 'evidence_malformed' ? EXIT.usage : EXIT.rejected;
-  if (error instanceof InputError && error.code === 'declined') return EXIT.rejected;
+  if (error instanceof InputError && REFUSALS.has(error.code)) return EXIT.rejected;
   if (error instanceof NetworkError) return EXIT.network;
   if (error instanceof PoError) return EXIT.usage;
   return EXIT.internal;

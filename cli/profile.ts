@@ -57,6 +57,11 @@ export function checkProfileName(name: string): string {
   return name;
 }
 
+/** Every profile, by name. */
+export function readProfiles(): Record<string, Profile> {
+  return readJson<{ profiles?: Record<string, Profile> }>(configFile(), {}).profiles ?? {};
+}
+
 export function readProfile(name: string): Profile {
   return readJson<{ profiles?: Record<string, Profile> }>(configFile(), {}).profiles?.[checkProfileName(name)] ?? {};
 }

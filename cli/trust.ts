@@ -1,67 +1,201 @@
 /**
- * What a profile trusts of the OPD, pinned on first use: the server key orders are encrypted to (by ID and
- * fingerprint) and the receipt keys the OPD signs receipts with (by ID — always the key's fingerprint — with the key
- * itself, so receipts verify without asking the OPD again).
+ * What a profile trusts of the OPD, the way ssh trusts a host: the server key orders are encrypted to (by ID and
+ * fingerprint) and the receipt keys the OPD signs receipts with (by ID, which is always the key's fingerprint, with the
+ * key itself so receipts verify without asking the OPD again).
+ *
+ * The first key a profile sees is pinned (trust on first use). After that, a key whose ID or fingerprint differs from
+ * the pin stops `po order` before anything is sent, until the person checks the new fingerprint with the OPD (out of
+ * band: the OPD's admin sees it when rotating, and `GET /server-key` lists its history) and runs `po trust …`.
  */
 import { EvidenceError, InputError } from '../shared/errors.js';
 import { checkKeyId, parsePublicKeyPem, requireX25519, spkiFingerprint } from '../shared/keys.js';
+import type { KeyObject } from 'node:crypto';
 import { receiptKeyFromJwk, receiptKeyJwk } from '../shared/receipts.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
 import type { ApiClient } from './api.js';
 import { readProfile, writeProfile } from './profile.js';
 import type { Profile } from './profile.js';
 
-interface ServerKeyInfo {
-  kid: string;
-  publicKeyPem: string;
+export interface PublishedServerKey {
+  readonly kid: string;
+  readonly publicKey: KeyObject;
+  /** base64url SHA-256 of the SPKI, computed here: never taken from the server's word. */
+  readonly fingerprint: string;
+}
+
+/** What `po test` and `po trust` report of one kind of key: the pin and what the OPD publishes now. */
+export interface TrustState {
+  readonly pinned: { kid: string; fingerprint: string } | undefined;
+  readonly current: { kid: string; fingerprint: string };
+  /** `pinned` on first use, `trusted` when the pin is the current key, `changed` when it is not. */
+  readonly state: 'first-use' | 'trusted' | 'changed';
 }
 
 /**
- * Fetches the server key and checks it against the profile's pin. The fingerprint is computed here, never taken from
- * the server's word. A different key under the pinned ID is refused; a new ID (a rotation) is pinned with a warning.
+ * The exact command that accepts a key, for this profile (none for the default one). A fingerprint is base64url and
+ * may start with "-": then `--` keeps it from being read as an option.
  */
-export async function pinnedServerKey(api: ApiClient, profileName: string, profile: Profile) {
-  const published = await api.call<ServerKeyInfo>('GET', '/server-key');
+export function trustCommand(what: 'server' | 'receipt', fingerprint: string, profileName = 'default'): string {
+  const po = profileName === 'default' ? 'po' : `po --profile ${profileName}`;
+  return `${po} trust ${what}-key ${fingerprint.startsWith('-') ? '-- ' : ''}${fingerprint}`;
+}
+
+/** The OPD's current server key (`GET /server-key`), its fingerprint computed from the key itself. */
+export async function publishedServerKey(api: ApiClient): Promise<PublishedServerKey> {
+  const published = await api.call<{ kid: string; publicKeyPem: string }>('GET', '/server-key');
   const publicKey = requireX25519(parsePublicKeyPem(published.publicKeyPem), 'public');
-  const kid = checkKeyId(published.kid);
-  const fingerprint = spkiFingerprint(publicKey);
+  return { kid: checkKeyId(published.kid), publicKey, fingerprint: spkiFingerprint(publicKey) };
+}
+
+/** The OPD's receipt keys (`GET /receipt-keys`), each checked (Ed25519; its ID is its fingerprint), and the current one. */
+async function publishedReceiptKeys(api: ApiClient): Promise<{ keys: ReceiptKeyJwk[]; current: ReceiptKeyJwk }> {
+  const published = await api.call<{ keys?: unknown; current?: unknown }>('GET', '/receipt-keys');
+  const keys = (Array.isArray(published.keys) ? published.keys : []).map(
+    (jwk) => receiptKeyJwk(receiptKeyFromJwk(jwk).publicKey), // throws on anything that is not a proper receipt key
+  );
+  // The OPD names the key it signs with now; an older OPD lists it first (newest first).
+  const current = keys.find((key) => key.kid === published.current) ?? keys[0];
+  if (!current) throw new EvidenceError('receipt_key_unknown', 'the OPD publishes no receipt key');
+  return { keys, current };
+}
+
+export function serverKeyTrust(profile: Profile, current: PublishedServerKey): TrustState {
   const pinned = profile.serverKey;
-  if (pinned && pinned.kid === kid && pinned.fingerprint !== fingerprint)
-    throw new InputError(
-      'server_key_mismatch',
-      `the server key ${kid} is not the one pinned for this profile (fingerprint ${fingerprint}, pinned ${pinned.fingerprint}); refusing to send. If the OPD confirms a new key, run \`po config --unpin\`.`,
-    );
-  if (pinned && pinned.kid !== kid) {
+  const now = { kid: current.kid, fingerprint: current.fingerprint };
+  if (!pinned) return { pinned, current: now, state: 'first-use' };
+  const same = pinned.kid === current.kid && pinned.fingerprint === current.fingerprint;
+  return { pinned, current: now, state: same ? 'trusted' : 'changed' };
+}
+
+function receiptKeyTrust(profile: Profile, current: ReceiptKeyJwk): TrustState {
+  const pins = Object.entries(profile.receiptKeys ?? {});
+  const now = { kid: current.kid, fingerprint: current.kid };
+  if (pins.length === 0) return { pinned: undefined, current: now, state: 'first-use' };
+  if (profile.receiptKeys?.[current.kid]?.x === current.x) return { pinned: now, current: now, state: 'trusted' };
+  const [kid, pin] = pins.at(-1)!;
+  return { pinned: { kid, fingerprint: pin.fingerprint }, current: now, state: 'changed' };
+}
+
+function changedError(what: 'server' | 'receipt', profileName: string, trust: TrustState): InputError {
+  const command = trustCommand(what, trust.current.fingerprint, profileName);
+  return new InputError(
+    `${what}_key_changed`,
+    `the OPD's ${what} key is not the one this profile trusts; nothing was sent.\n` +
+      `    trusted: ${trust.pinned?.kid ?? ''} fingerprint ${trust.pinned?.fingerprint ?? ''}\n` +
+      `    now:     ${trust.current.kid} fingerprint ${trust.current.fingerprint}\n` +
+      `    A rotation is normal, a substituted key is an attack: check the new fingerprint with the OPD (not through\n` +
+      `    this connection), then accept it with:\n` +
+      `        ${command}`,
+  );
+}
+
+/**
+ * The server key to encrypt to: pinned on first use; refused (`server_key_changed`) when it is not the pinned one.
+ * @throws InputError `server_key_changed`
+ */
+export async function trustedServerKey(
+  api: ApiClient,
+  profileName: string,
+  profile: Profile,
+): Promise<PublishedServerKey> {
+  const current = await publishedServerKey(api);
+  const trust = serverKeyTrust(profile, current);
+  if (trust.state === 'changed') throw changedError('server', profileName, trust);
+  if (trust.state === 'first-use') {
+    writeProfile(profileName, { ...readProfile(profileName), serverKey: trust.current });
     process.stderr.write(
-      `\n*** WARNING: the OPD's server key changed ***\n    was ${pinned.kid} (fingerprint ${pinned.fingerprint})\n    now ${kid} (fingerprint ${fingerprint})\n    A rotation is normal; if you did not expect one, check with the OPD. The new key is now pinned.\n\n`,
+      `po: trusting the OPD's server key ${current.kid} (fingerprint ${current.fingerprint}) on first use\n`,
     );
   }
-  if (!pinned || pinned.kid !== kid) writeProfile(profileName, { ...profile, serverKey: { kid, fingerprint } });
-  return { kid, publicKey, fingerprint };
+  return current;
 }
 
 /**
- * The receipt key `kid`, from the profile's pins or, for an ID not pinned yet, from the OPD's published receipt keys
- * (`GET /receipt-keys`), checked (Ed25519; the ID is the key's fingerprint) and then pinned.
+ * Checks, before an order is sent, that the receipt key the OPD signs with now is one this profile trusts (pinned on
+ * first use). Its receipt is then checked against the pin.
+ * @throws InputError `receipt_key_changed`
+ */
+export async function checkReceiptKeyTrusted(api: ApiClient, profileName: string): Promise<void> {
+  const profile = readProfile(profileName);
+  const { current } = await publishedReceiptKeys(api);
+  const trust = receiptKeyTrust(profile, current);
+  if (trust.state === 'changed') throw changedError('receipt', profileName, trust);
+  if (trust.state === 'first-use') {
+    pinReceiptKey(profileName, current);
+    process.stderr.write(
+      `po: trusting the OPD's receipt key ${current.kid} (its ID is its fingerprint) on first use\n`,
+    );
+  }
+}
+
+function pinReceiptKey(profileName: string, key: ReceiptKeyJwk): void {
+  const profile = readProfile(profileName);
+  writeProfile(profileName, {
+    ...profile,
+    receiptKeys: { ...profile.receiptKeys, [key.kid]: { fingerprint: key.kid, x: key.x } },
+  });
+}
+
+/** Both trust states, for `po test` (nothing is pinned or changed). */
+export async function trustReport(
+  api: ApiClient,
+  profile: Profile,
+): Promise<{ server: TrustState; receipt: TrustState }> {
+  const [server, receipts] = await Promise.all([publishedServerKey(api), publishedReceiptKeys(api)]);
+  return { server: serverKeyTrust(profile, server), receipt: receiptKeyTrust(profile, receipts.current) };
+}
+
+/**
+ * `po trust server-key|receipt-key FINGERPRINT`: pins the key the OPD publishes now, if and only if its fingerprint is
+ * the one the person checked with the OPD.
+ * @throws InputError `fingerprint_mismatch` when the OPD's key has another fingerprint
+ */
+export async function trustKey(
+  api: ApiClient,
+  profileName: string,
+  what: 'server' | 'receipt',
+  fingerprint: string,
+): Promise<TrustState> {
+  const profile = readProfile(profileName);
+  if (what === 'server') {
+    const current = await publishedServerKey(api);
+    const trust = serverKeyTrust(profile, current);
+    if (current.fingerprint !== fingerprint) throw mismatch('server', fingerprint, current.fingerprint);
+    writeProfile(profileName, { ...profile, serverKey: trust.current });
+    return trust;
+  }
+  const { keys, current } = await publishedReceiptKeys(api);
+  const chosen = keys.find((key) => key.kid === fingerprint);
+  if (!chosen) throw mismatch('receipt', fingerprint, current.kid);
+  const trust = receiptKeyTrust(profile, chosen);
+  pinReceiptKey(profileName, chosen);
+  return trust;
+}
+
+function mismatch(what: 'server' | 'receipt', given: string, actual: string): InputError {
+  return new InputError(
+    'fingerprint_mismatch',
+    `the OPD's ${what} key has fingerprint ${actual}, not ${given.slice(0, 64)}; nothing was trusted. ` +
+      `Check the fingerprint with the OPD again.`,
+  );
+}
+
+/**
+ * The receipt key `kid` to check a receipt with: from the profile's pins or, for an ID not pinned (the receipt of an
+ * old order, signed before a rotation), from the OPD's published receipt keys (`GET /receipt-keys`), where its ID is
+ * its fingerprint, so no other key can pass under it. A key fetched this way is not pinned: trusting a key for new
+ * orders is `po trust`'s decision (or the first order's), never a side effect of reading an old receipt.
  * @throws EvidenceError `receipt_key_unknown` if the OPD does not publish it, or any receipt-key check's code
  */
 export async function receiptKey(api: ApiClient, profileName: string, kid: string): Promise<ReceiptKeyJwk> {
-  const profile = readProfile(profileName);
-  const pinned = profile.receiptKeys?.[kid];
+  const pinned = readProfile(profileName).receiptKeys?.[kid];
   if (pinned)
     return receiptKeyJwk(
       receiptKeyFromJwk({ kty: 'OKP', crv: 'Ed25519', x: pinned.x, kid, alg: 'EdDSA', use: 'sig' }).publicKey,
     );
-  const published = await api.call<{ keys?: unknown }>('GET', '/receipt-keys');
-  const candidates: unknown[] = Array.isArray(published.keys) ? published.keys : [];
-  const found = candidates.find((jwk) => (jwk as { kid?: unknown } | null)?.kid === kid);
+  const { keys } = await publishedReceiptKeys(api);
+  const found = keys.find((jwk) => jwk.kid === kid);
   if (found === undefined)
     throw new EvidenceError('receipt_key_unknown', `the OPD does not publish the receipt key ${kid.slice(0, 64)}`);
-  const jwk = receiptKeyJwk(receiptKeyFromJwk(found).publicKey);
-  writeProfile(profileName, {
-    ...profile,
-    receiptKeys: { ...profile.receiptKeys, [kid]: { fingerprint: jwk.kid, x: jwk.x } },
-  });
-  process.stderr.write(`po: pinned the OPD's receipt key ${kid} (its ID is its fingerprint)\n`);
-  return jwk;
+  return found;
 }

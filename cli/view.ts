@@ -1,5 +1,6 @@
 /** What `po` shows: data as JSON with --json, or lines for people; orders and quotes as small tables. */
 import { formatMoney } from '../shared/money.js';
+import { showable } from '../shared/display.js';
 
 /** The global options of an invocation. */
 export interface Globals {
@@ -77,6 +78,7 @@ export function describeOrder(order: OrderView): string {
         ]
       : []),
     ...linesTable(order.lines),
+    ...(order.note === undefined ? [] : [`  note: ${showable(order.note)}`]),
     `  total ${formatMoney(order.totalCents, order.currency)}${order.ledgerEntry ? ` (paid: ledger entry ${order.ledgerEntry})` : ''} · confirmation email ${order.email.status}${order.email.sentAt ? ` ${order.email.sentAt}` : ''}`,
   ].join('\n');
 }
@@ -111,4 +113,18 @@ export function ledgerTable(entries: readonly LedgerEntryView[], indent = '  '):
       ),
     ),
   ];
+}
+
+/** A table for people: a header row and columns padded to their widest cell (by code point). */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const width = (text: string) => [...text].length;
+  const widths = headers.map((header, column) =>
+    Math.max(width(header), ...rows.map((row) => width(row[column] ?? ''))),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column]! - width(cell))))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
 }

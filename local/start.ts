@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { configDirectory, readProfile, writeProfile } from '../cli/profile.js';
+import { trustCommand } from '../cli/trust.js';
 import { LocalStackError, startLocalStack } from './stack.js';
 
 const program = new Command('npm start --')
@@ -48,11 +49,17 @@ try {
     logLevel: options.verbose ? 'INFO' : 'WARN',
     log: (line) => say(`  ${line}`),
   });
-  // CLI profiles for the demo customers, so `po --profile alice …` works at once. The local stack is the authority for
-  // its own server key, so the pin is reset (a new in-memory stack has a new key).
+  // CLI profiles for the demo customers, so `po --profile alice …` works at once. What a profile already holds (its
+  // pinned keys, its session) is kept: a stack started afresh (--in-memory) has a new server key, and po must then
+  // stop at it like at any changed key, so the profile is told how to accept it instead.
+  const published = (await (await fetch(`${stack.apiUrl}/server-key`)).json()) as { fingerprint: string };
+  const receipts = (await (await fetch(`${stack.apiUrl}/receipt-keys`)).json()) as { current: string };
+  const changed: string[] = [];
   for (const customer of stack.demo) {
     const existing = readProfile(customer.customerId);
-    delete existing.serverKey;
+    const pins = Object.keys(existing.receiptKeys ?? {});
+    const serverChanged = existing.serverKey && existing.serverKey.fingerprint !== published.fingerprint;
+    if (serverChanged || (pins.length > 0 && !pins.includes(receipts.current))) changed.push(customer.customerId);
     writeProfile(customer.customerId, {
       ...existing,
       apiUrl: stack.apiUrl,
@@ -60,6 +67,12 @@ try {
       ...(customer.privateKeyFile ? { key: customer.privateKeyFile } : {}),
     });
   }
+  if (changed.length > 0)
+    say(
+      `  This stack's keys are not the ones profile(s) ${changed.join(', ')} trust (a new stack). To accept them:\n` +
+        `    ${trustCommand('server', published.fingerprint, '<name>')}\n` +
+        `    ${trustCommand('receipt', receipts.current, '<name>')}`,
+    );
   const customers = stack.demo.map(
     (d) =>
       `    ${d.customerId.padEnd(10)} ${d.password}   ${d.role === 'admin' ? 'admin' : `${d.alg ?? ''} key ${d.privateKeyFile ?? ''}`}`,

@@ -14,6 +14,7 @@ import type { FakeOpd, FakeOpdBehaviour } from './helpers/fake-opd.js';
 import { customerKeys, serverKey } from './helpers/keys.js';
 import { po } from './helpers/po.js';
 import type { PoResult } from './helpers/po.js';
+import { trustCommand } from '../cli/trust.js';
 
 /** No error output may carry a stack trace or key material. */
 function expectCleanStderr(result: PoResult): void {
@@ -455,8 +456,40 @@ describe('po order without a terminal', () => {
     expectLineError(result, 'usage', 2, /asks for confirmation on a terminal; without one, pass --yes/);
   });
 
-  it('checks the lines first: a bad quantity is refused before any question', async () => {
-    expectLineError(await po(['order', 'WIDGET-1:0', '--yes']), 'items_invalid', 1, /at least 1/);
+  it.each([
+    [['WIDGET-1:0'], '"WIDGET-1:0" — quantity must be at least 1'],
+    [['WIDGET-1:-2'], '"WIDGET-1:-2" — quantity must be at least 1'],
+    [['WIDGET-1:1.5'], '"WIDGET-1:1.5" — quantity must be a whole number, like WIDGET-1:3'],
+    [['WIDGET-1:1e3'], '"WIDGET-1:1e3" — quantity must be a whole number, like WIDGET-1:3'],
+    [['WIDGET-1:10001'], '"WIDGET-1:10001" — quantity must be at most 10,000'],
+    [['WIDGET-1'], '"WIDGET-1" — an order line is SKU:QTY, for example WIDGET-1:3'],
+    [['WIDGET-1:'], '"WIDGET-1:" — the quantity is missing after the ":"'],
+    [[':3'], '":3" — the SKU is missing before the ":"'],
+    [['WID GET:3'], '"WID GET:3" — a SKU is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'],
+    [['\u202eWIDGET-1:3'], '"\u202eWIDGET-1:3" — a SKU is 1 to 64 letters'],
+    [
+      ['WIDGET-1:2', 'GADGET-2:1', 'WIDGET-1:3'],
+      'WIDGET-1 appears on two lines — put the whole quantity on one line (WIDGET-1:5)',
+    ],
+    [
+      Array.from({ length: 51 }, (_, i) => `SKU-${i}:1`),
+      'an order has at most 50 lines, not 51; split it into several orders',
+    ],
+  ])('po order %j: refused before anything is read or sent, in words (exit 2)', async (lines, message) => {
+    const result = await po(['--json', 'order', ...lines, '--yes'], { env: { PO_CONFIG_DIR: tempDir('po-lines-') } });
+    expect(result.code).toBe(2);
+    const error = (JSON.parse(result.stderr.trim()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('usage');
+    expect(error.message).toContain(message);
+    expect(error.message).not.toMatch(/items\.|\^|\[A-Z/); // no JSON path, no regular expression
+  });
+
+  it.each(['0', '101', '-1', '2.5', 'ten'])('--limit %s is a usage error in words (exit 2)', async (limit) => {
+    const result = await po(['account', '--limit', limit], { env: { PO_CONFIG_DIR: tempDir('po-limit-') } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `argument '${limit}' is invalid. --limit is how many to show at once: a whole number from 1 to 100.`,
+    );
   });
 });
 
@@ -507,9 +540,14 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
       file: join(home, 'config', 'evidence', 'alice', `${placed.orderId}.json`),
     });
     expect(statSync(placed.evidence.file).mode & 0o777).toBe(0o600);
-    expect(first.stderr).toMatch(/pinned the OPD's receipt key/);
-    expect((await order()).code).toBe(0);
-    expect(opd.receiptKeyRequests).toBe(1); // the second receipt was checked against the pin
+    expect(first.stderr).toMatch(/trusting the OPD's server key [\w-]+ \(fingerprint [\w-]{43}\) on first use/);
+    expect(first.stderr).toMatch(/trusting the OPD's receipt key [\w-]{43} \(its ID is its fingerprint\) on first use/);
+    const second = await order();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/trusting/);
+    // Each order asks which receipt key signs now (the trust check, before sending), and nothing more: the receipt
+    // itself was checked against the pin.
+    expect(opd.receiptKeyRequests).toBe(2);
   });
 
   it.each([
@@ -556,13 +594,115 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(result.stderr).toContain('"code":"receipt_signature_invalid"');
   });
 
+  const lastError = (stderr: string) =>
+    (JSON.parse(stderr.trim().split('\n').at(-1)!) as { error: { code: string; message: string } }).error;
+  const pins = (profile: string) =>
+    (
+      JSON.parse(readFileSync(join(home, 'config', 'config.json'), 'utf8')) as {
+        profiles: Record<string, { serverKey?: { fingerprint: string }; receiptKeys?: Record<string, unknown> }>;
+      }
+    ).profiles[profile]!;
+
   it('receipt keys unreachable after the OPD accepted: exit 3, and it says not to order again', async () => {
-    opd.behaviour = { receiptKeysStatus: 503 };
-    const result = await order('fresh'); // a profile with no pinned receipt key
+    // The OPD rotates its receipt key between po's trust check and the commit, then its key list goes down.
+    let rotated = '';
+    opd.behaviour = {
+      onOrder: () => {
+        rotated = opd.rotateReceiptKey();
+        opd.behaviour = { receiptKeysStatus: 503 };
+      },
+    };
+    const result = await order();
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(
       /order [\w-]+ is accepted, but its receipt could not be checked now .*Do not order again: check it later with `po orders export [\w-]+`/,
     );
+    // The new receipt key was not trusted on the way: the next order stops at it until the person accepts it.
+    opd.behaviour = {};
+    expect(lastError((await order()).stderr).code).toBe('receipt_key_changed');
+    expect((await po(['--profile', 'alice', 'trust', 'receipt-key', '--', rotated], { env })).code).toBe(0);
+  });
+
+  it('a changed server key stops po order before anything is sent, until po trust accepts its exact fingerprint', async () => {
+    opd.behaviour = {};
+    expect((await order()).code).toBe(0);
+    const trustedBefore = pins('alice').serverKey!.fingerprint;
+    const fresh = opd.rotateServerKey();
+    const sentBefore = opd.envelopes.length;
+
+    const refused = await order();
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    const error = lastError(refused.stderr);
+    expect(error.code).toBe('server_key_changed');
+    expect(error.message).toContain(`fingerprint ${trustedBefore}`);
+    expect(error.message).toContain(`fingerprint ${fresh}`);
+    expect(error.message).toContain(trustCommand('server', fresh, 'alice'));
+    expect(opd.envelopes.length).toBe(sentBefore); // nothing was sent
+    expect(pins('alice').serverKey!.fingerprint).toBe(trustedBefore); // and nothing was re-pinned
+
+    const tested = await po(['--profile', 'alice', 'test'], { env });
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).toContain(`server key    CHANGED: trusted ${trustedBefore}`);
+    expect(tested.stdout).toContain(trustCommand('server', fresh, 'alice'));
+    expect(tested.stdout).toMatch(/FAILED: server key$/m);
+
+    const wrong = await po(['--profile', 'alice', '--json', 'trust', 'server-key', trustedBefore], { env });
+    expect(wrong.code).toBe(1);
+    expect(lastError(wrong.stderr).code).toBe('fingerprint_mismatch');
+    expect(pins('alice').serverKey!.fingerprint).toBe(trustedBefore);
+
+    // The command po printed, exactly as printed.
+    const printed = error.message.split('\n').at(-1)!.trim().split(' ');
+    expect(printed[0]).toBe('po');
+    const accepted = await po(printed.slice(1), { env });
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain(
+      `now trusting the OPD's server key ${fresh} (fingerprint ${fresh}), instead of ${trustedBefore}`,
+    );
+    expect(pins('alice').serverKey!.fingerprint).toBe(fresh);
+    const ordered = await order();
+    expect(ordered.code, ordered.stderr).toBe(0);
+    expect(opd.envelopes.length).toBe(sentBefore + 1);
+    expect((await po(['--profile', 'alice', 'test'], { env })).code).toBe(0);
+  });
+
+  it('a changed receipt key stops po order the same way (receipt_key_changed), until po trust receipt-key', async () => {
+    opd.behaviour = {};
+    expect((await order()).code).toBe(0);
+    const fresh = opd.rotateReceiptKey();
+    const sentBefore = opd.envelopes.length;
+    const refused = await order();
+    expect(refused.code).toBe(1);
+    const error = lastError(refused.stderr);
+    expect(error.code).toBe('receipt_key_changed');
+    expect(error.message).toContain(trustCommand('receipt', fresh, 'alice'));
+    expect(opd.envelopes.length).toBe(sentBefore);
+    expect(Object.keys(pins('alice').receiptKeys!)).not.toContain(fresh);
+
+    expect((await po(['--profile', 'alice', 'trust', 'receipt-key', 'A'.repeat(43)], { env })).code).toBe(1);
+    const accepted = await po(['--profile', 'alice', 'trust', 'receipt-key', '--', fresh], { env });
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(Object.keys(pins('alice').receiptKeys!)).toContain(fresh);
+    const ordered = await order();
+    expect(ordered.code, ordered.stderr).toBe(0);
+    expect(opd.envelopes.length).toBe(sentBefore + 1);
+  });
+
+  it('a fingerprint that starts with "-" is printed after --, and po trust reads it so', async () => {
+    expect(trustCommand('server', '-abc', 'alice')).toBe('po --profile alice trust server-key -- -abc');
+    expect(trustCommand('receipt', 'abc')).toBe('po trust receipt-key abc');
+    const result = await po(['--profile', 'alice', '--json', 'trust', 'server-key', '--', `-${'A'.repeat(42)}`], {
+      env,
+    });
+    expect(result.code).toBe(1);
+    expect(lastError(result.stderr).code).toBe('fingerprint_mismatch'); // read as the fingerprint, not as an option
+  });
+
+  it('po trust takes server-key or receipt-key only (usage, exit 2)', async () => {
+    const bad = await po(['--profile', 'alice', 'trust', 'host-key', 'x'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('po trust takes server-key or receipt-key');
   });
 
   it('an OPD that fails the order once gets the same signed order again, so nothing is ordered twice', async () => {

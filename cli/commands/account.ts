@@ -15,6 +15,7 @@ import { describeOrder, ledgerTable, print } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { sessionFor } from './customer.js';
 import { signerFor } from './order.js';
+import { parseLimit } from '../input.js';
 
 interface AccountView {
   customerId: string;
@@ -54,7 +55,7 @@ export function registerAccount(program: Command, globals: (command: Command) =>
   program
     .command('account')
     .description('your balance, registered keys and ledger (newest first, a page at a time)')
-    .option('--limit <n>', 'ledger entries per page (1–100)', '10')
+    .option('--limit <n>', 'ledger entries per page (1–100)', parseLimit, '10')
     .option('--cursor <entry>', 'continue below this entry (the "More:" line of the previous page)')
     .action((options: { limit: string; cursor?: string }, command: Command) =>
       runAction(globals(command).json ? 'json' : 'line', async () => {
@@ -62,7 +63,7 @@ export function registerAccount(program: Command, globals: (command: Command) =>
         const account = await apiClient(readProfile(name).apiUrl).call<AccountView>(
           'GET',
           `/account${pageQuery(options)}`,
-          { token: sessionFor(name).token },
+          { token: (await sessionFor(name)).token },
         );
         print(globals(command), account, () => describeAccount(account, 'po account'));
       }),
@@ -92,7 +93,7 @@ export function registerCancel(orders: Command, globals: (command: Command) => G
               'po orders cancel asks for confirmation on a terminal; without one, pass --yes',
             );
           const profile = readProfile(name);
-          const session = sessionFor(name);
+          const session = await sessionFor(name);
           const api = apiClient(profile.apiUrl);
           const path = `/orders/${encodeURIComponent(id)}`;
           const order = await api.call<OrderView>('GET', path, { token: session.token });

@@ -11,6 +11,8 @@ import { describeOrder, print } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { describeAccount, pageQuery } from './account.js';
 import { sessionFor } from './customer.js';
+import { trustCommand } from '../trust.js';
+import { parseLimit } from '../input.js';
 
 interface CustomerPage {
   customers: Array<{
@@ -64,7 +66,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     runAction(globals(command).json ? 'json' : 'line', async () => {
       const { profile: name, json } = globals(command);
       const api = apiClient(readProfile(name).apiUrl);
-      const token = sessionFor(name).token;
+      const token = (await sessionFor(name)).token;
       const result = await action((method, path, body) =>
         api.call(method, path, { token, ...(body === undefined ? {} : { body }) }),
       );
@@ -76,11 +78,21 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     runAction(globals(command).json ? 'json' : 'line', async () => {
       const name = globals(command).profile;
       const answer = await apiClient(readProfile(name).apiUrl).call<T>(method, path, {
-        token: sessionFor(name).token,
+        token: (await sessionFor(name)).token,
         ...(body === undefined ? {} : { body }),
       });
       print(globals(command), answer, () => human(answer));
     });
+
+  /** What an admin must tell customers after a rotation: their po stops until they accept this fingerprint. */
+  const announce = (what: 'server' | 'receipt', key: { kid: string; fingerprint: string }) =>
+    [
+      `new ${what} key ${key.kid}`,
+      `  fingerprint ${key.fingerprint}`,
+      `Customers' po now stops before ordering until they accept it. Announce this fingerprint by a channel other`,
+      `than the API (mail, your website, phone); each customer checks it and runs:`,
+      `  ${trustCommand(what, key.fingerprint)}`,
+    ].join('\n');
 
   const products = admin.command('products').description('catalogue');
   products
@@ -173,7 +185,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   customers
     .command('list', { isDefault: true })
     .description('list customers with their balance and lock state, a page at a time')
-    .option('--limit <n>', 'customers per page (1–100)', '25')
+    .option('--limit <n>', 'customers per page (1–100)', parseLimit, '25')
     .option('--cursor <id>', 'continue after this customer (the "More:" line of the previous page)')
     .action((o: { limit: string; cursor?: string }, command: Command) =>
       show(
@@ -193,7 +205,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .command('show')
     .description("one customer: account, keys, lock state and the latest ledger entries (never the password's hash)")
     .argument('<customer>')
-    .option('--limit <n>', 'ledger entries per page (1–100)', '10')
+    .option('--limit <n>', 'ledger entries per page (1–100)', parseLimit, '10')
     .option('--cursor <entry>', 'continue below this ledger entry')
     .action((customer: string, o: { limit: string; cursor?: string }, command: Command) =>
       show(
@@ -245,7 +257,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .command('list', { isDefault: true })
     .description('orders in one status, oldest accepted first, a page at a time')
     .option('--status <status>', 'accepted, fulfilled or cancelled', 'accepted')
-    .option('--limit <n>', 'orders per page (1–100)', '25')
+    .option('--limit <n>', 'orders per page (1–100)', parseLimit, '25')
     .option('--cursor <cursor>', 'continue after the previous page (its "More:" line)')
     .action((o: { status: string; limit: string; cursor?: string }, command: Command) =>
       show(command, `/admin/orders${pageQuery(o, { status: o.status })}`, (page: QueuePage) =>
@@ -306,7 +318,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .command('list', { isDefault: true })
     .description('confirmations and notices not yet sent (owed) or given up (failed), oldest first')
     .option('--status <status>', 'owed or failed', 'owed')
-    .option('--limit <n>', 'emails per page (1–100)', '25')
+    .option('--limit <n>', 'emails per page (1–100)', parseLimit, '25')
     .option('--cursor <cursor>', 'continue after the previous page (its "More:" line)')
     .action((o: { status: string; limit: string; cursor?: string }, command: Command) =>
       show(command, `/admin/emails${pageQuery(o, { status: o.status })}`, (page: MailPage) =>
@@ -371,9 +383,23 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   admin
     .command('rotate-server-key')
     .description('create a new server key; the old one decrypts for 7 more days')
-    .action((_o: unknown, command: Command) => run(command, (call) => call('POST', '/admin/server-keys/rotate')));
+    .action((_o: unknown, command: Command) =>
+      show<{ kid: string; fingerprint: string }>(
+        command,
+        '/admin/server-keys/rotate',
+        (key) => announce('server', key),
+        'POST',
+      ),
+    );
   admin
     .command('rotate-receipt-key')
     .description('create a new receipt signing key; the old one signs no more and stays published for old receipts')
-    .action((_o: unknown, command: Command) => run(command, (call) => call('POST', '/admin/receipt-keys/rotate')));
+    .action((_o: unknown, command: Command) =>
+      show<{ kid: string; fingerprint: string }>(
+        command,
+        '/admin/receipt-keys/rotate',
+        (key) => announce('receipt', key),
+        'POST',
+      ),
+    );
 }

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { EvidenceError, InputError } from '../../shared/errors.js';
-import { checkItems, prepareOrder } from '../../shared/envelope/index.js';
+import { prepareOrder } from '../../shared/envelope/index.js';
 import type { PreparedOrder } from '../../shared/envelope/index.js';
 import { evidenceBundle, verifyEvidence } from '../../shared/evidence.js';
 import type { EvidenceBundle, VerifiedEvidence } from '../../shared/evidence.js';
@@ -21,11 +21,11 @@ import { checkKeyFile, loadPrivateKey } from '../io.js';
 import { runAction } from '../output.js';
 import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
-import { pinnedServerKey, receiptKey } from '../trust.js';
+import { checkReceiptKeyTrusted, receiptKey, trustedServerKey } from '../trust.js';
 import { describeOrder, linesTable, print } from '../view.js';
 import type { Globals, OrderView } from '../view.js';
 import { sessionFor } from './customer.js';
-import { parseOrderLine } from './envelope.js';
+import { checkOrderLines } from '../input.js';
 
 /** Rounds of "prices changed: here is the new quote" before giving up (prices that keep moving need a person). */
 const MAX_QUOTES = 3;
@@ -164,7 +164,9 @@ po shows the quote (current prices, line totals, total, currency) and asks befor
 those prices and the total, and the OPD commits it only at exactly those prices. If a price changes meanwhile, the
 OPD refuses it (price_changed) and po shows the new quote and asks again.
 
-The server key is fetched and pinned by ID and fingerprint. The OPD's signed receipt is checked (signature, digest of
+The OPD's server and receipt keys are trusted on first use and pinned, like ssh host keys. If either changes, po
+stops before sending anything (exit 1, server_key_changed or receipt_key_changed) and prints the command to accept
+the new key once you have checked its fingerprint with the OPD: po trust server-key <fingerprint>. The signed receipt is checked (signature, digest of
 the signed order, lines, prices, total) and the evidence is kept in $PO_CONFIG_DIR/evidence/<profile>/; export it
 with \`po orders export <id>\`, check it anywhere with \`po verify <file>\`.
 
@@ -178,18 +180,18 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
       ) =>
         runAction(globals(command).json ? 'json' : 'line', async () => {
           const { profile: name } = globals(command);
-          const lines = items.map(parseOrderLine);
-          checkItems(lines.map((line) => ({ ...line, unitPriceCents: 0 })));
+          const lines = checkOrderLines(items);
           if (!options.yes && !isInteractive())
             throw new InputError(
               'usage',
               'po order asks for confirmation on a terminal; without one, pass --yes to order at the quoted prices',
             );
           const profile = readProfile(name);
-          const session = sessionFor(name);
+          const session = await sessionFor(name);
           const signer = await signerFor(profile, options);
           const api = apiClient(profile.apiUrl);
-          const server = await pinnedServerKey(api, name, profile);
+          const server = await trustedServerKey(api, name, profile);
+          await checkReceiptKeyTrusted(api, name);
 
           let quote = await fetchQuote(api, session.token, lines);
           let heading = `Quote from the OPD (${quote.currency}):`;

@@ -22,7 +22,7 @@ import { signCancellation } from '../../shared/cancellations.js';
 import { sealOrder } from '../../shared/envelope/index.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
-import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
+import { exportPublicKeyPem, parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
 import { startLocalStack } from '../../local/stack.js';
 import { dynamo } from '../../shared/aws/clients.js';
@@ -131,13 +131,13 @@ function seal(
   return sealOrder({ customerId, items: priced, currency: 'USD', signer, server, ...extra });
 }
 
-async function emailsFor(to: string): Promise<Array<{ subject: string; text: string }>> {
+async function emailsFor(to: string): Promise<Array<{ subject: string; text: string; html: string }>> {
   const store = (await (await fetch(`${stack.inboxUrl}/store`)).json()) as {
-    emails: Array<{ subject: string; body: { text?: string }; destination: { to: string[] } }>;
+    emails: Array<{ subject: string; body: { text?: string; html?: string }; destination: { to: string[] } }>;
   };
   return store.emails
     .filter((email) => email.destination.to.includes(to))
-    .map((email) => ({ subject: email.subject, text: email.body.text ?? '' }));
+    .map((email) => ({ subject: email.subject, text: email.body.text ?? '', html: email.body.html ?? '' }));
 }
 
 beforeAll(async () => {
@@ -1215,8 +1215,7 @@ describe('the po journey for each signature algorithm', () => {
       expect(email?.subject).toBe(`Order ${placed.orderId} accepted`);
       expect(email?.text).toContain(`Signed at:   ${placed.signedAt}`);
       const listed = await run(['orders']);
-      expect(listed.stdout).toContain(placed.orderId);
-      expect(listed.stdout).toContain('email sent');
+      expect(listed.stdout).toMatch(new RegExp(`^${placed.orderId}\\s.*\\ssent$`, 'm'));
 
       // Export the evidence; it is exactly what po kept when it checked the receipt.
       const bundleFile = join(home, 'order.evidence.json');
@@ -1395,6 +1394,51 @@ describe('po order on a terminal', () => {
   });
 });
 
+describe('sessions on the server', () => {
+  it('po logout ends the session everywhere (a copied token is refused, the order cache too); whoami and profiles', async () => {
+    const { home, run, setUpCustomer } = await poWorkspace('po-sessions-');
+    await newProduct('SES-1', 10, 100);
+    await setUpCustomer('ses-erin', 'ed25519', ['laptop', 'phone']);
+    const sessionOf = (profile: string) =>
+      JSON.parse(readFileSync(join(home, 'config', 'sessions', `${profile}.json`), 'utf8')) as { token: string };
+    const copied = sessionOf('phone').token;
+    expect((await run(['--profile', 'phone', 'order', 'SES-1:1', '--yes'])).code).toBe(0); // the authorizer's answer is cached
+
+    const whoami = await run(['--profile', 'laptop', 'whoami']);
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(whoami.stdout).toMatch(/^profile {3}laptop \(http:\/\/127\.0\.0\.1:\d+\)$/m);
+    expect(whoami.stdout).toMatch(/^customer {2}ses-erin$/m);
+    expect(whoami.stdout).toMatch(/^session {3}customer, valid until \d{4}-\d\d-\d\dT/m);
+    const profiles = await run(['profiles']);
+    expect(profiles.stdout.split('\n')[0]).toMatch(/^PROFILE\s+CUSTOMER\s+API\s+SESSION$/);
+    expect(profiles.stdout).toMatch(/^phone\s+ses-erin\s+http:\S+\s+until /m);
+
+    const logout = await run(['--profile', 'laptop', 'logout']);
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(logout.stdout).toBe('logged out: every session of ses-erin has ended\n');
+    expect((await call('GET', '/orders', { token: copied })).status).toBe(401);
+    const before = await stockOf('SES-1', adminToken);
+    const envelope = sealOrder({
+      customerId: 'ses-erin',
+      items: [{ sku: 'SES-1', qty: 1, unitPriceCents: 100 }],
+      currency: 'USD',
+      signer: signingKey(parsePrivateKeyPem(readFileSync(join(home, 'keys', 'ses-erin.key.pem'), 'utf8'))),
+      server,
+    });
+    const cachedRoute = await call('POST', '/orders', { token: copied, body: { envelope } });
+    expect(cachedRoute.status).toBe(401); // the cached authorizer answer let it through; the commit refused it
+    expect(await stockOf('SES-1', adminToken)).toBe(before);
+
+    const afterwards = await run(['--profile', 'phone', 'whoami']);
+    expect(afterwards.code).toBe(0); // po cannot know yet: the session file is still there
+    const refused = await run(['--profile', 'phone', 'orders']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('[unauthorized]');
+    expect((await run(['--profile', 'laptop', 'whoami'])).stdout).toMatch(/^session {3}not logged in: po login$/m);
+    expect((await run(['--profile', 'laptop', 'logout'])).stdout).toBe('was not logged in\n');
+  });
+});
+
 describe('receipt key rotation', () => {
   it('leaves old receipts verifiable: exported after the rotation from a fresh profile, by po verify and openssl', async () => {
     const { home, run, setUpCustomer } = await poWorkspace('po-rotation-');
@@ -1464,11 +1508,16 @@ describe('the po CLI against the local stack', () => {
     const placed = JSON.parse(order.stdout) as { orderId: string; totalCents: number; signature: { alg: string } };
     expect(placed).toMatchObject({ totalCents: 3998, signature: { alg: 'DS256' } });
     await stack.poller.drained();
-    expect((await emailsFor('cli-carol@customer.test')).map((e) => e.subject)).toEqual([
-      `Order ${placed.orderId} accepted`,
-    ]);
-    expect((await run(['--profile', 'carol', 'orders'])).stdout).toContain(placed.orderId);
-    expect((await run(['--profile', 'carol', 'orders', 'show', placed.orderId])).stdout).toContain('evidence (JWS): ');
+    const mails = await emailsFor('cli-carol@customer.test');
+    expect(mails.map((e) => e.subject)).toEqual([`Order ${placed.orderId} accepted`]);
+    expect(mails[0]!.text).toContain('Your note: by the CLI');
+    expect(mails[0]!.html).toContain('Your note: by the CLI');
+    const listed = (await run(['--profile', 'carol', 'orders'])).stdout;
+    expect(listed.split('\n')[0]).toMatch(/^ORDER\s+ACCEPTED\s+STATUS\s+TOTAL\s+LINES\s+EMAIL$/);
+    expect(listed).toMatch(new RegExp(`^${placed.orderId}\\s+\\S+\\s+accepted\\s+USD 39\\.98\\s+1\\s+`, 'm'));
+    const shown = (await run(['--profile', 'carol', 'orders', 'show', placed.orderId])).stdout;
+    expect(shown).toContain('evidence (JWS): ');
+    expect(shown).toContain('  note: by the CLI');
     const test = await run(['--profile', 'carol', 'test']);
     expect(test.stdout).toMatch(/session\s+valid for cli-carol/);
 
@@ -1482,19 +1531,51 @@ describe('the po CLI against the local stack', () => {
     expect(offline.code).toBe(3);
     expect(offline.stderr).toMatch(/cannot reach .*\[network\]/);
 
-    // The server key is pinned: a rotation is announced loudly, a different key under the pinned ID is refused.
-    expect((await run(['--profile', 'admin', 'admin', 'rotate-server-key'])).code).toBe(0);
+    // The server key is trusted like an ssh host key: after a rotation po stops before sending anything until the
+    // person accepts the new fingerprint, which the admin was shown when rotating.
+    const rotation = await run(['--profile', 'admin', 'admin', 'rotate-server-key']);
+    expect(rotation.code, rotation.stderr).toBe(0);
+    const announced = /fingerprint (\S+)/.exec(rotation.stdout)![1]!;
+    expect(rotation.stdout).toContain(`po trust server-key ${announced.startsWith('-') ? '-- ' : ''}${announced}`);
+    const history = (await call('GET', '/server-key')).body as {
+      fingerprint: string;
+      history: Array<{ fingerprint: string; status: string }>;
+    };
+    expect(history.fingerprint).toBe(announced);
+    expect(history.history.map((entry) => entry.status)).toEqual(expect.arrayContaining(['active', 'retiring']));
+    const stockBefore = await stockOf('CLI-1', adminToken);
     const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
-    expect(afterRotation.code, afterRotation.stderr).toBe(0);
-    expect(afterRotation.stderr).toContain("WARNING: the OPD's server key changed");
+    expect(afterRotation.code).toBe(1);
+    expect(afterRotation.stderr).toContain('[server_key_changed]');
+    expect(afterRotation.stderr).toContain(`fingerprint ${announced}`);
+    expect(await stockOf('CLI-1', adminToken)).toBe(stockBefore); // nothing was sent
+    const tested = await run(['--profile', 'carol', 'test']);
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).toContain('server key    CHANGED');
+    const printed = afterRotation.stderr
+      .split('\n')
+      .find((line) => line.includes(' trust server-key '))!
+      .trim();
+    const accepted = await run(
+      printed
+        .replace(/ \[server_key_changed\]$/, '')
+        .split(' ')
+        .slice(1),
+    );
+    expect(accepted.code, accepted.stderr).toBe(0);
+    const ordered = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
+    expect(ordered.code, ordered.stderr).toBe(0);
+    expect(await stockOf('CLI-1', adminToken)).toBe(stockBefore - 1);
+
+    // A different key under the trusted ID is refused the same way.
     const config = JSON.parse(readFileSync(join(home, 'config', 'config.json'), 'utf8')) as {
       profiles: Record<string, { serverKey: { fingerprint: string } }>;
     };
     config.profiles.carol!.serverKey.fingerprint = 'A'.repeat(43);
     writeFileSync(join(home, 'config', 'config.json'), JSON.stringify(config), { mode: 0o600 });
     const substituted = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
-    expect(substituted.code).toBe(2);
-    expect(substituted.stderr).toContain('[server_key_mismatch]');
+    expect(substituted.code).toBe(1);
+    expect(substituted.stderr).toContain('[server_key_changed]');
     const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
     server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) }; // later tests seal to the new key
   });

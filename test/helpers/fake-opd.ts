@@ -22,6 +22,8 @@ export interface FakeOpdBehaviour {
   receiptKeysStatus?: number;
   /** How many POST /orders to answer 503 before answering properly. */
   failOrders?: number;
+  /** Runs when an order arrives, before it is answered (e.g. a rotation between po's checks and the commit). */
+  onOrder?: () => void;
 }
 
 export interface FakeOpd {
@@ -31,14 +33,29 @@ export interface FakeOpd {
   readonly envelopes: string[];
   /** How many times GET /receipt-keys was asked. */
   receiptKeyRequests: number;
+  /** A new server key (the old ones still decrypt); returns its fingerprint. */
+  rotateServerKey(): string;
+  /** A new receipt key signs from now on (the old ones stay published); returns its fingerprint. */
+  rotateReceiptKey(): string;
   close(): Promise<void>;
 }
 
 /** Starts a fake OPD that knows one customer (`alice`) and her public key. */
 export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOpd> {
-  const server = generateKeyPairSync('x25519');
-  const serverKid = spkiFingerprint(server.publicKey);
-  const receiptKey = receiptKeyPair();
+  const serverKeys = new Map<string, ReturnType<typeof generateKeyPairSync>>();
+  let serverKid = '';
+  const rotateServerKey = () => {
+    const pair = generateKeyPairSync('x25519');
+    serverKid = spkiFingerprint(pair.publicKey);
+    serverKeys.set(serverKid, pair);
+    return serverKid;
+  };
+  rotateServerKey();
+  const receiptKeys = [receiptKeyPair()]; // newest first
+  const rotateReceiptKey = () => {
+    receiptKeys.unshift(receiptKeyPair());
+    return receiptKeys[0]!.kid;
+  };
   const customerKey = verificationKey(customerPublicKey);
   const state = {
     behaviour: {} as FakeOpdBehaviour,
@@ -56,7 +73,17 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
       void (async () => {
         const route = `${request.method} ${request.url?.split('?')[0]}`;
         if (route === 'GET /server-key')
-          return reply(response, 200, { kid: serverKid, publicKeyPem: exportPublicKeyPem(server.publicKey) });
+          return reply(response, 200, {
+            kid: serverKid,
+            publicKeyPem: exportPublicKeyPem(serverKeys.get(serverKid)!.publicKey),
+          });
+        if (route === 'GET /health') return reply(response, 200, { status: 'ok', time: new Date().toISOString() });
+        if (route === 'GET /orders') return reply(response, 200, { orders: [] });
+        if (route === 'GET /account')
+          return reply(response, 200, {
+            customerId: 'alice',
+            keys: [{ keyId: customerKey.kid, alg: customerKey.alg, status: 'active', addedAt: '2026-01-01T00:00:00Z' }],
+          });
         if (route === 'GET /products')
           return reply(response, 200, {
             currency: 'USD',
@@ -67,7 +94,10 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
           const status = state.behaviour.receiptKeysStatus ?? 200;
           if (status !== 200)
             return reply(response, status, { error: { code: 'service_unavailable', message: 'down' } });
-          return reply(response, 200, { keys: [receiptKeyJwk(receiptKey.publicKey)] });
+          return reply(response, 200, {
+            keys: receiptKeys.map((key) => receiptKeyJwk(key.publicKey)),
+            current: receiptKeys[0]!.kid,
+          });
         }
         if (route === 'POST /orders') {
           const { envelope } = JSON.parse(text) as { envelope: string };
@@ -76,9 +106,10 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
             state.behaviour.failOrders!--;
             return reply(response, 503, { error: { code: 'service_unavailable', message: 'busy' } });
           }
+          state.behaviour.onOrder?.();
           const opened = await openOrder(envelope, {
             customerId: 'alice',
-            serverKey: (kid) => (kid === serverKid ? server.privateKey : undefined),
+            serverKey: (kid) => serverKeys.get(kid)?.privateKey,
             customerKey: (kid) => (kid === customerKey.kid ? customerKey : undefined),
           });
           const { claims } = opened;
@@ -109,7 +140,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
             acceptedAt: new Date().toISOString(),
             signedAt: new Date(claims.iat * 1000).toISOString(),
             signature: { alg: opened.alg, keyId: opened.customerKeyId, jws: opened.jws },
-            receipt: signReceipt(receipt, state.behaviour.signingKey ?? receiptKey),
+            receipt: signReceipt(receipt, state.behaviour.signingKey ?? receiptKeys[0]!),
             email: { status: 'pending' },
           });
         }
@@ -135,6 +166,8 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     set receiptKeyRequests(value) {
       state.receiptKeyRequests = value;
     },
+    rotateServerKey,
+    rotateReceiptKey,
     close: () => new Promise((resolve) => http.close(() => resolve())),
   };
 }

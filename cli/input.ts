@@ -1,0 +1,63 @@
+/**
+ * What a person types on the command line, checked before anything is signed or sent, with sentences that name the
+ * argument as it was typed and say what would be right: never a regular expression or a JSON path. Every problem here
+ * is a usage error (exit 2).
+ */
+import { LIMITS, SKU_PATTERN } from '../shared/envelope/claims.js';
+import { InvalidArgumentError } from 'commander';
+import { InputError } from '../shared/errors.js';
+
+const usage = (message: string) => new InputError('usage', message);
+const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
+/** A whole number, as typed (no sign, no decimals, no exponent). */
+const WHOLE = /^\d+$/;
+
+/**
+ * Order lines `SKU:QTY`, each one checked on its own terms, then together (no SKU twice, at most 50 lines).
+ * @throws InputError `usage` naming the line and the fix, e.g. `WIDGET-1:0 — quantity must be at least 1`
+ */
+export function checkOrderLines(texts: readonly string[]): Array<{ sku: string; qty: number }> {
+  if (texts.length === 0) throw usage('name at least one line to order, as SKU:QTY (e.g. WIDGET-1:3)');
+  if (texts.length > LIMITS.maxItems)
+    throw usage(`an order has at most ${LIMITS.maxItems} lines, not ${texts.length}; split it into several orders`);
+  const lines = texts.map((text) => {
+    const separator = text.lastIndexOf(':');
+    if (separator < 0) throw usage(`${shown(text)} — an order line is SKU:QTY, for example WIDGET-1:3`);
+    const sku = text.slice(0, separator);
+    const quantity = text.slice(separator + 1);
+    if (sku === '') throw usage(`${shown(text)} — the SKU is missing before the ":"`);
+    if (!SKU_PATTERN.test(sku))
+      throw usage(
+        `${shown(text)} — a SKU is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      );
+    if (quantity === '') throw usage(`${shown(text)} — the quantity is missing after the ":"`);
+    if (/^-\d/.test(quantity) || quantity === '0' || /^0+$/.test(quantity))
+      throw usage(`${shown(text)} — quantity must be at least 1`);
+    if (!WHOLE.test(quantity)) throw usage(`${shown(text)} — quantity must be a whole number, like ${sku}:3`);
+    const qty = Number(quantity);
+    if (qty > LIMITS.maxQuantity)
+      throw usage(`${shown(text)} — quantity must be at most ${LIMITS.maxQuantity.toLocaleString('en-US')}`);
+    return { sku, qty };
+  });
+  const seen = new Map<string, number>();
+  for (const line of lines) {
+    const before = seen.get(line.sku);
+    if (before !== undefined)
+      throw usage(
+        `${line.sku} appears on two lines — put the whole quantity on one line (${line.sku}:${before + line.qty})`,
+      );
+    seen.set(line.sku, line.qty);
+  }
+  return lines;
+}
+
+/**
+ * `--limit`, parsed as commander reads it (a usage error, exit 2, before anything is sent): a whole number from 1 to 100.
+ * @throws InvalidArgumentError
+ */
+export function parseLimit(text: string): string {
+  if (!WHOLE.test(text) || Number(text) < 1 || Number(text) > 100)
+    throw new InvalidArgumentError('--limit is how many to show at once: a whole number from 1 to 100.');
+  return String(Number(text));
+}
