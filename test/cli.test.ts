@@ -699,6 +699,31 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(lastError(result.stderr).code).toBe('fingerprint_mismatch'); // read as the fingerprint, not as an option
   });
 
+  it('a session in its last minutes is refreshed before the command uses it; one with time left is not', async () => {
+    const file = join(home, 'config', 'sessions', 'fresh.json');
+    const write = (minutesLeft: number) =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          token: 'about-to-expire',
+          expiresAt: new Date(Date.now() + minutesLeft * 60_000).toISOString(),
+          customerId: 'alice',
+          role: 'customer',
+        }),
+        { mode: 0o600 },
+      );
+    write(10);
+    const before = opd.refreshes;
+    expect((await po(['--profile', 'fresh', 'orders'], { env })).code).toBe(0);
+    expect(opd.refreshes).toBe(before);
+    write(2);
+    expect((await po(['--profile', 'fresh', 'orders'], { env })).code).toBe(0);
+    expect(opd.refreshes).toBe(before + 1);
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { token: string; expiresAt: string };
+    expect(kept.token).toBe(`refreshed-${before + 1}`);
+    expect(Date.parse(kept.expiresAt)).toBeGreaterThan(Date.now() + 14 * 60_000);
+  });
+
   it('po trust takes server-key or receipt-key only (usage, exit 2)', async () => {
     const bad = await po(['--profile', 'alice', 'trust', 'host-key', 'x'], { env });
     expect(bad.code).toBe(2);

@@ -33,6 +33,8 @@ export interface FakeOpd {
   readonly envelopes: string[];
   /** How many times GET /receipt-keys was asked. */
   receiptKeyRequests: number;
+  /** How many times POST /refresh was asked. */
+  readonly refreshes: number;
   /** A new server key (the old ones still decrypt); returns its fingerprint. */
   rotateServerKey(): string;
   /** A new receipt key signs from now on (the old ones stay published); returns its fingerprint. */
@@ -61,6 +63,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     behaviour: {} as FakeOpdBehaviour,
     envelopes: [] as string[],
     receiptKeyRequests: 0,
+    refreshes: 0,
   };
   const reply = (response: ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { 'content-type': 'application/json' });
@@ -79,6 +82,15 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
           });
         if (route === 'GET /health') return reply(response, 200, { status: 'ok', time: new Date().toISOString() });
         if (route === 'GET /orders') return reply(response, 200, { orders: [] });
+        if (route === 'POST /refresh') {
+          state.refreshes++;
+          return reply(response, 200, {
+            token: `refreshed-${state.refreshes}`,
+            expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
+            customerId: 'alice',
+            role: 'customer',
+          });
+        }
         if (route === 'GET /account')
           return reply(response, 200, {
             customerId: 'alice',
@@ -165,6 +177,9 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     },
     set receiptKeyRequests(value) {
       state.receiptKeyRequests = value;
+    },
+    get refreshes() {
+      return state.refreshes;
     },
     rotateServerKey,
     rotateReceiptKey,
