@@ -12,6 +12,7 @@ import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import { tableEnvironmentVariable, TABLES } from '../infra/tables.js';
 import { startLocalApi } from './api.js';
+import { keepInbox, releaseInbox } from './inbox.js';
 import type { Authorizer, ProxyHandler } from './api.js';
 import { createTables, LocalStackError, startDynamoDbLocal } from './dynamodb.js';
 import type { DynamoDbLocal } from './dynamodb.js';
@@ -176,6 +177,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const kms = await startLocalKms(kmsKey);
     stoppers.push(() => new Promise((resolve) => kms.server.close(() => resolve())));
 
+    if (options.dataDirectory) {
+      const kept = keepInbox(join(options.dataDirectory, 'inbox.json'));
+      if (kept > 0) log(`inbox: ${kept} email(s) kept from earlier runs`);
+    } else releaseInbox();
+    stoppers.push(() => Promise.resolve(releaseInbox()));
     let inbox: Server = await sesLocal({ host: '127.0.0.1', port: options.inboxPort });
     const inboxPort = await listen(inbox, options.inboxPort);
     stoppers.push(() => new Promise((resolve) => inbox.close(() => resolve())));
