@@ -13,6 +13,8 @@ import { describeAccount, pageQuery } from './account.js';
 import { sessionFor } from './customer.js';
 import { trustCommand } from '../trust.js';
 import { parseLimit } from '../input.js';
+import { showable } from '../../shared/display.js';
+import { checkPasswordPolicy } from '../../shared/passwords.js';
 
 interface CustomerPage {
   customers: Array<{
@@ -40,9 +42,52 @@ interface QueuePage {
 }
 
 const wholeNumber = (value: string, name: string) => {
-  if (!/^\d{1,10}$/.test(value)) throw new InputError('usage', `${name} must be a whole number`);
+  if (!/^\d{1,10}$/.test(value))
+    throw new InputError('usage', `${name} must be a whole number, not ${JSON.stringify(value.slice(0, 40))}`);
   return Number(value);
 };
+
+/** A price as people write it (24.50, 3, 0.99), in cents. */
+const price = (value: string) => {
+  const cents = parseMoney(value);
+  if (cents === undefined || cents < 0)
+    throw new InputError(
+      'usage',
+      `--price is an amount like 24.50 (at most two decimals), not ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return cents;
+};
+
+interface Product {
+  sku: string;
+  name: string;
+  priceCents: number;
+  stock: number;
+  currency: string;
+}
+
+/** What the password policy says of `password`, or undefined when it passes (checked here to ask again at once). */
+function policyProblem(password: string, customerId: string): string | undefined {
+  try {
+    checkPasswordPolicy(password, { customerId });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message.replace('the new password', 'the password') : 'not accepted';
+  }
+}
+
+/** Asks for a new customer's initial password without echo, twice, until the policy accepts it (3 tries). */
+async function askInitialPassword(customerId: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const password = await promptHidden(`Initial password for ${customerId} (12–256 characters): `);
+    const problem =
+      policyProblem(password, customerId) ??
+      ((await promptHidden('The same password again: ')) === password ? undefined : 'the two passwords differ');
+    if (problem === undefined) return password;
+    if (attempt === 3) throw new InputError('usage', `${problem}; nothing was created`);
+    process.stderr.write(`po: ${problem}; try again\n`);
+  }
+}
 
 interface MailPage {
   status: string;
@@ -59,19 +104,23 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   const admin = program
     .command('admin')
     .description('administer products, customers and their accounts, the order queue, keys (role admin)');
-  const run = (
+  /** Runs an admin call and prints its answer: every field with --json, else `human` of it. */
+  const run = <T>(
     command: Command,
-    action: (call: (method: string, path: string, body?: unknown) => Promise<unknown>) => Promise<unknown>,
+    action: (call: (method: string, path: string, body?: unknown) => Promise<T>) => Promise<T>,
+    human: (result: T) => string,
   ) =>
     runAction(globals(command).json ? 'json' : 'line', async () => {
-      const { profile: name, json } = globals(command);
+      const { profile: name } = globals(command);
       const api = apiClient(readProfile(name).apiUrl);
       const token = (await sessionFor(name)).token;
       const result = await action((method, path, body) =>
-        api.call(method, path, { token, ...(body === undefined ? {} : { body }) }),
+        api.call<T>(method, path, { token, ...(body === undefined ? {} : { body }) }),
       );
-      process.stdout.write(`${JSON.stringify(result, null, json ? 2 : undefined)}\n`);
+      print(globals(command), result, () => human(result));
     });
+  const describeProduct = (verb: string) => (p: Product) =>
+    `${verb} ${p.sku} "${showable(p.name)}": ${formatMoney(p.priceCents, p.currency)} each, ${p.stock} in stock`;
 
   /** Calls the API and prints the answer: JSON with --json, else `human` of it. */
   const show = <T>(command: Command, path: string, human: (value: T) => string, method = 'GET', body?: unknown) =>
@@ -100,16 +149,19 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .description('add a product')
     .requiredOption('--sku <sku>', 'SKU')
     .requiredOption('--name <name>', 'name')
-    .requiredOption('--price-cents <n>', 'unit price in cents')
+    .requiredOption('--price <amount>', 'unit price in the catalogue currency, e.g. 24.50')
     .option('--stock <n>', 'initial stock', '0')
-    .action((o: { sku: string; name: string; priceCents: string; stock: string }, command: Command) =>
-      run(command, (call) =>
-        call('POST', '/admin/products', {
-          sku: o.sku,
-          name: o.name,
-          priceCents: wholeNumber(o.priceCents, '--price-cents'),
-          stock: wholeNumber(o.stock, '--stock'),
-        }),
+    .action((o: { sku: string; name: string; price: string; stock: string }, command: Command) =>
+      run(
+        command,
+        (call) =>
+          call('POST', '/admin/products', {
+            sku: o.sku,
+            name: o.name,
+            priceCents: price(o.price),
+            stock: wholeNumber(o.stock, '--stock'),
+          }),
+        describeProduct('added'),
       ),
     );
   products
@@ -117,13 +169,16 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .description('change a product’s name and/or price')
     .argument('<sku>')
     .option('--name <name>', 'new name')
-    .option('--price-cents <n>', 'new unit price in cents')
-    .action((sku: string, o: { name?: string; priceCents?: string }, command: Command) =>
-      run(command, (call) =>
-        call('PATCH', `/admin/products/${encodeURIComponent(sku)}`, {
-          ...(o.name ? { name: o.name } : {}),
-          ...(o.priceCents ? { priceCents: wholeNumber(o.priceCents, '--price-cents') } : {}),
-        }),
+    .option('--price <amount>', 'new unit price in the catalogue currency, e.g. 24.50')
+    .action((sku: string, o: { name?: string; price?: string }, command: Command) =>
+      run(
+        command,
+        (call) =>
+          call('PATCH', `/admin/products/${encodeURIComponent(sku)}`, {
+            ...(o.name ? { name: o.name } : {}),
+            ...(o.price ? { priceCents: price(o.price) } : {}),
+          }),
+        describeProduct('updated'),
       ),
     );
   products
@@ -132,10 +187,13 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .argument('<sku>')
     .argument('<quantity>')
     .action((sku: string, quantity: string, _o: unknown, command: Command) =>
-      run(command, (call) =>
-        call('POST', `/admin/products/${encodeURIComponent(sku)}/restock`, {
-          quantity: wholeNumber(quantity, 'quantity'),
-        }),
+      run(
+        command,
+        (call) =>
+          call('POST', `/admin/products/${encodeURIComponent(sku)}/restock`, {
+            quantity: wholeNumber(quantity, 'quantity'),
+          }),
+        describeProduct('restocked'),
       ),
     );
 
@@ -158,28 +216,44 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
         o: { customer: string; email: string; role: string; key: string[]; passwordStdin?: boolean },
         command: Command,
       ) =>
-        run(command, async (call) => {
-          const password = o.passwordStdin
-            ? (await readStdinLines(1))[0]!
-            : await promptHidden(`Initial password for ${o.customer}: `);
-          const keys = await Promise.all(
-            o.key.map(async (file) => ({ publicKeyPem: await readTextFile(file, 'public key') })),
-          );
-          return call('POST', '/admin/customers', {
-            customerId: o.customer,
-            email: o.email,
-            password,
-            role: o.role,
-            keys,
-          });
-        }),
+        run<{ customerId: string; email: string; role: string; keyIds: string[] }>(
+          command,
+          async (call) => {
+            let password: string;
+            if (o.passwordStdin) {
+              password = (await readStdinLines(1))[0]!;
+              const problem = policyProblem(password, o.customer);
+              if (problem) throw new InputError('usage', `${problem}; nothing was created`);
+            } else password = await askInitialPassword(o.customer);
+            const keys = await Promise.all(
+              o.key.map(async (file) => ({ publicKeyPem: await readTextFile(file, 'public key') })),
+            );
+            return call('POST', '/admin/customers', {
+              customerId: o.customer,
+              email: o.email,
+              password,
+              role: o.role,
+              keys,
+            });
+          },
+          (c) =>
+            [
+              `created ${c.role} ${c.customerId} (${c.email})`,
+              c.keyIds.length > 0 ? `  keys: ${c.keyIds.join(', ')}` : '  no keys yet: po admin keys add',
+              `  they log in with: po login --customer ${c.customerId}`,
+            ].join('\n'),
+        ),
     );
   customers
     .command('unlock')
     .description('lift a login lock')
     .argument('<customer>')
     .action((customer: string, _o: unknown, command: Command) =>
-      run(command, (call) => call('POST', `/admin/customers/${encodeURIComponent(customer)}/unlock`)),
+      run<{ customerId: string }>(
+        command,
+        (call) => call('POST', `/admin/customers/${encodeURIComponent(customer)}/unlock`),
+        (c) => `unlocked ${c.customerId}: they can log in again`,
+      ),
     );
 
   customers
@@ -362,11 +436,14 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .argument('<public-key-file>')
     .option('--key-id <kid>', 'key ID (default: SPKI fingerprint)')
     .action((customer: string, file: string, o: { keyId?: string }, command: Command) =>
-      run(command, async (call) =>
-        call('POST', `/admin/customers/${encodeURIComponent(customer)}/keys`, {
-          publicKeyPem: await readTextFile(file, 'public key'),
-          ...(o.keyId ? { keyId: o.keyId } : {}),
-        }),
+      run<{ customerId: string; keyId: string }>(
+        command,
+        async (call) =>
+          call('POST', `/admin/customers/${encodeURIComponent(customer)}/keys`, {
+            publicKeyPem: await readTextFile(file, 'public key'),
+            ...(o.keyId ? { keyId: o.keyId } : {}),
+          }),
+        (k) => `registered key ${k.keyId} for ${k.customerId}`,
       ),
     );
   keys
@@ -375,8 +452,10 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .argument('<customer>')
     .argument('<key-id>')
     .action((customer: string, kid: string, _o: unknown, command: Command) =>
-      run(command, (call) =>
-        call('DELETE', `/admin/customers/${encodeURIComponent(customer)}/keys/${encodeURIComponent(kid)}`),
+      run<{ customerId: string; keyId: string }>(
+        command,
+        (call) => call('DELETE', `/admin/customers/${encodeURIComponent(customer)}/keys/${encodeURIComponent(kid)}`),
+        (k) => `revoked key ${k.keyId} of ${k.customerId}: orders signed with it are refused from now on`,
       ),
     );
 

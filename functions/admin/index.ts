@@ -100,16 +100,23 @@ const customerId = (event: Parameters<Route>[0]) => pathParameter(event, 'custom
 
 export const handler = apiHandler(
   router({
+    // Products are answered with the catalogue's currency, so that every price shown says what it is in.
     'POST /admin/products': adminOnly(async (event) => {
       const product = parseJsonBody(event, newProduct);
       await createProduct(product);
-      return jsonResponse(201, product);
+      return jsonResponse(201, { ...product, currency: config().catalogueCurrency });
     }),
     'PATCH /admin/products/{sku}': adminOnly(async (event) =>
-      jsonResponse(200, await updateProduct(sku(event), parseJsonBody(event, productChanges))),
+      jsonResponse(200, {
+        ...(await updateProduct(sku(event), parseJsonBody(event, productChanges))),
+        currency: config().catalogueCurrency,
+      }),
     ),
     'POST /admin/products/{sku}/restock': adminOnly(async (event) =>
-      jsonResponse(200, await restock(sku(event), parseJsonBody(event, restockBody).quantity)),
+      jsonResponse(200, {
+        ...(await restock(sku(event), parseJsonBody(event, restockBody).quantity)),
+        currency: config().catalogueCurrency,
+      }),
     ),
     'POST /admin/customers': adminOnly(async (event) => {
       const input = parseJsonBody(event, newCustomer);

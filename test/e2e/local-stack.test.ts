@@ -1147,6 +1147,7 @@ async function poWorkspace(prefix: string) {
     const args = [
       '--profile',
       'admin',
+      '--json',
       'admin',
       'customers',
       'add',
@@ -1436,6 +1437,68 @@ describe('sessions on the server', () => {
     expect(refused.stderr).toContain('[unauthorized]');
     expect((await run(['--profile', 'laptop', 'whoami'])).stdout).toMatch(/^session {3}not logged in: po login$/m);
     expect((await run(['--profile', 'laptop', 'logout'])).stdout).toBe('was not logged in\n');
+  });
+});
+
+describe('po admin speaks to people', () => {
+  it('prices go in as decimals and come out with the currency; a weak initial password is refused before anything is sent', async () => {
+    const { home, run } = await poWorkspace('po-admin-words-');
+    const added = await run([
+      '--profile',
+      'admin',
+      'admin',
+      'products',
+      'add',
+      '--sku',
+      'WORDS-1',
+      '--name',
+      'Words',
+      '--price',
+      '24.50',
+      '--stock',
+      '5',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toBe('added WORDS-1 "Words": USD 24.50 each, 5 in stock\n');
+    const json = await run(['--profile', 'admin', '--json', 'admin', 'products', 'update', 'WORDS-1', '--price', '3']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      sku: 'WORDS-1',
+      name: 'Words',
+      priceCents: 300,
+      stock: 5,
+      currency: 'USD',
+    });
+    const badPrice = await run(['--profile', 'admin', 'admin', 'products', 'update', 'WORDS-1', '--price', '3.999']);
+    expect(badPrice.code).toBe(2);
+    expect(badPrice.stderr).toContain('--price is an amount like 24.50 (at most two decimals), not "3.999"');
+
+    await run(['keygen', '--alg', 'ed25519', '--out', join(home, 'keys'), '--name', 'words']);
+    const add = (password: string) =>
+      run(
+        [
+          '--profile',
+          'admin',
+          'admin',
+          'customers',
+          'add',
+          '--customer',
+          'words-fay',
+          '--email',
+          'fay@customer.test',
+          '--key',
+          join(home, 'keys', 'words.pub.pem'),
+          '--password-stdin',
+        ],
+        `${password}\n`,
+      );
+    const weak = await add('short');
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toBe('po: the password needs at least 12 characters; nothing was created [usage]\n');
+    const created = await add(PASSWORD);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(
+      /^created customer words-fay \(fay@customer\.test\)\n {2}keys: [\w-]{43}\n {2}they log in with: po login --customer words-fay\n$/,
+    );
   });
 });
 
