@@ -9,7 +9,8 @@ import { registerKeygen } from './commands/keygen.js';
 import { registerOrderCommand } from './commands/order.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { checkProfileName } from './profile.js';
-import { EXIT } from './output.js';
+import { EXIT, runAction } from './output.js';
+import { completionScript } from './completion.js';
 
 const VERSION = '0.1.0';
 
@@ -22,7 +23,8 @@ export function buildProgram(): Command {
     .option('--json', 'print data as JSON (commands that print data)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`po: ${text.replace(/^error: /, '')}`) })
+    // Usage errors read like every other error: one sentence and its code.
+    .configureOutput({ outputError: (text, write) => write(`po: ${text.replace(/^error: /, '').trimEnd()} [usage]\n`) })
     .addHelpText(
       'after',
       `
@@ -44,6 +46,16 @@ Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
   registerAdminCommands(program, globals);
   registerKeygen(program);
   registerEnvelope(program);
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(po completion bash)')
+    .argument('<shell>', 'bash or zsh')
+    .action((shell: string) =>
+      runAction('line', () => {
+        process.stdout.write(completionScript(program, shell));
+        return Promise.resolve();
+      }),
+    );
   // Every (sub)command gets the exit override so usage errors everywhere exit with EXIT.usage.
   const override = (command: Command) => {
     command.exitOverride();

@@ -35,6 +35,8 @@ const REFUSALS: ReadonlySet<string> = new Set([
  * "rejected"; input that is not an evidence bundle and other deliberate errors are "usage".
  */
 export function exitCodeFor(error: unknown): number {
+  // A session the OPD no longer accepts (logged out, password changed, expired) is fixed like a missing one: log in.
+  if (error instanceof ApiCallError && error.code === 'unauthorized') return EXIT.usage;
   if (error instanceof EnvelopeError || error instanceof ApiCallError) return EXIT.rejected;
   if (error instanceof EvidenceError) return error.code === 'evidence_malformed' ? EXIT.usage : EXIT.rejected;
   if (error instanceof InputError && REFUSALS.has(error.code)) return EXIT.rejected;
@@ -51,7 +53,14 @@ export function printError(error: unknown, format: ErrorFormat): void {
   let body: { error: { code: string; message: string } & Record<string, unknown> };
   if (error instanceof PoError) body = error.toJSON();
   else if (error instanceof ApiCallError)
-    body = { error: { code: error.code, message: error.message, ...error.details } };
+    body = {
+      error: {
+        code: error.code,
+        message:
+          error.code === 'unauthorized' ? `${error.message}: the session has ended; run \`po login\`` : error.message,
+        ...error.details,
+      },
+    };
   else if (error instanceof NetworkError) body = { error: { code: 'network', message: error.message } };
   else
     body = {

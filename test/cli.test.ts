@@ -1,4 +1,5 @@
 /** The `po` CLI as users run it: keygen → seal → open, OpenSSL interop, and one clear line for every bad input. */
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { customerKeys, serverKey } from './helpers/keys.js';
 import { po } from './helpers/po.js';
 import type { PoResult } from './helpers/po.js';
 import { trustCommand } from '../cli/trust.js';
+import { exitCodeFor } from '../cli/output.js';
 
 /** No error output may carry a stack trace or key material. */
 function expectCleanStderr(result: PoResult): void {
@@ -92,6 +94,40 @@ describe('po --help', () => {
     expect((await po(['--help'])).stdout).toMatch(/Exit status: 0 ok .* 1 rejected .* 2 usage/);
     expect((await po(['keygen', '--help'])).stdout).toContain('Examples:');
     expect((await po(['envelope', 'open', '--help'])).stdout).toContain('{"error":{"code":');
+  });
+});
+
+describe('po completion', () => {
+  it('completes commands, subcommands and options at every level, in bash and in zsh', async () => {
+    const script = await po(['completion', 'bash']);
+    expect(script.code, script.stderr).toBe(0);
+    const file = writeText(tempDir('po-completion-'), 'po.bash', script.stdout);
+    const complete = (...words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _po_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      )
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    expect(complete('po', 'ad')).toEqual(['admin']);
+    expect(complete('po', '--profile', 'alice', 'or')).toEqual(['order', 'orders']);
+    expect(complete('po', 'admin', 'pro')).toEqual(['products']);
+    expect(complete('po', 'admin', 'products', 'a')).toEqual(['add']);
+    expect(complete('po', 'admin', 'products', 'add', '--pr')).toEqual(['--price', '--profile']); // --profile: global
+    expect(complete('po', 'trust', '')).toEqual(expect.arrayContaining(['--help', '--profile', '--json']));
+    expect(complete('po', 'orders', '--a')).toEqual(['--all']);
+
+    const zsh = await po(['completion', 'zsh']);
+    expect(zsh.stdout).toContain('bashcompinit');
+    expect(zsh.stdout).toContain(script.stdout.split('\n').slice(1).join('\n'));
+    const fish = await po(['completion', 'fish']);
+    expect(fish.code).toBe(2);
+    expect(fish.stderr).toContain('po completion writes a script for bash or zsh, not "fish"');
   });
 });
 
@@ -722,6 +758,52 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     const kept = JSON.parse(readFileSync(file, 'utf8')) as { token: string; expiresAt: string };
     expect(kept.token).toBe(`refreshed-${before + 1}`);
     expect(Date.parse(kept.expiresAt)).toBeGreaterThan(Date.now() + 14 * 60_000);
+  });
+
+  it("every exit status of the README's table, through the real binary", async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| exit | meaning'));
+    const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| (\d+) +\|/gm)].map((m) => Number(m[1]));
+    expect(documented).toEqual([0, 1, 2, 3, 70]);
+    const session = (profile: string, token: string) =>
+      writeFileSync(
+        join(home, 'config', 'sessions', `${profile}.json`),
+        JSON.stringify({ token, expiresAt: '2999-01-01T00:00:00.000Z', customerId: 'alice', role: 'customer' }),
+        { mode: 0o600 },
+      );
+    const ended = 'exit-ended';
+    expect((await po(['--profile', ended, 'config', '--api', opd.url], { env })).code).toBe(0);
+    session(ended, 'ended-session');
+    const expired = 'exit-expired';
+    expect((await po(['--profile', expired, 'config', '--api', opd.url], { env })).code).toBe(0);
+    writeFileSync(
+      join(home, 'config', 'sessions', `${expired}.json`),
+      JSON.stringify({ token: 't', expiresAt: '2001-01-01T00:00:00.000Z', customerId: 'alice', role: 'customer' }),
+    );
+    expect((await po(['--profile', 'exit-offline', 'config', '--api', 'http://127.0.0.1:9'], { env })).code).toBe(0);
+    opd.behaviour = {};
+
+    const cases: Array<[number, string[]]> = [
+      [0, ['--profile', 'alice', 'orders']],
+      [0, ['--profile', 'alice', '--json', 'order', 'WIDGET-1:1', '--yes']],
+      [1, ['--profile', 'alice', 'trust', 'server-key', 'A'.repeat(43)]], // po's key trust said no
+      [1, ['--profile', 'exit-offline-test-fails', 'whoami']], // not logged in: whoami reports it and says no
+      [2, ['--profile', 'alice', 'order', 'WIDGET-1:0', '--yes']],
+      [2, ['--profile', 'alice', 'orders', '--limit', '0']],
+      [2, ['--profile', 'alice', 'orders', '--bogus']],
+      [2, ['--profile', 'alice', 'order', 'WIDGET-1:1', '--yes', '--key', join(home, 'missing.pem')]],
+      [2, ['--profile', 'nobody', 'orders']], // not logged in
+      [2, ['--profile', expired, 'orders']], // the session expired
+      [2, ['--profile', ended, 'orders']], // the OPD ended it: the same remedy, log in
+      [3, ['--profile', 'exit-offline', 'test']],
+    ];
+    for (const [code, args] of cases) {
+      const result = await po(args, { env });
+      expect([args.join(' '), result.code], result.stderr).toEqual([args.join(' '), code]);
+      // An error says its code; a report that says no (po whoami, po test) says why on standard output.
+      if (code !== 0) expect(result.stderr + result.stdout).toMatch(/\[[a-z_]+\]$|not logged in/m);
+    }
+    expect(exitCodeFor(new TypeError('a bug'))).toBe(70); // no command can reach a bug on purpose
   });
 
   it('po trust takes server-key or receipt-key only (usage, exit 2)', async () => {

@@ -1433,8 +1433,8 @@ describe('sessions on the server', () => {
     const afterwards = await run(['--profile', 'phone', 'whoami']);
     expect(afterwards.code).toBe(0); // po cannot know yet: the session file is still there
     const refused = await run(['--profile', 'phone', 'orders']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('[unauthorized]');
+    expect(refused.code).toBe(2); // like an expired session: log in again
+    expect(refused.stderr).toMatch(/the session has ended; run `po login` \[unauthorized\]\n$/);
     expect((await run(['--profile', 'laptop', 'whoami'])).stdout).toMatch(/^session {3}not logged in: po login$/m);
     expect((await run(['--profile', 'laptop', 'logout'])).stdout).toBe('was not logged in\n');
   });

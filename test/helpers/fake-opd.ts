@@ -75,6 +75,9 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     request.on('end', () => {
       void (async () => {
         const route = `${request.method} ${request.url?.split('?')[0]}`;
+        // A session the real OPD has ended (a logout, a password change elsewhere).
+        if (request.headers.authorization === 'Bearer ended-session')
+          return reply(response, 401, { error: { code: 'unauthorized', message: 'token revoked' } });
         if (route === 'GET /server-key')
           return reply(response, 200, {
             kid: serverKid,
