@@ -459,26 +459,20 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
       ),
     );
 
-  admin
-    .command('rotate-server-key')
-    .description('create a new server key; the old one decrypts for 7 more days')
-    .action((_o: unknown, command: Command) =>
-      show<{ kid: string; fingerprint: string }>(
-        command,
-        '/admin/server-keys/rotate',
-        (key) => announce('server', key),
-        'POST',
-      ),
-    );
-  admin
-    .command('rotate-receipt-key')
-    .description('create a new receipt signing key; the old one signs no more and stays published for old receipts')
-    .action((_o: unknown, command: Command) =>
-      show<{ kid: string; fingerprint: string }>(
-        command,
-        '/admin/receipt-keys/rotate',
-        (key) => announce('receipt', key),
-        'POST',
-      ),
-    );
+  const rotations = [
+    ['server', 'create a new server key; the old one decrypts for 7 more days'],
+    ['receipt', 'create a new receipt signing key; the old one signs no more and stays published for old receipts'],
+  ] as const;
+  for (const [what, description] of rotations)
+    admin
+      .command(`rotate-${what}-key`)
+      .description(description)
+      .action((_o: unknown, command: Command) =>
+        show<{ kid: string; fingerprint: string }>(
+          command,
+          `/admin/${what}-keys/rotate`,
+          (key) => announce(what, key),
+          'POST',
+        ),
+      );
 }
