@@ -70,7 +70,11 @@ export function printError(error: unknown, format: ErrorFormat): void {
       },
     };
   if (format === 'json') process.stderr.write(`${JSON.stringify(body)}\n`);
-  else process.stderr.write(`po: ${body.error.message} [${body.error.code}]\n`);
+  else {
+    // The code ends the first line, so that a command given on a later line can be copied as it is.
+    const [first, ...rest] = body.error.message.split('\n');
+    process.stderr.write(`${[`po: ${first} [${body.error.code}]`, ...rest].join('\n')}\n`);
+  }
 }
 
 /** Runs a command action; on error prints it in `format` and sets the exit code. */

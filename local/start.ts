@@ -54,12 +54,14 @@ try {
   // stop at it like at any changed key, so the profile is told how to accept it instead.
   const published = (await (await fetch(`${stack.apiUrl}/server-key`)).json()) as { fingerprint: string };
   const receipts = (await (await fetch(`${stack.apiUrl}/receipt-keys`)).json()) as { current: string };
-  const changed: string[] = [];
+  const notices: string[] = [];
   for (const customer of stack.demo) {
     const existing = readProfile(customer.customerId);
     const pins = Object.keys(existing.receiptKeys ?? {});
-    const serverChanged = existing.serverKey && existing.serverKey.fingerprint !== published.fingerprint;
-    if (serverChanged || (pins.length > 0 && !pins.includes(receipts.current))) changed.push(customer.customerId);
+    if (existing.serverKey && existing.serverKey.fingerprint !== published.fingerprint)
+      notices.push(trustCommand('server', published.fingerprint, customer.customerId));
+    if (pins.length > 0 && !pins.includes(receipts.current))
+      notices.push(trustCommand('receipt', receipts.current, customer.customerId));
     writeProfile(customer.customerId, {
       ...existing,
       apiUrl: stack.apiUrl,
@@ -67,11 +69,10 @@ try {
       ...(customer.privateKeyFile ? { key: customer.privateKeyFile } : {}),
     });
   }
-  if (changed.length > 0)
+  if (notices.length > 0)
     say(
-      `  This stack's keys are not the ones profile(s) ${changed.join(', ')} trust (a new stack). To accept them:\n` +
-        `    ${trustCommand('server', published.fingerprint, '<name>')}\n` +
-        `    ${trustCommand('receipt', receipts.current, '<name>')}`,
+      `  Some demo profiles trust other keys than this stack's (rotated since, or a new stack); po stops at them.\n` +
+        `  These are this stack's keys; to accept them:\n${notices.map((line) => `    ${line}`).join('\n')}`,
     );
   const customers = stack.demo.map(
     (d) =>
@@ -88,16 +89,16 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 ${customers.join('\n')}
   po profiles are ready in ${configDirectory()} (one per demo customer).
 
-  Next, in another terminal:
-    npx po --profile alice login            # password: ${alice?.password ?? ''}
-    npx po --profile alice account                          # balance, keys, ledger
-    npx po --profile alice products
-    npx po --profile alice order WIDGET-1:3 GADGET-2:1      # shows the quote, asks, checks the receipt
-    npx po --profile alice orders
-    npx po --profile alice orders export <order-id> --out order.evidence.json
-    npx po verify order.evidence.json                       # offline
-    npx po --profile alice orders cancel <order-id>         # signed; stock and balance come back
-    npx po --profile opd-admin admin orders                 # the OPD's queue (login first, as for alice)
+  Next, in another terminal (once: npm link, so that po works in every directory):
+    po --profile alice login                            # password: ${alice?.password ?? ''}
+    po --profile alice account                          # balance, keys, ledger
+    po --profile alice products
+    po --profile alice order WIDGET-1:3 GADGET-2:1      # shows the quote, asks, checks the receipt
+    po --profile alice orders
+    po --profile alice orders export <order-id> --out order.evidence.json
+    po verify order.evidence.json                       # offline
+    po --profile alice orders cancel <order-id>         # signed; stock and balance come back
+    po --profile opd-admin admin orders                 # the OPD's queue (login first, as for alice)
   then open ${stack.inboxUrl} to see the confirmation.
 
 Ctrl-C stops everything.`);
