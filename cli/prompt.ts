@@ -26,7 +26,13 @@ export async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** Asks for a secret on the terminal without echoing it. */
+/** What was typed (or pasted) past the end of the last answer: the start of the next one. */
+let typedAhead = '';
+
+/**
+ * Asks for a secret on the terminal without echoing it. Text typed or pasted past an answer's end of line is kept for
+ * the next question (a password pasted twice answers "again" too).
+ */
 export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY)
@@ -35,27 +41,41 @@ export function promptHidden(question: string): Promise<string> {
       'no terminal to ask for the password; pass it on standard input with --password-stdin',
     );
   process.stderr.write(question);
+  let value = '';
+  /** Takes characters until an end of line; true when the answer is complete (the rest is kept for the next). */
+  const take = (text: string): boolean => {
+    const chars = [...text];
+    for (let i = 0; i < chars.length; i++) {
+      const char = chars[i]!;
+      if (char === '\r' || char === '\n') {
+        typedAhead = chars.slice(i + (char === '\r' && chars[i + 1] === '\n' ? 2 : 1)).join('');
+        return true;
+      }
+      if (char === '\u0003') {
+        stdin.setRawMode(false);
+        process.stderr.write('\n');
+        process.exit(130);
+      }
+      value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
+    }
+    return false;
+  };
+  const ahead = typedAhead;
+  typedAhead = '';
+  if (take(ahead)) {
+    process.stderr.write('\n');
+    return Promise.resolve(value);
+  }
   stdin.setRawMode(true);
   stdin.resume();
-  let value = '';
   return new Promise((resolve) => {
     const onData = (chunk: Buffer) => {
-      for (const char of chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n') {
-          stdin.setRawMode(false);
-          stdin.pause();
-          stdin.off('data', onData);
-          process.stderr.write('\n');
-          resolve(value);
-          return;
-        }
-        if (char === '\u0003') {
-          stdin.setRawMode(false);
-          process.stderr.write('\n');
-          process.exit(130);
-        }
-        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;
-      }
+      if (!take(chunk.toString('utf8'))) return;
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      resolve(value);
     };
     stdin.on('data', onData);
   });

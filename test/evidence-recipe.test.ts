@@ -110,7 +110,14 @@ describe('docs/evidence.md: checking a bundle with openssl and jq only', () => {
       'the receipt key ID changed',
       (b) => ({
         ...b,
-        receipt: { ...b.receipt, key: { ...b.receipt.key, kid: `${b.receipt.key.kid.slice(0, -1)}A` } },
+        // Another last character (an ID that already ends in "A" gets a "B": the change must be a change).
+        receipt: {
+          ...b.receipt,
+          key: {
+            ...b.receipt.key,
+            kid: `${b.receipt.key.kid.slice(0, -1)}${b.receipt.key.kid.endsWith('A') ? 'B' : 'A'}`,
+          },
+        },
       }),
       /receipt key ID is not its fingerprint/,
     ],

@@ -78,3 +78,32 @@ export function poOnTerminal(args: readonly string[], env: Record<string, string
       }),
   };
 }
+
+/**
+ * A shell command line on a pseudo-terminal, run by bash as a person would type it: each time the output ends with a
+ * question `answer` knows (a password prompt, a confirmation), its answer is typed. Resolves when the line has run.
+ */
+export function shellOnTerminal(
+  line: string,
+  options: { cwd: string; env: Record<string, string>; answer: (question: string) => string | undefined },
+): Promise<{ code: number | null; output: string }> {
+  const quoted = `'${line.replace(/'/g, `'\\''`)}'`;
+  const child = spawn('script', ['--quiet', '--return', '--command', `bash -c ${quoted}`, '/dev/null'], {
+    cwd: options.cwd,
+    env: { ...options.env, TERM: 'dumb' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let answeredUpTo = 0;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    const pending = output.slice(answeredUpTo);
+    const question = /[^\n]*[:\]] $/.exec(pending)?.[0];
+    const reply = question === undefined ? undefined : options.answer(question);
+    if (reply !== undefined) {
+      answeredUpTo = output.length;
+      child.stdin.write(`${reply}\r`);
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
