@@ -3,7 +3,7 @@
  * argument as it was typed and say what would be right: never a regular expression or a JSON path. Every problem here
  * is a usage error (exit 2).
  */
-import { LIMITS, SKU_PATTERN } from '../shared/envelope/claims.js';
+import { JTI_PATTERN, LIMITS, SKU_PATTERN } from '../shared/envelope/claims.js';
 import { InvalidArgumentError } from 'commander';
 import { InputError } from '../shared/errors.js';
 
@@ -60,4 +60,14 @@ export function parseLimit(text: string): string {
   if (!WHOLE.test(text) || Number(text) < 1 || Number(text) > 100)
     throw new InvalidArgumentError('--limit is how many to show at once: a whole number from 1 to 100.');
   return String(Number(text));
+}
+
+/**
+ * An order ID argument, parsed as commander reads it: the OPD's IDs are 22 to 86 base64url characters.
+ * @throws InvalidArgumentError
+ */
+export function parseOrderId(text: string): string {
+  if (!JTI_PATTERN.test(text))
+    throw new InvalidArgumentError('an order ID is 22 to 86 letters, digits, "-" and "_" (po orders lists yours).');
+  return text;
 }

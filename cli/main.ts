@@ -11,6 +11,7 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { checkProfileName } from './profile.js';
 import { EXIT, runAction } from './output.js';
 import { completionScript } from './completion.js';
+import { showable } from '../shared/display.js';
 
 const VERSION = '0.1.0';
 
@@ -24,11 +25,17 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     // Usage errors read like every other error: one sentence and its code.
-    .configureOutput({ outputError: (text, write) => write(`po: ${text.replace(/^error: /, '').trimEnd()} [usage]\n`) })
+    // What the person typed is quoted back shortened, with invisible characters shown (a 10 KB argument, an RTL mark).
+    .configureOutput({
+      outputError: (text, write) =>
+        write(
+          `po: ${showable(text.replace(/^error: /, '').trimEnd()).replace(/'([^']{40})[^']+'/g, "'$1…'")} [usage]\n`,
+        ),
+    })
     .addHelpText(
       'after',
       `
-Exit status: 0 ok · 1 rejected (the API or the envelope check said no) · 2 usage (bad arguments, files, keys, not logged in)
+Exit status: 0 ok · 1 refused (the OPD, the envelope or evidence check, or key trust said no) · 2 usage (bad arguments, files, keys; not logged in, session expired or ended)
              · 3 network (unreachable or unavailable; retry) · 70 internal error.
 Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600.
 Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,

@@ -13,9 +13,18 @@ export function router(routes: Readonly<Record<string, Route>>) {
   };
 }
 
+/** How a path parameter is called in an error, in the words of the people who typed it. */
+const PARAMETER_NAMES: Readonly<Record<string, string>> = {
+  id: 'order ID',
+  sku: 'SKU',
+  customerId: 'customer ID',
+  keyId: 'key ID',
+};
+
 /** A path parameter that must match `pattern`. @throws ApiError `invalid_request` */
 export function pathParameter(event: APIGatewayProxyEvent, name: string, pattern: RegExp): string {
   const value = event.pathParameters?.[name];
-  if (value === undefined || !pattern.test(value)) throw new ApiError('invalid_request', `invalid ${name} in the path`);
+  if (value === undefined || !pattern.test(value))
+    throw new ApiError('invalid_request', `the ${PARAMETER_NAMES[name] ?? name} in the URL is not a valid one`);
   return value;
 }

@@ -91,7 +91,9 @@ describe('po --help', () => {
   );
 
   it('documents exit codes and examples', async () => {
-    expect((await po(['--help'])).stdout).toMatch(/Exit status: 0 ok .* 1 rejected .* 2 usage/);
+    expect((await po(['--help'])).stdout).toMatch(
+      /Exit status: 0 ok .* 1 refused .* 2 usage .* 3 network .* 70 internal/s,
+    );
     expect((await po(['keygen', '--help'])).stdout).toContain('Examples:');
     expect((await po(['envelope', 'open', '--help'])).stdout).toContain('{"error":{"code":');
   });
@@ -519,6 +521,16 @@ describe('po order without a terminal', () => {
     expect(error.message).toContain(message);
     expect(error.message).not.toMatch(/items\.|\^|\[A-Z/); // no JSON path, no regular expression
   });
+
+  it.each(['x', 'A'.repeat(10_000), '%2e%2e%2f', '\u202eAAAAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAA AAAAAA'])(
+    'po orders show with a hostile order ID %#: refused in words before anything is sent (exit 2)',
+    async (id) => {
+      const result = await po(['orders', 'show', '--', id], { env: { PO_CONFIG_DIR: tempDir('po-ids-') } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('an order ID is 22 to 86 letters, digits, "-" and "_" (po orders lists yours).');
+      expect(result.stderr.length).toBeLessThan(400); // the 10 KB ID is not echoed back
+    },
+  );
 
   it.each(['0', '101', '-1', '2.5', 'ten'])('--limit %s is a usage error in words (exit 2)', async (limit) => {
     const result = await po(['account', '--limit', limit], { env: { PO_CONFIG_DIR: tempDir('po-limit-') } });

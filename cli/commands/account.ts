@@ -11,11 +11,11 @@ import { orderEvidence } from '../evidence.js';
 import { runAction } from '../output.js';
 import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
-import { describeOrder, ledgerTable, print } from '../view.js';
+import { describeOrder, ledgerTable, print, table } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { sessionFor } from './customer.js';
 import { signerFor } from './order.js';
-import { parseLimit } from '../input.js';
+import { parseLimit, parseOrderId } from '../input.js';
 
 interface AccountView {
   customerId: string;
@@ -41,10 +41,12 @@ export function describeAccount(account: AccountView, more: string): string {
   return [
     `Account ${account.customerId}: balance ${formatMoney(account.balanceCents, account.currency)} (${account.entries} ledger ${account.entries === 1 ? 'entry' : 'entries'})`,
     'Keys:',
-    ...account.keys.map(
-      (key) =>
-        `  ${key.keyId}  ${key.alg.padEnd(6)}  ${key.status}${key.revokedAt ? ` ${key.revokedAt}` : ''}  added ${key.addedAt}`,
-    ),
+    ...table(
+      ['KEY ID', 'ALG', 'STATUS', 'ADDED', 'REVOKED'],
+      account.keys.map((key) => [key.keyId, key.alg, key.status, key.addedAt, key.revokedAt ?? '']),
+    )
+      .split('\n')
+      .map((line) => `  ${line}`),
     account.ledger.length === 0 ? 'No ledger entries.' : 'Ledger (newest first):',
     ...(account.ledger.length === 0 ? [] : ledgerTable(account.ledger)),
     ...(account.next ? [`More: ${more} --cursor ${account.next}`] : []),
@@ -74,7 +76,7 @@ export function registerCancel(orders: Command, globals: (command: Command) => G
   orders
     .command('cancel')
     .description('cancel an accepted order: signed with your key; stock and money come back; the receipt is checked')
-    .argument('<id>', 'order ID')
+    .argument('<id>', 'order ID', parseOrderId)
     .option('--yes', 'do not ask (required without a terminal)')
     .option('--key <file>', 'sign with this private key instead of the profile’s')
     .option('--key-id <kid>', 'the key’s registered ID (default: its SPKI fingerprint)')

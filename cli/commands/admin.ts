@@ -7,12 +7,12 @@ import { runAction } from '../output.js';
 import { readProfile } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
 import { parseMoney, formatMoney } from '../../shared/money.js';
-import { describeOrder, print } from '../view.js';
+import { describeOrder, print, table } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { describeAccount, pageQuery } from './account.js';
 import { sessionFor } from './customer.js';
 import { trustCommand } from '../trust.js';
-import { parseLimit } from '../input.js';
+import { parseLimit, parseOrderId } from '../input.js';
 import { showable } from '../../shared/display.js';
 import { checkPasswordPolicy } from '../../shared/passwords.js';
 
@@ -262,17 +262,22 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .option('--limit <n>', 'customers per page (1–100)', parseLimit, '25')
     .option('--cursor <id>', 'continue after this customer (the "More:" line of the previous page)')
     .action((o: { limit: string; cursor?: string }, command: Command) =>
-      show(
-        command,
-        `/admin/customers${pageQuery(o)}`,
-        (page: CustomerPage) =>
-          [
-            ...page.customers.map(
-              (c) =>
-                `${c.customerId.padEnd(24)}  ${c.role.padEnd(8)}  ${formatMoney(c.balanceCents, c.currency).padStart(16)}  ${c.locked ? 'LOCKED' : 'ok    '}  ${c.email}`,
-            ),
-            ...(page.next ? [`More: po admin customers list --cursor ${page.next}`] : []),
-          ].join('\n') || 'no customers',
+      show(command, `/admin/customers${pageQuery(o)}`, (page: CustomerPage) =>
+        page.customers.length === 0
+          ? 'no customers'
+          : [
+              table(
+                ['CUSTOMER', 'ROLE', 'BALANCE', 'LOGIN', 'EMAIL'],
+                page.customers.map((c) => [
+                  c.customerId,
+                  c.role,
+                  formatMoney(c.balanceCents, c.currency),
+                  c.locked ? 'LOCKED' : 'ok',
+                  c.email,
+                ]),
+              ),
+              ...(page.next ? [`More: po admin customers list --cursor ${page.next}`] : []),
+            ].join('\n'),
       ),
     );
   customers
@@ -337,10 +342,20 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
       show(command, `/admin/orders${pageQuery(o, { status: o.status })}`, (page: QueuePage) =>
         [
           page.orders.length === 0 ? `no ${page.status} orders` : `${page.status} orders, oldest first:`,
-          ...page.orders.map(
-            (order) =>
-              `  ${order.orderId}  ${order.customerId.padEnd(20)}  ${order.acceptedAt}  ${formatMoney(order.totalCents, order.currency).padStart(14)}  ${order.lines.map((l) => `${l.qty}×${l.sku}`).join(' ')}`,
-          ),
+          ...(page.orders.length === 0
+            ? []
+            : [
+                table(
+                  ['ORDER', 'CUSTOMER', 'ACCEPTED', 'TOTAL', 'LINES'],
+                  page.orders.map((order) => [
+                    order.orderId,
+                    order.customerId,
+                    order.acceptedAt,
+                    formatMoney(order.totalCents, order.currency),
+                    order.lines.map((l) => `${l.qty}×${l.sku}`).join(' '),
+                  ]),
+                ),
+              ]),
           ...(page.next ? [`More: po admin orders list --status ${page.status} --cursor ${page.next}`] : []),
         ].join('\n'),
       ),
@@ -352,7 +367,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   orders
     .command('show')
     .description("any customer's order, with its evidence")
-    .argument('<id>', 'order ID')
+    .argument('<id>', 'order ID', parseOrderId)
     .option(customerOption, customerHelp)
     .action((id: string, o: { customer?: string }, command: Command) =>
       show(command, orderPath(id, o), (order: OrderView) =>
@@ -367,7 +382,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   orders
     .command('fulfil')
     .description('mark an accepted order fulfilled (the customer is emailed)')
-    .argument('<id>', 'order ID')
+    .argument('<id>', 'order ID', parseOrderId)
     .option(customerOption, customerHelp)
     .action((id: string, o: { customer?: string }, command: Command) =>
       show(command, orderPath(id, o, '/fulfil'), describeOrder, 'POST'),
@@ -375,7 +390,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   orders
     .command('cancel')
     .description('cancel an accepted order for the OPD: restocked, refunded, the customer emailed with the reason')
-    .argument('<id>', 'order ID')
+    .argument('<id>', 'order ID', parseOrderId)
     .requiredOption('--reason <text>', 'why (one line; the customer reads it)')
     .option(customerOption, customerHelp)
     .action((id: string, o: { reason: string; customer?: string }, command: Command) =>
@@ -400,10 +415,20 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
           page.emails.length === 0
             ? `no ${page.status} emails`
             : `${page.status} emails, oldest first (po admin emails retry <order-id> re-sends a failed one):`,
-          ...page.emails.map(
-            (mail) =>
-              `  ${mail.orderId}  ${mail.customerId.padEnd(20)}  ${mail.kind.padEnd(12)}  since ${mail.since}  ${mail.status}${mail.failure ? `: ${mail.failure}` : ''}`,
-          ),
+          ...(page.emails.length === 0
+            ? []
+            : [
+                table(
+                  ['ORDER', 'CUSTOMER', 'KIND', 'SINCE', 'STATUS'],
+                  page.emails.map((mail) => [
+                    mail.orderId,
+                    mail.customerId,
+                    mail.kind,
+                    mail.since,
+                    `${mail.status}${mail.failure ? `: ${mail.failure}` : ''}`,
+                  ]),
+                ),
+              ]),
           ...(page.next ? [`More: po admin emails list --status ${page.status} --cursor ${page.next}`] : []),
         ].join('\n'),
       ),
@@ -411,7 +436,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   emails
     .command('retry')
     .description("send an order's failed email(s) again, now")
-    .argument('<order-id>', 'order ID')
+    .argument('<order-id>', 'order ID', parseOrderId)
     .option(customerOption, customerHelp)
     .action((id: string, o: { customer?: string }, command: Command) =>
       show(

@@ -21,7 +21,7 @@ import { trustCommand, trustKey, trustReport } from '../trust.js';
 import type { TrustState } from '../trust.js';
 import { describeOrder, print, table } from '../view.js';
 import type { Globals, OrderView } from '../view.js';
-import { parseLimit } from '../input.js';
+import { parseLimit, parseOrderId } from '../input.js';
 
 /** The profile's session, refusing an expired one with a clear remedy. */
 /** A session this close to its expiry is refreshed before a command uses it. */
@@ -343,7 +343,7 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
   orders
     .command('show')
     .description('show one order with its signed evidence')
-    .argument('<id>', 'order ID')
+    .argument('<id>', 'order ID', parseOrderId)
     .addHelpText(
       'after',
       '\nIDs made by po never start with "-"; for one that does (another client made it): po orders show -- <id>',
@@ -370,7 +370,7 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
     .description(
       'write the evidence bundle of one order (signed order, receipt, public keys; the cancellation if any), checked first',
     )
-    .argument('<id>', 'order ID')
+    .argument('<id>', 'order ID', parseOrderId)
     .option('--out <file>', 'write it to this file (0600) instead of standard output')
     .option('--force', 'replace --out if it exists')
     .addHelpText(

@@ -1661,6 +1661,7 @@ describe('po: account, cancel, and the admin queue', () => {
     expect(shown.stdout).toContain(`balance USD ${((OPENING_BALANCE - 2500) / 100).toFixed(2)}`);
     expect(shown.stdout).toMatch(new RegExp(`order\\s+-25\\.00.*${placed.orderId}`));
     expect(shown.stdout).toContain('More: po account --cursor');
+    expect(shown.stdout).toMatch(/^ {2}KEY ID\s+ALG\s+STATUS\s+ADDED\s+REVOKED$/m);
 
     const cancelled = await run(['orders', 'cancel', placed.orderId, '--yes']);
     expect(cancelled.code, cancelled.stderr).toBe(0);
@@ -1704,6 +1705,7 @@ describe('po: account, cancel, and the admin queue', () => {
       cursor = ['--cursor', more[1]!];
     }
     expect(queue).toMatch(new RegExp(`${second.orderId}\\s+cli-payer.*1×CLI-M`));
+    expect(queue).toMatch(/^ORDER\s+CUSTOMER\s+ACCEPTED\s+TOTAL\s+LINES$/m);
     const fulfilled = await run(['--profile', 'admin', 'admin', 'orders', 'fulfil', second.orderId]);
     expect(fulfilled.code, fulfilled.stderr).toBe(0);
     expect(fulfilled.stdout).toContain(`Order ${second.orderId}: fulfilled`);

@@ -159,6 +159,21 @@ describe('read routes', () => {
     expect(response.body).not.toMatch(/"d"|wrapped|PRIVATE/);
   });
 
+  it.each(['x', 'A'.repeat(10_000), '%2e%2e%2f', '\u202eAAAAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA\u0000'])(
+    'GET /orders/{id} with a hostile ID %#: 400 in words, nothing read',
+    async (id) => {
+      const response = await read(
+        apiEvent({ method: 'GET', resource: '/orders/{id}', session: ALICE, pathParameters: { id } }),
+        lambdaContext,
+      );
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toEqual({
+        error: { code: 'invalid_request', message: 'the order ID in the URL is not a valid one' },
+      });
+      expect(ddb.commandCalls(GetCommand, { TableName: 'orders' })).toHaveLength(0);
+    },
+  );
+
   it("GET /orders/{id} reads only under the session customer, so nobody reads another customer's order", async () => {
     const aliceKey = generateKeyPairSync('ed25519');
     await addCustomer(world, 'alice', 'alice password 123', [
