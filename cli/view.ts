@@ -42,17 +42,27 @@ export interface OrderView {
   email: { status: string; sentAt?: string };
 }
 
-/** Order lines with prices, as a table: SKU, quantity, unit price, line total, and the name when lines have one. */
+/**
+ * Order lines with prices, as a table: SKU, quantity, unit price, line total (the currency in their headers), and the
+ * name when lines have one.
+ */
 export function linesTable(
   lines: ReadonlyArray<{ sku: string; name?: string; qty: number; unitPriceCents: number }>,
+  currency: string | undefined,
   indent = '  ',
 ): string[] {
   const width = Math.max(3, ...lines.map((line) => line.sku.length));
   const named = lines.some((line) => line.name !== undefined);
   const row = (sku: string, qty: string, unit: string, total: string, name: string) =>
-    `${indent}${sku.padEnd(width)}  ${qty.padStart(6)}  ${unit.padStart(12)}  ${total.padStart(14)}${named ? `  ${name}` : ''}`;
+    `${indent}${sku.padEnd(width)}  ${qty.padStart(6)}  ${unit.padStart(16)}  ${total.padStart(16)}${named ? `  ${name}` : ''}`;
   return [
-    row('SKU', 'QTY', 'UNIT PRICE', 'LINE TOTAL', 'NAME'),
+    row(
+      'SKU',
+      'QTY',
+      `UNIT PRICE${currency ? ` (${currency})` : ''}`,
+      `LINE TOTAL${currency ? ` (${currency})` : ''}`,
+      'NAME',
+    ),
     ...lines.map((line) =>
       row(
         line.sku,
@@ -77,7 +87,7 @@ export function describeOrder(order: OrderView): string {
           `  cancelled ${order.cancelledAt ?? ''} by ${cancellation.by === 'opd' ? `the OPD (${cancellation.actor})` : 'you'}${cancellation.reason ? `: ${cancellation.reason}` : ''}; refunded in ledger entry ${cancellation.refundEntry}`,
         ]
       : []),
-    ...linesTable(order.lines),
+    ...linesTable(order.lines, order.currency),
     ...(order.note === undefined ? [] : [`  note: ${showable(order.note)}`]),
     `  total ${formatMoney(order.totalCents, order.currency)}${order.ledgerEntry ? ` (paid: ledger entry ${order.ledgerEntry})` : ''} · confirmation email ${order.email.status}${order.email.sentAt ? ` ${order.email.sentAt}` : ''}`,
   ].join('\n');

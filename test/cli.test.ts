@@ -426,6 +426,7 @@ describe('po verify: offline, exit 0 valid · 1 invalid · 2 unreadable', () => 
     expect(human.stdout).toMatch(new RegExp(`^VALID: order ${claimsOf(valid).jti} of customer alice, accepted by opd`));
     expect(human.stdout).toMatch(/WIDGET-1\s+3\s+12\.50\s+37\.50\n/); // a bundle carries no names: no empty column
     expect(human.stdout).not.toContain('NAME');
+    expect(human.stdout).toMatch(/SKU\s+QTY\s+UNIT PRICE \(USD\)\s+LINE TOTAL \(USD\)\n/); // money says its currency
     expect(human.stdout).toMatch(/total USD 47\.49/);
     expect(human.stdout).toContain(
       `key fingerprint ${spkiFingerprint(parsePublicKeyPem(valid.order.customerKey.publicKeyPem))}`,

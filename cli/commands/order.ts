@@ -65,7 +65,7 @@ function showQuote(quote: Quote, heading: string): void {
   process.stderr.write(
     [
       heading,
-      ...linesTable(quote.lines),
+      ...linesTable(quote.lines, quote.currency),
       `  total ${formatMoney(quote.totalCents, quote.currency)}`,
       ...short.map((line) => `  note: only ${line.stock} of ${line.sku} in stock now; the OPD will refuse more`),
       '',

@@ -11,6 +11,7 @@ import { readStdinText, readTextFile } from '../io.js';
 import { EXIT, runAction } from '../output.js';
 import { linesTable, print } from '../view.js';
 import type { Globals } from '../view.js';
+import { showable } from '../../shared/display.js';
 
 /** Largest bundle read: a bundle is a few KiB; anything much larger is not one. */
 const MAX_BUNDLE_CHARS = 256 * 1024;
@@ -65,9 +66,9 @@ function describe(result: ReturnType<typeof summary>): string {
           `               refunded ${formatMoney(result.cancellation.refundCents, result.currency)} (ledger entry ${result.cancellation.refundLedgerEntry})`,
         ]
       : []),
-    ...linesTable(result.lines),
+    ...linesTable(result.lines, result.currency),
     `  total ${formatMoney(result.totalCents, result.currency)}`,
-    ...(result.note === undefined ? [] : [`  note ${JSON.stringify(result.note)}`]),
+    ...(result.note === undefined ? [] : [`  note: ${showable(result.note)}`]),
     '  checked: both signatures, key IDs, the receipt names this exact signed order (SHA-256),',
     '           and its customer, order ID, lines, prices, currency, total and time match the signed order',
     ...(result.cancellation
