@@ -350,7 +350,7 @@ describe('bad input: one clear line with its code, never a stack trace', () => {
     expectLineError(await line('WIDGET'), 'usage', 2, /SKU:QTY@PRICE_CENTS/);
     expectLineError(await line('WIDGET-2:1'), 'usage', 2, /SKU:QTY@PRICE_CENTS/);
     expectLineError(await line('WIDGET-2:0@100'), 'items_invalid', 1, /at least 1/);
-    expectLineError(await line('WIDGET-2:1.5@100'), 'items_invalid', 1, /qty must be a whole number/);
+    expectLineError(await line('WIDGET-2:1.5@100'), 'items_invalid', 1, /line 2: quantity must be a whole number/); // the seal's base line is line 1
     expectLineError(await line('WIDGET-2:1@-5'), 'items_invalid', 1, /must not be negative/);
     expectLineError(await line('WIDGET-2:1@12.50'), 'items_invalid', 1, /whole number of cents/);
     expectLineError(await line('WIDGET-1:2@1250'), 'items_invalid', 1, /one line only/);

@@ -2,7 +2,7 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode as b64u } from '../shared/base64url.js';
-import { LIMITS, newOrderId, openOrder, sealOrder } from '../shared/envelope/index.js';
+import { LIMITS, newOrderId, openOrder, parseClaims, sealOrder } from '../shared/envelope/index.js';
 import type { OrderClaims } from '../shared/envelope/index.js';
 import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
@@ -371,5 +371,42 @@ describe('customer keys below the minimum', () => {
       expect(use).toThrow(KeyError);
       expect(use).toThrow(expect.objectContaining({ code: 'key_too_small' }));
     }
+  });
+});
+
+describe('claim errors speak of lines and quantities, never of JSON paths', () => {
+  const base = {
+    iss: 'alice',
+    aud: 'k1',
+    iat: 1,
+    jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+    items: [
+      { sku: 'W-1', qty: 1, unitPriceCents: 100 },
+      { sku: 'W-2', qty: 1, unitPriceCents: 100 },
+    ],
+    currency: 'USD',
+    totalCents: 200,
+  };
+  it.each([
+    [
+      { items: [base.items[0]!, { sku: 'W-2', qty: 0, unitPriceCents: 100 }], totalCents: 100 },
+      'line 2: quantity must be at least 1',
+    ],
+    [{ items: [{ ...base.items[0]!, colour: 'red' }, base.items[1]!] }, 'line 1: unknown member "colour"'],
+    [
+      { totalCents: 199 },
+      'total (totalCents) must equal the sum of quantity × unit price (unitPriceCents) over the lines',
+    ],
+    [{ jti: undefined }, 'order ID (jti): missing, or not a string'],
+    [{ extra: true }, 'unknown member "extra"'],
+  ])('%j', (change, message) => {
+    let thrown: unknown;
+    try {
+      parseClaims({ ...base, ...change });
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toBe(message);
+    expect((thrown as Error).message).not.toMatch(/items\.\d|\^|\[A-Z/);
   });
 });

@@ -105,10 +105,42 @@ export type OrderItem = z.infer<typeof orderItemSchema>;
 /** The verified claims of an order. */
 export type OrderClaims = z.infer<typeof claimsSchema>;
 
+/** The claims' members in the words of the people who read the error (the member name stays, for programs). */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  qty: 'quantity',
+  unitPriceCents: 'unit price (unitPriceCents)',
+  sku: 'SKU',
+  totalCents: 'total (totalCents)',
+  iat: 'signing time (iat)',
+  jti: 'order ID (jti)',
+  iss: 'customer (iss)',
+  aud: 'server key (aud)',
+  items: 'order lines (items)',
+};
+const FIELD = new RegExp(`\\b(${Object.keys(FIELD_WORDS).join('|')})\\b`, 'g');
+
+/**
+ * A validation issue as a sentence: the member in words (`quantity`, not `qty`), and an order line by its number
+ * (`line 2: quantity must be at least 1`), never a JSON path.
+ */
+function issueInWords(issue: z.core.$ZodIssue | undefined): string {
+  const path = issue?.path ?? [];
+  const last = path.at(-1);
+  let raw = issue?.message ?? 'invalid';
+  // zod/mini's own messages are bare ("Invalid input"): say what is wrong.
+  if (issue?.code === 'unrecognized_keys')
+    raw = `unknown member${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(', ')}`;
+  else if (raw === 'Invalid input')
+    raw = issue?.code === 'invalid_type' ? `missing, or not a ${issue.expected}` : 'not valid';
+  const names = typeof last === 'string' && !raw.includes(last) ? `${last}: ${raw}` : raw;
+  const message = names.replace(FIELD, (field: string) => FIELD_WORDS[field] ?? field);
+  return path[0] === 'items' && typeof path[1] === 'number' ? `line ${path[1] + 1}: ${message}` : message;
+}
+
 /** The envelope error for a failed validation issue: lines get their own codes because a client can act on them. */
 function claimsError(issue: z.core.$ZodIssue | undefined, itemsPresent: boolean): EnvelopeError {
   const path = issue?.path ?? [];
-  const message = `${path.length > 0 ? path.join('.') : 'claims'}: ${issue?.message ?? 'invalid'}`;
+  const message = issueInWords(issue);
   if (path[0] === 'items' && itemsPresent) {
     if (path.length === 1 && issue?.code === 'too_big') return new EnvelopeError('too_many_items', message);
     return new EnvelopeError('items_invalid', message);
