@@ -3,7 +3,7 @@
  * /orders, as API Gateway does —, order handler, envelope opening, receipt, the DynamoDB transaction) at 1, 8 and 32
  * concurrent clients, each client a customer of its own, on one hot SKU and on spread SKUs; and in the same run the
  * bare DynamoDB Local rate for the same transaction shape (the same items, conditions and return values) without our
- * code. Conservation is checked after every run: stock (initial = final + units accepted, one stored order per
+ * code, in alternating rounds (medians compared). Conservation is checked after every round: stock (initial = final + units accepted, one stored order per
  * acceptance) and money (each customer's balance fell by exactly what it paid, one ledger entry per order).
  *
  * Envelopes are sealed before the clock starts: the client runs in this process too, and sealing is client work.
@@ -40,6 +40,11 @@ export interface ApiBenchResult {
 }
 
 const CLIENTS = [1, 8, 32];
+/**
+ * Rounds per scenario: ours and bare alternate (ours first, then bare first, …) and the medians are compared, so that
+ * neither side always meets DynamoDB Local's JVM warmer, and one slow round does not decide a ratio.
+ */
+const ROUNDS = 3;
 /** One customer per client: a customer's orders commit one at a time by design (its ledger is numbered). */
 const CUSTOMERS = Math.max(...CLIENTS);
 const SPREAD_SKUS = 50;
@@ -186,39 +191,41 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
 
     const results: ApiBenchResult[] = [];
     let run = 0;
-    for (const scenario of ['hot SKU', 'spread SKUs'] as const) {
-      for (const clients of CLIENTS) {
-        run++;
-        const perClient = ORDERS_PER_CLIENT(clients);
-        const total = perClient * clients;
-        const skus =
-          scenario === 'hot SKU' ? [`HOT-${run}`] : Array.from({ length: SPREAD_SKUS }, (_, i) => `SPREAD-${run}-${i}`);
-        const initialStock = total * 2; // enough for every order: the bench measures acceptance, not refusal
-        for (const sku of skus) await createProduct({ sku, name: sku, priceCents: PRICE, stock: initialStock });
-        const skuOf = (client: number, n: number) => skus[(client * perClient + n) % skus.length]!;
+    /** One round of a scenario: ours and bare on fresh SKUs, in the given order; conservation checked after it. */
+    const round = async (scenario: 'hot SKU' | 'spread SKUs', clients: number, bareFirst: boolean) => {
+      run++;
+      const perClient = ORDERS_PER_CLIENT(clients);
+      const total = perClient * clients;
+      const skus =
+        scenario === 'hot SKU' ? [`HOT-${run}`] : Array.from({ length: SPREAD_SKUS }, (_, i) => `SPREAD-${run}-${i}`);
+      const initialStock = total * 2; // enough for every order: the bench measures acceptance, not refusal
+      for (const sku of skus) await createProduct({ sku, name: sku, priceCents: PRICE, stock: initialStock });
+      const skuOf = (client: number, n: number) => skus[(client * perClient + n) % skus.length]!;
 
-        // Our code: envelopes sealed up front, then posted through the local API.
-        const envelopes = Array.from({ length: clients }, (_, client) =>
-          Array.from({ length: perClient }, (_, n) => seal(customers[client]!, skuOf(client, n))),
-        );
-        const before = await Promise.all(customers.slice(0, clients).map((c) => accountOf(c.id)));
-        let accepted = 0;
-        let failures = 0;
-        const ours = await drive(perClient, clients, async (client, n) => {
+      // Our code: envelopes sealed up front, then posted through the local API.
+      const envelopes = Array.from({ length: clients }, (_, client) =>
+        Array.from({ length: perClient }, (_, n) => seal(customers[client]!, skuOf(client, n))),
+      );
+      const before = await Promise.all(customers.slice(0, clients).map((c) => accountOf(c.id)));
+      let accepted = 0;
+      let failures = 0;
+      const runOurs = () =>
+        drive(perClient, clients, async (client, n) => {
           if ((await post(customers[client]!, envelopes[client]![n]!)) === 201) accepted++;
           else failures++;
         });
 
-        // Bare DynamoDB Local: the same transaction shape, same concurrency, same retry policy.
-        const bareSkus = skus.map((sku) => `BARE-${sku}`);
-        for (const sku of bareSkus)
-          await documents.send(
-            new PutCommand({
-              TableName: stack.tables.inventory,
-              Item: { sku, name: sku, priceCents: PRICE, stock: initialStock },
-            }),
-          );
-        const bare = await drive(perClient, clients, async (client, n) => {
+      // Bare DynamoDB Local: the same transaction shape, same concurrency, same retry policy.
+      const bareSkus = skus.map((sku) => `BARE-${sku}`);
+      for (const sku of bareSkus)
+        await documents.send(
+          new PutCommand({
+            TableName: stack.tables.inventory,
+            Item: { sku, name: sku, priceCents: PRICE, stock: initialStock },
+          }),
+        );
+      const runBare = () =>
+        drive(perClient, clients, async (client, n) => {
           const customerId = bareCustomer(client);
           const sku = bareSkus[(client * perClient + n) % bareSkus.length]!;
           for (let attempt = 0; attempt < 10; attempt++) {
@@ -298,54 +305,75 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
             }
           }
         });
+      const bare = bareFirst ? await runBare() : undefined;
+      const ours = await runOurs();
+      const bareTimed = bare ?? (await runBare());
 
-        // Conservation: initial = final + accepted, and one stored order per acceptance.
-        let finalStock = 0;
-        for (const sku of skus) finalStock += await stockOf(sku);
-        let ordersForRun = 0;
-        let cursor: Record<string, unknown> | undefined;
-        do {
-          const page = await documents.send(
-            new DocumentScanCommand({
-              TableName: stack.tables.orders,
-              Select: 'COUNT',
-              FilterExpression: 'begins_with(customerId, :bench) AND begins_with(#lines[0].sku, :prefix)',
-              ExpressionAttributeNames: { '#lines': 'lines' },
-              ExpressionAttributeValues: {
-                ':bench': 'bench-',
-                ':prefix': scenario === 'hot SKU' ? `HOT-${run}` : `SPREAD-${run}-`,
-              },
-              ExclusiveStartKey: cursor,
-            }),
-          );
-          ordersForRun += page.Count ?? 0;
-          cursor = page.LastEvaluatedKey;
-        } while (cursor);
-        const stockConserved =
-          skus.length * initialStock === finalStock + accepted && ordersForRun === accepted && failures === 0;
-        // Money: every customer paid exactly for its accepted orders, each with one ledger entry, and no more.
-        const after = await Promise.all(customers.slice(0, clients).map((c) => accountOf(c.id)));
-        const moneyConserved =
-          after.every((account, client) => {
-            const paid = before[client]!.balanceCents - account.balanceCents;
-            return paid === (account.ledgerSeq - before[client]!.ledgerSeq) * PRICE && paid === perClient * PRICE;
-          }) && failures === 0;
-        const ordersPerSec = Math.round(total / ours.seconds);
-        const bareOrdersPerSec = Math.round(total / bare.seconds);
+      // Conservation: initial = final + accepted, and one stored order per acceptance.
+      let finalStock = 0;
+      for (const sku of skus) finalStock += await stockOf(sku);
+      let ordersForRun = 0;
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new DocumentScanCommand({
+            TableName: stack.tables.orders,
+            Select: 'COUNT',
+            FilterExpression: 'begins_with(customerId, :bench) AND begins_with(#lines[0].sku, :prefix)',
+            ExpressionAttributeNames: { '#lines': 'lines' },
+            ExpressionAttributeValues: {
+              ':bench': 'bench-',
+              ':prefix': scenario === 'hot SKU' ? `HOT-${run}` : `SPREAD-${run}-`,
+            },
+            ExclusiveStartKey: cursor,
+          }),
+        );
+        ordersForRun += page.Count ?? 0;
+        cursor = page.LastEvaluatedKey;
+      } while (cursor);
+      const stockConserved =
+        skus.length * initialStock === finalStock + accepted && ordersForRun === accepted && failures === 0;
+      // Money: every customer paid exactly for its accepted orders, each with one ledger entry, and no more.
+      const after = await Promise.all(customers.slice(0, clients).map((c) => accountOf(c.id)));
+      const moneyConserved =
+        after.every((account, client) => {
+          const paid = before[client]!.balanceCents - account.balanceCents;
+          return paid === (account.ledgerSeq - before[client]!.ledgerSeq) * PRICE && paid === perClient * PRICE;
+        }) && failures === 0;
+      return {
+        ours,
+        oursPerSec: total / ours.seconds,
+        barePerSec: total / bareTimed.seconds,
+        total,
+        stockConserved,
+        moneyConserved,
+      };
+    };
+
+    for (const scenario of ['hot SKU', 'spread SKUs'] as const) {
+      for (const clients of CLIENTS) {
+        const rounds = [];
+        for (let r = 0; r < ROUNDS; r++) rounds.push(await round(scenario, clients, r % 2 === 1));
+        const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+        const ordersPerSec = Math.round(middle(rounds.map((r) => r.oursPerSec)));
+        const bareOrdersPerSec = Math.round(middle(rounds.map((r) => r.barePerSec)));
+        const latencies = rounds.flatMap((r) => r.ours.latencies).sort((a, b) => a - b);
+        const stockConserved = rounds.every((r) => r.stockConserved);
+        const moneyConserved = rounds.every((r) => r.moneyConserved);
         results.push({
           scenario,
           clients,
-          orders: total,
+          orders: rounds.reduce((sum, r) => sum + r.total, 0),
           ordersPerSec,
-          p50Ms: Number(percentile(ours.latencies, 50).toFixed(1)),
-          p99Ms: Number(percentile(ours.latencies, 99).toFixed(1)),
+          p50Ms: Number(percentile(latencies, 50).toFixed(1)),
+          p99Ms: Number(percentile(latencies, 99).toFixed(1)),
           bareOrdersPerSec,
           ratio: Number((ordersPerSec / bareOrdersPerSec).toFixed(2)),
           stockConserved,
           moneyConserved,
         });
         log(
-          `  ${scenario}, ${clients} client(s): ${ordersPerSec} orders/s (bare ${bareOrdersPerSec}), conserved: stock ${stockConserved}, money ${moneyConserved}`,
+          `  ${scenario}, ${clients} client(s): ${ordersPerSec} orders/s (bare ${bareOrdersPerSec}; medians of ${ROUNDS} alternating rounds), conserved: stock ${stockConserved}, money ${moneyConserved}`,
         );
       }
     }
