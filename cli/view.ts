@@ -126,7 +126,9 @@ export function ledgerTable(entries: readonly LedgerEntryView[], indent = '  '):
 }
 
 /** A table for people: a header row and columns padded to their widest cell (by code point). */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+export function table(headers: readonly string[], rawRows: ReadonlyArray<readonly string[]>): string {
+  // A cell is one line of visible text, whatever the OPD or a hand-edited profile holds.
+  const rows = rawRows.map((row) => row.map((cell) => showable(cell).replace(/[\n\t]/g, ' ')));
   const width = (text: string) => [...text].length;
   const widths = headers.map((header, column) =>
     Math.max(width(header), ...rows.map((row) => width(row[column] ?? ''))),

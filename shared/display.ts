@@ -1,13 +1,16 @@
 /**
  * Text from customers shown to people (a terminal, an email): characters that change how text around them is shown —
- * bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E, U+200F, U+061C) and the other
- * invisible format characters — are written as visible `\u{…}` escapes, so a note cannot reorder or hide what
- * surrounds it. Everything else is kept as it is.
+ * bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E, U+200F, U+061C), the other
+ * invisible format characters, and control characters (a terminal's escape sequences) but line breaks and tabs — are
+ * written as visible `\u{…}` escapes, so a note cannot reorder, hide or restyle what surrounds it. Everything else is
+ * kept as it is.
  */
-const INVISIBLE = /\p{Cf}/gu;
+const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
 
 export function showable(text: string): string {
-  return text.replace(INVISIBLE, (char) => `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`);
+  return text.replace(INVISIBLE, (char) =>
+    char === '\n' || char === '\t' ? char : `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`,
+  );
 }
 
 /** Escapes text for HTML element content and attribute values. */

@@ -99,6 +99,29 @@ describe('po --help', () => {
   });
 });
 
+describe('po profiles', () => {
+  it('shows what a hand-edited profile holds as one visible line per profile (escape sequences, RTL marks, line breaks)', async () => {
+    const dir = tempDir('po-profiles-');
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        profiles: {
+          plain: { apiUrl: 'http://127.0.0.1:3000', customerId: 'alice' },
+          odd: { apiUrl: 'http://x\u001b[2J\u202e', customerId: 'bob\nEVIL' },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const listed = await po(['profiles'], { env: { PO_CONFIG_DIR: dir } });
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^PROFILE\s+CUSTOMER\s+API\s+SESSION$/);
+    expect(lines[2]).toMatch(/^odd\s+bob EVIL\s+http:\/\/x\\u\{1B\}\[2J\\u\{202E\}\s+not logged in$/);
+    expect(listed.stdout).not.toMatch(/[\u001b\u202e]/);
+  });
+});
+
 describe('po completion', () => {
   it('completes commands, subcommands and options at every level, in bash and in zsh', async () => {
     const script = await po(['completion', 'bash']);
