@@ -47,6 +47,10 @@ const wholeNumber = (value: string, name: string) => {
   return Number(value);
 };
 
+/** A page of a listing for people: what it is, its table (when it has rows), and how to get the next page. */
+const pageText = (title: string, headers: string[], rows: string[][], more: string | undefined) =>
+  [title, ...(rows.length === 0 ? [] : [table(headers, rows)]), ...(more ? [more] : [])].join('\n');
+
 /** A price as people write it (24.50, 3, 0.99), in cents. */
 const price = (value: string) => {
   const cents = parseMoney(value);
@@ -340,24 +344,18 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .option('--cursor <cursor>', 'continue after the previous page (its "More:" line)')
     .action((o: { status: string; limit: string; cursor?: string }, command: Command) =>
       show(command, `/admin/orders${pageQuery(o, { status: o.status })}`, (page: QueuePage) =>
-        [
+        pageText(
           page.orders.length === 0 ? `no ${page.status} orders` : `${page.status} orders, oldest first:`,
-          ...(page.orders.length === 0
-            ? []
-            : [
-                table(
-                  ['ORDER', 'CUSTOMER', 'ACCEPTED', 'TOTAL', 'LINES'],
-                  page.orders.map((order) => [
-                    order.orderId,
-                    order.customerId,
-                    order.acceptedAt,
-                    formatMoney(order.totalCents, order.currency),
-                    order.lines.map((l) => `${l.qty}×${l.sku}`).join(' '),
-                  ]),
-                ),
-              ]),
-          ...(page.next ? [`More: po admin orders list --status ${page.status} --cursor ${page.next}`] : []),
-        ].join('\n'),
+          ['ORDER', 'CUSTOMER', 'ACCEPTED', 'TOTAL', 'LINES'],
+          page.orders.map((order) => [
+            order.orderId,
+            order.customerId,
+            order.acceptedAt,
+            formatMoney(order.totalCents, order.currency),
+            order.lines.map((l) => `${l.qty}×${l.sku}`).join(' '),
+          ]),
+          page.next && `More: po admin orders list --status ${page.status} --cursor ${page.next}`,
+        ),
       ),
     );
   const customerOption = '--customer <id>';
@@ -411,26 +409,20 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .option('--cursor <cursor>', 'continue after the previous page (its "More:" line)')
     .action((o: { status: string; limit: string; cursor?: string }, command: Command) =>
       show(command, `/admin/emails${pageQuery(o, { status: o.status })}`, (page: MailPage) =>
-        [
+        pageText(
           page.emails.length === 0
             ? `no ${page.status} emails`
             : `${page.status} emails, oldest first (po admin emails retry <order-id> re-sends a failed one):`,
-          ...(page.emails.length === 0
-            ? []
-            : [
-                table(
-                  ['ORDER', 'CUSTOMER', 'KIND', 'SINCE', 'STATUS'],
-                  page.emails.map((mail) => [
-                    mail.orderId,
-                    mail.customerId,
-                    mail.kind,
-                    mail.since,
-                    `${mail.status}${mail.failure ? `: ${mail.failure}` : ''}`,
-                  ]),
-                ),
-              ]),
-          ...(page.next ? [`More: po admin emails list --status ${page.status} --cursor ${page.next}`] : []),
-        ].join('\n'),
+          ['ORDER', 'CUSTOMER', 'KIND', 'SINCE', 'STATUS'],
+          page.emails.map((mail) => [
+            mail.orderId,
+            mail.customerId,
+            mail.kind,
+            mail.since,
+            `${mail.status}${mail.failure ? `: ${mail.failure}` : ''}`,
+          ]),
+          page.next && `More: po admin emails list --status ${page.status} --cursor ${page.next}`,
+        ),
       ),
     );
   emails
