@@ -20,6 +20,7 @@ import {
   ScanCommand as DocumentScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { accountWrites } from '../shared/aws/accounts.js';
 import { sealOrder } from '../shared/envelope/index.js';
 import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
 import type { SigningKey } from '../shared/keys.js';
@@ -258,43 +259,21 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
                         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                       },
                     },
-                    {
-                      Update: {
-                        TableName: stack.tables.customers,
-                        Key: { customerId },
-                        UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
-                        ConditionExpression:
-                          'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit AND tokenVersion = :tv AND #role = :role AND #keys.#kid.#status = :active',
-                        ExpressionAttributeNames: {
-                          '#role': 'role',
-                          '#keys': 'keys',
-                          '#kid': 'k1',
-                          '#status': 'status',
-                        },
-                        ExpressionAttributeValues: {
-                          ':after': 1e14 - (seen + 1) * PRICE,
-                          ':entry': seen + 1,
-                          ':seen': seen,
-                          ':debit': PRICE,
-                          ':tv': 1,
-                          ':role': 'customer',
-                          ':active': 'active',
-                        },
+                    // The account's debit and its ledger entry, built by the code the order path uses.
+                    ...accountWrites(
+                      { balanceCents: 1e14 - seen * PRICE, ledgerSeq: seen },
+                      {
+                        customerId,
+                        entry: seen + 1,
+                        type: 'order',
+                        amountCents: -PRICE,
+                        balanceAfterCents: 1e14 - (seen + 1) * PRICE,
+                        currency: 'USD',
+                        actor: customerId,
+                        at: new Date().toISOString(),
                       },
-                    },
-                    {
-                      Put: {
-                        TableName: stack.tables.ledger,
-                        Item: {
-                          customerId,
-                          entry: seen + 1,
-                          type: 'order',
-                          amountCents: -PRICE,
-                          balanceAfterCents: 1e14 - (seen + 1) * PRICE,
-                        },
-                        ConditionExpression: 'attribute_not_exists(customerId)',
-                      },
-                    },
+                      { tokenVersion: 1, role: 'customer', keyId: 'k1' },
+                    ),
                   ],
                 }),
               );
