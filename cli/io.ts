@@ -3,7 +3,9 @@
  */
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { EnvelopeError, InputError } from '../shared/errors.js';
-import { MIN_PASSPHRASE_LENGTH, parsePrivateKeyPem, parsePublicKeyPem } from '../shared/keys.js';
+import { MIN_PASSPHRASE_LENGTH, parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
+import type { SigningKey } from '../shared/keys.js';
+import type { Profile } from './profile.js';
 import type { KeyObject } from 'node:crypto';
 
 /** Largest file the CLI reads (keys, passphrases): a PEM key is a few KiB; anything huge is the wrong file. */
@@ -136,4 +138,15 @@ export function readStdin(maxChars: number): Promise<string> {
     'envelope (po envelope open … < order.jwe)',
     () => new EnvelopeError('envelope_too_large', `an envelope is at most ${maxChars} characters`),
   );
+}
+
+/** The signer of an order or a cancellation: the profile's key (or --key), checked. */
+export async function signerFor(
+  profile: Pick<Profile, 'key' | 'keyId' | 'passphraseFile'>,
+  options: { key?: string; keyId?: string; passphraseFile?: string },
+): Promise<SigningKey> {
+  const keyFile = options.key ?? profile.key;
+  if (!keyFile) throw new InputError('usage', 'which key signs the order? pass --key or set it with `po config --key`');
+  const privateKey = await loadPrivateKey(keyFile, options.passphraseFile ?? profile.passphraseFile);
+  return checkKeyFile(keyFile, () => signingKey(privateKey, options.keyId ?? profile.keyId));
 }

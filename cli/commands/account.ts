@@ -14,7 +14,7 @@ import { confirm, isInteractive } from '../prompt.js';
 import { describeOrder, ledgerTable, print, table } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { sessionFor } from './customer.js';
-import { signerFor } from './order.js';
+import { signerFor } from '../io.js';
 import { parseLimit, parseOrderId } from '../input.js';
 
 interface AccountView {

@@ -4,12 +4,12 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../shared/errors.js';
+import { InputError, PoError } from '../../shared/errors.js';
 import { checkKeyId } from '../../shared/keys.js';
 import { formatMoney } from '../../shared/money.js';
 import { ApiCallError, NetworkError, apiClient, checkApiUrl } from '../api.js';
 import type { ApiClient } from '../api.js';
-import { signerFor } from './order.js';
+import { signerFor } from '../io.js';
 import { writeNewFile } from '../io.js';
 import { orderEvidence } from '../evidence.js';
 import { EXIT, runAction } from '../output.js';
@@ -65,7 +65,11 @@ async function checkSigningKey(
   try {
     kid = (await signerFor(profile, {})).kid;
   } catch (error) {
-    return { ok: false, message: `${profile.key}: ${error instanceof Error ? error.message : 'unreadable'}` };
+    // Our own errors say what is wrong with the file; anything else is named by its class only.
+    return {
+      ok: false,
+      message: `${profile.key}: ${error instanceof PoError ? error.message : `unreadable (${error instanceof Error ? error.name : 'error'})`}`,
+    };
   }
   if (!session || Date.parse(session.expiresAt) <= Date.now())
     return { ok: false, keyId: kid, message: `${profile.key} (key ID ${kid}); log in to check it is registered` };

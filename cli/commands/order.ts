@@ -10,14 +10,14 @@ import { prepareOrder } from '../../shared/envelope/index.js';
 import type { PreparedOrder } from '../../shared/envelope/index.js';
 import { evidenceBundle, verifyEvidence } from '../../shared/evidence.js';
 import type { EvidenceBundle, VerifiedEvidence } from '../../shared/evidence.js';
-import { exportPublicKeyPem, signingKey } from '../../shared/keys.js';
+import { exportPublicKeyPem } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
 import { formatMoney, linesTotalCents } from '../../shared/money.js';
 import { receiptKeyId } from '../../shared/receipts.js';
 import { ApiCallError, NetworkError } from '../api.js';
 import type { ApiClient } from '../api.js';
 import { apiClient } from '../api.js';
-import { checkKeyFile, loadPrivateKey } from '../io.js';
+import { signerFor } from '../io.js';
 import { runAction } from '../output.js';
 import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
@@ -71,17 +71,6 @@ function showQuote(quote: Quote, heading: string): void {
       '',
     ].join('\n'),
   );
-}
-
-/** The signer of the order: the profile's key (or --key), checked. */
-export async function signerFor(
-  profile: ReturnType<typeof readProfile>,
-  options: { key?: string; keyId?: string; passphraseFile?: string },
-): Promise<SigningKey> {
-  const keyFile = options.key ?? profile.key;
-  if (!keyFile) throw new InputError('usage', 'which key signs the order? pass --key or set it with `po config --key`');
-  const privateKey = await loadPrivateKey(keyFile, options.passphraseFile ?? profile.passphraseFile);
-  return checkKeyFile(keyFile, () => signingKey(privateKey, options.keyId ?? profile.keyId));
 }
 
 /**
