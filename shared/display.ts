@@ -5,12 +5,23 @@
  * written as visible `\u{…}` escapes, so a note cannot reorder, hide or restyle what surrounds it. Everything else is
  * kept as it is.
  */
-const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Cs}]/gu;
+/** In one line, line and paragraph separators too (and line feeds and tabs, which {@link showable} keeps). */
+const INVISIBLE_IN_A_LINE = /[\p{Cf}\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+const escaped = (char: string) => `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`;
 
 export function showable(text: string): string {
-  return text.replace(INVISIBLE, (char) =>
-    char === '\n' || char === '\t' ? char : `\\u{${char.codePointAt(0)!.toString(16).toUpperCase()}}`,
-  );
+  return text.replace(INVISIBLE, (char) => (char === '\n' || char === '\t' ? char : escaped(char)));
+}
+
+/**
+ * Text shown on one line (a product's name in an email's order line): as {@link showable}, with line breaks, tabs and
+ * line or paragraph separators escaped as well, so that stored text from before the catalogue's text rule
+ * (shared/text.ts) cannot start a line of its own.
+ */
+export function showableLine(text: string): string {
+  return text.replace(INVISIBLE_IN_A_LINE, escaped);
 }
 
 /** Escapes text for HTML element content and attribute values. */

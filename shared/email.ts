@@ -1,8 +1,9 @@
 /**
  * The emails to customers: plain text, and the same text as HTML (escaped, preformatted: nothing to render, nothing to
- * inject). Customer text in them (a note, a reason) goes through {@link showable}.
+ * inject). Customer text in them (a note, a reason) goes through {@link showable}, a product's name through
+ * {@link showableLine}.
  */
-import { htmlOf, showable } from './display.js';
+import { htmlOf, showable, showableLine } from './display.js';
 import { formatMoney } from './money.js';
 import { amountPaid } from './orders.js';
 import type { OrderRecord } from './orders.js';
@@ -24,7 +25,7 @@ export function confirmationEmail(order: OrderRecord): Email {
   const width = Math.max(...order.lines.map((line) => line.sku.length), 3);
   const lines = order.lines.map(
     (line) =>
-      `  ${line.sku.padEnd(width)}  ${String(line.qty).padStart(6)} × ${formatMoney(line.unitPriceCents).padStart(10)} = ${formatMoney(line.qty * line.unitPriceCents).padStart(12)}   ${line.name}`,
+      `  ${line.sku.padEnd(width)}  ${String(line.qty).padStart(6)} × ${formatMoney(line.unitPriceCents).padStart(10)} = ${formatMoney(line.qty * line.unitPriceCents).padStart(12)}   ${showableLine(line.name)}`,
   );
   return email(`Order ${order.orderId} accepted`, [
     `Your purchase order ${order.orderId} has been accepted.`,

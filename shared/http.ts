@@ -153,7 +153,9 @@ export function parseJsonBody<T extends z.ZodMiniType>(
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    // A message that already names its member (`reference must be …`) is not prefixed with it again.
+    const named = issue !== undefined && issue.message.startsWith(`${String(issue.path.at(-1))} `);
+    const where = issue && issue.path.length > 0 && !named ? `${issue.path.join('.')}: ` : '';
     throw new ApiError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
   }
   return result.data;

@@ -22,6 +22,7 @@ import {
 import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './envelope/jws.js';
 import { EvidenceError } from './errors.js';
 import { KEY_ID_PATTERN, spkiFingerprint } from './keys.js';
+import { oneLine } from './text.js';
 
 /** The JWS `typ` of a receipt (explicit typing: no order, session token or other JWS can pass for one). */
 export const RECEIPT_TYP = 'po-receipt+jwt';
@@ -36,24 +37,6 @@ const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export const ledgerEntrySchema = z
   .int('ledgerEntry must be a whole number')
   .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER));
-
-/**
- * One line of text a person reads: no control characters (C0, DEL, C1), no lone surrogates (not encodable as UTF-8),
- * and no bidirectional controls (U+202E and kin make a terminal or an email show text in an order other than stored).
- */
-const PLAIN_LINE = /^[^\p{Cc}\p{Cs}\p{Bidi_Control}]*$/u;
-
-/** A trimmed, non-empty line of plain text of at most 500 characters, named `label` in its error messages. */
-export function plainLine(label: string) {
-  return z
-    .string(`${label} must be text`)
-    .check(
-      z.trim(),
-      z.minLength(1, `${label} must not be empty`),
-      z.maxLength(500, `${label} must be at most 500 characters`),
-      z.regex(PLAIN_LINE, `${label} must be one line of plain text: no control or bidirectional characters`),
-    );
-}
 
 const digest = (what: string) => z.string().check(z.regex(DIGEST_PATTERN, `${what} must be a base64url SHA-256`));
 
@@ -82,7 +65,7 @@ export const receiptClaimsSchema = z.strictObject({
 export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
 
 /** Why the OPD cancelled an order itself: one line of text a person reads. */
-export const reasonSchema = plainLine('reason');
+export const reasonSchema = oneLine('reason');
 
 /**
  * A cancellation receipt's payload: the OPD's signed statement that an order it accepted is cancelled and its total

@@ -11,7 +11,8 @@ import { CANCEL_TYP, signCancellation, verifyCancellation } from '../shared/canc
 import { signJws } from '../shared/envelope/jws.js';
 import { ApiError } from '../shared/errors.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
-import { plainLine, reasonSchema } from '../shared/receipts.js';
+import { reasonSchema } from '../shared/receipts.js';
+import { oneLine } from '../shared/text.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
 import { customerKey } from './helpers/keys.js';
 import type { CustomerKey } from './helpers/keys.js';
@@ -71,7 +72,11 @@ describe('free text the OPD records or signs (a reason, a ledger reference)', ()
     ['too long', 'x'.repeat(501)],
     ['a NUL', 'a\u0000b'],
     ['a line break', 'one\ntwo'],
-    ['a C1 control', 'a\u0085b'],
+    ['a C1 control (U+0085, next line)', 'a\u0085b'],
+    ['a C1 control (U+009B)', 'a\u009bb'],
+    ['a line separator (U+2028)', 'one\u2028two'],
+    ['a paragraph separator (U+2029)', 'one\u2029two'],
+    ['a carriage return', 'one\rtwo'],
     ['a lone high surrogate', 'refund \ud800'],
     ['a lone low surrogate', '\udc00 refund'],
     ['a right-to-left override', '\u202egoodwill'],
@@ -79,7 +84,7 @@ describe('free text the OPD records or signs (a reason, a ledger reference)', ()
     ['a right-to-left mark', 'a\u200fb'],
     ['not text', 42],
   ])('refuses %s, naming the field', (_name, text) => {
-    const result = plainLine('reference').safeParse(text);
+    const result = oneLine('reference').safeParse(text);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toMatch(/^reference /);
   });

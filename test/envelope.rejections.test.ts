@@ -266,6 +266,21 @@ describe('claims', () => {
     ['note with control characters', () => JSON.stringify(validClaims({ note: 'a\u001b[31mred' }))],
     ['note too long', () => JSON.stringify(validClaims({ note: 'x'.repeat(LIMITS.maxNoteLength + 1) }))],
     ['note with a lone surrogate (escaped)', () => JSON.stringify(validClaims({ note: 'pump \ud800' }))],
+    ['note with a C1 control (U+0085, next line)', () => JSON.stringify(validClaims({ note: 'dock\u00854' }))],
+    [
+      'note with a C1 control (U+009B, an escape introducer)',
+      () => JSON.stringify(validClaims({ note: '\u009b31mred' })),
+    ],
+    ['note with a C1 control (U+009D)', () => JSON.stringify(validClaims({ note: 'a\u009db' }))],
+    ['note with a carriage return', () => JSON.stringify(validClaims({ note: 'a\r\nb' }))],
+    [
+      'version 1 claims (lines without prices, no currency, no total)',
+      () => JSON.stringify(validClaims({ items: [{ sku: 'A', qty: 3 }], currency: undefined, totalCents: undefined })),
+    ],
+    [
+      'lines the schema refuses and a claim missing (the claims decide the code: §6 step 10 before 10a)',
+      () => JSON.stringify(validClaims({ items: [{ sku: 'A', qty: 0, unitPriceCents: 1 }], iss: undefined })),
+    ],
     ['currency missing', () => JSON.stringify(validClaims({ currency: undefined }))],
     ['currency in lower case', () => JSON.stringify(validClaims({ currency: 'usd' }))],
     ['currency not a code', () => JSON.stringify(validClaims({ currency: 'US$' }))],
@@ -307,6 +322,17 @@ describe('claims', () => {
     ],
   ])('rejects items with %s', async (_name, items) => {
     await expectEnvelopeError(open(envelopeWithPayload(validClaims({ items }))), 'items_invalid');
+  });
+
+  it('orders its checks as docs/envelope.md §6 does: claims and their types, then the lines, then the claims’ rules', async () => {
+    const badLine = [{ sku: 'A', qty: 0, unitPriceCents: 1 }];
+    // A line ill-formed and a claim breaking its pattern (10c): the line decides.
+    await expectEnvelopeError(
+      open(envelopeWithPayload(validClaims({ items: badLine, iss: 'alice smith' }))),
+      'items_invalid',
+    );
+    // A line ill-formed and a claim of the wrong type (10): the claim decides.
+    await expectEnvelopeError(open(envelopeWithPayload(validClaims({ items: badLine, iat: 'now' }))), 'claims_invalid');
   });
 
   it('rejects too many lines', async () => {

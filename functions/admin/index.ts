@@ -28,12 +28,13 @@ import { ApiError } from '../../shared/errors.js';
 import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, pageLimit, parseJsonBody } from '../../shared/http.js';
 import { KEY_ID_PATTERN, parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
-import { plainLine, receiptKeyJwk } from '../../shared/receipts.js';
+import { receiptKeyJwk } from '../../shared/receipts.js';
+import { MAX_PRODUCT_NAME_LENGTH, oneLine } from '../../shared/text.js';
 import { pathParameter, router } from '../../shared/router.js';
 import type { Route } from '../../shared/router.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
 
-const name = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
+const name = oneLine('name', MAX_PRODUCT_NAME_LENGTH);
 const priceCents = z.int().check(z.minimum(0), z.maximum(100_000_000));
 const publicKey = z.strictObject({
   publicKeyPem: z.string().check(z.minLength(1), z.maxLength(16_384)),
@@ -69,7 +70,7 @@ const credit = z.strictObject({
     z.maximum(MAX_BALANCE_CENTS, 'amountCents is too large'),
     z.refine((amount) => amount !== 0, 'amountCents must not be 0'),
   ),
-  reference: plainLine('reference'),
+  reference: oneLine('reference'),
 });
 
 /** A query parameter that must match `pattern` if present. @throws ApiError `invalid_request` */

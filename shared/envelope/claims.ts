@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { EnvelopeError } from '../errors.js';
 import { CURRENCY_PATTERN, linesTotalCents } from '../money.js';
+import { MULTILINE_TEXT_RULE, isMultilineText } from '../text.js';
 
 /** Bounds of the envelope contract. Changing one changes docs/envelope.md §5. */
 export const LIMITS = {
@@ -29,9 +30,6 @@ export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 /** ≥ 128 bits as base64url (22 characters carry 132), at most 64 bytes. */
 export const JTI_PATTERN = /^[A-Za-z0-9_-]{22,86}$/;
-// Free text may hold line breaks and tabs but no other control characters (they hide content in terminals and mail).
-// eslint-disable-next-line no-control-regex
-const NOTE_PATTERN = /^[^\u0000-\u0008\u000B-\u001F\u007F]*$/;
 const KID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const orderItemSchema = z.strictObject({
@@ -83,12 +81,11 @@ const claimsSchema = z
     currency: currencySchema,
     totalCents: totalCentsSchema,
     note: z.optional(
-      z
-        .string()
-        .check(
-          z.maxLength(LIMITS.maxNoteLength, `note is at most ${LIMITS.maxNoteLength} characters`),
-          z.regex(NOTE_PATTERN, 'note may not contain control characters'),
-        ),
+      z.string().check(
+        z.maxLength(LIMITS.maxNoteLength, `note is at most ${LIMITS.maxNoteLength} characters`),
+        // Line breaks and tabs, but no other control character: they hide content in terminals and mail.
+        z.refine(isMultilineText, `note ${MULTILINE_TEXT_RULE}`),
+      ),
     ),
   })
   .check(
@@ -156,7 +153,51 @@ function claimsError(issue: z.core.$ZodIssue | undefined, itemsPresent: boolean)
 export function parseClaims(value: unknown): OrderClaims {
   const result = claimsSchema.safeParse(value);
   if (result.success) return result.data;
-  throw claimsError(result.error.issues[0], typeof value === 'object' && value !== null && 'items' in value);
+  const claims = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  if (claims && isVersion1(claims))
+    throw new EnvelopeError(
+      'claims_invalid',
+      'a version 1 order (lines without prices, no currency, no total): sign it again at the quoted prices',
+    );
+  // docs/envelope.md §6: the set of claims and their JSON types (step 10), then the lines (10a, 10b), then every other
+  // claim's rule (10c) — whatever order zod found the issues in.
+  const { issues } = result.error;
+  const structural = issues.find((issue) => claims === undefined || isStructural(issue, claims));
+  const inLines = issues.find((issue) => issue.path[0] === 'items');
+  throw claimsError(structural ?? inLines ?? issues[0], claims !== undefined && 'items' in claims);
+}
+
+/** The JSON type of each claim but the lines (docs/envelope.md §4). */
+const CLAIM_JSON_TYPES: Readonly<Record<string, 'string' | 'number'>> = {
+  iss: 'string',
+  aud: 'string',
+  iat: 'number',
+  jti: 'string',
+  currency: 'string',
+  totalCents: 'number',
+  note: 'string',
+};
+
+/**
+ * Whether an issue is one of the set of claims or of a claim's JSON type (§6 step 10): an unknown claim, or a claim
+ * other than the lines missing or not of its JSON type. A number that breaks a claim's rule (a fraction, a bound) is
+ * step 10c, judged after the lines: a total is wrong because a line is, more often than not.
+ */
+function isStructural(issue: z.core.$ZodIssue, claims: Record<string, unknown>): boolean {
+  if (issue.code === 'unrecognized_keys') return true;
+  const [name] = issue.path;
+  if (issue.path.length !== 1 || typeof name !== 'string' || !Object.hasOwn(CLAIM_JSON_TYPES, name)) return false;
+  return typeof claims[name] !== CLAIM_JSON_TYPES[name];
+}
+
+/** Claims as version 1 of the envelope signed them: SKUs and quantities only, no currency, no total. */
+function isVersion1(claims: Record<string, unknown>): boolean {
+  return (
+    !('currency' in claims) &&
+    !('totalCents' in claims) &&
+    Array.isArray(claims.items) &&
+    claims.items.some((item) => typeof item === 'object' && item !== null && !('unitPriceCents' in item))
+  );
 }
 
 /**

@@ -389,6 +389,26 @@ describe('admin routes', () => {
     }
   });
 
+  it.each([
+    ['a NUL', 'Bolt\u0000'],
+    ['a line break', 'Bolt\r\nBcc: mallory@example.com'],
+    ['a right-to-left override', 'Bolt \u202eexe.'],
+    ['a C1 next line (U+0085)', 'Bolt\u0085x'],
+    ['a line separator (U+2028)', 'Bolt\u2028x'],
+    ['201 characters', 'B'.repeat(201)],
+  ])('refuse a product name holding %s, on create and on rename, writing nothing', async (_what, name) => {
+    const created = await call('POST', '/admin/products', { sku: 'BOLT-9', name, priceCents: 15, stock: 100 });
+    const renamed = await call('PATCH', '/admin/products/{sku}', { name }, { sku: 'BOLT-9' });
+    for (const refused of [created, renamed]) {
+      expect(refused.statusCode).toBe(400);
+      expect(bodyOf(refused)).toMatchObject({
+        error: { code: 'invalid_request', message: expect.stringMatching(/^name must /) as unknown },
+      });
+    }
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
   it('rotate the server key: a new KMS-wrapped X25519 key becomes active, the old one decrypt-only', async () => {
     const response = await call('POST', '/admin/server-keys/rotate');
     expect(response.statusCode).toBe(201);
@@ -554,6 +574,17 @@ describe('notify', () => {
       .exec(html)![1]!
       .replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
     expect(unescaped).toBe(text); // the same content, character for character
+  });
+
+  it('a product name stored before the catalogue text rule cannot add a line or reorder the email: shown escaped', async () => {
+    const name = 'Widget\r\nTotal: USD 0.00 \u202Eevil\u2028\u0000\ud800';
+    const lines = [{ ...ORDER.lines[0]!, name }];
+    await notify(stream({ eventName: 'INSERT', order: { ...ORDER, lines }, sequence: '1' }));
+    const text = ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Message!.Body!.Text!.Data!;
+    const line = text.split('\n').find((each) => each.includes('Widget'));
+    expect(line).toMatch(/ {3}Widget\\u\{D\}\\u\{A\}Total: USD 0\.00 \\u\{202E\}evil\\u\{2028\}\\u\{0\}\\u\{D800\}$/);
+    expect(text).not.toMatch(/^Total: USD 0\.00/m);
+    expect(text.isWellFormed()).toBe(true);
   });
 
   it('sends nothing for an order already claimed or sent (a retried batch sends once)', async () => {
