@@ -2,155 +2,50 @@
  * End to end against a real local stack (DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and
  * the stream poller, all running the production handlers), started on random ports and stopped afterwards.
  */
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  ScanCommand as DocumentScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../shared/accounts.js';
-import { signCancellation } from '../../shared/cancellations.js';
 import { sealOrder } from '../../shared/envelope/index.js';
 import type { OrderRecord } from '../../shared/orders.js';
-import type { OrderItem } from '../../shared/envelope/index.js';
-import { exportPublicKeyPem, parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
-import type { SigningKey } from '../../shared/keys.js';
-import { startLocalStack } from '../../local/stack.js';
+import { parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
 import { dynamo } from '../../shared/aws/clients.js';
 import type { LocalStack } from '../../local/stack.js';
 import { runRecipe } from '../helpers/evidence.js';
+import {
+  OPENING_BALANCE,
+  PASSWORD,
+  account,
+  call,
+  cancellation,
+  emailsFor,
+  fund,
+  login,
+  newCustomer,
+  newProduct,
+  poWorkspace,
+  scanAll,
+  seal,
+  startE2eStack,
+  stockOf,
+  tablesClient,
+} from '../helpers/e2e.js';
+import type { Reply } from '../helpers/e2e.js';
 
 let stack: LocalStack;
 let adminToken: string;
 let server: { kid: string; publicKey: ReturnType<typeof parsePublicKeyPem> };
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Headers;
-}
-
-async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Reply> {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    headers: response.headers,
-  };
-}
-
-async function login(customerId: string, password: string): Promise<string> {
-  const reply = await call('POST', '/login', { body: { customerId, password } });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body.token as string;
-}
-
-const PASSWORD = 'a demo password 42';
-
-/** Registers a customer (through the admin API) with a fresh key of `type`; returns its signer and token. */
-async function newCustomer(
-  customerId: string,
-  type: 'rsa' | 'dsa' | 'ec' | 'ed25519',
-): Promise<{ signer: SigningKey; token: string }> {
-  const pair =
-    type === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : type === 'dsa'
-        ? generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 })
-        : type === 'ec'
-          ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-          : generateKeyPairSync('ed25519');
-  const created = await call('POST', '/admin/customers', {
-    token: adminToken,
-    body: {
-      customerId,
-      email: `${customerId}@customer.test`,
-      password: PASSWORD,
-      keys: [{ publicKeyPem: exportPublicKeyPem(pair.publicKey) }],
-    },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  await fund(customerId);
-  return { signer: signingKey(pair.privateKey), token: await login(customerId, PASSWORD) };
-}
-
-/** What test customers start with unless a test says otherwise: enough that money never decides (USD 100,000). */
-const OPENING_BALANCE = 10_000_000;
-
-/** Credits a customer's account through the admin API; returns the ledger entry. */
-async function fund(customerId: string, amountCents = OPENING_BALANCE, reference = 'test funds') {
-  const credited = await call('POST', `/admin/customers/${customerId}/credit`, {
-    token: adminToken,
-    body: { amountCents, reference },
-  });
-  expect(credited.status, JSON.stringify(credited.body)).toBe(201);
-  return credited.body;
-}
-
-/** The price products get unless a test says otherwise (and the price `seal` signs unless told otherwise). */
-const DEFAULT_PRICE = 100;
-
-async function newProduct(sku: string, stock: number, priceCents = DEFAULT_PRICE): Promise<void> {
-  const reply = await call('POST', '/admin/products', {
-    token: adminToken,
-    body: { sku, name: `Product ${sku}`, priceCents, stock },
-  });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
-}
-
-async function stockOf(sku: string, token: string): Promise<number> {
-  const { body } = await call('GET', '/products', { token });
-  return (body.products as Array<{ sku: string; stock: number }>).find((p) => p.sku === sku)!.stock;
-}
-
-/** Seals an order in the catalogue's currency; lines without a price are signed at `DEFAULT_PRICE`. */
-function seal(
-  customerId: string,
-  signer: SigningKey,
-  items: Array<Omit<OrderItem, 'unitPriceCents'> & { unitPriceCents?: number }>,
-  extra: Partial<Parameters<typeof sealOrder>[0]> = {},
-): string {
-  const priced = items.map((item) => ({ unitPriceCents: DEFAULT_PRICE, ...item }));
-  return sealOrder({ customerId, items: priced, currency: 'USD', signer, server, ...extra });
-}
-
-async function emailsFor(to: string): Promise<Array<{ subject: string; text: string; html: string }>> {
-  const store = (await (await fetch(`${stack.inboxUrl}/store`)).json()) as {
-    emails: Array<{ subject: string; body: { text?: string; html?: string }; destination: { to: string[] } }>;
-  };
-  return store.emails
-    .filter((email) => email.destination.to.includes(to))
-    .map((email) => ({ subject: email.subject, text: email.body.text ?? '', html: email.body.html ?? '' }));
-}
-
 beforeAll(async () => {
-  stack = await startLocalStack({
-    apiPort: 0,
-    inboxPort: 0,
-    demoDirectory: mkdtempSync(join(tmpdir(), 'po-e2e-demo-')),
-    sweepIntervalMs: 1000, // the mail sweeper's timer, fast: the crash test waits for it, nothing else
-  });
-  const admin = stack.demo.find((customer) => customer.role === 'admin')!;
-  adminToken = await login(admin.customerId, admin.password);
-  const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
-  server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) };
+  // The mail sweeper's timer, fast: the crash test waits for it, nothing else.
+  ({ stack, adminToken, server } = await startE2eStack({ sweepIntervalMs: 1000 }));
 }, 120_000);
 
 afterAll(async () => {
@@ -469,41 +364,6 @@ describe('concurrency', () => {
     expect(await stockOf('PAIR-B', token)).toBe(1);
   });
 });
-
-/** A DynamoDB client on the local stack's tables, for checking stored state directly. */
-function tablesClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: 'eu-west-1',
-      endpoint: stack.dynamodbEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-}
-
-/** Every item of a table (paged scan). */
-async function scanAll(table: string): Promise<Array<Record<string, unknown>>> {
-  const client = tablesClient();
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new DocumentScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
-/** A signed request to cancel `orderId`, addressed to the local OPD. */
-function cancellation(customerId: string, signer: SigningKey, orderId: string, extra: { now?: number } = {}) {
-  return signCancellation({ customerId, opdId: 'opd', orderId, signer, ...extra });
-}
-
-async function account(token: string, query = ''): Promise<Record<string, unknown>> {
-  const reply = await call('GET', `/account${query}`, { token });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body;
-}
 
 describe('accounts and the order lifecycle', () => {
   it('pays on acceptance, refuses what the balance cannot cover, and a cancellation restocks and refunds once', async () => {
@@ -1128,61 +988,6 @@ describe('mail owed is sent at least once', () => {
     expect(bad.status).toBe(400);
   });
 });
-
-/**
- * A `po` workspace of its own (config directory in a temp home), with the demo admin configured and logged in, a way
- * to register a customer and its public key through `po admin customers add`, and one to set a customer up whole.
- */
-async function poWorkspace(prefix: string) {
-  const { po } = await import('../helpers/po.js');
-  const home = mkdtempSync(join(tmpdir(), prefix));
-  const env = { PO_CONFIG_DIR: join(home, 'config') };
-  const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
-  const admin = stack.demo.find((customer) => customer.role === 'admin')!;
-  expect(
-    (await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId])).code,
-  ).toBe(0);
-  expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
-  const registerCustomer = async (customerId: string, email: string, publicKeyFile: string) => {
-    const args = [
-      '--profile',
-      'admin',
-      '--json',
-      'admin',
-      'customers',
-      'add',
-      '--customer',
-      customerId,
-      '--email',
-      email,
-      '--key',
-      publicKeyFile,
-      '--password-stdin',
-    ];
-    const added = await run(args, `${PASSWORD}\n`);
-    expect(added.code, added.stderr).toBe(0);
-    await fund(customerId);
-    return added;
-  };
-  /** A customer of its own, as the README makes one: keygen, the admin registers it, then config and login. */
-  const setUpCustomer = async (
-    customerId: string,
-    alg: 'rsa' | 'dsa' | 'ecdsa' | 'ed25519',
-    profiles: readonly string[] = ['default'],
-  ) => {
-    const bits = alg === 'rsa' ? ['--bits', '2048'] : [];
-    const keygen = await run(['keygen', '--alg', alg, ...bits, '--out', join(home, 'keys'), '--name', customerId]);
-    expect(keygen.code, keygen.stderr).toBe(0);
-    await registerCustomer(customerId, `${customerId}@customer.test`, join(home, 'keys', `${customerId}.pub.pem`));
-    const keyFile = join(home, 'keys', `${customerId}.key.pem`);
-    for (const profile of profiles) {
-      const config = ['config', '--api', stack.apiUrl, '--customer', customerId, '--key', keyFile];
-      expect((await run(['--profile', profile, ...config])).code).toBe(0);
-      expect((await run(['--profile', profile, 'login', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
-    }
-  };
-  return { home, run, registerCustomer, setUpCustomer };
-}
 
 describe('the po journey for each signature algorithm', () => {
   it.each([
