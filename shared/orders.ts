@@ -263,27 +263,71 @@ export type TransactionOutcome =
   | { readonly kind: 'conflict' }
   | { readonly kind: 'throttled' };
 
+/** The account item as the order path may read it (`ORDERING_ATTRIBUTES`), after its action in a transaction. */
+export interface AccountRead {
+  /** Absent: the customer is gone. */
+  readonly item?: Record<string, unknown>;
+}
+
+/** Whether an account item no longer matches the session (token version, role) an order was made under. */
+function sessionStale(item: Record<string, unknown>, guard: OrderGuard): boolean {
+  return item.tokenVersion !== guard.tokenVersion || item.role !== guard.role;
+}
+
+/**
+ * What the account as read means for an order of `totalCents` (one consistent read of what the order path may see,
+ * `getOrderingProfile`): the customer gone, the session stale, the signing key revoked, the balance too low, or
+ * (none of those) the account as it now is, to build the transaction from.
+ */
+export function accountOutcome(
+  account: AccountRead,
+  totalCents: number,
+  guard?: OrderGuard,
+): Extract<
+  TransactionOutcome,
+  { kind: 'customer_gone' | 'session_stale' | 'key_revoked' | 'insufficient_funds' | 'account_moved' }
+> {
+  if (!account.item) return { kind: 'customer_gone' };
+  if (guard) {
+    if (sessionStale(account.item, guard)) return { kind: 'session_stale' };
+    const keys = account.item.keys as Record<string, { status?: unknown }> | undefined;
+    if (keys?.[guard.keyId]?.status !== 'active') return { kind: 'key_revoked' };
+  }
+  const now = accountOf(account.item);
+  return now.balanceCents < totalCents ? { kind: 'insufficient_funds', now } : { kind: 'account_moved', now };
+}
+
 /**
  * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each line with the product
- * as it was (`ALL_OLD`), so the answer can name every line at fault; the account's item is read after the fact
- * (shared/aws/orders.ts):
+ * as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action returns no item: when it
+ * did not pass (`None`), the caller reads the account after the fact and gives it as `account`
+ * (shared/aws/orders.ts).
+ *
+ * The session comes first: an answer that reveals stored state (the original order of a replay, what is left of a
+ * SKU, a current price) is given only to a session the transaction found current (its account action passed) or the
+ * read after it did. Otherwise:
+ * - the account is gone → the customer was deleted; its token version or role changed → the session is stale;
  * - the order item exists → duplicate (an identical resubmission, or a replay);
  * - a line's product is gone → unknown SKU;
  * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);
  * - a line asks for more than is left → out of stock (the first such line, with what is left);
- * - the account is gone → the customer was deleted; its token version or role changed → the session is stale; the
- *   signing key is no longer active → revoked; its balance is below the total → insufficient funds; otherwise another
- *   change to the account won the race → retry from the state read;
+ * - the signing key is no longer active → revoked; the balance is below the total → insufficient funds; otherwise
+ *   another change to the account won the race → retry from the state read;
  * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
  */
 export function interpretCancellation(
   reasons: readonly CancellationReason[],
   lines: readonly OrderLine[],
   guard?: OrderGuard,
+  account?: AccountRead,
 ): TransactionOutcome {
   const [orderReason, ...rest] = reasons;
   const lineReasons = rest.slice(0, lines.length);
-  const accountFailure = rest[lines.length];
+  const accountReason = rest[lines.length];
+  if (accountReason?.code !== 'None' && account) {
+    if (!account.item) return { kind: 'customer_gone' };
+    if (guard && sessionStale(account.item, guard)) return { kind: 'session_stale' };
+  }
   if (orderReason?.code === 'ConditionalCheckFailed' && orderReason.item)
     return { kind: 'duplicate', existing: orderReason.item as unknown as OrderRecord };
   /** The lines whose condition failed, each with its product as it was (absent: the product is gone). */
@@ -303,22 +347,7 @@ export function interpretCancellation(
   if (changes.length > 0) return { kind: 'price_changed', changes };
   const short = failed.find(({ line, product }) => (product?.stock ?? 0) < line.qty);
   if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
-  if (accountFailure?.code === 'ConditionalCheckFailed') {
-    if (!accountFailure.item) return { kind: 'customer_gone' };
-    if (guard) {
-      // Checked at commit: a password change or a key revocation since the order was verified refuses it.
-      const item = accountFailure.item as {
-        tokenVersion?: unknown;
-        role?: unknown;
-        keys?: Record<string, { status?: unknown }>;
-      };
-      if (item.tokenVersion !== guard.tokenVersion || item.role !== guard.role) return { kind: 'session_stale' };
-      if (item.keys?.[guard.keyId]?.status !== 'active') return { kind: 'key_revoked' };
-    }
-    const now = accountOf(accountFailure.item);
-    const total = linesTotal(lines);
-    return now.balanceCents < total ? { kind: 'insufficient_funds', now } : { kind: 'account_moved', now };
-  }
+  if (accountReason?.code === 'ConditionalCheckFailed') return accountOutcome(account ?? {}, linesTotal(lines), guard);
   // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
   if (failed.length > 0 || reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
   return { kind: 'throttled' };

@@ -46,30 +46,26 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
     expect(outcome).toEqual({ kind: 'out_of_stock', sku: 'B-2', available: 0 });
   });
 
+  /** The account's action failed its condition: what the read after it found (absent item: the customer is gone). */
+  const accountRefused = (item?: Record<string, unknown>, guard?: Parameters<typeof interpretCancellation>[2]) =>
+    interpretCancellation(reasons(none, none, none, failed()), LINES, guard, item ? { item } : {});
+
   it('the account: too little is insufficient_funds; enough but moved is a retry from the state read', () => {
-    expect(
-      interpretCancellation(reasons(none, none, none, failed({ balanceCents: 1299, ledgerSeq: 4 })), LINES),
-    ).toEqual({
+    expect(accountRefused({ balanceCents: 1299, ledgerSeq: 4 })).toEqual({
       kind: 'insufficient_funds',
       now: { balanceCents: 1299, ledgerSeq: 4 },
     });
-    expect(
-      interpretCancellation(reasons(none, none, none, failed({ balanceCents: 1300, ledgerSeq: 4 })), LINES),
-    ).toEqual({
+    expect(accountRefused({ balanceCents: 1300, ledgerSeq: 4 })).toEqual({
       kind: 'account_moved',
       now: { balanceCents: 1300, ledgerSeq: 4 },
     });
-    expect(interpretCancellation(reasons(none, none, none, failed()), LINES)).toEqual({ kind: 'customer_gone' });
+    expect(accountRefused()).toEqual({ kind: 'customer_gone' });
   });
 
   it('with the commit-time guard: a changed token version or role, or a key no longer active, is named before the money', () => {
     const guard = { tokenVersion: 3, role: 'customer', keyId: 'k1' };
     const account = (item: Record<string, unknown>) =>
-      interpretCancellation(
-        reasons(none, none, none, failed({ balanceCents: 0, ledgerSeq: 1, ...item })),
-        LINES,
-        guard,
-      );
+      accountRefused({ balanceCents: 0, ledgerSeq: 1, ...item }, guard);
     const role = 'customer';
     expect(account({ tokenVersion: 4, role, keys: { k1: { status: 'active' } } })).toEqual({ kind: 'session_stale' });
     expect(account({ tokenVersion: 3, role: 'admin', keys: { k1: { status: 'active' } } })).toEqual({
@@ -81,6 +77,22 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
       kind: 'insufficient_funds',
       now: { balanceCents: 0, ledgerSeq: 1 },
     });
+  });
+
+  it('a stale session comes before anything that would reveal state: a replay, a shortage, a price', () => {
+    const guard = { tokenVersion: 3, role: 'customer', keyId: 'k1' };
+    const stale = { item: { tokenVersion: 4, role: 'customer', balanceCents: 0, ledgerSeq: 1 } };
+    const existing = { orderId: 'o', customerId: 'alice' };
+    for (const revealing of [
+      reasons(failed(existing), none, none, failed()),
+      reasons(none, none, failed({ priceCents: 300, stock: 0 }), failed()),
+      reasons(none, failed({ priceCents: 550, stock: 9 }), none, failed()),
+    ]) {
+      expect(interpretCancellation(revealing, LINES, guard, stale)).toEqual({ kind: 'session_stale' });
+      expect(interpretCancellation(revealing, LINES, guard, {})).toEqual({ kind: 'customer_gone' });
+    }
+    // The account's action passed: the session was current at commit, and the answer may say more.
+    expect(interpretCancellation(reasons(failed(existing)), LINES, guard)).toEqual({ kind: 'duplicate', existing });
   });
 
   it('contention is a conflict (retried); anything else is throttling (503), never a wrong answer', () => {
@@ -195,6 +207,7 @@ describe('loadConfig: the one configuration module', () => {
     ORDERS_TABLE: 'o',
     KEYS_TABLE: 'k',
     LEDGER_TABLE: 'l',
+    IDEMPOTENCY_TABLE: 'd',
     KMS_KEY_ID: 'alias/x',
   };
 

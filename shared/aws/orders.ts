@@ -87,13 +87,11 @@ export async function writeOrder(
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const reasons = reasonsOf(error);
-    const account = order.lines.length + 1;
-    // The account action returns no item (see accountWrites): read what the order path may see of it.
-    if (reasons[account]?.code === 'ConditionalCheckFailed') {
-      const item = await getOrderingProfile(order.customerId, debit.guard?.keyId);
-      reasons[account] = { code: 'ConditionalCheckFailed', ...(item ? { item } : {}) };
-    }
-    return interpretCancellation(reasons, order.lines, debit.guard);
+    // The account action returns no item (see accountWrites). Unless it passed — which also proves the session
+    // current at commit — read what the order path may see of it: the session is established before any answer.
+    const accountPassed = reasons[order.lines.length + 1]?.code === 'None';
+    const item = accountPassed ? undefined : await getOrderingProfile(order.customerId, debit.guard?.keyId);
+    return interpretCancellation(reasons, order.lines, debit.guard, accountPassed ? undefined : { item });
   }
 }
 

@@ -9,18 +9,18 @@ import { accountOf, insufficientFunds, nextEntry } from '../accounts.js';
 import type { AccountState } from '../accounts.js';
 import { BoundedCache } from '../cache.js';
 import { config } from '../config.js';
-import { ApiError, EnvelopeError, serviceUnavailable, sessionInvalid } from '../errors.js';
+import { ApiError, EnvelopeError, PoError, serviceUnavailable, sessionInvalid } from '../errors.js';
 import { openOrder } from '../envelope/index.js';
 import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../keys.js';
 import type { VerificationKey } from '../keys.js';
 import { logger } from '../observability.js';
-import { evidenceKeyIds, newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
-import type { OrderRecord, Product } from '../orders.js';
+import { accountOutcome, evidenceKeyIds, newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
+import type { OrderRecord, Product, TransactionOutcome } from '../orders.js';
 import { receiptClaims, signReceipt } from '../receipts.js';
 import type { Role } from '../tokens.js';
 import { getProducts } from '../aws/catalog.js';
 import { getCustomerKey, getOrderingProfile } from '../aws/customers.js';
-import type { RegisteredKey } from '../aws/customers.js';
+import type { OrderingProfile, RegisteredKey } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 import { writeOrder } from '../aws/orders.js';
 
@@ -106,15 +106,11 @@ async function productsFor(skus: readonly string[], now: number): Promise<Map<st
 async function rememberedWithKey(
   session: OrderSession,
   kid: string,
-): Promise<{ customer: KnownCustomer; key: VerificationKey | undefined }> {
+): Promise<{ customer: KnownCustomer; key: VerificationKey | undefined; read: boolean }> {
   const remembered = known.get(session.customerId);
   const cached = remembered?.keys.get(kid);
-  if (remembered && cached) return { customer: remembered, key: cached };
-  const profile = await getOrderingProfile(session.customerId, kid);
-  if (!profile || profile.tokenVersion !== session.tokenVersion || profile.role !== session.role) {
-    known.delete(session.customerId);
-    throw sessionInvalid();
-  }
+  if (remembered && cached) return { customer: remembered, key: cached, read: false };
+  const profile = await currentProfile(session, kid);
   const customer: KnownCustomer = {
     account: accountOf(profile),
     keys: remembered?.keys ?? new Map<string, VerificationKey>(),
@@ -122,8 +118,29 @@ async function rememberedWithKey(
   const key = activeKey(profile.keys && Object.hasOwn(profile.keys, kid) ? profile.keys[kid] : undefined, kid);
   if (key) customer.keys.set(kid, key);
   known.set(session.customerId, customer);
-  return { customer, key };
+  return { customer, key, read: true };
 }
+
+/**
+ * The customer as the order path may read it (with key `kid` if given), if the session is still current: a customer
+ * gone, or a session older than the stored token version or role, ends here. @throws ApiError `unauthorized`
+ */
+async function currentProfile(session: OrderSession, kid?: string): Promise<OrderingProfile> {
+  const profile = await getOrderingProfile(session.customerId, kid);
+  if (!profile || profile.tokenVersion !== session.tokenVersion || profile.role !== session.role) {
+    known.delete(session.customerId);
+    throw sessionInvalid();
+  }
+  return profile;
+}
+
+/**
+ * Refusals that tell nothing stored: the service is unavailable, or the session itself is refused. Every other answer
+ * of `POST /orders` (a replay's order, a refusal with its details, even an envelope's code) is given only once the
+ * session is known to be current in this request: the authorizer's answer for this route may be minutes old
+ * (infra/routes.ts, `cached-session`), and a logged-out session must learn nothing.
+ */
+const REVEALS_NOTHING: ReadonlySet<string> = new Set(['service_unavailable', 'unauthorized']);
 
 /** The registered keys an order's signatures were verified with, so the customer can assemble the evidence bundle. */
 export async function evidenceKeys(order: OrderRecord): Promise<Map<string, string>> {
@@ -156,7 +173,9 @@ export interface OrderSession {
 
 /**
  * Opens, verifies, prices and commits an order. Warm, for a customer and key seen before and products named in the
- * last minute, this makes exactly one DynamoDB request: the transaction, whose conditions carry every check.
+ * last minute, this makes exactly one DynamoDB request: the transaction, whose conditions carry every check. What is
+ * remembered decides only how the transaction is built, never whether: a refusal rests on the transaction's
+ * conditions or on a read made in this request, and comes only after the session is known to be current.
  * @throws EnvelopeError for any envelope check; ApiError `unauthorized`, `currency_mismatch`, `unknown_sku`,
  *   `price_changed`, `out_of_stock`, `insufficient_funds`, `order_conflict`, `service_unavailable`
  */
@@ -166,14 +185,37 @@ export async function placeOrder(
   keys: OrderKeys,
   now = Date.now(),
 ): Promise<PlacedOrder> {
+  /** Whether the session has been checked against the stored customer in this request (a read, or the commit). */
+  let sessionChecked = false;
+  try {
+    return await commitOrder(session, envelope, keys, now, () => {
+      sessionChecked = true;
+    });
+  } catch (error) {
+    if (!sessionChecked && error instanceof PoError && !REVEALS_NOTHING.has(error.code)) await currentProfile(session);
+    throw error;
+  }
+}
+
+async function commitOrder(
+  session: OrderSession,
+  envelope: string,
+  keys: OrderKeys,
+  now: number,
+  sessionChecked: () => void,
+): Promise<PlacedOrder> {
   const { customerId, tokenVersion, role } = session;
   let remembered: KnownCustomer | undefined;
+  /** Whether `seen` (the account the transaction is built from) was read in this request, not remembered. */
+  let read = false;
   const opened = await openOrder(envelope, {
     customerId,
     serverKey: (kid) => keys.server.get(kid),
     customerKey: async (kid) => {
       const found = await rememberedWithKey(session, kid);
       remembered = found.customer;
+      read = found.read;
+      if (read) sessionChecked();
       return found.key;
     },
     now,
@@ -195,44 +237,52 @@ export async function placeOrder(
   // Set by the key lookup, which the signature check needs: the customer as found in memory or read.
   if (!remembered) throw sessionInvalid();
   let seen = remembered.account;
+  const guard = { tokenVersion, role, keyId: opened.customerKey.kid };
   const budget = new RaceBudget();
 
   for (;;) {
-    // The debit's entry number and the balance after it depend on the account as last seen: so does the receipt.
-    const { entry, after } = nextEntry(
-      customerId,
-      seen,
-      { type: 'order', amountCents: -claims.totalCents, actor: customerId, orderId: claims.jti },
-      claims.currency,
-      now,
-    );
-    const signer = await keys.receipt.active();
-    const receipt = signReceipt(
-      receiptClaims({
-        issuer: opdId,
+    let outcome: { kind: 'placed'; order: OrderRecord; after: AccountState } | TransactionOutcome;
+    if (seen.balanceCents < claims.totalCents && !read) {
+      // Remembered, the balance cannot pay; it may be stale (a credit or a refund elsewhere): read the truth.
+      const profile = await getOrderingProfile(customerId, guard.keyId);
+      outcome = accountOutcome(profile ? { item: profile } : {}, claims.totalCents, guard);
+    } else {
+      // The debit's entry number and the balance after it depend on the account as last seen: so does the receipt.
+      const { entry, after } = nextEntry(
         customerId,
-        orderId: claims.jti,
-        acceptedAt: now,
-        orderJws: opened.jws,
-        customerKeyFingerprint,
-        lines,
-        currency: claims.currency,
-        totalCents: claims.totalCents,
-        ledgerEntry: entry.entry,
-      }),
-      { kid: signer.kid, privateKey: signer.value },
-    );
-    const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, now });
-    const outcome = await writeOrder(order, {
-      seen,
-      entry,
-      guard: { tokenVersion, role, keyId: opened.customerKey.kid },
-    });
+        seen,
+        { type: 'order', amountCents: -claims.totalCents, actor: customerId, orderId: claims.jti },
+        claims.currency,
+        now,
+      );
+      const signer = await keys.receipt.active();
+      const receipt = signReceipt(
+        receiptClaims({
+          issuer: opdId,
+          customerId,
+          orderId: claims.jti,
+          acceptedAt: now,
+          orderJws: opened.jws,
+          customerKeyFingerprint,
+          lines,
+          currency: claims.currency,
+          totalCents: claims.totalCents,
+          ledgerEntry: entry.entry,
+        }),
+        { kid: signer.kid, privateKey: signer.value },
+      );
+      const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, now });
+      const written = await writeOrder(order, { seen, entry, guard });
+      outcome = written.kind === 'placed' ? { kind: 'placed', order, after } : written;
+    }
+    // A commit, a refused transaction (its account action passed, or was read after it) or a read: all compared the
+    // stored token version and role with the session's, or refused it.
+    if (outcome.kind !== 'session_stale' && outcome.kind !== 'customer_gone') sessionChecked();
     switch (outcome.kind) {
       case 'placed':
-        remembered.account = after;
-        logger.info('order accepted', { orderId: order.orderId, lines: lines.length, alg: opened.alg });
-        return { order, replayed: false };
+        remembered.account = outcome.after;
+        logger.info('order accepted', { orderId: outcome.order.orderId, lines: lines.length, alg: opened.alg });
+        return { order: outcome.order, replayed: false };
       case 'duplicate':
         // The same signed order again (a client retry): answer with the original. Anything else reusing the ID is a replay.
         if (outcome.existing.jws === opened.jws) return { order: outcome.existing, replayed: true };
@@ -260,6 +310,7 @@ export async function placeOrder(
       case 'account_moved':
         // Another change to this account committed first (here or in another instance): go again from its state.
         seen = remembered.account = outcome.now;
+        read = true;
         break;
       case 'conflict':
         await budget.conflict();

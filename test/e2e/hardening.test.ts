@@ -1,0 +1,138 @@
+/**
+ * Hardening against the real local stack, one warm instance of each handler (as a busy Lambda would be): what a warm
+ * order function remembers never refuses an order, and a session that ended learns nothing on the route whose
+ * authorizer answer the gateway keeps.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import {
+  PASSWORD,
+  account,
+  call,
+  cancellation,
+  fund,
+  newCustomer,
+  newProduct,
+  seal,
+  startE2eStack,
+  stockOf,
+} from '../helpers/e2e.js';
+
+let stack: LocalStack;
+let adminToken: string;
+
+beforeAll(async () => {
+  ({ stack, adminToken } = await startE2eStack());
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a remembered account never refuses an order', () => {
+  it('credit 10.00 → order 10.00 → credit 50.00 → order 10.00: both accepted, the balance 40.00', async () => {
+    await newProduct('WARM-1', 100, 1000);
+    const { signer, token } = await newCustomer('warm-credit', 'ed25519', 0);
+    await fund('warm-credit', 1000);
+    const order = () =>
+      call('POST', '/orders', {
+        token,
+        body: { envelope: seal('warm-credit', signer, [{ sku: 'WARM-1', qty: 1, unitPriceCents: 1000 }]) },
+      });
+    expect((await order()).status).toBe(201); // the order function now remembers USD 0.00
+    await fund('warm-credit', 5000);
+    const second = await order();
+    expect([second.status, second.body]).toEqual([201, expect.objectContaining({ totalCents: 1000 })]);
+    expect(await account(token)).toMatchObject({ balanceCents: 4000, entries: 4 });
+  });
+
+  it('order 10.00 → cancelled and refunded → order 10.00: accepted', async () => {
+    await newProduct('WARM-2', 100, 1000);
+    const { signer, token } = await newCustomer('warm-refund', 'ed25519', 0);
+    await fund('warm-refund', 1000);
+    const order = () =>
+      call('POST', '/orders', {
+        token,
+        body: { envelope: seal('warm-refund', signer, [{ sku: 'WARM-2', qty: 1, unitPriceCents: 1000 }]) },
+      });
+    const first = await order();
+    expect(first.status).toBe(201);
+    const orderId = first.body.orderId as string;
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`, {
+      token,
+      body: { cancellation: cancellation('warm-refund', signer, orderId) },
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect((await order()).status).toBe(201);
+    // And by the OPD: refunded again, ordered again.
+    const second = (await call('GET', '/orders', { token })).body.orders as Array<{ orderId: string; status: string }>;
+    const open = second.find((each) => each.status === 'accepted')!;
+    const byOpd = await call('POST', `/admin/orders/${open.orderId}/cancel`, {
+      token: adminToken,
+      body: { reason: 'damaged in the warehouse', customerId: 'warm-refund' },
+    });
+    expect(byOpd.status, JSON.stringify(byOpd.body)).toBe(200);
+    expect((await order()).status).toBe(201);
+    expect(await account(token)).toMatchObject({ balanceCents: 0 });
+  });
+
+  it('a balance that truly cannot pay is refused with the true balance', async () => {
+    await newProduct('WARM-3', 100, 1000);
+    const { signer, token } = await newCustomer('warm-short', 'ed25519', 0);
+    await fund('warm-short', 1500);
+    const order = () =>
+      call('POST', '/orders', {
+        token,
+        body: { envelope: seal('warm-short', signer, [{ sku: 'WARM-3', qty: 1, unitPriceCents: 1000 }]) },
+      });
+    expect((await order()).status).toBe(201);
+    await fund('warm-short', 400); // 9.00: still short of 10.00
+    const refused = await order();
+    expect([refused.status, refused.body.error]).toEqual([
+      402,
+      expect.objectContaining({ code: 'insufficient_funds', balanceCents: 900, neededCents: 1000 }),
+    ]);
+  });
+});
+
+describe('a session that ended learns nothing on POST /orders (whose authorizer answer the gateway keeps)', () => {
+  const endings = {
+    'a logout': async (token: string) => {
+      expect((await call('POST', '/logout', { token })).status).toBe(200);
+    },
+    'a password change': async (token: string) => {
+      const changed = await call('POST', '/password', {
+        token,
+        body: { oldPassword: PASSWORD, newPassword: 'an entirely new passphrase' },
+      });
+      expect(changed.status).toBe(200);
+    },
+  };
+
+  it.each(Object.keys(endings) as Array<keyof typeof endings>)(
+    'after %s: a resent envelope, an order beyond the stock and one at an old price all get 401 and nothing else',
+    async (ending) => {
+      const customerId = `ended-${ending.replaceAll(' ', '-')}`;
+      const sku = `ENDED-${ending.length}`;
+      await newProduct(sku, 5, 700);
+      const { signer, token } = await newCustomer(customerId, 'ed25519');
+      const sealed = seal(customerId, signer, [{ sku, qty: 1, unitPriceCents: 700 }]);
+      const placed = await call('POST', '/orders', { token, body: { envelope: sealed } });
+      expect(placed.status).toBe(201); // the gateway now keeps this token's authorizer answer
+      await endings[ending](token);
+
+      const attempts = {
+        replay: sealed,
+        beyondStock: seal(customerId, signer, [{ sku, qty: 5, unitPriceCents: 700 }]),
+        oldPrice: seal(customerId, signer, [{ sku, qty: 1, unitPriceCents: 650 }]),
+      };
+      for (const [what, envelope] of Object.entries(attempts)) {
+        const reply = await call('POST', '/orders', { token, body: { envelope } });
+        expect([what, reply.status, reply.headers.get('idempotent-replayed')]).toEqual([what, 401, null]);
+        expect(reply.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) as unknown } });
+      }
+      // And with no state changed: the one order, its stock.
+      expect(await stockOf(sku, adminToken)).toBe(4);
+    },
+  );
+});
