@@ -2,6 +2,7 @@
  * The OPD API as the CLI sees it: JSON over HTTPS (HTTP only to loopback), errors turned into `ApiCallError` with the
  * server's stable code, unreachable servers into `NetworkError`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PoError } from '../shared/errors.js';
 import { InputError } from '../shared/errors.js';
 
@@ -38,15 +39,42 @@ export interface ApiClient {
   call<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options?: { body?: unknown; token?: string },
+    options?: { body?: unknown; token?: string; headers?: Readonly<Record<string, string>> },
   ): Promise<T>;
+}
+
+/** How many times a request that is safe to resend is sent, at most, when the OPD cannot be reached or is unavailable. */
+export const SEND_ATTEMPTS = 3;
+
+/**
+ * Sends a request that is safe to send again — the same signed order, or a request carrying the same
+ * Idempotency-Key — and sends it again (at most {@link SEND_ATTEMPTS} in all, 1 s then 2 s apart) while the OPD cannot
+ * be reached or answers 5xx: the OPD answers a repeat with what the first one did, so nothing happens twice.
+ * `what` names the request in the progress line (`sending the same signed order again (attempt 2 of 3)`).
+ */
+export async function sendAgainOnNetworkError<T>(what: string, send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof NetworkError) || attempt >= SEND_ATTEMPTS) throw error;
+      process.stderr.write(
+        `po: ${error.message}; sending ${what} again (attempt ${attempt + 1} of ${SEND_ATTEMPTS})\n`,
+      );
+      await sleep(1000 * attempt);
+    }
+  }
 }
 
 export function apiClient(apiUrl: string | undefined): ApiClient {
   if (!apiUrl) throw new InputError('usage', 'no API URL configured; run `po config --api <url>` first');
   const base = checkApiUrl(apiUrl);
   return {
-    async call<T>(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<T> {
+    async call<T>(
+      method: string,
+      path: string,
+      options: { body?: unknown; token?: string; headers?: Readonly<Record<string, string>> } = {},
+    ): Promise<T> {
       let response: Response;
       try {
         response = await fetch(`${base}${path}`, {
@@ -55,6 +83,7 @@ export function apiClient(apiUrl: string | undefined): ApiClient {
             accept: 'application/json',
             ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...options.headers,
           },
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
           signal: AbortSignal.timeout(30_000),

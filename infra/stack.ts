@@ -60,6 +60,8 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
     orders: ['GetItem', 'Query', 'UpdateItem'],
     ledger: ['PutItem', 'Query'],
     keys: ['Query', 'PutItem', 'UpdateItem'],
+    // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item.
+    idempotency: ['PutItem'],
   },
   notify: { orders: ['UpdateItem'] },
   sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'] },

@@ -19,7 +19,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name; the environment variable `${NAME}_TABLE` carries the physical name. */
-  readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger';
+  readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger' | 'idempotency';
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   readonly indexes?: readonly IndexDefinition[];
@@ -77,6 +77,12 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: text('purpose'),
     sortKey: text('kid'),
     description: 'KMS-wrapped server and session keys',
+  },
+  {
+    name: 'idempotency',
+    partitionKey: text('idempotencyKey'),
+    description:
+      'one item per Idempotency-Key a money route was sent with: the request it came with and what it did, written in the same transaction',
   },
 ];
 

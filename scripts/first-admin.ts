@@ -31,6 +31,7 @@ Object.assign(process.env, {
   ORDERS_TABLE: 'unused',
   KEYS_TABLE: 'unused',
   LEDGER_TABLE: 'unused',
+  IDEMPOTENCY_TABLE: 'unused',
   KMS_KEY_ID: 'unused',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   POWERTOOLS_METRICS_DISABLED: 'true',

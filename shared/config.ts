@@ -15,6 +15,7 @@ const schema = z.object({
   ORDERS_TABLE: table,
   KEYS_TABLE: table,
   LEDGER_TABLE: table,
+  IDEMPOTENCY_TABLE: table,
   /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
   KMS_KEY_ID: z.string().check(z.minLength(1)),
   /** Verified SES identity confirmations are sent from (notify only). */
@@ -39,7 +40,14 @@ const schema = z.object({
 
 export type Config = Readonly<{
   region: string;
-  tables: Readonly<{ customers: string; inventory: string; orders: string; keys: string; ledger: string }>;
+  tables: Readonly<{
+    customers: string;
+    inventory: string;
+    orders: string;
+    keys: string;
+    ledger: string;
+    idempotency: string;
+  }>;
   kmsKeyId: string;
   sesSender: string | undefined;
   catalogueCurrency: string;
@@ -66,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       orders: e.ORDERS_TABLE,
       keys: e.KEYS_TABLE,
       ledger: e.LEDGER_TABLE,
+      idempotency: e.IDEMPOTENCY_TABLE,
     },
     kmsKeyId: e.KMS_KEY_ID,
     sesSender: e.SES_SENDER,

@@ -68,6 +68,7 @@ export const API_ERROR_CODES = [
   'order_conflict',
   'insufficient_funds',
   'order_closed',
+  'idempotency_key_reused',
   'rate_limited',
   'service_unavailable',
   'internal',

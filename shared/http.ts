@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { ApiError, PoError } from './errors.js';
 import { holdsIllFormedText } from './json.js';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 import type { ErrorCode } from './errors.js';
 
 /** HTTP status for every error code. Exhaustive by type: a new code without a status does not compile. */
@@ -77,6 +78,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   order_conflict: 409,
   insufficient_funds: 402,
   order_closed: 409,
+  idempotency_key_reused: 409,
   rate_limited: 429,
   service_unavailable: 503,
   internal: 500,
@@ -124,6 +126,31 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
 /** Largest request body accepted (an envelope is ≤ 16 KiB; everything else is smaller). */
 export const MAX_BODY_BYTES = 32 * 1024;
 
+/** A request header's value, whatever the case of its name (API Gateway passes names as the client sent them). */
+export function headerValue(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return Object.entries(event.headers ?? {}).find(([header]) => header.toLowerCase() === wanted)?.[1] ?? undefined;
+}
+
+/**
+ * The request's `Idempotency-Key`, which a route that changes money requires: without one, a retried request whose
+ * answer was lost would be applied twice. @throws ApiError `invalid_request` if it is missing or malformed
+ */
+export function requiredIdempotencyKey(event: Pick<APIGatewayProxyEvent, 'headers'>): string {
+  const key = headerValue(event, IDEMPOTENCY_KEY_HEADER);
+  if (key === undefined)
+    throw new ApiError(
+      'invalid_request',
+      `this route needs an ${IDEMPOTENCY_KEY_HEADER} header: a new random value per request, the same one when retrying it`,
+    );
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key))
+    throw new ApiError(
+      'invalid_request',
+      `the ${IDEMPOTENCY_KEY_HEADER} header must be 16–128 characters of A–Z a–z 0–9 . _ : -`,
+    );
+  return key;
+}
+
 /**
  * Reads a JSON body and validates it with `schema`.
  * @throws ApiError `unsupported_media_type`, `body_too_large` or `invalid_request`
@@ -132,7 +159,7 @@ export function parseJsonBody<T extends z.ZodMiniType>(
   event: Pick<APIGatewayProxyEvent, 'body' | 'headers' | 'isBase64Encoded'>,
   schema: T,
 ): z.infer<T> {
-  const contentType = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  const contentType = headerValue(event, 'content-type');
   if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType))
     throw new ApiError('unsupported_media_type', 'send the body as application/json');
   const raw = event.body ?? '';

@@ -849,6 +849,24 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(bad.stderr).toContain('po trust takes server-key or receipt-key');
   });
 
+  it('po admin customers credit: one Idempotency-Key per command, sent again with the credit after a lost answer', async () => {
+    opd.behaviour = { loseCreditAnswers: 1 };
+    const before = opd.credits.length;
+    const credit = () =>
+      po(['--profile', 'alice', 'admin', 'customers', 'credit', 'bob', '12.50', '--reference', 'wire 7731'], { env });
+    const first = await credit();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/sending the same credit \(same Idempotency-Key\) again \(attempt 2 of 3\)/);
+    expect(first.stdout).toMatch(/^Credited bob USD 12\.50 \(ledger entry \d+, credit\)/);
+    const second = await credit();
+    expect(second.code, second.stderr).toBe(0);
+    const keys = opd.credits.slice(before).map((credit) => credit.idempotencyKey);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(keys[1]).toBe(keys[0]); // the lost one, again
+    expect(keys[2]).not.toBe(keys[0]); // a new command is a new credit
+  });
+
   it('an OPD that fails the order once gets the same signed order again, so nothing is ordered twice', async () => {
     opd.behaviour = { failOrders: 1 };
     const sentBefore = opd.envelopes.length;

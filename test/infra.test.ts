@@ -110,7 +110,7 @@ describe('cdk-nag (AwsSolutions)', () => {
 describe('tables', () => {
   it('are on-demand, with point-in-time recovery, encrypted with the project KMS key, and retained', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(5);
+    expect(tables).toHaveLength(6);
     for (const [id] of tables) {
       template.hasResource('AWS::DynamoDB::Table', {
         Properties: Match.objectLike({
@@ -217,6 +217,7 @@ describe('functions', () => {
         // Append-only: nobody may update or delete a ledger entry.
         ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
         keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        idempotency: ['dynamodb:PutItem'],
       },
     ],
     ['notify', { customers: ['dynamodb:GetItem'], orders: ['dynamodb:UpdateItem'] }],

@@ -8,6 +8,7 @@ Object.assign(process.env, {
   ORDERS_TABLE: 'orders',
   KEYS_TABLE: 'keys',
   LEDGER_TABLE: 'ledger',
+  IDEMPOTENCY_TABLE: 'idempotency',
   KMS_KEY_ID: 'alias/purchase-orders',
   SES_SENDER: 'orders@opd.example',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

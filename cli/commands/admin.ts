@@ -1,7 +1,8 @@
 /** `po admin …`: the admin routes (the profile must be logged in as an admin). */
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../shared/errors.js';
-import { apiClient } from '../api.js';
+import { apiClient, sendAgainOnNetworkError } from '../api.js';
 import { readTextFile } from '../io.js';
 import { runAction } from '../output.js';
 import { readProfile } from '../profile.js';
@@ -324,15 +325,27 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
             ),
           ),
         );
-      return show<LedgerEntryView>(
-        command,
-        `/admin/customers/${encodeURIComponent(customer)}/credit`,
-        (entry) =>
-          `${entry.amountCents > 0 ? 'Credited' : 'Debited'} ${customer} ${formatMoney(Math.abs(entry.amountCents), entry.currency)}` +
-          ` (ledger entry ${entry.entry}, ${entry.type}); balance now ${formatMoney(entry.balanceAfterCents, entry.currency)}`,
-        'POST',
-        { amountCents, reference: o.reference },
-      );
+      // One key per command: a credit whose answer is lost is sent again with it, and the OPD applies it once.
+      const idempotencyKey = randomBytes(16).toString('base64url');
+      return runAction(globals(command).json ? 'json' : 'line', async () => {
+        const name = globals(command).profile;
+        const api = apiClient(readProfile(name).apiUrl);
+        const token = (await sessionFor(name)).token;
+        const entry = await sendAgainOnNetworkError('the same credit (same Idempotency-Key)', () =>
+          api.call<LedgerEntryView>('POST', `/admin/customers/${encodeURIComponent(customer)}/credit`, {
+            token,
+            body: { amountCents, reference: o.reference },
+            headers: { 'Idempotency-Key': idempotencyKey },
+          }),
+        );
+        print(
+          globals(command),
+          entry,
+          () =>
+            `${entry.amountCents > 0 ? 'Credited' : 'Debited'} ${customer} ${formatMoney(Math.abs(entry.amountCents), entry.currency)}` +
+            ` (ledger entry ${entry.entry}, ${entry.type}); balance now ${formatMoney(entry.balanceAfterCents, entry.currency)}`,
+        );
+      });
     });
 
   const orders = admin.command('orders').description("the OPD's work queue: orders by status, oldest first");

@@ -3,7 +3,6 @@
  * keep the evidence. A price that changed between the quote and the commit is never accepted unseen: the OPD refuses
  * the order (`price_changed`), and `po` shows the new quote and asks again (with --yes it stops instead).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { EvidenceError, InputError } from '../../shared/errors.js';
 import { prepareOrder } from '../../shared/envelope/index.js';
@@ -14,7 +13,7 @@ import { exportPublicKeyPem } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
 import { formatMoney, linesTotalCents } from '../../shared/money.js';
 import { receiptKeyId } from '../../shared/receipts.js';
-import { ApiCallError, NetworkError } from '../api.js';
+import { ApiCallError, NetworkError, sendAgainOnNetworkError } from '../api.js';
 import type { ApiClient } from '../api.js';
 import { apiClient } from '../api.js';
 import { signerFor } from '../io.js';
@@ -121,19 +120,13 @@ async function checkReceipt(
 }
 
 /**
- * Sends the envelope; if the OPD cannot be reached or is unavailable, sends the same envelope again (at most twice):
- * the same signed order is answered with the original if it was committed meanwhile, so nothing is ordered twice.
+ * Sends the envelope, and the same envelope again while the OPD cannot be reached or is unavailable: the same signed
+ * order is answered with the original if it was committed meanwhile, so nothing is ordered twice.
  */
-async function send(api: ApiClient, token: string, envelope: string): Promise<OrderView> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await api.call<OrderView>('POST', '/orders', { token, body: { envelope } });
-    } catch (error) {
-      if (!(error instanceof NetworkError) || attempt >= 3) throw error;
-      process.stderr.write(`po: ${error.message}; sending the same signed order again (attempt ${attempt + 1} of 3)\n`);
-      await sleep(1000 * attempt);
-    }
-  }
+function send(api: ApiClient, token: string, envelope: string): Promise<OrderView> {
+  return sendAgainOnNetworkError('the same signed order', () =>
+    api.call<OrderView>('POST', '/orders', { token, body: { envelope } }),
+  );
 }
 
 export function registerOrderCommand(program: Command, globals: (command: Command) => Globals): void {

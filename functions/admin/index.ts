@@ -26,7 +26,8 @@ import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js'
 import { CUSTOMER_ID_PATTERN, JTI_PATTERN, SKU_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError } from '../../shared/errors.js';
 import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
-import { jsonResponse, pageLimit, parseJsonBody } from '../../shared/http.js';
+import { jsonResponse, pageLimit, parseJsonBody, requiredIdempotencyKey } from '../../shared/http.js';
+import { requestDigest } from '../../shared/idempotency.js';
 import { KEY_ID_PATTERN, parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
 import { MAX_PRODUCT_NAME_LENGTH, oneLine } from '../../shared/text.js';
@@ -178,15 +179,20 @@ export const handler = apiHandler(
         },
       });
     }),
+    // Money: applied once per Idempotency-Key (a resent request answers with the entry it posted).
     'POST /admin/customers/{customerId}/credit': adminOnly(async (event) => {
+      const key = requiredIdempotencyKey(event);
       const { amountCents, reference } = parseJsonBody(event, credit);
-      const entry = await postLedgerEntry(customerId(event), {
-        type: amountCents > 0 ? 'credit' : 'adjustment',
-        amountCents,
-        reference,
-        actor: sessionOf(event).customerId,
-      });
-      return jsonResponse(201, ledgerEntryView(entry));
+      const digest = requestDigest('credit', { customerId: customerId(event), amountCents, reference });
+      const posted = await postLedgerEntry(
+        customerId(event),
+        { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference, actor: sessionOf(event).customerId },
+        Date.now(),
+        { key, digest },
+      );
+      return posted.replayed
+        ? jsonResponse(200, ledgerEntryView(posted.entry), { 'Idempotent-Replayed': 'true' })
+        : jsonResponse(201, ledgerEntryView(posted.entry));
     }),
     'GET /admin/orders': adminOnly(async (event) => {
       const status = (queryParameter(event, 'status', STATUS_PATTERN) ?? 'accepted') as (typeof ORDER_STATUSES)[number];

@@ -5,11 +5,14 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { accountOf, nextEntry } from '../accounts.js';
 import type { AccountState, LedgerChange, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
+import { idempotencyKeyReused } from '../idempotency.js';
+import type { IdempotentRequest } from '../idempotency.js';
 import { getCustomer, getOrderingProfile } from './customers.js';
 import { dynamo, guarded } from './clients.js';
 
@@ -74,30 +77,77 @@ export async function accountReason(customerId: string): Promise<AccountReason> 
 /** Most attempts to post an entry while other changes to the same account keep winning. */
 const MAX_ATTEMPTS = 50;
 
+/** A posted entry, and whether it was posted before (a resent request with the same Idempotency-Key). */
+export interface PostedEntry {
+  readonly entry: LedgerEntry;
+  readonly replayed: boolean;
+}
+
+/** What the idempotency table keeps of a request: its key, its digest, and the entry it posted. */
+interface IdempotencyRecord {
+  readonly idempotencyKey: string;
+  readonly digest: string;
+  readonly entry: LedgerEntry;
+  readonly at: string;
+}
+
 /**
  * Posts one entry on its own (an administrator's credit or adjustment) and returns it. After a lost race, reads the
- * account again and retries until the entry is recorded or refused.
+ * account again and retries until the entry is recorded or refused. With `request`, its Idempotency-Key is put in
+ * the same transaction: a key seen before answers with the entry it posted (`replayed`), whatever the account did
+ * since, and is refused if it came with another request.
  * @throws ApiError `not_found` (no such customer), `insufficient_funds` (an adjustment below 0),
- *   `service_unavailable`
+ *   `idempotency_key_reused`, `service_unavailable`
  */
 export async function postLedgerEntry(
   customerId: string,
   change: LedgerChange,
   now = Date.now(),
-): Promise<LedgerEntry> {
+  request?: IdempotentRequest,
+): Promise<PostedEntry> {
   const customer = await getCustomer(customerId);
   if (!customer) throw new ApiError('not_found', `no customer ${customerId}`);
   let seen = accountOf(customer);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const { entry } = nextEntry(customerId, seen, change, config().catalogueCurrency, now);
+    const record: IdempotencyRecord | undefined = request && {
+      idempotencyKey: request.key,
+      digest: request.digest,
+      entry,
+      at: new Date(now).toISOString(),
+    };
     try {
       await guarded('the account database', 'TransactWriteItems', () =>
-        dynamo().send(new TransactWriteCommand({ TransactItems: accountWrites(seen, entry) })),
+        dynamo().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...accountWrites(seen, entry),
+              ...(record
+                ? [
+                    {
+                      Put: {
+                        TableName: config().tables.idempotency,
+                        Item: record,
+                        ConditionExpression: 'attribute_not_exists(idempotencyKey)',
+                        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                      },
+                    },
+                  ]
+                : []),
+            ],
+          }),
+        ),
       );
-      return entry;
+      return { entry, replayed: false };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const [account] = error.CancellationReasons ?? [];
+      const [account, , earlier] = error.CancellationReasons ?? [];
+      // The key was used before: that request's answer, not this one's (the account may have moved since).
+      if (request && earlier?.Code === 'ConditionalCheckFailed' && earlier.Item) {
+        const previous = unmarshall(earlier.Item) as IdempotencyRecord;
+        if (previous.digest !== request.digest) throw idempotencyKeyReused();
+        return { entry: previous.entry, replayed: true };
+      }
       if (account?.Code === 'ConditionalCheckFailed') {
         const reason = await accountReason(customerId);
         if (reason.kind === 'gone') throw new ApiError('not_found', `no customer ${customerId}`);

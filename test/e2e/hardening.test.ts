@@ -3,6 +3,7 @@
  * order function remembers never refuses an order, and a session that ended learns nothing on the route whose
  * authorizer answer the gateway keeps.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
 import {
@@ -135,4 +136,38 @@ describe('a session that ended learns nothing on POST /orders (whose authorizer 
       expect(await stockOf(sku, adminToken)).toBe(4);
     },
   );
+});
+
+describe('a credit is applied exactly once per Idempotency-Key', () => {
+  const creditWith = (key: string | undefined, body: { amountCents: number; reference: string }) =>
+    call('POST', '/admin/customers/once-credited/credit', {
+      token: adminToken,
+      body,
+      headers: key === undefined ? {} : { 'Idempotency-Key': key },
+    });
+
+  it('resent after a lost answer, and eight copies in flight at once: one entry, the same answer to every copy', async () => {
+    const { token } = await newCustomer('once-credited', 'ed25519', 0);
+    const body = { amountCents: 2500, reference: 'wire 7731' };
+    const key = randomBytes(16).toString('base64url');
+    const first = await creditWith(key, body);
+    expect(first.status).toBe(201);
+    const resent = await creditWith(key, body);
+    expect([resent.status, resent.headers.get('idempotent-replayed'), resent.body]).toEqual([200, 'true', first.body]);
+
+    const concurrentKey = randomBytes(16).toString('base64url');
+    const copies = await Promise.all(Array.from({ length: 8 }, () => creditWith(concurrentKey, body)));
+    expect(copies.map((reply) => reply.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(copies.map((reply) => reply.body.entry))).toEqual(new Set([2]));
+
+    const other = await creditWith(key, { ...body, amountCents: 2501 });
+    expect([other.status, other.body.error]).toEqual([
+      409,
+      expect.objectContaining({ code: 'idempotency_key_reused' }),
+    ]);
+    const none = await creditWith(undefined, body);
+    expect([none.status, none.body.error]).toEqual([400, expect.objectContaining({ code: 'invalid_request' })]);
+    // Two credits, two entries: 50.00 in all.
+    expect(await account(token)).toMatchObject({ balanceCents: 5000, entries: 2 });
+  });
 });

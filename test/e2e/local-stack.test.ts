@@ -2,7 +2,7 @@
  * End to end against a real local stack (DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and
  * the stream poller, all running the production handlers), started on random ports and stopped afterwards.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -373,6 +373,7 @@ describe('accounts and the order lifecycle', () => {
     const adjusted = await call('POST', '/admin/customers/payer/credit', {
       token: adminToken,
       body: { amountCents: -OPENING_BALANCE, reference: 'reset' },
+      headers: { 'Idempotency-Key': randomBytes(16).toString('base64url') },
     });
     expect(adjusted.body).toMatchObject({ type: 'adjustment', amountCents: -OPENING_BALANCE, balanceAfterCents: 0 });
     await fund('payer', 10_000, 'opening balance');
@@ -564,7 +565,17 @@ describe('accounts and the order lifecycle', () => {
       body: { envelope: seal('bystander', other.signer, [{ sku: 'HOST-1', qty: 1 }]) },
     });
     const othersOrder = placed.body.orderId as string;
-    const cases: Array<[string, string, { token?: string; body?: unknown }, number, string]> = [
+    const cases: Array<
+      [string, string, { token?: string; body?: unknown; headers?: Record<string, string> }, number, string]
+    > = [
+      // A money route without an Idempotency-Key is not offered: a lost answer and a retry would credit twice.
+      [
+        'POST',
+        '/admin/customers/hostile/credit',
+        { body: { amountCents: 100, reference: 'x' }, headers: {} },
+        400,
+        'invalid_request',
+      ],
       [
         'POST',
         '/admin/customers/hostile/credit',
@@ -707,7 +718,8 @@ describe('accounts and the order lifecycle', () => {
       ],
     ];
     for (const [method, path, options, status, code] of cases) {
-      const reply = await call(method, path, { token: adminToken, ...options });
+      const headers = { 'Idempotency-Key': randomBytes(16).toString('base64url') };
+      const reply = await call(method, path, { token: adminToken, headers, ...options });
       expect([path.slice(0, 80), reply.status, reply.body]).toEqual([
         path.slice(0, 80),
         status,

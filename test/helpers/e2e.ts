@@ -5,7 +5,7 @@
  * `beforeAll`, `stack.stop()` in `afterAll`.
  */
 import { mkdtempSync } from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -50,13 +50,14 @@ export interface Reply {
 export async function call(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown } = {},
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     method,
     headers: {
       'content-type': 'application/json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
     },
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
   });
@@ -115,6 +116,7 @@ export async function fund(customerId: string, amountCents = OPENING_BALANCE, re
   const credited = await call('POST', `/admin/customers/${customerId}/credit`, {
     token: adminToken,
     body: { amountCents, reference },
+    headers: { 'Idempotency-Key': randomBytes(16).toString('base64url') },
   });
   expect(credited.status, JSON.stringify(credited.body)).toBe(201);
   return credited.body;

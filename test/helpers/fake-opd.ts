@@ -24,6 +24,8 @@ export interface FakeOpdBehaviour {
   failOrders?: number;
   /** Runs when an order arrives, before it is answered (e.g. a rotation between po's checks and the commit). */
   onOrder?: () => void;
+  /** How many credits to apply and then answer 503, as if the answer were lost, before answering properly. */
+  loseCreditAnswers?: number;
 }
 
 export interface FakeOpd {
@@ -31,6 +33,8 @@ export interface FakeOpd {
   behaviour: FakeOpdBehaviour;
   /** Envelopes received by POST /orders, in order. */
   readonly envelopes: string[];
+  /** Credits received (`POST /admin/customers/{id}/credit`), in order, with the Idempotency-Key each carried. */
+  readonly credits: Array<{ idempotencyKey: string | undefined; body: unknown }>;
   /** How many times GET /receipt-keys was asked. */
   receiptKeyRequests: number;
   /** How many times POST /refresh was asked. */
@@ -62,6 +66,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
   const state = {
     behaviour: {} as FakeOpdBehaviour,
     envelopes: [] as string[],
+    credits: [] as Array<{ idempotencyKey: string | undefined; body: unknown }>,
     receiptKeyRequests: 0,
     refreshes: 0,
   };
@@ -112,6 +117,27 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
           return reply(response, 200, {
             keys: receiptKeys.map((key) => receiptKeyJwk(key.publicKey)),
             current: receiptKeys[0]!.kid,
+          });
+        }
+        if (/^POST \/admin\/customers\/[^/]+\/credit$/.test(route)) {
+          // Applied once per key, as the real OPD does; the answer to a repeat is the first entry.
+          const idempotencyKey = [request.headers['idempotency-key']].flat()[0];
+          const body = JSON.parse(text) as { amountCents: number };
+          const first = state.credits.findIndex((credit) => credit.idempotencyKey === idempotencyKey);
+          state.credits.push({ idempotencyKey, body });
+          const entry = first === -1 ? state.credits.length : first + 1;
+          if ((state.behaviour.loseCreditAnswers ?? 0) > 0) {
+            state.behaviour.loseCreditAnswers!--;
+            return reply(response, 503, { error: { code: 'service_unavailable', message: 'the answer was lost' } });
+          }
+          return reply(response, first === -1 ? 201 : 200, {
+            entry,
+            type: 'credit',
+            amountCents: body.amountCents,
+            balanceAfterCents: body.amountCents,
+            currency: 'USD',
+            actor: 'alice',
+            at: new Date().toISOString(),
           });
         }
         if (route === 'POST /orders') {
@@ -175,6 +201,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
       state.behaviour = value;
     },
     envelopes: state.envelopes,
+    credits: state.credits,
     get receiptKeyRequests() {
       return state.receiptKeyRequests;
     },
