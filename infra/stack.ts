@@ -108,6 +108,15 @@ const KEY_USE: Readonly<Partial<Record<FunctionName, Array<{ actions: string[]; 
   ],
 };
 
+/** A WAF rate-based rule's limit: WAF refuses fewer than 10 requests per evaluation window, or more than 2·10⁹. */
+const WAF_RATE_BOUNDS = { min: 10, max: 2_000_000_000 } as const;
+
+/**
+ * API Gateway's throttle: a method's limits cannot usefully exceed the account's regional quota (10,000 requests per
+ * second, burst 5,000, unless AWS raised them on request: then raise these too).
+ */
+const API_THROTTLE_BOUNDS = { rate: { min: 1, max: 10_000 }, burst: { min: 1, max: 5_000 } } as const;
+
 const attributeType = (type: KeyAttribute['type']) =>
   type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING;
 const cdkKey = (key: KeyAttribute) => ({ name: key.name, type: attributeType(key.type) });
@@ -167,14 +176,31 @@ export class PurchaseOrdersStack extends Stack {
       allowedPattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$',
     });
 
-    // Traffic limits: production defaults, tunable per deployment without a code change (README: Deploying).
-    const limit = (id: string, defaultValue: number, description: string) =>
-      new CfnParameter(this, id, { type: 'Number', default: defaultValue, minValue: 1, description }).valueAsNumber;
+    // Traffic limits: production defaults, tunable per deployment without a code change (README: Deploying). Each is
+    // bounded by what the service accepts or can use, so a typo fails at the parameter, before anything changes.
+    const limit = (id: string, defaultValue: number, bounds: { min: number; max: number }, description: string) =>
+      new CfnParameter(this, id, {
+        type: 'Number',
+        default: defaultValue,
+        minValue: bounds.min,
+        maxValue: bounds.max,
+        description: `${description} (${bounds.min}–${bounds.max})`,
+      }).valueAsNumber;
     this.limits = {
-      apiRate: limit('ApiRateLimit', 50, 'API Gateway stage throttle: steady requests per second'),
-      apiBurst: limit('ApiBurstLimit', 100, 'API Gateway stage throttle: burst'),
-      wafPerIp: limit('WafRateLimit', 2000, 'WAF: requests per IP per 5 minutes, every route'),
-      wafLoginPerIp: limit('WafLoginRateLimit', 20, 'WAF: POST /login per IP per 5 minutes (password guessing)'),
+      apiRate: limit(
+        'ApiRateLimit',
+        50,
+        API_THROTTLE_BOUNDS.rate,
+        'API Gateway stage throttle: steady requests per second',
+      ),
+      apiBurst: limit('ApiBurstLimit', 100, API_THROTTLE_BOUNDS.burst, 'API Gateway stage throttle: burst'),
+      wafPerIp: limit('WafRateLimit', 2000, WAF_RATE_BOUNDS, 'WAF: requests per IP per 5 minutes, every route'),
+      wafLoginPerIp: limit(
+        'WafLoginRateLimit',
+        20,
+        WAF_RATE_BOUNDS,
+        'WAF: POST /login per IP per 5 minutes (password guessing)',
+      ),
     };
 
     const key = new kms.Key(this, 'DataKey', {

@@ -453,14 +453,14 @@ describe('API', () => {
         }),
       ],
     });
-    // Traffic limits are parameters with production defaults.
+    // Traffic limits are parameters with production defaults (their bounds: see the next test).
     for (const [name, value] of [
       ['ApiRateLimit', 50],
       ['ApiBurstLimit', 100],
       ['WafRateLimit', 2000],
       ['WafLoginRateLimit', 20],
     ] as const)
-      template.hasParameter(name, { Type: 'Number', Default: value, MinValue: 1 });
+      template.hasParameter(name, { Type: 'Number', Default: value });
     template.hasResourceProperties('AWS::XRay::SamplingRule', {
       SamplingRule: Match.objectLike({ FixedRate: 0.05, ReservoirSize: 1 }),
     });
@@ -470,6 +470,33 @@ describe('API', () => {
         additionalProperties: false,
       }),
     });
+  });
+
+  it('bounds every number parameter by what its service accepts: a WAF rate limit below 10 fails at the parameter', () => {
+    const parameters = Object.entries(
+      template.toJSON().Parameters as Record<
+        string,
+        { Type: string; Default?: number; MinValue?: number; MaxValue?: number }
+      >,
+    ).filter(([, parameter]) => parameter.Type === 'Number');
+    expect(parameters.map(([name]) => name).sort()).toEqual([
+      'ApiBurstLimit',
+      'ApiRateLimit',
+      'WafLoginRateLimit',
+      'WafRateLimit',
+    ]);
+    for (const [name, parameter] of parameters) {
+      expect(parameter.MinValue, name).toBeGreaterThanOrEqual(1);
+      expect(parameter.MaxValue, name).toBeGreaterThan(parameter.MinValue!);
+      expect(parameter.Default, name).toBeGreaterThanOrEqual(parameter.MinValue!);
+      expect(parameter.Default, name).toBeLessThanOrEqual(parameter.MaxValue!);
+    }
+    // WAF's rate-based statement takes 10 to 2,000,000,000 requests per window.
+    for (const name of ['WafRateLimit', 'WafLoginRateLimit'])
+      template.hasParameter(name, { MinValue: 10, MaxValue: 2_000_000_000 });
+    // API Gateway's account quota: 10,000 requests per second, burst 5,000.
+    template.hasParameter('ApiRateLimit', { MinValue: 1, MaxValue: 10_000 });
+    template.hasParameter('ApiBurstLimit', { MinValue: 1, MaxValue: 5_000 });
   });
 
   it('answers authorizer failures with 503 and Retry-After, not 500', () => {
