@@ -121,6 +121,14 @@ const attributeType = (type: KeyAttribute['type']) =>
   type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING;
 const cdkKey = (key: KeyAttribute) => ({ name: key.name, type: attributeType(key.type) });
 
+/**
+ * What holds data — the tables, the key that encrypts them, the log groups — is kept when the stack is deleted, when
+ * the resource is removed from the template or replaced (CloudFormation `RetainExceptOnCreate`, with
+ * `UpdateReplacePolicy: Retain`), and deleted only when the operation that created it rolls back: a failed first
+ * deploy leaves nothing behind. docs/operations.md ("What a deploy keeps") has the whole list.
+ */
+const KEEP_DATA = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+
 /** One table of infra/tables.ts: on demand, point-in-time recovery, the project key, kept when the stack goes. */
 function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey): dynamodb.Table {
   const table = new dynamodb.Table(scope, `${definition.name}Table`, {
@@ -130,8 +138,11 @@ function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey):
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: key,
-    deletionProtection: true,
-    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    // No deletion protection: it would make the rollback of the operation that creates a table (the first deploy, a
+    // new table, a replacement) fail to delete it, leaving the stack in ROLLBACK_FAILED. KEEP_DATA keeps a deployed
+    // table whatever CloudFormation does; point-in-time recovery covers what is written.
+    deletionProtection: false,
+    removalPolicy: KEEP_DATA,
     ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
   });
   for (const index of definition.indexes ?? []) {
@@ -205,9 +216,9 @@ export class PurchaseOrdersStack extends Stack {
 
     const key = new kms.Key(this, 'DataKey', {
       description:
-        'Purchase orders: encrypts the tables, the dead-letter queue and the wrapped server and session keys',
+        'Purchase orders: encrypts the tables, the log groups and the wrapped server, receipt and session keys',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: KEEP_DATA,
     });
     // CloudWatch Logs encrypts the log groups with the same key.
     key.addToResourcePolicy(
@@ -242,7 +253,7 @@ export class PurchaseOrdersStack extends Stack {
       const logGroup = new logs.LogGroup(this, `${definition.name}Logs`, {
         retention: logs.RetentionDays.THREE_MONTHS,
         encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        removalPolicy: KEEP_DATA,
       });
       // Own role, no managed policies: logs to its own group, and the grants below.
       const role = new iam.Role(this, `${definition.name}Role`, {
@@ -347,16 +358,20 @@ export class PurchaseOrdersStack extends Stack {
     // Confirmation emails: the orders stream (inserts only) → notify → SES; failures after retries → SQS DLQ.
     // Its own key: sending to an encrypted queue needs unconditioned Encrypt/Decrypt on the queue's key, and the notifier
     // must not hold that on the key that wraps the server's private keys.
+    // The queue and its key go with the stack: a message only points into the stream (shard and sequence numbers,
+    // which the stream trims after 24 hours), and the mail it stands for is still owed in the orders table, which
+    // the sweeper reads. Deleting the key schedules it, with KMS's waiting period.
     const deadLetterKey = new kms.Key(this, 'DeadLetterKey', {
       description: 'Purchase orders: encrypts the notify dead-letter queue',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     const deadLetters = new sqs.Queue(this, 'NotifyDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: deadLetterKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     Validations.of(deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -456,7 +471,7 @@ export class PurchaseOrdersStack extends Stack {
       logGroup: new logs.LogGroup(this, 'KeyProvisionerLogs', {
         retention: logs.RetentionDays.THREE_MONTHS,
         encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        removalPolicy: KEEP_DATA,
       }),
     });
     // Bumping Version re-runs provisioning on the next deploy of an existing stack (version 2 brought receipt keys).
@@ -510,12 +525,13 @@ export class PurchaseOrdersStack extends Stack {
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: KEEP_DATA,
     });
     const api = new apigw.RestApi(this, 'Api', {
       description: 'Secure purchase orders',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
+      // API Gateway's logging role is an account-wide setting other APIs may rely on: kept when the stack goes.
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       deployOptions: {
         stageName: 'prod',
