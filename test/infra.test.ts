@@ -479,6 +479,30 @@ describe('API', () => {
     );
   });
 
+  it('grants API Gateway one invoke permission per function, and one per authorizer: routes do not grow resource policies', () => {
+    const functionIds = ofType('AWS::Lambda::Function').map(([id]) => id);
+    const authorizers = ofType('AWS::ApiGateway::Authorizer').length;
+    expect(authorizers).toBe(2);
+    const permissions = ofType('AWS::Lambda::Permission').map(([, permission]) => ({
+      fn: (permission.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+      principal: permission.Properties.Principal as string,
+      source: JSON.stringify(permission.Properties.SourceArn),
+    }));
+    expect(permissions.every((permission) => functionIds.includes(permission.fn))).toBe(true);
+    for (const fn of functionIds) {
+      const mine = permissions.filter((permission) => permission.fn === fn);
+      const fromApi = mine.filter((p) => p.principal === 'apigateway.amazonaws.com');
+      const routes = fromApi.filter((p) => !p.source.includes('/authorizers/'));
+      expect(routes.length, fn).toBeLessThanOrEqual(1);
+      // The API's own execute-api ARN with every stage, method and path: `…:{apiId}/*/*/*`.
+      for (const route of routes) expect(route.source, fn).toMatch(/"\/\*\/\*\/\*"\]\]\}$/);
+      expect(fromApi.length - routes.length, fn).toBeLessThanOrEqual(authorizers);
+      // Anything else: the schedule that runs the sweeper, at most one.
+      expect(mine.length - fromApi.length, fn).toBeLessThanOrEqual(1);
+    }
+    expect(permissions.length).toBeLessThanOrEqual(functionIds.length + authorizers + 1);
+  });
+
   it('checks sessions on every request (no authorizer cache), validates requests, throttles, logs access, traces', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', AuthorizerResultTtlInSeconds: 0 });
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
