@@ -566,13 +566,21 @@ describe('API', () => {
     template.hasParameter('ApiBurstLimit', { MinValue: 1, MaxValue: 5_000 });
   });
 
-  it('answers authorizer failures with 503 and Retry-After, not 500', () => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'AUTHORIZER_FAILURE',
-      StatusCode: '503',
-      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'2'" }),
-    });
-  });
+  it.each(['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'])(
+    'answers authorizer failures (%s: a thrown authorizer is a configuration error) with 503 and Retry-After, not 500',
+    (type) => {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: '503',
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'2'" }),
+        ResponseTemplates: {
+          'application/json': Match.serializedJson(
+            Match.objectLike({ error: Match.objectLike({ code: 'service_unavailable' }) }),
+          ),
+        },
+      });
+    },
+  );
 
   it('is protected by a WAF web ACL with a /login rate limit and AWS managed rules', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {

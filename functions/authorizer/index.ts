@@ -51,7 +51,8 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
       // API Gateway answers 401 exactly when the authorizer throws "Unauthorized".
       throw new Error('Unauthorized');
     }
-    throw error; // a dependency failure: API Gateway answers with the AUTHORIZER_FAILURE response (503, see infra/)
+    // A dependency failure: API Gateway answers with its AUTHORIZER_CONFIGURATION_ERROR response (503, infra/routes.ts).
+    throw error;
   }
 }
 
