@@ -35,6 +35,7 @@ import {
 } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
 import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
+import { ALARMED_METRICS, METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metrics.js';
 import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { KeyAttribute, TableDefinition } from './tables.js';
@@ -244,8 +245,8 @@ export class PurchaseOrdersStack extends Stack {
       KMS_KEY_ID: key.keyArn,
       CATALOGUE_CURRENCY: currency.valueAsString,
       OPD_ID: opdId.valueAsString,
-      POWERTOOLS_SERVICE_NAME: 'purchase-orders',
-      POWERTOOLS_METRICS_NAMESPACE: 'PurchaseOrders',
+      POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
 
     const functions = {} as Record<FunctionName, NodejsFunction>;
@@ -449,9 +450,9 @@ export class PurchaseOrdersStack extends Stack {
     const failedMail = new cloudwatch.Alarm(this, 'EmailFailedAlarm', {
       alarmDescription: 'An email was permanently rejected and given up: see po admin emails --status failed',
       metric: new cloudwatch.Metric({
-        namespace: 'PurchaseOrders',
-        metricName: 'EmailFailed',
-        dimensionsMap: { service: 'purchase-orders' },
+        namespace: METRICS_NAMESPACE,
+        metricName: ALARMED_METRICS.emailFailed,
+        dimensionsMap: { service: METRICS_SERVICE },
         statistic: 'Sum',
         period: Duration.minutes(5),
       }),
