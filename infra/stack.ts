@@ -1,7 +1,8 @@
 /**
  * The OPD on AWS: API Gateway (REST, WAF, throttling, access logs, tracing, request validation, a Lambda authorizer)
  * in front of one Lambda per handler; DynamoDB tables encrypted with the project's KMS key; the orders stream feeding
- * the notifier (SES, with an SQS dead-letter queue); a custom resource that provisions the first keys.
+ * the notifier (SES, with an SQS dead-letter queue); a custom resource that provisions the first keys; alarms that
+ * notify an SNS topic (infra/alarms.ts).
  *
  * Every function has its own role with exactly the actions it uses on exactly its tables, and KMS use limited by
  * encryption context (server-key vs session-key). cdk-nag (AwsSolutions) runs in infra/app.ts and in the tests.
@@ -9,7 +10,6 @@
 import { CfnOutput, CfnParameter, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -34,8 +34,9 @@ import {
   pathParameters,
 } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
+import { addAlarms } from './alarms.js';
 import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
-import { ALARMED_METRICS, METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metrics.js';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metrics.js';
 import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { KeyAttribute, TableDefinition } from './tables.js';
@@ -441,29 +442,12 @@ export class PurchaseOrdersStack extends Stack {
 
     // Mail the stream did not get out (a crash between sending and recording, an outage beyond the stream's retries):
     // the sweeper sends it from the owed-mail indexes every 5 minutes. Permanently rejected mail is marked failed and
-    // counted; any such failure raises the alarm (po admin emails --status failed lists them).
+    // counted; any such failure raises an alarm (po admin emails --status failed lists them), and so does mail owed
+    // longer than 15 minutes (infra/alarms.ts).
     new events.Rule(this, 'MailSweepSchedule', {
       description: 'Purchase orders: send owed confirmations and notices',
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new targets.LambdaFunction(functions.sweeper, { retryAttempts: 0 })],
-    });
-    const failedMail = new cloudwatch.Alarm(this, 'EmailFailedAlarm', {
-      alarmDescription: 'An email was permanently rejected and given up: see po admin emails --status failed',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: ALARMED_METRICS.emailFailed,
-        dimensionsMap: { service: METRICS_SERVICE },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    new CfnOutput(this, 'EmailFailedAlarmName', {
-      value: failedMail.alarmName,
-      description: 'Raised when an email is given up (subscribe an SNS topic to it for notifications)',
     });
 
     // The first server key and session key, created with the code the rotation route uses.
@@ -501,6 +485,16 @@ export class PurchaseOrdersStack extends Stack {
 
     this.api = this.buildApi(functions, key);
 
+    const alarms = addAlarms(this, { functions, tables, deadLetters, api: this.api });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'Every alarm notifies this topic, raised and cleared: subscribe to it (docs/operations.md, Alarms)',
+    });
+    new CfnOutput(this, 'EmailFailedAlarmName', {
+      value: alarms.emailFailed.alarmName,
+      description: 'Raised when an email is given up (it notifies AlarmTopicArn)',
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Point po at this: po config --api <url>' });
     new CfnOutput(this, 'ServerKeyId', {
       value: keys.getAttString('ServerKeyId'),
@@ -529,6 +523,9 @@ export class PurchaseOrdersStack extends Stack {
       removalPolicy: KEEP_DATA,
     });
     const api = new apigw.RestApi(this, 'Api', {
+      // Named after the stack, unique in the account and region: API Gateway's metrics (the 5xx alarm) and X-Ray's
+      // service name go by the API's name.
+      restApiName: this.stackName,
       description: 'Secure purchase orders',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,

@@ -8,6 +8,12 @@ export const METRICS_NAMESPACE = 'PurchaseOrders';
 /** The `service` dimension (Powertools' service name) of every metric the handlers publish. */
 export const METRICS_SERVICE = 'purchase-orders';
 
+/**
+ * What the authorizer logs when it refuses a token. A refusal is a Lambda error too (API Gateway answers 401 only to
+ * an authorizer that throws "Unauthorized"): the stack counts these lines to tell refusals from failures.
+ */
+export const SESSION_REFUSED_MESSAGE = 'token refused';
+
 /** Metrics the stack alarms on. */
 export const ALARMED_METRICS = {
   /** Count: an email given up (permanently rejected), once each. */
