@@ -693,7 +693,10 @@ describe('sweeper', () => {
     expect(published.get('OldestOwedMailAge')).toEqual({ unit: 'Seconds', value: 20 * 60 });
     // It looked only at mail past the stream's grace period, and sent what it found.
     const queries = ddb.commandCalls(QueryCommand, { TableName: 'orders' }).map((call) => call.args[0].input);
-    expect(queries.map((query) => query.ExpressionAttributeValues?.[':before'])).toEqual([NOW - 60_000, NOW - 60_000]);
+    expect(queries.map((query) => query.ExpressionAttributeValues?.[':before'] as unknown)).toEqual([
+      NOW - 60_000,
+      NOW - 60_000,
+    ]);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(3);
   });
 
