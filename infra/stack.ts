@@ -110,6 +110,9 @@ const KEY_USE: Readonly<Partial<Record<FunctionName, Array<{ actions: string[]; 
   ],
 };
 
+/** The API's one stage: its URL's last segment, and what the X-Ray sampling rule matches. */
+const API_STAGE = 'prod';
+
 /** A WAF rate-based rule's limit: WAF refuses fewer than 10 requests per evaluation window, or more than 2·10⁹. */
 const WAF_RATE_BOUNDS = { min: 10, max: 2_000_000_000 } as const;
 
@@ -204,9 +207,14 @@ export class PurchaseOrdersStack extends Stack {
         'ApiRateLimit',
         50,
         API_THROTTLE_BOUNDS.rate,
-        'API Gateway stage throttle: steady requests per second',
+        'API Gateway throttle of each method (route): steady requests per second',
       ),
-      apiBurst: limit('ApiBurstLimit', 100, API_THROTTLE_BOUNDS.burst, 'API Gateway stage throttle: burst'),
+      apiBurst: limit(
+        'ApiBurstLimit',
+        100,
+        API_THROTTLE_BOUNDS.burst,
+        'API Gateway throttle of each method (route): burst',
+      ),
       wafPerIp: limit('WafRateLimit', 2000, WAF_RATE_BOUNDS, 'WAF: requests per IP per 5 minutes, every route'),
       wafLoginPerIp: limit(
         'WafLoginRateLimit',
@@ -465,25 +473,27 @@ export class PurchaseOrdersStack extends Stack {
       properties: { Version: '2' },
     });
 
-    // Tracing samples a little of the traffic, not all of it: 1 request per second, then 5 % (the default rule's
-    // reservoir, with a lower rate), for this service's Lambdas and API only.
+    this.api = this.buildApi(functions, key);
+
+    // Tracing samples a little of this API's traffic: 1 request per second, then 5 % (X-Ray's default rule, pinned
+    // here so that a change to the account's default does not change this API's traces or their cost). The rule
+    // matches this API's stage only; API Gateway's decision carries on to the functions it calls. The notifier and the
+    // sweeper are sampled by Lambda itself (1 per second, then 5 %), which no rule changes.
     new xray.CfnSamplingRule(this, 'TraceSampling', {
       samplingRule: {
         ruleName: `${this.stackName}-traces`.slice(0, 32),
         priority: 100,
         fixedRate: 0.05,
         reservoirSize: 1,
-        serviceName: '*',
-        serviceType: '*',
+        serviceName: `${this.api.restApiName}/${API_STAGE}`,
+        serviceType: 'AWS::ApiGateway::Stage',
         host: '*',
         httpMethod: '*',
         urlPath: '*',
-        resourceArn: '*',
+        resourceArn: `arn:${this.partition}:apigateway:${this.region}::/restapis/${this.api.restApiId}/stages/${API_STAGE}`,
         version: 1,
       },
     });
-
-    this.api = this.buildApi(functions, key);
 
     const alarms = addAlarms(this, { functions, tables, deadLetters, api: this.api });
     new CfnOutput(this, 'AlarmTopicArn', {
@@ -532,11 +542,13 @@ export class PurchaseOrdersStack extends Stack {
       // API Gateway's logging role is an account-wide setting other APIs may rely on: kept when the stack goes.
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       deployOptions: {
-        stageName: 'prod',
+        stageName: API_STAGE,
         tracingEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // would log request bodies: passwords and envelopes
         metricsEnabled: true,
+        // The stage's default method settings (`*/*`): API Gateway applies them to each method on its own, so every
+        // route has a bucket of its own. A limit shared by all routes exists only per account (or per API key).
         throttlingRateLimit: this.limits.apiRate,
         throttlingBurstLimit: this.limits.apiBurst,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),

@@ -540,6 +540,45 @@ describe('API', () => {
     });
   });
 
+  it('samples traces of this API’s stage only: the X-Ray rule names its service, type and ARN, not every API of the account', () => {
+    const rules = ofType('AWS::XRay::SamplingRule');
+    expect(rules).toHaveLength(1);
+    const rule = (rules[0]![1].Properties as { SamplingRule: Record<string, unknown> }).SamplingRule;
+    const apiId = ofType('AWS::ApiGateway::RestApi')[0]![0];
+    const stage = ofType('AWS::ApiGateway::Stage')[0]![1].Properties.StageName as string;
+    expect(rule).toMatchObject({
+      FixedRate: 0.05,
+      ReservoirSize: 1,
+      ServiceName: `PurchaseOrders/${stage}`, // API Gateway's service name: {api-name}/{stage-name}
+      ServiceType: 'AWS::ApiGateway::Stage',
+      ResourceARN: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':apigateway:',
+            { Ref: 'AWS::Region' },
+            '::/restapis/',
+            { Ref: apiId },
+            `/stages/${stage}`,
+          ],
+        ],
+      },
+    });
+    expect(resources[apiId]!.Properties.Name).toBe('PurchaseOrders');
+  });
+
+  it('throttles each method on its own (the stage’s */* method settings), as docs/operations.md and the README say', () => {
+    const [, stage] = ofType('AWS::ApiGateway::Stage')[0]!;
+    expect(stage.Properties.MethodSettings).toEqual([
+      expect.objectContaining({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: { Ref: 'ApiRateLimit' } }),
+    ]);
+    const operations = readFileSync('docs/operations.md', 'utf8');
+    expect(operations).toContain('| API Gateway throttle, per method |');
+    for (const text of [operations, readFileSync('README.md', 'utf8')]) expect(text).not.toMatch(/stage\s+throttle/);
+  });
+
   it('bounds every number parameter by what its service accepts: a WAF rate limit below 10 fails at the parameter', () => {
     const parameters = Object.entries(
       template.toJSON().Parameters as Record<
