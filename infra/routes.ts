@@ -77,6 +77,14 @@ export const GATEWAY_RESPONSES = {
     message: 'sessions cannot be checked right now; retry shortly',
     retryAfter: 2,
   },
+  // What API Gateway answers when the authorizer throws anything but "Unauthorized" (its dependency failures, a
+  // timeout): by default a 500. The authorizer throws only when DynamoDB or KMS cannot answer, so: retry shortly.
+  AUTHORIZER_CONFIGURATION_ERROR: {
+    status: 503,
+    code: 'service_unavailable',
+    message: 'sessions cannot be checked right now; retry shortly',
+    retryAfter: 2,
+  },
   BAD_REQUEST_BODY: { status: 400, code: 'invalid_request', message: 'the body does not match the expected shape' },
   THROTTLED: { status: 429, code: 'rate_limited', message: 'too many requests; slow down', retryAfter: 1 },
   DEFAULT_4XX: { status: undefined, code: 'invalid_request', message: 'the request was refused' },

@@ -1,7 +1,8 @@
 /**
  * The OPD on AWS: API Gateway (REST, WAF, throttling, access logs, tracing, request validation, a Lambda authorizer)
  * in front of one Lambda per handler; DynamoDB tables encrypted with the project's KMS key; the orders stream feeding
- * the notifier (SES, with an SQS dead-letter queue); a custom resource that provisions the first keys.
+ * the notifier (SES, with an SQS dead-letter queue); a custom resource that provisions the first keys; alarms that
+ * notify an SNS topic (infra/alarms.ts).
  *
  * Every function has its own role with exactly the actions it uses on exactly its tables, and KMS use limited by
  * encryption context (server-key vs session-key). cdk-nag (AwsSolutions) runs in infra/app.ts and in the tests.
@@ -9,7 +10,6 @@
 import { CfnOutput, CfnParameter, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -34,7 +34,9 @@ import {
   pathParameters,
 } from './routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
+import { addAlarms } from './alarms.js';
 import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metrics.js';
 import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { KeyAttribute, TableDefinition } from './tables.js';
@@ -110,9 +112,29 @@ const KEY_USE: Readonly<Partial<Record<FunctionName, Array<{ actions: string[]; 
   ],
 };
 
+/** The API's one stage: its URL's last segment, and what the X-Ray sampling rule matches. */
+const API_STAGE = 'prod';
+
+/** A WAF rate-based rule's limit: WAF refuses fewer than 10 requests per evaluation window, or more than 2·10⁹. */
+const WAF_RATE_BOUNDS = { min: 10, max: 2_000_000_000 } as const;
+
+/**
+ * API Gateway's throttle: a method's limits cannot usefully exceed the account's regional quota (10,000 requests per
+ * second, burst 5,000, unless AWS raised them on request: then raise these too).
+ */
+const API_THROTTLE_BOUNDS = { rate: { min: 1, max: 10_000 }, burst: { min: 1, max: 5_000 } } as const;
+
 const attributeType = (type: KeyAttribute['type']) =>
   type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING;
 const cdkKey = (key: KeyAttribute) => ({ name: key.name, type: attributeType(key.type) });
+
+/**
+ * What holds data — the tables, the key that encrypts them, the log groups — is kept when the stack is deleted, when
+ * the resource is removed from the template or replaced (CloudFormation `RetainExceptOnCreate`, with
+ * `UpdateReplacePolicy: Retain`), and deleted only when the operation that created it rolls back: a failed first
+ * deploy leaves nothing behind. docs/operations.md ("What a deploy keeps") has the whole list.
+ */
+const KEEP_DATA = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /** One table of infra/tables.ts: on demand, point-in-time recovery, the project key, kept when the stack goes. */
 function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey): dynamodb.Table {
@@ -123,8 +145,11 @@ function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey):
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: key,
-    deletionProtection: true,
-    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    // No deletion protection: it would make the rollback of the operation that creates a table (the first deploy, a
+    // new table, a replacement) fail to delete it, leaving the stack in ROLLBACK_FAILED. KEEP_DATA keeps a deployed
+    // table whatever CloudFormation does; point-in-time recovery covers what is written.
+    deletionProtection: false,
+    removalPolicy: KEEP_DATA,
     ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
   });
   for (const index of definition.indexes ?? []) {
@@ -169,21 +194,43 @@ export class PurchaseOrdersStack extends Stack {
       allowedPattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$',
     });
 
-    // Traffic limits: production defaults, tunable per deployment without a code change (README: Deploying).
-    const limit = (id: string, defaultValue: number, description: string) =>
-      new CfnParameter(this, id, { type: 'Number', default: defaultValue, minValue: 1, description }).valueAsNumber;
+    // Traffic limits: production defaults, tunable per deployment without a code change (README: Deploying). Each is
+    // bounded by what the service accepts or can use, so a typo fails at the parameter, before anything changes.
+    const limit = (id: string, defaultValue: number, bounds: { min: number; max: number }, description: string) =>
+      new CfnParameter(this, id, {
+        type: 'Number',
+        default: defaultValue,
+        minValue: bounds.min,
+        maxValue: bounds.max,
+        description: `${description} (${bounds.min}–${bounds.max})`,
+      }).valueAsNumber;
     this.limits = {
-      apiRate: limit('ApiRateLimit', 50, 'API Gateway stage throttle: steady requests per second'),
-      apiBurst: limit('ApiBurstLimit', 100, 'API Gateway stage throttle: burst'),
-      wafPerIp: limit('WafRateLimit', 2000, 'WAF: requests per IP per 5 minutes, every route'),
-      wafLoginPerIp: limit('WafLoginRateLimit', 20, 'WAF: POST /login per IP per 5 minutes (password guessing)'),
+      apiRate: limit(
+        'ApiRateLimit',
+        50,
+        API_THROTTLE_BOUNDS.rate,
+        'API Gateway throttle of each method (route): steady requests per second',
+      ),
+      apiBurst: limit(
+        'ApiBurstLimit',
+        100,
+        API_THROTTLE_BOUNDS.burst,
+        'API Gateway throttle of each method (route): burst',
+      ),
+      wafPerIp: limit('WafRateLimit', 2000, WAF_RATE_BOUNDS, 'WAF: requests per IP per 5 minutes, every route'),
+      wafLoginPerIp: limit(
+        'WafLoginRateLimit',
+        20,
+        WAF_RATE_BOUNDS,
+        'WAF: POST /login per IP per 5 minutes (password guessing)',
+      ),
     };
 
     const key = new kms.Key(this, 'DataKey', {
       description:
-        'Purchase orders: encrypts the tables, the dead-letter queue and the wrapped server and session keys',
+        'Purchase orders: encrypts the tables, the log groups and the wrapped server, receipt and session keys',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: KEEP_DATA,
     });
     // CloudWatch Logs encrypts the log groups with the same key.
     key.addToResourcePolicy(
@@ -209,8 +256,8 @@ export class PurchaseOrdersStack extends Stack {
       KMS_KEY_ID: key.keyArn,
       CATALOGUE_CURRENCY: currency.valueAsString,
       OPD_ID: opdId.valueAsString,
-      POWERTOOLS_SERVICE_NAME: 'purchase-orders',
-      POWERTOOLS_METRICS_NAMESPACE: 'PurchaseOrders',
+      POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
 
     const functions = {} as Record<FunctionName, NodejsFunction>;
@@ -218,7 +265,7 @@ export class PurchaseOrdersStack extends Stack {
       const logGroup = new logs.LogGroup(this, `${definition.name}Logs`, {
         retention: logs.RetentionDays.THREE_MONTHS,
         encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        removalPolicy: KEEP_DATA,
       });
       // Own role, no managed policies: logs to its own group, and the grants below.
       const role = new iam.Role(this, `${definition.name}Role`, {
@@ -323,16 +370,20 @@ export class PurchaseOrdersStack extends Stack {
     // Confirmation emails: the orders stream (inserts only) → notify → SES; failures after retries → SQS DLQ.
     // Its own key: sending to an encrypted queue needs unconditioned Encrypt/Decrypt on the queue's key, and the notifier
     // must not hold that on the key that wraps the server's private keys.
+    // The queue and its key go with the stack: a message only points into the stream (shard and sequence numbers,
+    // which the stream trims after 24 hours), and the mail it stands for is still owed in the orders table, which
+    // the sweeper reads. Deleting the key schedules it, with KMS's waiting period.
     const deadLetterKey = new kms.Key(this, 'DeadLetterKey', {
       description: 'Purchase orders: encrypts the notify dead-letter queue',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     const deadLetters = new sqs.Queue(this, 'NotifyDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: deadLetterKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     Validations.of(deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -401,29 +452,12 @@ export class PurchaseOrdersStack extends Stack {
 
     // Mail the stream did not get out (a crash between sending and recording, an outage beyond the stream's retries):
     // the sweeper sends it from the owed-mail indexes every 5 minutes. Permanently rejected mail is marked failed and
-    // counted; any such failure raises the alarm (po admin emails --status failed lists them).
+    // counted; any such failure raises an alarm (po admin emails --status failed lists them), and so does mail owed
+    // longer than 15 minutes (infra/alarms.ts).
     new events.Rule(this, 'MailSweepSchedule', {
       description: 'Purchase orders: send owed confirmations and notices',
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new targets.LambdaFunction(functions.sweeper, { retryAttempts: 0 })],
-    });
-    const failedMail = new cloudwatch.Alarm(this, 'EmailFailedAlarm', {
-      alarmDescription: 'An email was permanently rejected and given up: see po admin emails --status failed',
-      metric: new cloudwatch.Metric({
-        namespace: 'PurchaseOrders',
-        metricName: 'EmailFailed',
-        dimensionsMap: { service: 'purchase-orders' },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    new CfnOutput(this, 'EmailFailedAlarmName', {
-      value: failedMail.alarmName,
-      description: 'Raised when an email is given up (subscribe an SNS topic to it for notifications)',
     });
 
     // The first server key and session key, created with the code the rotation route uses.
@@ -432,7 +466,7 @@ export class PurchaseOrdersStack extends Stack {
       logGroup: new logs.LogGroup(this, 'KeyProvisionerLogs', {
         retention: logs.RetentionDays.THREE_MONTHS,
         encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        removalPolicy: KEEP_DATA,
       }),
     });
     // Bumping Version re-runs provisioning on the next deploy of an existing stack (version 2 brought receipt keys).
@@ -441,25 +475,37 @@ export class PurchaseOrdersStack extends Stack {
       properties: { Version: '2' },
     });
 
-    // Tracing samples a little of the traffic, not all of it: 1 request per second, then 5 % (the default rule's
-    // reservoir, with a lower rate), for this service's Lambdas and API only.
+    this.api = this.buildApi(functions, key);
+
+    // Tracing samples a little of this API's traffic: 1 request per second, then 5 % (X-Ray's default rule, pinned
+    // here so that a change to the account's default does not change this API's traces or their cost). The rule
+    // matches this API's stage only; API Gateway's decision carries on to the functions it calls. The notifier and the
+    // sweeper are sampled by Lambda itself (1 per second, then 5 %), which no rule changes.
     new xray.CfnSamplingRule(this, 'TraceSampling', {
       samplingRule: {
         ruleName: `${this.stackName}-traces`.slice(0, 32),
         priority: 100,
         fixedRate: 0.05,
         reservoirSize: 1,
-        serviceName: '*',
-        serviceType: '*',
+        serviceName: `${this.api.restApiName}/${API_STAGE}`,
+        serviceType: 'AWS::ApiGateway::Stage',
         host: '*',
         httpMethod: '*',
         urlPath: '*',
-        resourceArn: '*',
+        resourceArn: `arn:${this.partition}:apigateway:${this.region}::/restapis/${this.api.restApiId}/stages/${API_STAGE}`,
         version: 1,
       },
     });
 
-    this.api = this.buildApi(functions, key);
+    const alarms = addAlarms(this, { functions, tables, deadLetters, api: this.api });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'Every alarm notifies this topic, raised and cleared: subscribe to it (docs/operations.md, Alarms)',
+    });
+    new CfnOutput(this, 'EmailFailedAlarmName', {
+      value: alarms.emailFailed.alarmName,
+      description: 'Raised when an email is given up (it notifies AlarmTopicArn)',
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Point po at this: po config --api <url>' });
     new CfnOutput(this, 'ServerKeyId', {
@@ -486,19 +532,25 @@ export class PurchaseOrdersStack extends Stack {
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: KEEP_DATA,
     });
     const api = new apigw.RestApi(this, 'Api', {
+      // Named after the stack, unique in the account and region: API Gateway's metrics (the 5xx alarm) and X-Ray's
+      // service name go by the API's name.
+      restApiName: this.stackName,
       description: 'Secure purchase orders',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
+      // API Gateway's logging role is an account-wide setting other APIs may rely on: kept when the stack goes.
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       deployOptions: {
-        stageName: 'prod',
+        stageName: API_STAGE,
         tracingEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false, // would log request bodies: passwords and envelopes
         metricsEnabled: true,
+        // The stage's default method settings (`*/*`): API Gateway applies them to each method on its own, so every
+        // route has a bucket of its own. A limit shared by all routes exists only per account (or per API key).
         throttlingRateLimit: this.limits.apiRate,
         throttlingBurstLimit: this.limits.apiBurst,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -568,7 +620,11 @@ export class PurchaseOrdersStack extends Stack {
       maxLength,
     });
 
-    const integration = (name: FunctionName) => new apigw.LambdaIntegration(functions[name]);
+    // One invoke permission per function for the whole API (its execute-api ARN, any stage, method and path), not one
+    // per method and stage: those filled the admin function's resource policy (34 statements, about 15 KB of Lambda's
+    // 20 KB) and a few more routes would have failed the deploy.
+    const integration = (name: FunctionName) =>
+      new apigw.LambdaIntegration(functions[name], { scopePermissionToMethod: false });
     const open = (resource: apigw.IResource, method: string, fn: FunctionName, body?: apigw.IModel) => {
       const created = resource.addMethod(method, integration(fn), {
         authorizationType: apigw.AuthorizationType.NONE,

@@ -169,9 +169,13 @@ export function localApi(options: LocalApiOptions) {
               ? await cached(header, () => options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn }))
               : await options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn });
         } catch (error) {
+          // As API Gateway does: "Unauthorized" is a refusal (401), anything else the authorizer throws a
+          // configuration error (answered 503, infra/routes.ts).
           return gatewayResponse(
             response,
-            error instanceof Error && error.message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE',
+            error instanceof Error && error.message === 'Unauthorized'
+              ? 'UNAUTHORIZED'
+              : 'AUTHORIZER_CONFIGURATION_ERROR',
           );
         }
         if (!policyAllows(result, methodArn)) return gatewayResponse(response, 'ACCESS_DENIED');

@@ -11,6 +11,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../infra/handlers.js';
+import { TABLES } from '../infra/tables.js';
 import { PurchaseOrdersStack } from '../infra/stack.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -111,23 +112,23 @@ describe('tables', () => {
   it('are on-demand, with point-in-time recovery, encrypted with the project KMS key, and retained', () => {
     const tables = ofType('AWS::DynamoDB::Table');
     expect(tables).toHaveLength(6);
-    for (const [id] of tables) {
-      template.hasResource('AWS::DynamoDB::Table', {
-        Properties: Match.objectLike({
+    for (const [id, table] of tables) {
+      expect(table, id).toMatchObject({
+        Properties: {
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: {
             SSEEnabled: true,
             SSEType: 'KMS',
-            KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+            KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
           },
-          DeletionProtectionEnabled: true,
-        }),
-        // Kept on delete and on replacement, but not when the first deploy rolls back (nothing to keep then).
+        },
+        // Kept on delete and on replacement, but not when the operation that created it rolls back.
         DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
-      expect(id).toMatch(/Table/);
+      // Deletion protection would make that rollback fail (ROLLBACK_FAILED): the delete is refused.
+      expect(table.Properties.DeletionProtectionEnabled, id).not.toBe(true);
     }
   });
 
@@ -145,6 +146,49 @@ describe('tables', () => {
 
   it('use a KMS key with rotation on', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('what a deploy keeps', () => {
+  type Kept = { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+  const everything = () => Object.entries(resources as unknown as Record<string, Kept>);
+  /** Resources that hold data, or the messages an operator acts on. */
+  const STATEFUL = ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SNS::Topic'];
+
+  it('a failed first deploy rolls back cleanly: nothing is Retain (kept even then) or deletion-protected', () => {
+    for (const [id, resource] of everything()) expect(resource.DeletionPolicy, id).not.toBe('Retain');
+    for (const [id, resource] of ofType('AWS::DynamoDB::Table'))
+      expect(resource.Properties.DeletionProtectionEnabled, id).not.toBe(true);
+  });
+
+  it('no role may delete a table: the tables are kept from people by IAM, not by deletion protection', () => {
+    const actions = ofType('AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap(
+        (statement) => [statement.Action].flat(),
+      ),
+    );
+    expect(actions.filter((action) => /^dynamodb:(DeleteTable|\*)$/.test(action))).toEqual([]);
+  });
+
+  it('every stateful resource says what becomes of it, and what holds data is kept once deployed', () => {
+    for (const [id, resource] of everything().filter(([, r]) => STATEFUL.includes(r.Type))) {
+      expect(resource.DeletionPolicy, id).toBeDefined();
+      if (resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::Logs::LogGroup')
+        expect([resource.DeletionPolicy, resource.UpdateReplacePolicy], id).toEqual(['RetainExceptOnCreate', 'Retain']);
+    }
+  });
+
+  it('a KMS key is kept exactly when something kept is encrypted with it: no orphan key, no unreadable table', () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const [keyId, key] of keys as unknown as Array<[string, Kept]>) {
+      const users = everything().filter(
+        ([, r]) => STATEFUL.includes(r.Type) && JSON.stringify(r).includes(`"${keyId}"`),
+      );
+      expect(users.length, `${keyId} encrypts something`).toBeGreaterThan(0);
+      const anyKept = users.some(([, r]) => r.DeletionPolicy === 'RetainExceptOnCreate');
+      expect(key.DeletionPolicy, keyId).toBe(anyKept ? 'RetainExceptOnCreate' : 'Delete');
+    }
   });
 });
 
@@ -437,6 +481,30 @@ describe('API', () => {
     );
   });
 
+  it('grants API Gateway one invoke permission per function, and one per authorizer: routes do not grow resource policies', () => {
+    const functionIds = ofType('AWS::Lambda::Function').map(([id]) => id);
+    const authorizers = ofType('AWS::ApiGateway::Authorizer').length;
+    expect(authorizers).toBe(2);
+    const permissions = ofType('AWS::Lambda::Permission').map(([, permission]) => ({
+      fn: (permission.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+      principal: permission.Properties.Principal as string,
+      source: JSON.stringify(permission.Properties.SourceArn),
+    }));
+    expect(permissions.every((permission) => functionIds.includes(permission.fn))).toBe(true);
+    for (const fn of functionIds) {
+      const mine = permissions.filter((permission) => permission.fn === fn);
+      const fromApi = mine.filter((p) => p.principal === 'apigateway.amazonaws.com');
+      const routes = fromApi.filter((p) => !p.source.includes('/authorizers/'));
+      expect(routes.length, fn).toBeLessThanOrEqual(1);
+      // The API's own execute-api ARN with every stage, method and path: `…:{apiId}/*/*/*`.
+      for (const route of routes) expect(route.source, fn).toMatch(/"\/\*\/\*\/\*"\]\]\}$/);
+      expect(fromApi.length - routes.length, fn).toBeLessThanOrEqual(authorizers);
+      // Anything else: the schedule that runs the sweeper, at most one.
+      expect(mine.length - fromApi.length, fn).toBeLessThanOrEqual(1);
+    }
+    expect(permissions.length).toBeLessThanOrEqual(functionIds.length + authorizers + 1);
+  });
+
   it('checks sessions on every request (no authorizer cache), validates requests, throttles, logs access, traces', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', AuthorizerResultTtlInSeconds: 0 });
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
@@ -454,14 +522,14 @@ describe('API', () => {
         }),
       ],
     });
-    // Traffic limits are parameters with production defaults.
+    // Traffic limits are parameters with production defaults (their bounds: see the next test).
     for (const [name, value] of [
       ['ApiRateLimit', 50],
       ['ApiBurstLimit', 100],
       ['WafRateLimit', 2000],
       ['WafLoginRateLimit', 20],
     ] as const)
-      template.hasParameter(name, { Type: 'Number', Default: value, MinValue: 1 });
+      template.hasParameter(name, { Type: 'Number', Default: value });
     template.hasResourceProperties('AWS::XRay::SamplingRule', {
       SamplingRule: Match.objectLike({ FixedRate: 0.05, ReservoirSize: 1 }),
     });
@@ -473,13 +541,87 @@ describe('API', () => {
     });
   });
 
-  it('answers authorizer failures with 503 and Retry-After, not 500', () => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'AUTHORIZER_FAILURE',
-      StatusCode: '503',
-      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'2'" }),
+  it('samples traces of this API’s stage only: the X-Ray rule names its service, type and ARN, not every API of the account', () => {
+    const rules = ofType('AWS::XRay::SamplingRule');
+    expect(rules).toHaveLength(1);
+    const rule = (rules[0]![1].Properties as { SamplingRule: Record<string, unknown> }).SamplingRule;
+    const apiId = ofType('AWS::ApiGateway::RestApi')[0]![0];
+    const stage = ofType('AWS::ApiGateway::Stage')[0]![1].Properties.StageName as string;
+    expect(rule).toMatchObject({
+      FixedRate: 0.05,
+      ReservoirSize: 1,
+      ServiceName: `PurchaseOrders/${stage}`, // API Gateway's service name: {api-name}/{stage-name}
+      ServiceType: 'AWS::ApiGateway::Stage',
+      ResourceARN: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':apigateway:',
+            { Ref: 'AWS::Region' },
+            '::/restapis/',
+            { Ref: apiId },
+            `/stages/${stage}`,
+          ],
+        ],
+      },
     });
+    expect(resources[apiId]!.Properties.Name).toBe('PurchaseOrders');
   });
+
+  it('throttles each method on its own (the stage’s */* method settings), as docs/operations.md and the README say', () => {
+    const [, stage] = ofType('AWS::ApiGateway::Stage')[0]!;
+    expect(stage.Properties.MethodSettings).toEqual([
+      expect.objectContaining({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: { Ref: 'ApiRateLimit' } }),
+    ]);
+    const operations = readFileSync('docs/operations.md', 'utf8');
+    expect(operations).toContain('| API Gateway throttle, per method |');
+    for (const text of [operations, readFileSync('README.md', 'utf8')]) expect(text).not.toMatch(/stage\s+throttle/);
+  });
+
+  it('bounds every number parameter by what its service accepts: a WAF rate limit below 10 fails at the parameter', () => {
+    const parameters = Object.entries(
+      template.toJSON().Parameters as Record<
+        string,
+        { Type: string; Default?: number; MinValue?: number; MaxValue?: number }
+      >,
+    ).filter(([, parameter]) => parameter.Type === 'Number');
+    expect(parameters.map(([name]) => name).sort()).toEqual([
+      'ApiBurstLimit',
+      'ApiRateLimit',
+      'WafLoginRateLimit',
+      'WafRateLimit',
+    ]);
+    for (const [name, parameter] of parameters) {
+      expect(parameter.MinValue, name).toBeGreaterThanOrEqual(1);
+      expect(parameter.MaxValue, name).toBeGreaterThan(parameter.MinValue!);
+      expect(parameter.Default, name).toBeGreaterThanOrEqual(parameter.MinValue!);
+      expect(parameter.Default, name).toBeLessThanOrEqual(parameter.MaxValue!);
+    }
+    // WAF's rate-based statement takes 10 to 2,000,000,000 requests per window.
+    for (const name of ['WafRateLimit', 'WafLoginRateLimit'])
+      template.hasParameter(name, { MinValue: 10, MaxValue: 2_000_000_000 });
+    // API Gateway's account quota: 10,000 requests per second, burst 5,000.
+    template.hasParameter('ApiRateLimit', { MinValue: 1, MaxValue: 10_000 });
+    template.hasParameter('ApiBurstLimit', { MinValue: 1, MaxValue: 5_000 });
+  });
+
+  it.each(['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'])(
+    'answers authorizer failures (%s: a thrown authorizer is a configuration error) with 503 and Retry-After, not 500',
+    (type) => {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: '503',
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'2'" }),
+        ResponseTemplates: {
+          'application/json': Match.serializedJson(
+            Match.objectLike({ error: Match.objectLike({ code: 'service_unavailable' }) }),
+          ),
+        },
+      });
+    },
+  );
 
   it('is protected by a WAF web ACL with a /login rate limit and AWS managed rules', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
@@ -524,6 +666,173 @@ describe('gateway responses', () => {
       if (response.Properties.StatusCode !== undefined)
         expect(Number(response.Properties.StatusCode)).toBe(HTTP_STATUS[error.code]);
     }
+  });
+});
+
+describe('alarms', () => {
+  type Alarm = {
+    AlarmActions?: unknown[];
+    OKActions?: unknown[];
+    MetricName?: string;
+    Namespace?: string;
+    Dimensions?: Array<{ Name: string; Value: unknown }>;
+    Metrics?: Array<{ Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }>;
+    Threshold: number;
+    ComparisonOperator: string;
+    Statistic?: string;
+  };
+  const alarms = () =>
+    ofType('AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties as unknown as Alarm] as const);
+  const topicId = () => ofType('AWS::SNS::Topic').map(([id]) => id)[0]!;
+  /** The alarms watching a metric of that name (alone, or in a math expression), with that dimension value. */
+  const watching = (metricName: string, dimension?: RegExp) =>
+    alarms().filter(([, alarm]) => {
+      const metrics = alarm.MetricName
+        ? [{ MetricName: alarm.MetricName, Dimensions: alarm.Dimensions ?? [] }]
+        : (alarm.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+      return metrics.some(
+        (metric) =>
+          metric.MetricName === metricName && (!dimension || dimension.test(JSON.stringify(metric.Dimensions))),
+      );
+    });
+
+  it('notify one SNS topic, encrypted with a KMS key CloudWatch may use, TLS only; its ARN is an output', () => {
+    expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
+    const topic = topicId();
+    const [, topicResource] = ofType('AWS::SNS::Topic')[0]!;
+    const keyId = (topicResource.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(keyId).toMatch(/^AlarmTopicKey/);
+    expect(resources[keyId]!.Properties).toMatchObject({
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]) as unknown,
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
+    });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: topic } });
+  });
+
+  it('every alarm notifies the topic when raised and when cleared', () => {
+    expect(alarms().length).toBeGreaterThan(1);
+    for (const [id, alarm] of alarms()) {
+      expect(alarm.AlarmActions, id).toEqual([{ Ref: topicId() }]);
+      expect(alarm.OKActions, id).toEqual([{ Ref: topicId() }]);
+    }
+  });
+
+  it('watch the dead letters, the stream’s age, the API’s 5xx, mail given up and mail owed past 15 minutes', () => {
+    const one = (metricName: string) => {
+      const found = watching(metricName);
+      expect(found, metricName).toHaveLength(1);
+      return found[0]![1];
+    };
+    expect(one('ApproximateNumberOfMessagesVisible')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^NotifyDeadLetters/), 'QueueName'] } },
+      ],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(one('IteratorAge')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^notifyFunction/) as unknown } }],
+      Statistic: 'Maximum',
+    });
+    expect(one('5XXError')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      Dimensions: expect.arrayContaining([{ Name: 'ApiName', Value: 'PurchaseOrders' }]) as unknown,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(one('EmailFailed')).toMatchObject({ Namespace: 'PurchaseOrders', Threshold: 1 });
+    expect(one('OldestOwedMailAge')).toMatchObject({
+      Namespace: 'PurchaseOrders',
+      Dimensions: [{ Name: 'service', Value: 'purchase-orders' }],
+      Statistic: 'Maximum',
+      Threshold: 15 * 60,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it.each(HANDLERS.map((handler) => handler.name))('watch the %s function’s errors and throttles', (name) => {
+    const fn = new RegExp(`"${name}Function[0-9A-F]{8}"`);
+    expect(watching('Errors', fn), name).toHaveLength(1);
+    expect(watching('Throttles', fn), name).toHaveLength(1);
+  });
+
+  it('the authorizer’s errors alarm leaves out refused tokens (each one a Lambda error), counted from its log', () => {
+    const [[, alarm]] = watching('Errors', /"authorizerFunction/) as unknown as [[string, Alarm]];
+    expect(alarm.Metrics?.find((m) => m.Expression)?.Expression).toBe('errors - FILL(refused, 0)');
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('^authorizerLogs') },
+      FilterPattern: '{ $.message = "token refused" }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'SessionRefused', MetricNamespace: 'PurchaseOrders' })],
+    });
+  });
+
+  it.each(TABLES.map((table) => table.name))('watch the %s table’s throttled requests', (name) => {
+    const table = new RegExp(`"${name}Table[0-9A-F]{8}"`);
+    const reads = watching('ReadThrottleEvents', table);
+    expect(reads, name).toHaveLength(1);
+    expect(watching('WriteThrottleEvents', table)).toEqual(reads);
+  });
+
+  /** The alarms docs/operations.md lists (`<function>` and `<table>` stand for each one), and the metrics they cost. */
+  function documentedAlarms(): { names: string[]; metrics: number } {
+    const text = readFileSync('docs/operations.md', 'utf8');
+    const section = text.slice(text.indexOf('## Alarms'), text.indexOf('## What a deploy keeps'));
+    const names = section
+      .split('\n')
+      .filter((line) => /^\| `/.test(line))
+      .map((line) => /^\| `([^`]+)`/.exec(line)![1]!)
+      .flatMap((name) =>
+        name.includes('<function>')
+          ? HANDLERS.map((handler) => name.replace('<function>', handler.name))
+          : name.includes('<table>')
+            ? TABLES.map((table) => name.replace('<table>', table.name))
+            : [name],
+      );
+    const cost = /(\d+) alarms watching (\d+)\s+metrics/.exec(text.replace(/\n\s*/g, ' '));
+    expect(Number(cost?.[1])).toBe(names.length);
+    return { names, metrics: Number(cost?.[2]) };
+  }
+
+  it('are the ones docs/operations.md lists, and cost what it says', () => {
+    const documented = documentedAlarms();
+    expect(
+      alarms()
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual([...documented.names].sort());
+    const metrics = alarms().reduce(
+      (total, [, alarm]) => total + (alarm.MetricName ? 1 : (alarm.Metrics ?? []).filter((m) => m.MetricStat).length),
+      0,
+    );
+    expect(metrics).toBe(documented.metrics);
   });
 });
 

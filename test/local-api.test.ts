@@ -1,10 +1,12 @@
 /**
  * The local API's emulation of API Gateway's authorizer cache: kept per token for the TTL on `cached-session` routes
- * (placing an order) only; every other session route asks the authorizer each time; refusals are never kept.
+ * (placing an order) only; every other session route asks the authorizer each time; refusals are never kept. And its
+ * answers when the authorizer throws: "Unauthorized" is a 401, anything else API Gateway's configuration error (503).
  */
 import type { Server } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GATEWAY_RESPONSES } from '../infra/routes.js';
 import { startLocalApi } from '../local/api.js';
 import type { ProxyHandler } from '../local/api.js';
 
@@ -14,12 +16,15 @@ afterEach(() => {
 });
 
 /** A local API whose authorizer records each token it is asked about, and whose handlers echo the context. */
-async function api(options: { ttlSeconds?: number; refuseFirst?: boolean } = {}) {
+async function api(options: { ttlSeconds?: number; refuseFirst?: boolean; failFirst?: boolean } = {}) {
   const asked: string[] = [];
   let refusals = options.refuseFirst ? 1 : 0;
+  let failures = options.failFirst ? 1 : 0;
   const authorizer = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     asked.push(event.authorizationToken);
     if (refusals-- > 0) return Promise.reject(new Error('Unauthorized'));
+    // What the authorizer throws when DynamoDB or KMS cannot answer.
+    if (failures-- > 0) return Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
     return Promise.resolve({
       principalId: 'alice',
       policyDocument: {
@@ -46,7 +51,11 @@ async function api(options: { ttlSeconds?: number; refuseFirst?: boolean } = {})
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(method === 'POST' ? { body: '{}' } : {}),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
   return { asked, call };
 }
@@ -84,6 +93,28 @@ describe('local API: the authorizer cache of POST /orders', () => {
     const { asked, call } = await api({ refuseFirst: true });
     expect((await call('POST', '/orders', TOKEN_A)).status).toBe(401);
     expect((await call('POST', '/orders', TOKEN_A)).status).toBe(200);
+    expect(asked).toHaveLength(2);
+  });
+});
+
+describe('local API: when the authorizer throws', () => {
+  it('"Unauthorized" is a refusal: 401, no Retry-After', async () => {
+    const { call } = await api({ refuseFirst: true });
+    const refused = await call('GET', '/orders', TOKEN_A);
+    expect(refused).toMatchObject({ status: 401, retryAfter: null, body: { error: { code: 'unauthorized' } } });
+  });
+
+  it('anything else is a configuration error, answered as API Gateway answers it: 503 with Retry-After, not kept', async () => {
+    const { asked, call } = await api({ failFirst: true });
+    const { status, message, retryAfter } = GATEWAY_RESPONSES.AUTHORIZER_CONFIGURATION_ERROR;
+    const failed = await call('POST', '/orders', TOKEN_A);
+    expect(failed).toEqual({
+      status,
+      retryAfter: String(retryAfter),
+      body: { error: { code: 'service_unavailable', message } },
+    });
+    expect(status).toBe(503);
+    expect((await call('POST', '/orders', TOKEN_A)).status).toBe(200); // the failure was not cached
     expect(asked).toHaveLength(2);
   });
 });

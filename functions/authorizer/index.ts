@@ -7,6 +7,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
 import { getCustomer } from '../../shared/aws/customers.js';
 import { sessionKeyRing } from '../../shared/aws/keystore.js';
 import { ApiError } from '../../shared/errors.js';
+import { SESSION_REFUSED_MESSAGE } from '../../shared/metrics.js';
 import { logger } from '../../shared/observability.js';
 import { verifySessionToken } from '../../shared/tokens.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -47,11 +48,12 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
     };
   } catch (error) {
     if (error instanceof ApiError && error.code === 'unauthorized') {
-      logger.info('token refused');
+      logger.info(SESSION_REFUSED_MESSAGE); // counted: tells a refusal from a failure (infra/alarms.ts)
       // API Gateway answers 401 exactly when the authorizer throws "Unauthorized".
       throw new Error('Unauthorized');
     }
-    throw error; // a dependency failure: API Gateway answers with the AUTHORIZER_FAILURE response (503, see infra/)
+    // A dependency failure: API Gateway answers with its AUTHORIZER_CONFIGURATION_ERROR response (503, infra/routes.ts).
+    throw error;
   }
 }
 

@@ -6,6 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { ALARMED_METRICS } from '../../shared/metrics.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { sweepOwedMail } from '../../shared/services/notify.js';
 import type { SweepResult } from '../../shared/services/notify.js';
@@ -13,6 +14,8 @@ import type { SweepResult } from '../../shared/services/notify.js';
 export async function sweep(): Promise<SweepResult> {
   const result = await sweepOwedMail();
   metrics.addMetric('SweptEmailsSent', 'Count', result.sent);
+  // Published on every run, 0 included, so the alarm on mail owed too long always has a value to judge.
+  metrics.addMetric(ALARMED_METRICS.oldestOwedMailAge, 'Seconds', result.oldestOwedSeconds);
   if (result.sent + result.failed + result.errors > 0) logger.info('sweep', { ...result });
   return result;
 }

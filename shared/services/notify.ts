@@ -5,6 +5,7 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { confirmationEmail, noticeEmail } from '../email.js';
+import { ALARMED_METRICS } from '../metrics.js';
 import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
@@ -60,7 +61,7 @@ async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promi
         kind,
         errorName: (error as Error).name,
       });
-      metrics.addMetric('EmailFailed', 'Count', 1);
+      metrics.addMetric(ALARMED_METRICS.emailFailed, 'Count', 1);
       return 'failed';
     }
     // Release the claim so the retry (or a later batch, or the sweeper) can send it.
@@ -90,6 +91,11 @@ export interface SweepResult {
   readonly failed: number;
   readonly skipped: number;
   readonly errors: number;
+  /**
+   * Age in whole seconds of the oldest mail owed when the sweep began (either kind, past the grace period; 0 when
+   * none): the sweeper publishes it, and mail owed longer than 15 minutes raises an alarm.
+   */
+  readonly oldestOwedSeconds: number;
 }
 
 /**
@@ -99,9 +105,12 @@ export interface SweepResult {
  */
 export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
   const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
+  // The index is sorted by the time the mail became owed, oldest first: a page, however short, holds the oldest.
+  let oldestSince = now;
   for (const kind of ['email', 'notice'] as const) {
     const { mail } = await listOwedMail(kind, 'owed', SWEEP_BATCH, { before: now - SWEEP_GRACE_MS });
     for (const owed of mail) {
+      oldestSince = Math.min(oldestSince, owed.since);
       try {
         const order = await getOrder(owed.customerId, owed.orderId);
         const outcome = order ? await sendOnce(order, kind, now) : 'skipped';
@@ -116,7 +125,7 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
       }
     }
   }
-  return counts;
+  return { ...counts, oldestOwedSeconds: Math.floor((now - oldestSince) / 1000) };
 }
 
 /**

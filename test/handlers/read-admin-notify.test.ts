@@ -795,3 +795,61 @@ describe('notify', () => {
     expect(sent?.UpdateExpression).toBe('SET emailStatus = :to, emailSentAt = :now REMOVE emailOwed, emailOwedSince');
   });
 });
+
+describe('sweeper', () => {
+  const NOW = Date.parse('2026-11-22T12:00:00.000Z');
+  const owed = (kind: 'email' | 'notice', minutesAgo: number, orderId = ORDER.orderId) => ({
+    customerId: 'alice',
+    orderId,
+    [`${kind}Owed`]: 'owed',
+    [`${kind}OwedSince`]: NOW - minutesAgo * 60_000,
+  });
+
+  /** Runs one sweep at NOW; returns the metrics it published, by name. */
+  async function sweepAndMetrics(): Promise<Map<string, { unit: string; value: number }>> {
+    const { metrics } = await import('../../shared/observability.js');
+    const published = vi.spyOn(metrics, 'addMetric');
+    const { sweep } = await import('../../functions/sweeper/index.js');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+    try {
+      await sweep();
+    } finally {
+      vi.useRealTimers();
+    }
+    return new Map(published.mock.calls.map(([name, unit, value]) => [name, { unit: String(unit), value }]));
+  }
+
+  it('publishes the age of the oldest mail owed, in seconds, whichever kind it is (alarmed past 15 minutes)', async () => {
+    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'emailsOwed' }).resolves({ Items: [owed('email', 3)] });
+    ddb
+      .on(QueryCommand, { TableName: 'orders', IndexName: 'noticesOwed' })
+      .resolves({ Items: [owed('notice', 20, 'BBBBBBBBBBBBBBBBBBBBBB'), owed('notice', 4, 'CCCCCCCCCCCCCCCCCCCCCC')] });
+    ddb.on(GetCommand, { TableName: 'orders' }).resolves({ Item: { ...ORDER, noticeStatus: 'pending' } });
+    const published = await sweepAndMetrics();
+    expect(published.get('OldestOwedMailAge')).toEqual({ unit: 'Seconds', value: 20 * 60 });
+    // It looked only at mail past the stream's grace period, and sent what it found.
+    const queries = ddb.commandCalls(QueryCommand, { TableName: 'orders' }).map((call) => call.args[0].input);
+    expect(queries.map((query) => query.ExpressionAttributeValues?.[':before'] as unknown)).toEqual([
+      NOW - 60_000,
+      NOW - 60_000,
+    ]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(3);
+  });
+
+  it('publishes 0 when no mail is owed, so the alarm always has a value to judge', async () => {
+    ddb.on(QueryCommand, { TableName: 'orders' }).resolves({ Items: [] });
+    const published = await sweepAndMetrics();
+    expect(published.get('OldestOwedMailAge')).toEqual({ unit: 'Seconds', value: 0 });
+    expect(published.get('SweptEmailsSent')).toEqual({ unit: 'Count', value: 0 });
+  });
+
+  it('publishes the age of mail it could not send as well (SES down): still owed, still counted', async () => {
+    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'emailsOwed' }).resolves({ Items: [owed('email', 16)] });
+    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'noticesOwed' }).resolves({ Items: [] });
+    ddb.on(GetCommand, { TableName: 'orders' }).resolves({ Item: ORDER });
+    ses.on(SendEmailCommand).rejects(awsError('ServiceUnavailable'));
+    const published = await sweepAndMetrics();
+    expect(published.get('OldestOwedMailAge')).toEqual({ unit: 'Seconds', value: 16 * 60 });
+  });
+});
