@@ -2,6 +2,7 @@
  * The API's routes, as plain data: the CDK stack builds API Gateway from this list and the local API adapter serves
  * the same list, so the two cannot disagree about which function serves what or which routes need a session.
  */
+import { IDEMPOTENCY_KEY_HEADER } from '../shared/idempotency.js';
 import type { HandlerDefinition } from './handlers.js';
 
 export interface RouteDefinition {
@@ -19,6 +20,8 @@ export interface RouteDefinition {
   readonly auth: 'none' | 'session' | 'cached-session';
   /** The API Gateway request model (body validation at the edge) for this route, if any. */
   readonly model?: 'LoginRequest' | 'PasswordRequest' | 'OrderRequest';
+  /** Request headers the route requires: API Gateway (and the local API) refuse a request without them, 400. */
+  readonly headers?: readonly string[];
 }
 
 /** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */
@@ -44,7 +47,13 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/admin/orders/{id}/cancel', handler: 'order', auth: 'session' },
   { method: 'GET', path: '/admin/customers', handler: 'admin', auth: 'session' },
   { method: 'GET', path: '/admin/customers/{customerId}', handler: 'admin', auth: 'session' },
-  { method: 'POST', path: '/admin/customers/{customerId}/credit', handler: 'admin', auth: 'session' },
+  {
+    method: 'POST',
+    path: '/admin/customers/{customerId}/credit',
+    handler: 'admin',
+    auth: 'session',
+    headers: [IDEMPOTENCY_KEY_HEADER],
+  },
   { method: 'POST', path: '/admin/products', handler: 'admin', auth: 'session' },
   { method: 'PATCH', path: '/admin/products/{sku}', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/products/{sku}/restock', handler: 'admin', auth: 'session' },
@@ -86,6 +95,17 @@ export const GATEWAY_RESPONSES = {
     retryAfter: 2,
   },
   BAD_REQUEST_BODY: { status: 400, code: 'invalid_request', message: 'the body does not match the expected shape' },
+  BAD_REQUEST_PARAMETERS: {
+    status: 400,
+    code: 'invalid_request',
+    message: 'a required request header is missing (a credit needs an Idempotency-Key)',
+  },
+  // No route has this method and path (API Gateway's "Missing Authentication Token", 403 by default): not found.
+  MISSING_AUTHENTICATION_TOKEN: {
+    status: 404,
+    code: 'not_found',
+    message: 'no such route: check the method and the path',
+  },
   THROTTLED: { status: 429, code: 'rate_limited', message: 'too many requests; slow down', retryAfter: 1 },
   DEFAULT_4XX: { status: undefined, code: 'invalid_request', message: 'the request was refused' },
   DEFAULT_5XX: { status: undefined, code: 'internal', message: 'internal error; it has been logged' },

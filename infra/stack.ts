@@ -646,15 +646,16 @@ export class PurchaseOrdersStack extends Stack {
       method: string,
       fn: FunctionName,
       authorizer: apigw.IAuthorizer,
-      options: { body?: apigw.IModel; parameters?: string[] } = {},
+      options: { body?: apigw.IModel; parameters?: string[]; headers?: readonly string[] } = {},
     ) => {
       const created = resource.addMethod(method, integration(fn), {
         authorizer,
         authorizationType: apigw.AuthorizationType.CUSTOM,
         requestValidator: validator,
-        requestParameters: Object.fromEntries(
-          (options.parameters ?? []).map((p) => [`method.request.path.${p}`, true]),
-        ),
+        requestParameters: Object.fromEntries([
+          ...(options.parameters ?? []).map((p) => [`method.request.path.${p}`, true] as const),
+          ...(options.headers ?? []).map((h) => [`method.request.header.${h}`, true] as const),
+        ]),
         ...(options.body ? { requestModels: { 'application/json': options.body } } : {}),
       });
       Validations.of(created).acknowledge({
@@ -678,6 +679,7 @@ export class PurchaseOrdersStack extends Stack {
         secured(resource, route.method, route.handler, authorizers[route.auth], {
           ...(body ? { body } : {}),
           parameters: pathParameters(route.path),
+          headers: route.headers ?? [],
         });
     }
 

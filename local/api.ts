@@ -136,23 +136,41 @@ function authorizerCache(ttlSeconds: number) {
   };
 }
 
+/**
+ * The request target split as API Gateway reads it: the path exactly as sent (never resolved against a base URL,
+ * which would read `//admin/orders` as the host `admin` and the path `/orders`) and the query. A target that is not
+ * a plain path — absolute-form (`http://host/…`), an empty segment (`//`, a trailing `/`), or a `.` or `..` segment,
+ * percent-encoded or not — names no route: `undefined`.
+ */
+export function requestTarget(raw: string): { path: string; query: URLSearchParams } | undefined {
+  const mark = raw.indexOf('?');
+  const path = mark === -1 ? raw : raw.slice(0, mark);
+  const query = new URLSearchParams(mark === -1 ? '' : raw.slice(mark + 1));
+  if (path === '/') return { path, query };
+  if (!path.startsWith('/')) return undefined;
+  const segments = path.slice(1).split('/');
+  const dotted = (segment: string) => /^(\.|%2e){1,2}$/i.test(segment);
+  if (segments.some((segment) => segment === '' || dotted(segment))) return undefined;
+  return { path, query };
+}
+
 /** Builds the request listener (exported for tests that need no socket). */
 export function localApi(options: LocalApiOptions) {
   const cached = authorizerCache(options.authorizerCacheSeconds ?? AUTHORIZER_CACHE_SECONDS);
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = Date.now();
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const target = requestTarget(request.url ?? '/');
+    const path = target?.path ?? '(not a path)';
     const method = request.method ?? 'GET';
     response.on('finish', () =>
-      options.onRequest?.({ method, path: url.pathname, status: response.statusCode, ms: Date.now() - started }),
+      options.onRequest?.({ method, path, status: response.statusCode, ms: Date.now() - started }),
     );
     try {
-      const match = compiled.find(
-        (candidate) => candidate.route.method === method && candidate.pattern.test(url.pathname),
-      );
-      if (!match)
-        return gatewayResponse(response, 'DEFAULT_4XX', compiled.some((c) => c.pattern.test(url.pathname)) ? 405 : 404);
-      const values = match.pattern.exec(url.pathname)!.slice(1).map(decodePathSegment);
+      // No route has this method and path (or the target is not a plain path): API Gateway's "missing token".
+      const match =
+        target && compiled.find((candidate) => candidate.route.method === method && candidate.pattern.test(path));
+      if (!target || !match) return gatewayResponse(response, 'MISSING_AUTHENTICATION_TOKEN');
+      const values = match.pattern.exec(path)!.slice(1).map(decodePathSegment);
       // A malformed percent-escape, or bytes that are not UTF-8: the request is refused at the edge, as the gateway does.
       if (values.includes(undefined)) return gatewayResponse(response, 'DEFAULT_4XX', 400);
       const pathParameters = Object.fromEntries(match.names.map((name, index) => [name, values[index]!]));
@@ -161,7 +179,7 @@ export function localApi(options: LocalApiOptions) {
       if (match.route.auth !== 'none') {
         const header = request.headers.authorization ?? '';
         if (!AUTHORIZATION_HEADER_PATTERN.test(header)) return gatewayResponse(response, 'UNAUTHORIZED');
-        const methodArn = `${STAGE_ARN}/${method}${url.pathname}`;
+        const methodArn = `${STAGE_ARN}/${method}${path}`;
         let result: APIGatewayAuthorizerResult;
         try {
           result =
@@ -182,6 +200,10 @@ export function localApi(options: LocalApiOptions) {
         authorizer = { ...result.context, principalId: result.principalId };
       }
 
+      // Required request headers, checked after the authorizer as API Gateway's request validator does.
+      if ((match.route.headers ?? []).some((name) => request.headers[name.toLowerCase()] === undefined))
+        return gatewayResponse(response, 'BAD_REQUEST_PARAMETERS');
+
       const body = await readBody(request);
       if (body === undefined) return gatewayResponse(response, 'DEFAULT_4XX', 413);
       const handler = options.handlers[match.route.handler];
@@ -192,9 +214,9 @@ export function localApi(options: LocalApiOptions) {
       const event = {
         httpMethod: method,
         resource: match.route.path,
-        path: url.pathname,
+        path,
         pathParameters: match.names.length > 0 ? pathParameters : null,
-        queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
+        queryStringParameters: target.query.size > 0 ? Object.fromEntries(target.query) : null,
         multiValueQueryStringParameters: null,
         headers,
         multiValueHeaders: {},

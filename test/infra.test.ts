@@ -655,6 +655,32 @@ describe('gateway responses', () => {
       });
   });
 
+  it('a method and path no route has (API Gateway says "Missing Authentication Token") is 404 not_found, not 403', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: {
+        'application/json': Match.serializedJson(Match.objectLike({ error: Match.objectLike({ code: 'not_found' }) })),
+      },
+    });
+  });
+
+  it('a credit without an Idempotency-Key is refused at the edge (a required header, validated), 400', () => {
+    const credit = ofType('AWS::ApiGateway::Method').filter(
+      ([, method]) =>
+        method.Properties.HttpMethod === 'POST' && JSON.stringify(method.Properties.ResourceId).includes('credit'),
+    );
+    expect(credit).toHaveLength(1);
+    expect(credit[0]![1].Properties).toMatchObject({
+      RequestParameters: { 'method.request.header.Idempotency-Key': true },
+      RequestValidatorId: { Ref: expect.stringMatching(/^Validator/) as unknown },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'BAD_REQUEST_PARAMETERS',
+      StatusCode: '400',
+    });
+  });
+
   it('use registered error codes with the status the one error mapping gives them', async () => {
     const { HTTP_STATUS } = await import('../shared/http.js');
     const responses = ofType('AWS::ApiGateway::GatewayResponse');

@@ -3,6 +3,7 @@
  * (placing an order) only; every other session route asks the authorizer each time; refusals are never kept. And its
  * answers when the authorizer throws: "Unauthorized" is a 401, anything else API Gateway's configuration error (503).
  */
+import { request } from 'node:http';
 import type { Server } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ async function api(options: { ttlSeconds?: number; refuseFirst?: boolean; failFi
     Promise.resolve({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer) });
   const { server, url } = await startLocalApi(
     {
-      handlers: { order: echo, read: echo },
+      handlers: { order: echo, read: echo, admin: echo },
       authorizer,
       ...(options.ttlSeconds === undefined ? {} : { authorizerCacheSeconds: options.ttlSeconds }),
     },
@@ -57,7 +58,26 @@ async function api(options: { ttlSeconds?: number; refuseFirst?: boolean; failFi
       body: (await response.json()) as Record<string, unknown>,
     };
   };
-  return { asked, call };
+  /** A request with its target exactly as given (fetch would normalise `.`, `..` and absolute targets). */
+  const raw = (method: string, target: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: Record<string, unknown>; handled: boolean }>((resolve, reject) => {
+      const { hostname, port } = new URL(url);
+      const sent = request(
+        { hostname, port, method, path: target, headers: { authorization: `Bearer ${TOKEN_A}`, ...headers } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => {
+            const body = JSON.parse(text) as Record<string, unknown>;
+            // The echo handler answers with the authorizer's context: an answer with `customerId` reached a handler.
+            resolve({ status: response.statusCode ?? 0, body, handled: 'customerId' in body });
+          });
+        },
+      );
+      sent.on('error', reject);
+      sent.end(method === 'POST' ? '{}' : undefined);
+    });
+  return { asked, call, raw };
 }
 
 const TOKEN_A = 'a'.repeat(40);
@@ -94,6 +114,48 @@ describe('local API: the authorizer cache of POST /orders', () => {
     expect((await call('POST', '/orders', TOKEN_A)).status).toBe(401);
     expect((await call('POST', '/orders', TOKEN_A)).status).toBe(200);
     expect(asked).toHaveLength(2);
+  });
+});
+
+describe('local API: paths as API Gateway reads them', () => {
+  it.each([
+    '//admin/orders',
+    '//orders',
+    '/orders/',
+    '/admin//orders',
+    '/./orders',
+    '/admin/../orders',
+    '/admin/%2e%2e/orders',
+    '/admin/%2E./orders',
+    '/orders/.',
+    'http://127.0.0.1/orders',
+    '*',
+  ])('%s names no route: 404 not_found from the gateway, no handler reached', async (target) => {
+    const { raw } = await api();
+    const reply = await raw('GET', target);
+    expect(reply).toEqual({
+      status: 404,
+      handled: false,
+      body: { error: { code: 'not_found', message: GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN.message } },
+    });
+  });
+
+  it('a known path with a method it lacks is refused the same way; the plain paths still work, query and all', async () => {
+    const { raw } = await api();
+    expect((await raw('DELETE', '/orders')).status).toBe(404);
+    expect(await raw('GET', '/orders?limit=5')).toMatchObject({ status: 200, handled: true });
+    expect(await raw('GET', '/admin/orders')).toMatchObject({ status: 200, handled: true });
+  });
+
+  it('a required request header is checked at the gateway: a credit without an Idempotency-Key is 400', async () => {
+    const { raw } = await api();
+    const credit = '/admin/customers/alice/credit';
+    expect(await raw('POST', credit)).toEqual({
+      status: 400,
+      handled: false,
+      body: { error: { code: 'invalid_request', message: GATEWAY_RESPONSES.BAD_REQUEST_PARAMETERS.message } },
+    });
+    expect(await raw('POST', credit, { 'idempotency-key': 'k'.repeat(22) })).toMatchObject({ handled: true });
   });
 });
 

@@ -171,3 +171,19 @@ describe('a credit is applied exactly once per Idempotency-Key', () => {
     expect(await account(token)).toMatchObject({ balanceCents: 5000, entries: 2 });
   });
 });
+
+describe('the local API reads paths as API Gateway does', () => {
+  it('a customer asking GET //admin/orders (or a dotted path) is answered 404 by the gateway, never another route', async () => {
+    const { token } = await newCustomer('path-hostile', 'ed25519');
+    // (fetch resolves dot segments itself, %2e%2e included, before sending: test/local-api.test.ts sends them raw.)
+    for (const path of ['//admin/orders', '//orders', '/orders/', '/admin//orders']) {
+      const reply = await call('GET', path, { token });
+      expect([path, reply.status, reply.body.error]).toEqual([
+        path,
+        404,
+        expect.objectContaining({ code: 'not_found' }),
+      ]);
+      expect(reply.body).not.toHaveProperty('orders');
+    }
+  });
+});

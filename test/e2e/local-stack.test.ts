@@ -294,7 +294,7 @@ describe('attacks', () => {
     }
   });
 
-  it('the gateway’s own answers carry the security headers too (401, 403, 404, 405, 413)', async () => {
+  it('the gateway’s own answers carry the security headers too (401, 403, 404, 413)', async () => {
     const { token } = await newCustomer('attack-headers', 'ed25519');
     const replies = await Promise.all([
       call('GET', '/orders'),
@@ -303,7 +303,8 @@ describe('attacks', () => {
       call('DELETE', '/products'),
       call('POST', '/orders', { token, body: { envelope: 'A'.repeat(40_000) } }),
     ]);
-    expect(replies.map((reply) => reply.status)).toEqual([401, 403, 404, 405, 413]);
+    // A method the path lacks is API Gateway's "missing authentication token", answered 404 as an unknown path.
+    expect(replies.map((reply) => reply.status)).toEqual([401, 403, 404, 404, 413]);
     for (const reply of replies) {
       expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
       expect(reply.headers.get('cache-control')).toBe('no-store');
