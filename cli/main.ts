@@ -8,8 +8,8 @@ import { registerEnvelope } from './commands/envelope.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerOrderCommand } from './commands/order.js';
 import { registerVerifyCommand } from './commands/verify.js';
-import { checkProfileName } from './profile.js';
-import { EXIT, runAction } from './output.js';
+import { selectedProfile } from './profile.js';
+import { EXIT, exitCodeFor, printError, runAction } from './output.js';
 import { completionScript } from './completion.js';
 import { showable } from '../shared/display.js';
 
@@ -43,7 +43,7 @@ Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
   const globals = (command: Command) => {
     const options = command.optsWithGlobals<{ profile?: string; json?: boolean }>();
     return {
-      profile: checkProfileName(options.profile ?? process.env.PO_PROFILE ?? 'default'),
+      profile: selectedProfile(options.profile),
       ...(options.json ? { json: true } : {}),
     };
   };
@@ -74,12 +74,20 @@ Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
 
 /** Runs `po` with `argv` (as process.argv). */
 export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code);
       process.exitCode = shown ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    // A deliberate error raised before an action's own handling (a bad --profile or $PO_PROFILE, checked as the
+    // action starts) is printed and exits like any other; only what exitCodeFor does not know is internal.
+    if (exitCodeFor(error) !== EXIT.internal) {
+      printError(error, program.opts<{ json?: boolean }>().json ? 'json' : 'line');
+      process.exitCode = exitCodeFor(error);
       return;
     }
     process.stderr.write('po: unexpected internal error; please report it [internal]\n');

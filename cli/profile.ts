@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InputError } from '../shared/errors.js';
+import { showable } from '../shared/display.js';
 
 export interface Profile {
   apiUrl?: string;
@@ -52,9 +53,23 @@ const configFile = () => join(configDirectory(), 'config.json');
 const sessionFile = (profile: string) => join(configDirectory(), 'sessions', `${profile}.json`);
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export function checkProfileName(name: string): string {
-  if (!PROFILE_NAME.test(name)) throw new InputError('usage', '--profile must be 1–64 characters of A–Z a–z 0–9 . _ -');
-  return name;
+/**
+ * Checks a profile name (it becomes a file name). `source` says where it came from, for the message.
+ * @throws InputError `usage`, with the rule in words
+ */
+export function checkProfileName(name: string, source = 'the profile name'): string {
+  if (PROFILE_NAME.test(name)) return name;
+  const rule = 'a profile name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit';
+  if (name === '') throw new InputError('usage', `${source} is empty: ${rule}`);
+  const shown = showable(JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name));
+  throw new InputError('usage', `${source} ${shown} is not a profile name: ${rule}`);
+}
+
+/** The profile an invocation uses: `--profile`, else `$PO_PROFILE` (even when set but empty), else "default". */
+export function selectedProfile(option: string | undefined): string {
+  if (option !== undefined) return checkProfileName(option, '--profile');
+  const fromEnvironment = process.env.PO_PROFILE;
+  return fromEnvironment === undefined ? 'default' : checkProfileName(fromEnvironment, '$PO_PROFILE');
 }
 
 /** Every profile, by name. */

@@ -123,6 +123,35 @@ describe('po profiles', () => {
   });
 });
 
+describe('a bad profile name is a usage error in words, for every command (exit 2)', () => {
+  const env = { PO_CONFIG_DIR: tempDir('po-cli-profile-name-') };
+  const rule = 'a profile name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+  it.each(
+    [['orders'], ['whoami'], ['config'], ['admin', 'orders'], ['orders', 'show', 'A'.repeat(22)]].map((c) => [
+      c.join(' '),
+      c,
+    ]),
+  )('po %s: --profile "a b", and an empty $PO_PROFILE', async (_name, command) => {
+    const spaced = await po(['--profile', 'a b', ...command], { env });
+    expectLineError(spaced, 'usage', 2);
+    expect(spaced.stderr).toBe(`po: --profile "a b" is not a profile name: ${rule} [usage]\n`);
+    const empty = await po(command, { env: { ...env, PO_PROFILE: '' } });
+    expectLineError(empty, 'usage', 2);
+    expect(empty.stderr).toBe(`po: $PO_PROFILE is empty: ${rule} [usage]\n`);
+  });
+
+  it('with --json, the error is JSON on standard error; a hostile name is shown shortened and visible', async () => {
+    const result = await po(['--json', '--profile', `\u202e${'x'.repeat(10_000)}`, 'orders'], { env });
+    expect(result.code).toBe(2);
+    const error = (JSON.parse(result.stderr) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('usage');
+    expect(error.message).toContain('--profile "\\u{202E}xxx');
+    expect(error.message).not.toContain('\u202e');
+    expect(result.stderr.length).toBeLessThan(400);
+  });
+});
+
 describe('po completion', () => {
   it('completes commands, subcommands and options at every level, in bash and in zsh', async () => {
     const script = await po(['completion', 'bash']);
