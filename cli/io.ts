@@ -97,13 +97,23 @@ export async function writeNewFile(
     await writeFile(path, content, { mode, flag: 'wx' });
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') throw new InputError('file_exists', `${path} exists; ${remedy}`);
-    throw error;
+    throw new InputError('file_unwritable', `${path}: cannot be written (${errnoCode(error) ?? 'unknown error'})`);
   }
 }
 
-/** Creates a directory for keys (0700) if it does not exist. */
+/**
+ * Creates a directory for keys (0700) if it does not exist.
+ * @throws InputError `file_unwritable` when it cannot be (a file in the way, no permission, an empty name)
+ */
 export async function ensureKeyDirectory(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new InputError(
+      'file_unwritable',
+      `${path === '' ? 'an empty --out' : path}: cannot make the directory (${errnoCode(error) ?? 'unknown error'})`,
+    );
+  }
 }
 
 /**

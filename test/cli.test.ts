@@ -152,6 +152,74 @@ describe('a bad profile name is a usage error in words, for every command (exit 
   });
 });
 
+describe('a configuration directory or file po cannot use is a usage error in words (exit 2)', () => {
+  const scratch = tempDir('po-cli-config-dir-');
+  const aFile = writeText(scratch, 'a-file', 'not a directory\n');
+  const configure = ['config', '--api', 'http://127.0.0.1:9'];
+  /** The environment with only `env` deciding where the configuration lives. */
+  const only = (env: Record<string, string>) => ({
+    PO_CONFIG_DIR: undefined,
+    XDG_CONFIG_HOME: undefined,
+    HOME: join(scratch, 'home'),
+    ...env,
+  });
+
+  it.each([
+    ['$PO_CONFIG_DIR empty', { PO_CONFIG_DIR: '' }, 'usage', /^po: \$PO_CONFIG_DIR is empty: set it to a directory/],
+    ['$PO_CONFIG_DIR relative', { PO_CONFIG_DIR: 'po-here' }, 'usage', /must be an absolute path, not "po-here"/],
+    [
+      '$PO_CONFIG_DIR a file',
+      { PO_CONFIG_DIR: aFile },
+      'file_unwritable',
+      /config\.json" cannot be written \(EEXIST\)/,
+    ],
+    [
+      '$PO_CONFIG_DIR below a file',
+      { PO_CONFIG_DIR: join(aFile, 'po') },
+      'file_unwritable',
+      /config\.json" cannot be written \(ENOTDIR\)/,
+    ],
+    ['$HOME a file', { HOME: aFile }, 'file_unwritable', /\.config\/po\/config\.json" cannot be written \(ENOTDIR\)/],
+  ])('%s', async (_name, env, code, message) => {
+    const result = await po(configure, { cwd: scratch, env: only(env) });
+    expectLineError(result, code, 2, message);
+    // Nothing was written where po was run instead.
+    expect(readdirSync(scratch).sort()).toEqual(['a-file']);
+  });
+
+  it('an empty or relative $XDG_CONFIG_HOME is ignored, as the XDG specification says: ~/.config/po', async () => {
+    for (const xdg of ['', 'relative']) {
+      const result = await po(configure, { cwd: scratch, env: only({ XDG_CONFIG_HOME: xdg }) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(existsSync(join(scratch, 'home', '.config', 'po', 'config.json'))).toBe(true);
+    }
+    expect(readdirSync(scratch).sort()).toEqual(['a-file', 'home']);
+  });
+
+  it.each([
+    ['null', /config\.json": not a po configuration \(\{"profiles": \{…\}\}\); fix or delete it/],
+    ['{"profiles": []}', /"profiles" is not an object/],
+    ['{"profiles": {"default": "x"}}', /profile "default" is not an object/],
+    ['{"profiles": {"default": {"apiUrl": 5}}}', /apiUrl of profile "default" is not text/],
+    ['{"profiles": ', /config\.json" is not valid JSON; fix or delete it/],
+  ])('a hand-edited config.json %s: file_unreadable, naming what is wrong', async (content, message) => {
+    const dir = tempDir('po-cli-config-file-');
+    writeFileSync(join(dir, 'config.json'), content, { mode: 0o600 });
+    for (const args of [configure, ['orders'], ['profiles']])
+      expectLineError(await po(args, { env: { PO_CONFIG_DIR: dir } }), 'file_unreadable', 2, message);
+  });
+
+  it('po keygen --out where no directory can be: file_unwritable (exit 2)', async () => {
+    for (const out of [aFile, join(aFile, 'keys'), ''])
+      expectLineError(
+        await po(['keygen', '--alg', 'ed25519', '--out', out], { cwd: scratch }),
+        'file_unwritable',
+        2,
+        /cannot make the directory \((EEXIST|ENOTDIR|ENOENT)\)/,
+      );
+  });
+});
+
 describe('po completion', () => {
   it('completes commands, subcommands and options at every level, in bash and in zsh', async () => {
     const script = await po(['completion', 'bash']);

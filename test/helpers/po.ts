@@ -10,14 +10,17 @@ export interface PoResult {
   readonly stderr: string;
 }
 
+/** Runs `po ...args`; `env` is applied over this process's environment (`undefined` removes a variable). */
 export function po(
   args: readonly string[],
-  options: { input?: string; cwd?: string; env?: Record<string, string> } = {},
+  options: { input?: string; cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<PoResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PO, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: Object.fromEntries(
+        Object.entries({ ...process.env, ...options.env }).filter(([, value]) => value !== undefined),
+      ),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
