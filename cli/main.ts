@@ -76,7 +76,9 @@ Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    // A command line from the system is always well-formed text (bytes that are not UTF-8 arrive as U+FFFD); one
+    // given in-process is made so the same way, so that a lone surrogate cannot break encodeURIComponent.
+    await program.parseAsync(argv.map((arg) => arg.toWellFormed()));
   } catch (error) {
     if (error instanceof CommanderError) {
       const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code);

@@ -3,6 +3,7 @@
  */
 import { EnvelopeError, EvidenceError, InputError, PoError } from '../shared/errors.js';
 import { ApiCallError, NetworkError } from './api.js';
+import { showable } from '../shared/display.js';
 
 /** Documented exit codes (README, `po --help`). */
 export const EXIT = {
@@ -71,8 +72,9 @@ export function printError(error: unknown, format: ErrorFormat): void {
     };
   if (format === 'json') process.stderr.write(`${JSON.stringify(body)}\n`);
   else {
-    // The code ends the first line, so that a command given on a later line can be copied as it is.
-    const [first, ...rest] = body.error.message.split('\n');
+    // The code ends the first line, so that a command given on a later line can be copied as it is. What the person
+    // typed may be quoted in the message: its control and invisible characters are shown, never obeyed.
+    const [first, ...rest] = showable(body.error.message).split('\n');
     process.stderr.write(`${[`po: ${first} [${body.error.code}]`, ...rest].join('\n')}\n`);
   }
 }

@@ -400,6 +400,14 @@ describe('bad input: one clear line with its code, never a stack trace', () => {
     customerKeyFile = join(badDir, 'alice.key.pem');
   });
 
+  it("shows what was typed with its control and invisible characters visible, never obeyed (a terminal's escapes, RTL)", async () => {
+    const result = await po(['verify', `${badDir}/\u001b[2J\u202eevil.json`]);
+    expectLineError(result, 'file_not_found', 2);
+    expect(result.stderr).toContain('/\\u{1B}[2J\\u{202E}evil.json: no such file');
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr).not.toContain('\u202e');
+  });
+
   it('names a missing file', async () => {
     expectLineError(await po(sealArgs(join(badDir, 'nope.pem'))), 'file_not_found', 2, /nope\.pem: no such file/);
   });
