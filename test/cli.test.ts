@@ -17,6 +17,8 @@ import { po } from './helpers/po.js';
 import type { PoResult } from './helpers/po.js';
 import { trustCommand } from '../cli/trust.js';
 import { exitCodeFor } from '../cli/output.js';
+import { buildProgram } from '../cli/main.js';
+import type { Command } from 'commander';
 
 /** No error output may carry a stack trace or key material. */
 function expectCleanStderr(result: PoResult): void {
@@ -217,6 +219,52 @@ describe('a configuration directory or file po cannot use is a usage error in wo
         2,
         /cannot make the directory \((EEXIST|ENOTDIR|ENOENT)\)/,
       );
+  });
+});
+
+describe('an unknown subcommand is a usage error naming it and listing the commands, in every command group', () => {
+  const env = { PO_CONFIG_DIR: tempDir('po-cli-unknown-') };
+  /** Every command that has subcommands, found in the tree po parses: a new group is tested as soon as it exists. */
+  const groups = (command: Command, path: string[] = []): Array<{ path: string[]; commands: string[] }> => [
+    ...(command.commands.length > 0 ? [{ path, commands: command.commands.map((sub) => sub.name()) }] : []),
+    ...command.commands.flatMap((sub) => groups(sub, [...path, sub.name()])),
+  ];
+  const everyGroup = groups(buildProgram());
+
+  it('finds the groups: po itself, orders, admin and its five, envelope', () => {
+    expect(everyGroup.map((group) => group.path.join(' '))).toEqual(
+      expect.arrayContaining(['', 'orders', 'admin', 'admin customers', 'admin orders', 'admin emails', 'envelope']),
+    );
+  });
+
+  it.each(everyGroup.map((group) => [['po', ...group.path].join(' '), group] as const))(
+    '%s no-such-command mallory',
+    async (name, group) => {
+      const result = await po([...group.path, 'no-such-command', 'mallory'], { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toBe(
+        `po: unknown command 'no-such-command' for ${name}: its commands are ${group.commands.join(', ')} [usage]\n` +
+          '(run with --help for usage)\n',
+      );
+    },
+  );
+
+  it("po admin customers remove mallory, also after the default command's options; a named command keeps its own error", async () => {
+    const refused = (word: string) => `unknown command '${word}' for po admin customers: its commands are`;
+    const plain = await po(['admin', 'customers', 'remove', 'mallory'], { env });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain(refused('remove'));
+    expect(plain.stderr).not.toContain('too many arguments');
+    const afterOptions = await po(['admin', 'customers', '--limit', '5', '--cursor', 'c', 'remove'], { env });
+    expect(afterOptions.code).toBe(2);
+    expect(afterOptions.stderr).toContain(refused('remove'));
+    // Named: the extra word is an extra argument of list, and said so.
+    const named = await po(['admin', 'customers', 'list', 'mallory'], { env });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain("too many arguments for 'list'");
+    // The default command still runs when nothing else is typed (here: up to "no API URL").
+    const listed = await po(['admin', 'customers', '--limit', '5'], { env });
+    expect(listed.stderr).toContain('no API URL configured');
   });
 });
 
