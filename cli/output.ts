@@ -88,3 +88,16 @@ export async function runAction(format: ErrorFormat, action: () => Promise<void>
     process.exitCode = exitCodeFor(error);
   }
 }
+
+/**
+ * Makes po stop quietly when whoever reads `stream` goes away (`po admin orders --help | head -1`), as git and gh do.
+ * Node reports the closed pipe as an `EPIPE` error event on the stream, which, unhandled, ends po with a stack trace.
+ * The exit status is the one po had so far: 0, unless something had already failed. Other stream errors are left as
+ * they were.
+ */
+export function stopQuietlyWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+}

@@ -13,7 +13,8 @@ import { makeBundle, receiptKeyPair } from './helpers/evidence.js';
 import { startFakeOpd } from './helpers/fake-opd.js';
 import type { FakeOpd, FakeOpdBehaviour } from './helpers/fake-opd.js';
 import { customerKeys, serverKey } from './helpers/keys.js';
-import { po } from './helpers/po.js';
+import { po, spawnPo } from './helpers/po.js';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { PoResult } from './helpers/po.js';
 import { trustCommand } from '../cli/trust.js';
 import { exitCodeFor } from '../cli/output.js';
@@ -265,6 +266,57 @@ describe('an unknown subcommand is a usage error naming it and listing the comma
     // The default command still runs when nothing else is typed (here: up to "no API URL").
     const listed = await po(['admin', 'customers', '--limit', '5'], { env });
     expect(listed.stderr).toContain('no API URL configured');
+  });
+});
+
+describe('a reader that goes away is not a crash: po stops quietly, like git and gh', () => {
+  /** Runs po; `reader` decides when to stop reading its output and close the pipe. */
+  const closedEarly = (
+    args: string[],
+    env: Record<string, string>,
+    reader: (child: ChildProcessWithoutNullStreams) => void,
+  ): Promise<{ code: number | null; signal: string | null; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawnPo(args, { env });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdin.end();
+      reader(child);
+      child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    });
+  /** Reads standard output up to its first line break, then closes it, as `head -1` does. */
+  const headOne = (child: ChildProcessWithoutNullStreams) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (!seen.includes('\n')) return;
+      child.stdout.off('data', onData);
+      child.stdout.destroy();
+    };
+    child.stdout.on('data', onData);
+  };
+
+  it('po profiles (a 300 KB table) | head -1: exit 0, nothing on standard error', async () => {
+    const dir = tempDir('po-cli-pipe-');
+    const profiles = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`profile-${i}`, { apiUrl: 'http://127.0.0.1:9', customerId: `c-${i}` }]),
+    );
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles }), { mode: 0o600 });
+    const result = await closedEarly(['profiles'], { PO_CONFIG_DIR: dir }, headOne);
+    expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  it('po admin orders --help, its reader gone before it writes: exit 0, nothing on standard error', async () => {
+    const result = await closedEarly(['admin', 'orders', '--help'], {}, (child) => child.stdout.destroy());
+    expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  it('a usage error with standard error closed: still exit 2, no crash', async () => {
+    const result = await closedEarly(['no-such-command'], {}, (child) => {
+      child.stderr.destroy();
+      child.stdout.resume();
+    });
+    expect(result.code).toBe(2);
   });
 });
 
