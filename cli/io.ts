@@ -1,7 +1,7 @@
 /**
  * File and stream I/O for the CLI, with errors that say which file and what is wrong (never what is in it).
  */
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { EnvelopeError, InputError } from '../shared/errors.js';
 import { MIN_PASSPHRASE_LENGTH, parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
 import type { SigningKey } from '../shared/keys.js';
@@ -16,13 +16,33 @@ function errnoCode(error: unknown): string | undefined {
 }
 
 /**
- * Reads a small text file.
+ * The first `limit` bytes of a file, or all of it when shorter. A device that never ends (/dev/zero), a pipe kept
+ * open or a huge file is never read to its end: po stops at the limit instead of filling memory or waiting forever.
+ */
+async function readAtMost(path: string, limit: number): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(limit);
+    let length = 0;
+    while (length < limit) {
+      const { bytesRead } = await file.read(buffer, length, limit - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Reads a small text file (at most MAX_INPUT_FILE_BYTES).
  * @throws InputError `file_not_found` or `file_unreadable`
  */
 export async function readTextFile(path: string, what: string): Promise<string> {
   let data: Buffer;
   try {
-    data = await readFile(path);
+    data = await readAtMost(path, MAX_INPUT_FILE_BYTES + 1);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT') throw new InputError('file_not_found', `${what} ${path}: no such file`);

@@ -1,5 +1,5 @@
 /** The `po` CLI as users run it: keygen → seal → open, OpenSSL interop, and one clear line for every bad input. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -506,6 +506,29 @@ describe('bad input: one clear line with its code, never a stack trace', () => {
     expect(result.stderr).toContain('/\\u{1B}[2J\\u{202E}evil.json: no such file');
     expect(result.stderr).not.toContain('\u001b');
     expect(result.stderr).not.toContain('\u202e');
+  });
+
+  it('reads no more of a file than it needs: a pipe kept open after 2 MiB is refused as too large, at once', async () => {
+    const fifo = join(badDir, 'endless.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // The writer keeps the pipe open after 2 MiB (one open for both commands), as /dev/zero or a stuck producer would
+    // never end it; its process group is ended afterwards.
+    const writer = spawn('sh', ['-c', `{ head -c 2097152 /dev/zero; sleep 60; } > '${fifo}'`], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    try {
+      const child = spawnPo(['verify', fifo]);
+      const stopped = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdin.end();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(stopped);
+      expect([code, stderr]).toEqual([2, `po: evidence bundle ${fifo}: file too large [file_unreadable]\n`]);
+    } finally {
+      process.kill(-writer.pid!, 'SIGTERM');
+    }
   });
 
   it('names a missing file', async () => {
