@@ -190,6 +190,16 @@ describe('a configuration directory or file po cannot use is a usage error in wo
     expect(readdirSync(scratch).sort()).toEqual(['a-file']);
   });
 
+  it('an API URL with a user name or password is refused without showing it, and nothing is stored', async () => {
+    const dir = tempDir('po-cli-api-url-');
+    const result = await po(['config', '--api', 'https://user:hunter2-secret@127.0.0.1:9'], {
+      env: { PO_CONFIG_DIR: dir },
+    });
+    expectLineError(result, 'usage', 2, /the API URL must not hold a user name or password/);
+    expect(result.stdout + result.stderr).not.toContain('hunter2');
+    expect(existsSync(join(dir, 'config.json'))).toBe(false);
+  });
+
   it('an empty or relative $XDG_CONFIG_HOME is ignored, as the XDG specification says: ~/.config/po', async () => {
     for (const xdg of ['', 'relative']) {
       const result = await po(configure, { cwd: scratch, env: only({ XDG_CONFIG_HOME: xdg }) });
