@@ -958,7 +958,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(tested.stdout).toContain(trustCommand('server', fresh, 'alice'));
     expect(tested.stdout).toMatch(/FAILED: server key$/m);
 
-    const wrong = await po(['--profile', 'alice', '--json', 'trust', 'server-key', trustedBefore], { env });
+    const wrong = await po(['--profile', 'alice', '--json', 'trust', 'server-key', '--', trustedBefore], { env });
     expect(wrong.code).toBe(1);
     expect(lastError(wrong.stderr).code).toBe('fingerprint_mismatch');
     expect(pins('alice').serverKey!.fingerprint).toBe(trustedBefore);
