@@ -29,6 +29,9 @@ export function checkApiUrl(raw: string): string {
   } catch {
     throw new InputError('usage', `"${raw.slice(0, 100)}" is not a URL`);
   }
+  // po signs in with its own session; a password in the URL would only be stored in the profile and shown back.
+  if (url.username !== '' || url.password !== '')
+    throw new InputError('usage', 'the API URL must not hold a user name or password (po logs in with po login)');
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new InputError('usage', 'the API URL must be https:// (http:// only for a local stack on this machine)');

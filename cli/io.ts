@@ -1,7 +1,7 @@
 /**
  * File and stream I/O for the CLI, with errors that say which file and what is wrong (never what is in it).
  */
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { EnvelopeError, InputError } from '../shared/errors.js';
 import { MIN_PASSPHRASE_LENGTH, parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
 import type { SigningKey } from '../shared/keys.js';
@@ -16,13 +16,33 @@ function errnoCode(error: unknown): string | undefined {
 }
 
 /**
- * Reads a small text file.
+ * The first `limit` bytes of a file, or all of it when shorter. A device that never ends (/dev/zero), a pipe kept
+ * open or a huge file is never read to its end: po stops at the limit instead of filling memory or waiting forever.
+ */
+async function readAtMost(path: string, limit: number): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(limit);
+    let length = 0;
+    while (length < limit) {
+      const { bytesRead } = await file.read(buffer, length, limit - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Reads a small text file (at most MAX_INPUT_FILE_BYTES).
  * @throws InputError `file_not_found` or `file_unreadable`
  */
 export async function readTextFile(path: string, what: string): Promise<string> {
   let data: Buffer;
   try {
-    data = await readFile(path);
+    data = await readAtMost(path, MAX_INPUT_FILE_BYTES + 1);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT') throw new InputError('file_not_found', `${what} ${path}: no such file`);
@@ -97,13 +117,23 @@ export async function writeNewFile(
     await writeFile(path, content, { mode, flag: 'wx' });
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') throw new InputError('file_exists', `${path} exists; ${remedy}`);
-    throw error;
+    throw new InputError('file_unwritable', `${path}: cannot be written (${errnoCode(error) ?? 'unknown error'})`);
   }
 }
 
-/** Creates a directory for keys (0700) if it does not exist. */
+/**
+ * Creates a directory for keys (0700) if it does not exist.
+ * @throws InputError `file_unwritable` when it cannot be (a file in the way, no permission, an empty name)
+ */
 export async function ensureKeyDirectory(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new InputError(
+      'file_unwritable',
+      `${path === '' ? 'an empty --out' : path}: cannot make the directory (${errnoCode(error) ?? 'unknown error'})`,
+    );
+  }
 }
 
 /**

@@ -2,14 +2,15 @@
  * `po`: the customer's command-line client for secure purchase orders.
  */
 import { Command, CommanderError } from 'commander';
+import type { Option } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerCustomerCommands } from './commands/customer.js';
 import { registerEnvelope } from './commands/envelope.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerOrderCommand } from './commands/order.js';
 import { registerVerifyCommand } from './commands/verify.js';
-import { checkProfileName } from './profile.js';
-import { EXIT, runAction } from './output.js';
+import { selectedProfile } from './profile.js';
+import { EXIT, exitCodeFor, printError, runAction } from './output.js';
 import { completionScript } from './completion.js';
 import { showable } from '../shared/display.js';
 
@@ -43,7 +44,7 @@ Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
   const globals = (command: Command) => {
     const options = command.optsWithGlobals<{ profile?: string; json?: boolean }>();
     return {
-      profile: checkProfileName(options.profile ?? process.env.PO_PROFILE ?? 'default'),
+      profile: selectedProfile(options.profile),
       ...(options.json ? { json: true } : {}),
     };
   };
@@ -69,17 +70,90 @@ Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
     command.commands.forEach(override);
   };
   override(program);
+  refuseUnknownSubcommands(program);
   return program;
+}
+
+/** `po admin customers` for that command: its name and its parents'. */
+function commandPath(command: Command): string {
+  return command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
+}
+
+/**
+ * The first word of `words` that is neither an option of `command` or of a parent nor an option's value: what
+ * commander would read as an argument.
+ */
+function firstOperand(words: readonly string[], command: Command): string | undefined {
+  const options: Option[] = [];
+  for (let level: Command | null = command; level; level = level.parent) options.push(...level.options);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '--') return words[i + 1];
+    if (word.length < 2 || !word.startsWith('-')) return word;
+    const option = options.find((known) => known.long === word || known.short === word);
+    if (option?.required || option?.optional) i++; // the word after it is its value
+  }
+  return undefined;
+}
+
+/**
+ * Makes `command` and every group below it answer a word that is none of its subcommands with a usage error that
+ * names the word and lists the group's commands. Commander alone does not: a group with a default command
+ * (`po admin customers` lists) hands the word to that command, which answers "too many arguments for 'list'"; a group
+ * with an action of its own (`po orders`) calls it an excess argument; a plain group names the word but not the
+ * commands. Each of the three paths gets its own catch, on every group, so that a new group is covered as it is.
+ */
+function refuseUnknownSubcommands(command: Command): void {
+  command.commands.forEach(refuseUnknownSubcommands);
+  if (command.commands.length === 0) return;
+  const isSubcommand = (word: string) =>
+    command.commands.some((sub) => sub.name() === word || sub.aliases().includes(word));
+  const refuse = (word: string): never => {
+    const shown = [...word].length > 40 ? `${[...word].slice(0, 40).join('')}…` : word;
+    const names = command.commands.map((sub) => sub.name()).join(', ');
+    return command.error(`error: unknown command '${shown}' for ${commandPath(command)}: its commands are ${names}`, {
+      code: 'commander.unknownCommand',
+      exitCode: EXIT.usage,
+    });
+  };
+  // A plain group: commander announces the word it found no subcommand for.
+  command.on('command:*', (operands: string[]) => refuse(operands[0] ?? ''));
+  // A group with a default command: before that command is handed what was typed after the group, unless the word
+  // after the group named a subcommand.
+  command.hook('preSubcommand', (_group, chosen) => {
+    const [first] = command.args;
+    if (first !== undefined && isSubcommand(first)) return;
+    const word = firstOperand(command.args, chosen);
+    if (word !== undefined) refuse(word);
+  });
+  // A group with an action of its own (and no arguments): a word left over can only be a mistaken subcommand.
+  if (command.registeredArguments.length === 0) {
+    command.allowExcessArguments(true);
+    command.hook('preAction', (_group, actionCommand) => {
+      const [first] = command.args;
+      if (actionCommand === command && first !== undefined) refuse(first);
+    });
+  }
 }
 
 /** Runs `po` with `argv` (as process.argv). */
 export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
+    // A command line from the system is always well-formed text (bytes that are not UTF-8 arrive as U+FFFD); one
+    // given in-process is made so the same way, so that a lone surrogate cannot break encodeURIComponent.
+    await program.parseAsync(argv.map((arg) => arg.toWellFormed()));
   } catch (error) {
     if (error instanceof CommanderError) {
       const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code);
       process.exitCode = shown ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    // A deliberate error raised before an action's own handling (a bad --profile or $PO_PROFILE, checked as the
+    // action starts) is printed and exits like any other; only what exitCodeFor does not know is internal.
+    if (exitCodeFor(error) !== EXIT.internal) {
+      printError(error, program.opts<{ json?: boolean }>().json ? 'json' : 'line');
+      process.exitCode = exitCodeFor(error);
       return;
     }
     process.stderr.write('po: unexpected internal error; please report it [internal]\n');

@@ -3,6 +3,7 @@
  */
 import { EnvelopeError, EvidenceError, InputError, PoError } from '../shared/errors.js';
 import { ApiCallError, NetworkError } from './api.js';
+import { showable } from '../shared/display.js';
 
 /** Documented exit codes (README, `po --help`). */
 export const EXIT = {
@@ -71,8 +72,9 @@ export function printError(error: unknown, format: ErrorFormat): void {
     };
   if (format === 'json') process.stderr.write(`${JSON.stringify(body)}\n`);
   else {
-    // The code ends the first line, so that a command given on a later line can be copied as it is.
-    const [first, ...rest] = body.error.message.split('\n');
+    // The code ends the first line, so that a command given on a later line can be copied as it is. What the person
+    // typed may be quoted in the message: its control and invisible characters are shown, never obeyed.
+    const [first, ...rest] = showable(body.error.message).split('\n');
     process.stderr.write(`${[`po: ${first} [${body.error.code}]`, ...rest].join('\n')}\n`);
   }
 }
@@ -85,4 +87,17 @@ export async function runAction(format: ErrorFormat, action: () => Promise<void>
     printError(error, format);
     process.exitCode = exitCodeFor(error);
   }
+}
+
+/**
+ * Makes po stop quietly when whoever reads `stream` goes away (`po admin orders --help | head -1`), as git and gh do.
+ * Node reports the closed pipe as an `EPIPE` error event on the stream, which, unhandled, ends po with a stack trace.
+ * The exit status is the one po had so far: 0, unless something had already failed. Other stream errors are left as
+ * they were.
+ */
+export function stopQuietlyWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
 }

@@ -39,7 +39,11 @@ export interface LocalStackOptions {
   /** Seed the demo catalogue and customers (default true). */
   readonly seed?: boolean;
   readonly log?: (line: string) => void;
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * Print what the handlers print on Lambda: their INFO logs and every metric (one EMF JSON line each). Default: their
+   * warnings and errors only, and no metrics.
+   */
+  readonly verbose?: boolean;
   /** How often the mail sweeper runs (the scheduled Lambda on AWS runs every 5 minutes); default 60 s. */
   readonly sweepIntervalMs?: number;
 }
@@ -153,6 +157,21 @@ function loadOrCreateKmsKey(dataDirectory: string | undefined): LocalKmsKey {
   }
 }
 
+/**
+ * The Powertools settings of the handlers (shared/observability.ts) on the local stack: by default warnings and errors
+ * only and no metrics, for a terminal a person reads; `verbose`, INFO and every metric's EMF line, as on Lambda.
+ * Powertools reads them once, when the logger and metrics are created: that is, when the first module that uses them
+ * is loaded. Nothing this module or local/start.ts imports statically may load one (test/local/logging.test.ts).
+ */
+export function observabilityEnvironment(options: Pick<LocalStackOptions, 'verbose'>): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: 'purchase-orders-local',
+    POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+    POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+}
+
 /** Starts everything; on any failure stops what was started and throws (LocalStackError for known causes). */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -197,10 +216,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       KMS_ENDPOINT: kms.url,
       SES_ENDPOINT: `http://127.0.0.1:${inboxPort}`,
-      POWERTOOLS_SERVICE_NAME: 'purchase-orders-local',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
+      ...observabilityEnvironment(options),
     });
     (await import('../shared/config.js')).resetConfig();
     (await import('../shared/aws/clients.js')).resetClients();
@@ -228,9 +244,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => new Promise((resolve) => api.server.close(() => resolve())));
 
     const notify = (await import('../functions/notify/index.js')).notify;
+    const { owesEmail } = await import('../shared/services/notify.js');
     const poller = await startStreamPoller({
       endpoint: dynamodb.endpoint,
       table: tables.orders!,
+      owesEmail,
       notify,
       ...(options.dataDirectory ? { deadLetterFile: join(options.dataDirectory, 'dead-letters.jsonl') } : {}),
       log,

@@ -15,7 +15,10 @@ const program = new Command('npm start --')
   .addOption(new Option('--inbox-port <port>', 'SES emulator and web inbox port').default('8005').env('PO_INBOX_PORT'))
   .addOption(new Option('--data-dir <dir>', 'where data is kept between runs').default('.po-local').env('PO_DATA_DIR'))
   .option('--in-memory', 'keep nothing between runs (demo keys still go to <data-dir>/demo)')
-  .option('--verbose', 'log handler output (INFO); default is warnings only')
+  .option(
+    '--verbose',
+    "print the handlers' INFO logs and every metric (EMF JSON), as on Lambda; default: warnings only",
+  )
   .showHelpAfterError();
 program.parse();
 const options = program.opts<{
@@ -46,7 +49,7 @@ try {
     inboxPort: port(options.inboxPort, '--inbox-port'),
     ...(options.inMemory ? {} : { dataDirectory }),
     demoDirectory: join(dataDirectory, 'demo'),
-    logLevel: options.verbose ? 'INFO' : 'WARN',
+    verbose: options.verbose === true,
     log: (line) => say(`  ${line}`),
   });
   // CLI profiles for the demo customers, so `po --profile alice …` works at once. What a profile already holds (its

@@ -1,6 +1,6 @@
 /**
  * The local stand-in for the Lambda event source mapping on the orders stream: polls DynamoDB Local's stream, keeps
- * the records that owe an email (the mapping's filter: owesEmail), invokes notify with DynamoDB stream events, and
+ * the records that owe an email (the mapping's filter, `owesEmail`), invokes notify with DynamoDB stream events, and
  * honours partial batch failures: failed records are retried with backoff from the first failure on, and after `maxAttempts` go to the
  * dead-letter file (the SQS queue's role on AWS). Nothing is dropped.
  */
@@ -15,11 +15,16 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { owesEmail } from '../shared/services/notify.js';
 
 export interface StreamPollerOptions {
   readonly endpoint: string;
   readonly table: string;
+  /**
+   * The mapping's filter (shared/services/notify.ts owesEmail). Given by the caller like `notify`, not imported here:
+   * that module loads the handlers' logger and metrics, which read their settings from the environment once, when
+   * loaded, and the local stack sets that environment only when it starts (local/stack.ts).
+   */
+  readonly owesEmail: (record: DynamoDBRecord) => boolean;
   readonly notify: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
   /** Where records that failed every attempt are appended as JSON lines (in memory only when unset). */
   readonly deadLetterFile?: string;
@@ -102,7 +107,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       for (const record of page.Records ?? []) {
         if (record.dynamodb?.SequenceNumber) lastSequence.set(shard, record.dynamodb.SequenceNumber);
         const lambdaRecord = toLambdaRecord(record, streamArn);
-        if (owesEmail(lambdaRecord)) pending.push({ record: lambdaRecord, attempts: 0, notBefore: 0 });
+        if (options.owesEmail(lambdaRecord)) pending.push({ record: lambdaRecord, attempts: 0, notBefore: 0 });
       }
     }
   };

@@ -1,5 +1,5 @@
 /** The `po` CLI as users run it: keygen → seal → open, OpenSSL interop, and one clear line for every bad input. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +13,13 @@ import { makeBundle, receiptKeyPair } from './helpers/evidence.js';
 import { startFakeOpd } from './helpers/fake-opd.js';
 import type { FakeOpd, FakeOpdBehaviour } from './helpers/fake-opd.js';
 import { customerKeys, serverKey } from './helpers/keys.js';
-import { po } from './helpers/po.js';
+import { po, spawnPo } from './helpers/po.js';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { PoResult } from './helpers/po.js';
 import { trustCommand } from '../cli/trust.js';
 import { exitCodeFor } from '../cli/output.js';
+import { buildProgram } from '../cli/main.js';
+import type { Command } from 'commander';
 
 /** No error output may carry a stack trace or key material. */
 function expectCleanStderr(result: PoResult): void {
@@ -120,6 +123,210 @@ describe('po profiles', () => {
     expect(lines[2]).toMatch(/^odd\s+bob EVIL\s+http:\/\/x\\u\{1B\}\[2J\\u\{202E\}\s+not logged in$/);
     expect(listed.stdout).not.toContain('\u001b');
     expect(listed.stdout).not.toContain('\u202e');
+  });
+});
+
+describe('a bad profile name is a usage error in words, for every command (exit 2)', () => {
+  const env = { PO_CONFIG_DIR: tempDir('po-cli-profile-name-') };
+  const rule = 'a profile name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+  it.each(
+    [['orders'], ['whoami'], ['config'], ['admin', 'orders'], ['orders', 'show', 'A'.repeat(22)]].map((c) => [
+      c.join(' '),
+      c,
+    ]),
+  )('po %s: --profile "a b", and an empty $PO_PROFILE', async (_name, command) => {
+    const spaced = await po(['--profile', 'a b', ...command], { env });
+    expectLineError(spaced, 'usage', 2);
+    expect(spaced.stderr).toBe(`po: --profile "a b" is not a profile name: ${rule} [usage]\n`);
+    const empty = await po(command, { env: { ...env, PO_PROFILE: '' } });
+    expectLineError(empty, 'usage', 2);
+    expect(empty.stderr).toBe(`po: $PO_PROFILE is empty: ${rule} [usage]\n`);
+  });
+
+  it('with --json, the error is JSON on standard error; a hostile name is shown shortened and visible', async () => {
+    const result = await po(['--json', '--profile', `\u202e${'x'.repeat(10_000)}`, 'orders'], { env });
+    expect(result.code).toBe(2);
+    const error = (JSON.parse(result.stderr) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('usage');
+    expect(error.message).toContain('--profile "\\u{202E}xxx');
+    expect(error.message).not.toContain('\u202e');
+    expect(result.stderr.length).toBeLessThan(400);
+  });
+});
+
+describe('a configuration directory or file po cannot use is a usage error in words (exit 2)', () => {
+  const scratch = tempDir('po-cli-config-dir-');
+  const aFile = writeText(scratch, 'a-file', 'not a directory\n');
+  const configure = ['config', '--api', 'http://127.0.0.1:9'];
+  /** The environment with only `env` deciding where the configuration lives. */
+  const only = (env: Record<string, string>) => ({
+    PO_CONFIG_DIR: undefined,
+    XDG_CONFIG_HOME: undefined,
+    HOME: join(scratch, 'home'),
+    ...env,
+  });
+
+  it.each([
+    ['$PO_CONFIG_DIR empty', { PO_CONFIG_DIR: '' }, 'usage', /^po: \$PO_CONFIG_DIR is empty: set it to a directory/],
+    ['$PO_CONFIG_DIR relative', { PO_CONFIG_DIR: 'po-here' }, 'usage', /must be an absolute path, not "po-here"/],
+    [
+      '$PO_CONFIG_DIR a file',
+      { PO_CONFIG_DIR: aFile },
+      'file_unwritable',
+      /config\.json" cannot be written \(EEXIST\)/,
+    ],
+    [
+      '$PO_CONFIG_DIR below a file',
+      { PO_CONFIG_DIR: join(aFile, 'po') },
+      'file_unwritable',
+      /config\.json" cannot be written \(ENOTDIR\)/,
+    ],
+    ['$HOME a file', { HOME: aFile }, 'file_unwritable', /\.config\/po\/config\.json" cannot be written \(ENOTDIR\)/],
+  ])('%s', async (_name, env, code, message) => {
+    const result = await po(configure, { cwd: scratch, env: only(env) });
+    expectLineError(result, code, 2, message);
+    // Nothing was written where po was run instead.
+    expect(readdirSync(scratch).sort()).toEqual(['a-file']);
+  });
+
+  it('an API URL with a user name or password is refused without showing it, and nothing is stored', async () => {
+    const dir = tempDir('po-cli-api-url-');
+    const result = await po(['config', '--api', 'https://user:hunter2-secret@127.0.0.1:9'], {
+      env: { PO_CONFIG_DIR: dir },
+    });
+    expectLineError(result, 'usage', 2, /the API URL must not hold a user name or password/);
+    expect(result.stdout + result.stderr).not.toContain('hunter2');
+    expect(existsSync(join(dir, 'config.json'))).toBe(false);
+  });
+
+  it('an empty or relative $XDG_CONFIG_HOME is ignored, as the XDG specification says: ~/.config/po', async () => {
+    for (const xdg of ['', 'relative']) {
+      const result = await po(configure, { cwd: scratch, env: only({ XDG_CONFIG_HOME: xdg }) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(existsSync(join(scratch, 'home', '.config', 'po', 'config.json'))).toBe(true);
+    }
+    expect(readdirSync(scratch).sort()).toEqual(['a-file', 'home']);
+  });
+
+  it.each([
+    ['null', /config\.json": not a po configuration \(\{"profiles": \{…\}\}\); fix or delete it/],
+    ['{"profiles": []}', /"profiles" is not an object/],
+    ['{"profiles": {"default": "x"}}', /profile "default" is not an object/],
+    ['{"profiles": {"default": {"apiUrl": 5}}}', /apiUrl of profile "default" is not text/],
+    ['{"profiles": ', /config\.json" is not valid JSON; fix or delete it/],
+  ])('a hand-edited config.json %s: file_unreadable, naming what is wrong', async (content, message) => {
+    const dir = tempDir('po-cli-config-file-');
+    writeFileSync(join(dir, 'config.json'), content, { mode: 0o600 });
+    for (const args of [configure, ['orders'], ['profiles']])
+      expectLineError(await po(args, { env: { PO_CONFIG_DIR: dir } }), 'file_unreadable', 2, message);
+  });
+
+  it('po keygen --out where no directory can be: file_unwritable (exit 2)', async () => {
+    for (const out of [aFile, join(aFile, 'keys'), ''])
+      expectLineError(
+        await po(['keygen', '--alg', 'ed25519', '--out', out], { cwd: scratch }),
+        'file_unwritable',
+        2,
+        /cannot make the directory \((EEXIST|ENOTDIR|ENOENT)\)/,
+      );
+  });
+});
+
+describe('an unknown subcommand is a usage error naming it and listing the commands, in every command group', () => {
+  const env = { PO_CONFIG_DIR: tempDir('po-cli-unknown-') };
+  /** Every command that has subcommands, found in the tree po parses: a new group is tested as soon as it exists. */
+  const groups = (command: Command, path: string[] = []): Array<{ path: string[]; commands: string[] }> => [
+    ...(command.commands.length > 0 ? [{ path, commands: command.commands.map((sub) => sub.name()) }] : []),
+    ...command.commands.flatMap((sub) => groups(sub, [...path, sub.name()])),
+  ];
+  const everyGroup = groups(buildProgram());
+
+  it('finds the groups: po itself, orders, admin and its five, envelope', () => {
+    expect(everyGroup.map((group) => group.path.join(' '))).toEqual(
+      expect.arrayContaining(['', 'orders', 'admin', 'admin customers', 'admin orders', 'admin emails', 'envelope']),
+    );
+  });
+
+  it.each(everyGroup.map((group) => [['po', ...group.path].join(' '), group] as const))(
+    '%s no-such-command mallory',
+    async (name, group) => {
+      const result = await po([...group.path, 'no-such-command', 'mallory'], { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toBe(
+        `po: unknown command 'no-such-command' for ${name}: its commands are ${group.commands.join(', ')} [usage]\n` +
+          '(run with --help for usage)\n',
+      );
+    },
+  );
+
+  it("po admin customers remove mallory, also after the default command's options; a named command keeps its own error", async () => {
+    const refused = (word: string) => `unknown command '${word}' for po admin customers: its commands are`;
+    const plain = await po(['admin', 'customers', 'remove', 'mallory'], { env });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain(refused('remove'));
+    expect(plain.stderr).not.toContain('too many arguments');
+    const afterOptions = await po(['admin', 'customers', '--limit', '5', '--cursor', 'c', 'remove'], { env });
+    expect(afterOptions.code).toBe(2);
+    expect(afterOptions.stderr).toContain(refused('remove'));
+    // Named: the extra word is an extra argument of list, and said so.
+    const named = await po(['admin', 'customers', 'list', 'mallory'], { env });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain("too many arguments for 'list'");
+    // The default command still runs when nothing else is typed (here: up to "no API URL").
+    const listed = await po(['admin', 'customers', '--limit', '5'], { env });
+    expect(listed.stderr).toContain('no API URL configured');
+  });
+});
+
+describe('a reader that goes away is not a crash: po stops quietly, like git and gh', () => {
+  /** Runs po; `reader` decides when to stop reading its output and close the pipe. */
+  const closedEarly = (
+    args: string[],
+    env: Record<string, string>,
+    reader: (child: ChildProcessWithoutNullStreams) => void,
+  ): Promise<{ code: number | null; signal: string | null; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawnPo(args, { env });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdin.end();
+      reader(child);
+      child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    });
+  /** Reads standard output up to its first line break, then closes it, as `head -1` does. */
+  const headOne = (child: ChildProcessWithoutNullStreams) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (!seen.includes('\n')) return;
+      child.stdout.off('data', onData);
+      child.stdout.destroy();
+    };
+    child.stdout.on('data', onData);
+  };
+
+  it('po profiles (a 300 KB table) | head -1: exit 0, nothing on standard error', async () => {
+    const dir = tempDir('po-cli-pipe-');
+    const profiles = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`profile-${i}`, { apiUrl: 'http://127.0.0.1:9', customerId: `c-${i}` }]),
+    );
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles }), { mode: 0o600 });
+    const result = await closedEarly(['profiles'], { PO_CONFIG_DIR: dir }, headOne);
+    expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  it('po admin orders --help, its reader gone before it writes: exit 0, nothing on standard error', async () => {
+    const result = await closedEarly(['admin', 'orders', '--help'], {}, (child) => child.stdout.destroy());
+    expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  it('a usage error with standard error closed: still exit 2, no crash', async () => {
+    const result = await closedEarly(['no-such-command'], {}, (child) => {
+      child.stderr.destroy();
+      child.stdout.resume();
+    });
+    expect(result.code).toBe(2);
   });
 });
 
@@ -301,6 +508,37 @@ describe('bad input: one clear line with its code, never a stack trace', () => {
   beforeAll(async () => {
     expect((await po(['keygen', '--alg', 'ed25519', '--out', badDir, '--name', 'alice'])).code).toBe(0);
     customerKeyFile = join(badDir, 'alice.key.pem');
+  });
+
+  it("shows what was typed with its control and invisible characters visible, never obeyed (a terminal's escapes, RTL)", async () => {
+    const result = await po(['verify', `${badDir}/\u001b[2J\u202eevil.json`]);
+    expectLineError(result, 'file_not_found', 2);
+    expect(result.stderr).toContain('/\\u{1B}[2J\\u{202E}evil.json: no such file');
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr).not.toContain('\u202e');
+  });
+
+  it('reads no more of a file than it needs: a pipe kept open after 2 MiB is refused as too large, at once', async () => {
+    const fifo = join(badDir, 'endless.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // The writer keeps the pipe open after 2 MiB (one open for both commands), as /dev/zero or a stuck producer would
+    // never end it; its process group is ended afterwards.
+    const writer = spawn('sh', ['-c', `{ head -c 2097152 /dev/zero; sleep 60; } > '${fifo}'`], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    try {
+      const child = spawnPo(['verify', fifo]);
+      const stopped = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdin.end();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(stopped);
+      expect([code, stderr]).toEqual([2, `po: evidence bundle ${fifo}: file too large [file_unreadable]\n`]);
+    } finally {
+      process.kill(-writer.pid!, 'SIGTERM');
+    }
   });
 
   it('names a missing file', async () => {
@@ -720,7 +958,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(tested.stdout).toContain(trustCommand('server', fresh, 'alice'));
     expect(tested.stdout).toMatch(/FAILED: server key$/m);
 
-    const wrong = await po(['--profile', 'alice', '--json', 'trust', 'server-key', trustedBefore], { env });
+    const wrong = await po(['--profile', 'alice', '--json', 'trust', 'server-key', '--', trustedBefore], { env });
     expect(wrong.code).toBe(1);
     expect(lastError(wrong.stderr).code).toBe('fingerprint_mismatch');
     expect(pins('alice').serverKey!.fingerprint).toBe(trustedBefore);

@@ -1,5 +1,6 @@
 /** Runs the real `po` binary (bin/po.mjs → dist/po.mjs, built by the global setup) as a child process. */
 import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const PO = fileURLToPath(new URL('../../bin/po.mjs', import.meta.url));
@@ -10,16 +11,27 @@ export interface PoResult {
   readonly stderr: string;
 }
 
+/** Starts `po ...args` with its three streams piped; `env` is applied over this process's (`undefined` removes). */
+export function spawnPo(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [PO, ...args], {
+    cwd: options.cwd,
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, ...options.env }).filter(([, value]) => value !== undefined),
+    ),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs `po ...args` to its end; `env` is applied over this process's environment (`undefined` removes a variable). */
 export function po(
   args: readonly string[],
-  options: { input?: string; cwd?: string; env?: Record<string, string> } = {},
+  options: { input?: string; cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<PoResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PO, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnPo(args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
