@@ -21,6 +21,18 @@ export class ApiCallError extends Error {
 /** The API could not be reached (or answered 5xx: try again later). */
 export class NetworkError extends Error {}
 
+/**
+ * One path segment of a request, percent-encoded so that it stays one segment. `.` and `..` cannot be sent as one in
+ * any encoding (fetch resolves them, `%2e%2e` included, before sending: `/admin/products/../restock` would reach
+ * `/admin/restock`), and no ID the OPD accepts is either: refused before anything is sent.
+ * @throws InputError `usage`
+ */
+export function pathSegment(value: string): string {
+  if (value === '.' || value === '..' || value === '')
+    throw new InputError('usage', `"${value}" is not an ID: no ID is empty, "." or ".."`);
+  return encodeURIComponent(value);
+}
+
 /** Checks an API URL: https, or http only to this machine (the local stack). */
 export function checkApiUrl(raw: string): string {
   let url: URL;

@@ -56,8 +56,11 @@ export interface VerificationKey {
   readonly publicKey: KeyObject;
 }
 
-/** Key IDs appear in JOSE headers and DynamoDB keys: keep them short and unambiguous. */
-export const KEY_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * Key IDs appear in JOSE headers, DynamoDB keys and URL paths: keep them short and unambiguous. `.` and `..` are not
+ * IDs: no client can put them in a URL path as one segment (they are resolved, percent-encoded or not).
+ */
+export const KEY_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Checks that a key (public or private) is of a supported algorithm and size, and says what it is.
@@ -128,7 +131,7 @@ export function spkiFingerprint(key: KeyObject): string {
 /** @throws KeyError `key_id_invalid` unless `kid` matches {@link KEY_ID_PATTERN}. */
 export function checkKeyId(kid: string): string {
   if (!KEY_ID_PATTERN.test(kid))
-    throw new KeyError('key_id_invalid', 'key ID must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+    throw new KeyError('key_id_invalid', 'key ID must be 1–128 characters of A–Z a–z 0–9 . _ : -, not "." or ".."');
   return kid;
 }
 

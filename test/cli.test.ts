@@ -1105,6 +1105,21 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(keys[2]).not.toBe(keys[0]); // a new command is a new credit
   });
 
+  it.each([
+    [['admin', 'products', 'restock', '..', '5']],
+    [['admin', 'customers', 'unlock', '.']],
+    [['admin', 'keys', 'revoke', 'bob', '..']],
+  ])(
+    'po %j: "." and ".." are refused before anything is sent (fetch would resolve them into another route)',
+    async (args) => {
+      const sent = opd.credits.length;
+      const result = await po(['--profile', 'alice', ...args], { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/is not an ID: no ID is empty, "\." or "\.\." \[usage\]\n$/);
+      expect(opd.credits).toHaveLength(sent);
+    },
+  );
+
   it('an OPD that fails the order once gets the same signed order again, so nothing is ordered twice', async () => {
     opd.behaviour = { failOrders: 1 };
     const sentBefore = opd.envelopes.length;

@@ -94,6 +94,10 @@ describe('key sizes and algorithms', () => {
     expect(signingKey(privateKey, 'alice-2026.rsa:1').kid).toBe('alice-2026.rsa:1');
     expectKeyError(() => signingKey(privateKey, 'has space'), 'key_id_invalid');
     expectKeyError(() => signingKey(privateKey, 'k'.repeat(129)), 'key_id_invalid');
+    // No client can send them as one URL path segment (DELETE …/keys/.. would reach …/keys): never an ID.
+    expectKeyError(() => signingKey(privateKey, '..'), 'key_id_invalid');
+    expectKeyError(() => signingKey(privateKey, '.'), 'key_id_invalid');
+    expect(signingKey(privateKey, '...').kid).toBe('...');
   });
 });
 

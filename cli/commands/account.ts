@@ -6,7 +6,7 @@ import { decodeJsonObject, parseJws } from '../../shared/envelope/jws.js';
 import { formatMoney } from '../../shared/money.js';
 import { amountPaid } from '../../shared/orders.js';
 import { RECEIPT_TYP } from '../../shared/receipts.js';
-import { apiClient } from '../api.js';
+import { apiClient, pathSegment } from '../api.js';
 import { orderEvidence } from '../evidence.js';
 import { runAction } from '../output.js';
 import { readProfile, saveEvidence } from '../profile.js';
@@ -97,7 +97,7 @@ export function registerCancel(orders: Command, globals: (command: Command) => G
           const profile = readProfile(name);
           const session = await sessionFor(name);
           const api = apiClient(profile.apiUrl);
-          const path = `/orders/${encodeURIComponent(id)}`;
+          const path = `/orders/${pathSegment(id)}`;
           const order = await api.call<OrderView>('GET', path, { token: session.token });
           process.stderr.write(`${describeOrder(order)}\n`);
           if (order.status !== 'accepted')

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../shared/errors.js';
-import { apiClient, sendAgainOnNetworkError } from '../api.js';
+import { apiClient, pathSegment, sendAgainOnNetworkError } from '../api.js';
 import { readTextFile } from '../io.js';
 import { runAction } from '../output.js';
 import { readProfile } from '../profile.js';
@@ -179,7 +179,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
       run(
         command,
         (call) =>
-          call('PATCH', `/admin/products/${encodeURIComponent(sku)}`, {
+          call('PATCH', `/admin/products/${pathSegment(sku)}`, {
             ...(o.name ? { name: o.name } : {}),
             ...(o.price ? { priceCents: price(o.price) } : {}),
           }),
@@ -195,7 +195,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
       run(
         command,
         (call) =>
-          call('POST', `/admin/products/${encodeURIComponent(sku)}/restock`, {
+          call('POST', `/admin/products/${pathSegment(sku)}/restock`, {
             quantity: wholeNumber(quantity, 'quantity'),
           }),
         describeProduct('restocked'),
@@ -256,7 +256,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .action((customer: string, _o: unknown, command: Command) =>
       run<{ customerId: string }>(
         command,
-        (call) => call('POST', `/admin/customers/${encodeURIComponent(customer)}/unlock`),
+        (call) => call('POST', `/admin/customers/${pathSegment(customer)}/unlock`),
         (c) => `unlocked ${c.customerId}: they can log in again`,
       ),
     );
@@ -294,7 +294,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .action((customer: string, o: { limit: string; cursor?: string }, command: Command) =>
       show(
         command,
-        `/admin/customers/${encodeURIComponent(customer)}${pageQuery(o)}`,
+        `/admin/customers/${pathSegment(customer)}${pageQuery(o)}`,
         (
           c: Parameters<typeof describeAccount>[0] & {
             email: string;
@@ -332,7 +332,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
         const api = apiClient(readProfile(name).apiUrl);
         const token = (await sessionFor(name)).token;
         const entry = await sendAgainOnNetworkError('the same credit (same Idempotency-Key)', () =>
-          api.call<LedgerEntryView>('POST', `/admin/customers/${encodeURIComponent(customer)}/credit`, {
+          api.call<LedgerEntryView>('POST', `/admin/customers/${pathSegment(customer)}/credit`, {
             token,
             body: { amountCents, reference: o.reference },
             headers: { 'Idempotency-Key': idempotencyKey },
@@ -374,7 +374,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
   const customerOption = '--customer <id>';
   const customerHelp = 'the customer, if two have an order with this ID';
   const orderPath = (id: string, o: { customer?: string }, suffix = '') =>
-    `/admin/orders/${encodeURIComponent(id)}${suffix}${o.customer ? `?customer=${encodeURIComponent(o.customer)}` : ''}`;
+    `/admin/orders/${pathSegment(id)}${suffix}${o.customer ? `?customer=${encodeURIComponent(o.customer)}` : ''}`;
   orders
     .command('show')
     .description("any customer's order, with its evidence")
@@ -405,7 +405,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .requiredOption('--reason <text>', 'why (one line; the customer reads it)')
     .option(customerOption, customerHelp)
     .action((id: string, o: { reason: string; customer?: string }, command: Command) =>
-      show(command, `/admin/orders/${encodeURIComponent(id)}/cancel`, describeOrder, 'POST', {
+      show(command, `/admin/orders/${pathSegment(id)}/cancel`, describeOrder, 'POST', {
         reason: o.reason,
         ...(o.customer ? { customerId: o.customer } : {}),
       }),
@@ -446,7 +446,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .action((id: string, o: { customer?: string }, command: Command) =>
       show(
         command,
-        `/admin/emails/${encodeURIComponent(id)}/retry${o.customer ? `?customer=${encodeURIComponent(o.customer)}` : ''}`,
+        `/admin/emails/${pathSegment(id)}/retry${o.customer ? `?customer=${encodeURIComponent(o.customer)}` : ''}`,
         (answer: RetryAnswer) =>
           answer.retried
             .map(
@@ -469,7 +469,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
       run<{ customerId: string; keyId: string }>(
         command,
         async (call) =>
-          call('POST', `/admin/customers/${encodeURIComponent(customer)}/keys`, {
+          call('POST', `/admin/customers/${pathSegment(customer)}/keys`, {
             publicKeyPem: await readTextFile(file, 'public key'),
             ...(o.keyId ? { keyId: o.keyId } : {}),
           }),
@@ -484,7 +484,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
     .action((customer: string, kid: string, _o: unknown, command: Command) =>
       run<{ customerId: string; keyId: string }>(
         command,
-        (call) => call('DELETE', `/admin/customers/${encodeURIComponent(customer)}/keys/${encodeURIComponent(kid)}`),
+        (call) => call('DELETE', `/admin/customers/${pathSegment(customer)}/keys/${pathSegment(kid)}`),
         (k) => `revoked key ${k.keyId} of ${k.customerId}: orders signed with it are refused from now on`,
       ),
     );

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { InputError, PoError } from '../../shared/errors.js';
 import { checkKeyId } from '../../shared/keys.js';
 import { formatMoney } from '../../shared/money.js';
-import { ApiCallError, NetworkError, apiClient, checkApiUrl } from '../api.js';
+import { ApiCallError, apiClient, checkApiUrl, NetworkError, pathSegment } from '../api.js';
 import type { ApiClient } from '../api.js';
 import { signerFor } from '../io.js';
 import { writeNewFile } from '../io.js';
@@ -355,11 +355,9 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
     .action((id: string, _options: unknown, command: Command) =>
       runAction(globals(command).json ? 'json' : 'line', async () => {
         const { profile: name } = globals(command);
-        const order = await apiClient(readProfile(name).apiUrl).call<OrderView>(
-          'GET',
-          `/orders/${encodeURIComponent(id)}`,
-          { token: (await sessionFor(name)).token },
-        );
+        const order = await apiClient(readProfile(name).apiUrl).call<OrderView>('GET', `/orders/${pathSegment(id)}`, {
+          token: (await sessionFor(name)).token,
+        });
         print(globals(command), order, () =>
           [
             describeOrder(order),
@@ -385,7 +383,7 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
       runAction(globals(command).json ? 'json' : 'line', async () => {
         const { profile: name } = globals(command);
         const api = apiClient(readProfile(name).apiUrl);
-        const order = await api.call<OrderView>('GET', `/orders/${encodeURIComponent(id)}`, {
+        const order = await api.call<OrderView>('GET', `/orders/${pathSegment(id)}`, {
           token: (await sessionFor(name)).token,
         });
         const { bundle } = await orderEvidence(api, name, order);
