@@ -65,6 +65,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/admin/emails/{id}/retry', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/server-keys/rotate', handler: 'admin', auth: 'session' },
   { method: 'POST', path: '/admin/receipt-keys/rotate', handler: 'admin', auth: 'session' },
+  { method: 'POST', path: '/admin/receipt-keys/{kid}/revoke', handler: 'admin', auth: 'session' },
 ];
 
 /** The path parameters of a route path, in order. */

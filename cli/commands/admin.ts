@@ -505,4 +505,30 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
           'POST',
         ),
       );
+  admin
+    .command('revoke-receipt-key')
+    .description(
+      'revoke a receipt key that leaked: it signs nothing more (a new one takes over) and is published as revoked',
+    )
+    .argument('<kid>', 'the receipt key ID (its fingerprint), as GET /receipt-keys lists it')
+    .action((kid: string, _o: unknown, command: Command) =>
+      show<{
+        kid: string;
+        revokedAt: string;
+        signsNoMoreAfter: string;
+        current: { kid: string; fingerprint: string };
+        rotated: boolean;
+      }>(
+        command,
+        `/admin/receipt-keys/${pathSegment(kid)}/revoke`,
+        (revoked) =>
+          [
+            `receipt key ${revoked.kid} revoked at ${revoked.revokedAt}: no order function signs with it after ${revoked.signsNoMoreAfter}`,
+            revoked.rotated ? announce('receipt', revoked.current) : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        'POST',
+      ),
+    );
 }

@@ -22,7 +22,7 @@ import type { OrderRecord } from '../../shared/orders.js';
 import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
 import { evidenceKeys } from '../../shared/services/orders.js';
 import { retryFailedMail } from '../../shared/services/notify.js';
-import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
+import { revokeReceiptKey, rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
 import { CUSTOMER_ID_PATTERN, JTI_PATTERN, SKU_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError } from '../../shared/errors.js';
 import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
@@ -277,6 +277,19 @@ export const handler = apiHandler(
       const rotated = await rotateReceiptKey();
       const jwk = receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem));
       return jsonResponse(201, { ...rotated, fingerprint: jwk.kid, jwk });
+    }),
+    // A receipt key that leaked: every order function stops signing with it by `signsNoMoreAfter`.
+    'POST /admin/receipt-keys/{kid}/revoke': adminOnly(async (event) => {
+      const revoked = await revokeReceiptKey(pathParameter(event, 'kid', KEY_ID_PATTERN));
+      const jwk = receiptKeyJwk(parsePublicKeyPem(revoked.current.publicKeyPem));
+      return jsonResponse(200, {
+        kid: revoked.kid,
+        status: 'revoked',
+        revokedAt: revoked.revokedAt,
+        signsNoMoreAfter: revoked.signsNoMoreAfter,
+        current: { kid: jwk.kid, fingerprint: jwk.kid, jwk },
+        rotated: revoked.rotated,
+      });
     }),
   }),
 );

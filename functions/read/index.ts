@@ -8,7 +8,7 @@ import { listProducts } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor } from '../../shared/accounts.js';
 import { listLedger } from '../../shared/aws/accounts.js';
 import { getAccountProfile } from '../../shared/aws/customers.js';
-import { listKeys } from '../../shared/aws/keystore.js';
+import { listKeys, RECEIPT_KEY_MAX_AGE_MS } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
 import { getOrder, listOrders } from '../../shared/aws/orders.js';
 import { JTI_PATTERN } from '../../shared/envelope/claims.js';
@@ -56,12 +56,30 @@ async function currentServerKey(): Promise<unknown> {
  * `current` names the one receipts are signed with now. Public keys only (the wrapped private parts never leave the
  * table).
  */
-async function receiptKeys(): Promise<{ keys: unknown[]; current?: string }> {
+async function receiptKeys(): Promise<{
+  keys: unknown[];
+  current?: string;
+  revoked: Array<{ kid: string; revokedAt: string; signsNoMoreAfter: string }>;
+}> {
   const stored = (await listKeys('receipt-key')).filter((key) => key.publicKeyPem !== undefined);
   stored.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const keys = stored.map((key) => receiptKeyJwk(parsePublicKeyPem(key.publicKeyPem!)));
   const active = stored.findIndex((key) => key.status === 'active');
-  return { keys, ...(active >= 0 ? { current: keys[active]!.kid } : {}) };
+  // Revoked keys stay in `keys` (what they signed before stays verifiable); a receipt one of them claims to have
+  // signed after `signsNoMoreAfter` (its `iat` later than that) is not the OPD's. The JWKs keep their standard members
+  // only, so any JOSE library reads the set.
+  const revoked = stored.flatMap((key) =>
+    key.status === 'revoked' && key.revokedAt !== undefined
+      ? [
+          {
+            kid: key.kid,
+            revokedAt: key.revokedAt,
+            signsNoMoreAfter: new Date(Date.parse(key.revokedAt) + RECEIPT_KEY_MAX_AGE_MS).toISOString(),
+          },
+        ]
+      : [],
+  );
+  return { keys, ...(active >= 0 ? { current: keys[active]!.kid } : {}), revoked };
 }
 
 export const handler = apiHandler(

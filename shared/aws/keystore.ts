@@ -7,16 +7,21 @@
  * created by a rotation is usable at once, while an ID that does not exist costs one table read (then remembered as
  * unknown for {@link RELOAD_INTERVAL_MS}) and never a KMS call. The key a function signs with ({@link KeyRing.active})
  * is re-read at most every {@link ACTIVE_KEY_MAX_AGE_MS}, so a rotation reaches warm functions within that time.
+ * Receipt keys are held to a tighter bound: an order function never signs a receipt with key states older than
+ * {@link RECEIPT_KEY_MAX_AGE_MS} (it re-reads them in the background after {@link RECEIPT_KEY_REFRESH_MS}, never per
+ * order), so a rotated or revoked receipt key signs nothing later than that after the change, in any warm function.
  *
  * Rotation adds a new active key pair: a rotated server key stays decrypt-only for its grace period; a rotated receipt
- * key signs no more at once but stays published (`GET /receipt-keys`) for ever, so old receipts still verify. The
- * deploy-time custom resource, the local stack and the admin routes all call the same functions.
+ * key signs no more (within {@link RECEIPT_KEY_MAX_AGE_MS}) but stays published (`GET /receipt-keys`) for ever, so
+ * old receipts still verify. A receipt key that leaked is revoked ({@link revokeReceiptKey}): it is rotated out if it
+ * signs now, and published as revoked, with the time, so that a receipt it signed later is known not to be the
+ * OPD's. The deploy-time custom resource, the local stack and the admin routes all call the same functions.
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { serviceUnavailable } from '../errors.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../keys.js';
 import { logger } from '../observability.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
@@ -28,10 +33,13 @@ export interface StoredKey {
   readonly purpose: SecretPurpose;
   readonly kid: string;
   readonly wrapped: Uint8Array;
-  readonly status: 'active' | 'retiring';
+  /** `revoked`: a receipt key that leaked; never used again, published as revoked (see {@link revokeReceiptKey}). */
+  readonly status: 'active' | 'retiring' | 'revoked';
   readonly createdAt: string;
   /** Epoch seconds after which a retiring key is no longer used. */
   readonly retireAt?: number;
+  /** When a receipt key was revoked (ISO 8601). */
+  readonly revokedAt?: string;
   readonly publicKeyPem?: string;
 }
 
@@ -39,6 +47,13 @@ export interface StoredKey {
 export const RELOAD_INTERVAL_MS = 30_000;
 /** How long a function signs with the active key it loaded before it looks for a newer one. */
 export const ACTIVE_KEY_MAX_AGE_MS = 60_000;
+/** After this, an order function re-reads the receipt keys' states in the background (at most once per interval). */
+export const RECEIPT_KEY_REFRESH_MS = 5_000;
+/**
+ * The oldest receipt key states an order function signs with: past it, it reads them before signing, and if the keys
+ * table cannot be read it signs nothing (503). A rotated or revoked receipt key signs no more after this long.
+ */
+export const RECEIPT_KEY_MAX_AGE_MS = 10_000;
 const MAX_REMEMBERED_MISSES = 1024;
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the key store', what, operation);
@@ -69,7 +84,7 @@ export async function listKeys(purpose: SecretPurpose): Promise<StoredKey[]> {
 export async function listUsableKeys(purpose: SecretPurpose, now = Date.now()): Promise<StoredKey[]> {
   const nowSeconds = Math.floor(now / 1000);
   return (await listKeys(purpose))
-    .filter((key) => key.status === 'active' || (key.retireAt ?? 0) > nowSeconds)
+    .filter((key) => key.status === 'active' || (key.status === 'retiring' && (key.retireAt ?? 0) > nowSeconds))
     .sort((a, b) => (a.status === b.status ? newerFirst(a, b) : a.status === 'active' ? -1 : 1));
 }
 
@@ -175,6 +190,60 @@ export function rotateReceiptKey(now = Date.now()): Promise<PublishedKey> {
   return rotateKeyPair('receipt-key', now);
 }
 
+/** A revoked receipt key: when, when every warm function stopped signing with it at the latest, which key signs now. */
+export interface RevokedReceiptKey {
+  readonly kid: string;
+  readonly revokedAt: string;
+  readonly signsNoMoreAfter: string;
+  /** The key that signs now. */
+  readonly current: PublishedKey;
+  /** Whether the revoked key was the one signing, so that `current` is new (announce its fingerprint). */
+  readonly rotated: boolean;
+}
+
+/**
+ * Revokes a receipt key (one that leaked): if it is the one that signs, a new key is created first, so receipts go on
+ * being signed; then the key is marked `revoked` with the time. Warm order functions stop signing with it within
+ * {@link RECEIPT_KEY_MAX_AGE_MS}; it stays published, as revoked, so a receipt it signed after that time is known
+ * forged. Revoking a revoked key changes nothing and answers as the first time.
+ * @throws ApiError `not_found` (no receipt key with that ID)
+ */
+export async function revokeReceiptKey(kid: string, now = Date.now()): Promise<RevokedReceiptKey> {
+  const key = (await listKeys('receipt-key')).find((stored) => stored.kid === kid);
+  if (!key) throw new ApiError('not_found', `no receipt key ${kid}`);
+  let revokedAt = key.revokedAt;
+  const rotated = key.status === 'active';
+  if (key.status !== 'revoked' || revokedAt === undefined) {
+    if (rotated) await rotateKeyPair('receipt-key', now);
+    revokedAt = new Date(now).toISOString();
+    const revoke = new UpdateCommand({
+      TableName: config().tables.keys,
+      Key: { purpose: 'receipt-key', kid },
+      UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
+      ConditionExpression: 'attribute_exists(kid) AND #status <> :revoked',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':revoked': 'revoked', ':at': revokedAt },
+    });
+    const revokedNow = await whenConditionFails(
+      async () => (await database('UpdateItem', () => dynamo().send(revoke)), true),
+      () => false,
+    );
+    // Revoked meanwhile by another call: its time stands.
+    if (!revokedNow)
+      revokedAt = (await listKeys('receipt-key')).find((stored) => stored.kid === kid)?.revokedAt ?? revokedAt;
+    logger.warn('receipt-key revoked', { kid });
+  }
+  const signing = (await listUsableKeys('receipt-key', now)).find((stored) => stored.status === 'active');
+  if (!signing?.publicKeyPem) throw serviceUnavailable('the key store');
+  return {
+    kid,
+    revokedAt,
+    signsNoMoreAfter: new Date(Date.parse(revokedAt) + RECEIPT_KEY_MAX_AGE_MS).toISOString(),
+    current: { kid: signing.kid, publicKeyPem: signing.publicKeyPem },
+    rotated,
+  };
+}
+
 /** Makes sure an active session-token secret exists; creates one (KMS GenerateDataKey) if not. Returns its ID. */
 export async function ensureSessionKey(now = Date.now()): Promise<string> {
   const existing = (await listUsableKeys('session-key', now)).find((key) => key.status === 'active');
@@ -207,9 +276,17 @@ export class KeyRing<T> {
   /** Unknown IDs and when a reload last failed to find them. */
   private readonly misses = new Map<string, number>();
 
+  /**
+   * @param freshness how old the key states may be when {@link active} signs: re-read after `refreshAfterMs` (while
+   *   signing with the ones in memory if the table cannot be read); with `maxAgeMs`, re-read in the background after
+   *   `refreshAfterMs` and never older than `maxAgeMs` (if the table cannot be read then, nothing is signed).
+   */
   constructor(
     private readonly purpose: SecretPurpose,
     private readonly unwrap: (plaintext: Uint8Array) => T,
+    private readonly freshness: { readonly refreshAfterMs: number; readonly maxAgeMs?: number } = {
+      refreshAfterMs: ACTIVE_KEY_MAX_AGE_MS,
+    },
   ) {}
 
   private async load(): Promise<void> {
@@ -255,11 +332,14 @@ export class KeyRing<T> {
    * @throws ApiError `service_unavailable` if none is provisioned
    */
   async active(): Promise<{ kid: string; value: T }> {
-    if (this.loadedAt === 0) await this.load();
-    else if (Date.now() - this.loadedAt > ACTIVE_KEY_MAX_AGE_MS)
-      await this.load().catch(() =>
-        logger.warn(`could not re-read the active ${this.purpose}; using the one in memory`),
-      );
+    const age = Date.now() - this.loadedAt;
+    const { refreshAfterMs, maxAgeMs } = this.freshness;
+    const stale = () => logger.warn(`could not re-read the ${this.purpose} states; using the ones in memory`);
+    if (this.loadedAt === 0 || (maxAgeMs !== undefined && age > maxAgeMs)) await this.load();
+    else if (age > refreshAfterMs) {
+      if (maxAgeMs === undefined) await this.load().catch(stale);
+      else void this.load().catch(stale); // in the background: this request signs with states younger than maxAgeMs
+    }
     for (const [kid, entry] of this.entries) if (entry.status === 'active') return { kid, value: entry.value };
     logger.error(`no active ${this.purpose} is provisioned`);
     throw serviceUnavailable('the key store');
@@ -271,9 +351,12 @@ export function serverKeyRing(): KeyRing<KeyObject> {
   return new KeyRing('server-key', pkcs8PrivateKey);
 }
 
-/** Receipt signing keys: PKCS#8 DER Ed25519 private keys. */
+/** Receipt signing keys: PKCS#8 DER Ed25519 private keys, never signed with on states older than 10 s. */
 export function receiptKeyRing(): KeyRing<KeyObject> {
-  return new KeyRing('receipt-key', pkcs8PrivateKey);
+  return new KeyRing('receipt-key', pkcs8PrivateKey, {
+    refreshAfterMs: RECEIPT_KEY_REFRESH_MS,
+    maxAgeMs: RECEIPT_KEY_MAX_AGE_MS,
+  });
 }
 
 function pkcs8PrivateKey(der: Uint8Array): KeyObject {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
+import { receiptKeyId } from '../../shared/receipts.js';
 import {
   PASSWORD,
   account,
@@ -14,6 +15,7 @@ import {
   fund,
   newCustomer,
   newProduct,
+  poWorkspace,
   seal,
   startE2eStack,
   stockOf,
@@ -184,6 +186,52 @@ describe('the local API reads paths as API Gateway does', () => {
         expect.objectContaining({ code: 'not_found' }),
       ]);
       expect(reply.body).not.toHaveProperty('orders');
+    }
+  });
+});
+
+describe('a revoked receipt key signs nothing more, in a warm order function, after the time the OPD announces', () => {
+  it('po admin revoke-receipt-key: a new key signs, the revoked one is published as revoked, and no later receipt is its', async () => {
+    const { run } = await poWorkspace('po-revoke-');
+    await newProduct('REVOKE-1', 10, 100);
+    const { signer, token } = await newCustomer('revoke-buyer', 'ed25519');
+    const order = () =>
+      call('POST', '/orders', {
+        token,
+        body: { envelope: seal('revoke-buyer', signer, [{ sku: 'REVOKE-1', qty: 1 }]) },
+      });
+    const before = await order(); // the order function holds the receipt key now
+    const leaked = receiptKeyId(before.body.receipt as string);
+
+    const revoked = await run(['--profile', 'admin', '--json', 'admin', 'revoke-receipt-key', leaked]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const answer = JSON.parse(revoked.stdout) as {
+      signsNoMoreAfter: string;
+      current: { kid: string };
+      rotated: boolean;
+    };
+    expect(answer.rotated).toBe(true);
+    const human = await run(['--profile', 'admin', 'admin', 'revoke-receipt-key', leaked]);
+    expect(human.stdout).toContain(`receipt key ${leaked} revoked at `); // again: the same revocation, nothing new
+
+    const published = (await call('GET', '/receipt-keys')).body as {
+      keys: Array<{ kid: string }>;
+      current: string;
+      revoked: Array<{ kid: string; signsNoMoreAfter: string }>;
+    };
+    expect(published.current).toBe(answer.current.kid);
+    expect(published.revoked).toEqual([
+      expect.objectContaining({ kid: leaked, signsNoMoreAfter: answer.signsNoMoreAfter }),
+    ]);
+    expect(published.keys.map((key) => key.kid)).toContain(leaked); // its earlier receipts stay verifiable
+
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, Date.parse(answer.signsNoMoreAfter) - Date.now() + 50)),
+    );
+    const after = await Promise.all([order(), order(), order()]);
+    for (const placed of after) {
+      expect(placed.status).toBe(201);
+      expect(receiptKeyId(placed.body.receipt as string)).toBe(answer.current.kid);
     }
   });
 });

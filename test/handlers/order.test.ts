@@ -765,18 +765,20 @@ describe('server key rotation', () => {
 });
 
 describe('receipt key rotation', () => {
-  it('a warm function keeps its receipt key until the refresh interval, then signs with the rotated one', async () => {
+  it('a rotated receipt key signs nothing more once the states a warm function holds are 10 s old; no read per order', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const before = bodyOf(await post({ envelope: envelope() })); // cold start: loads the receipt key
       expect(receiptKeyId(before.receipt as string)).toBe(world.receipt.kid);
-      const { rotateReceiptKey, ACTIVE_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const { rotateReceiptKey, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
       const rotated = await rotateReceiptKey();
 
+      const from = ddb.calls().length;
       const warm = bodyOf(await post({ envelope: envelope() }));
-      expect(receiptKeyId(warm.receipt as string)).toBe(world.receipt.kid); // no table read per order
+      expect(receiptKeyId(warm.receipt as string)).toBe(world.receipt.kid); // states younger than 5 s: kept
+      expect(dynamoRequestsSince(from)).toEqual(['TransactWrite']); // no table read per order
 
-      vi.setSystemTime(Date.now() + ACTIVE_KEY_MAX_AGE_MS + 1000);
+      vi.setSystemTime(Date.now() + RECEIPT_KEY_MAX_AGE_MS + 1);
       const after = bodyOf(await post({ envelope: envelope() }));
       expect(receiptKeyId(after.receipt as string)).toBe(rotated.kid);
       const published = receiptKeyFromJwk(receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem)));
@@ -786,16 +788,58 @@ describe('receipt key rotation', () => {
     }
   });
 
-  it('goes on signing with the key in memory when the keys table cannot be read at refresh time', async () => {
+  it('re-reads the receipt key states in the background after 5 s: at most one read per interval, never per order', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      await post({ envelope: envelope() });
+      const { RECEIPT_KEY_REFRESH_MS } = await import('../../shared/aws/keystore.js');
+      vi.setSystemTime(Date.now() + RECEIPT_KEY_REFRESH_MS + 1);
+      const from = ddb.calls().length;
+      for (let i = 0; i < 5; i++) expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+      const reads = dynamoRequestsSince(from).filter((request) => request === 'Query keys');
+      expect(reads).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a revoked receipt key: a new one signs, the revoked one never again once the states are 10 s old', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      await post({ envelope: envelope() });
+      const { revokeReceiptKey, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const revoked = await revokeReceiptKey(world.receipt.kid);
+      expect(revoked).toMatchObject({ kid: world.receipt.kid, rotated: true });
+      expect(revoked.current.kid).not.toBe(world.receipt.kid);
+      expect(Date.parse(revoked.signsNoMoreAfter) - Date.parse(revoked.revokedAt)).toBe(RECEIPT_KEY_MAX_AGE_MS);
+      vi.setSystemTime(Date.parse(revoked.signsNoMoreAfter) + 1);
+      for (let i = 0; i < 3; i++) {
+        const order = bodyOf(await post({ envelope: envelope() }));
+        expect(receiptKeyId(order.receipt as string)).toBe(revoked.current.kid);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('signs with the states in memory while a background re-read fails; past 10 s it signs nothing (503), writes nothing', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       expect((await post({ envelope: envelope() })).statusCode).toBe(201);
-      const { ACTIVE_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
-      vi.setSystemTime(Date.now() + ACTIVE_KEY_MAX_AGE_MS + 1000);
+      const { RECEIPT_KEY_REFRESH_MS, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const loaded = Date.now();
       ddb.on(QueryCommand, { TableName: 'keys' }).rejects(awsError('InternalServerError'));
+      vi.setSystemTime(loaded + RECEIPT_KEY_REFRESH_MS + 1);
       const response = await post({ envelope: envelope() });
       expect(response.statusCode).toBe(201);
       expect(receiptKeyId(bodyOf(response).receipt as string)).toBe(world.receipt.kid);
+
+      vi.setSystemTime(loaded + RECEIPT_KEY_MAX_AGE_MS + 1);
+      const transactions = ddb.commandCalls(TransactWriteCommand).length;
+      const refused = await post({ envelope: envelope() });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers?.['Retry-After']).toBeDefined();
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(transactions);
     } finally {
       vi.useRealTimers();
     }

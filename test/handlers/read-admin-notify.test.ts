@@ -157,6 +157,7 @@ describe('read routes', () => {
     expect(bodyOf(response)).toEqual({
       keys: [jwk(world.receipt.publicKey), jwk(retired.publicKey)],
       current: spkiFingerprint(world.receipt.publicKey),
+      revoked: [],
     });
     expect(response.body).not.toMatch(/"d"|wrapped|PRIVATE/);
   });
@@ -567,6 +568,50 @@ describe('receipt keys', () => {
     expect((published.keys as Array<{ kid: string }>).map((key) => key.kid).sort()).toEqual(
       [kid, world.receipt.kid].sort(),
     );
+  });
+
+  it('revoke (a key that leaked): a new key signs, the revoked one is published as revoked with its time, once', async () => {
+    const revoke = (kid: string) =>
+      admin(
+        apiEvent({
+          method: 'POST',
+          resource: '/admin/receipt-keys/{kid}/revoke',
+          session: ROOT,
+          pathParameters: { kid },
+        }),
+        lambdaContext,
+      );
+    const response = await revoke(world.receipt.kid);
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response) as {
+      kid: string;
+      revokedAt: string;
+      signsNoMoreAfter: string;
+      current: { kid: string };
+      rotated: boolean;
+    };
+    expect(body).toMatchObject({ kid: world.receipt.kid, status: 'revoked', rotated: true });
+    expect(body.current.kid).not.toBe(world.receipt.kid);
+    const stored = world.keys.filter((key) => key.purpose === 'receipt-key');
+    expect(stored.map((key) => [key.kid, key.status])).toEqual([
+      [world.receipt.kid, 'revoked'],
+      [body.current.kid, 'active'],
+    ]);
+    const published = bodyOf(await read(apiEvent({ method: 'GET', resource: '/receipt-keys' }), lambdaContext));
+    expect(published).toMatchObject({
+      current: body.current.kid,
+      revoked: [{ kid: world.receipt.kid, revokedAt: body.revokedAt, signsNoMoreAfter: body.signsNoMoreAfter }],
+    });
+    expect((published.keys as unknown[]).length).toBe(2); // what it signed before stays verifiable
+    // Again: nothing changes, the same answer (no second rotation).
+    const again = bodyOf(await revoke(world.receipt.kid));
+    expect(again).toMatchObject({ revokedAt: body.revokedAt, rotated: false, current: { kid: body.current.kid } });
+    expect(world.keys.filter((key) => key.purpose === 'receipt-key')).toHaveLength(2);
+    // An old key that no longer signs is revoked without a rotation; an unknown one is 404; "." is no key ID.
+    expect(bodyOf(await revoke('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'))).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    expect((await revoke('..')).statusCode).toBe(400);
   });
 
   it('customers may not rotate it', async () => {

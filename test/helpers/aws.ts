@@ -201,13 +201,19 @@ export function installWorld(): World {
       world.customers.set(customer.customerId, { ...customer, tokenVersion: customer.tokenVersion + 1 });
       return {};
     });
-  // Retiring a key (the only update of the keys table) applies its condition and its change, as DynamoDB would.
+  // Retiring a key, or revoking a receipt key (the updates of the keys table), applies its condition and its change,
+  // as DynamoDB would.
   ddb
     .on(UpdateCommand, { TableName: 'keys' })
     .callsFake(
       (input: { Key: { purpose: string; kid: string }; ExpressionAttributeValues: Record<string, unknown> }) => {
         const values = input.ExpressionAttributeValues;
         const key = world.keys.find((k) => k.purpose === input.Key.purpose && k.kid === input.Key.kid);
+        if (values[':revoked'] !== undefined) {
+          if (!key || key.status === values[':revoked']) throw awsError('ConditionalCheckFailedException');
+          Object.assign(key, { status: values[':revoked'], revokedAt: values[':at'] });
+          return {};
+        }
         if (!key || key.status !== values[':active']) throw awsError('ConditionalCheckFailedException');
         Object.assign(key, { status: values[':retiring'], retireAt: values[':retireAt'] });
         return {};
