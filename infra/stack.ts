@@ -55,7 +55,7 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
     ledger: ['PutItem'],
     keys: ['Query'],
   },
-  read: { inventory: ['Scan'], orders: ['GetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
+  read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
   admin: {
     customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
     inventory: ['PutItem', 'UpdateItem'],

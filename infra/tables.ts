@@ -38,6 +38,17 @@ export const ORDERS_BY_STATUS: IndexDefinition = {
   include: ['lines', 'totalCents', 'currency', 'fulfilledAt', 'cancelledAt'],
 };
 
+/**
+ * A customer's orders by acceptance time, for `GET /orders` (newest first): order IDs are random, so the table's own
+ * sort key orders them by nothing a person means. Keys only: one entry per order, never rewritten (neither key
+ * changes), and the page's orders are then read from the table.
+ */
+export const ORDERS_BY_CUSTOMER: IndexDefinition = {
+  name: 'byCustomer',
+  partitionKey: text('customerId'),
+  sortKey: text('acceptedAt'),
+};
+
 /** Finds an order by its ID alone (the admin's view; customers always read their own partition). Keys only. */
 export const ORDERS_BY_ID: IndexDefinition = { name: 'byOrderId', partitionKey: text('orderId') };
 
@@ -62,7 +73,7 @@ export const TABLES: readonly TableDefinition[] = [
     name: 'orders',
     partitionKey: text('customerId'),
     sortKey: text('orderId'),
-    indexes: [ORDERS_BY_STATUS, ORDERS_BY_ID, MAIL_OWED.email, MAIL_OWED.notice],
+    indexes: [ORDERS_BY_STATUS, ORDERS_BY_ID, ORDERS_BY_CUSTOMER, MAIL_OWED.email, MAIL_OWED.notice],
     stream: 'NEW_IMAGE',
     description: 'orders with their signed evidence (JWS, receipts), status and email status',
   },

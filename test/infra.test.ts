@@ -247,7 +247,7 @@ describe('functions', () => {
       {
         customers: ['dynamodb:GetItem'], // limited to the customer's public keys and balance: see below
         inventory: ['dynamodb:Scan'],
-        orders: ['dynamodb:GetItem', 'dynamodb:Query'],
+        orders: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         ledger: ['dynamodb:Query'],
         keys: ['dynamodb:Query'],
       },
@@ -325,7 +325,7 @@ describe('functions', () => {
     ]);
   });
 
-  it('the work queue and order lookup use the orders table’s own indexes, and only Query may use them', () => {
+  it('the work queue, order lookup and order lists use the orders table’s own indexes, and only Query may use them', () => {
     const orders = ofType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('ordersTable'))![1];
     expect(orders.Properties.GlobalSecondaryIndexes).toEqual([
       expect.objectContaining({
@@ -339,6 +339,15 @@ describe('functions', () => {
       expect.objectContaining({
         IndexName: 'byOrderId',
         KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      }),
+      // A customer's orders newest first (GET /orders): keys only, never rewritten since neither key changes.
+      expect.objectContaining({
+        IndexName: 'byCustomer',
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'acceptedAt', KeyType: 'RANGE' },
+        ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       }),
       // Sparse: an order is in these only while it owes mail (or its mail failed): the sweeper never scans.

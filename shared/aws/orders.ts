@@ -8,12 +8,14 @@
  * whatever the concurrency: DynamoDB checks every condition at commit.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
-import { ApiError } from '../errors.js';
-import { MAIL_OWED, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
+import { MAIL_OWED, ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
+import { JTI_PATTERN } from '../envelope/claims.js';
 import { interpretCancellation } from '../orders.js';
 import type {
   Cancellation,
@@ -213,25 +215,61 @@ export async function getOrder(customerId: string, orderId: string): Promise<Ord
   return result.Item as OrderRecord | undefined;
 }
 
-/** One page of a customer's orders (order IDs are random, so the page order is by ID, not time). */
+/** A customer's order IDs are read from the table at most this many at a time (BatchGetItem's limit). */
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * One page of a customer's orders, newest accepted first, through the `byCustomer` index (keys only), each order then
+ * read whole from the table. `cursor` is the previous page's `next`: opaque (base64url JSON of the last entry's
+ * acceptance time and ID), checked member by member when it comes back. @throws ApiError `invalid_request` (cursor)
+ */
 export async function listOrders(
   customerId: string,
   limit: number,
   cursor?: string,
 ): Promise<{ orders: OrderRecord[]; next?: string }> {
+  const after = cursor ? decodeCursor(cursor, { acceptedAt: ISO_TIME, orderId: JTI_PATTERN }) : undefined;
+  const index = ORDERS_BY_CUSTOMER;
   const result = await database('Query', () =>
     dynamo().send(
       new QueryCommand({
         TableName: config().tables.orders,
-        KeyConditionExpression: 'customerId = :customerId',
+        IndexName: index.name,
+        KeyConditionExpression: '#customer = :customerId',
+        ExpressionAttributeNames: { '#customer': index.partitionKey.name },
         ExpressionAttributeValues: { ':customerId': customerId },
-        Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: { customerId, orderId: cursor } } : {}),
+        ScanIndexForward: false,
+        Limit: Math.min(limit, BATCH_GET_LIMIT),
+        ...(after ? { ExclusiveStartKey: { customerId, ...after } } : {}),
       }),
     ),
   );
-  const last: unknown = result.LastEvaluatedKey?.orderId;
-  return { orders: (result.Items ?? []) as OrderRecord[], ...(typeof last === 'string' ? { next: last } : {}) };
+  const keys = (result.Items ?? []).map((item) => ({ customerId, orderId: String(item.orderId) }));
+  const orders = await getOrders(keys);
+  const last = result.LastEvaluatedKey;
+  const next =
+    last && typeof last.acceptedAt === 'string' && typeof last.orderId === 'string'
+      ? encodeCursor({ acceptedAt: last.acceptedAt, orderId: last.orderId })
+      : undefined;
+  return { orders, ...(next ? { next } : {}) };
+}
+
+/** Orders by key, in the keys' order (at most {@link BATCH_GET_LIMIT}); one that vanished meanwhile is left out. */
+async function getOrders(keys: ReadonlyArray<{ customerId: string; orderId: string }>): Promise<OrderRecord[]> {
+  const table = config().tables.orders;
+  const found = new Map<string, OrderRecord>();
+  let pending: Array<Record<string, unknown>> = [...keys];
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > 5) throw serviceUnavailable('the order database');
+    const requested = pending;
+    const result = await database('BatchGetItem', () =>
+      dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: requested } } })),
+    );
+    for (const item of (result.Responses?.[table] ?? []) as OrderRecord[]) found.set(item.orderId, item);
+    pending = result.UnprocessedKeys?.[table]?.Keys ?? [];
+    if (pending.length > 0) await sleep(25 * 2 ** attempt); // throttled: back off, then ask for the rest
+  }
+  return keys.flatMap((key) => found.get(key.orderId) ?? []);
 }
 
 /** The two emails an order may owe: its confirmation, and the notice of its last status change. */

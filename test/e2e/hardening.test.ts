@@ -190,6 +190,42 @@ describe('the local API reads paths as API Gateway does', () => {
   });
 });
 
+describe('po orders says "newest first", and it is', () => {
+  it('GET /orders pages newest accepted first, whatever the order IDs; po orders prints them so', async () => {
+    const { run, setUpCustomer } = await poWorkspace('po-newest-');
+    await newProduct('NEWEST-1', 50, 100);
+    await setUpCustomer('newest-buyer', 'ed25519');
+    // Placed A…, x…, y…, z…: by order ID the list would be oldest first, newest first is the reverse.
+    const { signer, token } = await newCustomer('newest-api', 'ed25519');
+    const ids = ['A', 'x', 'y', 'z'].map((first) => first + 'Q'.repeat(21));
+    for (const jti of ids) {
+      const placed = await call('POST', '/orders', {
+        token,
+        body: { envelope: seal('newest-api', signer, [{ sku: 'NEWEST-1', qty: 1 }], { jti }) },
+      });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // distinct acceptance times
+    }
+    const first = await call('GET', '/orders?limit=3', { token });
+    const second = await call('GET', `/orders?limit=3&cursor=${first.body.next as string}`, { token });
+    const listed = [first, second].flatMap((page) =>
+      (page.body.orders as Array<{ orderId: string }>).map((o) => o.orderId),
+    );
+    expect(listed).toEqual([...ids].reverse());
+    expect(second.body.next).toBeUndefined();
+
+    for (const n of [1, 2, 3]) expect((await run(['order', 'NEWEST-1:' + n, '--yes'])).code).toBe(0);
+    const printed = await run(['orders']);
+    expect(printed.code, printed.stderr).toBe(0);
+    const accepted = printed.stdout
+      .split('\n')
+      .slice(1)
+      .flatMap((line) => /^\S+\s+(\d{4}-\S+)/.exec(line)?.[1] ?? []);
+    expect(accepted).toHaveLength(3);
+    expect([...accepted].sort().reverse()).toEqual(accepted);
+  });
+});
+
 describe('a revoked receipt key signs nothing more, in a warm order function, after the time the OPD announces', () => {
   it('po admin revoke-receipt-key: a new key signs, the revoked one is published as revoked, and no later receipt is its', async () => {
     const { run } = await poWorkspace('po-revoke-');

@@ -11,6 +11,7 @@ import { exportPublicKeyPem, parsePublicKeyPem, spkiFingerprint } from '../../sh
 import {
   addCustomer,
   apiEvent,
+  BatchGetCommand,
   awsError,
   bodyOf,
   ddb,
@@ -226,22 +227,55 @@ describe('read routes', () => {
     ).toEqual(['alice', 'bob']);
   });
 
-  it("GET /orders pages through the session customer's orders, validating limit and cursor", async () => {
+  it("GET /orders pages through the session customer's orders newest first, validating limit and cursor", async () => {
+    const older = { ...ORDER, orderId: 'zzzzzzzzzzzzzzzzzzzzzz', acceptedAt: '2026-11-22T09:00:00.000Z' };
+    const newer = { ...ORDER, orderId: 'AAAAAAAAAAAAAAAAAAAAAA', acceptedAt: '2026-11-22T11:00:00.000Z' };
+    const entry = (order: OrderRecord) => ({
+      customerId: order.customerId,
+      orderId: order.orderId,
+      acceptedAt: order.acceptedAt,
+    });
     ddb
-      .on(QueryCommand, { TableName: 'orders' })
-      .resolves({ Items: [ORDER], LastEvaluatedKey: { customerId: 'alice', orderId: ORDER.orderId } });
-    const page = await read(
-      apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query: { limit: '1' } }),
+      .on(QueryCommand, { TableName: 'orders', IndexName: 'byCustomer' })
+      .resolves({ Items: [entry(newer), entry(older)], LastEvaluatedKey: entry(older) });
+    // BatchGetItem answers in any order it likes: the page keeps the index's.
+    ddb.on(BatchGetCommand).resolves({ Responses: { orders: [older, newer] } });
+    const page = bodyOf(
+      await read(
+        apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query: { limit: '2' } }),
+        lambdaContext,
+      ),
+    );
+    expect((page.orders as Array<{ orderId: string }>).map((order) => order.orderId)).toEqual([
+      newer.orderId,
+      older.orderId,
+    ]);
+    expect(ddb.commandCalls(QueryCommand, { TableName: 'orders' })[0]?.args[0].input).toMatchObject({
+      IndexName: 'byCustomer',
+      ExpressionAttributeValues: { ':customerId': 'alice' },
+      ScanIndexForward: false,
+      Limit: 2,
+    });
+    // The next page starts after the last entry, in this customer's partition only.
+    await read(
+      apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query: { cursor: page.next as string } }),
       lambdaContext,
     );
-    expect(bodyOf(page)).toMatchObject({ orders: [{ orderId: ORDER.orderId }], next: ORDER.orderId });
-    expect(ddb.commandCalls(QueryCommand, { TableName: 'orders' })[0]?.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':customerId': 'alice' },
-      Limit: 1,
-    });
-    for (const query of [{ limit: '0' }, { limit: '1000' }, { limit: 'abc' }, { cursor: '../x' }] as Array<
-      Record<string, string>
-    >) {
+    expect(ddb.commandCalls(QueryCommand, { TableName: 'orders' })[1]?.args[0].input.ExclusiveStartKey).toEqual(
+      entry(older),
+    );
+    const foreign = Buffer.from(
+      JSON.stringify({ acceptedAt: older.acceptedAt, orderId: older.orderId, customerId: 'bob' }),
+    );
+    for (const query of [
+      { limit: '0' },
+      { limit: '1000' },
+      { limit: 'abc' },
+      { cursor: '../x' },
+      { cursor: older.orderId }, // an order ID is not a cursor (it was, before pages went by time)
+      { cursor: foreign.toString('base64url') }, // a member the cursor does not have: another customer's partition
+      { cursor: 'A'.repeat(10_000) },
+    ] as Array<Record<string, string>>) {
       const response = await read(
         apiEvent({ method: 'GET', resource: '/orders', session: ALICE, query }),
         lambdaContext,
