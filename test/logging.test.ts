@@ -8,8 +8,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { sealOrder } from '../shared/envelope/index.js';
 import { exportPrivateKeyPem } from '../shared/keys.js';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import {
   addCustomer,
   apiEvent,
@@ -18,6 +16,7 @@ import {
   installWorld,
   lambdaContext,
   TransactWriteCommand,
+  transactionCancelled,
 } from './helpers/aws.js';
 import type { World } from './helpers/aws.js';
 import { customerKey } from './helpers/keys.js';
@@ -114,16 +113,14 @@ describe('logs', () => {
       server,
     });
     world.products.set('SECRET-SKU-77', { sku: 'SECRET-SKU-77', name: 'Widget', priceCents: 100, stock: 0 });
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        CancellationReasons: [
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        transactionCancelled([
           { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: marshall({ sku: 'SECRET-SKU-77', priceCents: 100, stock: 0 }) },
-        ],
-      }),
-    );
+          { Code: 'ConditionalCheckFailed', Item: { sku: 'SECRET-SKU-77', priceCents: 100, stock: 0 } },
+        ]),
+      );
     expect(
       (
         await order(

@@ -33,15 +33,22 @@ afterAll(async () => {
 });
 
 describe('a remembered account never refuses an order', () => {
-  it('credit 10.00 → order 10.00 → credit 50.00 → order 10.00: both accepted, the balance 40.00', async () => {
-    await newProduct('WARM-1', 100, 1000);
-    const { signer, token } = await newCustomer('warm-credit', 'ed25519', 0);
-    await fund('warm-credit', 1000);
+  /** A customer credited `balanceCents`, and a way to order one of a new product at 10.00. */
+  async function buyer(customerId: string, balanceCents: number) {
+    const sku = customerId.toUpperCase();
+    await newProduct(sku, 100, 1000);
+    const { signer, token } = await newCustomer(customerId, 'ed25519', 0);
+    await fund(customerId, balanceCents);
     const order = () =>
       call('POST', '/orders', {
         token,
-        body: { envelope: seal('warm-credit', signer, [{ sku: 'WARM-1', qty: 1, unitPriceCents: 1000 }]) },
+        body: { envelope: seal(customerId, signer, [{ sku, qty: 1, unitPriceCents: 1000 }]) },
       });
+    return { signer, token, order };
+  }
+
+  it('credit 10.00 → order 10.00 → credit 50.00 → order 10.00: both accepted, the balance 40.00', async () => {
+    const { token, order } = await buyer('warm-credit', 1000);
     expect((await order()).status).toBe(201); // the order function now remembers USD 0.00
     await fund('warm-credit', 5000);
     const second = await order();
@@ -50,14 +57,7 @@ describe('a remembered account never refuses an order', () => {
   });
 
   it('order 10.00 → cancelled and refunded → order 10.00: accepted', async () => {
-    await newProduct('WARM-2', 100, 1000);
-    const { signer, token } = await newCustomer('warm-refund', 'ed25519', 0);
-    await fund('warm-refund', 1000);
-    const order = () =>
-      call('POST', '/orders', {
-        token,
-        body: { envelope: seal('warm-refund', signer, [{ sku: 'WARM-2', qty: 1, unitPriceCents: 1000 }]) },
-      });
+    const { signer, token, order } = await buyer('warm-refund', 1000);
     const first = await order();
     expect(first.status).toBe(201);
     const orderId = first.body.orderId as string;
@@ -80,14 +80,7 @@ describe('a remembered account never refuses an order', () => {
   });
 
   it('a balance that truly cannot pay is refused with the true balance', async () => {
-    await newProduct('WARM-3', 100, 1000);
-    const { signer, token } = await newCustomer('warm-short', 'ed25519', 0);
-    await fund('warm-short', 1500);
-    const order = () =>
-      call('POST', '/orders', {
-        token,
-        body: { envelope: seal('warm-short', signer, [{ sku: 'WARM-3', qty: 1, unitPriceCents: 1000 }]) },
-      });
+    const { order } = await buyer('warm-short', 1500);
     expect((await order()).status).toBe(201);
     await fund('warm-short', 400); // 9.00: still short of 10.00
     const refused = await order();

@@ -1,7 +1,5 @@
 /** POST /orders against mocked DynamoDB and KMS: the envelope checks, the transaction and every way it can end. */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { sealOrder } from '../../shared/envelope/index.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
@@ -23,6 +21,7 @@ import {
   lambdaContext,
   QueryCommand,
   TransactWriteCommand,
+  transactionCancelled,
 } from '../helpers/aws.js';
 import type { World } from '../helpers/aws.js';
 import type { Customer } from '../../shared/aws/customers.js';
@@ -81,21 +80,9 @@ const post = (
   session: { customerId: string; role: 'customer' } | null = { customerId: 'alice', role: 'customer' },
 ) => handler(apiEvent({ method: 'POST', resource: '/orders', body, ...(session ? { session } : {}) }), lambdaContext);
 
-/** A TransactionCanceledException as DynamoDB raises it: one reason per action, old items marshalled. */
-function cancelled(reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) {
-  return new TransactionCanceledException({
-    message: 'Transaction cancelled',
-    $metadata: {},
-    CancellationReasons: reasons.map((reason) => ({
-      Code: reason.Code,
-      ...(reason.Item ? { Item: marshall(reason.Item, { removeUndefinedValues: true }) } : {}),
-    })),
-  });
-}
-
 /** The order's transaction (order, two lines, account, ledger entry) cancelled by the condition of action `index`. */
 function conditionFailedAt(index: number, item?: Record<string, unknown>) {
-  return cancelled(
+  return transactionCancelled(
     Array.from({ length: 5 }, (_, i) =>
       i === index ? { Code: 'ConditionalCheckFailed', ...(item ? { Item: item } : {}) } : { Code: 'None' },
     ),
@@ -236,7 +223,9 @@ describe('POST /orders: the transaction cancelled', () => {
     const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
     ddb
       .on(TransactWriteCommand)
-      .rejects(cancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]));
+      .rejects(
+        transactionCancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]),
+      );
     const again = await post({ envelope: sealed });
     expect(again.statusCode).toBe(200);
     expect(again.headers?.['Idempotent-Replayed']).toBe('true');
@@ -250,7 +239,9 @@ describe('POST /orders: the transaction cancelled', () => {
     const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
     ddb
       .on(TransactWriteCommand)
-      .rejects(cancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]));
+      .rejects(
+        transactionCancelled([{ Code: 'ConditionalCheckFailed', Item: stored }, { Code: 'None' }, { Code: 'None' }]),
+      );
     const replay = await post({
       envelope: envelope('ed25519', { jti, items: [{ sku: 'WIDGET-1', qty: 9, unitPriceCents: 1250 }] }),
     });
@@ -273,7 +264,7 @@ describe('POST /orders: the transaction cancelled', () => {
     ddb
       .on(TransactWriteCommand)
       .rejects(
-        cancelled([
+        transactionCancelled([
           { Code: 'None' },
           { Code: 'ConditionalCheckFailed', Item: { sku: 'WIDGET-1', name: 'Widget', priceCents: 1300, stock: 10 } },
           { Code: 'ConditionalCheckFailed', Item: { sku: 'GADGET-2', name: 'Gadget', priceCents: 899, stock: 0 } },
@@ -298,7 +289,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('answers 422 unknown_sku when a product was removed between reading and committing', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+      .rejects(transactionCancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(422);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'unknown_sku', skus: ['GADGET-2'] } });
@@ -399,7 +390,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('retries a TransactionConflict with jitter, then succeeds', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }, { Code: 'None' }]))
+      .rejectsOnce(transactionCancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }, { Code: 'None' }]))
       .resolves({});
     expect((await post({ envelope: envelope() })).statusCode).toBe(201);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
@@ -408,7 +399,7 @@ describe('POST /orders: the transaction cancelled', () => {
   it('gives up on endless conflicts with 503 and Retry-After, never a wrong answer', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, { Code: 'None' }]));
+      .rejects(transactionCancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, { Code: 'None' }]));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['Retry-After']).toBe('1');
@@ -416,7 +407,9 @@ describe('POST /orders: the transaction cancelled', () => {
   });
 
   it('answers 503 when the transaction is throttled', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ThrottlingError' }, { Code: 'None' }, { Code: 'None' }]));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(transactionCancelled([{ Code: 'ThrottlingError' }, { Code: 'None' }, { Code: 'None' }]));
     expect((await post({ envelope: envelope() })).statusCode).toBe(503);
   });
 
@@ -550,7 +543,7 @@ describe('POST /orders: what a warm function remembers decides nothing', () => {
 
     /** The transaction as DynamoDB cancels it for this session: the account's condition fails on the token version. */
     const refusedAtCommit = (reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) =>
-      ddb.on(TransactWriteCommand).rejects(cancelled(reasons));
+      ddb.on(TransactWriteCommand).rejects(transactionCancelled(reasons));
     const ACCOUNT_REFUSED = [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }];
 
     it.each([
@@ -765,9 +758,15 @@ describe('server key rotation', () => {
 });
 
 describe('receipt key rotation', () => {
-  it('a rotated receipt key signs nothing more once the states a warm function holds are 10 s old; no read per order', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
+  describe('receipt keys a warm function signs with (the clock faked)', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('a rotated receipt key signs nothing more once the states a warm function holds are 10 s old; no read per order', async () => {
       const before = bodyOf(await post({ envelope: envelope() })); // cold start: loads the receipt key
       expect(receiptKeyId(before.receipt as string)).toBe(world.receipt.kid);
       const { rotateReceiptKey, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
@@ -783,14 +782,9 @@ describe('receipt key rotation', () => {
       expect(receiptKeyId(after.receipt as string)).toBe(rotated.kid);
       const published = receiptKeyFromJwk(receiptKeyJwk(parsePublicKeyPem(rotated.publicKeyPem)));
       expect(verifyReceipt(after.receipt as string, published).orderId).toBe(after.orderId);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('re-reads the receipt key states in the background after 5 s: at most one read per interval, never per order', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
+    it('re-reads the receipt key states in the background after 5 s: at most one read per interval, never per order', async () => {
       await post({ envelope: envelope() });
       const { RECEIPT_KEY_REFRESH_MS } = await import('../../shared/aws/keystore.js');
       vi.setSystemTime(Date.now() + RECEIPT_KEY_REFRESH_MS + 1);
@@ -798,14 +792,9 @@ describe('receipt key rotation', () => {
       for (let i = 0; i < 5; i++) expect((await post({ envelope: envelope() })).statusCode).toBe(201);
       const reads = dynamoRequestsSince(from).filter((request) => request === 'Query keys');
       expect(reads).toHaveLength(1);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('a revoked receipt key: a new one signs, the revoked one never again once the states are 10 s old', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
+    it('a revoked receipt key: a new one signs, the revoked one never again once the states are 10 s old', async () => {
       await post({ envelope: envelope() });
       const { revokeReceiptKey, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
       const revoked = await revokeReceiptKey(world.receipt.kid);
@@ -817,14 +806,9 @@ describe('receipt key rotation', () => {
         const order = bodyOf(await post({ envelope: envelope() }));
         expect(receiptKeyId(order.receipt as string)).toBe(revoked.current.kid);
       }
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('signs with the states in memory while a background re-read fails; past 10 s it signs nothing (503), writes nothing', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
+    it('signs with the states in memory while a background re-read fails; past 10 s it signs nothing (503), writes nothing', async () => {
       expect((await post({ envelope: envelope() })).statusCode).toBe(201);
       const { RECEIPT_KEY_REFRESH_MS, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
       const loaded = Date.now();
@@ -840,8 +824,6 @@ describe('receipt key rotation', () => {
       expect(refused.statusCode).toBe(503);
       expect(refused.headers?.['Retry-After']).toBeDefined();
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(transactions);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 });

@@ -2,7 +2,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -25,6 +24,7 @@ import {
   SendEmailCommand,
   ses,
   TransactWriteCommand,
+  transactionCancelled,
   UpdateCommand,
 } from '../helpers/aws.js';
 import type { World } from '../helpers/aws.js';
@@ -511,18 +511,16 @@ describe('credits, exactly once per Idempotency-Key', () => {
   it('the same key and body again (the first answer was lost): 200 Idempotent-Replayed, the first entry, nothing new', async () => {
     const first = await credit(BODY);
     const record = recorded();
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        // The account moved (the first credit committed) and the key exists: the key decides.
-        CancellationReasons: [
+    // The account moved (the first credit committed) and the key exists: the key decides.
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        transactionCancelled([
           { Code: 'ConditionalCheckFailed' },
           { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: marshall(record) },
-        ],
-      }),
-    );
+          { Code: 'ConditionalCheckFailed', Item: record },
+        ]),
+      );
     const again = await credit({ ...BODY, reference: '  wire 2026-12-07 ' }); // the same request once trimmed
     expect(again.statusCode).toBe(200);
     expect(again.headers?.['Idempotent-Replayed']).toBe('true');
@@ -536,17 +534,11 @@ describe('credits, exactly once per Idempotency-Key', () => {
   ])('the same key with %s: 409 idempotency_key_reused, nothing written', async (_what, other) => {
     await credit(BODY);
     const record = recorded();
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        CancellationReasons: [
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed', Item: marshall(record) },
-        ],
-      }),
-    );
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        transactionCancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: record }]),
+      );
     const response = await credit(other);
     expect(response.statusCode).toBe(409);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'idempotency_key_reused' } });

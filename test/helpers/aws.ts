@@ -4,6 +4,7 @@
  */
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import {
@@ -16,6 +17,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { resetClients } from '../../shared/aws/clients.js';
@@ -260,6 +262,18 @@ export async function addCustomer(
   };
   world.customers.set(customerId, customer);
   return customer;
+}
+
+/** A TransactionCanceledException as DynamoDB raises it: one reason per action, old items marshalled. */
+export function transactionCancelled(reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons.map((reason) => ({
+      Code: reason.Code,
+      ...(reason.Item ? { Item: marshall(reason.Item, { removeUndefinedValues: true }) } : {}),
+    })),
+  });
 }
 
 /** Every DynamoDB request sent since the `from`-th, as `Operation table` (`TransactWrite` has no one table). */
