@@ -101,3 +101,14 @@ export function stopQuietlyWhenReaderLeaves(stream: NodeJS.WriteStream): void {
     process.exit(process.exitCode ?? EXIT.ok);
   });
 }
+
+/**
+ * For standard error: when its reader goes away, po carries on and says nothing more there. A progress line must not
+ * end a command whose outcome is not known yet (a credit being sent again with its Idempotency-Key): po finishes it,
+ * and its exit status says how it went.
+ */
+export function carryOnWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}

@@ -1087,6 +1087,26 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(bad.stderr).toContain('po trust takes server-key or receipt-key');
   });
 
+  it('a credit whose progress line meets a closed standard error is still sent again and finished (exit 0)', async () => {
+    opd.behaviour = { loseCreditAnswers: 1 };
+    const before = opd.credits.length;
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawnPo(['--profile', 'alice', 'admin', 'customers', 'credit', 'bob', '1', '--reference', 'x'], {
+        env,
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.destroy(); // nobody reads the progress line "sending the same credit again"
+      child.stdin.end();
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Credited bob USD 1\.00/);
+    const sent = opd.credits.slice(before);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
+  });
+
   it('po admin customers credit: one Idempotency-Key per command, sent again with the credit after a lost answer', async () => {
     opd.behaviour = { loseCreditAnswers: 1 };
     const before = opd.credits.length;
