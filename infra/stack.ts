@@ -62,8 +62,9 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Partial<Record<TableName, stri
     orders: ['GetItem', 'Query', 'UpdateItem'],
     ledger: ['PutItem', 'Query'],
     keys: ['Query', 'PutItem', 'UpdateItem'],
-    // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item.
-    idempotency: ['PutItem'],
+    // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item,
+    // or is read when the account as it now is would refuse the resent credit (its first sending moved it).
+    idempotency: ['GetItem', 'PutItem'],
   },
   notify: { orders: ['UpdateItem'] },
   sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'] },

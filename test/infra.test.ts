@@ -261,7 +261,7 @@ describe('functions', () => {
         // Append-only: nobody may update or delete a ledger entry.
         ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
         keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-        idempotency: ['dynamodb:PutItem'],
+        idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       },
     ],
     ['notify', { customers: ['dynamodb:GetItem'], orders: ['dynamodb:UpdateItem'] }],

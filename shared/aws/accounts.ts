@@ -4,7 +4,7 @@
  * to its own transaction (an order, a cancellation) or {@link postLedgerEntry} commits them alone (an admin credit).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { accountOf, nextEntry } from '../accounts.js';
@@ -105,6 +105,50 @@ export async function postLedgerEntry(
   now = Date.now(),
   request?: IdempotentRequest,
 ): Promise<PostedEntry> {
+  try {
+    return await postOnce(customerId, change, now, request);
+  } catch (error) {
+    // A refusal (the customer gone, the balance too low or too high, as the account is now) may answer a request
+    // whose first sending was applied: the account moved because of it. The key decides: its first answer stands.
+    const refused = error instanceof ApiError && ACCOUNT_REFUSALS.has(error.code);
+    const earlier = request && refused ? await earlierAnswer(request) : undefined;
+    if (earlier) return earlier;
+    throw error;
+  }
+}
+
+/** What the account as it is now may refuse a change with: a resent request's first sending may be why. */
+const ACCOUNT_REFUSALS: ReadonlySet<string> = new Set(['not_found', 'insufficient_funds', 'invalid_request']);
+
+/**
+ * What an Idempotency-Key was first answered with, if it came before (one consistent read).
+ * @throws ApiError `idempotency_key_reused` if it came with another request
+ */
+async function earlierAnswer(request: IdempotentRequest): Promise<PostedEntry | undefined> {
+  const result = await guarded('the account database', 'GetItem', () =>
+    dynamo().send(
+      new GetCommand({
+        TableName: config().tables.idempotency,
+        Key: { idempotencyKey: request.key },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return result.Item ? replayOf(result.Item as IdempotencyRecord, request) : undefined;
+}
+
+/** The answer to a request whose key was recorded before: the entry it posted. @throws ApiError `idempotency_key_reused` */
+function replayOf(previous: IdempotencyRecord, request: IdempotentRequest): PostedEntry {
+  if (previous.digest !== request.digest) throw idempotencyKeyReused();
+  return { entry: previous.entry, replayed: true };
+}
+
+async function postOnce(
+  customerId: string,
+  change: LedgerChange,
+  now: number,
+  request: IdempotentRequest | undefined,
+): Promise<PostedEntry> {
   const customer = await getCustomer(customerId);
   if (!customer) throw new ApiError('not_found', `no customer ${customerId}`);
   let seen = accountOf(customer);
@@ -143,11 +187,8 @@ export async function postLedgerEntry(
       if (!(error instanceof TransactionCanceledException)) throw error;
       const [account, , earlier] = error.CancellationReasons ?? [];
       // The key was used before: that request's answer, not this one's (the account may have moved since).
-      if (request && earlier?.Code === 'ConditionalCheckFailed' && earlier.Item) {
-        const previous = unmarshall(earlier.Item) as IdempotencyRecord;
-        if (previous.digest !== request.digest) throw idempotencyKeyReused();
-        return { entry: previous.entry, replayed: true };
-      }
+      if (request && earlier?.Code === 'ConditionalCheckFailed' && earlier.Item)
+        return replayOf(unmarshall(earlier.Item) as IdempotencyRecord, request);
       if (account?.Code === 'ConditionalCheckFailed') {
         const reason = await accountReason(customerId);
         if (reason.kind === 'gone') throw new ApiError('not_found', `no customer ${customerId}`);

@@ -164,6 +164,14 @@ describe('a credit is applied exactly once per Idempotency-Key', () => {
     expect([none.status, none.body.error]).toEqual([400, expect.objectContaining({ code: 'invalid_request' })]);
     // Two credits, two entries: 50.00 in all.
     expect(await account(token)).toMatchObject({ balanceCents: 5000, entries: 2 });
+    // An adjustment that takes the balance to 0, resent: the account now would refuse it (402); its key answers.
+    const writeOff = { amountCents: -5000, reference: 'write-off' };
+    const adjustKey = randomBytes(16).toString('base64url');
+    const adjusted = await creditWith(adjustKey, writeOff);
+    expect(adjusted.status).toBe(201);
+    const adjustedAgain = await creditWith(adjustKey, writeOff);
+    expect([adjustedAgain.status, adjustedAgain.body]).toEqual([200, adjusted.body]);
+    expect(await account(token)).toMatchObject({ balanceCents: 0, entries: 3 });
   });
 });
 
