@@ -299,8 +299,8 @@ export function accountOutcome(
 
 /**
  * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each line with the product
- * as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action returns no item: when it
- * did not pass (`None`), the caller reads the account after the fact and gives it as `account`
+ * as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action returns no item: unless
+ * the transaction proved it held, the caller reads the account after the fact and gives it as `account`
  * (shared/aws/orders.ts).
  *
  * The session comes first: an answer that reveals stored state (the original order of a replay, what is left of a
@@ -324,7 +324,7 @@ export function interpretCancellation(
   const [orderReason, ...rest] = reasons;
   const lineReasons = rest.slice(0, lines.length);
   const accountReason = rest[lines.length];
-  if (accountReason?.code !== 'None' && account) {
+  if (account) {
     if (!account.item) return { kind: 'customer_gone' };
     if (guard && sessionStale(account.item, guard)) return { kind: 'session_stale' };
   }

@@ -89,11 +89,18 @@ export async function writeOrder(
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const reasons = reasonsOf(error);
-    // The account action returns no item (see accountWrites). Unless it passed — which also proves the session
-    // current at commit — read what the order path may see of it: the session is established before any answer.
-    const accountPassed = reasons[order.lines.length + 1]?.code === 'None';
-    const item = accountPassed ? undefined : await getOrderingProfile(order.customerId, debit.guard?.keyId);
-    return interpretCancellation(reasons, order.lines, debit.guard, accountPassed ? undefined : { item });
+    // The account action returns no item (see accountWrites). `None` for it proves its condition held — the session
+    // current at commit — only when every action that failed did so on its own condition: a transaction cancelled for
+    // a conflict or throttling may not have evaluated it. Unless proven, an answer that tells anything (a condition
+    // failed somewhere) waits for one read of what the order path may see of the account.
+    const failedOnConditions = reasons.every(
+      (reason) => reason.code === 'None' || reason.code === 'ConditionalCheckFailed',
+    );
+    const proven = reasons[order.lines.length + 1]?.code === 'None' && failedOnConditions;
+    const tells = reasons.some((reason) => reason.code === 'ConditionalCheckFailed');
+    const account =
+      !proven && tells ? { item: await getOrderingProfile(order.customerId, debit.guard?.keyId) } : undefined;
+    return interpretCancellation(reasons, order.lines, debit.guard, account);
   }
 }
 
@@ -245,14 +252,26 @@ export async function listOrders(
     ),
   );
   const keys = (result.Items ?? []).map((item) => ({ customerId, orderId: String(item.orderId) }));
-  const orders = await getOrders(keys);
-  const last = result.LastEvaluatedKey;
+  const found = await getOrders(keys);
+  // A page's answer must fit a Lambda response (6 MB): orders of 50 long lines with their evidence run to ~70 KB.
+  const orders: OrderRecord[] = [];
+  let bytes = 0;
+  for (const order of found) {
+    bytes += Buffer.byteLength(JSON.stringify(order));
+    if (orders.length > 0 && bytes > PAGE_BYTE_BUDGET) break;
+    orders.push(order);
+  }
+  const cut = orders.length < found.length ? orders.at(-1) : undefined;
+  const last = cut ?? result.LastEvaluatedKey;
   const next =
     last && typeof last.acceptedAt === 'string' && typeof last.orderId === 'string'
       ? encodeCursor({ acceptedAt: last.acceptedAt, orderId: last.orderId })
       : undefined;
   return { orders, ...(next ? { next } : {}) };
 }
+
+/** The most a page of orders may weigh as stored (its JSON), well under Lambda's 6 MB response limit. */
+const PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
 
 /** Orders by key, in the keys' order (at most {@link BATCH_GET_LIMIT}); one that vanished meanwhile is left out. */
 async function getOrders(keys: ReadonlyArray<{ customerId: string; orderId: string }>): Promise<OrderRecord[]> {

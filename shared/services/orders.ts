@@ -275,9 +275,9 @@ async function commitOrder(
       const written = await writeOrder(order, { seen, entry, guard });
       outcome = written.kind === 'placed' ? { kind: 'placed', order, after } : written;
     }
-    // A commit, a refused transaction (its account action passed, or was read after it) or a read: all compared the
-    // stored token version and role with the session's, or refused it.
-    if (outcome.kind !== 'session_stale' && outcome.kind !== 'customer_gone') sessionChecked();
+    // A commit, a refused transaction that proved its account condition held or was followed by a read, or a read:
+    // each compared the stored token version and role with the session's (a conflict or throttling proves nothing).
+    if (!['session_stale', 'customer_gone', 'conflict', 'throttled'].includes(outcome.kind)) sessionChecked();
     switch (outcome.kind) {
       case 'placed':
         remembered.account = outcome.after;
