@@ -8,7 +8,7 @@ import { listProducts } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor } from '../../shared/accounts.js';
 import { listLedger } from '../../shared/aws/accounts.js';
 import { getAccountProfile } from '../../shared/aws/customers.js';
-import { listKeys, RECEIPT_KEY_MAX_AGE_MS } from '../../shared/aws/keystore.js';
+import { listKeys, signsNoMoreAfter } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
 import { getOrder, listOrders } from '../../shared/aws/orders.js';
 import { JTI_PATTERN } from '../../shared/envelope/claims.js';
@@ -74,7 +74,7 @@ async function receiptKeys(): Promise<{
           {
             kid: key.kid,
             revokedAt: key.revokedAt,
-            signsNoMoreAfter: new Date(Date.parse(key.revokedAt) + RECEIPT_KEY_MAX_AGE_MS).toISOString(),
+            signsNoMoreAfter: signsNoMoreAfter(key.revokedAt),
           },
         ]
       : [],

@@ -19,12 +19,13 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../keys.js';
 import { logger } from '../observability.js';
-import { dynamo, guarded, whenConditionFails } from './clients.js';
+import { dynamo, guarded, isConditionFailure, whenConditionFails } from './clients.js';
 import { generateSecret, unwrapSecret, wrapSecret } from './kms.js';
 import type { SecretPurpose } from './kms.js';
 
@@ -153,24 +154,27 @@ type KeyPairPurpose = keyof typeof KEY_PAIRS;
 
 /** Creates a new active key pair of `purpose` (private part KMS-wrapped) and retires the previous one. */
 async function rotateKeyPair(purpose: KeyPairPurpose, now: number): Promise<PublishedKey> {
-  const pair = KEY_PAIRS[purpose];
+  const key = await newKeyPair(purpose, now);
+  await putNewKey(key);
+  await retireOlder(purpose, key, KEY_PAIRS[purpose].graceSeconds(), now);
+  logger.info(`${purpose} rotated`, { kid: key.kid });
+  return { kid: key.kid, publicKeyPem: key.publicKeyPem! };
+}
+
+/** A new active key pair of `purpose`, its private part KMS-wrapped, not stored yet. */
+async function newKeyPair(purpose: KeyPairPurpose, now: number): Promise<StoredKey> {
   const { privateKey, publicKey } =
-    pair.type === 'x25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519');
+    KEY_PAIRS[purpose].type === 'x25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519');
   const kid = spkiFingerprint(publicKey);
-  const publicKeyPem = exportPublicKeyPem(publicKey);
   const wrapped = await wrapSecret(privateKey.export({ type: 'pkcs8', format: 'der' }), purpose, kid);
-  const key: StoredKey = {
+  return {
     purpose,
     kid,
     wrapped,
     status: 'active',
     createdAt: new Date(now).toISOString(),
-    publicKeyPem,
+    publicKeyPem: exportPublicKeyPem(publicKey),
   };
-  await putNewKey(key);
-  await retireOlder(purpose, key, pair.graceSeconds(), now);
-  logger.info(`${purpose} rotated`, { kid });
-  return { kid, publicKeyPem };
 }
 
 /** Makes sure an active key pair of `purpose` exists (first deploy, or a stack update that adds a purpose). */
@@ -202,43 +206,74 @@ export interface RevokedReceiptKey {
 }
 
 /**
- * Revokes a receipt key (one that leaked): if it is the one that signs, a new key is created first, so receipts go on
- * being signed; then the key is marked `revoked` with the time. Warm order functions stop signing with it within
- * {@link RECEIPT_KEY_MAX_AGE_MS}; it stays published, as revoked, so a receipt it signed after that time is known
- * forged. Revoking a revoked key changes nothing and answers as the first time.
+ * How long after a receipt key's revocation no order function signs with it: the oldest key states one signs with,
+ * and 1 s for the revocation's own write and for the functions' clocks.
+ */
+export const RECEIPT_KEY_REVOCATION_MS = RECEIPT_KEY_MAX_AGE_MS + 1_000;
+
+/** When a receipt key revoked at `revokedAt` (ISO 8601) signs nothing more, at the latest. */
+export function signsNoMoreAfter(revokedAt: string): string {
+  return new Date(Date.parse(revokedAt) + RECEIPT_KEY_REVOCATION_MS).toISOString();
+}
+
+/**
+ * Revokes a receipt key (one that leaked). If it is the one that signs, a new key takes over in the same transaction
+ * that revokes it (so there is always one active key, and of two revocations at once only one rotates); otherwise it
+ * is marked revoked. Warm order functions stop signing with it by {@link signsNoMoreAfter}; it stays published, as
+ * revoked. Revoking a revoked key changes nothing and answers as the first time.
  * @throws ApiError `not_found` (no receipt key with that ID)
  */
 export async function revokeReceiptKey(kid: string, now = Date.now()): Promise<RevokedReceiptKey> {
-  const key = (await listKeys('receipt-key')).find((stored) => stored.kid === kid);
-  if (!key) throw new ApiError('not_found', `no receipt key ${kid}`);
-  let revokedAt = key.revokedAt;
-  const rotated = key.status === 'active';
-  if (key.status !== 'revoked' || revokedAt === undefined) {
-    if (rotated) await rotateKeyPair('receipt-key', now);
-    revokedAt = new Date(now).toISOString();
-    const revoke = new UpdateCommand({
-      TableName: config().tables.keys,
+  const { keys: table } = config().tables;
+  let rotated = false;
+  for (let attempt = 1; ; attempt++) {
+    const key = (await listKeys('receipt-key')).find((stored) => stored.kid === kid);
+    if (!key) throw new ApiError('not_found', `no receipt key ${kid}`);
+    if (key.status === 'revoked' || attempt > 3) break;
+    const revoke = {
+      TableName: table,
       Key: { purpose: 'receipt-key', kid },
       UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
-      ConditionExpression: 'attribute_exists(kid) AND #status <> :revoked',
+      ConditionExpression: '#status = :seen',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':revoked': 'revoked', ':at': revokedAt },
-    });
-    const revokedNow = await whenConditionFails(
-      async () => (await database('UpdateItem', () => dynamo().send(revoke)), true),
-      () => false,
-    );
-    // Revoked meanwhile by another call: its time stands.
-    if (!revokedNow)
-      revokedAt = (await listKeys('receipt-key')).find((stored) => stored.kid === kid)?.revokedAt ?? revokedAt;
-    logger.warn('receipt-key revoked', { kid });
+      ExpressionAttributeValues: { ':revoked': 'revoked', ':at': '', ':seen': key.status },
+    };
+    const successor = key.status === 'active' ? await newKeyPair('receipt-key', now) : undefined;
+    // Taken now, after the new key is made: the key stops being active no earlier than this.
+    revoke.ExpressionAttributeValues[':at'] = new Date(Math.max(now, Date.now())).toISOString();
+    try {
+      if (successor)
+        await database('TransactWriteItems', () =>
+          dynamo().send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Put: { TableName: table, Item: successor, ConditionExpression: 'attribute_not_exists(kid)' } },
+                { Update: revoke },
+              ],
+            }),
+          ),
+        );
+      else await database('UpdateItem', () => dynamo().send(new UpdateCommand(revoke)));
+    } catch (error) {
+      // Its state changed meanwhile (revoked or rotated by another call): look again.
+      if (error instanceof TransactionCanceledException || isConditionFailure(error)) continue;
+      throw error;
+    }
+    if (successor) {
+      rotated = true;
+      await retireOlder('receipt-key', successor, 0, now); // an active key a concurrent rotation left, if any
+    }
+    logger.warn('receipt-key revoked', { kid, rotated });
+    break;
   }
+  const revoked = (await listKeys('receipt-key')).find((stored) => stored.kid === kid);
   const signing = (await listUsableKeys('receipt-key', now)).find((stored) => stored.status === 'active');
-  if (!signing?.publicKeyPem) throw serviceUnavailable('the key store');
+  if (revoked?.status !== 'revoked' || revoked.revokedAt === undefined || !signing?.publicKeyPem)
+    throw serviceUnavailable('the key store');
   return {
     kid,
-    revokedAt,
-    signsNoMoreAfter: new Date(Date.parse(revokedAt) + RECEIPT_KEY_MAX_AGE_MS).toISOString(),
+    revokedAt: revoked.revokedAt,
+    signsNoMoreAfter: signsNoMoreAfter(revoked.revokedAt),
     current: { kid: signing.kid, publicKeyPem: signing.publicKeyPem },
     rotated,
   };
@@ -291,6 +326,9 @@ export class KeyRing<T> {
 
   private async load(): Promise<void> {
     this.loading ??= (async () => {
+      // The states are as old as the read that fetched them, not as its answer (a read may be slow, or be frozen
+      // with its Lambda between two invocations and finish minutes later).
+      const started = Date.now();
       try {
         const stored = await listUsableKeys(this.purpose);
         const entries = new Map<string, { value: T; status: StoredKey['status'] }>();
@@ -300,7 +338,7 @@ export class KeyRing<T> {
           entries.set(key.kid, { value, status: key.status });
         }
         this.entries = entries;
-        this.loadedAt = Date.now();
+        this.loadedAt = started;
       } finally {
         this.loading = undefined;
       }
@@ -332,11 +370,16 @@ export class KeyRing<T> {
    * @throws ApiError `service_unavailable` if none is provisioned
    */
   async active(): Promise<{ kid: string; value: T }> {
-    const age = Date.now() - this.loadedAt;
     const { refreshAfterMs, maxAgeMs } = this.freshness;
     const stale = () => logger.warn(`could not re-read the ${this.purpose} states; using the ones in memory`);
-    if (this.loadedAt === 0 || (maxAgeMs !== undefined && age > maxAgeMs)) await this.load();
-    else if (age > refreshAfterMs) {
+    const tooOld = () => this.loadedAt === 0 || (maxAgeMs !== undefined && Date.now() - this.loadedAt > maxAgeMs);
+    // A read under way may have started too long ago to count (joined here): read again, once, if it did.
+    for (let reads = 0; tooOld(); reads++) {
+      if (reads === 2) throw serviceUnavailable('the key store');
+      await this.load();
+    }
+    const age = Date.now() - this.loadedAt;
+    if (age > refreshAfterMs) {
       if (maxAgeMs === undefined) await this.load().catch(stale);
       else void this.load().catch(stale); // in the background: this request signs with states younger than maxAgeMs
     }

@@ -394,6 +394,8 @@ describe('POST /orders: the transaction cancelled', () => {
       .resolves({});
     expect((await post({ envelope: envelope() })).statusCode).toBe(201);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    // A conflict tells nothing, so the retry needs no read of the account (the commit proves the session).
+    expect(ddb.commandCalls(GetCommand, { TableName: 'customers' })).toHaveLength(1); // the cold start's only
   });
 
   it('gives up on endless conflicts with 503 and Retry-After, never a wrong answer', async () => {
@@ -582,6 +584,21 @@ describe('POST /orders: what a warm function remembers decides nothing', () => {
       expect(Object.keys(bodyOf(response))).toEqual(['error']);
       expect(Object.keys(bodyOf(response).error as object).sort()).toEqual(['code', 'message']);
       expect(bodyOf(response)).toMatchObject({ error: { code: 'unauthorized' } });
+    });
+
+    it('a transaction cancelled by a conflict elsewhere proves nothing by its account `None`: read, then 401', async () => {
+      // DynamoDB may not evaluate every condition of a transaction a conflict cancelled.
+      refusedAtCommit([
+        { Code: 'ConditionalCheckFailed', Item: stored },
+        { Code: 'TransactionConflict' },
+        { Code: 'None' },
+        { Code: 'None' },
+        { Code: 'None' },
+      ]);
+      const before = ddb.calls().length;
+      const response = await post({ envelope: sealed });
+      expect(response.statusCode).toBe(401);
+      expect(dynamoRequestsSince(before)).toEqual(['TransactWrite', 'Get customers']);
     });
 
     it('a refusal found before any transaction (an unknown SKU) is not told either: one read, 401', async () => {
@@ -800,12 +817,31 @@ describe('receipt key rotation', () => {
       const revoked = await revokeReceiptKey(world.receipt.kid);
       expect(revoked).toMatchObject({ kid: world.receipt.kid, rotated: true });
       expect(revoked.current.kid).not.toBe(world.receipt.kid);
-      expect(Date.parse(revoked.signsNoMoreAfter) - Date.parse(revoked.revokedAt)).toBe(RECEIPT_KEY_MAX_AGE_MS);
+      // The states' age bound, and 1 s for the revocation's write and the clocks.
+      expect(Date.parse(revoked.signsNoMoreAfter) - Date.parse(revoked.revokedAt)).toBe(RECEIPT_KEY_MAX_AGE_MS + 1000);
       vi.setSystemTime(Date.parse(revoked.signsNoMoreAfter) + 1);
       for (let i = 0; i < 3; i++) {
         const order = bodyOf(await post({ envelope: envelope() }));
         expect(receiptKeyId(order.receipt as string)).toBe(revoked.current.kid);
       }
+    });
+
+    it('states are as old as the read that fetched them: one that took over 10 s is read again before signing', async () => {
+      await post({ envelope: envelope() });
+      const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      vi.setSystemTime(Date.now() + RECEIPT_KEY_MAX_AGE_MS + 1); // the next order must read the states first
+      let slow = true;
+      ddb
+        .on(QueryCommand, { TableName: 'keys' })
+        .callsFake((input: { ExpressionAttributeValues: { ':purpose': string } }) => {
+          // This read answers 11 s after it was sent (slow, or frozen with its Lambda): what it says is that old.
+          if (slow) vi.setSystemTime(Date.now() + RECEIPT_KEY_MAX_AGE_MS + 1);
+          slow = false;
+          return { Items: world.keys.filter((key) => key.purpose === input.ExpressionAttributeValues[':purpose']) };
+        });
+      const from = ddb.calls().length;
+      expect((await post({ envelope: envelope() })).statusCode).toBe(201);
+      expect(dynamoRequestsSince(from).filter((request) => request === 'Query keys')).toHaveLength(2);
     });
 
     it('signs with the states in memory while a background re-read fails; past 10 s it signs nothing (503), writes nothing', async () => {

@@ -284,6 +284,28 @@ describe('read routes', () => {
     }
   });
 
+  it('GET /orders stops a page before its answer outgrows a Lambda response (6 MB); the next page goes on from there', async () => {
+    const heavy = ['a', 'b', 'c'].map((letter, index) => ({
+      ...ORDER,
+      orderId: letter.repeat(22),
+      acceptedAt: `2026-11-22T1${index}:00:00.000Z`,
+      jws: 'x'.repeat(1_600_000), // not a real order's size: it makes three orders outweigh the budget
+    }));
+    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'byCustomer' }).resolves({
+      Items: heavy.map(({ customerId, orderId, acceptedAt }) => ({ customerId, orderId, acceptedAt })),
+    });
+    ddb.on(BatchGetCommand).resolves({ Responses: { orders: heavy } });
+    const response = await read(apiEvent({ method: 'GET', resource: '/orders', session: ALICE }), lambdaContext);
+    expect(response.statusCode).toBe(200);
+    expect(response.body.length).toBeLessThan(6 * 1024 * 1024);
+    const page = bodyOf(response) as { orders: Array<{ orderId: string }>; next: string };
+    expect(page.orders.map((order) => order.orderId)).toEqual([heavy[0]!.orderId, heavy[1]!.orderId]);
+    expect(JSON.parse(Buffer.from(page.next, 'base64url').toString())).toEqual({
+      acceptedAt: heavy[1]!.acceptedAt,
+      orderId: heavy[1]!.orderId,
+    });
+  });
+
   it('refuses order routes without a session and unknown routes', async () => {
     expect((await read(apiEvent({ method: 'GET', resource: '/orders' }), lambdaContext)).statusCode).toBe(401);
     expect((await read(apiEvent({ method: 'DELETE', resource: '/orders' }), lambdaContext)).statusCode).toBe(404);
@@ -529,6 +551,33 @@ describe('credits, exactly once per Idempotency-Key', () => {
   });
 
   it.each([
+    ['an adjustment that took the balance to 0 (too low now)', { amountCents: -1000, reference: 'write-off' }, 0],
+    ['a credit that took the balance to the maximum (too high now)', { amountCents: 5000, reference: 'top' }, 1e18],
+    ['a credit to a customer deleted since', BODY, undefined],
+  ])(
+    'resent after %s: the account as it is now would refuse it, the key answers with the first entry',
+    async (_what, body, balanceNow) => {
+      const first = await credit(body);
+      expect(first.statusCode).toBe(201);
+      // Applied: the account moved (or the customer went); the resent request must not be judged on that.
+      if (balanceNow === undefined) world.customers.delete('alice');
+      else world.customers.set('alice', { ...world.customers.get('alice')!, balanceCents: balanceNow, ledgerSeq: 4 });
+      ddb.on(GetCommand, { TableName: 'idempotency' }).resolves({ Item: recorded() });
+      const again = await credit(body);
+      expect([again.statusCode, again.headers?.['Idempotent-Replayed']]).toEqual([200, 'true']);
+      expect(bodyOf(again)).toEqual(bodyOf(first));
+      const other = await credit({ ...body, reference: 'another one' });
+      expect(bodyOf(other)).toMatchObject({ error: { code: 'idempotency_key_reused' } });
+    },
+  );
+
+  it('a refusal for a key never seen is the refusal: 402, nothing recorded', async () => {
+    const refused = await credit({ amountCents: -1001, reference: 'too much' });
+    expect(bodyOf(refused)).toMatchObject({ error: { code: 'insufficient_funds' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it.each([
     ['another amount', { ...BODY, amountCents: 5001 }],
     ['another reference', { ...BODY, reference: 'wire 2026-12-08' }],
   ])('the same key with %s: 409 idempotency_key_reused, nothing written', async (_what, other) => {
@@ -638,6 +687,17 @@ describe('receipt keys', () => {
       error: { code: 'not_found' },
     });
     expect((await revoke('..')).statusCode).toBe(400);
+  });
+
+  it('two revocations of the signing key at once: one rotation, one revocation, the same key named to both', async () => {
+    const { revokeReceiptKey } = await import('../../shared/aws/keystore.js');
+    const answers = await Promise.all([revokeReceiptKey(world.receipt.kid), revokeReceiptKey(world.receipt.kid)]);
+    const receiptKeys = world.keys.filter((key) => key.purpose === 'receipt-key');
+    expect(receiptKeys.map((key) => key.status).sort()).toEqual(['active', 'revoked']);
+    const active = receiptKeys.find((key) => key.status === 'active')!;
+    expect(answers.map((answer) => answer.current.kid)).toEqual([active.kid, active.kid]);
+    expect(answers.map((answer) => answer.rotated).sort()).toEqual([false, true]);
+    expect(answers[0].revokedAt).toBe(answers[1].revokedAt);
   });
 
   it('customers may not rotate it', async () => {

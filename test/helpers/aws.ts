@@ -47,6 +47,12 @@ export interface World {
   readonly sessionKid: string;
 }
 
+/** A transaction on the keys table: a new key put, another's status updated. */
+type KeysTransaction = [
+  { Put: { TableName: string; Item: StoredKey } },
+  { Update: { Key: { purpose: string; kid: string }; ExpressionAttributeValues: Record<string, unknown> } },
+];
+
 /** KMS stand-in: "wrapping" stores the plaintext under a random handle, bound to the encryption context. */
 const wrappedSecrets = new Map<string, { plaintext: Uint8Array; context: string }>();
 
@@ -191,7 +197,25 @@ export function installWorld(): World {
     },
   }));
   ddb.on(ScanCommand, { TableName: 'inventory' }).callsFake(() => ({ Items: [...world.products.values()] }));
-  ddb.on(TransactWriteCommand).resolves({});
+  // Transactions succeed unless a test says otherwise; the one on the keys table (a receipt key revoked while its
+  // successor is put) is applied, all or nothing, as DynamoDB would.
+  ddb
+    .on(TransactWriteCommand)
+    .callsFake((input: { TransactItems: KeysTransaction | Array<{ Put?: { TableName?: string } }> }) => {
+      const [first, second] = input.TransactItems;
+      if (first?.Put?.TableName !== 'keys' || !second) return {};
+      const [{ Put: put }, { Update: update }] = input.TransactItems as KeysTransaction;
+      const isNew = !world.keys.some((k) => k.purpose === put.Item.purpose && k.kid === put.Item.kid);
+      if (!isNew || !applyKeyUpdate(update, false))
+        throw transactionCancelled([
+          { Code: isNew ? 'None' : 'ConditionalCheckFailed' },
+          { Code: 'ConditionalCheckFailed' },
+        ]);
+      applyKeyUpdate(update, true);
+      world.keys.push(put.Item);
+      return {};
+    });
+  ddb.on(GetCommand, { TableName: 'idempotency' }).resolves({}); // no key seen before, unless a test says so
   ddb.on(UpdateCommand).resolves({});
   // Ending a customer's sessions (logout) applies its condition and its change, as DynamoDB would.
   ddb
@@ -209,18 +233,26 @@ export function installWorld(): World {
     .on(UpdateCommand, { TableName: 'keys' })
     .callsFake(
       (input: { Key: { purpose: string; kid: string }; ExpressionAttributeValues: Record<string, unknown> }) => {
-        const values = input.ExpressionAttributeValues;
-        const key = world.keys.find((k) => k.purpose === input.Key.purpose && k.kid === input.Key.kid);
-        if (values[':revoked'] !== undefined) {
-          if (!key || key.status === values[':revoked']) throw awsError('ConditionalCheckFailedException');
-          Object.assign(key, { status: values[':revoked'], revokedAt: values[':at'] });
-          return {};
-        }
-        if (!key || key.status !== values[':active']) throw awsError('ConditionalCheckFailedException');
-        Object.assign(key, { status: values[':retiring'], retireAt: values[':retireAt'] });
+        if (!applyKeyUpdate(input, true)) throw awsError('ConditionalCheckFailedException');
         return {};
       },
     );
+  /** Checks (and with `apply`, makes) an update of the keys table: a key retired, or a receipt key revoked. */
+  function applyKeyUpdate(
+    input: { Key: { purpose: string; kid: string }; ExpressionAttributeValues: Record<string, unknown> },
+    apply: boolean,
+  ): boolean {
+    const values = input.ExpressionAttributeValues;
+    const key = world.keys.find((k) => k.purpose === input.Key.purpose && k.kid === input.Key.kid);
+    if (values[':revoked'] !== undefined) {
+      if (!key || key.status !== values[':seen']) return false;
+      if (apply) Object.assign(key, { status: values[':revoked'], revokedAt: values[':at'] });
+      return true;
+    }
+    if (!key || key.status !== values[':active']) return false;
+    if (apply) Object.assign(key, { status: values[':retiring'], retireAt: values[':retireAt'] });
+    return true;
+  }
   return world;
 }
 
