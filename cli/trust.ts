@@ -7,6 +7,7 @@
  * the pin stops `po order` before anything is sent, until the person checks the new fingerprint with the OPD (out of
  * band: the OPD's admin sees it when rotating, and `GET /server-key` lists its history) and runs `po trust …`.
  */
+import { poFor } from './view.js';
 import { EvidenceError, InputError } from '../shared/errors.js';
 import { checkKeyId, parsePublicKeyPem, requireX25519, spkiFingerprint } from '../shared/keys.js';
 import type { KeyObject } from 'node:crypto';
@@ -36,8 +37,7 @@ export interface TrustState {
  * may start with "-": then `--` keeps it from being read as an option.
  */
 export function trustCommand(what: 'server' | 'receipt', fingerprint: string, profileName = 'default'): string {
-  const po = profileName === 'default' ? 'po' : `po --profile ${profileName}`;
-  return `${po} trust ${what}-key ${fingerprint.startsWith('-') ? '-- ' : ''}${fingerprint}`;
+  return `${poFor(profileName)} trust ${what}-key ${fingerprint.startsWith('-') ? '-- ' : ''}${fingerprint}`;
 }
 
 /** The OPD's current server key (`GET /server-key`), its fingerprint computed from the key itself. */

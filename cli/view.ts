@@ -140,3 +140,11 @@ export function table(headers: readonly string[], rawRows: ReadonlyArray<readonl
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
+
+/**
+ * How to call po for a profile, as printed in a command a person copies (a "More:" line, a trust command): with
+ * `--profile` unless it is the default one, so that the copied command runs against the same OPD and session.
+ */
+export function poFor(profileName: string): string {
+  return profileName === 'default' ? 'po' : `po --profile ${profileName}`;
+}

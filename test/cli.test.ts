@@ -200,6 +200,29 @@ describe('a configuration directory or file po cannot use is a usage error in wo
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
   });
 
+  it('pointing a profile at another OPD (or customer) ends its session: the token never goes to the other server', async () => {
+    const dir = tempDir('po-cli-api-move-');
+    const env = { PO_CONFIG_DIR: dir };
+    const session = join(dir, 'sessions', 'default.json');
+    const loggedIn = () => {
+      mkdirSync(join(dir, 'sessions'), { recursive: true, mode: 0o700 });
+      const token = { token: 'a-session-token-1234567890', expiresAt: '2999-01-01T00:00:00.000Z', customerId: 'alice' };
+      writeFileSync(session, JSON.stringify({ ...token, role: 'customer' }), { mode: 0o600 });
+    };
+    expect((await po(['config', '--api', 'https://opd.example', '--customer', 'alice'], { env })).code).toBe(0);
+    loggedIn();
+    const same = await po(['config', '--api', 'https://opd.example/'], { env }); // the same URL, written otherwise
+    expect([same.code, existsSync(session), same.stderr]).toEqual([0, true, '']);
+    const moved = await po(['config', '--api', 'https://elsewhere.example'], { env });
+    expect([moved.code, existsSync(session)]).toEqual([0, false]);
+    expect(moved.stderr).toBe(
+      'po: the session of profile default ended here (another OPD or customer); run po login\n',
+    );
+    loggedIn();
+    expect((await po(['config', '--customer', 'bob'], { env })).code).toBe(0);
+    expect(existsSync(session)).toBe(false);
+  });
+
   it('an empty or relative $XDG_CONFIG_HOME is ignored, as the XDG specification says: ~/.config/po', async () => {
     for (const xdg of ['', 'relative']) {
       const result = await po(configure, { cwd: scratch, env: only({ XDG_CONFIG_HOME: xdg }) });
@@ -1105,6 +1128,15 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     const sent = opd.credits.slice(before);
     expect(sent).toHaveLength(2);
     expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
+  });
+
+  it('the "More:" line of a page names the profile, so that it runs as printed', async () => {
+    const page = await po(['--profile', 'alice', 'orders'], { env });
+    expect(page.code, page.stderr).toBe(0);
+    const more = /^More: (.*?) {3}\(or /m.exec(page.stdout)?.[1];
+    expect(more).toBe('po --profile alice orders --cursor eyJuZXh0IjoicGFnZSJ9');
+    const next = await po(more!.split(' ').slice(1), { env }); // as a person copies it
+    expect(next.code, next.stderr).toBe(0);
   });
 
   it('po admin customers credit: one Idempotency-Key per command, sent again with the credit after a lost answer', async () => {

@@ -11,7 +11,7 @@ import { orderEvidence } from '../evidence.js';
 import { runAction } from '../output.js';
 import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
-import { describeOrder, ledgerTable, print, table } from '../view.js';
+import { describeOrder, ledgerTable, poFor, print, table } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { sessionFor } from './customer.js';
 import { signerFor } from '../io.js';
@@ -67,7 +67,7 @@ export function registerAccount(program: Command, globals: (command: Command) =>
           `/account${pageQuery(options)}`,
           { token: (await sessionFor(name)).token },
         );
-        print(globals(command), account, () => describeAccount(account, 'po account'));
+        print(globals(command), account, () => describeAccount(account, `${poFor(name)} account`));
       }),
     );
 }

@@ -8,7 +8,7 @@ import { runAction } from '../output.js';
 import { readProfile } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
 import { parseMoney, formatMoney } from '../../shared/money.js';
-import { describeOrder, print, table } from '../view.js';
+import { describeOrder, poFor, print, table } from '../view.js';
 import type { Globals, LedgerEntryView, OrderView } from '../view.js';
 import { describeAccount, pageQuery } from './account.js';
 import { sessionFor } from './customer.js';
@@ -281,7 +281,9 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
                   c.email,
                 ]),
               ),
-              ...(page.next ? [`More: po admin customers list --cursor ${page.next}`] : []),
+              ...(page.next
+                ? [`More: ${poFor(globals(command).profile)} admin customers list --cursor ${page.next}`]
+                : []),
             ].join('\n'),
       ),
     );
@@ -304,7 +306,7 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
         ) =>
           [
             `${c.customerId} <${c.email}> (${c.role}) · ${c.lock.locked ? `LOCKED until ${c.lock.until ?? '?'}` : 'not locked'} · ${c.lock.failedLogins} failed login(s)`,
-            describeAccount(c, `po admin customers show ${customer}`),
+            describeAccount(c, `${poFor(globals(command).profile)} admin customers show ${customer}`),
           ].join('\n'),
       ),
     );
@@ -367,7 +369,8 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
             formatMoney(order.totalCents, order.currency),
             order.lines.map((l) => `${l.qty}×${l.sku}`).join(' '),
           ]),
-          page.next && `More: po admin orders list --status ${page.status} --cursor ${page.next}`,
+          page.next &&
+            `More: ${poFor(globals(command).profile)} admin orders list --status ${page.status} --cursor ${page.next}`,
         ),
       ),
     );
@@ -434,7 +437,8 @@ export function registerAdminCommands(program: Command, globals: (command: Comma
             mail.since,
             `${mail.status}${mail.failure ? `: ${mail.failure}` : ''}`,
           ]),
-          page.next && `More: po admin emails list --status ${page.status} --cursor ${page.next}`,
+          page.next &&
+            `More: ${poFor(globals(command).profile)} admin emails list --status ${page.status} --cursor ${page.next}`,
         ),
       ),
     );

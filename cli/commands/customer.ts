@@ -19,7 +19,7 @@ import type { Profile, Session } from '../profile.js';
 import { promptHidden, readStdinLines } from '../prompt.js';
 import { trustCommand, trustKey, trustReport } from '../trust.js';
 import type { TrustState } from '../trust.js';
-import { describeOrder, print, table } from '../view.js';
+import { describeOrder, poFor, print, table } from '../view.js';
 import type { Globals, OrderView } from '../view.js';
 import { parseLimit, parseOrderId } from '../input.js';
 
@@ -117,8 +117,16 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
         runAction(globals(command).json ? 'json' : 'line', () => {
           const { profile: name } = globals(command);
           const profile = readProfile(name);
+          const before = { apiUrl: profile.apiUrl, customerId: profile.customerId };
           if (options.api !== undefined) profile.apiUrl = checkApiUrl(options.api);
           if (options.customer !== undefined) profile.customerId = options.customer;
+          // A session belongs to one customer at one OPD: its token must never be sent to another server.
+          const elsewhere = before.apiUrl !== profile.apiUrl || before.customerId !== profile.customerId;
+          const ended = elsewhere && deleteSession(name);
+          if (ended)
+            process.stderr.write(
+              `po: the session of profile ${name} ended here (another OPD or customer); run po login\n`,
+            );
           // Absolute, so that po works from any directory afterwards.
           if (options.key !== undefined) profile.key = resolve(options.key);
           if (options.keyId !== undefined) profile.keyId = checkKeyId(options.keyId);
@@ -339,7 +347,9 @@ export function registerCustomerCommands(program: Command, globals: (command: Co
                     o.email.status,
                   ]),
                 ),
-                ...(next === undefined ? [] : [`more: po orders --cursor ${next}   (or po orders --all)`]),
+                ...(next === undefined
+                  ? []
+                  : [`More: ${poFor(name)} orders --cursor ${next}   (or ${poFor(name)} orders --all)`]),
               ].join('\n'),
         );
       }),

@@ -89,7 +89,20 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
             publicKeyPem: exportPublicKeyPem(serverKeys.get(serverKid)!.publicKey),
           });
         if (route === 'GET /health') return reply(response, 200, { status: 'ok', time: new Date().toISOString() });
-        if (route === 'GET /orders') return reply(response, 200, { orders: [] });
+        // Two pages of one order each: the first names the second with its `next`.
+        if (route === 'GET /orders') {
+          const second = request.url?.includes('cursor=');
+          const order = {
+            orderId: (second ? 'B' : 'A').repeat(22),
+            acceptedAt: new Date().toISOString(),
+            status: 'accepted',
+            totalCents: 1250,
+            currency: 'USD',
+            lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 1, unitPriceCents: 1250, lineTotalCents: 1250 }],
+            email: { status: 'sent' },
+          };
+          return reply(response, 200, { orders: [order], ...(second ? {} : { next: 'eyJuZXh0IjoicGFnZSJ9' }) });
+        }
         if (route === 'POST /refresh') {
           state.refreshes++;
           return reply(response, 200, {
