@@ -5,10 +5,11 @@
  */
 import { JTI_PATTERN, LIMITS, SKU_PATTERN } from '../shared/envelope/claims.js';
 import { InvalidArgumentError } from 'commander';
+import { shortened } from '../shared/display.js';
 import { InputError } from '../shared/errors.js';
 
 const usage = (message: string) => new InputError('usage', message);
-const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+const shown = (text: string) => JSON.stringify(shortened(text, 80));
 
 /** A whole number, as typed (no sign, no decimals, no exponent). */
 const WHOLE = /^\d+$/;

@@ -12,7 +12,7 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { selectedProfile } from './profile.js';
 import { EXIT, exitCodeFor, printError, runAction } from './output.js';
 import { completionScript } from './completion.js';
-import { showable } from '../shared/display.js';
+import { shortened, showable } from '../shared/display.js';
 
 const VERSION = '0.1.0';
 
@@ -109,7 +109,7 @@ function refuseUnknownSubcommands(command: Command): void {
   const isSubcommand = (word: string) =>
     command.commands.some((sub) => sub.name() === word || sub.aliases().includes(word));
   const refuse = (word: string): never => {
-    const shown = [...word].length > 40 ? `${[...word].slice(0, 40).join('')}…` : word;
+    const shown = shortened(word, 40);
     const names = command.commands.map((sub) => sub.name()).join(', ');
     return command.error(`error: unknown command '${shown}' for ${commandPath(command)}: its commands are ${names}`, {
       code: 'commander.unknownCommand',

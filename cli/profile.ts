@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../shared/errors.js';
-import { showable } from '../shared/display.js';
+import { quoted, showable } from '../shared/display.js';
 
 export interface Profile {
   apiUrl?: string;
@@ -31,7 +31,7 @@ export interface Session {
 }
 
 /** A path as a message shows it: quoted, control and invisible characters visible, a long one shortened. */
-const shownPath = (path: string) => showable(JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path));
+const shownPath = (path: string) => quoted(path, 200);
 
 /**
  * Where everything lives: `$PO_CONFIG_DIR`, else `$XDG_CONFIG_HOME/po`, else `~/.config/po`. An empty or relative
@@ -128,7 +128,7 @@ export function checkProfileName(name: string, source = 'the profile name'): str
   if (PROFILE_NAME.test(name)) return name;
   const rule = 'a profile name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit';
   if (name === '') throw new InputError('usage', `${source} is empty: ${rule}`);
-  const shown = showable(JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name));
+  const shown = quoted(name, 40);
   throw new InputError('usage', `${source} ${shown} is not a profile name: ${rule}`);
 }
 

@@ -24,6 +24,20 @@ export function showableLine(text: string): string {
   return text.replace(INVISIBLE_IN_A_LINE, escaped);
 }
 
+/** `text` cut to `max` characters (code points, never half a surrogate pair), with `…` when it was longer. */
+export function shortened(text: string, max: number): string {
+  const characters = [...text];
+  return characters.length > max ? `${characters.slice(0, max).join('')}…` : text;
+}
+
+/**
+ * What a person typed, quoted in a message: shortened to `max` characters, in JSON quotes (control characters
+ * escaped), invisible and bidirectional characters shown as `\u{…}`: shown, never obeyed.
+ */
+export function quoted(text: string, max = 80): string {
+  return showable(JSON.stringify(shortened(text, max)));
+}
+
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
