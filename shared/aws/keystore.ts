@@ -230,17 +230,21 @@ export async function revokeReceiptKey(kid: string, now = Date.now()): Promise<R
     const key = (await listKeys('receipt-key')).find((stored) => stored.kid === kid);
     if (!key) throw new ApiError('not_found', `no receipt key ${kid}`);
     if (key.status === 'revoked' || attempt > 3) break;
+    const seen = key.status; // the state this attempt acts on: the write is conditioned on it
+    const successor = seen === 'active' ? await newKeyPair('receipt-key', now) : undefined;
     const revoke = {
       TableName: table,
       Key: { purpose: 'receipt-key', kid },
       UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
       ConditionExpression: '#status = :seen',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':revoked': 'revoked', ':at': '', ':seen': key.status },
+      // Taken after the new key is made: the key stops being active no earlier than this.
+      ExpressionAttributeValues: {
+        ':revoked': 'revoked',
+        ':at': new Date(Math.max(now, Date.now())).toISOString(),
+        ':seen': seen,
+      },
     };
-    const successor = key.status === 'active' ? await newKeyPair('receipt-key', now) : undefined;
-    // Taken now, after the new key is made: the key stops being active no earlier than this.
-    revoke.ExpressionAttributeValues[':at'] = new Date(Math.max(now, Date.now())).toISOString();
     try {
       if (successor)
         await database('TransactWriteItems', () =>

@@ -142,6 +142,9 @@ async function currentProfile(session: OrderSession, kid?: string): Promise<Orde
  */
 const REVEALS_NOTHING: ReadonlySet<string> = new Set(['service_unavailable', 'unauthorized']);
 
+/** Transaction outcomes that compared no stored token version with the session's: it is refused, or nothing was read. */
+const CHECKS_NO_SESSION: ReadonlySet<string> = new Set(['session_stale', 'customer_gone', 'conflict', 'throttled']);
+
 /** The registered keys an order's signatures were verified with, so the customer can assemble the evidence bundle. */
 export async function evidenceKeys(order: OrderRecord): Promise<Map<string, string>> {
   const keys = await Promise.all(
@@ -277,7 +280,7 @@ async function commitOrder(
     }
     // A commit, a refused transaction that proved its account condition held or was followed by a read, or a read:
     // each compared the stored token version and role with the session's (a conflict or throttling proves nothing).
-    if (!['session_stale', 'customer_gone', 'conflict', 'throttled'].includes(outcome.kind)) sessionChecked();
+    if (!CHECKS_NO_SESSION.has(outcome.kind)) sessionChecked();
     switch (outcome.kind) {
       case 'placed':
         remembered.account = outcome.after;

@@ -182,7 +182,8 @@ export function installWorld(): World {
   ddb
     .on(QueryCommand, { TableName: 'keys' })
     .callsFake((input: { ExpressionAttributeValues: { ':purpose': string } }) => ({
-      Items: world.keys.filter((key) => key.purpose === input.ExpressionAttributeValues[':purpose']),
+      // Copies, as DynamoDB answers: a caller holding an item must not see later writes through it.
+      Items: structuredClone(world.keys.filter((key) => key.purpose === input.ExpressionAttributeValues[':purpose'])),
     }));
   ddb.on(PutCommand, { TableName: 'keys' }).callsFake((input: { Item: StoredKey }) => {
     world.keys.push(input.Item);
