@@ -3,10 +3,10 @@
  * argument as it was typed and say what would be right: never a regular expression or a JSON path. Every problem here
  * is a usage error (exit 2).
  */
-import { JTI_PATTERN, LIMITS, SKU_PATTERN } from '../shared/envelope/claims.js';
 import { InvalidArgumentError } from 'commander';
 import { shortened } from '../shared/display.js';
 import { InputError } from '../shared/errors.js';
+import { ORDER_ID_PATTERN, ORDER_LIMITS, SKU_PATTERN } from '../shared/rules.js';
 
 const usage = (message: string) => new InputError('usage', message);
 const shown = (text: string) => JSON.stringify(shortened(text, 80));
@@ -20,8 +20,10 @@ const WHOLE = /^\d+$/;
  */
 export function checkOrderLines(texts: readonly string[]): Array<{ sku: string; qty: number }> {
   if (texts.length === 0) throw usage('name at least one line to order, as SKU:QTY (e.g. WIDGET-1:3)');
-  if (texts.length > LIMITS.maxItems)
-    throw usage(`an order has at most ${LIMITS.maxItems} lines, not ${texts.length}; split it into several orders`);
+  if (texts.length > ORDER_LIMITS.maxItems)
+    throw usage(
+      `an order has at most ${ORDER_LIMITS.maxItems} lines, not ${texts.length}; split it into several orders`,
+    );
   const lines = texts.map((text) => {
     const separator = text.lastIndexOf(':');
     if (separator < 0) throw usage(`${shown(text)} — an order line is SKU:QTY, for example WIDGET-1:3`);
@@ -37,8 +39,8 @@ export function checkOrderLines(texts: readonly string[]): Array<{ sku: string; 
       throw usage(`${shown(text)} — quantity must be at least 1`);
     if (!WHOLE.test(quantity)) throw usage(`${shown(text)} — quantity must be a whole number, like ${sku}:3`);
     const qty = Number(quantity);
-    if (qty > LIMITS.maxQuantity)
-      throw usage(`${shown(text)} — quantity must be at most ${LIMITS.maxQuantity.toLocaleString('en-US')}`);
+    if (qty > ORDER_LIMITS.maxQuantity)
+      throw usage(`${shown(text)} — quantity must be at most ${ORDER_LIMITS.maxQuantity.toLocaleString('en-US')}`);
     return { sku, qty };
   });
   const seen = new Map<string, number>();
@@ -68,7 +70,7 @@ export function parseLimit(text: string): string {
  * @throws InvalidArgumentError
  */
 export function parseOrderId(text: string): string {
-  if (!JTI_PATTERN.test(text))
+  if (!ORDER_ID_PATTERN.test(text))
     throw new InvalidArgumentError('an order ID is 22 to 86 letters, digits, "-" and "_" (po orders lists yours).');
   return text;
 }

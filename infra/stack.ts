@@ -26,16 +26,11 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { BUNDLING, HANDLERS } from './handlers.js';
 import type { HandlerDefinition } from './handlers.js';
-import {
-  AUTHORIZATION_HEADER_PATTERN,
-  AUTHORIZER_CACHE_SECONDS,
-  GATEWAY_RESPONSES,
-  ROUTES,
-  pathParameters,
-} from './routes.js';
+import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES } from '../contract/gateway.js';
+import { AUTHORIZER_CACHE_SECONDS, GATEWAY_MODELS, ROUTE_LIST, pathParameters } from '../contract/routes.js';
 import { TABLES, tableEnvironmentVariable } from './tables.js';
 import { addAlarms } from './alarms.js';
-import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
+import { SECURITY_HEADERS } from '../shared/http.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metrics.js';
 import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
@@ -587,7 +582,7 @@ export class PurchaseOrdersStack extends Stack {
     }
 
     // Sessions are checked on every call (no authorizer cache): a password change revokes tokens at once. Placing an
-    // order is the exception (infra/routes.ts, `cached-session`): its transaction re-checks the session at commit.
+    // order is the exception (contract/routes.ts, `cached-session`): its transaction re-checks the session at commit.
     const authorizers = {
       session: new apigw.TokenAuthorizer(this, 'SessionAuthorizer', {
         handler: functions.authorizer,
@@ -666,13 +661,13 @@ export class PurchaseOrdersStack extends Stack {
       return created;
     };
 
-    const models = {
-      LoginRequest: model('LoginRequest', { customerId: string(128), password: string(1024) }),
-      PasswordRequest: model('PasswordRequest', { oldPassword: string(1024), newPassword: string(1024) }),
-      // Bounded by the body limit only: the envelope's own bound is the handler's, with its own code (413).
-      OrderRequest: model('OrderRequest', { envelope: string(MAX_BODY_BYTES) }),
-    };
-    for (const route of ROUTES) {
+    const models: Partial<Record<string, apigw.IModel>> = Object.fromEntries(
+      Object.entries(GATEWAY_MODELS).map(([name, members]) => [
+        name,
+        model(name, Object.fromEntries(Object.entries(members).map(([member, most]) => [member, string(most)]))),
+      ]),
+    );
+    for (const route of ROUTE_LIST) {
       const resource = api.root.resourceForPath(route.path);
       const body = route.model ? models[route.model] : undefined;
       if (route.auth === 'none') open(resource, route.method, route.handler, body);

@@ -1,5 +1,5 @@
 /**
- * The local stand-in for API Gateway: a node:http server that matches infra/routes.ts, answers with the same gateway
+ * The local stand-in for API Gateway: a node:http server that matches contract/routes.ts, answers with the same gateway
  * responses, runs the same Lambda authorizer (and enforces its policy) for session routes, and invokes the same
  * handlers with API Gateway proxy events. Request-model validation is left to the handlers (they validate everything
  * again with zod); that is the one edge check API Gateway adds on AWS.
@@ -17,9 +17,10 @@ import type {
 } from 'aws-lambda';
 import type { HandlerDefinition } from '../infra/handlers.js';
 import { SECURITY_HEADERS } from '../shared/http.js';
-import { AUTHORIZATION_HEADER_PATTERN, AUTHORIZER_CACHE_SECONDS, GATEWAY_RESPONSES, ROUTES } from '../infra/routes.js';
+import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES } from '../contract/gateway.js';
+import { AUTHORIZER_CACHE_SECONDS, ROUTE_LIST } from '../contract/routes.js';
 import { BoundedCache } from '../shared/cache.js';
-import type { RouteDefinition } from '../infra/routes.js';
+import type { RouteEntry } from '../contract/routes.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type Authorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -28,12 +29,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const STAGE_ARN = 'arn:aws:execute-api:local:000000000000:local/prod';
 
 interface CompiledRoute {
-  readonly route: RouteDefinition;
+  readonly route: RouteEntry;
   readonly pattern: RegExp;
   readonly names: string[];
 }
 
-const compiled: CompiledRoute[] = ROUTES.map((route) => {
+const compiled: CompiledRoute[] = ROUTE_LIST.map((route) => {
   const names: string[] = [];
   const source = route.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
     names.push(name);
@@ -188,7 +189,7 @@ export function localApi(options: LocalApiOptions) {
               : await options.authorizer({ type: 'TOKEN', authorizationToken: header, methodArn });
         } catch (error) {
           // As API Gateway does: "Unauthorized" is a refusal (401), anything else the authorizer throws a
-          // configuration error (answered 503, infra/routes.ts).
+          // configuration error (answered 503, contract/gateway.ts).
           return gatewayResponse(
             response,
             error instanceof Error && error.message === 'Unauthorized'

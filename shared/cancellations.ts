@@ -7,12 +7,12 @@
  */
 import * as z from 'zod/mini';
 import { checkIatWindow, newOrderId, verifyCustomerSignature } from './envelope/index.js';
-import { CUSTOMER_ID_PATTERN, JTI_PATTERN, iatSchema } from './envelope/claims.js';
+import { iatSchema } from './envelope/claims.js';
 import type { KeyLookup } from './envelope/index.js';
 import { decodeJsonObject, parseJws, signJws } from './envelope/jws.js';
 import { EnvelopeError } from './errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
-import { OPD_ID_PATTERN } from './receipts.js';
+import { CUSTOMER_ID_PATTERN, OPD_ID_PATTERN, ORDER_ID_PATTERN } from './rules.js';
 
 export const CANCEL_TYP = 'po-cancel+jwt';
 
@@ -20,8 +20,8 @@ export const cancellationClaimsSchema = z.strictObject({
   iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
   aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
   iat: iatSchema,
-  jti: z.string('jti must be a random ID').check(z.regex(JTI_PATTERN, 'jti must be 22–86 base64url characters')),
-  orderId: z.string('orderId must be an order ID').check(z.regex(JTI_PATTERN, 'orderId must be an order ID')),
+  jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, 'jti must be 22–86 base64url characters')),
+  orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
 });
 
 export type CancellationClaims = z.infer<typeof cancellationClaimsSchema>;

@@ -170,6 +170,16 @@ export class ApiError extends PoError {
   }
 }
 
+/**
+ * Answers the functions and API Gateway (contract/gateway.ts) both give, written once: a client reads the same words
+ * whichever of the two refused it.
+ */
+export const MESSAGES = {
+  sessionInvalid: 'the session is missing, invalid or expired; log in again',
+  adminOnly: 'this route is for administrators',
+  internal: 'internal error; it has been logged',
+} as const;
+
 /** A dependency (DynamoDB, KMS, SES) failed or throttled: the request may succeed if retried later. */
 export function serviceUnavailable(what: string, retryAfterSeconds = 2): ApiError {
   return new ApiError('service_unavailable', `${what} is temporarily unavailable; retry shortly`, {
@@ -179,5 +189,5 @@ export function serviceUnavailable(what: string, retryAfterSeconds = 2): ApiErro
 
 /** The one answer for a missing, invalid, expired or revoked session: the client's remedy is always to log in. */
 export function sessionInvalid(): ApiError {
-  return new ApiError('unauthorized', 'the session is missing, invalid or expired; log in again');
+  return new ApiError('unauthorized', MESSAGES.sessionInvalid);
 }

@@ -7,18 +7,12 @@
  * runs the same function on every receipt it receives (`po order`), on every export and in `po verify`.
  */
 import * as z from 'zod/mini';
-import { LIMITS, parseClaims } from './envelope/claims.js';
+import { parseClaims } from './envelope/claims.js';
+import { KEY_ID_PATTERN, KEY_ID_RULE, ORDER_LIMITS } from './rules.js';
 import type { OrderClaims } from './envelope/claims.js';
 import { decodeJsonObject, parseJws, verifyJwsSignature } from './envelope/jws.js';
 import { EvidenceError, PoError } from './errors.js';
-import {
-  KEY_ID_PATTERN,
-  SIGNATURE_ALGS,
-  exportPublicKeyPem,
-  parsePublicKeyPem,
-  spkiFingerprint,
-  verificationKey,
-} from './keys.js';
+import { SIGNATURE_ALGS, exportPublicKeyPem, parsePublicKeyPem, spkiFingerprint, verificationKey } from './keys.js';
 import type { SignatureAlg, VerificationKey } from './keys.js';
 import { CANCEL_TYP, cancellationClaimsSchema } from './cancellations.js';
 import { amountPaid } from './orders.js';
@@ -36,14 +30,14 @@ export const EVIDENCE_FORMAT = 'po-evidence';
 export const EVIDENCE_VERSION = 1;
 
 /** Longest text member: a PEM key (RSA-8192 is ≈ 1.4 KiB) or a JWS (an order is bounded by the envelope). */
-const MAX_MEMBER_CHARS = LIMITS.maxEnvelopeChars;
+const MAX_MEMBER_CHARS = ORDER_LIMITS.maxEnvelopeChars;
 const text = (what: string) =>
   z
     .string(`must be ${what}`)
     .check(z.minLength(1, `must be ${what}`), z.maxLength(MAX_MEMBER_CHARS, `is longer than ${what} can be`));
 
 const customerKeySchema = z.strictObject({
-  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -')),
+  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
   alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
   /** SPKI PEM, as `openssl pkey -pubout` writes it. */
   publicKeyPem: text('an SPKI PEM public key'),
@@ -230,7 +224,7 @@ export function verifyEvidence(candidate: unknown): VerifiedEvidence {
       'key_id_mismatch',
       `the OPD verified the order with key fingerprint ${receipt.customerKeyFingerprint}, not the bundle's ${fingerprint}`,
     );
-  checkReceiptMatchesOrder(receipt, order, LIMITS.maxClockSkewSeconds);
+  checkReceiptMatchesOrder(receipt, order, ORDER_LIMITS.maxClockSkewSeconds);
   return {
     order,
     receipt,
@@ -291,7 +285,7 @@ function verifyCancellationEvidence(
     cancellationInvalid('the receipt acknowledges a different request (its digest differs)');
   if (receipt.customerKeyFingerprint !== spkiFingerprint(key.publicKey))
     throw new EvidenceError('key_id_mismatch', "the OPD verified the request with another key than the bundle's");
-  if (Math.abs(receipt.iat - request.iat) > LIMITS.maxClockSkewSeconds)
+  if (Math.abs(receipt.iat - request.iat) > ORDER_LIMITS.maxClockSkewSeconds)
     cancellationInvalid('the receipt is dated too far from the request');
   return { ...verified, request };
 }

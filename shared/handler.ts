@@ -7,20 +7,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError, sessionInvalid } from './errors.js';
+import { sessionInvalid } from './errors.js';
 import { HTTP_STATUS, errorResponse, isDeliberate } from './http.js';
 import { logger, metrics } from './observability.js';
 import type { Session } from './tokens.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** The caller of a route that needs a session, as the authorizer established it. */
+export type CallerSession = Pick<Session, 'customerId' | 'role' | 'tokenVersion' | 'authTime'>;
+
 /**
  * The caller as the authorizer established it: customer ID, role and the session's token version (checked there, and
  * again at commit by the order transaction). Anything missing is a 401.
  */
-export function sessionOf(
-  event: APIGatewayProxyEvent,
-): Pick<Session, 'customerId' | 'role' | 'tokenVersion' | 'authTime'> {
+export function sessionOf(event: APIGatewayProxyEvent): CallerSession {
   const authorizer: Record<string, unknown> | null | undefined = event.requestContext?.authorizer;
   const customerId: unknown = authorizer?.customerId;
   const role: unknown = authorizer?.role;
@@ -34,21 +35,6 @@ export function sessionOf(
     throw sessionInvalid();
   const authTime = Number(authorizer?.authTime);
   return { customerId, role, tokenVersion, ...(Number.isSafeInteger(authTime) ? { authTime } : {}) };
-}
-
-/** Only administrators (the authorizer denies /admin/* to customers; this checks again); logs who did what. */
-export function adminOnly(route: ApiHandler): ApiHandler {
-  return async (event, context) => {
-    const session = sessionOf(event);
-    if (session.role !== 'admin') throw new ApiError('forbidden', 'this route is for administrators');
-    const response = await route(event, context);
-    logger.info('admin action', {
-      admin: session.customerId,
-      route: `${event.httpMethod} ${event.resource}`,
-      status: response.statusCode,
-    });
-    return response;
-  };
 }
 
 /** Logs an error the way the mapping will answer it, and returns the response. */

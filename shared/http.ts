@@ -4,9 +4,10 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { ApiError, PoError } from './errors.js';
+import { ApiError, MESSAGES, PoError } from './errors.js';
 import { holdsIllFormedText } from './json.js';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency.js';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES, PAGE_LIMIT } from './rules.js';
 import type { ErrorCode } from './errors.js';
 
 /** HTTP status for every error code. Exhaustive by type: a new code without a status does not compile. */
@@ -109,7 +110,7 @@ export function isDeliberate(error: unknown): error is PoError {
 /** Maps any error to `{error:{code,message}}` with its status. Unexpected errors become a bare 500. */
 export function errorResponse(error: unknown): APIGatewayProxyResult {
   if (!isDeliberate(error)) {
-    return jsonResponse(500, { error: { code: 'internal', message: 'internal error; it has been logged' } });
+    return jsonResponse(500, { error: { code: 'internal', message: MESSAGES.internal } });
   }
   const headers: Record<string, string> = {};
   const body: { code: ErrorCode; message: string } & Record<string, unknown> = {
@@ -122,9 +123,6 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
   }
   return jsonResponse(HTTP_STATUS[error.code], { error: body }, headers);
 }
-
-/** Largest request body accepted (an envelope is ≤ 16 KiB; everything else is smaller). */
-export const MAX_BODY_BYTES = 32 * 1024;
 
 /** A request header's value, whatever the case of its name (API Gateway passes names as the client sent them). */
 export function headerValue(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
@@ -146,7 +144,7 @@ export function requiredIdempotencyKey(event: Pick<APIGatewayProxyEvent, 'header
   if (!IDEMPOTENCY_KEY_PATTERN.test(key))
     throw new ApiError(
       'invalid_request',
-      `the ${IDEMPOTENCY_KEY_HEADER} header must be 16–128 characters of A–Z a–z 0–9 . _ : -`,
+      `the ${IDEMPOTENCY_KEY_HEADER} header must be ${IDEMPOTENCY_KEY.minLength}–${IDEMPOTENCY_KEY.maxLength} characters of A–Z a–z 0–9 . _ : -`,
     );
   return key;
 }
@@ -188,11 +186,14 @@ export function parseJsonBody<T extends z.ZodMiniType>(
   return result.data;
 }
 
-/** The `limit` query parameter of a list route: 1–100, default 25. @throws ApiError `invalid_request` */
-export function pageLimit(event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>, fallback = 25): number {
+/** The `limit` query parameter of a list route ({@link PAGE_LIMIT}). @throws ApiError `invalid_request` */
+export function pageLimit(
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>,
+  fallback: number = PAGE_LIMIT.default,
+): number {
   const raw = event.queryStringParameters?.limit;
   if (raw === undefined) return fallback;
-  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100)
-    throw new ApiError('invalid_request', 'limit must be a whole number from 1 to 100');
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < PAGE_LIMIT.min || Number(raw) > PAGE_LIMIT.max)
+    throw new ApiError('invalid_request', `limit must be a whole number from ${PAGE_LIMIT.min} to ${PAGE_LIMIT.max}`);
   return Number(raw);
 }

@@ -11,9 +11,6 @@ import { ApiError } from './errors.js';
 /** The header's name, as clients send it (header names are case-insensitive). */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
-/** 16–128 characters of A–Z a–z 0–9 . _ : - (a UUID, or ≥ 96 random bits as base64url, as `po` sends). */
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{16,128}$/;
-
 /** A request as its Idempotency-Key was sent with it: the key, and the digest of what was asked. */
 export interface IdempotentRequest {
   readonly key: string;

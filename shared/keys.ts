@@ -10,6 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { encode as b64u } from './base64url.js';
 import { KeyError } from './errors.js';
+import { KEY_ID_PATTERN } from './rules.js';
 
 const generateKeyPairAsync = promisify(generateKeyPairCb);
 
@@ -55,12 +56,6 @@ export interface VerificationKey {
   readonly kid: string;
   readonly publicKey: KeyObject;
 }
-
-/**
- * Key IDs appear in JOSE headers, DynamoDB keys and URL paths: keep them short and unambiguous. `.` and `..` are not
- * IDs: no client can put them in a URL path as one segment (they are resolved, percent-encoded or not).
- */
-export const KEY_ID_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Checks that a key (public or private) is of a supported algorithm and size, and says what it is.

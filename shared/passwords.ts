@@ -18,6 +18,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import commonPasswords from './data/common-passwords.json' with { type: 'json' };
 import { ApiError } from './errors.js';
+import { PASSWORD_POLICY } from './rules.js';
 
 export interface ScryptParameters {
   readonly logN: number;
@@ -31,8 +32,6 @@ const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 /** Bounds on stored parameters: anything outside is corrupt data, not a hash to spend minutes on. */
 const LOG_N_RANGE = { min: 10, max: 20 } as const;
-
-export const PASSWORD_POLICY = { minLength: 12, maxLength: 256 } as const;
 
 /** Control characters (C0 with NUL, DEL, C1) and lone surrogates: never part of a password. */
 const UNUSABLE = /[\p{Cc}\p{Cs}]/u;

@@ -11,25 +11,18 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import * as z from 'zod/mini';
 import { decode as b64uDecode, encode as b64u } from './base64url.js';
-import {
-  CUSTOMER_ID_PATTERN,
-  JTI_PATTERN,
-  currencySchema,
-  iatSchema,
-  itemsSchema,
-  totalCentsSchema,
-} from './envelope/claims.js';
+import { currencySchema, iatSchema, itemsSchema, totalCentsSchema } from './envelope/claims.js';
 import { decodeJsonObject, parseJws, signJws, verifyJwsSignature } from './envelope/jws.js';
 import { EvidenceError } from './errors.js';
-import { KEY_ID_PATTERN, spkiFingerprint } from './keys.js';
-import { oneLine } from './text.js';
+import { spkiFingerprint } from './keys.js';
+import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN, KEY_ID_RULE, OPD_ID_PATTERN, ORDER_ID_PATTERN } from './rules.js';
+import { reasonSchema } from './text.js';
 
 /** The JWS `typ` of a receipt (explicit typing: no order, session token or other JWS can pass for one). */
 export const RECEIPT_TYP = 'po-receipt+jwt';
 /** Receipts are signed with Ed25519 only. */
 export const RECEIPT_ALG = 'EdDSA';
 /** Who may sign receipts: the OPD's name (configuration `OPD_ID`). */
-export const OPD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 /** A SHA-256 digest or SPKI fingerprint: 32 bytes as unpadded base64url. */
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -47,7 +40,7 @@ export const receiptClaimsSchema = z.strictObject({
   /** The customer whose order it is (the order's `iss`). */
   sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
   /** The order ID (the order's `jti`). */
-  orderId: z.string().check(z.regex(JTI_PATTERN, 'orderId must be an order ID')),
+  orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
   /** When the OPD accepted the order, in seconds. */
   iat: iatSchema,
   /** base64url(SHA-256(ASCII(the customer's compact JWS))): exactly what was received. */
@@ -64,9 +57,6 @@ export const receiptClaimsSchema = z.strictObject({
 
 export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
 
-/** Why the OPD cancelled an order itself: one line of text a person reads. */
-export const reasonSchema = oneLine('reason');
-
 /**
  * A cancellation receipt's payload: the OPD's signed statement that an order it accepted is cancelled and its total
  * refunded. Cancelled by the customer, it carries the digest of their signed cancellation; by the OPD, the reason.
@@ -75,7 +65,7 @@ export const cancellationReceiptClaimsSchema = z
   .strictObject({
     iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
     sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
-    orderId: z.string().check(z.regex(JTI_PATTERN, 'orderId must be an order ID')),
+    orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
     /** When the OPD cancelled the order, in seconds. */
     iat: iatSchema,
     /** The digest of the order JWS the cancellation undoes (as in its acceptance receipt). */
@@ -114,7 +104,7 @@ export const receiptKeyJwkSchema = z.strictObject({
   kty: z.literal('OKP', 'must be "OKP"'),
   crv: z.literal('Ed25519', 'must be "Ed25519"'),
   x: z.string('must be 32 bytes of base64url').check(z.regex(DIGEST_PATTERN, 'must be 32 bytes of base64url')),
-  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -')),
+  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
   alg: z.literal(RECEIPT_ALG, `must be "${RECEIPT_ALG}"`),
   use: z.literal('sig', 'must be "sig"'),
 });

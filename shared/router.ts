@@ -1,15 +1,74 @@
-/** A tiny router for handlers that serve several API Gateway resources: `METHOD /resource/{param}` → function. */
+/**
+ * Every function's router, built from the route table (contract/routes.ts): a function gives one implementation per
+ * route the table says it serves — no more, no fewer, checked by the compiler and again when the module loads — and
+ * the router checks who may call it and parses its body before the implementation runs.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError } from './errors.js';
+import type * as z from 'zod/mini';
+import { ROUTES } from '../contract/routes.js';
+import type { RouteDefinition, RouteKey } from '../contract/routes.js';
+import { ApiError, MESSAGES } from './errors.js';
+import { sessionOf } from './handler.js';
+import type { ApiHandler, CallerSession } from './handler.js';
+import { parseJsonBody } from './http.js';
+import { logger } from './observability.js';
 
-export type Route = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type Routes = typeof ROUTES;
+/** A function that serves routes (the table's `handler`). */
+export type HandlerName = RouteDefinition['handler'];
+/** The routes function `H` serves. */
+export type RoutesOf<H extends HandlerName> = { [K in RouteKey]: Routes[K]['handler'] extends H ? K : never }[RouteKey];
+/** Route `K`'s body as its schema parsed it; `undefined` for a route without a body. */
+export type BodyOf<K extends RouteKey> = Routes[K] extends { body: infer S extends z.ZodMiniType }
+  ? z.infer<S>
+  : undefined;
+/** The caller of route `K`: none for a public route. */
+export type CallerOf<K extends RouteKey> = Routes[K]['permission'] extends 'public' ? undefined : CallerSession;
 
-/** Dispatches on `httpMethod` and `resource` (the route template API Gateway matched, e.g. `/orders/{id}`). */
-export function router(routes: Readonly<Record<string, Route>>) {
-  return (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const route = routes[`${event.httpMethod} ${event.resource}`];
-    if (!route) throw new ApiError('not_found', `no route ${event.httpMethod} ${event.resource}`);
-    return route(event, context);
+/** What a route's implementation is given: the event, and what the router already checked and parsed. */
+export interface RouteRequest<K extends RouteKey> {
+  readonly event: APIGatewayProxyEvent;
+  readonly context: Context;
+  readonly session: CallerOf<K>;
+  readonly body: BodyOf<K>;
+}
+
+export type RouteImplementation<K extends RouteKey> = (request: RouteRequest<K>) => Promise<APIGatewayProxyResult>;
+/** One implementation per route of function `H`. */
+export type Implementations<H extends HandlerName> = { readonly [K in RoutesOf<H>]: RouteImplementation<K> };
+
+/**
+ * The router of function `handler`. Dispatches on `httpMethod` and `resource` (the route template API Gateway matched,
+ * e.g. `/orders/{id}`); an administrators' route is refused to anyone else (the authorizer refused them already) and
+ * logged with who did it. @throws Error at load if `implementations` and the table disagree
+ */
+export function serveRoutes<H extends HandlerName>(handler: H, implementations: Implementations<H>): ApiHandler {
+  const table = ROUTES as Readonly<Record<string, RouteDefinition>>;
+  const served = Object.keys(table).filter((key) => table[key]!.handler === handler);
+  const given = Object.keys(implementations);
+  const missing = served.filter((key) => !given.includes(key));
+  const extra = given.filter((key) => !served.includes(key));
+  if (missing.length > 0 || extra.length > 0)
+    throw new Error(
+      `the ${handler} function and the route table disagree: ${[
+        ...missing.map((key) => `no implementation of ${key}`),
+        ...extra.map((key) => `${key} is not a route of ${handler}`),
+      ].join('; ')}`,
+    );
+  const routes = implementations as unknown as Readonly<Record<string, RouteImplementation<RouteKey>>>;
+  return async (event, context) => {
+    const key = `${event.httpMethod} ${event.resource}`;
+    const route = table[key];
+    const implementation = routes[key];
+    if (!route || route.handler !== handler || !implementation)
+      throw new ApiError('not_found', `no route ${event.httpMethod} ${event.resource}`);
+    const session = route.permission === 'public' ? undefined : sessionOf(event);
+    if (route.permission === 'admin' && session?.role !== 'admin') throw new ApiError('forbidden', MESSAGES.adminOnly);
+    const body = route.body ? parseJsonBody(event, route.body) : undefined;
+    const response = await implementation({ event, context, session, body } as RouteRequest<RouteKey>);
+    if (route.permission === 'admin')
+      logger.info('admin action', { admin: session?.customerId, route: key, status: response.statusCode });
+    return response;
   };
 }
 
@@ -26,5 +85,12 @@ export function pathParameter(event: APIGatewayProxyEvent, name: string, pattern
   const value = event.pathParameters?.[name];
   if (value === undefined || !pattern.test(value))
     throw new ApiError('invalid_request', `the ${PARAMETER_NAMES[name] ?? name} in the URL is not a valid one`);
+  return value;
+}
+
+/** A query parameter that must match `pattern` if present. @throws ApiError `invalid_request` */
+export function queryParameter(event: APIGatewayProxyEvent, name: string, pattern: RegExp): string | undefined {
+  const value = event.queryStringParameters?.[name];
+  if (value !== undefined && !pattern.test(value)) throw new ApiError('invalid_request', `invalid ${name}`);
   return value;
 }

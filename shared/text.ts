@@ -41,8 +41,6 @@ export const ONE_LINE_TEXT_RULE =
 
 /** Longest one-line field the OPD records or signs (a reference, a reason), in UTF-16 code units after trimming. */
 export const MAX_LINE_LENGTH = 500;
-/** Longest product name, in UTF-16 code units after trimming. */
-export const MAX_PRODUCT_NAME_LENGTH = 200;
 
 /**
  * A trimmed, non-empty line of plain text of at most `maxLength` characters, named `label` in its error messages
@@ -58,3 +56,6 @@ export function oneLine(label: string, maxLength = MAX_LINE_LENGTH) {
       z.refine(isOneLineText, `${label} ${ONE_LINE_TEXT_RULE}`),
     );
 }
+
+/** Why the OPD cancelled an order itself: one line of text a person reads. */
+export const reasonSchema = oneLine('reason');

@@ -11,7 +11,7 @@ import { CANCEL_TYP, signCancellation, verifyCancellation } from '../shared/canc
 import { signJws } from '../shared/envelope/jws.js';
 import { ApiError } from '../shared/errors.js';
 import { formatMoney, parseMoney } from '../shared/money.js';
-import { reasonSchema } from '../shared/receipts.js';
+import { reasonSchema } from '../shared/text.js';
 import { oneLine } from '../shared/text.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
 import { customerKey } from './helpers/keys.js';

@@ -5,12 +5,13 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode as b64u } from '../shared/base64url.js';
-import { LIMITS, openOrder, sealOrder } from '../shared/envelope/index.js';
+import { openOrder, sealOrder } from '../shared/envelope/index.js';
 import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
 import { expectEnvelopeError, expectTypedRejection } from './helpers/expect-code.js';
 import { SIGNING_ALGORITHMS, customerKeys, openOptions, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
+import { ORDER_LIMITS } from '../shared/rules.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const ITEMS = [
@@ -178,14 +179,14 @@ describe('random input', () => {
 
 describe('signed prices and totals', () => {
   const line = fc.record({
-    qty: fc.integer({ min: 1, max: LIMITS.maxQuantity }),
-    unitPriceCents: fc.integer({ min: 0, max: LIMITS.maxUnitPriceCents }),
+    qty: fc.integer({ min: 1, max: ORDER_LIMITS.maxQuantity }),
+    unitPriceCents: fc.integer({ min: 0, max: ORDER_LIMITS.maxUnitPriceCents }),
   });
 
   it('any lines seal with their exact total and open unchanged; any other signed total is refused', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(line, { minLength: 1, maxLength: LIMITS.maxItems }),
+        fc.array(line, { minLength: 1, maxLength: ORDER_LIMITS.maxItems }),
         fc.integer({ min: -1_000_000, max: 1_000_000 }).filter((delta) => delta !== 0),
         async (lines, delta) => {
           const items = lines.map((priced, index) => ({ sku: `SKU-${index}`, ...priced }));

@@ -2,7 +2,7 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode as b64u } from '../shared/base64url.js';
-import { LIMITS, newOrderId, openOrder, parseClaims, sealOrder } from '../shared/envelope/index.js';
+import { newOrderId, openOrder, parseClaims, sealOrder } from '../shared/envelope/index.js';
 import type { OrderClaims } from '../shared/envelope/index.js';
 import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
@@ -11,6 +11,7 @@ import { describeKey, signingKey, verificationKey } from '../shared/keys.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
 import { customerKeys, openOptions, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
+import { ORDER_LIMITS } from '../shared/rules.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const ITEMS = [{ sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 }];
@@ -60,10 +61,10 @@ function seal(algorithm: SigningAlgorithm = 'ed25519', overrides: Partial<Parame
 
 describe('outer layer (JWE)', () => {
   it('refuses an oversized envelope before parsing it', async () => {
-    await expectEnvelopeError(open('a'.repeat(LIMITS.maxEnvelopeChars + 1)), 'envelope_too_large');
+    await expectEnvelopeError(open('a'.repeat(ORDER_LIMITS.maxEnvelopeChars + 1)), 'envelope_too_large');
     const valid = seal();
     const [header, , iv, , tag] = valid.split('.');
-    const padded = `${header}..${iv}.${'A'.repeat(LIMITS.maxEnvelopeChars)}.${tag}`;
+    const padded = `${header}..${iv}.${'A'.repeat(ORDER_LIMITS.maxEnvelopeChars)}.${tag}`;
     await expectEnvelopeError(open(padded), 'envelope_too_large');
   });
 
@@ -237,7 +238,7 @@ describe('claims', () => {
   });
 
   it('accepts iat at the edges of the 300 s window and rejects beyond them', async () => {
-    const window = LIMITS.maxClockSkewSeconds * 1000;
+    const window = ORDER_LIMITS.maxClockSkewSeconds * 1000;
     await expect(open(seal(), { now: NOW + window })).resolves.toBeDefined();
     await expect(open(seal(), { now: NOW - window })).resolves.toBeDefined();
     await expectEnvelopeError(open(seal(), { now: NOW + window + 1000 }), 'iat_too_old');
@@ -264,7 +265,7 @@ describe('claims', () => {
     ['jti with non-base64url characters', () => JSON.stringify(validClaims({ jti: 'a'.repeat(21) + '/' }))],
     ['note not a string', () => JSON.stringify(validClaims({ note: 7 }))],
     ['note with control characters', () => JSON.stringify(validClaims({ note: 'a\u001b[31mred' }))],
-    ['note too long', () => JSON.stringify(validClaims({ note: 'x'.repeat(LIMITS.maxNoteLength + 1) }))],
+    ['note too long', () => JSON.stringify(validClaims({ note: 'x'.repeat(ORDER_LIMITS.maxNoteLength + 1) }))],
     ['note with a lone surrogate (escaped)', () => JSON.stringify(validClaims({ note: 'pump \ud800' }))],
     ['note with a C1 control (U+0085, next line)', () => JSON.stringify(validClaims({ note: 'dock\u00854' }))],
     [
@@ -299,14 +300,14 @@ describe('claims', () => {
     ['zero quantity', [{ sku: 'A', qty: 0, unitPriceCents: 100 }]],
     ['negative quantity', [{ sku: 'A', qty: -1, unitPriceCents: 100 }]],
     ['fractional quantity', [{ sku: 'A', qty: 1.5, unitPriceCents: 100 }]],
-    ['huge quantity', [{ sku: 'A', qty: LIMITS.maxQuantity + 1, unitPriceCents: 100 }]],
+    ['huge quantity', [{ sku: 'A', qty: ORDER_LIMITS.maxQuantity + 1, unitPriceCents: 100 }]],
     ['quantity beyond 2^53', [{ sku: 'A', qty: 2 ** 60, unitPriceCents: 100 }]],
     ['quantity as a string', [{ sku: 'A', qty: '3', unitPriceCents: 100 }]],
     ['a line without a unit price', [{ sku: 'A', qty: 1 }]],
     ['a negative unit price', [{ sku: 'A', qty: 1, unitPriceCents: -1 }]],
     ['a fractional unit price (a float)', [{ sku: 'A', qty: 1, unitPriceCents: 12.5 }]],
     ['a unit price as a string', [{ sku: 'A', qty: 1, unitPriceCents: '100' }]],
-    ['a unit price over the bound', [{ sku: 'A', qty: 1, unitPriceCents: LIMITS.maxUnitPriceCents + 1 }]],
+    ['a unit price over the bound', [{ sku: 'A', qty: 1, unitPriceCents: ORDER_LIMITS.maxUnitPriceCents + 1 }]],
     ['a unit price beyond 2^53', [{ sku: 'A', qty: 1, unitPriceCents: 2 ** 60 }]],
     ['no lines', []],
     ['items not an array', { sku: 'A', qty: 1, unitPriceCents: 100 }],
@@ -336,13 +337,13 @@ describe('claims', () => {
   });
 
   it('rejects too many lines', async () => {
-    const items = Array.from({ length: LIMITS.maxItems + 1 }, (_, i) => ({
+    const items = Array.from({ length: ORDER_LIMITS.maxItems + 1 }, (_, i) => ({
       sku: `SKU-${i}`,
       qty: 1,
       unitPriceCents: 1,
     }));
     await expectEnvelopeError(open(envelopeWithPayload(validClaims({ items }))), 'too_many_items');
-    const most = items.slice(0, LIMITS.maxItems);
+    const most = items.slice(0, ORDER_LIMITS.maxItems);
     await expect(open(envelopeWithPayload(validClaims({ items: most })))).resolves.toBeDefined();
   });
 
@@ -362,14 +363,14 @@ describe('size bound', () => {
       aud: 's'.repeat(128),
       iat: NOW / 1000,
       jti: 'j'.repeat(86),
-      items: Array.from({ length: LIMITS.maxItems }, (_, i) => ({
+      items: Array.from({ length: ORDER_LIMITS.maxItems }, (_, i) => ({
         sku: `${i}`.padEnd(64, 'x'),
-        qty: LIMITS.maxQuantity,
-        unitPriceCents: LIMITS.maxUnitPriceCents,
+        qty: ORDER_LIMITS.maxQuantity,
+        unitPriceCents: ORDER_LIMITS.maxUnitPriceCents,
       })),
       currency: 'USD',
-      totalCents: LIMITS.maxTotalCents,
-      note: '€'.repeat(LIMITS.maxNoteLength),
+      totalCents: ORDER_LIMITS.maxTotalCents,
+      note: '€'.repeat(ORDER_LIMITS.maxNoteLength),
     };
     const signer = { ...keys.rsa.signer, kid: longKid };
     const jws = signJws(Buffer.from(JSON.stringify(claims)), signer);
@@ -378,7 +379,7 @@ describe('size bound', () => {
     const b64Length = (bytes: number) => Math.ceil((bytes * 4) / 3);
     const jwsAt8192 = jws.length - b64Length(256) + b64Length(1024);
     const envelopeAt8192 = envelope.length - b64Length(jws.length) + b64Length(jwsAt8192);
-    expect(envelopeAt8192).toBeLessThanOrEqual(LIMITS.maxEnvelopeChars);
+    expect(envelopeAt8192).toBeLessThanOrEqual(ORDER_LIMITS.maxEnvelopeChars);
   });
 });
 

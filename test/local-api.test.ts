@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import type { Server } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_RESPONSES } from '../infra/routes.js';
+import { GATEWAY_RESPONSES } from '../contract/gateway.js';
 import { startLocalApi } from '../local/api.js';
 import type { ProxyHandler } from '../local/api.js';
 

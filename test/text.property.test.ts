@@ -5,16 +5,17 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS, newOrderId, openOrder } from '../shared/envelope/index.js';
+import { newOrderId, openOrder } from '../shared/envelope/index.js';
 import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
 import { verifyEvidence } from '../shared/evidence.js';
-import { reasonSchema } from '../shared/receipts.js';
+import { reasonSchema } from '../shared/text.js';
 import { MAX_LINE_LENGTH } from '../shared/text.js';
 import { ITEMS, NOW, cancelledBundle, makeBundle, receiptKeyPair } from './helpers/evidence.js';
 import type { ReceiptKeyPair } from './helpers/evidence.js';
 import { customerKey, openOptions, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey } from './helpers/keys.js';
+import { ORDER_LIMITS } from '../shared/rules.js';
 
 let server: ServerKey;
 let customer: CustomerKey;
@@ -98,7 +99,8 @@ describe('free text: the OPD and the evidence verifier accept exactly the same s
         const byVerifier = await accepted(() => verifyEvidence(makeBundle(customer, server, receiptKey, { prepared })));
         expect(byVerifier).toBe(byOpd);
         // docs/envelope.md §4: ≤ 500 UTF-16 code units, no control character but tab and line feed, no lone surrogate.
-        const ruleAllows = note.length <= LIMITS.maxNoteLength && note.isWellFormed() && !/[^\P{Cc}\t\n]/u.test(note);
+        const ruleAllows =
+          note.length <= ORDER_LIMITS.maxNoteLength && note.isWellFormed() && !/[^\P{Cc}\t\n]/u.test(note);
         expect(byOpd).toBe(ruleAllows);
       }),
       { numRuns: 300 },

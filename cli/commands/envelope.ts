@@ -3,12 +3,13 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../shared/errors.js';
-import { LIMITS, openOrder, sealOrder } from '../../shared/envelope/index.js';
+import { openOrder, sealOrder } from '../../shared/envelope/index.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
 import { checkKeyId, requireX25519, signingKey, verificationKey } from '../../shared/keys.js';
 import type { VerificationKey } from '../../shared/keys.js';
 import { checkKeyFile, loadPrivateKey, loadPublicKey, readStdin } from '../io.js';
 import { runAction } from '../output.js';
+import { ORDER_LIMITS } from '../../shared/rules.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -76,7 +77,7 @@ export function registerEnvelope(program: Command): void {
     .requiredOption('--server-key-id <kid>', "the server key's ID (the JWE kid and the aud claim)")
     .option('--item <sku:qty@cents>', 'an order line at its unit price in cents; repeat for more lines', collect, [])
     .requiredOption('--currency <code>', 'ISO 4217 currency of the prices (e.g. USD)')
-    .option('--note <text>', `free text for the order (≤ ${LIMITS.maxNoteLength} characters)`)
+    .option('--note <text>', `free text for the order (≤ ${ORDER_LIMITS.maxNoteLength} characters)`)
     .addHelpText(
       'after',
       `
@@ -146,7 +147,7 @@ Example:
           const key = checkKeyFile(file, () => verificationKey(publicKey, options.keyId));
           customerKeys.set(key.kid, key);
         }
-        const envelopeText = await readStdin(LIMITS.maxEnvelopeChars);
+        const envelopeText = await readStdin(ORDER_LIMITS.maxEnvelopeChars);
         const opened = await openOrder(envelopeText, {
           customerId: options.customer,
           serverKey: (kid) => (kid === serverKid ? serverPrivateKey : undefined),

@@ -52,7 +52,7 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
       // API Gateway answers 401 exactly when the authorizer throws "Unauthorized".
       throw new Error('Unauthorized');
     }
-    // A dependency failure: API Gateway answers with its AUTHORIZER_CONFIGURATION_ERROR response (503, infra/routes.ts).
+    // A dependency failure: API Gateway answers with its AUTHORIZER_CONFIGURATION_ERROR response (503, contract/gateway.ts).
     throw error;
   }
 }

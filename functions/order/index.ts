@@ -7,37 +7,22 @@
  * - POST /admin/orders/{id}/cancel — the OPD cancels with a reason.
  * Every rejection is a 4xx with a stable code, 503 with Retry-After when a dependency is down.
  */
-import * as z from 'zod/mini';
-import { CUSTOMER_ID_PATTERN, JTI_PATTERN } from '../../shared/envelope/claims.js';
-import { LIMITS } from '../../shared/envelope/index.js';
 import { receiptKeyRing, serverKeyRing } from '../../shared/aws/keystore.js';
-import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
-import { jsonResponse, parseJsonBody } from '../../shared/http.js';
+import { apiHandler } from '../../shared/handler.js';
+import { jsonResponse } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';
 import { orderView } from '../../shared/orders.js';
-import { reasonSchema } from '../../shared/receipts.js';
-import { pathParameter, router } from '../../shared/router.js';
+import { pathParameter, serveRoutes } from '../../shared/router.js';
+import { ORDER_ID_PATTERN } from '../../shared/rules.js';
 import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
 import { evidenceKeys, placeOrder } from '../../shared/services/orders.js';
-
-// The body limit bounds the envelope; its own bound is openOrder's first check (413 envelope_too_large).
-const orderBody = z.strictObject({ envelope: z.string().check(z.minLength(1)) });
-const cancelBody = z.strictObject({
-  cancellation: z.string().check(z.minLength(1), z.maxLength(LIMITS.maxEnvelopeChars)),
-});
-const adminCancelBody = z.strictObject({
-  reason: reasonSchema,
-  customerId: z.optional(z.string().check(z.regex(CUSTOMER_ID_PATTERN))),
-});
 
 const keys = { server: serverKeyRing(), receipt: receiptKeyRing() };
 
 export const handler = apiHandler(
-  router({
-    'POST /orders': async (event) => {
-      const session = sessionOf(event);
-      const { envelope } = parseJsonBody(event, orderBody);
-      const { order, replayed } = await placeOrder(session, envelope, keys);
+  serveRoutes('order', {
+    'POST /orders': async ({ session, body }) => {
+      const { order, replayed } = await placeOrder(session, body.envelope, keys);
       metrics.addMetric(replayed ? 'OrderResubmitted' : 'OrderAccepted', 'Count', 1);
       return jsonResponse(
         replayed ? 200 : 201,
@@ -45,14 +30,12 @@ export const handler = apiHandler(
         replayed ? { 'Idempotent-Replayed': 'true' } : { Location: `/orders/${order.orderId}` },
       );
     },
-    'POST /orders/{id}/cancel': async (event) => {
-      const { customerId } = sessionOf(event);
-      const orderId = pathParameter(event, 'id', JTI_PATTERN);
-      const { cancellation } = parseJsonBody(event, cancelBody);
+    'POST /orders/{id}/cancel': async ({ event, session, body }) => {
+      const orderId = pathParameter(event, 'id', ORDER_ID_PATTERN);
       const { order, replayed } = await cancelOrder(
-        customerId,
+        session.customerId,
         orderId,
-        { by: 'customer', jws: cancellation },
+        { by: 'customer', jws: body.cancellation },
         keys.receipt,
       );
       metrics.addMetric(replayed ? 'CancellationResubmitted' : 'OrderCancelled', 'Count', 1);
@@ -63,18 +46,17 @@ export const handler = apiHandler(
         replayed ? { 'Idempotent-Replayed': 'true' } : {},
       );
     },
-    'POST /admin/orders/{id}/cancel': adminOnly(async (event) => {
-      const orderId = pathParameter(event, 'id', JTI_PATTERN);
-      const { reason, customerId } = parseJsonBody(event, adminCancelBody);
-      const found = await findOrder(orderId, customerId);
+    'POST /admin/orders/{id}/cancel': async ({ event, session, body }) => {
+      const orderId = pathParameter(event, 'id', ORDER_ID_PATTERN);
+      const found = await findOrder(orderId, body.customerId);
       const { order } = await cancelOrder(
         found.customerId,
         orderId,
-        { by: 'opd', adminId: sessionOf(event).customerId, reason },
+        { by: 'opd', adminId: session.customerId, reason: body.reason },
         keys.receipt,
       );
       metrics.addMetric('OrderCancelledByOpd', 'Count', 1);
       return jsonResponse(200, orderView(order, await evidenceKeys(order)));
-    }),
+    },
   }),
 );

@@ -11,15 +11,15 @@ import { getAccountProfile } from '../../shared/aws/customers.js';
 import { listKeys, signsNoMoreAfter } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
 import { getOrder, listOrders } from '../../shared/aws/orders.js';
-import { JTI_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError, serviceUnavailable, sessionInvalid } from '../../shared/errors.js';
-import { apiHandler, sessionOf } from '../../shared/handler.js';
+import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
 import { evidenceKeys } from '../../shared/services/orders.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
-import { pathParameter, router } from '../../shared/router.js';
+import { pathParameter, serveRoutes } from '../../shared/router.js';
+import { ORDER_ID_PATTERN } from '../../shared/rules.js';
 
 /**
  * The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once.
@@ -83,29 +83,27 @@ async function receiptKeys(): Promise<{
 }
 
 export const handler = apiHandler(
-  router({
+  serveRoutes('read', {
     'GET /health': () => Promise.resolve(jsonResponse(200, { status: 'ok', time: new Date().toISOString() })),
     'GET /server-key': async () =>
       jsonResponse(200, await currentServerKey(), { 'Cache-Control': 'public, max-age=60' }),
     'GET /receipt-keys': async () => jsonResponse(200, await receiptKeys(), { 'Cache-Control': 'public, max-age=300' }),
     'GET /products': async () =>
       jsonResponse(200, { currency: config().catalogueCurrency, products: await listProducts() }),
-    'GET /orders': async (event) => {
-      const { customerId } = sessionOf(event);
-      const page = await listOrders(customerId, pageLimit(event), event.queryStringParameters?.cursor);
+    'GET /orders': async ({ event, session }) => {
+      const page = await listOrders(session.customerId, pageLimit(event), event.queryStringParameters?.cursor);
       return jsonResponse(200, {
         orders: page.orders.map((order) => orderView(order)),
         ...(page.next ? { next: page.next } : {}),
       });
     },
-    'GET /orders/{id}': async (event) => {
-      const { customerId } = sessionOf(event);
-      const order = await getOrder(customerId, pathParameter(event, 'id', JTI_PATTERN));
+    'GET /orders/{id}': async ({ event, session }) => {
+      const order = await getOrder(session.customerId, pathParameter(event, 'id', ORDER_ID_PATTERN));
       if (!order) throw new ApiError('not_found', 'no such order');
       return jsonResponse(200, orderView(order, await evidenceKeys(order)));
     },
-    'GET /account': async (event) => {
-      const { customerId } = sessionOf(event);
+    'GET /account': async ({ event, session }) => {
+      const { customerId } = session;
       const before = ledgerCursor(event.queryStringParameters?.cursor);
       const limit = pageLimit(event, 10);
       const [profile, ledger] = await Promise.all([

@@ -15,7 +15,6 @@ import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
 import { MAIL_OWED, ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
-import { JTI_PATTERN } from '../envelope/claims.js';
 import { interpretCancellation } from '../orders.js';
 import type {
   Cancellation,
@@ -29,6 +28,7 @@ import { accountReason, accountWrites } from './accounts.js';
 import { getOrderingProfile } from './customers.js';
 import type { AccountReason } from './accounts.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
+import { ORDER_ID_PATTERN } from '../rules.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
@@ -235,7 +235,7 @@ export async function listOrders(
   limit: number,
   cursor?: string,
 ): Promise<{ orders: OrderRecord[]; next?: string }> {
-  const after = cursor ? decodeCursor(cursor, { acceptedAt: ISO_TIME, orderId: JTI_PATTERN }) : undefined;
+  const after = cursor ? decodeCursor(cursor, { acceptedAt: ISO_TIME, orderId: ORDER_ID_PATTERN }) : undefined;
   const index = ORDERS_BY_CUSTOMER;
   const result = await database('Query', () =>
     dynamo().send(

@@ -6,52 +6,36 @@
 import * as z from 'zod/mini';
 import { EnvelopeError } from '../errors.js';
 import { CURRENCY_PATTERN, linesTotalCents } from '../money.js';
+import {
+  CUSTOMER_ID_PATTERN,
+  KEY_ID_PATTERN,
+  ORDER_ID_PATTERN,
+  ORDER_LIMITS,
+  SKU_PATTERN,
+  SKU_RULE,
+} from '../rules.js';
 import { MULTILINE_TEXT_RULE, isMultilineText } from '../text.js';
 
-/** Bounds of the envelope contract. Changing one changes docs/envelope.md §5. */
-export const LIMITS = {
-  /** Longest envelope (compact JWE characters) accepted; checked before any parsing or crypto. */
-  maxEnvelopeChars: 16_384,
-  /** Most order lines in one envelope (also keeps the DynamoDB transaction within its 100-action limit). */
-  maxItems: 50,
-  /** Largest quantity on one line. */
-  maxQuantity: 10_000,
-  /** Largest unit price, in cents (one million currency units; the catalogue accepts no more). */
-  maxUnitPriceCents: 100_000_000,
-  /** Largest total: every line at its largest. 5·10^13, far below 2^53, so totals are exact. */
-  maxTotalCents: 50 * 10_000 * 100_000_000,
-  /** Longest free-text note, in UTF-16 code units. */
-  maxNoteLength: 500,
-  /** Largest accepted |now − iat|, in seconds. */
-  maxClockSkewSeconds: 300,
-} as const;
-
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-/** ≥ 128 bits as base64url (22 characters carry 132), at most 64 bytes. */
-export const JTI_PATTERN = /^[A-Za-z0-9_-]{22,86}$/;
-const KID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
 const orderItemSchema = z.strictObject({
-  sku: z.string().check(z.regex(SKU_PATTERN, 'sku must be 1–64 characters of A–Z a–z 0–9 . _ -')),
+  sku: z.string().check(z.regex(SKU_PATTERN, `sku must be ${SKU_RULE}`)),
   qty: z
     .int('qty must be a whole number')
     .check(
       z.minimum(1, 'qty must be at least 1'),
-      z.maximum(LIMITS.maxQuantity, `qty must be at most ${LIMITS.maxQuantity}`),
+      z.maximum(ORDER_LIMITS.maxQuantity, `qty must be at most ${ORDER_LIMITS.maxQuantity}`),
     ),
   unitPriceCents: z
     .int('unitPriceCents must be a whole number of cents')
     .check(
       z.minimum(0, 'unitPriceCents must not be negative'),
-      z.maximum(LIMITS.maxUnitPriceCents, `unitPriceCents must be at most ${LIMITS.maxUnitPriceCents}`),
+      z.maximum(ORDER_LIMITS.maxUnitPriceCents, `unitPriceCents must be at most ${ORDER_LIMITS.maxUnitPriceCents}`),
     ),
 });
 
 /** The signed lines: 1–50, no SKU twice. A receipt repeats them with the same rules. */
 export const itemsSchema = z.array(orderItemSchema).check(
   z.minLength(1, 'an order needs at least one line'),
-  z.maxLength(LIMITS.maxItems, `an order has at most ${LIMITS.maxItems} lines`),
+  z.maxLength(ORDER_LIMITS.maxItems, `an order has at most ${ORDER_LIMITS.maxItems} lines`),
   z.refine(
     (items) => new Set(items.map((item) => item.sku)).size === items.length,
     'each sku may appear on one line only',
@@ -66,7 +50,10 @@ export const currencySchema = z
 /** A total in cents: a whole number within the bound every valid order stays under. */
 export const totalCentsSchema = z
   .int('totalCents must be a whole number of cents')
-  .check(z.minimum(0), z.maximum(LIMITS.maxTotalCents, `totalCents must be at most ${LIMITS.maxTotalCents}`));
+  .check(
+    z.minimum(0),
+    z.maximum(ORDER_LIMITS.maxTotalCents, `totalCents must be at most ${ORDER_LIMITS.maxTotalCents}`),
+  );
 
 /** The issued-at time of a signed object: whole seconds since the epoch. */
 export const iatSchema = z.int('iat must be whole seconds').check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
@@ -74,15 +61,15 @@ export const iatSchema = z.int('iat must be whole seconds').check(z.minimum(0), 
 const claimsSchema = z
   .strictObject({
     iss: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
-    aud: z.string().check(z.regex(KID_PATTERN, 'aud must be a server key ID')),
+    aud: z.string().check(z.regex(KEY_ID_PATTERN, 'aud must be a server key ID')),
     iat: iatSchema,
-    jti: z.string().check(z.regex(JTI_PATTERN, 'jti must be 22–86 base64url characters (≥ 128 random bits)')),
+    jti: z.string().check(z.regex(ORDER_ID_PATTERN, 'jti must be 22–86 base64url characters (≥ 128 random bits)')),
     items: itemsSchema,
     currency: currencySchema,
     totalCents: totalCentsSchema,
     note: z.optional(
       z.string().check(
-        z.maxLength(LIMITS.maxNoteLength, `note is at most ${LIMITS.maxNoteLength} characters`),
+        z.maxLength(ORDER_LIMITS.maxNoteLength, `note is at most ${ORDER_LIMITS.maxNoteLength} characters`),
         // Line breaks and tabs, but no other control character: they hide content in terminals and mail.
         z.refine(isMultilineText, `note ${MULTILINE_TEXT_RULE}`),
       ),

@@ -12,13 +12,14 @@ import { encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from '../keys.js';
 import { linesTotalCents } from '../money.js';
-import { LIMITS, parseClaims } from './claims.js';
+import { ORDER_LIMITS } from '../rules.js';
+import { parseClaims } from './claims.js';
 import type { OrderClaims, OrderItem } from './claims.js';
 import { decryptJwe, encryptJwe, parseJwe } from './jwe.js';
 import type { DeterministicInputs, ServerPublicKey } from './jwe.js';
 import { jsonObjectOf, parseJws, signJws, verifyJwsSignature } from './jws.js';
 
-export { LIMITS, checkItems, parseClaims } from './claims.js';
+export { checkItems, parseClaims } from './claims.js';
 export type { OrderClaims, OrderItem } from './claims.js';
 export type { ServerPublicKey } from './jwe.js';
 export { ORDER_JWS_TYP } from './jws.js';
@@ -84,8 +85,8 @@ export function prepareOrder(input: SealOrderInput, fixed?: DeterministicInputs)
   };
   const jws = signOrder(claims, input.signer);
   const envelope = encryptJwe(Buffer.from(jws), input.server, fixed);
-  if (envelope.length > LIMITS.maxEnvelopeChars)
-    throw new EnvelopeError('envelope_too_large', `the envelope exceeds ${LIMITS.maxEnvelopeChars} characters`);
+  if (envelope.length > ORDER_LIMITS.maxEnvelopeChars)
+    throw new EnvelopeError('envelope_too_large', `the envelope exceeds ${ORDER_LIMITS.maxEnvelopeChars} characters`);
   return { claims, jws, envelope };
 }
 
@@ -128,8 +129,8 @@ export interface OpenedOrder {
  * @throws EnvelopeError with the `code` of the first check that fails (docs/envelope.md §6)
  */
 export async function openOrder(envelope: string, options: OpenOrderOptions): Promise<OpenedOrder> {
-  if (typeof envelope !== 'string' || envelope.length > LIMITS.maxEnvelopeChars)
-    throw new EnvelopeError('envelope_too_large', `an envelope is at most ${LIMITS.maxEnvelopeChars} characters`);
+  if (typeof envelope !== 'string' || envelope.length > ORDER_LIMITS.maxEnvelopeChars)
+    throw new EnvelopeError('envelope_too_large', `an envelope is at most ${ORDER_LIMITS.maxEnvelopeChars} characters`);
   const jwe = parseJwe(envelope);
   const serverPrivateKey = await options.serverKey(jwe.kid);
   if (!serverPrivateKey)
@@ -186,11 +187,14 @@ export async function verifyCustomerSignature(
  */
 export function checkIatWindow(iat: number, now: number | undefined, what: 'order' | 'cancellation'): void {
   const nowSeconds = Math.floor((now ?? Date.now()) / 1000);
-  if (nowSeconds - iat > LIMITS.maxClockSkewSeconds)
-    throw new EnvelopeError('iat_too_old', `the ${what} was signed more than ${LIMITS.maxClockSkewSeconds} s ago`);
-  if (iat - nowSeconds > LIMITS.maxClockSkewSeconds)
+  if (nowSeconds - iat > ORDER_LIMITS.maxClockSkewSeconds)
+    throw new EnvelopeError(
+      'iat_too_old',
+      `the ${what} was signed more than ${ORDER_LIMITS.maxClockSkewSeconds} s ago`,
+    );
+  if (iat - nowSeconds > ORDER_LIMITS.maxClockSkewSeconds)
     throw new EnvelopeError(
       'iat_in_future',
-      `the ${what} is dated more than ${LIMITS.maxClockSkewSeconds} s in the future`,
+      `the ${what} is dated more than ${ORDER_LIMITS.maxClockSkewSeconds} s in the future`,
     );
 }

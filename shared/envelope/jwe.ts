@@ -17,6 +17,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { decode as b64uDecode, encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
+import { KEY_ID_PATTERN } from '../rules.js';
 import { decodeJsonObject } from './jws.js';
 
 /** The JWE `cty`: the content is an order JWS. */
@@ -25,7 +26,6 @@ const ALG = 'ECDH-ES';
 const ENC = 'A256GCM';
 /** Members a JWE header may have. `apu`/`apv` feed the KDF when a producer sets them; anything else is refused. */
 const HEADER_MEMBERS = new Set(['alg', 'enc', 'kid', 'cty', 'epk', 'apu', 'apv', 'typ']);
-const KID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const X25519_BYTES = 32;
@@ -148,7 +148,7 @@ export function parseJwe(jwe: string): ParsedJwe {
   if (header.enc !== ENC) throw headerInvalid(`the JWE enc must be "${ENC}"`);
   if (header.cty !== ORDER_JWE_CTY) throw headerInvalid(`the JWE cty must be "${ORDER_JWE_CTY}"`);
   if (header.typ !== undefined && typeof header.typ !== 'string') throw headerInvalid('the JWE typ must be a string');
-  if (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid))
+  if (typeof header.kid !== 'string' || !KEY_ID_PATTERN.test(header.kid))
     throw headerInvalid('the JWE kid is missing or invalid');
   if (encryptedKeyB64 !== '') throw headerInvalid('ECDH-ES direct key agreement has an empty encrypted key part');
   if (iv.length !== IV_BYTES) throw headerInvalid(`the JWE IV must be ${IV_BYTES} bytes`);

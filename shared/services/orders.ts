@@ -138,7 +138,7 @@ async function currentProfile(session: OrderSession, kid?: string): Promise<Orde
  * Refusals that tell nothing stored: the service is unavailable, or the session itself is refused. Every other answer
  * of `POST /orders` (a replay's order, a refusal with its details, even an envelope's code) is given only once the
  * session is known to be current in this request: the authorizer's answer for this route may be minutes old
- * (infra/routes.ts, `cached-session`), and a logged-out session must learn nothing.
+ * (contract/routes.ts, `cached-session`), and a logged-out session must learn nothing.
  */
 const REVEALS_NOTHING: ReadonlySet<string> = new Set(['service_unavailable', 'unauthorized']);
 

@@ -6,7 +6,6 @@
  */
 import { config } from '../config.js';
 import { ApiError, sessionInvalid } from '../errors.js';
-import { CUSTOMER_ID_PATTERN } from '../envelope/claims.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
 import type { Role, Session } from '../tokens.js';
@@ -19,6 +18,7 @@ import {
 } from '../aws/customers.js';
 import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
+import { CUSTOMER_ID_PATTERN } from '../rules.js';
 
 export interface IssuedSession {
   readonly token: string;

@@ -1,0 +1,119 @@
+/**
+ * The API's routes, one entry each: method and path (the key), the function that serves it, how the session is
+ * checked, who may call it, its body schema, its API Gateway model and required headers. The CDK stack builds API
+ * Gateway from this table, the local API serves it, and every function's router is built from it (shared/router.ts):
+ * a route cannot exist in one and not the others.
+ */
+import type { ZodMiniType } from 'zod/mini';
+import type { HandlerDefinition } from '../infra/handlers.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../shared/idempotency.js';
+import * as requests from '../shared/requests.js';
+import { CUSTOMER_ID_MAX_LENGTH, MAX_BODY_BYTES, PASSWORD_POLICY } from '../shared/rules.js';
+
+/** `METHOD /path`, the path with `{param}` placeholders as API Gateway's resource. */
+export type RouteKey = keyof typeof ROUTES;
+
+/**
+ * API Gateway's request models: each a JSON object of exactly these required string members, of at most this many
+ * characters. They refuse the grossly malformed at the edge; the body schema is the whole rule, in the function.
+ */
+export const GATEWAY_MODELS = {
+  LoginRequest: { customerId: CUSTOMER_ID_MAX_LENGTH, password: PASSWORD_POLICY.maxInputLength },
+  PasswordRequest: { oldPassword: PASSWORD_POLICY.maxInputLength, newPassword: PASSWORD_POLICY.maxInputLength },
+  // Bounded by the body limit only: the envelope's own bound is the function's, with its own code (413).
+  OrderRequest: { envelope: MAX_BODY_BYTES },
+} as const satisfies Record<string, Record<string, number>>;
+
+export interface RouteDefinition {
+  readonly handler: HandlerDefinition['name'];
+  /**
+   * `none`: public by design (login, health, the server's public key, the receipt keys). `session`: the Lambda
+   * authorizer checks the token and the customer's current token version and role on every call. `cached-session`:
+   * the same authorizer, whose answer API Gateway keeps for {@link AUTHORIZER_CACHE_SECONDS} per token — only for
+   * placing an order, whose transaction checks the token version and role again at commit, so a cached answer can
+   * never let a revoked session order.
+   */
+  readonly auth: 'none' | 'session' | 'cached-session';
+  /**
+   * Who may call it: `public` (no session), `customer` (any session: customers and administrators), `admin`
+   * (administrators only: the authorizer denies `/admin/*` to anyone else, and the router checks again).
+   */
+  readonly permission: 'public' | 'customer' | 'admin';
+  /** The request body, parsed by the router before the route runs (shared/requests.ts). */
+  readonly body?: ZodMiniType;
+  /** The API Gateway request model (body validation at the edge) for this route, if any. */
+  readonly model?: keyof typeof GATEWAY_MODELS;
+  /** Request headers the route requires: API Gateway (and the local API) refuse a request without them, 400. */
+  readonly headers?: readonly string[];
+}
+
+const session = { auth: 'session', permission: 'customer' } as const;
+const admin = { auth: 'session', permission: 'admin' } as const;
+const open = { auth: 'none', permission: 'public' } as const;
+
+export const ROUTES = {
+  'POST /login': { handler: 'login', ...open, body: requests.loginRequest, model: 'LoginRequest' },
+  'POST /refresh': { handler: 'login', ...session },
+  'POST /logout': { handler: 'login', ...session },
+  'GET /health': { handler: 'read', ...open },
+  'GET /server-key': { handler: 'read', ...open },
+  'GET /receipt-keys': { handler: 'read', ...open },
+  'POST /password': { handler: 'password', ...session, body: requests.passwordChange, model: 'PasswordRequest' },
+  'POST /orders': {
+    handler: 'order',
+    auth: 'cached-session',
+    permission: 'customer',
+    body: requests.orderRequest,
+    model: 'OrderRequest',
+  },
+  'GET /orders': { handler: 'read', ...session },
+  'GET /orders/{id}': { handler: 'read', ...session },
+  'GET /products': { handler: 'read', ...session },
+  'POST /orders/{id}/cancel': { handler: 'order', ...session, body: requests.customerCancellation },
+  'GET /account': { handler: 'read', ...session },
+  'GET /admin/orders': { handler: 'admin', ...admin },
+  'GET /admin/orders/{id}': { handler: 'admin', ...admin },
+  'POST /admin/orders/{id}/fulfil': { handler: 'admin', ...admin },
+  'POST /admin/orders/{id}/cancel': { handler: 'order', ...admin, body: requests.opdCancellation },
+  'GET /admin/customers': { handler: 'admin', ...admin },
+  'GET /admin/customers/{customerId}': { handler: 'admin', ...admin },
+  'POST /admin/customers/{customerId}/credit': {
+    handler: 'admin',
+    ...admin,
+    body: requests.credit,
+    headers: [IDEMPOTENCY_KEY_HEADER],
+  },
+  'POST /admin/products': { handler: 'admin', ...admin, body: requests.newProduct },
+  'PATCH /admin/products/{sku}': { handler: 'admin', ...admin, body: requests.productChanges },
+  'POST /admin/products/{sku}/restock': { handler: 'admin', ...admin, body: requests.restock },
+  'POST /admin/customers': { handler: 'admin', ...admin, body: requests.newCustomer },
+  'POST /admin/customers/{customerId}/keys': { handler: 'admin', ...admin, body: requests.publicKey },
+  'DELETE /admin/customers/{customerId}/keys/{keyId}': { handler: 'admin', ...admin },
+  'POST /admin/customers/{customerId}/unlock': { handler: 'admin', ...admin },
+  'GET /admin/emails': { handler: 'admin', ...admin },
+  'POST /admin/emails/{id}/retry': { handler: 'admin', ...admin },
+  'POST /admin/server-keys/rotate': { handler: 'admin', ...admin },
+  'POST /admin/receipt-keys/rotate': { handler: 'admin', ...admin },
+  'POST /admin/receipt-keys/{kid}/revoke': { handler: 'admin', ...admin },
+} as const satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
+
+/** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */
+export const AUTHORIZER_CACHE_SECONDS = 300;
+
+/** A route with its method and path spelled out, as API Gateway and the local API build from it. */
+export interface RouteEntry extends RouteDefinition {
+  readonly key: RouteKey;
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+}
+
+/** Every route, in the table's order. */
+export const ROUTE_LIST: readonly RouteEntry[] = Object.entries(ROUTES).map(([key, route]) => {
+  const [method, path] = key.split(' ') as [RouteEntry['method'], string];
+  return { ...(route as RouteDefinition), key: key as RouteKey, method, path };
+});
+
+/** The path parameters of a route path, in order. */
+export function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+}

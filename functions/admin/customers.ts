@@ -1,0 +1,98 @@
+/** Customers, for administrators: list, show, create, add or revoke a key, unlock, and credit (money, once per key). */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { accountView, ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
+import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
+import {
+  getCustomer,
+  listCustomers,
+  lockState,
+  revokeCustomerKey,
+  unlockCustomer,
+} from '../../shared/aws/customers.js';
+import { config } from '../../shared/config.js';
+import { ApiError } from '../../shared/errors.js';
+import { jsonResponse, pageLimit, requiredIdempotencyKey } from '../../shared/http.js';
+import { requestDigest } from '../../shared/idempotency.js';
+import { pathParameter, queryParameter } from '../../shared/router.js';
+import type { Implementations } from '../../shared/router.js';
+import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN } from '../../shared/rules.js';
+import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
+
+const customerId = (event: APIGatewayProxyEvent) => pathParameter(event, 'customerId', CUSTOMER_ID_PATTERN);
+
+/** `/admin/customers…` */
+export const customerRoutes = {
+  'POST /admin/customers': async ({ body }) => {
+    const keyIds = await registerCustomer(body);
+    return jsonResponse(201, { customerId: body.customerId, email: body.email, role: body.role, keyIds });
+  },
+  'POST /admin/customers/{customerId}/keys': async ({ event, body }) => {
+    const { publicKeyPem, keyId } = body;
+    return jsonResponse(201, {
+      customerId: customerId(event),
+      keyId: await registerCustomerKey(customerId(event), publicKeyPem, keyId),
+    });
+  },
+  'DELETE /admin/customers/{customerId}/keys/{keyId}': async ({ event }) => {
+    const keyId = pathParameter(event, 'keyId', KEY_ID_PATTERN);
+    await revokeCustomerKey(customerId(event), keyId);
+    return jsonResponse(200, { customerId: customerId(event), keyId, status: 'revoked' });
+  },
+  'POST /admin/customers/{customerId}/unlock': async ({ event }) => {
+    await unlockCustomer(customerId(event));
+    return jsonResponse(200, { customerId: customerId(event), locked: false });
+  },
+  'GET /admin/customers': async ({ event }) => {
+    const cursor = queryParameter(event, 'cursor', CUSTOMER_ID_PATTERN);
+    const page = await listCustomers(pageLimit(event), cursor);
+    const currency = config().catalogueCurrency;
+    return jsonResponse(200, {
+      customers: page.customers.map((customer) => ({
+        customerId: customer.customerId,
+        email: customer.email,
+        role: customer.role,
+        createdAt: customer.createdAt,
+        balanceCents: customer.balanceCents ?? 0,
+        currency,
+        locked: lockState(customer).locked,
+      })),
+      ...(page.next ? { next: page.next } : {}),
+    });
+  },
+  'GET /admin/customers/{customerId}': async ({ event }) => {
+    const customer = await getCustomer(customerId(event));
+    if (!customer) throw new ApiError('not_found', `no customer ${customerId(event)}`);
+    const ledger = await listLedger(
+      customer.customerId,
+      pageLimit(event, 10),
+      ledgerCursor(event.queryStringParameters?.cursor),
+    );
+    const lock = lockState(customer);
+    return jsonResponse(200, {
+      ...accountView(customer, config().catalogueCurrency, ledger),
+      email: customer.email,
+      role: customer.role,
+      createdAt: customer.createdAt,
+      lock: {
+        locked: lock.locked,
+        failedLogins: customer.failedLogins,
+        ...(lock.until === undefined ? {} : { until: new Date(lock.until * 1000).toISOString() }),
+      },
+    });
+  },
+  // Money: applied once per Idempotency-Key (a resent request answers with the entry it posted).
+  'POST /admin/customers/{customerId}/credit': async ({ event, session, body }) => {
+    const key = requiredIdempotencyKey(event);
+    const { amountCents, reference } = body;
+    const digest = requestDigest('credit', { customerId: customerId(event), amountCents, reference });
+    const posted = await postLedgerEntry(
+      customerId(event),
+      { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference, actor: session.customerId },
+      Date.now(),
+      { key, digest },
+    );
+    return posted.replayed
+      ? jsonResponse(200, ledgerEntryView(posted.entry), { 'Idempotent-Replayed': 'true' })
+      : jsonResponse(201, ledgerEntryView(posted.entry));
+  },
+} satisfies Partial<Implementations<'admin'>>;

@@ -1,0 +1,110 @@
+/**
+ * The OPD's work queue, for administrators: orders by status (oldest first), one order with its evidence, fulfilment;
+ * mail still owed or given up on, and a retry of what failed.
+ */
+import { getOrder, listMailPage, listOrdersByStatus } from '../../shared/aws/orders.js';
+import type { OwedMail } from '../../shared/aws/orders.js';
+import { ApiError } from '../../shared/errors.js';
+import { jsonResponse, pageLimit } from '../../shared/http.js';
+import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
+import type { OrderRecord } from '../../shared/orders.js';
+import { pathParameter, queryParameter } from '../../shared/router.js';
+import type { Implementations } from '../../shared/router.js';
+import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN } from '../../shared/rules.js';
+import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
+import { retryFailedMail } from '../../shared/services/notify.js';
+import { evidenceKeys } from '../../shared/services/orders.js';
+
+const STATUS_PATTERN = new RegExp(`^(${ORDER_STATUSES.join('|')})$`);
+
+/** One email in the owed or failed list: which order and kind, since when, where it stands and why it failed. */
+function mailView(mail: OwedMail, order: OrderRecord | undefined) {
+  const failure = order?.[`${mail.kind}Failure`];
+  return {
+    orderId: mail.orderId,
+    customerId: mail.customerId,
+    kind: mail.kind === 'email' ? 'confirmation' : 'notice',
+    since: new Date(mail.since).toISOString(),
+    status: order?.[`${mail.kind}Status`] ?? 'unknown',
+    ...(order ? { orderStatus: order.status } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+/** `/admin/orders…` and `/admin/emails…` */
+export const orderRoutes = {
+  'GET /admin/orders': async ({ event }) => {
+    const status = (queryParameter(event, 'status', STATUS_PATTERN) ?? 'accepted') as (typeof ORDER_STATUSES)[number];
+    const page = await listOrdersByStatus(status, pageLimit(event), event.queryStringParameters?.cursor, {
+      customerId: CUSTOMER_ID_PATTERN,
+      orderId: ORDER_ID_PATTERN,
+    });
+    return jsonResponse(200, {
+      status,
+      orders: page.orders.map((order) => ({
+        orderId: order.orderId,
+        customerId: order.customerId,
+        status: order.status,
+        acceptedAt: order.acceptedAt,
+        ...(order.fulfilledAt === undefined ? {} : { fulfilledAt: order.fulfilledAt }),
+        ...(order.cancelledAt === undefined ? {} : { cancelledAt: order.cancelledAt }),
+        lines: order.lines,
+        totalCents: order.totalCents,
+        currency: order.currency,
+      })),
+      ...(page.next ? { next: page.next } : {}),
+    });
+  },
+  'GET /admin/orders/{id}': async ({ event }) => {
+    const order = await findOrder(
+      pathParameter(event, 'id', ORDER_ID_PATTERN),
+      queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
+    );
+    return jsonResponse(200, orderView(order, await evidenceKeys(order)));
+  },
+  'POST /admin/orders/{id}/fulfil': async ({ event }) => {
+    const order = await findOrder(
+      pathParameter(event, 'id', ORDER_ID_PATTERN),
+      queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
+    );
+    return jsonResponse(200, orderView(await fulfilOrder(order)));
+  },
+  'GET /admin/emails': async ({ event }) => {
+    const status = (queryParameter(event, 'status', /^(owed|failed)$/) ?? 'owed') as 'owed' | 'failed';
+    const page = await listMailPage(status, pageLimit(event), event.queryStringParameters?.cursor, {
+      customerId: CUSTOMER_ID_PATTERN,
+      orderId: ORDER_ID_PATTERN,
+    });
+    const orders = await Promise.all(page.mail.map((mail) => getOrder(mail.customerId, mail.orderId)));
+    return jsonResponse(200, {
+      status,
+      emails: page.mail.map((mail, index) => mailView(mail, orders[index])),
+      ...(page.next ? { next: page.next } : {}),
+    });
+  },
+  'POST /admin/emails/{id}/retry': async ({ event }) => {
+    const order = await findOrder(
+      pathParameter(event, 'id', ORDER_ID_PATTERN),
+      queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
+    );
+    const kinds = (['email', 'notice'] as const).filter((kind) => order[`${kind}Status`] === 'failed');
+    if (kinds.length === 0)
+      throw new ApiError(
+        'not_found',
+        `order ${order.orderId} has no failed email (see po admin emails --status failed)`,
+      );
+    const outcomes = [];
+    for (const kind of kinds) outcomes.push({ kind, outcome: await retryFailedMail(order, kind) });
+    const after = await getOrder(order.customerId, order.orderId);
+    return jsonResponse(200, {
+      orderId: order.orderId,
+      customerId: order.customerId,
+      retried: outcomes.map(({ kind, outcome }) => ({
+        kind,
+        outcome,
+        status: after?.[`${kind}Status`],
+        ...(after?.[`${kind}Failure`] ? { failure: after[`${kind}Failure`] } : {}),
+      })),
+    });
+  },
+} satisfies Partial<Implementations<'admin'>>;

@@ -1,0 +1,94 @@
+/**
+ * The request bodies the API accepts, as zod schemas built from the rules (shared/rules.ts, shared/text.ts,
+ * shared/accounts.ts). Each route names its body in the route table (contract/routes.ts); the router parses it before
+ * the route runs, so a route never sees a body that does not match.
+ */
+import * as z from 'zod/mini';
+import { MAX_BALANCE_CENTS } from './accounts.js';
+import {
+  CUSTOMER_ID_MAX_LENGTH,
+  CUSTOMER_ID_PATTERN,
+  CUSTOMER_LIMITS,
+  KEY_ID_PATTERN,
+  ORDER_LIMITS,
+  PASSWORD_POLICY,
+  PRODUCT_LIMITS,
+  SKU_PATTERN,
+} from './rules.js';
+import { oneLine, reasonSchema } from './text.js';
+
+/** A password as any route takes it: the policy (shared/passwords.ts) is checked on new ones only. */
+const password = z.string().check(z.minLength(1), z.maxLength(PASSWORD_POLICY.maxInputLength));
+
+/** `POST /login`. */
+export const loginRequest = z.strictObject({
+  customerId: z.string().check(z.minLength(1), z.maxLength(CUSTOMER_ID_MAX_LENGTH)),
+  password,
+});
+
+/** `POST /password`. The policy (length in code points after NFKC, not the old one, not the ID) is checked later. */
+export const passwordChange = z.strictObject({ oldPassword: password, newPassword: password });
+
+/** `POST /orders`. The body limit bounds the envelope; its own bound is openOrder's first check (413). */
+export const orderRequest = z.strictObject({ envelope: z.string().check(z.minLength(1)) });
+
+/** `POST /orders/{id}/cancel`: the customer's signed cancellation. */
+export const customerCancellation = z.strictObject({
+  cancellation: z.string().check(z.minLength(1), z.maxLength(ORDER_LIMITS.maxEnvelopeChars)),
+});
+
+/** `POST /admin/orders/{id}/cancel`: the OPD's reason, and whose order it is when the ID alone is ambiguous. */
+export const opdCancellation = z.strictObject({
+  reason: reasonSchema,
+  customerId: z.optional(z.string().check(z.regex(CUSTOMER_ID_PATTERN))),
+});
+
+const productName = oneLine('name', PRODUCT_LIMITS.maxNameLength);
+const priceCents = z.int().check(z.minimum(0), z.maximum(PRODUCT_LIMITS.maxPriceCents));
+const stock = (least: number) => z.int().check(z.minimum(least), z.maximum(PRODUCT_LIMITS.maxStock));
+
+/** `POST /admin/products`. */
+export const newProduct = z.strictObject({
+  sku: z.string().check(z.regex(SKU_PATTERN)),
+  name: productName,
+  priceCents,
+  stock: stock(0),
+});
+
+/** `PATCH /admin/products/{sku}`: a new name, a new price, or both. */
+export const productChanges = z
+  .strictObject({ name: z.optional(productName), priceCents: z.optional(priceCents) })
+  .check(
+    z.refine(
+      (changes) => changes.name !== undefined || changes.priceCents !== undefined,
+      'give name and/or priceCents',
+    ),
+  );
+
+/** `POST /admin/products/{sku}/restock`. */
+export const restock = z.strictObject({ quantity: stock(1) });
+
+/** A customer's public key: `POST /admin/customers/{customerId}/keys`, and each key of a new customer. */
+export const publicKey = z.strictObject({
+  publicKeyPem: z.string().check(z.minLength(1), z.maxLength(CUSTOMER_LIMITS.maxPublicKeyPemLength)),
+  keyId: z.optional(z.string().check(z.regex(KEY_ID_PATTERN))),
+});
+
+/** `POST /admin/customers`. */
+export const newCustomer = z.strictObject({
+  customerId: z.string().check(z.regex(CUSTOMER_ID_PATTERN)),
+  email: z.email().check(z.maxLength(CUSTOMER_LIMITS.maxEmailLength)),
+  password,
+  role: z._default(z.enum(['customer', 'admin']), 'customer'),
+  keys: z._default(z.array(publicKey).check(z.maxLength(CUSTOMER_LIMITS.maxKeysAtCreation)), []),
+});
+
+/** `POST /admin/customers/{customerId}/credit`: a credit (> 0) or an adjustment (< 0), with its reference. */
+export const credit = z.strictObject({
+  amountCents: z.int('amountCents must be a whole number of cents').check(
+    z.minimum(-MAX_BALANCE_CENTS, 'amountCents is too small'),
+    z.maximum(MAX_BALANCE_CENTS, 'amountCents is too large'),
+    z.refine((amount) => amount !== 0, 'amountCents must not be 0'),
+  ),
+  reference: oneLine('reference'),
+});
