@@ -50,6 +50,10 @@ export function checkApiUrl(raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/**
+ * Sends one request to the OPD and answers with its JSON body, as `T`: the caller names the route's answer type
+ * (cli/client.ts and cli/admin-client.ts do, one method per route).
+ */
 export interface ApiClient {
   call<T = Record<string, unknown>>(
     method: string,
@@ -81,6 +85,11 @@ export async function sendAgainOnNetworkError<T>(what: string, send: () => Promi
   }
 }
 
+/**
+ * The OPD at `apiUrl`: JSON over HTTPS with a 30 s timeout; a refusal is an `ApiCallError`, an unreachable OPD or a 5xx a
+ * `NetworkError`.
+ * @throws InputError `usage` when no API URL is configured or it is not one po may call
+ */
 export function apiClient(apiUrl: string | undefined): ApiClient {
   if (!apiUrl) throw new InputError('usage', 'no API URL configured; run `po config --api <url>` first');
   const base = checkApiUrl(apiUrl);

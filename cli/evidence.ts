@@ -7,15 +7,17 @@ import { EvidenceError } from '../shared/errors.js';
 import { evidenceBundle, verifyEvidence } from '../shared/evidence.js';
 import type { EvidenceBundle, VerifiedEvidence } from '../shared/evidence.js';
 import { parsePublicKeyPem, verificationKey } from '../shared/keys.js';
-import type { SignatureAlg } from '../shared/keys.js';
+import type { OrderView } from '../shared/orders.js';
 import { receiptKeyId } from '../shared/receipts.js';
-import type { ApiClient } from './api.js';
+import type { OpdClient } from './client.js';
 import { receiptKey } from './trust.js';
-import type { OrderView } from './view.js';
 
-/** @throws EvidenceError when the OPD's answer lacks a part, or any check fails */
+/**
+ * The evidence bundle of `order`, checked, with what it proves.
+ * @throws EvidenceError when the OPD's answer lacks a part, or any check fails
+ */
 export async function orderEvidence(
-  api: ApiClient,
+  api: OpdClient,
   profile: string,
   order: OrderView,
 ): Promise<{ bundle: EvidenceBundle; verified: VerifiedEvidence }> {
@@ -52,7 +54,7 @@ export async function orderEvidence(
     orderJws: order.signature.jws,
     customerKey: {
       kid: order.signature.keyId,
-      alg: order.signature.alg as SignatureAlg,
+      alg: order.signature.alg,
       publicKeyPem: order.signature.publicKeyPem,
     },
     receiptJws: order.receipt,

@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import { shortened } from '../shared/display.js';
 import { InputError } from '../shared/errors.js';
+import { parseMoney } from '../shared/money.js';
 import { ORDER_ID_PATTERN, ORDER_LIMITS, SKU_PATTERN } from '../shared/rules.js';
 
 const usage = (message: string) => new InputError('usage', message);
@@ -73,4 +74,34 @@ export function parseOrderId(text: string): string {
   if (!ORDER_ID_PATTERN.test(text))
     throw new InvalidArgumentError('an order ID is 22 to 86 letters, digits, "-" and "_" (po orders lists yours).');
   return text;
+}
+
+/**
+ * A whole number an admin command takes (`--stock`, a restock's quantity): up to 10 digits; `name` says which in the
+ * error.
+ * @throws InputError `usage`
+ */
+export function wholeNumber(value: string, name: string): number {
+  if (!/^\d{1,10}$/.test(value))
+    throw new InputError('usage', `${name} must be a whole number, not ${JSON.stringify(value.slice(0, 40))}`);
+  return Number(value);
+}
+
+/**
+ * `--price` as people write it (24.50, 3, 0.99), in cents.
+ * @throws InputError `usage`
+ */
+export function priceCents(value: string): number {
+  const cents = parseMoney(value);
+  if (cents === undefined || cents < 0)
+    throw new InputError(
+      'usage',
+      `--price is an amount like 24.50 (at most two decimals), not ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return cents;
+}
+
+/** Collects a repeatable option (`--item`, `--customer-key`): every value given, in order. */
+export function collectRepeated(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -3,15 +3,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { Option } from 'commander';
-import { registerAdminCommands } from './commands/admin.js';
-import { registerCustomerCommands } from './commands/customer.js';
-import { registerEnvelope } from './commands/envelope.js';
-import { registerKeygen } from './commands/keygen.js';
-import { registerOrderCommand } from './commands/order.js';
-import { registerVerifyCommand } from './commands/verify.js';
-import { selectedProfile } from './profile.js';
-import { EXIT, exitCodeFor, printError, runAction } from './output.js';
-import { completionScript } from './completion.js';
+import { registerCommands } from './commands/index.js';
+import { EXIT, exitCodeFor, printError } from './output.js';
 import { shortened, showable } from '../shared/display.js';
 
 const VERSION = '0.1.0';
@@ -41,29 +34,7 @@ Exit status: 0 ok · 1 refused (the OPD, the envelope or evidence check, or key 
 Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600.
 Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
     );
-  const globals = (command: Command) => {
-    const options = command.optsWithGlobals<{ profile?: string; json?: boolean }>();
-    return {
-      profile: selectedProfile(options.profile),
-      ...(options.json ? { json: true } : {}),
-    };
-  };
-  registerCustomerCommands(program, globals);
-  registerOrderCommand(program, globals);
-  registerVerifyCommand(program, globals);
-  registerAdminCommands(program, globals);
-  registerKeygen(program);
-  registerEnvelope(program);
-  program
-    .command('completion')
-    .description('print a shell completion script: source <(po completion bash)')
-    .argument('<shell>', 'bash or zsh')
-    .action((shell: string) =>
-      runAction('line', () => {
-        process.stdout.write(completionScript(program, shell));
-        return Promise.resolve();
-      }),
-    );
+  registerCommands(program);
   // Every (sub)command gets the exit override so usage errors everywhere exit with EXIT.usage.
   const override = (command: Command) => {
     command.exitOverride();

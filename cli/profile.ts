@@ -9,7 +9,10 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../shared/errors.js';
 import { quoted, showable } from '../shared/display.js';
+import type { IssuedSession } from '../shared/services/sessions.js';
+import { ORDER_ID_PATTERN } from '../shared/rules.js';
 
+/** A profile as `config.json` keeps it: where the OPD is, who the customer is, their key, and what po trusts. */
 export interface Profile {
   apiUrl?: string;
   customerId?: string;
@@ -23,12 +26,8 @@ export interface Profile {
   receiptKeys?: Record<string, { fingerprint: string; x: string }>;
 }
 
-export interface Session {
-  token: string;
-  expiresAt: string;
-  customerId: string;
-  role: string;
-}
+/** A profile's session: what the OPD issued (`POST /login`, `/refresh`, `/password`), kept as it came. */
+export type Session = IssuedSession;
 
 /** A path as a message shows it: quoted, control and invisible characters visible, a long one shortened. */
 const shownPath = (path: string) => quoted(path, 200);
@@ -144,27 +143,31 @@ export function readProfiles(): Record<string, Profile> {
   return readConfig().profiles ?? {};
 }
 
+/** The profile `name` (empty when it has not been configured). */
 export function readProfile(name: string): Profile {
   return readConfig().profiles?.[checkProfileName(name)] ?? {};
 }
 
+/** Replaces the profile `name` in `config.json` (0600), leaving the others as they are. */
 export function writeProfile(name: string, profile: Profile): void {
   const config = readConfig();
   writePrivateJson(configFile(), { ...config, profiles: { ...config.profiles, [checkProfileName(name)]: profile } });
 }
 
+/** The session kept for the profile, if any (expired or not). */
 export function readSession(name: string): Session | undefined {
   const session = readJson(sessionFile(checkProfileName(name)), undefined);
   return isRecord(session) ? (session as unknown as Session) : undefined;
 }
 
+/** Keeps the profile's session (0600), replacing the one before. */
 export function writeSession(name: string, session: Session): void {
   writePrivateJson(sessionFile(checkProfileName(name)), session);
 }
 
 /** Where the evidence bundle of an order placed with this profile is kept. */
 export function evidenceFile(profile: string, orderId: string): string {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(orderId)) throw new InputError('usage', 'not an order ID');
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new InputError('usage', 'not an order ID');
   return join(configDirectory(), 'evidence', checkProfileName(profile), `${orderId}.json`);
 }
 
@@ -175,6 +178,7 @@ export function saveEvidence(profile: string, orderId: string, bundle: unknown):
   return file;
 }
 
+/** Forgets the profile's session; true when there was one. */
 export function deleteSession(name: string): boolean {
   const file = sessionFile(checkProfileName(name));
   if (!existsSync(file)) return false;

@@ -13,10 +13,11 @@ import { checkKeyId, parsePublicKeyPem, requireX25519, spkiFingerprint } from '.
 import type { KeyObject } from 'node:crypto';
 import { receiptKeyFromJwk, receiptKeyJwk } from '../shared/receipts.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
-import type { ApiClient } from './api.js';
+import type { OpdClient } from './client.js';
 import { readProfile, writeProfile } from './profile.js';
 import type { Profile } from './profile.js';
 
+/** The OPD's current server key, as po checked it. */
 export interface PublishedServerKey {
   readonly kid: string;
   readonly publicKey: KeyObject;
@@ -41,15 +42,15 @@ export function trustCommand(what: 'server' | 'receipt', fingerprint: string, pr
 }
 
 /** The OPD's current server key (`GET /server-key`), its fingerprint computed from the key itself. */
-export async function publishedServerKey(api: ApiClient): Promise<PublishedServerKey> {
-  const published = await api.call<{ kid: string; publicKeyPem: string }>('GET', '/server-key');
+export async function publishedServerKey(api: OpdClient): Promise<PublishedServerKey> {
+  const published = await api.serverKey();
   const publicKey = requireX25519(parsePublicKeyPem(published.publicKeyPem), 'public');
   return { kid: checkKeyId(published.kid), publicKey, fingerprint: spkiFingerprint(publicKey) };
 }
 
 /** The OPD's receipt keys (`GET /receipt-keys`), each checked (Ed25519; its ID is its fingerprint), and the current one. */
-async function publishedReceiptKeys(api: ApiClient): Promise<{ keys: ReceiptKeyJwk[]; current: ReceiptKeyJwk }> {
-  const published = await api.call<{ keys?: unknown; current?: unknown }>('GET', '/receipt-keys');
+async function publishedReceiptKeys(api: OpdClient): Promise<{ keys: ReceiptKeyJwk[]; current: ReceiptKeyJwk }> {
+  const published = await api.receiptKeys();
   const keys = (Array.isArray(published.keys) ? published.keys : []).map(
     (jwk) => receiptKeyJwk(receiptKeyFromJwk(jwk).publicKey), // throws on anything that is not a proper receipt key
   );
@@ -59,6 +60,7 @@ async function publishedReceiptKeys(api: ApiClient): Promise<{ keys: ReceiptKeyJ
   return { keys, current };
 }
 
+/** Where the profile's server-key pin stands against the key the OPD publishes now. */
 export function serverKeyTrust(profile: Profile, current: PublishedServerKey): TrustState {
   const pinned = profile.serverKey;
   const now = { kid: current.kid, fingerprint: current.fingerprint };
@@ -94,7 +96,7 @@ function changedError(what: 'server' | 'receipt', profileName: string, trust: Tr
  * @throws InputError `server_key_changed`
  */
 export async function trustedServerKey(
-  api: ApiClient,
+  api: OpdClient,
   profileName: string,
   profile: Profile,
 ): Promise<PublishedServerKey> {
@@ -115,7 +117,7 @@ export async function trustedServerKey(
  * first use). Its receipt is then checked against the pin.
  * @throws InputError `receipt_key_changed`
  */
-export async function checkReceiptKeyTrusted(api: ApiClient, profileName: string): Promise<void> {
+export async function checkReceiptKeyTrusted(api: OpdClient, profileName: string): Promise<void> {
   const profile = readProfile(profileName);
   const { current } = await publishedReceiptKeys(api);
   const trust = receiptKeyTrust(profile, current);
@@ -138,7 +140,7 @@ function pinReceiptKey(profileName: string, key: ReceiptKeyJwk): void {
 
 /** Both trust states, for `po test` (nothing is pinned or changed). */
 export async function trustReport(
-  api: ApiClient,
+  api: OpdClient,
   profile: Profile,
 ): Promise<{ server: TrustState; receipt: TrustState }> {
   const [server, receipts] = await Promise.all([publishedServerKey(api), publishedReceiptKeys(api)]);
@@ -151,7 +153,7 @@ export async function trustReport(
  * @throws InputError `fingerprint_mismatch` when the OPD's key has another fingerprint
  */
 export async function trustKey(
-  api: ApiClient,
+  api: OpdClient,
   profileName: string,
   what: 'server' | 'receipt',
   fingerprint: string,
@@ -187,7 +189,7 @@ function mismatch(what: 'server' | 'receipt', given: string, actual: string): In
  * orders is `po trust`'s decision (or the first order's), never a side effect of reading an old receipt.
  * @throws EvidenceError `receipt_key_unknown` if the OPD does not publish it, or any receipt-key check's code
  */
-export async function receiptKey(api: ApiClient, profileName: string, kid: string): Promise<ReceiptKeyJwk> {
+export async function receiptKey(api: OpdClient, profileName: string, kid: string): Promise<ReceiptKeyJwk> {
   const pinned = readProfile(profileName).receiptKeys?.[kid];
   if (pinned)
     return receiptKeyJwk(

@@ -1,45 +1,15 @@
-/** What `po` shows: data as JSON with --json, or lines for people; orders and quotes as small tables. */
-import { formatMoney } from '../shared/money.js';
+/**
+ * What `po` shows: data as JSON with --json, or lines for people; orders, accounts, quotes and pages as small tables.
+ */
+import type { AccountView, LedgerEntryView } from '../shared/accounts.js';
 import { showable } from '../shared/display.js';
-
-/** The global options of an invocation. */
-export interface Globals {
-  profile: string;
-  json?: boolean;
-}
+import { formatMoney } from '../shared/money.js';
+import type { OrderView } from '../shared/orders.js';
+import type { Globals } from './globals.js';
 
 /** Prints `data` as JSON with --json, otherwise the human rendering. */
 export function print(globals: Globals, data: unknown, human: () => string): void {
   process.stdout.write(globals.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
-}
-
-/** An order as the API returns it (docs/api.md). */
-export interface OrderView {
-  orderId: string;
-  customerId: string;
-  status: string;
-  lines: Array<{ sku: string; name: string; qty: number; unitPriceCents: number; lineTotalCents: number }>;
-  totalCents: number;
-  currency?: string;
-  acceptedAt: string;
-  signedAt: string;
-  note?: string;
-  signature: { alg: string; keyId: string; jws: string; publicKeyPem?: string };
-  receipt?: string;
-  ledgerEntry?: number;
-  fulfilledAt?: string;
-  cancelledAt?: string;
-  cancellation?: {
-    by: 'customer' | 'opd';
-    actor: string;
-    jws?: string;
-    keyId?: string;
-    publicKeyPem?: string;
-    reason?: string;
-    receipt: string;
-    refundEntry: number;
-  };
-  email: { status: string; sentAt?: string };
 }
 
 /**
@@ -93,19 +63,6 @@ export function describeOrder(order: OrderView): string {
   ].join('\n');
 }
 
-/** A ledger entry as the API returns it. */
-export interface LedgerEntryView {
-  entry: number;
-  type: string;
-  amountCents: number;
-  balanceAfterCents: number;
-  currency: string;
-  orderId?: string;
-  reference?: string;
-  actor: string;
-  at: string;
-}
-
 /** Ledger entries as a table, newest first. */
 export function ledgerTable(entries: readonly LedgerEntryView[], indent = '  '): string[] {
   const row = (entry: string, at: string, type: string, amount: string, after: string, what: string) =>
@@ -125,6 +82,23 @@ export function ledgerTable(entries: readonly LedgerEntryView[], indent = '  '):
   ];
 }
 
+/** An account for people: balance, keys, the ledger page, and how to see more (`more`: the command that lists it). */
+export function describeAccount(account: AccountView, more: string): string {
+  return [
+    `Account ${account.customerId}: balance ${formatMoney(account.balanceCents, account.currency)} (${account.entries} ledger ${account.entries === 1 ? 'entry' : 'entries'})`,
+    'Keys:',
+    ...table(
+      ['KEY ID', 'ALG', 'STATUS', 'ADDED', 'REVOKED'],
+      account.keys.map((key) => [key.keyId, key.alg, key.status, key.addedAt, key.revokedAt ?? '']),
+    )
+      .split('\n')
+      .map((line) => `  ${line}`),
+    account.ledger.length === 0 ? 'No ledger entries.' : 'Ledger (newest first):',
+    ...(account.ledger.length === 0 ? [] : ledgerTable(account.ledger)),
+    ...(account.next ? [`More: ${more} --cursor ${account.next}`] : []),
+  ].join('\n');
+}
+
 /** A table for people: a header row and columns padded to their widest cell (by code point). */
 export function table(headers: readonly string[], rawRows: ReadonlyArray<readonly string[]>): string {
   // A cell is one line of visible text, whatever the OPD or a hand-edited profile holds.
@@ -139,6 +113,11 @@ export function table(headers: readonly string[], rawRows: ReadonlyArray<readonl
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** A page of a listing for people: what it is, its table (when it has rows), and how to get the next page. */
+export function pageText(title: string, headers: string[], rows: string[][], more: string | undefined): string {
+  return [title, ...(rows.length === 0 ? [] : [table(headers, rows)]), ...(more ? [more] : [])].join('\n');
 }
 
 /**

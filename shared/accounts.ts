@@ -116,6 +116,9 @@ export function ledgerEntryView(entry: LedgerEntry) {
   };
 }
 
+/** A ledger entry as the API returns it: what {@link ledgerEntryView} makes. */
+export type LedgerEntryView = ReturnType<typeof ledgerEntryView>;
+
 /** The keys a customer registered, as they are shown to them and to administrators (public parts only). */
 export function keysView(
   keys: Readonly<Record<string, { alg: string; status: string; addedAt: string; revokedAt?: string }>>,
@@ -151,6 +154,9 @@ export function accountView(
     ...(ledger.next === undefined ? {} : { next: String(ledger.next) }),
   };
 }
+
+/** An account as the API returns it: what {@link accountView} makes. */
+export type AccountView = ReturnType<typeof accountView>;
 
 /** A ledger cursor as it comes back from a client: the entry number to continue below. @throws ApiError */
 export function ledgerCursor(raw: string | undefined): number | undefined {

@@ -209,6 +209,9 @@ export function orderView(order: OrderRecord, publicKeys?: ReadonlyMap<string, s
   };
 }
 
+/** An order as the API returns it: what {@link orderView} makes. */
+export type OrderView = ReturnType<typeof orderView>;
+
 function cancellationView(cancellation: Cancellation, publicKeys?: ReadonlyMap<string, string>) {
   const publicKeyPem =
     cancellation.customerKeyId === undefined ? undefined : publicKeys?.get(cancellation.customerKeyId);

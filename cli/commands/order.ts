@@ -13,18 +13,18 @@ import { exportPublicKeyPem } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
 import { formatMoney, linesTotalCents } from '../../shared/money.js';
 import { receiptKeyId } from '../../shared/receipts.js';
+import type { OrderView } from '../../shared/orders.js';
 import { ApiCallError, NetworkError, sendAgainOnNetworkError } from '../api.js';
-import type { ApiClient } from '../api.js';
-import { apiClient } from '../api.js';
+import { opdClient } from '../client.js';
+import type { OpdClient } from '../client.js';
+import { runWithGlobals } from '../globals.js';
+import { checkOrderLines } from '../input.js';
 import { signerFor } from '../io.js';
-import { runAction } from '../output.js';
 import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
+import { sessionFor } from '../session.js';
 import { checkReceiptKeyTrusted, receiptKey, trustedServerKey } from '../trust.js';
 import { describeOrder, linesTable, print } from '../view.js';
-import type { Globals, OrderView } from '../view.js';
-import { sessionFor } from './customer.js';
-import { checkOrderLines } from '../input.js';
 
 /** Rounds of "prices changed: here is the new quote" before giving up (prices that keep moving need a person). */
 const MAX_QUOTES = 3;
@@ -36,11 +36,8 @@ interface Quote {
 }
 
 /** Prices the lines at the catalogue's current prices (GET /products). */
-async function fetchQuote(api: ApiClient, token: string, lines: ReadonlyArray<{ sku: string; qty: number }>) {
-  const catalogue = await api.call<{
-    currency: string;
-    products: Array<{ sku: string; name: string; priceCents: number; stock: number }>;
-  }>('GET', '/products', { token });
+async function fetchQuote(api: OpdClient, token: string, lines: ReadonlyArray<{ sku: string; qty: number }>) {
+  const catalogue = await api.products(token);
   const products = new Map(catalogue.products.map((product) => [product.sku, product]));
   const unknown = lines.filter((line) => !products.has(line.sku)).map((line) => line.sku);
   if (unknown.length > 0)
@@ -78,7 +75,7 @@ function showQuote(quote: Quote, heading: string): void {
  * error says so (a person must not order again), keeping its code and exit status.
  */
 async function checkReceipt(
-  api: ApiClient,
+  api: OpdClient,
   profileName: string,
   prepared: PreparedOrder,
   signer: SigningKey,
@@ -123,13 +120,12 @@ async function checkReceipt(
  * Sends the envelope, and the same envelope again while the OPD cannot be reached or is unavailable: the same signed
  * order is answered with the original if it was committed meanwhile, so nothing is ordered twice.
  */
-function send(api: ApiClient, token: string, envelope: string): Promise<OrderView> {
-  return sendAgainOnNetworkError('the same signed order', () =>
-    api.call<OrderView>('POST', '/orders', { token, body: { envelope } }),
-  );
+function send(api: OpdClient, token: string, envelope: string): Promise<OrderView> {
+  return sendAgainOnNetworkError('the same signed order', () => api.placeOrder(token, envelope));
 }
 
-export function registerOrderCommand(program: Command, globals: (command: Command) => Globals): void {
+/** Registers `po order`. */
+export function registerOrder(program: Command): void {
   program
     .command('order')
     .description('quote, confirm, sign (prices and total included), encrypt and send an order; check the receipt')
@@ -160,8 +156,8 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
         options: { key?: string; keyId?: string; passphraseFile?: string; note?: string; yes?: boolean },
         command: Command,
       ) =>
-        runAction(globals(command).json ? 'json' : 'line', async () => {
-          const { profile: name } = globals(command);
+        runWithGlobals(command, async (globals) => {
+          const { profile: name } = globals;
           const lines = checkOrderLines(items);
           if (!options.yes && !isInteractive())
             throw new InputError(
@@ -171,7 +167,7 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
           const profile = readProfile(name);
           const session = await sessionFor(name);
           const signer = await signerFor(profile, options);
-          const api = apiClient(profile.apiUrl);
+          const api = opdClient(profile.apiUrl);
           const server = await trustedServerKey(api, name, profile);
           await checkReceiptKeyTrusted(api, name);
 
@@ -202,7 +198,7 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
             }
             const { verified, file } = await checkReceipt(api, name, prepared, signer, placed);
             print(
-              globals(command),
+              globals,
               { ...placed, evidence: { file, receiptKeyId: verified.receiptKey.kid, verified: true } },
               () =>
                 [

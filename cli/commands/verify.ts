@@ -8,9 +8,9 @@ import { parseEvidence, verifyEvidence } from '../../shared/evidence.js';
 import type { VerifiedEvidence } from '../../shared/evidence.js';
 import { formatMoney } from '../../shared/money.js';
 import { readStdinText, readTextFile } from '../io.js';
-import { EXIT, runAction } from '../output.js';
+import { runWithGlobals } from '../globals.js';
+import { EXIT } from '../output.js';
 import { linesTable, print } from '../view.js';
-import type { Globals } from '../view.js';
 import { showable } from '../../shared/display.js';
 
 /** Largest bundle read: a bundle is a few KiB; anything much larger is not one. */
@@ -54,6 +54,7 @@ function summary(evidence: VerifiedEvidence) {
   };
 }
 
+/** What a valid bundle proves, for people. */
 function describe(result: ReturnType<typeof summary>): string {
   return [
     `VALID: order ${result.orderId} of customer ${result.customerId}, ${result.status} by ${result.opd}`,
@@ -77,7 +78,8 @@ function describe(result: ReturnType<typeof summary>): string {
   ].join('\n');
 }
 
-export function registerVerifyCommand(program: Command, globals: (command: Command) => Globals): void {
+/** Registers `po verify`. */
+export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('check an evidence bundle offline (no profile, no network): signatures, keys, digest, contents')
@@ -90,7 +92,7 @@ With --json the result is printed on standard output either way: {"valid":true,â
 docs/evidence.md describes each check and how to do them with openssl instead.`,
     )
     .action((file: string, _options: unknown, command: Command) =>
-      runAction(globals(command).json ? 'json' : 'line', async () => {
+      runWithGlobals(command, async (globals) => {
         const text =
           file === '-'
             ? await readStdinText(MAX_BUNDLE_CHARS, 'evidence bundle')
@@ -106,13 +108,13 @@ docs/evidence.md describes each check and how to do them with openssl instead.`,
         try {
           verified = verifyEvidence(bundle);
         } catch (error) {
-          if (!(error instanceof EvidenceError) || !globals(command).json) throw error;
-          print(globals(command), { valid: false, error: { code: error.code, message: error.message } }, () => '');
+          if (!(error instanceof EvidenceError) || !globals.json) throw error;
+          print(globals, { valid: false, error: { code: error.code, message: error.message } }, () => '');
           process.exitCode = EXIT.rejected;
           return;
         }
         const result = summary(verified);
-        print(globals(command), result, () => describe(result));
+        print(globals, result, () => describe(result));
       }),
     );
 }

@@ -1,0 +1,213 @@
+/**
+ * The OPD's admin routes as `po admin` calls them, with an administrator's session: one method per route, answering
+ * with the server's own types (imported as types only). Where the admin handler builds its answer inline, the type
+ * here is composed from the server's types for the parts it takes from them.
+ */
+import type { AccountView, LedgerEntryView } from '../shared/accounts.js';
+import type { Customer, CustomerSummary } from '../shared/aws/customers.js';
+import type { PublishedKey, RevokedReceiptKey } from '../shared/aws/keystore.js';
+import type { EmailKind, QueuedOrder } from '../shared/aws/orders.js';
+import type { MailStatus, OrderStatus, OrderView, Product } from '../shared/orders.js';
+import type { ReceiptKeyJwk } from '../shared/receipts.js';
+import type { NewCustomer } from '../shared/services/admin.js';
+import type { retryFailedMail } from '../shared/services/notify.js';
+import type { ApiClient } from './api.js';
+import { pathSegment } from './api.js';
+import type { Page } from './client.js';
+import { pageQuery } from './paging.js';
+
+/** A product as the admin routes answer: the catalogue entry, with the catalogue's currency. */
+export type CatalogueProduct = Product & { readonly currency: string };
+
+/** `POST /admin/customers`: who was created, and the IDs of the keys registered with them. */
+export type CreatedCustomer = Pick<NewCustomer, 'customerId' | 'email' | 'role'> & { readonly keyIds: string[] };
+
+/** What `POST /admin/customers` is sent: the role as typed (the OPD judges it) and the public keys to register. */
+export interface NewCustomerRequest {
+  readonly customerId: string;
+  readonly email: string;
+  readonly password: string;
+  readonly role: string;
+  readonly keys: ReadonlyArray<{ publicKeyPem: string }>;
+}
+
+/** `GET /admin/customers`: a page of customers with their balance and lock state. */
+export interface CustomerPage {
+  readonly customers: Array<
+    Pick<CustomerSummary, 'customerId' | 'email' | 'role' | 'createdAt'> & {
+      readonly balanceCents: number;
+      readonly currency: string;
+      readonly locked: boolean;
+    }
+  >;
+  readonly next?: string;
+}
+
+/** `GET /admin/customers/{id}`: the customer's account, who they are, and their login lock. */
+export type CustomerDetail = AccountView &
+  Pick<Customer, 'email' | 'role' | 'createdAt'> & {
+    readonly lock: { readonly locked: boolean; readonly failedLogins: number; readonly until?: string };
+  };
+
+/** `GET /admin/orders`: a page of the work queue, orders in one status. */
+export interface QueuePage {
+  readonly status: OrderStatus;
+  readonly orders: QueuedOrder[];
+  readonly next?: string;
+}
+
+/** `GET /admin/emails`: a page of mail owed to customers, or given up on. */
+export interface MailPage {
+  readonly status: 'owed' | 'failed';
+  readonly emails: Array<{
+    readonly orderId: string;
+    readonly customerId: string;
+    readonly kind: 'confirmation' | 'notice';
+    readonly since: string;
+    readonly status: MailStatus | 'unknown';
+    readonly orderStatus?: OrderStatus;
+    readonly failure?: string;
+  }>;
+  readonly next?: string;
+}
+
+/** `POST /admin/emails/{id}/retry`: what became of each failed email of the order. */
+export interface MailRetry {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly retried: Array<{
+    readonly kind: EmailKind;
+    readonly outcome: Awaited<ReturnType<typeof retryFailedMail>>;
+    readonly status?: MailStatus;
+    readonly failure?: string;
+  }>;
+}
+
+/** A customer key, as the key routes answer. */
+export interface CustomerKey {
+  readonly customerId: string;
+  readonly keyId: string;
+}
+
+/** A new server or receipt key, with the fingerprint the admin announces to customers. */
+export type RotatedKey = PublishedKey & { readonly fingerprint: string };
+
+/** `POST /admin/receipt-keys/{kid}/revoke`: the revocation, and the receipt key that signs now. */
+export type RevokedKey = Omit<RevokedReceiptKey, 'current'> & {
+  readonly status: 'revoked';
+  readonly current: { readonly kid: string; readonly fingerprint: string; readonly jwk: ReceiptKeyJwk };
+};
+
+/** The product routes of one SKU. */
+export interface ProductRoutes {
+  /** `PATCH /admin/products/{sku}`. */
+  update(changes: { name?: string; priceCents?: number }): Promise<CatalogueProduct>;
+  /** `POST /admin/products/{sku}/restock`. */
+  restock(quantity: number): Promise<CatalogueProduct>;
+}
+
+/** The routes of one customer. */
+export interface CustomerRoutes {
+  /** `GET /admin/customers/{id}`, with a page of the ledger. */
+  show(page: Page): Promise<CustomerDetail>;
+  /** `POST /admin/customers/{id}/unlock`. */
+  unlock(): Promise<{ customerId: string; locked: boolean }>;
+  /** `POST /admin/customers/{id}/credit`: applied once per `idempotencyKey`, however often it is sent. */
+  credit(credit: { amountCents: number; reference: string }, idempotencyKey: string): Promise<LedgerEntryView>;
+  /** `POST /admin/customers/{id}/keys`. */
+  addKey(key: { publicKeyPem: string; keyId?: string }): Promise<CustomerKey>;
+  /** `DELETE /admin/customers/{id}/keys/{keyId}`. */
+  revokeKey(keyId: string): Promise<CustomerKey>;
+}
+
+/** The routes of one order of the work queue. `customerId` picks one when two customers have an order with its ID. */
+export interface OrderRoutes {
+  /** `GET /admin/orders/{id}`: any customer's order, with its evidence. */
+  show(customerId?: string): Promise<OrderView>;
+  /** `POST /admin/orders/{id}/fulfil`. */
+  fulfil(customerId?: string): Promise<OrderView>;
+  /** `POST /admin/orders/{id}/cancel`: the OPD cancels, with a reason the customer reads. */
+  cancel(cancellation: { reason: string; customerId?: string }): Promise<OrderView>;
+}
+
+/**
+ * The admin routes `po admin` calls, with the session the client was made with. A route of one product, customer or
+ * order is reached through it (`admin.customer(id).unlock()`): its path, and so the check of its ID, is made before
+ * the request's body, so a bad ID is named before a bad value.
+ */
+export interface AdminClient {
+  /** `POST /admin/products`. */
+  addProduct(product: Product): Promise<CatalogueProduct>;
+  /** The routes of the product `sku`. @throws InputError `usage` for an ID no route can carry ("", ".", "..") */
+  product(sku: string): ProductRoutes;
+  /** `POST /admin/customers`. */
+  createCustomer(customer: NewCustomerRequest): Promise<CreatedCustomer>;
+  /** `GET /admin/customers`. */
+  listCustomers(page: Page): Promise<CustomerPage>;
+  /** The routes of the customer `customerId`. @throws InputError `usage` for an ID no route can carry */
+  customer(customerId: string): CustomerRoutes;
+  /** `GET /admin/orders`: orders in `status`, oldest first. */
+  listQueue(status: string, page: Page): Promise<QueuePage>;
+  /** The routes of the order `orderId`. @throws InputError `usage` for an ID no route can carry */
+  order(orderId: string): OrderRoutes;
+  /** `GET /admin/emails`. */
+  listEmails(status: string, page: Page): Promise<MailPage>;
+  /** `POST /admin/emails/{id}/retry`. */
+  retryEmails(orderId: string, customerId?: string): Promise<MailRetry>;
+  /** `POST /admin/server-keys/rotate` or `POST /admin/receipt-keys/rotate`. */
+  rotateKey(what: 'server' | 'receipt'): Promise<RotatedKey>;
+  /** `POST /admin/receipt-keys/{kid}/revoke`. */
+  revokeReceiptKey(kid: string): Promise<RevokedKey>;
+}
+
+/** `?customer=…` when a customer is named: which customer's order an order ID means. */
+const customerQuery = (customerId: string | undefined) =>
+  customerId ? `?customer=${encodeURIComponent(customerId)}` : '';
+
+/** The admin routes of the OPD `api` reaches, called with the session `token`. */
+export function adminClient(api: ApiClient, token: string): AdminClient {
+  /** Sends a request with the session; a body only when there is one (no body, no content type). */
+  const send = <T>(method: string, path: string, body?: unknown) =>
+    api.call<T>(method, path, { token, ...(body === undefined ? {} : { body }) });
+  return {
+    addProduct: (product) => send('POST', '/admin/products', product),
+    product: (sku) => {
+      const path = `/admin/products/${pathSegment(sku)}`;
+      return {
+        update: (changes) => send('PATCH', path, changes),
+        restock: (quantity) => send('POST', `${path}/restock`, { quantity }),
+      };
+    },
+    createCustomer: (customer) => send('POST', '/admin/customers', customer),
+    listCustomers: (page) => send('GET', `/admin/customers${pageQuery(page)}`),
+    customer: (customerId) => {
+      const path = `/admin/customers/${pathSegment(customerId)}`;
+      return {
+        show: (page) => send('GET', `${path}${pageQuery(page)}`),
+        unlock: () => send('POST', `${path}/unlock`),
+        credit: (credit, idempotencyKey) =>
+          api.call<LedgerEntryView>('POST', `${path}/credit`, {
+            token,
+            body: credit,
+            headers: { 'Idempotency-Key': idempotencyKey },
+          }),
+        addKey: (key) => send('POST', `${path}/keys`, key),
+        revokeKey: (keyId) => send('DELETE', `${path}/keys/${pathSegment(keyId)}`),
+      };
+    },
+    listQueue: (status, page) => send('GET', `/admin/orders${pageQuery(page, { status })}`),
+    order: (orderId) => {
+      const path = `/admin/orders/${pathSegment(orderId)}`;
+      return {
+        show: (customerId) => send('GET', `${path}${customerQuery(customerId)}`),
+        fulfil: (customerId) => send('POST', `${path}/fulfil${customerQuery(customerId)}`),
+        cancel: (cancellation) => send('POST', `${path}/cancel`, cancellation),
+      };
+    },
+    listEmails: (status, page) => send('GET', `/admin/emails${pageQuery(page, { status })}`),
+    retryEmails: (orderId, customerId) =>
+      send('POST', `/admin/emails/${pathSegment(orderId)}/retry${customerQuery(customerId)}`),
+    rotateKey: (what) => send('POST', `/admin/${what}-keys/rotate`),
+    revokeReceiptKey: (kid) => send('POST', `/admin/receipt-keys/${pathSegment(kid)}/revoke`),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The OPD's public and customer routes as `po` calls them: one method per route, answering with the server's own view
+ * types (imported as types only, so nothing of the server is bundled). Requests go through cli/api.ts: a refusal is an
+ * `ApiCallError` with the server's code, an unreachable or unavailable OPD a `NetworkError`.
+ */
+import type { AccountView } from '../shared/accounts.js';
+import type { PublishedKey } from '../shared/aws/keystore.js';
+import type { OrderView, Product } from '../shared/orders.js';
+import type { IssuedSession } from '../shared/services/sessions.js';
+import { apiClient, pathSegment } from './api.js';
+import { pageQuery } from './paging.js';
+
+/** `GET /health`: that the OPD answers, and its clock (for the skew `po test` reports). */
+export interface Health {
+  readonly status: string;
+  readonly time: string;
+}
+
+/** `GET /products`: the catalogue and the currency of its prices. */
+export interface Catalogue {
+  readonly currency: string;
+  readonly products: Product[];
+}
+
+/**
+ * `GET /receipt-keys`, read as unknown on purpose: po trusts no key for what the OPD says of it, and checks each one
+ * itself (cli/trust.ts).
+ */
+export interface PublishedReceiptKeys {
+  readonly keys?: unknown;
+  readonly current?: unknown;
+}
+
+/** A page of a list: `limit` and the `cursor` to continue after (both as typed). */
+export interface Page {
+  readonly limit?: string;
+  readonly cursor?: string;
+}
+
+/** The routes `po` calls for a customer (and the public ones). `token` is the session's. */
+export interface OpdClient {
+  /** `GET /health`. */
+  health(): Promise<Health>;
+  /** `GET /server-key`: the key orders are encrypted to (its ID and SPKI PEM; po computes the fingerprint). */
+  serverKey(): Promise<PublishedKey>;
+  /** `GET /receipt-keys`. */
+  receiptKeys(): Promise<PublishedReceiptKeys>;
+  /** `POST /login`. */
+  login(customerId: string, password: string): Promise<IssuedSession>;
+  /** `POST /refresh`: a fresh token for a live session. */
+  refresh(token: string): Promise<IssuedSession>;
+  /** `POST /logout`: every session of the customer ends. */
+  logout(token: string): Promise<{ loggedOut: boolean }>;
+  /** `POST /password`: every other session ends; the answer is a fresh one. */
+  changePassword(token: string, oldPassword: string, newPassword: string): Promise<IssuedSession>;
+  /** `GET /products`. */
+  products(token: string): Promise<Catalogue>;
+  /** `GET /orders`: the customer's orders, newest first, a page at a time. */
+  listOrders(token: string, page: Page): Promise<{ orders: OrderView[]; next?: string }>;
+  /** `GET /orders/{id}`: one order with its evidence and the keys it was verified with. */
+  getOrder(token: string, orderId: string): Promise<OrderView>;
+  /** `POST /orders`: a sealed envelope in, the accepted order with its receipt out. */
+  placeOrder(token: string, envelope: string): Promise<OrderView>;
+  /** `POST /orders/{id}/cancel`: a signed cancellation in, the cancelled order with its evidence out. */
+  cancelOrder(token: string, orderId: string, cancellation: string): Promise<OrderView>;
+  /** `GET /account`: balance, keys, and a page of the ledger (newest first). */
+  account(token: string, page: Page): Promise<AccountView>;
+}
+
+/**
+ * The OPD at `apiUrl`.
+ * @throws InputError `usage` when no API URL is configured or it is not one po may call (checked here, before any
+ * request)
+ */
+export function opdClient(apiUrl: string | undefined): OpdClient {
+  const api = apiClient(apiUrl);
+  return {
+    health: () => api.call<Health>('GET', '/health'),
+    serverKey: () => api.call<PublishedKey>('GET', '/server-key'),
+    receiptKeys: () => api.call<PublishedReceiptKeys>('GET', '/receipt-keys'),
+    login: (customerId, password) => api.call<IssuedSession>('POST', '/login', { body: { customerId, password } }),
+    refresh: (token) => api.call<IssuedSession>('POST', '/refresh', { token }),
+    logout: (token) => api.call<{ loggedOut: boolean }>('POST', '/logout', { token }),
+    changePassword: (token, oldPassword, newPassword) =>
+      api.call<IssuedSession>('POST', '/password', { token, body: { oldPassword, newPassword } }),
+    products: (token) => api.call<Catalogue>('GET', '/products', { token }),
+    listOrders: (token, page) =>
+      api.call<{ orders: OrderView[]; next?: string }>('GET', `/orders${pageQuery(page)}`, { token }),
+    getOrder: (token, orderId) => api.call<OrderView>('GET', `/orders/${pathSegment(orderId)}`, { token }),
+    placeOrder: (token, envelope) => api.call<OrderView>('POST', '/orders', { token, body: { envelope } }),
+    cancelOrder: (token, orderId, cancellation) =>
+      api.call<OrderView>('POST', `/orders/${pathSegment(orderId)}/cancel`, { token, body: { cancellation } }),
+    account: (token, page) => api.call<AccountView>('GET', `/account${pageQuery(page)}`, { token }),
+  };
+}

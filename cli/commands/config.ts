@@ -1,0 +1,60 @@
+/** `po config`: shows or sets the profile: the OPD's API URL, the customer ID, the signing key. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { checkKeyId } from '../../shared/keys.js';
+import { checkApiUrl } from '../api.js';
+import { runWithGlobals } from '../globals.js';
+import { deleteSession, readProfile, writeProfile } from '../profile.js';
+import { print } from '../view.js';
+
+/** Registers `po config`. */
+export function registerConfig(program: Command): void {
+  program
+    .command('config')
+    .description('show or set this profile: API URL, customer ID, signing key')
+    .option('--api <url>', 'the OPD API URL (https://…, or http://127.0.0.1:… for a local stack)')
+    .option('--customer <id>', 'your customer ID')
+    .option('--key <file>', 'your private signing key (PEM)')
+    .option('--key-id <kid>', 'the key ID the OPD registered it under (default: its SPKI fingerprint)')
+    .option('--passphrase-file <file>', 'passphrase file of an encrypted key')
+    .action(
+      (
+        options: {
+          api?: string;
+          customer?: string;
+          key?: string;
+          keyId?: string;
+          passphraseFile?: string;
+        },
+        command: Command,
+      ) =>
+        runWithGlobals(command, (globals) => {
+          const { profile: name } = globals;
+          const profile = readProfile(name);
+          const before = { apiUrl: profile.apiUrl, customerId: profile.customerId };
+          if (options.api !== undefined) profile.apiUrl = checkApiUrl(options.api);
+          if (options.customer !== undefined) profile.customerId = options.customer;
+          // A session belongs to one customer at one OPD: its token must never be sent to another server.
+          const elsewhere = before.apiUrl !== profile.apiUrl || before.customerId !== profile.customerId;
+          const ended = elsewhere && deleteSession(name);
+          if (ended)
+            process.stderr.write(
+              `po: the session of profile ${name} ended here (another OPD or customer); run po login\n`,
+            );
+          // Absolute, so that po works from any directory afterwards.
+          if (options.key !== undefined) profile.key = resolve(options.key);
+          if (options.keyId !== undefined) profile.keyId = checkKeyId(options.keyId);
+          if (options.passphraseFile !== undefined) profile.passphraseFile = resolve(options.passphraseFile);
+          if (Object.values(options).some((value) => value !== undefined)) writeProfile(name, profile);
+          print(globals, { profile: name, ...profile }, () =>
+            [
+              `profile ${name}`,
+              ...Object.entries(profile).map(
+                ([key, value]) => `  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+              ),
+            ].join('\n'),
+          );
+          return Promise.resolve();
+        }),
+    );
+}

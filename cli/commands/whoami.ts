@@ -1,0 +1,41 @@
+/** `po whoami`: the profile, the customer, their role and when the session ends; exit 1 when nobody is logged in. */
+import type { Command } from 'commander';
+import { runWithGlobals } from '../globals.js';
+import { EXIT } from '../output.js';
+import { readProfile, readSession } from '../profile.js';
+import { REFRESH_WITHIN_MS } from '../session.js';
+import { print } from '../view.js';
+
+/** Registers `po whoami`. */
+export function registerWhoami(program: Command): void {
+  program
+    .command('whoami')
+    .description('show the profile, customer, role and when the session ends')
+    .action((_options: unknown, command: Command) =>
+      runWithGlobals(command, (globals) => {
+        const { profile: name } = globals;
+        const profile = readProfile(name);
+        const session = readSession(name);
+        const live = session !== undefined && Date.parse(session.expiresAt) > Date.now();
+        const report = {
+          profile: name,
+          api: profile.apiUrl ?? null,
+          customerId: session?.customerId ?? profile.customerId ?? null,
+          role: live ? session.role : null,
+          session: live ? 'valid' : session ? 'expired' : 'not logged in',
+          expiresAt: session?.expiresAt ?? null,
+        };
+        print(globals, report, () =>
+          [
+            `profile   ${name}${profile.apiUrl ? ` (${profile.apiUrl})` : ''}`,
+            `customer  ${report.customerId ?? '(none: po config --customer ID)'}`,
+            live
+              ? `session   ${session.role}, valid until ${session.expiresAt} (refreshed automatically in its last ${REFRESH_WITHIN_MS / 60_000} minutes)`
+              : `session   ${report.session}: po login`,
+          ].join('\n'),
+        );
+        if (!live) process.exitCode = EXIT.rejected;
+        return Promise.resolve();
+      }),
+    );
+}
