@@ -18,8 +18,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ALARMED_METRICS, METRICS_NAMESPACE, METRICS_SERVICE, SESSION_REFUSED_MESSAGE } from '../shared/metrics.js';
-import type { HandlerDefinition } from './handlers.js';
-import type { TableDefinition } from './tables.js';
+import type { HandlerDefinition } from '../contract/handlers.js';
+import type { TableDefinition } from '../contract/tables.js';
 
 /** What the alarms watch. */
 export interface AlarmedResources {

@@ -24,8 +24,9 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as xray from 'aws-cdk-lib/aws-xray';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { BUNDLING, HANDLERS } from './handlers.js';
-import type { HandlerDefinition } from './handlers.js';
+import { HANDLERS } from '../contract/handlers.js';
+import type { HandlerDefinition } from '../contract/handlers.js';
+import { BUNDLING } from './bundling.js';
 import {
   AUTHORIZATION_HEADER_PATTERN,
   AUTHORIZER_CACHE_SECONDS,
@@ -33,13 +34,13 @@ import {
   ROUTES,
   pathParameters,
 } from './routes.js';
-import { TABLES, tableEnvironmentVariable } from './tables.js';
+import { TABLES, tableEnvironmentVariable } from '../contract/tables.js';
 import { addAlarms } from './alarms.js';
 import { MAX_BODY_BYTES, SECURITY_HEADERS } from '../shared/http.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../shared/metrics.js';
 import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
-import type { KeyAttribute, TableDefinition } from './tables.js';
+import type { KeyAttribute, TableDefinition } from '../contract/tables.js';
 
 type TableName = TableDefinition['name'];
 type FunctionName = HandlerDefinition['name'];

@@ -15,7 +15,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import type { HandlerDefinition } from '../infra/handlers.js';
+import type { HandlerDefinition } from '../contract/handlers.js';
 import { SECURITY_HEADERS } from '../shared/http.js';
 import { AUTHORIZATION_HEADER_PATTERN, AUTHORIZER_CACHE_SECONDS, GATEWAY_RESPONSES, ROUTES } from '../infra/routes.js';
 import { BoundedCache } from '../shared/cache.js';

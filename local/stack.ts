@@ -1,6 +1,6 @@
 /**
  * The whole OPD on one machine: DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and the
- * stream poller, all running the same handler code as AWS. Tables come from infra/tables.ts; keys are provisioned by
+ * stream poller, all running the same handler code as AWS. Tables come from contract/tables.ts; keys are provisioned by
  * the custom-resource handler (the code rotation uses); the demo catalogue and customers go through the admin
  * services. Used by `npm start` (local/start.ts) and by the end-to-end tests.
  */
@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
-import { tableEnvironmentVariable, TABLES } from '../infra/tables.js';
+import { tableEnvironmentVariable, TABLES } from '../contract/tables.js';
 import { startLocalApi } from './api.js';
 import { keepInbox, releaseInbox } from './inbox.js';
 import type { Authorizer, ProxyHandler } from './api.js';

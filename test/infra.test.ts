@@ -10,8 +10,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HANDLERS } from '../infra/handlers.js';
-import { TABLES } from '../infra/tables.js';
+import { HANDLERS } from '../contract/handlers.js';
+import { TABLES } from '../contract/tables.js';
 import { PurchaseOrdersStack } from '../infra/stack.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
