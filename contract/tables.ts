@@ -67,7 +67,10 @@ export const MAIL_OWED = {
   notice: { name: 'noticesOwed', partitionKey: text('noticeOwed'), sortKey: { name: 'noticeOwedSince', type: 'N' } },
 } as const satisfies Record<string, IndexDefinition>;
 
-/** Every table, one entry each. */
+/**
+ * Every table, one entry each. Their order is the order of their settings in shared/config.ts (a configuration error
+ * names the bad ones in this order).
+ */
 export const TABLES: readonly TableDefinition[] = [
   {
     name: 'customers',
@@ -84,16 +87,16 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'orders with their signed evidence (JWS, receipts), status and email status',
   },
   {
-    name: 'ledger',
-    partitionKey: text('customerId'),
-    sortKey: { name: 'entry', type: 'N' },
-    description: 'append-only account entries: one per balance change, numbered 1, 2, 3… per customer',
-  },
-  {
     name: 'keys',
     partitionKey: text('purpose'),
     sortKey: text('kid'),
     description: 'KMS-wrapped server and session keys',
+  },
+  {
+    name: 'ledger',
+    partitionKey: text('customerId'),
+    sortKey: { name: 'entry', type: 'N' },
+    description: 'append-only account entries: one per balance change, numbered 1, 2, 3… per customer',
   },
   {
     name: 'idempotency',
@@ -103,7 +106,10 @@ export const TABLES: readonly TableDefinition[] = [
   },
 ];
 
+/** The name of the environment variable that carries a table's physical name: `CUSTOMERS_TABLE` for `customers`. */
+export type TableEnvironmentVariable<Name extends TableName = TableName> = `${Uppercase<Name>}_TABLE`;
+
 /** The environment variable that names a table for the handlers (shared/config.ts). */
-export function tableEnvironmentVariable(name: TableName): string {
-  return `${name.toUpperCase()}_TABLE`;
+export function tableEnvironmentVariable<Name extends TableName>(name: Name): TableEnvironmentVariable<Name> {
+  return `${name.toUpperCase() as Uppercase<Name>}_TABLE`;
 }
