@@ -5,7 +5,7 @@
  * a route cannot exist in one and not the others.
  */
 import type { ZodMiniType } from 'zod/mini';
-import type { HandlerDefinition } from '../infra/handlers.js';
+import type { HandlerName } from './handlers.js';
 import { IDEMPOTENCY_KEY_HEADER } from '../shared/idempotency.js';
 import * as requests from '../shared/requests.js';
 import { CUSTOMER_ID_MAX_LENGTH, MAX_BODY_BYTES, PASSWORD_POLICY } from '../shared/rules.js';
@@ -25,7 +25,7 @@ export const GATEWAY_MODELS = {
 } as const satisfies Record<string, Record<string, number>>;
 
 export interface RouteDefinition {
-  readonly handler: HandlerDefinition['name'];
+  readonly handler: HandlerName;
   /**
    * `none`: public by design (login, health, the server's public key, the receipt keys). `session`: the Lambda
    * authorizer checks the token and the customer's current token version and role on every call. `cached-session`:

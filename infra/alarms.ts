@@ -1,6 +1,7 @@
 /**
  * The stack's alarms, and the SNS topic every one of them notifies (in alarm, and OK again). docs/operations.md
- * ("Alarms") lists them with their thresholds and what to do; test/infra.test.ts checks that list against the template.
+ * ("Alarms") lists them with their thresholds and what to do; test/infra/alarms.test.ts checks that list against the
+ * template.
  *
  * Thresholds: a handler never throws (every error becomes an answer), so one Lambda error, one throttle, one 5xx or one
  * throttled DynamoDB request in five minutes is already worth a look.
@@ -18,8 +19,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ALARMED_METRICS, METRICS_NAMESPACE, METRICS_SERVICE, SESSION_REFUSED_MESSAGE } from '../shared/metrics.js';
-import type { HandlerDefinition } from './handlers.js';
-import type { TableDefinition } from './tables.js';
+import type { HandlerDefinition } from '../contract/handlers.js';
+import type { TableDefinition } from '../contract/tables.js';
 
 /** What the alarms watch. */
 export interface AlarmedResources {

@@ -15,7 +15,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import type { HandlerDefinition } from '../infra/handlers.js';
+import type { HandlerDefinition } from '../contract/handlers.js';
 import { SECURITY_HEADERS } from '../shared/http.js';
 import { AUTHORIZATION_HEADER_PATTERN, GATEWAY_RESPONSES } from '../contract/gateway.js';
 import { AUTHORIZER_CACHE_SECONDS, ROUTE_LIST } from '../contract/routes.js';

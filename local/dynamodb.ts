@@ -16,8 +16,8 @@ import {
   ListTablesCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES } from '../infra/tables.js';
-import type { IndexDefinition, KeyAttribute, TableDefinition } from '../infra/tables.js';
+import { TABLES } from '../contract/tables.js';
+import type { IndexDefinition, KeyAttribute, TableDefinition } from '../contract/tables.js';
 
 /** Why the local stack could not start, with what to do about it. */
 export class LocalStackError extends Error {

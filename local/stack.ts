@@ -1,17 +1,18 @@
 /**
  * The whole OPD on one machine: DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and the
- * stream poller, all running the same handler code as AWS. Tables come from infra/tables.ts; keys are provisioned by
- * the custom-resource handler (the code rotation uses); the demo catalogue and customers go through the admin
- * services. Used by `npm start` (local/start.ts) and by the end-to-end tests.
+ * stream poller, all running the same handler code as AWS. Tables come from contract/tables.ts; keys are provisioned by
+ * the custom-resource handler (the code rotation uses); the demo catalogue and customers (local/demo.ts) go through
+ * the admin services. Used by `npm start` (local/start.ts) and by the end-to-end tests.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
-import { tableEnvironmentVariable, TABLES } from '../infra/tables.js';
+import { tableEnvironmentVariable, TABLES } from '../contract/tables.js';
 import { startLocalApi } from './api.js';
+import { seedDemo } from './demo.js';
+import type { DemoCustomer } from './demo.js';
 import { keepInbox, releaseInbox } from './inbox.js';
 import type { Authorizer, ProxyHandler } from './api.js';
 import { createTables, LocalStackError, startDynamoDbLocal } from './dynamodb.js';
@@ -48,15 +49,6 @@ export interface LocalStackOptions {
   readonly sweepIntervalMs?: number;
 }
 
-export interface DemoCustomer {
-  readonly customerId: string;
-  readonly password: string;
-  readonly role: 'customer' | 'admin';
-  readonly alg?: string;
-  readonly privateKeyFile?: string;
-  readonly publicKeyFile?: string;
-}
-
 export interface LocalStack {
   readonly apiUrl: string;
   readonly inboxUrl: string;
@@ -73,14 +65,6 @@ export interface LocalStack {
   startInbox(): Promise<void>;
   stop(): Promise<void>;
 }
-
-export const DEMO_CATALOGUE = [
-  { sku: 'WIDGET-1', name: 'Widget, steel', priceCents: 1250, stock: 500 },
-  { sku: 'GADGET-2', name: 'Gadget, brass', priceCents: 999, stock: 200 },
-  { sku: 'BOLT-M8', name: 'Hex bolt M8 × 40', priceCents: 35, stock: 10_000 },
-  { sku: 'NUT-M8', name: 'Hex nut M8', priceCents: 12, stock: 10_000 },
-  { sku: 'PUMP-300', name: 'Pump, 300 l/min', priceCents: 48_900, stock: 5 },
-] as const;
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -229,7 +213,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } as unknown as CloudFormationCustomResourceCreateEvent);
     log(`server key ${provisioned.Data?.ServerKeyId ?? '?'}`);
 
-    const demo = options.seed === false ? [] : await seed(options.demoDirectory, log);
+    const demo = options.seed === false ? [] : await seedDemo(options.demoDirectory, log);
 
     // Imported only now: the handlers read the environment set above when they load.
     const handlers = {
@@ -288,80 +272,4 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
-}
-
-/** What each demo customer's account is credited with when it is created (USD 500.00). */
-export const DEMO_OPENING_BALANCE_CENTS = 50_000;
-
-/**
- * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key, each with an
- * opening balance) unless they exist. Passwords are random per data directory and kept with the demo keys (0600), so
- * restarts show the same ones. Customers seeded before accounts existed get their opening balance on the next start.
- */
-async function seed(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
-  const { getCustomer } = await import('../shared/aws/customers.js');
-  const { createProduct } = await import('../shared/aws/catalog.js');
-  const { registerCustomer } = await import('../shared/services/admin.js');
-  const { exportPrivateKeyPem, exportPublicKeyPem } = await import('../shared/keys.js');
-  const credentialsFile = join(demoDirectory, 'credentials.json');
-  if (await getCustomer('opd-admin')) {
-    if (!existsSync(credentialsFile))
-      throw new LocalStackError(
-        `the demo customers exist but ${credentialsFile} is gone`,
-        'move the data directory aside to start afresh, or use --in-memory',
-      );
-    const existing = JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCustomer[];
-    for (const customer of existing) await openingBalance(customer);
-    return existing;
-  }
-  log('seeding the demo catalogue and customers…');
-  for (const product of DEMO_CATALOGUE) {
-    await createProduct(product).catch((error: unknown) => {
-      if ((error as { code?: string }).code !== 'already_exists') throw error;
-    });
-  }
-  const password = () => randomBytes(12).toString('base64url');
-  const customers: DemoCustomer[] = [{ customerId: 'opd-admin', password: password(), role: 'admin' }];
-  for (const [customerId, type, alg] of [
-    ['alice', 'rsa', 'PS256'],
-    ['bob', 'dsa', 'DS256'],
-  ] as const) {
-    const pair =
-      type === 'rsa'
-        ? generateKeyPairSync('rsa', { modulusLength: 3072, publicExponent: 65537 })
-        : generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 });
-    const privateKeyFile = join(demoDirectory, `${customerId}.key.pem`);
-    const publicKeyFile = join(demoDirectory, `${customerId}.pub.pem`);
-    writeFileSync(privateKeyFile, exportPrivateKeyPem(pair.privateKey), { mode: 0o600 });
-    writeFileSync(publicKeyFile, exportPublicKeyPem(pair.publicKey), { mode: 0o644 });
-    customers.push({ customerId, password: password(), role: 'customer', alg, privateKeyFile, publicKeyFile });
-  }
-  for (const customer of customers) {
-    if (await getCustomer(customer.customerId)) continue;
-    await registerCustomer({
-      customerId: customer.customerId,
-      email: `${customer.customerId}@customer.local`,
-      password: customer.password,
-      role: customer.role,
-      keys: customer.publicKeyFile ? [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }] : [],
-    });
-  }
-  for (const customer of customers) await openingBalance(customer);
-  writeFileSync(credentialsFile, `${JSON.stringify(customers, null, 2)}\n`, { mode: 0o600 });
-  return customers;
-}
-
-/** Credits a demo customer's opening balance if their account has no entry yet. */
-async function openingBalance(customer: DemoCustomer): Promise<void> {
-  if (customer.role !== 'customer') return;
-  const { getCustomer } = await import('../shared/aws/customers.js');
-  const { postLedgerEntry } = await import('../shared/aws/accounts.js');
-  const stored = await getCustomer(customer.customerId);
-  if (!stored || (stored.ledgerSeq ?? 0) > 0) return;
-  await postLedgerEntry(customer.customerId, {
-    type: 'credit',
-    amountCents: DEMO_OPENING_BALANCE_CENTS,
-    reference: 'demo opening balance',
-    actor: 'opd-admin',
-  });
 }

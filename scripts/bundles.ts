@@ -1,5 +1,5 @@
 /**
- * `npm run bundles`: bundles every Lambda handler exactly as the CDK stack does (infra/handlers.ts), then reports
+ * `npm run bundles`: bundles every Lambda handler exactly as the CDK stack does (infra/bundling.ts), then reports
  * each bundle's size from esbuild's metafile, its largest inputs, and its module-init time (median of fresh
  * processes importing the bundle: what a cold start pays before the first invocation).
  * Writes bench/results/bundles.json.
@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLING, HANDLERS } from '../infra/handlers.js';
+import { HANDLERS } from '../contract/handlers.js';
+import { BUNDLING } from '../infra/bundling.js';
 
 const RUNS = 7;
 const outdir = mkdtempSync(join(tmpdir(), 'po-bundles-'));

@@ -3,19 +3,23 @@
  * setting stops the function at init with a clear message instead of failing on some later request.
  */
 import * as z from 'zod/mini';
+import { TABLES, tableEnvironmentVariable } from '../contract/tables.js';
+import type { TableEnvironmentVariable, TableName } from '../contract/tables.js';
 import { hasCents } from './money.js';
+import { OPD_ID_PATTERN } from './rules.js';
 
 const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
 const table = z.string().check(z.minLength(1));
 
+/** One required setting per table of the contract (`CUSTOMERS_TABLE`…): the table's physical name. */
+const tableSettings = Object.fromEntries(TABLES.map(({ name }) => [tableEnvironmentVariable(name), table])) as Record<
+  TableEnvironmentVariable,
+  typeof table
+>;
+
 const schema = z.object({
   AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
-  CUSTOMERS_TABLE: table,
-  INVENTORY_TABLE: table,
-  ORDERS_TABLE: table,
-  KEYS_TABLE: table,
-  LEDGER_TABLE: table,
-  IDEMPOTENCY_TABLE: table,
+  ...tableSettings,
   /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
   KMS_KEY_ID: z.string().check(z.minLength(1)),
   /** Verified SES identity confirmations are sent from (notify only). */
@@ -26,7 +30,7 @@ const schema = z.object({
     'USD',
   ),
   /** Who signs receipts (their `iss`): the OPD's name, as customers and third parties will read it. */
-  OPD_ID: z._default(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/)), 'opd'),
+  OPD_ID: z._default(z.string().check(z.regex(OPD_ID_PATTERN)), 'opd'),
   SESSION_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 900),
   /** The longest a session lasts from its login, refreshes included, in seconds (default 12 hours). */
   SESSION_MAX_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60)), 12 * 3600),
@@ -40,14 +44,8 @@ const schema = z.object({
 
 export type Config = Readonly<{
   region: string;
-  tables: Readonly<{
-    customers: string;
-    inventory: string;
-    orders: string;
-    keys: string;
-    ledger: string;
-    idempotency: string;
-  }>;
+  /** Each table's physical name, by its logical name. */
+  tables: Readonly<{ [Name in TableName]: string }>;
   kmsKeyId: string;
   sesSender: string | undefined;
   catalogueCurrency: string;
@@ -68,14 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = result.data;
   return {
     region: e.AWS_REGION,
-    tables: {
-      customers: e.CUSTOMERS_TABLE,
-      inventory: e.INVENTORY_TABLE,
-      orders: e.ORDERS_TABLE,
-      keys: e.KEYS_TABLE,
-      ledger: e.LEDGER_TABLE,
-      idempotency: e.IDEMPOTENCY_TABLE,
-    },
+    tables: Object.fromEntries(TABLES.map(({ name }) => [name, e[tableEnvironmentVariable(name)]])) as Config['tables'],
     kmsKeyId: e.KMS_KEY_ID,
     sesSender: e.SES_SENDER,
     catalogueCurrency: e.CATALOGUE_CURRENCY,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { TABLES } from '../infra/tables.js';
+import { TABLES } from '../contract/tables.js';
 import { sealOrder } from '../shared/envelope/index.js';
 import {
   addCustomer,

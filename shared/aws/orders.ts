@@ -14,7 +14,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
-import { MAIL_OWED, ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
+import { MAIL_OWED, ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../contract/tables.js';
 import { interpretCancellation } from '../orders.js';
 import type {
   Cancellation,

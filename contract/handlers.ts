@@ -1,8 +1,10 @@
 /**
- * The Lambda handlers and how they are bundled: the CDK stack and `npm run bundles` (size and init-time report) read
- * this one list, so what is measured is what is deployed.
+ * The Lambda handlers, as plain data: the CDK stack deploys one function per entry, the local API names them, and
+ * `npm run bundles` (size and init-time report) bundles the same list, so what is measured is what is deployed. How
+ * they are bundled is the infrastructure's (infra/bundling.ts).
  */
 
+/** One Lambda handler: its source entry point and the function settings it is deployed with. */
 export interface HandlerDefinition {
   readonly name: 'login' | 'password' | 'order' | 'authorizer' | 'read' | 'admin' | 'notify' | 'sweeper' | 'provision';
   readonly entry: string;
@@ -12,6 +14,10 @@ export interface HandlerDefinition {
   readonly description: string;
 }
 
+/** A handler's name: its function's name in the stack, and what routes name as their handler. */
+export type HandlerName = HandlerDefinition['name'];
+
+/** Every handler, one function each. */
 export const HANDLERS: readonly HandlerDefinition[] = [
   {
     name: 'login',
@@ -71,22 +77,3 @@ export const HANDLERS: readonly HandlerDefinition[] = [
     description: 'first server and session keys',
   },
 ];
-
-/**
- * esbuild settings: ESM, minified, the AWS SDK bundled (pinned with the code, not whatever the runtime ships), syntax
- * for Node 24: the Lambda runtime (nodejs24.x), and the Node the project's own scripts run on. Decided on
- * measurements of the order function (`npm run bundles`, docs/operations.md):
- * - no source maps: with `--enable-source-maps` they cost every cold start ~15–20 ms here, and buy nothing — errors
- *   are logged by name, never with a stack trace;
- * - the credential chain reduced to what Lambda uses (shared/aws/lambda-credentials.ts): 90 KiB less to parse.
- */
-export const BUNDLING = {
-  minify: true,
-  sourceMap: false,
-  target: 'node24',
-  format: 'esm',
-  // Bundled CommonJS dependencies call require(); ESM output needs it defined.
-  banner: "import { createRequire as __poRequire } from 'module'; const require = __poRequire(import.meta.url);",
-  mainFields: ['module', 'main'],
-  alias: { '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts' },
-} as const;

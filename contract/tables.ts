@@ -1,6 +1,7 @@
 /**
  * The DynamoDB tables, as plain data: the CDK stack builds them from this, and the local stack (DynamoDB Local)
- * creates the same tables from it, so the two never drift.
+ * creates the same tables from it, so the two never drift. The handlers' configuration (shared/config.ts) reads one
+ * environment variable per table, and the data adapters (shared/aws/) query the indexes named here.
  */
 
 /** A key attribute: its name and DynamoDB type (S: string, N: number). */
@@ -17,6 +18,7 @@ export interface IndexDefinition {
   readonly include?: readonly string[];
 }
 
+/** One table: its keys, its indexes, and whether it streams. */
 export interface TableDefinition {
   /** Logical name; the environment variable `${NAME}_TABLE` carries the physical name. */
   readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger' | 'idempotency';
@@ -27,6 +29,9 @@ export interface TableDefinition {
   readonly stream?: 'NEW_IMAGE';
   readonly description: string;
 }
+
+/** A table's logical name. */
+export type TableName = TableDefinition['name'];
 
 const text = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -62,6 +67,10 @@ export const MAIL_OWED = {
   notice: { name: 'noticesOwed', partitionKey: text('noticeOwed'), sortKey: { name: 'noticeOwedSince', type: 'N' } },
 } as const satisfies Record<string, IndexDefinition>;
 
+/**
+ * Every table, one entry each. Their order is the order of their settings in shared/config.ts (a configuration error
+ * names the bad ones in this order).
+ */
 export const TABLES: readonly TableDefinition[] = [
   {
     name: 'customers',
@@ -78,16 +87,16 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'orders with their signed evidence (JWS, receipts), status and email status',
   },
   {
-    name: 'ledger',
-    partitionKey: text('customerId'),
-    sortKey: { name: 'entry', type: 'N' },
-    description: 'append-only account entries: one per balance change, numbered 1, 2, 3… per customer',
-  },
-  {
     name: 'keys',
     partitionKey: text('purpose'),
     sortKey: text('kid'),
     description: 'KMS-wrapped server and session keys',
+  },
+  {
+    name: 'ledger',
+    partitionKey: text('customerId'),
+    sortKey: { name: 'entry', type: 'N' },
+    description: 'append-only account entries: one per balance change, numbered 1, 2, 3… per customer',
   },
   {
     name: 'idempotency',
@@ -97,7 +106,10 @@ export const TABLES: readonly TableDefinition[] = [
   },
 ];
 
+/** The name of the environment variable that carries a table's physical name: `CUSTOMERS_TABLE` for `customers`. */
+export type TableEnvironmentVariable<Name extends TableName = TableName> = `${Uppercase<Name>}_TABLE`;
+
 /** The environment variable that names a table for the handlers (shared/config.ts). */
-export function tableEnvironmentVariable(name: TableDefinition['name']): string {
-  return `${name.toUpperCase()}_TABLE`;
+export function tableEnvironmentVariable<Name extends TableName>(name: Name): TableEnvironmentVariable<Name> {
+  return `${name.toUpperCase() as Uppercase<Name>}_TABLE`;
 }

@@ -1,0 +1,79 @@
+/**
+ * What each function may do, as data: its DynamoDB actions per table, its attribute-limited reads, the purposes it
+ * uses the project key for, and whether it sends mail. infra/constructs/functions.ts grants these to each function's
+ * own role, infra/constructs/mail.ts the mail senders' SES use; the notifier's stream reading is granted with its
+ * event source there too.
+ */
+import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
+import type { SecretPurpose } from '../shared/aws/kms.js';
+import type { HandlerName } from '../contract/handlers.js';
+import type { TableName } from '../contract/tables.js';
+
+/** DynamoDB actions each function performs, per table. Anything not listed is denied. */
+export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName, string[]>>>> = {
+  login: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
+  password: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
+  authorizer: { customers: ['GetItem'], keys: ['Query'] },
+  order: {
+    inventory: ['BatchGetItem', 'UpdateItem'],
+    orders: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    ledger: ['PutItem'],
+    keys: ['Query'],
+  },
+  read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
+  admin: {
+    customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
+    inventory: ['PutItem', 'UpdateItem'],
+    orders: ['GetItem', 'Query', 'UpdateItem'],
+    ledger: ['PutItem', 'Query'],
+    keys: ['Query', 'PutItem', 'UpdateItem'],
+    // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item,
+    // or is read when the account as it now is would refuse the resent credit (its first sending moved it).
+    idempotency: ['GetItem', 'PutItem'],
+  },
+  notify: { orders: ['UpdateItem'] },
+  sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'] },
+  provision: { keys: ['Query', 'PutItem', 'UpdateItem'] },
+};
+
+/** Functions that send email: the notifier, the sweeper, and the admin function (an administrator's retry). */
+export const MAIL_SENDERS: ReadonlySet<HandlerName> = new Set(['notify', 'sweeper', 'admin']);
+
+/**
+ * DynamoDB access limited to some attributes of an item (IAM fine-grained access control, the pattern of AWS's IAM
+ * guide "Amazon DynamoDB: Allows access to specific attributes"), with no item returned beyond them (`ReturnValues`
+ * NONE). Only the login, password, authorizer and admin functions may read a customer's password hash.
+ */
+export const ATTRIBUTE_ACCESS: Readonly<
+  Partial<Record<HandlerName, Partial<Record<TableName, { actions: string[]; attributes: readonly string[] }>>>>
+> = {
+  // Public keys for evidence bundles, the balance for GET /account.
+  read: { customers: { actions: ['GetItem'], attributes: ['customerId', 'keys', 'balanceCents', 'ledgerSeq'] } },
+  // The order path: the account it debits and refunds, and what the debit checks at commit (token version, role, key
+  // status). The update's conditions name those attributes, so they are granted; the update sets only the balance and
+  // the ledger sequence (shared/aws/accounts.ts).
+  order: { customers: { actions: ['GetItem', 'UpdateItem'], attributes: ORDERING_ATTRIBUTES } },
+  // The address a confirmation or notice goes to, looked up when it is sent.
+  notify: { customers: { actions: ['GetItem'], attributes: ['customerId', 'email'] } },
+  sweeper: { customers: { actions: ['GetItem'], attributes: ['customerId', 'email'] } },
+};
+
+/** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */
+export const KEY_USE: Readonly<Partial<Record<HandlerName, Array<{ actions: string[]; purpose: SecretPurpose }>>>> = {
+  login: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
+  password: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
+  authorizer: [{ actions: ['kms:Decrypt'], purpose: 'session-key' }],
+  order: [
+    { actions: ['kms:Decrypt'], purpose: 'server-key' },
+    { actions: ['kms:Decrypt'], purpose: 'receipt-key' },
+  ],
+  admin: [
+    { actions: ['kms:Encrypt'], purpose: 'server-key' },
+    { actions: ['kms:Encrypt'], purpose: 'receipt-key' },
+  ],
+  provision: [
+    { actions: ['kms:Encrypt'], purpose: 'server-key' },
+    { actions: ['kms:Encrypt'], purpose: 'receipt-key' },
+    { actions: ['kms:GenerateDataKey'], purpose: 'session-key' },
+  ],
+};
