@@ -7,6 +7,7 @@
  */
 import { ApiError } from './errors.js';
 import { formatMoney } from './money.js';
+import { invalidCursor } from './paging.js';
 
 export const LEDGER_TYPES = ['credit', 'order', 'refund', 'adjustment'] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
@@ -155,7 +156,6 @@ export function accountView(
 /** A ledger cursor as it comes back from a client: the entry number to continue below. @throws ApiError */
 export function ledgerCursor(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw)))
-    throw new ApiError('invalid_request', 'invalid cursor: pass back the `next` of the previous page');
+  if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw invalidCursor();
   return Number(raw);
 }

@@ -14,6 +14,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
+import { ISO_TIME_PATTERN, decodeCursor, encodeCursor } from '../paging.js';
 import { MAIL_OWED, ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
 import { JTI_PATTERN } from '../envelope/claims.js';
 import { interpretCancellation } from '../orders.js';
@@ -235,7 +236,7 @@ export async function listOrders(
   limit: number,
   cursor?: string,
 ): Promise<{ orders: OrderRecord[]; next?: string }> {
-  const after = cursor ? decodeCursor(cursor, { acceptedAt: ISO_TIME, orderId: JTI_PATTERN }) : undefined;
+  const after = cursor ? decodeCursor(cursor, { acceptedAt: ISO_TIME_PATTERN, orderId: JTI_PATTERN }) : undefined;
   const index = ORDERS_BY_CUSTOMER;
   const result = await database('Query', () =>
     dynamo().send(
@@ -418,36 +419,6 @@ export async function listOwedMail(
   };
 }
 
-/** A page cursor: opaque to clients (base64url JSON of the last key), checked member by member when it comes back. */
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
-function decodeCursor<T extends Record<string, string>>(
-  cursor: string,
-  patterns: { readonly [K in keyof T]: RegExp },
-): T {
-  const invalid = () => new ApiError('invalid_request', 'invalid cursor: pass back the `next` of the previous page');
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw invalid();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid();
-  const names = Object.keys(patterns);
-  const members = Object.entries(value as Record<string, unknown>);
-  if (members.length !== names.length) throw invalid();
-  for (const [name, member] of members) {
-    const pattern = Object.hasOwn(patterns, name) ? patterns[name as keyof T] : undefined;
-    if (!pattern || typeof member !== 'string' || !pattern.test(member)) throw invalid();
-  }
-  return value as T;
-}
-
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /** An order as the work queue shows it (the status index's projection). */
 export type QueuedOrder = Pick<
   OrderRecord,
@@ -470,7 +441,7 @@ export async function listOrdersByStatus(
   patterns: { customerId: RegExp; orderId: RegExp },
 ): Promise<{ orders: QueuedOrder[]; next?: string }> {
   const start = cursor
-    ? decodeCursor(cursor, { status: new RegExp(`^${status}$`), acceptedAt: ISO_TIME, ...patterns })
+    ? decodeCursor(cursor, { status: new RegExp(`^${status}$`), acceptedAt: ISO_TIME_PATTERN, ...patterns })
     : undefined;
   const result = await database('Query', () =>
     dynamo().send(
@@ -486,8 +457,8 @@ export async function listOrdersByStatus(
       }),
     ),
   );
-  const next = encodeCursor(result.LastEvaluatedKey);
-  return { orders: (result.Items ?? []) as QueuedOrder[], ...(next ? { next } : {}) };
+  const last = result.LastEvaluatedKey;
+  return { orders: (result.Items ?? []) as QueuedOrder[], ...(last ? { next: encodeCursor(last) } : {}) };
 }
 
 /** The customers who have an order with this ID (normally one: IDs are random; nothing stops two from choosing one). */
@@ -543,7 +514,7 @@ export async function listMailPage(
       if (kind === 'notice' && !page.next) return { mail };
       const last = mail.at(-1)!;
       const next = { kind, customerId: last.customerId, orderId: last.orderId, since: String(last.since) };
-      return { mail, next: encodeCursor(next)! };
+      return { mail, next: encodeCursor(next) };
     }
   }
   return { mail };
