@@ -7,13 +7,8 @@ import * as z from 'zod/mini';
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor, ledgerEntryView, MAX_BALANCE_CENTS } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
-import {
-  getCustomer,
-  listCustomers,
-  lockState,
-  revokeCustomerKey,
-  unlockCustomer,
-} from '../../shared/aws/customers.js';
+import { getCustomer, listCustomers, revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
+import { lockState } from '../../shared/lockout.js';
 import { getOrder, listMailPage, listOrdersByStatus } from '../../shared/aws/orders.js';
 import type { OwedMail } from '../../shared/aws/orders.js';
 import { config } from '../../shared/config.js';

@@ -7,6 +7,7 @@ import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
+import { LOCKOUT, lockState } from '../lockout.js';
 import type { SignatureAlg } from '../keys.js';
 import { logger } from '../observability.js';
 import type { Role } from '../tokens.js';
@@ -27,10 +28,10 @@ export interface Customer {
   readonly passwordHash: string;
   /**
    * Password checks counted since the last success, those still in flight included: each attempt is counted before
-   * its password is hashed, so concurrent guesses can never exceed {@link LOCKOUT}.maxFailures.
+   * its password is hashed, so concurrent guesses can never exceed the lockout's limit (shared/lockout.ts).
    */
   readonly failedLogins: number;
-  /** Epoch seconds of the last counted attempt: the lock runs {@link LOCKOUT}.seconds from it. */
+  /** Epoch seconds of the last counted attempt: the lock runs from it. */
   readonly lastLoginAttemptAt?: number;
   readonly tokenVersion: number;
   readonly keys: Readonly<Record<string, RegisteredKey>>;
@@ -38,20 +39,6 @@ export interface Customer {
   /** The account (shared/accounts.ts): absent on customers created before accounts existed, meaning 0. */
   readonly balanceCents?: number;
   readonly ledgerSeq?: number;
-}
-
-/** Failed logins before a lock, and the lock's length. */
-export const LOCKOUT = { maxFailures: 5, seconds: 15 * 60 } as const;
-
-/** Whether logins are refused, and until when (epoch seconds): after maxFailures counted attempts, for `seconds`. */
-export function lockState(
-  customer: Pick<Customer, 'failedLogins' | 'lastLoginAttemptAt'>,
-  now = Date.now(),
-): { locked: boolean; until?: number } {
-  const until = (customer.lastLoginAttemptAt ?? 0) + LOCKOUT.seconds;
-  return customer.failedLogins >= LOCKOUT.maxFailures && until > Math.floor(now / 1000)
-    ? { locked: true, until }
-    : { locked: false };
 }
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the customer database', what, operation);

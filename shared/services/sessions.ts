@@ -7,6 +7,7 @@
 import { config } from '../config.js';
 import { ApiError, sessionInvalid } from '../errors.js';
 import { CUSTOMER_ID_PATTERN } from '../envelope/claims.js';
+import { LOCKOUT_RULE } from '../lockout.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
 import type { Role, Session } from '../tokens.js';
@@ -52,8 +53,7 @@ async function issue(
 const invalidCredentials = () =>
   new ApiError(
     'invalid_credentials',
-    'the customer ID or password is wrong, or the account is locked: after 5 failed attempts the account is locked ' +
-      'for 15 minutes; an OPD admin can unlock it',
+    `the customer ID or password is wrong, or the account is locked: ${LOCKOUT_RULE}; an OPD admin can unlock it`,
   );
 
 /** Checks ID and password and issues a session. @throws ApiError `invalid_credentials` */
