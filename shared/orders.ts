@@ -1,6 +1,6 @@
 /**
  * Order domain: the lines as signed, the stored order, its public view, and the meaning of a cancelled DynamoDB
- * transaction. Pure: no AWS SDK here (the adapter is shared/aws/orders.ts).
+ * transaction. Pure: no AWS SDK here (the adapter is shared/aws/order-transactions.ts).
  */
 import { accountOf } from './accounts.js';
 import type { AccountState, OrderGuard } from './accounts.js';
@@ -94,7 +94,7 @@ export type MailOwed = 'owed' | 'failed';
 
 /**
  * The order's lines as stored: each signed line with the product's name. The prices are the customer's signed ones;
- * the transaction commits only if they are still the catalogue's (shared/aws/orders.ts).
+ * the transaction commits only if they are still the catalogue's (shared/aws/order-transactions.ts).
  * @throws ApiError `unknown_sku` naming every SKU the catalogue lacks
  */
 export function orderLines(claims: OrderClaims, catalogue: ReadonlyMap<string, Product>): OrderLine[] {
@@ -301,7 +301,7 @@ export function accountOutcome(
  * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each line with the product
  * as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action returns no item: unless
  * the transaction proved it held, the caller reads the account after the fact and gives it as `account`
- * (shared/aws/orders.ts).
+ * (shared/aws/order-transactions.ts).
  *
  * The session comes first: an answer that reveals stored state (the original order of a replay, what is left of a
  * SKU, a current price) is given only to a session the transaction found current (its account action passed) or the

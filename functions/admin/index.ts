@@ -9,8 +9,9 @@ import { accountView, ledgerCursor, ledgerEntryView, MAX_BALANCE_CENTS } from '.
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
 import { getCustomer, listCustomers, revokeCustomerKey, unlockCustomer } from '../../shared/aws/customers.js';
 import { lockState } from '../../shared/lockout.js';
-import { getOrder, listMailPage, listOrdersByStatus } from '../../shared/aws/orders.js';
-import type { OwedMail } from '../../shared/aws/orders.js';
+import { getOrder, listOrdersByStatus } from '../../shared/aws/order-queries.js';
+import { listMailPage } from '../../shared/aws/mail-outbox.js';
+import type { OwedMail } from '../../shared/aws/mail-outbox.js';
 import { config } from '../../shared/config.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
 import type { OrderRecord } from '../../shared/orders.js';

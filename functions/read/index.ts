@@ -10,7 +10,7 @@ import { listLedger } from '../../shared/aws/accounts.js';
 import { getAccountProfile } from '../../shared/aws/customers.js';
 import { listKeys, signsNoMoreAfter } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
-import { getOrder, listOrders } from '../../shared/aws/orders.js';
+import { getOrder, listOrders } from '../../shared/aws/order-queries.js';
 import { JTI_PATTERN } from '../../shared/envelope/claims.js';
 import { ApiError, serviceUnavailable, sessionInvalid } from '../../shared/errors.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';

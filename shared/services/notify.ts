@@ -10,8 +10,9 @@ import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
 import { isPermanentMailFailure, sendEmail } from '../aws/mail.js';
-import { getOrder, listOwedMail, markMailFailed, reopenFailedMail, transitionEmailStatus } from '../aws/orders.js';
-import type { EmailKind } from '../aws/orders.js';
+import { listOwedMail, markMailFailed, reopenFailedMail, transitionEmailStatus } from '../aws/mail-outbox.js';
+import type { EmailKind } from '../aws/mail-outbox.js';
+import { getOrder } from '../aws/order-queries.js';
 
 /** A `sending` claim older than this was left by a sender that died; another may take it over. */
 export const STALE_CLAIM_MS = 5 * 60_000;

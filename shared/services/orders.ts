@@ -22,7 +22,7 @@ import { getProducts } from '../aws/catalog.js';
 import { getCustomerKey, getOrderingProfile } from '../aws/customers.js';
 import type { OrderingProfile, RegisteredKey } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
-import { writeOrder } from '../aws/orders.js';
+import { writeOrder } from '../aws/order-transactions.js';
 
 /**
  * How long to keep retrying a transaction that lost a race (another transaction held an item, or another change to
