@@ -7,7 +7,8 @@ import * as z from 'zod/mini';
 import { loadConfig } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import { parseJsonBody } from '../shared/http.js';
-import { interpretCancellation, orderLines, priceChanged } from '../shared/orders.js';
+import { interpretCancellation } from '../shared/order-outcomes.js';
+import { orderLines, priceChanged } from '../shared/orders.js';
 import type { OrderLine } from '../shared/orders.js';
 
 describe('interpretCancellation: what a cancelled order transaction means', () => {

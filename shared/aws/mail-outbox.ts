@@ -7,7 +7,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MAIL_OWED } from '../../infra/tables.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import type { MailStatus } from '../orders.js';
+import type { MailStatus } from '../mail.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
