@@ -15,9 +15,23 @@ export interface CancellationReason {
 }
 
 /**
- * What a cancelled order transaction means. The actions are: the order put; one stock update per line; the account
- * update; the ledger entry put.
+ * The reasons of a cancelled order transaction (or of a cancellation's: it has the same parts), by the action they
+ * answer: the order's (put, or status update), each line's stock update in the order's line order, the account update
+ * and the ledger entry put. One that DynamoDB did not give is absent.
  */
+export interface OrderTransactionReasons {
+  readonly order?: CancellationReason | undefined;
+  readonly lines: readonly CancellationReason[];
+  readonly account?: CancellationReason | undefined;
+  readonly ledger?: CancellationReason | undefined;
+}
+
+/** Every reason given, whichever action it answers. */
+export function allReasons(reasons: OrderTransactionReasons): CancellationReason[] {
+  return [reasons.order, ...reasons.lines, reasons.account, reasons.ledger].filter((reason) => reason !== undefined);
+}
+
+/** What a cancelled order transaction means. */
 export type TransactionOutcome =
   | { readonly kind: 'duplicate'; readonly existing: OrderRecord }
   | { readonly kind: 'insufficient_funds'; readonly now: AccountState }
@@ -66,10 +80,27 @@ export function accountOutcome(
 }
 
 /**
- * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each line with the product
- * as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action returns no item: unless
- * the transaction proved it held, the caller reads the account after the fact and gives it as `account`
- * (shared/aws/order-transactions.ts).
+ * Whether a cancelled order transaction must be followed by one read of the account before it is interpreted
+ * ({@link interpretCancellation}). The account action returns no item (shared/aws/accounts.ts). `None` for it proves
+ * its condition held — the session current at commit — only when every action that failed did so on its own
+ * condition: a transaction cancelled for a conflict or throttling may not have evaluated it. Unless proven, an answer
+ * that tells anything (a condition failed somewhere) waits for one read of what the order path may see of the account.
+ */
+export function accountReadNeeded(reasons: OrderTransactionReasons): boolean {
+  const given = allReasons(reasons);
+  const failedOnConditions = given.every(
+    (reason) => reason.code === 'None' || reason.code === 'ConditionalCheckFailed',
+  );
+  const proven = reasons.account?.code === 'None' && failedOnConditions;
+  const tells = given.some((reason) => reason.code === 'ConditionalCheckFailed');
+  return !proven && tells;
+}
+
+/**
+ * Interprets the reasons of a cancelled order transaction. DynamoDB reports every action whose condition failed,
+ * each line with the product as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action
+ * returns no item: unless the transaction proved it held ({@link accountReadNeeded}), the caller reads the account
+ * after the fact and gives it as `account` (shared/aws/order-transactions.ts).
  *
  * The session comes first: an answer that reveals stored state (the original order of a replay, what is left of a
  * SKU, a current price) is given only to a session the transaction found current (its account action passed) or the
@@ -84,14 +115,12 @@ export function accountOutcome(
  * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
  */
 export function interpretCancellation(
-  reasons: readonly CancellationReason[],
+  reasons: OrderTransactionReasons,
   lines: readonly OrderLine[],
   guard?: OrderGuard,
   account?: AccountRead,
 ): TransactionOutcome {
-  const [orderReason, ...rest] = reasons;
-  const lineReasons = rest.slice(0, lines.length);
-  const accountReason = rest[lines.length];
+  const { order: orderReason, lines: lineReasons, account: accountReason } = reasons;
   if (account) {
     if (!account.item) return { kind: 'customer_gone' };
     if (guard && sessionStale(account.item, guard)) return { kind: 'session_stale' };
@@ -117,6 +146,7 @@ export function interpretCancellation(
   if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
   if (accountReason?.code === 'ConditionalCheckFailed') return accountOutcome(account ?? {}, linesTotal(lines), guard);
   // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
-  if (failed.length > 0 || reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
+  if (failed.length > 0 || allReasons(reasons).some((reason) => reason.code === 'TransactionConflict'))
+    return { kind: 'conflict' };
   return { kind: 'throttled' };
 }

@@ -18,8 +18,13 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
   ];
   const none = { code: 'None' };
   const failed = (item?: Record<string, unknown>) => ({ code: 'ConditionalCheckFailed', ...(item ? { item } : {}) });
-  /** Reasons in transaction order: the order, each line, the account, the ledger entry. */
-  const reasons = (order = none, a = none, b = none, account: { code: string } = none) => [order, a, b, account, none];
+  /** Reasons by the action they answer: the order, each line, the account, the ledger entry. */
+  const reasons = (order = none, a = none, b = none, account: { code: string } = none) => ({
+    order,
+    lines: [a, b],
+    account,
+    ledger: none,
+  });
 
   it('the order already exists: a duplicate, whatever else failed', () => {
     const existing = { orderId: 'o', customerId: 'alice' };
@@ -102,7 +107,7 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
       kind: 'conflict', // a condition failed that nothing explains: retry
     });
     expect(interpretCancellation(reasons(none, { code: 'ThrottlingError' }), LINES)).toEqual({ kind: 'throttled' });
-    expect(interpretCancellation([], LINES)).toEqual({ kind: 'throttled' });
+    expect(interpretCancellation({ lines: [] }, LINES)).toEqual({ kind: 'throttled' });
   });
 });
 
