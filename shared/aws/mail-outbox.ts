@@ -1,25 +1,30 @@
 /**
- * The mail an order owes, on the order item: the confirmation's and the notice's status (a small state machine:
- * pending → sending → sent, or failed), each conditional so that one sender claims each email, and the sparse
- * indexes that list what is still owed or was given up.
+ * The mail an order owes, kept on the order item under its kind's attributes (shared/mail.ts `mailAttributes`). Each
+ * email's status moves pending → sending → sent, or → failed on a permanent rejection (and back to pending when an
+ * administrator retries it); every move is a conditional update, so that one sender claims each email. While an email
+ * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MAIL_OWED } from '../../infra/tables.js';
+import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../mail.js';
+import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import type { MailStatus } from '../mail.js';
 import { dynamo, guarded, whenConditionFails } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
-/** The two emails an order may owe: its confirmation, and the notice of its last status change. */
-export type EmailKind = 'email' | 'notice';
+/** An order's key in the orders table. */
+type OrderKey = { readonly customerId: string; readonly orderId: string };
 
-/** Runs a conditional update: true if it was applied, false if its condition did not hold. */
-function updateIf(update: UpdateCommand): Promise<boolean> {
+/** Runs a conditional update of an order: true if it was applied, false if its condition did not hold. */
+function updateIf(key: OrderKey, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
   return whenConditionFails(
     async () => {
-      await database('UpdateItem', () => dynamo().send(update));
+      await database('UpdateItem', () =>
+        dynamo().send(new UpdateCommand({ TableName: config().tables.orders, Key: key, ...update })),
+      );
       return true;
     },
     () => false,
@@ -27,27 +32,26 @@ function updateIf(update: UpdateCommand): Promise<boolean> {
 }
 
 /**
- * Moves an order's email (or notice) status from `from` to `to` if and only if it is `from` (or a `sending` claim older
- * than `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Returns false when another worker got
+ * Moves an email's status from `from` to `to` if and only if it is `from` (or a `sending` claim older than
+ * `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Returns false when another worker got
  * there first.
  */
-export async function transitionEmailStatus(
-  key: { customerId: string; orderId: string },
+export function transitionMailStatus(
+  key: OrderKey,
+  kind: MailKind,
   from: MailStatus,
   to: MailStatus,
   now = Date.now(),
   staleBefore?: number,
-  kind: EmailKind = 'email',
 ): Promise<boolean> {
-  const stale = staleBefore === undefined ? '' : ` OR (${kind}Status = :sending AND ${kind}ClaimedAt < :stale)`;
-  const update = new UpdateCommand({
-    TableName: config().tables.orders,
-    Key: key,
+  const { status, claimedAt, sentAt, owed, owedSince } = mailAttributes(kind);
+  const stale = staleBefore === undefined ? '' : ` OR (${status} = :sending AND ${claimedAt} < :stale)`;
+  return updateIf(key, {
     UpdateExpression:
       to === 'sent'
-        ? `SET ${kind}Status = :to, ${kind}SentAt = :now REMOVE ${kind}Owed, ${kind}OwedSince`
-        : `SET ${kind}Status = :to, ${kind}ClaimedAt = :epoch`,
-    ConditionExpression: `${kind}Status = :from${stale}`,
+        ? `SET ${status} = :to, ${sentAt} = :now REMOVE ${owed}, ${owedSince}`
+        : `SET ${status} = :to, ${claimedAt} = :epoch`,
+    ConditionExpression: `${status} = :from${stale}`,
     ExpressionAttributeValues: {
       ':to': to,
       ':from': from,
@@ -55,60 +59,53 @@ export async function transitionEmailStatus(
       ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
     },
   });
-  return updateIf(update);
 }
 
 /** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
-export async function markMailFailed(
-  key: { customerId: string; orderId: string },
-  kind: EmailKind,
-  reason: string,
-): Promise<boolean> {
-  const update = new UpdateCommand({
-    TableName: config().tables.orders,
-    Key: key,
-    UpdateExpression: `SET ${kind}Status = :failed, ${kind}Failure = :reason, ${kind}Owed = :failed`,
-    ConditionExpression: `${kind}Status = :sending`,
+export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): Promise<boolean> {
+  const { status, failure, owed } = mailAttributes(kind);
+  return updateIf(key, {
+    UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :failed`,
+    ConditionExpression: `${status} = :sending`,
     ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
   });
-  return updateIf(update);
 }
 
 /** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */
-export async function reopenFailedMail(
-  key: { customerId: string; orderId: string },
-  kind: EmailKind,
-  now = Date.now(),
-): Promise<boolean> {
-  const update = new UpdateCommand({
-    TableName: config().tables.orders,
-    Key: key,
-    UpdateExpression: `SET ${kind}Status = :pending, ${kind}Owed = :owed, ${kind}OwedSince = :now REMOVE ${kind}Failure`,
-    ConditionExpression: `${kind}Status = :failed`,
+export function reopenFailedMail(key: OrderKey, kind: MailKind, now = Date.now()): Promise<boolean> {
+  const { status, failure, owed, owedSince } = mailAttributes(kind);
+  return updateIf(key, {
+    UpdateExpression: `SET ${status} = :pending, ${owed} = :owed, ${owedSince} = :now REMOVE ${failure}`,
+    ConditionExpression: `${status} = :failed`,
     ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
   });
-  return updateIf(update);
 }
 
-/** One order's mail in the owed index: which order, which kind, since when. */
+/**
+ * One order's email in an owed-mail index: which order, which kind, since when (epoch milliseconds). The kind is its
+ * stored name ({@link StoredMailKind}: `email` for the confirmation), as the admin API shows it.
+ */
 export interface OwedMail {
   readonly customerId: string;
   readonly orderId: string;
-  readonly kind: EmailKind;
+  readonly kind: StoredMailKind;
   readonly since: number;
 }
+
+/** The owed-mail index of a kind (infra/tables.ts). */
+const indexOf = (kind: MailKind) => MAIL_OWED[STORED_MAIL_KIND[kind]];
 
 /**
  * A page of mail that is `owed` (oldest first; `before`: only what has been owed since before then) or `failed`, of
  * one kind, from its sparse index. `start` continues a previous page.
  */
 export async function listOwedMail(
-  kind: EmailKind,
-  state: 'owed' | 'failed',
+  kind: MailKind,
+  state: MailOwed,
   limit: number,
   options: { before?: number; start?: Record<string, unknown> } = {},
 ): Promise<{ mail: OwedMail[]; next?: Record<string, unknown> }> {
-  const index = MAIL_OWED[kind];
+  const index = indexOf(kind);
   const result = await database('Query', () =>
     dynamo().send(
       new QueryCommand({
@@ -132,7 +129,7 @@ export async function listOwedMail(
     mail: (result.Items ?? []).map((item) => ({
       customerId: item.customerId as string,
       orderId: item.orderId as string,
-      kind,
+      kind: STORED_MAIL_KIND[kind],
       since: item[index.sortKey.name] as number,
     })),
     ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}),
@@ -141,32 +138,34 @@ export async function listOwedMail(
 
 /**
  * One page of mail in a state (`owed` or `failed`), confirmations first, then notices, each oldest first. The cursor
- * names the kind and the last key, all as strings, checked member by member when it comes back.
+ * names the kind (by its stored name) and the last key, all as strings, checked member by member when it comes back.
  */
 export async function listMailPage(
-  state: 'owed' | 'failed',
+  state: MailOwed,
   limit: number,
   cursor: string | undefined,
   patterns: { customerId: RegExp; orderId: RegExp },
 ): Promise<{ mail: OwedMail[]; next?: string }> {
   const at = cursor
-    ? decodeCursor<{ kind: string; customerId: string; orderId: string; since: string }>(cursor, {
-        kind: /^(email|notice)$/,
+    ? decodeCursor<{ kind: StoredMailKind; customerId: string; orderId: string; since: string }>(cursor, {
+        kind: new RegExp(`^(${Object.values(STORED_MAIL_KIND).join('|')})$`),
         since: /^\d{1,16}$/,
         ...patterns,
       })
     : undefined;
-  const kinds: EmailKind[] = at?.kind === 'notice' ? ['notice'] : ['email', 'notice'];
+  const after = at && { ...at, kind: mailKindOf(at.kind) };
+  // From the cursor's kind on (all kinds on the first page).
+  const kinds = after ? MAIL_KINDS.slice(MAIL_KINDS.indexOf(after.kind)) : MAIL_KINDS;
   const mail: OwedMail[] = [];
   for (const kind of kinds) {
-    const index = MAIL_OWED[kind];
+    const index = indexOf(kind);
     const start =
-      at?.kind === kind
+      after?.kind === kind
         ? {
-            customerId: at.customerId,
-            orderId: at.orderId,
+            customerId: after.customerId,
+            orderId: after.orderId,
             [index.partitionKey.name]: state,
-            [index.sortKey.name]: Number(at.since),
+            [index.sortKey.name]: Number(after.since),
           }
         : undefined;
     const page = await listOwedMail(kind, state, limit - mail.length, start ? { start } : {});
@@ -175,7 +174,12 @@ export async function listMailPage(
       // Full: continue after the last one (of this kind; once it is exhausted, with the next kind).
       if (kind === 'notice' && !page.next) return { mail };
       const last = mail.at(-1)!;
-      const next = { kind, customerId: last.customerId, orderId: last.orderId, since: String(last.since) };
+      const next = {
+        kind: STORED_MAIL_KIND[kind],
+        customerId: last.customerId,
+        orderId: last.orderId,
+        since: String(last.since),
+      };
       return { mail, next: encodeCursor(next) };
     }
   }

@@ -10,8 +10,9 @@ import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
 import { isPermanentMailFailure, sendEmail } from '../aws/mail.js';
-import { listOwedMail, markMailFailed, reopenFailedMail, transitionEmailStatus } from '../aws/mail-outbox.js';
-import type { EmailKind } from '../aws/mail-outbox.js';
+import { MAIL_KINDS, STORED_MAIL_KIND, mailKindOf } from '../mail.js';
+import type { MailKind, StoredMailKind } from '../mail.js';
+import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
 import { getOrder } from '../aws/order-queries.js';
 
 /** A `sending` claim older than this was left by a sender that died; another may take it over. */
@@ -31,7 +32,7 @@ export type MailOutcome = 'sent' | 'skipped' | 'failed';
 
 /** Sends the confirmation for `order` unless it was already sent (or is being sent). */
 export function sendConfirmation(order: OrderRecord, now = Date.now()): Promise<MailOutcome> {
-  return sendOnce(order, 'email', now);
+  return sendOnce(order, 'confirmation', now);
 }
 
 /** Sends the notice of the order's status change (cancelled, fulfilled) unless it was already sent. */
@@ -44,11 +45,11 @@ export function sendNotice(order: OrderRecord, now = Date.now()): Promise<MailOu
  * with the reason, counts it (metric `EmailFailed`, alarmed) and is not retried on its own; a transient one releases
  * the claim and throws, so the stream or the sweeper tries again.
  */
-async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promise<MailOutcome> {
+async function sendOnce(order: OrderRecord, kind: MailKind, now: number): Promise<MailOutcome> {
   const key = { customerId: order.customerId, orderId: order.orderId };
-  if (!(await transitionEmailStatus(key, 'pending', 'sending', now, now - STALE_CLAIM_MS, kind))) return 'skipped';
+  if (!(await transitionMailStatus(key, kind, 'pending', 'sending', now, now - STALE_CLAIM_MS))) return 'skipped';
   try {
-    const message = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
+    const message = kind === 'confirmation' ? confirmationEmail(order) : noticeEmail(order);
     // Looked up now, off the order path (orders accepted before that carry the address they were sent to).
     const address = order.email ?? (await getCustomerEmail(order.customerId));
     if (address === undefined) throw new NoAddress(order.customerId);
@@ -59,18 +60,18 @@ async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promi
       await markMailFailed(key, kind, reason);
       logger.error('email given up: permanently rejected', {
         orderId: order.orderId,
-        kind,
+        kind: STORED_MAIL_KIND[kind], // the logs name kinds as stored data does
         errorName: (error as Error).name,
       });
       metrics.addMetric(ALARMED_METRICS.emailFailed, 'Count', 1);
       return 'failed';
     }
     // Release the claim so the retry (or a later batch, or the sweeper) can send it.
-    await transitionEmailStatus(key, 'sending', 'pending', now, undefined, kind);
+    await transitionMailStatus(key, kind, 'sending', 'pending', now);
     throw error;
   }
-  await transitionEmailStatus(key, 'sending', 'sent', now, undefined, kind);
-  logger.info(kind === 'email' ? 'confirmation sent' : 'notice sent', { orderId: order.orderId, status: order.status });
+  await transitionMailStatus(key, kind, 'sending', 'sent', now);
+  logger.info(`${kind} sent`, { orderId: order.orderId, status: order.status });
   return 'sent';
 }
 
@@ -108,7 +109,7 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
   const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
   // The index is sorted by the time the mail became owed, oldest first: a page, however short, holds the oldest.
   let oldestSince = now;
-  for (const kind of ['email', 'notice'] as const) {
+  for (const kind of MAIL_KINDS) {
     const { mail } = await listOwedMail(kind, 'owed', SWEEP_BATCH, { before: now - SWEEP_GRACE_MS });
     for (const owed of mail) {
       oldestSince = Math.min(oldestSince, owed.since);
@@ -120,7 +121,7 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
         counts.errors++;
         logger.warn('sweep: email still owed; will retry', {
           orderId: owed.orderId,
-          kind,
+          kind: owed.kind,
           errorName: error instanceof Error ? error.name : 'unknown',
         });
       }
@@ -130,11 +131,13 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
 }
 
 /**
- * The administrator's retry of a failed email: back in the queue, then sent at once.
+ * The administrator's retry of a failed email: back in the queue, then sent at once. `stored` names the kind as the
+ * admin API does ({@link StoredMailKind}: `email` for the confirmation).
  * @returns `sent`, `failed` (rejected again), or `not_failed` (there was no failed email of that kind)
  */
-export async function retryFailedMail(order: OrderRecord, kind: EmailKind, now = Date.now()) {
+export async function retryFailedMail(order: OrderRecord, stored: StoredMailKind, now = Date.now()) {
   const key = { customerId: order.customerId, orderId: order.orderId };
+  const kind = mailKindOf(stored);
   if (!(await reopenFailedMail(key, kind, now))) return 'not_failed' as const;
   return sendOnce(order, kind, now);
 }
