@@ -14,6 +14,7 @@ import { dynamo, guarded } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
+/** An order by its key, or `undefined` if there is none. */
 export async function getOrder(customerId: string, orderId: string): Promise<OrderRecord | undefined> {
   const result = await database('GetItem', () =>
     dynamo().send(new GetCommand({ TableName: config().tables.orders, Key: { customerId, orderId } })),
@@ -104,7 +105,10 @@ export type QueuedOrder = Pick<
   | 'cancelledAt'
 >;
 
-/** One page of the OPD's work queue: orders in `status`, oldest accepted first, through the status index. */
+/**
+ * One page of the OPD's work queue: orders in `status`, oldest accepted first, through the status index. `cursor` is
+ * the previous page's `next`: the index's last key, checked member by member (`patterns`: customer and order IDs).
+ */
 export async function listOrdersByStatus(
   status: OrderStatus,
   limit: number,

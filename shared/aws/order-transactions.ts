@@ -11,6 +11,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
+import { mailAttributes } from '../mail.js';
 import { accountReadNeeded, allReasons, interpretCancellation } from '../order-outcomes.js';
 import type { TransactionOutcome } from '../order-outcomes.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
@@ -82,8 +83,9 @@ export type CancelOutcome =
  * `accepted`, so that of any number of concurrent changes exactly one commits.
  */
 function leaveAccepted(status: 'cancelled' | 'fulfilled', set: string, values: Record<string, unknown>, since: number) {
+  const notice = mailAttributes('notice');
   return {
-    UpdateExpression: `SET #status = :${status}, ${set}, noticeStatus = :pending, noticeOwed = :owed, noticeOwedSince = :since`,
+    UpdateExpression: `SET #status = :${status}, ${set}, ${notice.status} = :pending, ${notice.owed} = :owed, ${notice.owedSince} = :since`,
     ConditionExpression: '#status = :accepted',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
