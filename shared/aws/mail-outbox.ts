@@ -4,14 +4,14 @@
  * administrator retries it); every move is a conditional update, so that one sender claims each email. While an email
  * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MAIL_OWED } from '../../infra/tables.js';
 import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../mail.js';
 import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import { dynamo, guarded, whenConditionFails } from './clients.js';
+import { dynamo, guarded, updateIf } from './clients.js';
 
 const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
@@ -19,16 +19,8 @@ const database = <T>(what: string, operation: () => Promise<T>) => guarded('the 
 type OrderKey = { readonly customerId: string; readonly orderId: string };
 
 /** Runs a conditional update of an order: true if it was applied, false if its condition did not hold. */
-function updateIf(key: OrderKey, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
-  return whenConditionFails(
-    async () => {
-      await database('UpdateItem', () =>
-        dynamo().send(new UpdateCommand({ TableName: config().tables.orders, Key: key, ...update })),
-      );
-      return true;
-    },
-    () => false,
-  );
+function updateOrderIf(key: OrderKey, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
+  return updateIf('the order database', { TableName: config().tables.orders, Key: key, ...update });
 }
 
 /**
@@ -46,7 +38,7 @@ export function transitionMailStatus(
 ): Promise<boolean> {
   const { status, claimedAt, sentAt, owed, owedSince } = mailAttributes(kind);
   const stale = staleBefore === undefined ? '' : ` OR (${status} = :sending AND ${claimedAt} < :stale)`;
-  return updateIf(key, {
+  return updateOrderIf(key, {
     UpdateExpression:
       to === 'sent'
         ? `SET ${status} = :to, ${sentAt} = :now REMOVE ${owed}, ${owedSince}`
@@ -64,7 +56,7 @@ export function transitionMailStatus(
 /** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
 export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): Promise<boolean> {
   const { status, failure, owed } = mailAttributes(kind);
-  return updateIf(key, {
+  return updateOrderIf(key, {
     UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :failed`,
     ConditionExpression: `${status} = :sending`,
     ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
@@ -74,7 +66,7 @@ export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): P
 /** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */
 export function reopenFailedMail(key: OrderKey, kind: MailKind, now = Date.now()): Promise<boolean> {
   const { status, failure, owed, owedSince } = mailAttributes(kind);
-  return updateIf(key, {
+  return updateOrderIf(key, {
     UpdateExpression: `SET ${status} = :pending, ${owed} = :owed, ${owedSince} = :now REMOVE ${failure}`,
     ConditionExpression: `${status} = :failed`,
     ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },

@@ -3,7 +3,8 @@ import { ApiError } from '../errors.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
 import type { Role } from '../tokens.js';
-import { addCustomerKey, createCustomer } from '../aws/customers.js';
+import { createCustomer } from '../aws/customers.js';
+import { addCustomerKey } from '../aws/customer-keys.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
 
 /**

@@ -11,13 +11,8 @@ import { LOCKOUT_RULE } from '../lockout.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
 import type { Role, Session } from '../tokens.js';
-import {
-  changePassword,
-  clearLoginFailures,
-  countLoginAttempt,
-  getCustomer,
-  revokeSessions,
-} from '../aws/customers.js';
+import { getCustomer } from '../aws/customers.js';
+import { changePassword, clearLoginFailures, countLoginAttempt, revokeSessions } from '../aws/credentials.js';
 import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/keystore.js';
 
