@@ -3,7 +3,7 @@
  * for a live session, within its limit from the login), POST /logout (every session of the customer ends).
  */
 import * as z from 'zod/mini';
-import { sessionKeyRing } from '../../shared/aws/keystore.js';
+import { sessionKeyRing } from '../../shared/aws/key-ring.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';

@@ -10,7 +10,7 @@
 import * as z from 'zod/mini';
 import { CUSTOMER_ID_PATTERN, JTI_PATTERN } from '../../shared/envelope/claims.js';
 import { LIMITS } from '../../shared/envelope/index.js';
-import { receiptKeyRing, serverKeyRing } from '../../shared/aws/keystore.js';
+import { receiptKeyRing, serverKeyRing } from '../../shared/aws/key-ring.js';
 import { adminOnly, apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';

@@ -1,6 +1,6 @@
 /** POST /password — old and new password in; every older session is revoked and a fresh token comes back. */
 import * as z from 'zod/mini';
-import { sessionKeyRing } from '../../shared/aws/keystore.js';
+import { sessionKeyRing } from '../../shared/aws/key-ring.js';
 import { apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, parseJsonBody } from '../../shared/http.js';
 import { PASSWORD_POLICY } from '../../shared/passwords.js';

@@ -16,7 +16,7 @@ import { getOrderingProfile } from '../aws/customers.js';
 import { getCustomerKey } from '../aws/customer-keys.js';
 import { customersWithOrder, getOrder } from '../aws/order-queries.js';
 import { markFulfilled, writeCancellation } from '../aws/order-transactions.js';
-import type { KeyRing } from '../aws/keystore.js';
+import type { KeyRing } from '../aws/key-ring.js';
 import type { KeyObject } from 'node:crypto';
 import { RaceBudget, activeKey } from './orders.js';
 

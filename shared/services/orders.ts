@@ -24,7 +24,7 @@ import { getProducts } from '../aws/catalog.js';
 import { getOrderingProfile } from '../aws/customers.js';
 import { getCustomerKey } from '../aws/customer-keys.js';
 import type { OrderingProfile, RegisteredKey } from '../aws/customers.js';
-import type { KeyRing } from '../aws/keystore.js';
+import type { KeyRing } from '../aws/key-ring.js';
 import { writeOrder } from '../aws/order-transactions.js';
 
 /**

@@ -14,7 +14,7 @@ import type { Role, Session } from '../tokens.js';
 import { getCustomer } from '../aws/customers.js';
 import { changePassword, clearLoginFailures, countLoginAttempt, revokeSessions } from '../aws/credentials.js';
 import type { Customer } from '../aws/customers.js';
-import type { KeyRing } from '../aws/keystore.js';
+import type { KeyRing } from '../aws/key-ring.js';
 
 export interface IssuedSession {
   readonly token: string;
