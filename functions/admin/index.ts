@@ -18,7 +18,7 @@ import { config } from '../../shared/config.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
-import { evidenceKeys } from '../../shared/services/orders.js';
+import { evidenceKeys } from '../../shared/services/verification-keys.js';
 import { retryFailedMail } from '../../shared/services/notify.js';
 import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
 import { revokeReceiptKey } from '../../shared/aws/receipt-key-revocation.js';

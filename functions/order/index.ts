@@ -18,7 +18,8 @@ import { orderView } from '../../shared/orders.js';
 import { reasonSchema } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
-import { evidenceKeys, placeOrder } from '../../shared/services/orders.js';
+import { placeOrder } from '../../shared/services/orders.js';
+import { evidenceKeys } from '../../shared/services/verification-keys.js';
 
 // The body limit bounds the envelope; its own bound is openOrder's first check (413 envelope_too_large).
 const orderBody = z.strictObject({ envelope: z.string().check(z.minLength(1)) });

@@ -18,7 +18,7 @@ import { apiHandler, sessionOf } from '../../shared/handler.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
-import { evidenceKeys } from '../../shared/services/orders.js';
+import { evidenceKeys } from '../../shared/services/verification-keys.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, router } from '../../shared/router.js';
 
