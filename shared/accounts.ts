@@ -9,7 +9,9 @@ import { ApiError } from './errors.js';
 import { formatMoney } from './money.js';
 import { invalidCursor } from './paging.js';
 
+/** Why an entry changed the balance: a credit, an order's debit, a cancellation's refund, an adjustment. */
 export const LEDGER_TYPES = ['credit', 'order', 'refund', 'adjustment'] as const;
+/** One of {@link LEDGER_TYPES}. */
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
 /** Largest balance an account may hold (10^13 currency units): sums stay exact, far below 2^53. */

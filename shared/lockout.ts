@@ -1,8 +1,8 @@
 /**
  * The login lockout: after {@link LOCKOUT}.maxFailures password checks without a success, logins are refused for
  * {@link LOCKOUT}.seconds from the last one (an administrator can lift the lock sooner). Pure: the customers adapter
- * counts the attempts in conditional updates that hold to these limits (`countLoginAttempt`), and the login service
- * states the rule in its refusal.
+ * counts the attempts in conditional updates that hold to these limits (shared/aws/credentials.ts), and the login
+ * service states the rule in its refusal.
  */
 
 /** Failed logins before a lock, and the lock's length. */

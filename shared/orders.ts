@@ -9,6 +9,7 @@ import type { SignatureAlg } from './keys.js';
 import type { MailOwed, MailStatus } from './mail.js';
 import { formatMoney } from './money.js';
 
+/** A catalogue product: its price in cents of the catalogue's currency, and the stock left. */
 export interface Product {
   readonly sku: string;
   readonly name: string;
@@ -16,6 +17,7 @@ export interface Product {
   readonly stock: number;
 }
 
+/** A line of an order as stored: what the customer signed (SKU, quantity, unit price) and the product's name. */
 export interface OrderLine {
   readonly sku: string;
   readonly name: string;
@@ -25,6 +27,7 @@ export interface OrderLine {
 
 /** Where an order is: `accepted` (paid, to be fulfilled), then `fulfilled` (by the OPD) or `cancelled` (refunded). */
 export const ORDER_STATUSES = ['accepted', 'fulfilled', 'cancelled'] as const;
+/** One of {@link ORDER_STATUSES}. */
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** How an order was cancelled: the customer's signed request or the OPD's reason, the OPD's receipt, the refund. */

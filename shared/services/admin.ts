@@ -29,6 +29,7 @@ export function keyForRegistration(
   };
 }
 
+/** A customer to register, as the administrator gives it: the password in clear (hashed here), the public keys. */
 export interface NewCustomer {
   readonly customerId: string;
   readonly email: string;

@@ -26,6 +26,7 @@ export type CancelRequest =
   | { readonly by: 'customer'; readonly jws: string }
   | { readonly by: 'opd'; readonly adminId: string; readonly reason: string };
 
+/** A cancelled order, and whether this request had cancelled it before. */
 export interface CancelResult {
   readonly order: OrderRecord;
   /** True when this exact request had already cancelled the order (a client retry): the stored outcome. */

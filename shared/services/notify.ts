@@ -88,6 +88,7 @@ export const SWEEP_GRACE_MS = 60_000;
 /** Most orders one sweep handles per kind (a scheduled run; the next one continues). */
 const SWEEP_BATCH = 100;
 
+/** What one sweep did: emails sent, given up, skipped (sent or claimed elsewhere), and errors left for the next. */
 export interface SweepResult {
   readonly sent: number;
   readonly failed: number;

@@ -110,6 +110,7 @@ const REVEALS_NOTHING: ReadonlySet<string> = new Set(['service_unavailable', 'un
 /** Transaction outcomes that compared no stored token version with the session's: it is refused, or nothing was read. */
 const CHECKS_NO_SESSION: ReadonlySet<string> = new Set(['session_stale', 'customer_gone', 'conflict', 'throttled']);
 
+/** An accepted order, and whether it had been accepted before (the same signed order sent again). */
 export interface PlacedOrder {
   readonly order: OrderRecord;
   /** True when this was an identical resubmission of an order already accepted. */

@@ -16,6 +16,7 @@ import { changePassword, clearLoginFailures, countLoginAttempt, revokeSessions }
 import type { Customer } from '../aws/customers.js';
 import type { KeyRing } from '../aws/key-ring.js';
 
+/** A session token issued, with its expiry and whom it is for. */
 export interface IssuedSession {
   readonly token: string;
   readonly expiresAt: string;
