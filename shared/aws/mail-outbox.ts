@@ -4,24 +4,12 @@
  * administrator retries it); every move is a conditional update, so that one sender claims each email. While an email
  * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { config } from '../config.js';
 import { MAIL_OWED } from '../../infra/tables.js';
 import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../mail.js';
 import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import { dynamo, guarded, updateIf } from './clients.js';
-
-const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
-
-/** An order's key in the orders table. */
-type OrderKey = { readonly customerId: string; readonly orderId: string };
-
-/** Runs a conditional update of an order: true if it was applied, false if its condition did not hold. */
-function updateOrderIf(key: OrderKey, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
-  return updateIf('the order database', { TableName: config().tables.orders, Key: key, ...update });
-}
+import { queryOrders, updateOrderIf } from './orders-table.js';
+import type { OrderKey } from './orders-table.js';
 
 /**
  * Moves an email's status from `from` to `to` if and only if it is `from` (or a `sending` claim older than
@@ -98,25 +86,20 @@ export async function listOwedMail(
   options: { before?: number; start?: Record<string, unknown> } = {},
 ): Promise<{ mail: OwedMail[]; next?: Record<string, unknown> }> {
   const index = indexOf(kind);
-  const result = await database('Query', () =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: config().tables.orders,
-        IndexName: index.name,
-        KeyConditionExpression: options.before === undefined ? '#owed = :state' : '#owed = :state AND #since < :before',
-        ExpressionAttributeNames: {
-          '#owed': index.partitionKey.name,
-          ...(options.before === undefined ? {} : { '#since': index.sortKey.name }),
-        },
-        ExpressionAttributeValues: {
-          ':state': state,
-          ...(options.before === undefined ? {} : { ':before': options.before }),
-        },
-        Limit: limit,
-        ...(options.start ? { ExclusiveStartKey: options.start } : {}),
-      }),
-    ),
-  );
+  const result = await queryOrders({
+    IndexName: index.name,
+    KeyConditionExpression: options.before === undefined ? '#owed = :state' : '#owed = :state AND #since < :before',
+    ExpressionAttributeNames: {
+      '#owed': index.partitionKey.name,
+      ...(options.before === undefined ? {} : { '#since': index.sortKey.name }),
+    },
+    ExpressionAttributeValues: {
+      ':state': state,
+      ...(options.before === undefined ? {} : { ':before': options.before }),
+    },
+    Limit: limit,
+    ...(options.start ? { ExclusiveStartKey: options.start } : {}),
+  });
   return {
     mail: (result.Items ?? []).map((item) => ({
       customerId: item.customerId as string,

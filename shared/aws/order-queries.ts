@@ -3,20 +3,19 @@
  * by status, oldest first), and who has an order with a given ID.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
 import { ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../infra/tables.js';
 import { JTI_PATTERN } from '../envelope/claims.js';
 import { ISO_TIME_PATTERN, decodeCursor, encodeCursor } from '../paging.js';
 import type { OrderRecord, OrderStatus } from '../orders.js';
-import { dynamo, guarded } from './clients.js';
-
-const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
+import { dynamo } from './clients.js';
+import { ORDER_DATABASE, orderDatabase, queryOrders } from './orders-table.js';
 
 /** An order by its key, or `undefined` if there is none. */
 export async function getOrder(customerId: string, orderId: string): Promise<OrderRecord | undefined> {
-  const result = await database('GetItem', () =>
+  const result = await orderDatabase('GetItem', () =>
     dynamo().send(new GetCommand({ TableName: config().tables.orders, Key: { customerId, orderId } })),
   );
   return result.Item as OrderRecord | undefined;
@@ -37,20 +36,15 @@ export async function listOrders(
 ): Promise<{ orders: OrderRecord[]; next?: string }> {
   const after = cursor ? decodeCursor(cursor, { acceptedAt: ISO_TIME_PATTERN, orderId: JTI_PATTERN }) : undefined;
   const index = ORDERS_BY_CUSTOMER;
-  const result = await database('Query', () =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: config().tables.orders,
-        IndexName: index.name,
-        KeyConditionExpression: '#customer = :customerId',
-        ExpressionAttributeNames: { '#customer': index.partitionKey.name },
-        ExpressionAttributeValues: { ':customerId': customerId },
-        ScanIndexForward: false,
-        Limit: Math.min(limit, BATCH_GET_LIMIT),
-        ...(after ? { ExclusiveStartKey: { customerId, ...after } } : {}),
-      }),
-    ),
-  );
+  const result = await queryOrders({
+    IndexName: index.name,
+    KeyConditionExpression: '#customer = :customerId',
+    ExpressionAttributeNames: { '#customer': index.partitionKey.name },
+    ExpressionAttributeValues: { ':customerId': customerId },
+    ScanIndexForward: false,
+    Limit: Math.min(limit, BATCH_GET_LIMIT),
+    ...(after ? { ExclusiveStartKey: { customerId, ...after } } : {}),
+  });
   const keys = (result.Items ?? []).map((item) => ({ customerId, orderId: String(item.orderId) }));
   const found = await getOrders(keys);
   // A page's answer must fit a Lambda response (6 MB): orders of 50 long lines with their evidence run to ~70 KB.
@@ -79,9 +73,9 @@ async function getOrders(keys: ReadonlyArray<{ customerId: string; orderId: stri
   const found = new Map<string, OrderRecord>();
   let pending: Array<Record<string, unknown>> = [...keys];
   for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > 5) throw serviceUnavailable('the order database');
+    if (attempt > 5) throw serviceUnavailable(ORDER_DATABASE);
     const requested = pending;
-    const result = await database('BatchGetItem', () =>
+    const result = await orderDatabase('BatchGetItem', () =>
       dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: requested } } })),
     );
     for (const item of (result.Responses?.[table] ?? []) as OrderRecord[]) found.set(item.orderId, item);
@@ -118,36 +112,26 @@ export async function listOrdersByStatus(
   const start = cursor
     ? decodeCursor(cursor, { status: new RegExp(`^${status}$`), acceptedAt: ISO_TIME_PATTERN, ...patterns })
     : undefined;
-  const result = await database('Query', () =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: config().tables.orders,
-        IndexName: ORDERS_BY_STATUS.name,
-        KeyConditionExpression: '#status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
-        ScanIndexForward: true,
-        Limit: limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    ),
-  );
+  const result = await queryOrders({
+    IndexName: ORDERS_BY_STATUS.name,
+    KeyConditionExpression: '#status = :status',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':status': status },
+    ScanIndexForward: true,
+    Limit: limit,
+    ...(start ? { ExclusiveStartKey: start } : {}),
+  });
   const last = result.LastEvaluatedKey;
   return { orders: (result.Items ?? []) as QueuedOrder[], ...(last ? { next: encodeCursor(last) } : {}) };
 }
 
 /** The customers who have an order with this ID (normally one: IDs are random; nothing stops two from choosing one). */
 export async function customersWithOrder(orderId: string): Promise<string[]> {
-  const result = await database('Query', () =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: config().tables.orders,
-        IndexName: ORDERS_BY_ID.name,
-        KeyConditionExpression: 'orderId = :orderId',
-        ExpressionAttributeValues: { ':orderId': orderId },
-        Limit: 10,
-      }),
-    ),
-  );
+  const result = await queryOrders({
+    IndexName: ORDERS_BY_ID.name,
+    KeyConditionExpression: 'orderId = :orderId',
+    ExpressionAttributeValues: { ':orderId': orderId },
+    Limit: 10,
+  });
   return (result.Items ?? []).map((item) => String(item.customerId));
 }

@@ -18,10 +18,10 @@ import type { Cancellation, OrderRecord } from '../orders.js';
 import { accountActions, accountReason } from './accounts.js';
 import type { AccountReason } from './accounts.js';
 import { getOrderingProfile } from './customers.js';
-import { dynamo, guarded, whenConditionFails } from './clients.js';
+import { dynamo, whenConditionFails } from './clients.js';
+import { ORDER_DATABASE, orderDatabase } from './orders-table.js';
+import type { OrderKey } from './orders-table.js';
 import { transact } from './transactions.js';
-
-const database = <T>(what: string, operation: () => Promise<T>) => guarded('the order database', what, operation);
 
 /** A ledger entry to record with a transaction, and the account state it was computed from. */
 export interface AccountChange {
@@ -40,7 +40,7 @@ export async function writeOrder(
   debit: AccountChange,
 ): Promise<{ kind: 'placed' } | TransactionOutcome> {
   const { orders, inventory } = config().tables;
-  const result = await transact('the order database', {
+  const result = await transact(ORDER_DATABASE, {
     order: {
       Put: {
         TableName: orders,
@@ -111,7 +111,7 @@ export async function writeCancellation(
   refund: AccountChange,
 ): Promise<CancelOutcome> {
   const { orders, inventory } = config().tables;
-  const result = await transact('the order database', {
+  const result = await transact(ORDER_DATABASE, {
     order: {
       Update: {
         TableName: orders,
@@ -154,13 +154,10 @@ export async function writeCancellation(
 }
 
 /**
- * Marks an accepted order fulfilled (and owes the customer a notice).
- * @throws ApiError `not_found`, `order_closed`
+ * Marks an accepted order fulfilled (and owes the customer a notice); returns it as it now is.
+ * @throws ApiError `order_closed` when there is no accepted order with this key (no longer accepted, or none at all)
  */
-export async function markFulfilled(
-  key: { customerId: string; orderId: string },
-  now = Date.now(),
-): Promise<OrderRecord> {
+export async function markFulfilled(key: OrderKey, now = Date.now()): Promise<OrderRecord> {
   const update = new UpdateCommand({
     TableName: config().tables.orders,
     Key: key,
@@ -168,7 +165,7 @@ export async function markFulfilled(
     ReturnValues: 'ALL_NEW',
   });
   return whenConditionFails(
-    async () => (await database('UpdateItem', () => dynamo().send(update))).Attributes as OrderRecord,
+    async () => (await orderDatabase('UpdateItem', () => dynamo().send(update))).Attributes as OrderRecord,
     () => {
       throw new ApiError('order_closed', `order ${key.orderId} is no longer accepted`);
     },

@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceUnavailable } from '../errors.js';
+import { ORDER_DATABASE } from '../aws/orders-table.js';
 
 /**
  * How long to keep retrying a transaction that lost a race (another transaction held an item, or another change to
@@ -32,11 +33,11 @@ export async function retryRounds<T>(round: () => Promise<{ readonly answer: T }
   let conflicts = 0;
   for (;;) {
     const ended = await round();
-    if (ended === 'throttled') throw serviceUnavailable('the order database');
+    if (ended === 'throttled') throw serviceUnavailable(ORDER_DATABASE);
     if (ended === 'conflict') {
-      if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
+      if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable(ORDER_DATABASE, 1);
       await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
     } else if (ended !== 'account_moved') return ended.answer;
-    if (Date.now() > deadline) throw serviceUnavailable('the order database', 1);
+    if (Date.now() > deadline) throw serviceUnavailable(ORDER_DATABASE, 1);
   }
 }
