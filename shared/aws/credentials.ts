@@ -100,7 +100,7 @@ export async function unlockCustomer(customerId: string): Promise<void> {
 /**
  * Stores a new password hash and bumps the token version (revoking older tokens), only if nobody changed it since
  * `expectedTokenVersion` was read. Returns the new version.
- * @throws ApiError `unauthorized` if the version moved (another password change won the race)
+ * @throws ApiError `unauthorized` if the version moved (another password change, or a logout, came first)
  */
 export async function changePassword(
   customerId: string,
