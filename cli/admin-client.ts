@@ -5,9 +5,8 @@
  */
 import type { AccountView, LedgerEntryView } from '../shared/accounts.js';
 import type { Customer, CustomerSummary } from '../shared/aws/customers.js';
-import type { PublishedKey, RevokedReceiptKey } from '../shared/aws/keystore.js';
-import type { EmailKind, QueuedOrder } from '../shared/aws/orders.js';
-import type { MailStatus, OrderStatus, OrderView, Product } from '../shared/orders.js';
+import type { PublishedKey } from '../shared/aws/keystore.js';
+import type { OrderStatus, OrderView, Product } from '../shared/orders.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
 import type { NewCustomer } from '../shared/services/admin.js';
 import type { retryFailedMail } from '../shared/services/notify.js';
@@ -15,6 +14,9 @@ import type { ApiClient } from './api.js';
 import { pathSegment } from './api.js';
 import type { Page } from './client.js';
 import { pageQuery } from './paging.js';
+import type { QueuedOrder } from '../shared/aws/order-queries.js';
+import type { StoredMailKind, MailStatus } from '../shared/mail.js';
+import type { RevokedReceiptKey } from '../shared/aws/receipt-key-revocation.js';
 
 /** A product as the admin routes answer: the catalogue entry, with the catalogue's currency. */
 export type CatalogueProduct = Product & { readonly currency: string };
@@ -76,7 +78,7 @@ export interface MailRetry {
   readonly orderId: string;
   readonly customerId: string;
   readonly retried: Array<{
-    readonly kind: EmailKind;
+    readonly kind: StoredMailKind;
     readonly outcome: Awaited<ReturnType<typeof retryFailedMail>>;
     readonly status?: MailStatus;
     readonly failure?: string;

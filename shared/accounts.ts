@@ -7,8 +7,11 @@
  */
 import { ApiError } from './errors.js';
 import { formatMoney } from './money.js';
+import { invalidCursor } from './paging.js';
 
+/** Why an entry changed the balance: a credit, an order's debit, a cancellation's refund, an adjustment. */
 export const LEDGER_TYPES = ['credit', 'order', 'refund', 'adjustment'] as const;
+/** One of {@link LEDGER_TYPES}. */
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
 /** Largest balance an account may hold (10^13 currency units): sums stay exact, far below 2^53. */
@@ -161,7 +164,6 @@ export type AccountView = ReturnType<typeof accountView>;
 /** A ledger cursor as it comes back from a client: the entry number to continue below. @throws ApiError */
 export function ledgerCursor(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw)))
-    throw new ApiError('invalid_request', 'invalid cursor: pass back the `next` of the previous page');
+  if (!/^[1-9]\d{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw invalidCursor();
   return Number(raw);
 }

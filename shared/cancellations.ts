@@ -14,8 +14,10 @@ import { EnvelopeError } from './errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
 import { CUSTOMER_ID_PATTERN, OPD_ID_PATTERN, ORDER_ID_PATTERN } from './rules.js';
 
+/** The JWS `typ` of a signed cancellation. */
 export const CANCEL_TYP = 'po-cancel+jwt';
 
+/** The claims of a signed cancellation, exactly these members (docs/envelope.md §10). */
 export const cancellationClaimsSchema = z.strictObject({
   iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
   aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
@@ -24,6 +26,7 @@ export const cancellationClaimsSchema = z.strictObject({
   orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
 });
 
+/** A signed cancellation's claims, as checked. */
 export type CancellationClaims = z.infer<typeof cancellationClaimsSchema>;
 
 /** Signs a request to cancel `orderId` (the CLI's side). */

@@ -9,6 +9,7 @@ import { amountPaid } from './orders.js';
 import type { OrderRecord } from './orders.js';
 import { jwsDigest } from './receipts.js';
 
+/** An email to a customer: subject, plain text, and the same text as HTML. */
 export interface Email {
   readonly subject: string;
   readonly text: string;

@@ -1,14 +1,15 @@
 /**
- * Order domain: the lines as signed, the stored order, its public view, and the meaning of a cancelled DynamoDB
- * transaction. Pure: no AWS SDK here (the adapter is shared/aws/orders.ts).
+ * Order domain: the lines as signed, the stored order and its public view. What a cancelled order transaction means
+ * is shared/order-outcomes.ts. Pure: no AWS SDK here (the adapters are shared/aws/order-transactions.ts and
+ * shared/aws/order-queries.ts).
  */
-import { accountOf } from './accounts.js';
-import type { AccountState, OrderGuard } from './accounts.js';
 import { ApiError } from './errors.js';
 import type { OrderClaims } from './envelope/index.js';
 import type { SignatureAlg } from './keys.js';
-import { formatMoney, linesTotalCents as linesTotal } from './money.js';
+import type { MailOwed, MailStatus } from './mail.js';
+import { formatMoney } from './money.js';
 
+/** A catalogue product: its price in cents of the catalogue's currency, and the stock left. */
 export interface Product {
   readonly sku: string;
   readonly name: string;
@@ -16,6 +17,7 @@ export interface Product {
   readonly stock: number;
 }
 
+/** A line of an order as stored: what the customer signed (SKU, quantity, unit price) and the product's name. */
 export interface OrderLine {
   readonly sku: string;
   readonly name: string;
@@ -25,6 +27,7 @@ export interface OrderLine {
 
 /** Where an order is: `accepted` (paid, to be fulfilled), then `fulfilled` (by the OPD) or `cancelled` (refunded). */
 export const ORDER_STATUSES = ['accepted', 'fulfilled', 'cancelled'] as const;
+/** One of {@link ORDER_STATUSES}. */
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** How an order was cancelled: the customer's signed request or the OPD's reason, the OPD's receipt, the refund. */
@@ -88,13 +91,9 @@ export interface OrderRecord {
   readonly noticeOwedSince?: number;
 }
 
-/** Where an email stands: to send, claimed by a sender, sent, or given up after a permanent rejection. */
-export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
-export type MailOwed = 'owed' | 'failed';
-
 /**
  * The order's lines as stored: each signed line with the product's name. The prices are the customer's signed ones;
- * the transaction commits only if they are still the catalogue's (shared/aws/orders.ts).
+ * the transaction commits only if they are still the catalogue's (shared/aws/order-transactions.ts).
  * @throws ApiError `unknown_sku` naming every SKU the catalogue lacks
  */
 export function orderLines(claims: OrderClaims, catalogue: ReadonlyMap<string, Product>): OrderLine[] {
@@ -241,117 +240,4 @@ export function orderClosed(order: Pick<OrderRecord, 'orderId' | 'status'>): Api
   return new ApiError('order_closed', `order ${order.orderId} is already ${order.status}`, {
     details: { status: order.status },
   });
-}
-
-/** One cancellation reason of a TransactWriteItems, with the old item when the condition check returned it. */
-export interface CancellationReason {
-  readonly code: string | undefined;
-  readonly item?: Record<string, unknown>;
-}
-
-/**
- * What a cancelled order transaction means. The actions are: the order put; one stock update per line; the account
- * update; the ledger entry put.
- */
-export type TransactionOutcome =
-  | { readonly kind: 'duplicate'; readonly existing: OrderRecord }
-  | { readonly kind: 'insufficient_funds'; readonly now: AccountState }
-  | { readonly kind: 'account_moved'; readonly now: AccountState }
-  | { readonly kind: 'customer_gone' }
-  | { readonly kind: 'session_stale' }
-  | { readonly kind: 'key_revoked' }
-  | { readonly kind: 'unknown_sku'; readonly skus: string[] }
-  | { readonly kind: 'price_changed'; readonly changes: PriceChange[] }
-  | { readonly kind: 'out_of_stock'; readonly sku: string; readonly available: number }
-  | { readonly kind: 'conflict' }
-  | { readonly kind: 'throttled' };
-
-/** The account item as the order path may read it (`ORDERING_ATTRIBUTES`), after its action in a transaction. */
-export interface AccountRead {
-  /** Absent: the customer is gone. */
-  readonly item?: Record<string, unknown>;
-}
-
-/** Whether an account item no longer matches the session (token version, role) an order was made under. */
-function sessionStale(item: Record<string, unknown>, guard: OrderGuard): boolean {
-  return item.tokenVersion !== guard.tokenVersion || item.role !== guard.role;
-}
-
-/**
- * What the account as read means for an order of `totalCents` (one consistent read of what the order path may see,
- * `getOrderingProfile`): the customer gone, the session stale, the signing key revoked, the balance too low, or
- * (none of those) the account as it now is, to build the transaction from.
- */
-export function accountOutcome(
-  account: AccountRead,
-  totalCents: number,
-  guard?: OrderGuard,
-): Extract<
-  TransactionOutcome,
-  { kind: 'customer_gone' | 'session_stale' | 'key_revoked' | 'insufficient_funds' | 'account_moved' }
-> {
-  if (!account.item) return { kind: 'customer_gone' };
-  if (guard) {
-    if (sessionStale(account.item, guard)) return { kind: 'session_stale' };
-    const keys = account.item.keys as Record<string, { status?: unknown }> | undefined;
-    if (keys?.[guard.keyId]?.status !== 'active') return { kind: 'key_revoked' };
-  }
-  const now = accountOf(account.item);
-  return now.balanceCents < totalCents ? { kind: 'insufficient_funds', now } : { kind: 'account_moved', now };
-}
-
-/**
- * Interprets `CancellationReasons`. DynamoDB reports every action whose condition failed, each line with the product
- * as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action returns no item: unless
- * the transaction proved it held, the caller reads the account after the fact and gives it as `account`
- * (shared/aws/orders.ts).
- *
- * The session comes first: an answer that reveals stored state (the original order of a replay, what is left of a
- * SKU, a current price) is given only to a session the transaction found current (its account action passed) or the
- * read after it did. Otherwise:
- * - the account is gone → the customer was deleted; its token version or role changed → the session is stale;
- * - the order item exists → duplicate (an identical resubmission, or a replay);
- * - a line's product is gone → unknown SKU;
- * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);
- * - a line asks for more than is left → out of stock (the first such line, with what is left);
- * - the signing key is no longer active → revoked; the balance is below the total → insufficient funds; otherwise
- *   another change to the account won the race → retry from the state read;
- * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
- */
-export function interpretCancellation(
-  reasons: readonly CancellationReason[],
-  lines: readonly OrderLine[],
-  guard?: OrderGuard,
-  account?: AccountRead,
-): TransactionOutcome {
-  const [orderReason, ...rest] = reasons;
-  const lineReasons = rest.slice(0, lines.length);
-  const accountReason = rest[lines.length];
-  if (account) {
-    if (!account.item) return { kind: 'customer_gone' };
-    if (guard && sessionStale(account.item, guard)) return { kind: 'session_stale' };
-  }
-  if (orderReason?.code === 'ConditionalCheckFailed' && orderReason.item)
-    return { kind: 'duplicate', existing: orderReason.item as unknown as OrderRecord };
-  /** The lines whose condition failed, each with its product as it was (absent: the product is gone). */
-  const failed: Array<{ line: OrderLine; product: Partial<Product> | undefined }> = lineReasons.flatMap(
-    (reason, index) =>
-      reason.code === 'ConditionalCheckFailed' && lines[index] ? [{ line: lines[index], product: reason.item }] : [],
-  );
-  const gone = failed.filter(({ product }) => !product).map(({ line }) => line.sku);
-  if (gone.length > 0) return { kind: 'unknown_sku', skus: gone };
-  const changes = failed
-    .filter(({ line, product }) => product?.priceCents !== line.unitPriceCents)
-    .map(({ line, product }) => ({
-      sku: line.sku,
-      signedPriceCents: line.unitPriceCents,
-      currentPriceCents: Number(product?.priceCents),
-    }));
-  if (changes.length > 0) return { kind: 'price_changed', changes };
-  const short = failed.find(({ line, product }) => (product?.stock ?? 0) < line.qty);
-  if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
-  if (accountReason?.code === 'ConditionalCheckFailed') return accountOutcome(account ?? {}, linesTotal(lines), guard);
-  // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
-  if (failed.length > 0 || reasons.some((reason) => reason.code === 'TransactionConflict')) return { kind: 'conflict' };
-  return { kind: 'throttled' };
 }

@@ -7,7 +7,8 @@ import * as z from 'zod/mini';
 import { loadConfig } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import { parseJsonBody } from '../shared/http.js';
-import { interpretCancellation, orderLines, priceChanged } from '../shared/orders.js';
+import { interpretCancellation } from '../shared/order-outcomes.js';
+import { orderLines, priceChanged } from '../shared/orders.js';
 import type { OrderLine } from '../shared/orders.js';
 
 describe('interpretCancellation: what a cancelled order transaction means', () => {
@@ -17,8 +18,13 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
   ];
   const none = { code: 'None' };
   const failed = (item?: Record<string, unknown>) => ({ code: 'ConditionalCheckFailed', ...(item ? { item } : {}) });
-  /** Reasons in transaction order: the order, each line, the account, the ledger entry. */
-  const reasons = (order = none, a = none, b = none, account: { code: string } = none) => [order, a, b, account, none];
+  /** Reasons by the action they answer: the order, each line, the account, the ledger entry. */
+  const reasons = (order = none, a = none, b = none, account: { code: string } = none) => ({
+    order,
+    lines: [a, b],
+    account,
+    ledger: none,
+  });
 
   it('the order already exists: a duplicate, whatever else failed', () => {
     const existing = { orderId: 'o', customerId: 'alice' };
@@ -101,7 +107,7 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
       kind: 'conflict', // a condition failed that nothing explains: retry
     });
     expect(interpretCancellation(reasons(none, { code: 'ThrottlingError' }), LINES)).toEqual({ kind: 'throttled' });
-    expect(interpretCancellation([], LINES)).toEqual({ kind: 'throttled' });
+    expect(interpretCancellation({ lines: [] }, LINES)).toEqual({ kind: 'throttled' });
   });
 });
 

@@ -2,13 +2,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { accountView, ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
-import {
-  getCustomer,
-  listCustomers,
-  lockState,
-  revokeCustomerKey,
-  unlockCustomer,
-} from '../../shared/aws/customers.js';
+import { getCustomer, listCustomers } from '../../shared/aws/customers.js';
 import { config } from '../../shared/config.js';
 import { ApiError } from '../../shared/errors.js';
 import { jsonResponse, pageLimit, requiredIdempotencyKey } from '../../shared/http.js';
@@ -17,6 +11,9 @@ import { pathParameter, queryParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
 import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN } from '../../shared/rules.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
+import { unlockCustomer } from '../../shared/aws/credentials.js';
+import { revokeCustomerKey } from '../../shared/aws/customer-keys.js';
+import { lockState } from '../../shared/lockout.js';
 
 const customerId = (event: APIGatewayProxyEvent) => pathParameter(event, 'customerId', CUSTOMER_ID_PATTERN);
 

@@ -1,11 +1,12 @@
 /** The OPD's own keys, for administrators: rotate the server key or the receipt key, revoke a receipt key. */
-import { revokeReceiptKey, rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
+import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js';
 import { jsonResponse } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
 import { KEY_ID_PATTERN } from '../../shared/rules.js';
+import { revokeReceiptKey } from '../../shared/aws/receipt-key-revocation.js';
 
 /** `/admin/server-keys…` and `/admin/receipt-keys…` */
 export const keyRoutes = {

@@ -2,8 +2,6 @@
  * The OPD's work queue, for administrators: orders by status (oldest first), one order with its evidence, fulfilment;
  * mail still owed or given up on, and a retry of what failed.
  */
-import { getOrder, listMailPage, listOrdersByStatus } from '../../shared/aws/orders.js';
-import type { OwedMail } from '../../shared/aws/orders.js';
 import { ApiError } from '../../shared/errors.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
@@ -13,19 +11,24 @@ import type { Implementations } from '../../shared/router.js';
 import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN } from '../../shared/rules.js';
 import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
 import { retryFailedMail } from '../../shared/services/notify.js';
-import { evidenceKeys } from '../../shared/services/orders.js';
+import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../../shared/mail.js';
+import { evidenceKeys } from '../../shared/services/verification-keys.js';
+import type { OwedMail } from '../../shared/aws/mail-outbox.js';
+import { listMailPage } from '../../shared/aws/mail-outbox.js';
+import { getOrder, listOrdersByStatus } from '../../shared/aws/order-queries.js';
 
 const STATUS_PATTERN = new RegExp(`^(${ORDER_STATUSES.join('|')})$`);
 
 /** One email in the owed or failed list: which order and kind, since when, where it stands and why it failed. */
 function mailView(mail: OwedMail, order: OrderRecord | undefined) {
-  const failure = order?.[`${mail.kind}Failure`];
+  const kind = mailKindOf(mail.kind);
+  const failure = order?.[mailAttributes(kind).failure];
   return {
     orderId: mail.orderId,
     customerId: mail.customerId,
-    kind: mail.kind === 'email' ? 'confirmation' : 'notice',
+    kind,
     since: new Date(mail.since).toISOString(),
-    status: order?.[`${mail.kind}Status`] ?? 'unknown',
+    status: order?.[mailAttributes(kind).status] ?? 'unknown',
     ...(order ? { orderStatus: order.status } : {}),
     ...(failure ? { failure } : {}),
   };
@@ -87,7 +90,7 @@ export const orderRoutes = {
       pathParameter(event, 'id', ORDER_ID_PATTERN),
       queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
     );
-    const kinds = (['email', 'notice'] as const).filter((kind) => order[`${kind}Status`] === 'failed');
+    const kinds = MAIL_KINDS.filter((kind) => order[mailAttributes(kind).status] === 'failed');
     if (kinds.length === 0)
       throw new ApiError(
         'not_found',
@@ -99,12 +102,16 @@ export const orderRoutes = {
     return jsonResponse(200, {
       orderId: order.orderId,
       customerId: order.customerId,
-      retried: outcomes.map(({ kind, outcome }) => ({
-        kind,
-        outcome,
-        status: after?.[`${kind}Status`],
-        ...(after?.[`${kind}Failure`] ? { failure: after[`${kind}Failure`] } : {}),
-      })),
+      // Each kind by its stored name (`email` is the confirmation), as the mail page's cursor names it too.
+      retried: outcomes.map(({ kind, outcome }) => {
+        const failure = after?.[mailAttributes(kind).failure];
+        return {
+          kind: STORED_MAIL_KIND[kind],
+          outcome,
+          status: after?.[mailAttributes(kind).status],
+          ...(failure ? { failure } : {}),
+        };
+      }),
     });
   },
 } satisfies Partial<Implementations<'admin'>>;

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { getCustomer } from '../../shared/aws/customers.js';
-import { sessionKeyRing } from '../../shared/aws/keystore.js';
+import { sessionKeyRing } from '../../shared/aws/key-ring.js';
 import { ApiError } from '../../shared/errors.js';
 import { SESSION_REFUSED_MESSAGE } from '../../shared/metrics.js';
 import { logger } from '../../shared/observability.js';

@@ -2,12 +2,12 @@
  * Sessions: POST /login (customer ID and password in, a short-lived session token out), POST /refresh (a fresh token
  * for a live session, within its limit from the login), POST /logout (every session of the customer ends).
  */
-import { sessionKeyRing } from '../../shared/aws/keystore.js';
 import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';
 import { serveRoutes } from '../../shared/router.js';
 import { login, logout, refreshSession } from '../../shared/services/sessions.js';
+import { sessionKeyRing } from '../../shared/aws/key-ring.js';
 
 const sessionKeys = sessionKeyRing();
 

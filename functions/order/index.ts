@@ -7,7 +7,6 @@
  * - POST /admin/orders/{id}/cancel — the OPD cancels with a reason.
  * Every rejection is a 4xx with a stable code, 503 with Retry-After when a dependency is down.
  */
-import { receiptKeyRing, serverKeyRing } from '../../shared/aws/keystore.js';
 import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';
@@ -15,7 +14,9 @@ import { orderView } from '../../shared/orders.js';
 import { pathParameter, serveRoutes } from '../../shared/router.js';
 import { ORDER_ID_PATTERN } from '../../shared/rules.js';
 import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
-import { evidenceKeys, placeOrder } from '../../shared/services/orders.js';
+import { placeOrder } from '../../shared/services/orders.js';
+import { evidenceKeys } from '../../shared/services/verification-keys.js';
+import { receiptKeyRing, serverKeyRing } from '../../shared/aws/key-ring.js';
 
 const keys = { server: serverKeyRing(), receipt: receiptKeyRing() };
 

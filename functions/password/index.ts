@@ -1,9 +1,9 @@
 /** POST /password — old and new password in; every older session is revoked and a fresh token comes back. */
-import { sessionKeyRing } from '../../shared/aws/keystore.js';
 import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse } from '../../shared/http.js';
 import { serveRoutes } from '../../shared/router.js';
 import { changeOwnPassword } from '../../shared/services/sessions.js';
+import { sessionKeyRing } from '../../shared/aws/key-ring.js';
 
 const sessionKeys = sessionKeyRing();
 

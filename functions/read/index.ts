@@ -8,18 +8,19 @@ import { listProducts } from '../../shared/aws/catalog.js';
 import { accountView, ledgerCursor } from '../../shared/accounts.js';
 import { listLedger } from '../../shared/aws/accounts.js';
 import { getAccountProfile } from '../../shared/aws/customers.js';
-import { listKeys, signsNoMoreAfter } from '../../shared/aws/keystore.js';
+import { listKeys } from '../../shared/aws/keystore.js';
 import { config } from '../../shared/config.js';
-import { getOrder, listOrders } from '../../shared/aws/orders.js';
 import { ApiError, serviceUnavailable, sessionInvalid } from '../../shared/errors.js';
 import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
-import { evidenceKeys } from '../../shared/services/orders.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
 import { pathParameter, serveRoutes } from '../../shared/router.js';
 import { ORDER_ID_PATTERN } from '../../shared/rules.js';
+import { evidenceKeys } from '../../shared/services/verification-keys.js';
+import { getOrder, listOrders } from '../../shared/aws/order-queries.js';
+import { signsNoMoreAfter } from '../../shared/aws/receipt-key-revocation.js';
 
 /**
  * The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once.

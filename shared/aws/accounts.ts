@@ -1,12 +1,9 @@
 /**
  * The account adapter: the balance lives on the customer item (`balanceCents`, `ledgerSeq`), the entries in the
- * ledger table. {@link accountWrites} gives the two transaction actions that record one entry — the caller adds them
+ * ledger table. {@link accountActions} gives the two transaction actions that record one entry — the caller adds them
  * to its own transaction (an order, a cancellation) or {@link postLedgerEntry} commits them alone (an admin credit).
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { accountOf, nextEntry } from '../accounts.js';
 import type { AccountState, LedgerChange, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
@@ -15,8 +12,8 @@ import { idempotencyKeyReused } from '../idempotency.js';
 import type { IdempotentRequest } from '../idempotency.js';
 import { getCustomer, getOrderingProfile } from './customers.js';
 import { dynamo, guarded } from './clients.js';
-
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { transact } from './transactions.js';
+import type { TransactItem } from './transactions.js';
 
 /**
  * The two actions that record `entry` on an account last seen in state `seen`: the customer item moves to the entry's
@@ -26,15 +23,19 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
  * item holds the password hash, which no function that writes money may read): the caller reads what it may see with
  * `getOrderingProfile` (shared/aws/customers.ts).
  */
-export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: OrderGuard): TransactItem[] {
+export function accountActions(
+  seen: AccountState,
+  entry: LedgerEntry,
+  guard?: OrderGuard,
+): { readonly account: TransactItem; readonly ledger: TransactItem } {
   const { customers, ledger } = config().tables;
   const sequence =
     seen.ledgerSeq === 0 ? '(attribute_not_exists(ledgerSeq) OR ledgerSeq = :seen)' : 'ledgerSeq = :seen';
   const covers = entry.amountCents < 0 && seen.ledgerSeq > 0 ? ' AND balanceCents >= :debit' : '';
   // At commit, not only when read: the session is still current and the signing key still active.
   const guarded = guard ? ' AND tokenVersion = :tv AND #role = :role AND #keys.#kid.#status = :active' : '';
-  return [
-    {
+  return {
+    account: {
       Update: {
         TableName: customers,
         Key: { customerId: entry.customerId },
@@ -52,14 +53,20 @@ export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: Or
         },
       },
     },
-    {
+    ledger: {
       Put: {
         TableName: ledger,
         Item: entry,
         ConditionExpression: 'attribute_not_exists(customerId)',
       },
     },
-  ];
+  };
+}
+
+/** The two {@link accountActions} as a list, account update first, for a caller that lists its own (the API bench). */
+export function accountWrites(seen: AccountState, entry: LedgerEntry, guard?: OrderGuard): TransactItem[] {
+  const { account, ledger } = accountActions(seen, entry, guard);
+  return [account, ledger];
 }
 
 /** After the account action's condition failed: the account as it now is, or gone. */
@@ -160,42 +167,28 @@ async function postOnce(
       entry,
       at: new Date(now).toISOString(),
     };
-    try {
-      await guarded('the account database', 'TransactWriteItems', () =>
-        dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...accountWrites(seen, entry),
-              ...(record
-                ? [
-                    {
-                      Put: {
-                        TableName: config().tables.idempotency,
-                        Item: record,
-                        ConditionExpression: 'attribute_not_exists(idempotencyKey)',
-                        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-                      },
-                    },
-                  ]
-                : []),
-            ],
-          }),
-        ),
-      );
-      return { entry, replayed: false };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [account, , earlier] = error.CancellationReasons ?? [];
-      // The key was used before: that request's answer, not this one's (the account may have moved since).
-      if (request && earlier?.Code === 'ConditionalCheckFailed' && earlier.Item)
-        return replayOf(unmarshall(earlier.Item) as IdempotencyRecord, request);
-      if (account?.Code === 'ConditionalCheckFailed') {
-        const reason = await accountReason(customerId);
-        if (reason.kind === 'gone') throw new ApiError('not_found', `no customer ${customerId}`);
-        seen = reason.now;
-      }
-      // Otherwise a concurrent transaction held the item: try again from the same state.
+    const result = await transact('the account database', {
+      ...accountActions(seen, entry),
+      idempotency: record && {
+        Put: {
+          TableName: config().tables.idempotency,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(idempotencyKey)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      },
+    });
+    if (result.committed) return { entry, replayed: false };
+    const { account, idempotency: earlier } = result.reasons;
+    // The key was used before: that request's answer, not this one's (the account may have moved since).
+    if (request && earlier?.code === 'ConditionalCheckFailed' && earlier.item)
+      return replayOf(earlier.item as unknown as IdempotencyRecord, request);
+    if (account?.code === 'ConditionalCheckFailed') {
+      const reason = await accountReason(customerId);
+      if (reason.kind === 'gone') throw new ApiError('not_found', `no customer ${customerId}`);
+      seen = reason.now;
     }
+    // Otherwise a concurrent transaction held the item: try again from the same state.
   }
   throw serviceUnavailable('the account database', 1);
 }

@@ -5,7 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESClient } from '@aws-sdk/client-ses';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
 import { logger } from '../observability.js';
@@ -24,12 +25,14 @@ export function dynamo(): DynamoDBDocumentClient {
   return dynamoClient;
 }
 
+/** The KMS client (wraps and unwraps the keys table's secrets). */
 export function kms(): KMSClient {
   const { region, endpoints } = config();
   kmsClient ??= new KMSClient({ region, ...(endpoints.kms ? { endpoint: endpoints.kms } : {}) });
   return kmsClient;
 }
 
+/** The SES client (sends the customers' emails). */
 export function ses(): SESClient {
   const { region, endpoints } = config();
   sesClient ??= new SESClient({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) });
@@ -76,4 +79,18 @@ export async function whenConditionFails<T>(write: () => Promise<T>, onCondition
     if (isConditionFailure(error)) return onConditionFailed();
     throw error;
   }
+}
+
+/**
+ * Runs one conditional UpdateItem against `service` (through {@link guarded}): true if it was applied, false if its
+ * condition was false. Any other error propagates.
+ */
+export function updateIf(service: string, input: UpdateCommandInput): Promise<boolean> {
+  return whenConditionFails(
+    async () => {
+      await guarded(service, 'UpdateItem', () => dynamo().send(new UpdateCommand(input)));
+      return true;
+    },
+    () => false,
+  );
 }

@@ -8,6 +8,7 @@ import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
 import { guarded, kms } from './clients.js';
 
+/** What a wrapped secret is for: the server's decryption keys, the session-token secrets, the receipt signing keys. */
 export type SecretPurpose = 'server-key' | 'session-key' | 'receipt-key';
 
 /** The encryption context of a wrapped secret. IAM policies in infra/ match `po:purpose`. */

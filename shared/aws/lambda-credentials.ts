@@ -9,4 +9,5 @@
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { FromEnvInit } from '@aws-sdk/credential-provider-env';
 
+/** The chain's one link that answers in Lambda: credentials from the environment. */
 export const defaultProvider = (init: FromEnvInit = {}) => fromEnv(init);

@@ -3,7 +3,8 @@ import { ApiError } from '../errors.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
 import type { Role } from '../tokens.js';
-import { addCustomerKey, createCustomer } from '../aws/customers.js';
+import { createCustomer } from '../aws/customers.js';
+import { addCustomerKey } from '../aws/customer-keys.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
 
 /**
@@ -28,6 +29,7 @@ export function keyForRegistration(
   };
 }
 
+/** A customer to register, as the administrator gives it: the password in clear (hashed here), the public keys. */
 export interface NewCustomer {
   readonly customerId: string;
   readonly email: string;

@@ -6,23 +6,27 @@
 import { accountOf, nextEntry } from '../accounts.js';
 import { verifyCancellation } from '../cancellations.js';
 import { config } from '../config.js';
-import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
+import { ApiError, sessionInvalid } from '../errors.js';
 import { spkiFingerprint } from '../keys.js';
 import { logger } from '../observability.js';
 import { amountPaid, orderClosed } from '../orders.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
 import { cancellationReceiptClaims, signReceipt } from '../receipts.js';
-import { getCustomerKey, getOrderingProfile } from '../aws/customers.js';
-import { customersWithOrder, getOrder, markFulfilled, writeCancellation } from '../aws/orders.js';
-import type { KeyRing } from '../aws/keystore.js';
+import { getOrderingProfile } from '../aws/customers.js';
+import { getCustomerKey } from '../aws/customer-keys.js';
+import { customersWithOrder, getOrder } from '../aws/order-queries.js';
+import { markFulfilled, writeCancellation } from '../aws/order-transactions.js';
+import type { KeyRing } from '../aws/key-ring.js';
 import type { KeyObject } from 'node:crypto';
-import { RaceBudget, activeKey } from './orders.js';
+import { retryRounds } from './races.js';
+import { activeKey } from './verification-keys.js';
 
 /** Who cancels: the customer, with their signed request, or the OPD (an administrator), with a reason. */
 export type CancelRequest =
   | { readonly by: 'customer'; readonly jws: string }
   | { readonly by: 'opd'; readonly adminId: string; readonly reason: string };
 
+/** A cancelled order, and whether this request had cancelled it before. */
 export interface CancelResult {
   readonly order: OrderRecord;
   /** True when this exact request had already cancelled the order (a client retry): the stored outcome. */
@@ -86,8 +90,7 @@ export async function cancelOrder(
   const actor = request.by === 'customer' ? customerId : request.adminId;
   const refundCents = amountPaid(order);
   let seen = accountOf(customer);
-  const budget = new RaceBudget();
-  for (;;) {
+  return retryRounds<CancelResult>(async () => {
     const { entry } = nextEntry(
       customerId,
       seen,
@@ -127,28 +130,27 @@ export async function cancelOrder(
       case 'cancelled':
         logger.info('order cancelled', { orderId, by: request.by });
         return {
-          order: { ...order, status: 'cancelled', cancelledAt, cancellation, noticeStatus: 'pending' },
-          replayed: false,
+          answer: {
+            order: { ...order, status: 'cancelled', cancelledAt, cancellation, noticeStatus: 'pending' },
+            replayed: false,
+          },
         };
       case 'closed':
         // Another request got there first; the same signed request (a concurrent retry) gets the stored outcome.
         if (request.by === 'customer' && outcome.existing.cancellation?.jws === request.jws)
-          return { order: outcome.existing, replayed: true };
+          return { answer: { order: outcome.existing, replayed: true } };
         throw orderClosed(outcome.existing);
       case 'not_found':
         throw new ApiError('not_found', 'no such order');
       case 'account':
         if (outcome.reason.kind === 'gone') throw new ApiError('not_found', 'no such customer');
         seen = outcome.reason.now;
-        break;
+        return 'account_moved';
       case 'conflict':
-        await budget.conflict();
-        break;
       case 'throttled':
-        throw serviceUnavailable('the order database');
+        return outcome.kind;
     }
-    budget.check();
-  }
+  });
 }
 
 /** Marks an accepted order fulfilled. @throws ApiError `not_found`, `order_closed` */

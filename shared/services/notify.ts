@@ -10,8 +10,10 @@ import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
 import { isPermanentMailFailure, sendEmail } from '../aws/mail.js';
-import { getOrder, listOwedMail, markMailFailed, reopenFailedMail, transitionEmailStatus } from '../aws/orders.js';
-import type { EmailKind } from '../aws/orders.js';
+import { MAIL_KINDS, STORED_MAIL_KIND } from '../mail.js';
+import type { MailKind } from '../mail.js';
+import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
+import { getOrder } from '../aws/order-queries.js';
 
 /** A `sending` claim older than this was left by a sender that died; another may take it over. */
 export const STALE_CLAIM_MS = 5 * 60_000;
@@ -30,7 +32,7 @@ export type MailOutcome = 'sent' | 'skipped' | 'failed';
 
 /** Sends the confirmation for `order` unless it was already sent (or is being sent). */
 export function sendConfirmation(order: OrderRecord, now = Date.now()): Promise<MailOutcome> {
-  return sendOnce(order, 'email', now);
+  return sendOnce(order, 'confirmation', now);
 }
 
 /** Sends the notice of the order's status change (cancelled, fulfilled) unless it was already sent. */
@@ -43,11 +45,11 @@ export function sendNotice(order: OrderRecord, now = Date.now()): Promise<MailOu
  * with the reason, counts it (metric `EmailFailed`, alarmed) and is not retried on its own; a transient one releases
  * the claim and throws, so the stream or the sweeper tries again.
  */
-async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promise<MailOutcome> {
+async function sendOnce(order: OrderRecord, kind: MailKind, now: number): Promise<MailOutcome> {
   const key = { customerId: order.customerId, orderId: order.orderId };
-  if (!(await transitionEmailStatus(key, 'pending', 'sending', now, now - STALE_CLAIM_MS, kind))) return 'skipped';
+  if (!(await transitionMailStatus(key, kind, 'pending', 'sending', now, now - STALE_CLAIM_MS))) return 'skipped';
   try {
-    const message = kind === 'email' ? confirmationEmail(order) : noticeEmail(order);
+    const message = kind === 'confirmation' ? confirmationEmail(order) : noticeEmail(order);
     // Looked up now, off the order path (orders accepted before that carry the address they were sent to).
     const address = order.email ?? (await getCustomerEmail(order.customerId));
     if (address === undefined) throw new NoAddress(order.customerId);
@@ -58,18 +60,18 @@ async function sendOnce(order: OrderRecord, kind: EmailKind, now: number): Promi
       await markMailFailed(key, kind, reason);
       logger.error('email given up: permanently rejected', {
         orderId: order.orderId,
-        kind,
+        kind: STORED_MAIL_KIND[kind], // the logs name kinds as stored data does
         errorName: (error as Error).name,
       });
       metrics.addMetric(ALARMED_METRICS.emailFailed, 'Count', 1);
       return 'failed';
     }
     // Release the claim so the retry (or a later batch, or the sweeper) can send it.
-    await transitionEmailStatus(key, 'sending', 'pending', now, undefined, kind);
+    await transitionMailStatus(key, kind, 'sending', 'pending', now);
     throw error;
   }
-  await transitionEmailStatus(key, 'sending', 'sent', now, undefined, kind);
-  logger.info(kind === 'email' ? 'confirmation sent' : 'notice sent', { orderId: order.orderId, status: order.status });
+  await transitionMailStatus(key, kind, 'sending', 'sent', now);
+  logger.info(`${kind} sent`, { orderId: order.orderId, status: order.status });
   return 'sent';
 }
 
@@ -86,6 +88,7 @@ export const SWEEP_GRACE_MS = 60_000;
 /** Most orders one sweep handles per kind (a scheduled run; the next one continues). */
 const SWEEP_BATCH = 100;
 
+/** What one sweep did: emails sent, given up, skipped (sent or claimed elsewhere), and errors left for the next. */
 export interface SweepResult {
   readonly sent: number;
   readonly failed: number;
@@ -107,7 +110,7 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
   const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
   // The index is sorted by the time the mail became owed, oldest first: a page, however short, holds the oldest.
   let oldestSince = now;
-  for (const kind of ['email', 'notice'] as const) {
+  for (const kind of MAIL_KINDS) {
     const { mail } = await listOwedMail(kind, 'owed', SWEEP_BATCH, { before: now - SWEEP_GRACE_MS });
     for (const owed of mail) {
       oldestSince = Math.min(oldestSince, owed.since);
@@ -119,7 +122,7 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
         counts.errors++;
         logger.warn('sweep: email still owed; will retry', {
           orderId: owed.orderId,
-          kind,
+          kind: owed.kind,
           errorName: error instanceof Error ? error.name : 'unknown',
         });
       }
@@ -129,10 +132,10 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
 }
 
 /**
- * The administrator's retry of a failed email: back in the queue, then sent at once.
+ * The administrator's retry of a failed email of `kind`: back in the queue, then sent at once.
  * @returns `sent`, `failed` (rejected again), or `not_failed` (there was no failed email of that kind)
  */
-export async function retryFailedMail(order: OrderRecord, kind: EmailKind, now = Date.now()) {
+export async function retryFailedMail(order: OrderRecord, kind: MailKind, now = Date.now()) {
   const key = { customerId: order.customerId, orderId: order.orderId };
   if (!(await reopenFailedMail(key, kind, now))) return 'not_failed' as const;
   return sendOnce(order, kind, now);

@@ -3,64 +3,29 @@
  * receipt, and commit order, receipt and payment in one transaction that checks every signed price, every line's
  * stock and the balance — retrying only what is safe to retry.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
 import { accountOf, insufficientFunds, nextEntry } from '../accounts.js';
 import type { AccountState } from '../accounts.js';
 import { BoundedCache } from '../cache.js';
 import { config } from '../config.js';
-import { ApiError, EnvelopeError, PoError, serviceUnavailable, sessionInvalid } from '../errors.js';
+import { ApiError, EnvelopeError, PoError, sessionInvalid } from '../errors.js';
 import { openOrder } from '../envelope/index.js';
-import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../keys.js';
+import { spkiFingerprint } from '../keys.js';
 import type { VerificationKey } from '../keys.js';
 import { logger } from '../observability.js';
-import { accountOutcome, evidenceKeyIds, newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
-import type { OrderRecord, Product, TransactionOutcome } from '../orders.js';
+import { accountOutcome } from '../order-outcomes.js';
+import type { TransactionOutcome } from '../order-outcomes.js';
+import { newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
+import type { OrderRecord, Product } from '../orders.js';
 import { receiptClaims, signReceipt } from '../receipts.js';
 import type { Role } from '../tokens.js';
 import { getProducts } from '../aws/catalog.js';
-import { getCustomerKey, getOrderingProfile } from '../aws/customers.js';
-import type { OrderingProfile, RegisteredKey } from '../aws/customers.js';
-import type { KeyRing } from '../aws/keystore.js';
-import { writeOrder } from '../aws/orders.js';
-
-/**
- * How long to keep retrying a transaction that lost a race (another transaction held an item, or another change to
- * the same account committed first) before answering 503. Races end: each round, one contender commits.
- */
-const RETRY_BUDGET_MS = 8_000;
-/** Most `TransactionConflict`s (another transaction held an item) to back off from before answering 503. */
-const MAX_CONFLICTS = 10;
-
-/**
- * The retry budget of one order or cancellation transaction: it backs off after each `TransactionConflict` (full
- * jitter, capped at 200 ms; at most {@link MAX_CONFLICTS}) and gives up once {@link RETRY_BUDGET_MS} have passed.
- */
-export class RaceBudget {
-  #conflicts = 0;
-  readonly #deadline = Date.now() + RETRY_BUDGET_MS;
-
-  /** Waits after a `TransactionConflict`. @throws ApiError `service_unavailable` after too many */
-  async conflict(): Promise<void> {
-    if (++this.#conflicts >= MAX_CONFLICTS) throw serviceUnavailable('the order database', 1);
-    await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** this.#conflicts)));
-  }
-
-  /** Before another round. @throws ApiError `service_unavailable` once the time is spent */
-  check(): void {
-    if (Date.now() > this.#deadline) throw serviceUnavailable('the order database', 1);
-  }
-}
-
-/**
- * A registered key as a verification key, if it is active and the stored algorithm agrees with the key itself; a
- * revoked or inconsistent key is treated as unknown.
- */
-export function activeKey(stored: RegisteredKey | undefined, kid: string): VerificationKey | undefined {
-  if (!stored || stored.status !== 'active') return undefined;
-  const key = verificationKey(parsePublicKeyPem(stored.publicKeyPem), kid);
-  return key.alg === stored.alg ? key : undefined;
-}
+import { getOrderingProfile } from '../aws/customers.js';
+import type { OrderingProfile } from '../aws/customers.js';
+import type { KeyRing } from '../aws/key-ring.js';
+import { writeOrder } from '../aws/order-transactions.js';
+import { retryRounds } from './races.js';
+import { activeKey } from './verification-keys.js';
 
 /**
  * What a warm order function remembers of a customer between orders: the account as its last transaction left it,
@@ -145,16 +110,7 @@ const REVEALS_NOTHING: ReadonlySet<string> = new Set(['service_unavailable', 'un
 /** Transaction outcomes that compared no stored token version with the session's: it is refused, or nothing was read. */
 const CHECKS_NO_SESSION: ReadonlySet<string> = new Set(['session_stale', 'customer_gone', 'conflict', 'throttled']);
 
-/** The registered keys an order's signatures were verified with, so the customer can assemble the evidence bundle. */
-export async function evidenceKeys(order: OrderRecord): Promise<Map<string, string>> {
-  const keys = await Promise.all(
-    evidenceKeyIds(order).map(
-      async (kid) => [kid, (await getCustomerKey(order.customerId, kid))?.publicKeyPem] as const,
-    ),
-  );
-  return new Map(keys.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
-}
-
+/** An accepted order, and whether it had been accepted before (the same signed order sent again). */
 export interface PlacedOrder {
   readonly order: OrderRecord;
   /** True when this was an identical resubmission of an order already accepted. */
@@ -239,11 +195,11 @@ async function commitOrder(
   const customerKeyFingerprint = spkiFingerprint(opened.customerKey.publicKey);
   // Set by the key lookup, which the signature check needs: the customer as found in memory or read.
   if (!remembered) throw sessionInvalid();
-  let seen = remembered.account;
+  const customer = remembered;
+  let seen = customer.account;
   const guard = { tokenVersion, role, keyId: opened.customerKey.kid };
-  const budget = new RaceBudget();
 
-  for (;;) {
+  return retryRounds<PlacedOrder>(async () => {
     let outcome: { kind: 'placed'; order: OrderRecord; after: AccountState } | TransactionOutcome;
     if (seen.balanceCents < claims.totalCents && !read) {
       // Remembered, the balance cannot pay; it may be stale (a credit or a refund elsewhere): read the truth.
@@ -283,12 +239,12 @@ async function commitOrder(
     if (!CHECKS_NO_SESSION.has(outcome.kind)) sessionChecked();
     switch (outcome.kind) {
       case 'placed':
-        remembered.account = outcome.after;
+        customer.account = outcome.after;
         logger.info('order accepted', { orderId: outcome.order.orderId, lines: lines.length, alg: opened.alg });
-        return { order: outcome.order, replayed: false };
+        return { answer: { order: outcome.order, replayed: false } };
       case 'duplicate':
         // The same signed order again (a client retry): answer with the original. Anything else reusing the ID is a replay.
-        if (outcome.existing.jws === opened.jws) return { order: outcome.existing, replayed: true };
+        if (outcome.existing.jws === opened.jws) return { answer: { order: outcome.existing, replayed: true } };
         throw new ApiError('order_conflict', 'an order with this ID already exists with different content');
       case 'unknown_sku':
         for (const sku of outcome.skus) catalogue.delete(sku);
@@ -301,26 +257,23 @@ async function commitOrder(
           details: { sku: outcome.sku, available: outcome.available },
         });
       case 'insufficient_funds':
-        remembered.account = outcome.now;
+        customer.account = outcome.now;
         throw insufficientFunds(outcome.now.balanceCents, claims.totalCents, claims.currency);
       case 'customer_gone':
       case 'session_stale':
         known.delete(customerId);
         throw sessionInvalid(); // deleted, or the password or role changed since the session was checked
       case 'key_revoked':
-        remembered.keys.delete(opened.customerKey.kid);
+        customer.keys.delete(opened.customerKey.kid);
         throw new EnvelopeError('customer_key_unknown', 'the signing key was revoked before the order was committed');
       case 'account_moved':
         // Another change to this account committed first (here or in another instance): go again from its state.
-        seen = remembered.account = outcome.now;
+        seen = customer.account = outcome.now;
         read = true;
-        break;
+        return 'account_moved';
       case 'conflict':
-        await budget.conflict();
-        break;
       case 'throttled':
-        throw serviceUnavailable('the order database');
+        return outcome.kind;
     }
-    budget.check();
-  }
+  });
 }

@@ -6,20 +6,17 @@
  */
 import { config } from '../config.js';
 import { ApiError, sessionInvalid } from '../errors.js';
+import { LOCKOUT_RULE } from '../lockout.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import { issueSessionToken } from '../tokens.js';
 import type { Role, Session } from '../tokens.js';
-import {
-  changePassword,
-  clearLoginFailures,
-  countLoginAttempt,
-  getCustomer,
-  revokeSessions,
-} from '../aws/customers.js';
+import { getCustomer } from '../aws/customers.js';
+import { changePassword, clearLoginFailures, countLoginAttempt, revokeSessions } from '../aws/credentials.js';
 import type { Customer } from '../aws/customers.js';
-import type { KeyRing } from '../aws/keystore.js';
+import type { KeyRing } from '../aws/key-ring.js';
 import { CUSTOMER_ID_PATTERN } from '../rules.js';
 
+/** A session token issued, with its expiry and whom it is for. */
 export interface IssuedSession {
   readonly token: string;
   readonly expiresAt: string;
@@ -52,8 +49,7 @@ async function issue(
 const invalidCredentials = () =>
   new ApiError(
     'invalid_credentials',
-    'the customer ID or password is wrong, or the account is locked: after 5 failed attempts the account is locked ' +
-      'for 15 minutes; an OPD admin can unlock it',
+    `the customer ID or password is wrong, or the account is locked: ${LOCKOUT_RULE}; an OPD admin can unlock it`,
   );
 
 /** Checks ID and password and issues a session. @throws ApiError `invalid_credentials` */

@@ -786,7 +786,8 @@ describe('receipt key rotation', () => {
     it('a rotated receipt key signs nothing more once the states a warm function holds are 10 s old; no read per order', async () => {
       const before = bodyOf(await post({ envelope: envelope() })); // cold start: loads the receipt key
       expect(receiptKeyId(before.receipt as string)).toBe(world.receipt.kid);
-      const { rotateReceiptKey, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const { rotateReceiptKey } = await import('../../shared/aws/keystore.js');
+      const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/key-ring.js');
       const rotated = await rotateReceiptKey();
 
       const from = ddb.calls().length;
@@ -803,7 +804,7 @@ describe('receipt key rotation', () => {
 
     it('re-reads the receipt key states in the background after 5 s: at most one read per interval, never per order', async () => {
       await post({ envelope: envelope() });
-      const { RECEIPT_KEY_REFRESH_MS } = await import('../../shared/aws/keystore.js');
+      const { RECEIPT_KEY_REFRESH_MS } = await import('../../shared/aws/key-ring.js');
       vi.setSystemTime(Date.now() + RECEIPT_KEY_REFRESH_MS + 1);
       const from = ddb.calls().length;
       for (let i = 0; i < 5; i++) expect((await post({ envelope: envelope() })).statusCode).toBe(201);
@@ -813,7 +814,8 @@ describe('receipt key rotation', () => {
 
     it('a revoked receipt key: a new one signs, the revoked one never again once the states are 10 s old', async () => {
       await post({ envelope: envelope() });
-      const { revokeReceiptKey, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const { revokeReceiptKey } = await import('../../shared/aws/receipt-key-revocation.js');
+      const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/key-ring.js');
       const revoked = await revokeReceiptKey(world.receipt.kid);
       expect(revoked).toMatchObject({ kid: world.receipt.kid, rotated: true });
       expect(revoked.current.kid).not.toBe(world.receipt.kid);
@@ -828,7 +830,7 @@ describe('receipt key rotation', () => {
 
     it('states are as old as the read that fetched them: one that took over 10 s is read again before signing', async () => {
       await post({ envelope: envelope() });
-      const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/key-ring.js');
       vi.setSystemTime(Date.now() + RECEIPT_KEY_MAX_AGE_MS + 1); // the next order must read the states first
       let slow = true;
       ddb
@@ -846,7 +848,7 @@ describe('receipt key rotation', () => {
 
     it('signs with the states in memory while a background re-read fails; past 10 s it signs nothing (503), writes nothing', async () => {
       expect((await post({ envelope: envelope() })).statusCode).toBe(201);
-      const { RECEIPT_KEY_REFRESH_MS, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/keystore.js');
+      const { RECEIPT_KEY_REFRESH_MS, RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/key-ring.js');
       const loaded = Date.now();
       ddb.on(QueryCommand, { TableName: 'keys' }).rejects(awsError('InternalServerError'));
       vi.setSystemTime(loaded + RECEIPT_KEY_REFRESH_MS + 1);

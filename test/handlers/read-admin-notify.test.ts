@@ -690,7 +690,7 @@ describe('receipt keys', () => {
   });
 
   it('two revocations of the signing key at once: one rotation, one revocation, the same key named to both', async () => {
-    const { revokeReceiptKey } = await import('../../shared/aws/keystore.js');
+    const { revokeReceiptKey } = await import('../../shared/aws/receipt-key-revocation.js');
     const answers = await Promise.all([revokeReceiptKey(world.receipt.kid), revokeReceiptKey(world.receipt.kid)]);
     const receiptKeys = world.keys.filter((key) => key.purpose === 'receipt-key');
     expect(receiptKeys.map((key) => key.status).sort()).toEqual(['active', 'revoked']);

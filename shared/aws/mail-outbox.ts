@@ -1,0 +1,162 @@
+/**
+ * The mail an order owes, kept on the order item under its kind's attributes (shared/mail.ts `mailAttributes`). Each
+ * email's status moves pending → sending → sent, or → failed on a permanent rejection (and back to pending when an
+ * administrator retries it); every move is a conditional update, so that one sender claims each email. While an email
+ * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
+ */
+import { MAIL_OWED } from '../../contract/tables.js';
+import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../mail.js';
+import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
+import { decodeCursor, encodeCursor } from '../paging.js';
+import { queryOrders, updateOrderIf } from './orders-table.js';
+import type { OrderKey } from './orders-table.js';
+
+/**
+ * Moves an email's status from `from` to `to` if and only if it is `from` (or a `sending` claim older than
+ * `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Returns false when another worker got
+ * there first.
+ */
+export function transitionMailStatus(
+  key: OrderKey,
+  kind: MailKind,
+  from: MailStatus,
+  to: MailStatus,
+  now = Date.now(),
+  staleBefore?: number,
+): Promise<boolean> {
+  const { status, claimedAt, sentAt, owed, owedSince } = mailAttributes(kind);
+  const stale = staleBefore === undefined ? '' : ` OR (${status} = :sending AND ${claimedAt} < :stale)`;
+  return updateOrderIf(key, {
+    UpdateExpression:
+      to === 'sent'
+        ? `SET ${status} = :to, ${sentAt} = :now REMOVE ${owed}, ${owedSince}`
+        : `SET ${status} = :to, ${claimedAt} = :epoch`,
+    ConditionExpression: `${status} = :from${stale}`,
+    ExpressionAttributeValues: {
+      ':to': to,
+      ':from': from,
+      ...(to === 'sent' ? { ':now': new Date(now).toISOString() } : { ':epoch': now }),
+      ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
+    },
+  });
+}
+
+/** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
+export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): Promise<boolean> {
+  const { status, failure, owed } = mailAttributes(kind);
+  return updateOrderIf(key, {
+    UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :failed`,
+    ConditionExpression: `${status} = :sending`,
+    ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
+  });
+}
+
+/** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */
+export function reopenFailedMail(key: OrderKey, kind: MailKind, now = Date.now()): Promise<boolean> {
+  const { status, failure, owed, owedSince } = mailAttributes(kind);
+  return updateOrderIf(key, {
+    UpdateExpression: `SET ${status} = :pending, ${owed} = :owed, ${owedSince} = :now REMOVE ${failure}`,
+    ConditionExpression: `${status} = :failed`,
+    ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
+  });
+}
+
+/**
+ * One order's email in an owed-mail index: which order, which kind, since when (epoch milliseconds). The kind is its
+ * stored name ({@link StoredMailKind}: `email` for the confirmation), as the admin API shows it.
+ */
+export interface OwedMail {
+  readonly customerId: string;
+  readonly orderId: string;
+  readonly kind: StoredMailKind;
+  readonly since: number;
+}
+
+/** The owed-mail index of a kind (infra/tables.ts). */
+const indexOf = (kind: MailKind) => MAIL_OWED[STORED_MAIL_KIND[kind]];
+
+/**
+ * A page of mail that is `owed` (oldest first; `before`: only what has been owed since before then) or `failed`, of
+ * one kind, from its sparse index. `start` continues a previous page.
+ */
+export async function listOwedMail(
+  kind: MailKind,
+  state: MailOwed,
+  limit: number,
+  options: { before?: number; start?: Record<string, unknown> } = {},
+): Promise<{ mail: OwedMail[]; next?: Record<string, unknown> }> {
+  const index = indexOf(kind);
+  const result = await queryOrders({
+    IndexName: index.name,
+    KeyConditionExpression: options.before === undefined ? '#owed = :state' : '#owed = :state AND #since < :before',
+    ExpressionAttributeNames: {
+      '#owed': index.partitionKey.name,
+      ...(options.before === undefined ? {} : { '#since': index.sortKey.name }),
+    },
+    ExpressionAttributeValues: {
+      ':state': state,
+      ...(options.before === undefined ? {} : { ':before': options.before }),
+    },
+    Limit: limit,
+    ...(options.start ? { ExclusiveStartKey: options.start } : {}),
+  });
+  return {
+    mail: (result.Items ?? []).map((item) => ({
+      customerId: item.customerId as string,
+      orderId: item.orderId as string,
+      kind: STORED_MAIL_KIND[kind],
+      since: item[index.sortKey.name] as number,
+    })),
+    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}),
+  };
+}
+
+/**
+ * One page of mail in a state (`owed` or `failed`), confirmations first, then notices, each oldest first. The cursor
+ * names the kind (by its stored name) and the last key, all as strings, checked member by member when it comes back.
+ */
+export async function listMailPage(
+  state: MailOwed,
+  limit: number,
+  cursor: string | undefined,
+  patterns: { customerId: RegExp; orderId: RegExp },
+): Promise<{ mail: OwedMail[]; next?: string }> {
+  const at = cursor
+    ? decodeCursor<{ kind: StoredMailKind; customerId: string; orderId: string; since: string }>(cursor, {
+        kind: new RegExp(`^(${Object.values(STORED_MAIL_KIND).join('|')})$`),
+        since: /^\d{1,16}$/,
+        ...patterns,
+      })
+    : undefined;
+  const after = at && { ...at, kind: mailKindOf(at.kind) };
+  // From the cursor's kind on (all kinds on the first page).
+  const kinds = after ? MAIL_KINDS.slice(MAIL_KINDS.indexOf(after.kind)) : MAIL_KINDS;
+  const mail: OwedMail[] = [];
+  for (const kind of kinds) {
+    const index = indexOf(kind);
+    const start =
+      after?.kind === kind
+        ? {
+            customerId: after.customerId,
+            orderId: after.orderId,
+            [index.partitionKey.name]: state,
+            [index.sortKey.name]: Number(after.since),
+          }
+        : undefined;
+    const page = await listOwedMail(kind, state, limit - mail.length, start ? { start } : {});
+    mail.push(...page.mail);
+    if (mail.length >= limit) {
+      // Full: continue after the last one (of this kind; once it is exhausted, with the next kind).
+      if (kind === 'notice' && !page.next) return { mail };
+      const last = mail.at(-1)!;
+      const next = {
+        kind: STORED_MAIL_KIND[kind],
+        customerId: last.customerId,
+        orderId: last.orderId,
+        since: String(last.since),
+      };
+      return { mail, next: encodeCursor(next) };
+    }
+  }
+  return { mail };
+}

@@ -1,0 +1,173 @@
+/**
+ * The order transactions. Placing an order is one TransactWriteItems that puts the order (with its receipt) only if
+ * its ID (the envelope's jti) is new — the replay protection — decrements each line's stock only if the product
+ * exists, enough is left, and its price is still the unit price the customer signed, and debits the total from the
+ * customer's balance with its ledger entry (shared/aws/accounts.ts). Cancelling is one transaction too: the status
+ * moves from `accepted` only once, every line's stock comes back, the total is refunded. Stock and balances never go
+ * negative, nothing is sold at a price the customer did not sign, nothing is refunded twice, whatever the
+ * concurrency: DynamoDB checks every condition at commit.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
+import { config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { mailAttributes } from '../mail.js';
+import { accountReadNeeded, allReasons, interpretCancellation } from '../order-outcomes.js';
+import type { TransactionOutcome } from '../order-outcomes.js';
+import type { Cancellation, OrderRecord } from '../orders.js';
+import { accountActions, accountReason } from './accounts.js';
+import type { AccountReason } from './accounts.js';
+import { getOrderingProfile } from './customers.js';
+import { dynamo, whenConditionFails } from './clients.js';
+import { ORDER_DATABASE, orderDatabase } from './orders-table.js';
+import type { OrderKey } from './orders-table.js';
+import { transact } from './transactions.js';
+
+/** A ledger entry to record with a transaction, and the account state it was computed from. */
+export interface AccountChange {
+  readonly seen: AccountState;
+  readonly entry: LedgerEntry;
+  /** For an order's debit: the session and key checks made again at commit. */
+  readonly guard?: OrderGuard;
+}
+
+/**
+ * Writes the order, decrements stock and debits the account in one transaction, whose parts are the order put, one
+ * stock update per line, the account update and the ledger put. Returns 'placed' or why it was cancelled.
+ */
+export async function writeOrder(
+  order: OrderRecord,
+  debit: AccountChange,
+): Promise<{ kind: 'placed' } | TransactionOutcome> {
+  const { orders, inventory } = config().tables;
+  const result = await transact(ORDER_DATABASE, {
+    order: {
+      Put: {
+        TableName: orders,
+        Item: order,
+        ConditionExpression: 'attribute_not_exists(orderId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    lines: order.lines.map((line) => ({
+      Update: {
+        TableName: inventory,
+        Key: { sku: line.sku },
+        UpdateExpression: 'SET stock = stock - :qty',
+        ConditionExpression: 'attribute_exists(sku) AND stock >= :qty AND priceCents = :price',
+        ExpressionAttributeValues: { ':qty': line.qty, ':price': line.unitPriceCents },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    })),
+    ...accountActions(debit.seen, debit.entry, debit.guard),
+  });
+  if (result.committed) return { kind: 'placed' };
+  const account = accountReadNeeded(result.reasons)
+    ? { item: await getOrderingProfile(order.customerId, debit.guard?.keyId) }
+    : undefined;
+  return interpretCancellation(result.reasons, order.lines, debit.guard, account);
+}
+
+/** Why a cancellation transaction did not commit. */
+export type CancelOutcome =
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'closed'; readonly existing: OrderRecord }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'account'; readonly reason: AccountReason }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'throttled' };
+
+/**
+ * The update that moves an accepted order to `status` (also setting `set`, whose values are `values`) and owes the
+ * customer a notice of the change since `since` (epoch milliseconds): applied only while the order is still
+ * `accepted`, so that of any number of concurrent changes exactly one commits.
+ */
+function leaveAccepted(status: 'cancelled' | 'fulfilled', set: string, values: Record<string, unknown>, since: number) {
+  const notice = mailAttributes('notice');
+  return {
+    UpdateExpression: `SET #status = :${status}, ${set}, ${notice.status} = :pending, ${notice.owed} = :owed, ${notice.owedSince} = :since`,
+    ConditionExpression: '#status = :accepted',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      [`:${status}`]: status,
+      ':accepted': 'accepted',
+      ...values,
+      ':pending': 'pending',
+      ':owed': 'owed',
+      ':since': since,
+    },
+  };
+}
+
+/**
+ * Cancels an accepted order in one transaction, with the parts of an order's: its status moves to `cancelled` only if
+ * it is still `accepted` (so of any number of concurrent cancellations exactly one commits), every line's stock is
+ * restored, and the total is refunded with its ledger entry.
+ */
+export async function writeCancellation(
+  order: OrderRecord,
+  cancellation: Cancellation,
+  cancelledAt: string,
+  refund: AccountChange,
+): Promise<CancelOutcome> {
+  const { orders, inventory } = config().tables;
+  const result = await transact(ORDER_DATABASE, {
+    order: {
+      Update: {
+        TableName: orders,
+        Key: { customerId: order.customerId, orderId: order.orderId },
+        ...leaveAccepted(
+          'cancelled',
+          'cancelledAt = :at, cancellation = :cancellation',
+          { ':at': cancelledAt, ':cancellation': cancellation },
+          Date.parse(cancelledAt),
+        ),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    lines: order.lines.map((line) => ({
+      Update: {
+        TableName: inventory,
+        Key: { sku: line.sku },
+        UpdateExpression: 'ADD stock :qty',
+        ConditionExpression: 'attribute_exists(sku)',
+        ExpressionAttributeValues: { ':qty': line.qty },
+      },
+    })),
+    ...accountActions(refund.seen, refund.entry),
+  });
+  if (result.committed) return { kind: 'cancelled' };
+  const { order: orderReason, account } = result.reasons;
+  if (orderReason?.code === 'ConditionalCheckFailed')
+    return orderReason.item
+      ? { kind: 'closed', existing: orderReason.item as unknown as OrderRecord }
+      : { kind: 'not_found' };
+  if (account?.code === 'ConditionalCheckFailed')
+    return { kind: 'account', reason: await accountReason(order.customerId) };
+  if (
+    allReasons(result.reasons).some(
+      (reason) => reason.code === 'ConditionalCheckFailed' || reason.code === 'TransactionConflict',
+    )
+  )
+    return { kind: 'conflict' };
+  return { kind: 'throttled' };
+}
+
+/**
+ * Marks an accepted order fulfilled (and owes the customer a notice); returns it as it now is.
+ * @throws ApiError `order_closed` when there is no accepted order with this key (no longer accepted, or none at all)
+ */
+export async function markFulfilled(key: OrderKey, now = Date.now()): Promise<OrderRecord> {
+  const update = new UpdateCommand({
+    TableName: config().tables.orders,
+    Key: key,
+    ...leaveAccepted('fulfilled', 'fulfilledAt = :at', { ':at': new Date(now).toISOString() }, now),
+    ReturnValues: 'ALL_NEW',
+  });
+  return whenConditionFails(
+    async () => (await orderDatabase('UpdateItem', () => dynamo().send(update))).Attributes as OrderRecord,
+    () => {
+      throw new ApiError('order_closed', `order ${key.orderId} is no longer accepted`);
+    },
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * TransactWriteItems built from named parts. DynamoDB answers a cancelled transaction with one reason per action, by
+ * position in the order the actions were sent; a transaction sent from parts is answered with its reasons in the same
+ * parts, so that no caller counts positions.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CancellationReason } from '../order-outcomes.js';
+import { dynamo, guarded } from './clients.js';
+
+/** One action of a TransactWriteItems. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * A transaction's parts by name: one action, a list of actions (one per order line, say), or none (`undefined`).
+ * They are sent in the order the object lists them (its own keys' insertion order).
+ */
+export type TransactionParts = Readonly<Record<string, TransactItem | readonly TransactItem[] | undefined>>;
+
+/** The reasons a cancelled transaction gave, by part: one for an action (if any), a list for a list. */
+export type ReasonsByPart<P extends TransactionParts> = {
+  readonly [K in keyof P]: P[K] extends readonly TransactItem[] ? CancellationReason[] : CancellationReason | undefined;
+};
+
+/** How a transaction ended: committed, or cancelled with its reasons by part. */
+export type TransactionResult<P extends TransactionParts> =
+  { readonly committed: true } | { readonly committed: false; readonly reasons: ReasonsByPart<P> };
+
+const actionsOf = (part: TransactionParts[string]): readonly TransactItem[] =>
+  part === undefined ? [] : isList(part) ? part : [part];
+
+function isList(part: TransactItem | readonly TransactItem[]): part is readonly TransactItem[] {
+  return Array.isArray(part);
+}
+
+/**
+ * Sends the parts as one TransactWriteItems (through {@link guarded}, as `service`). A cancelled transaction is an
+ * answer, not an error: its reasons come back by part, items unmarshalled. Any other error propagates.
+ */
+export async function transact<P extends TransactionParts>(service: string, parts: P): Promise<TransactionResult<P>> {
+  try {
+    await guarded(service, 'TransactWriteItems', () =>
+      dynamo().send(new TransactWriteCommand({ TransactItems: Object.values(parts).flatMap(actionsOf) })),
+    );
+    return { committed: true };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    return { committed: false, reasons: reasonsByPart(parts, reasonsOf(error)) };
+  }
+}
+
+/** The cancellation reasons of a cancelled transaction, in the order of its actions, items unmarshalled. */
+function reasonsOf(error: TransactionCanceledException): CancellationReason[] {
+  return (error.CancellationReasons ?? []).map((reason) => ({
+    code: reason.Code,
+    ...(reason.Item ? { item: unmarshall(reason.Item) } : {}),
+  }));
+}
+
+/** Deals the reasons out to the parts they answer, in the order the parts were sent. */
+function reasonsByPart<P extends TransactionParts>(parts: P, reasons: readonly CancellationReason[]): ReasonsByPart<P> {
+  const byPart: Record<string, CancellationReason | CancellationReason[] | undefined> = {};
+  let next = 0;
+  for (const [name, part] of Object.entries(parts)) {
+    const count = actionsOf(part).length;
+    byPart[name] = part === undefined ? undefined : isList(part) ? reasons.slice(next, next + count) : reasons[next];
+    next += count;
+  }
+  return byPart as ReasonsByPart<P>;
+}
