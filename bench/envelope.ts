@@ -20,6 +20,7 @@ import type { OpenOrderOptions } from '../shared/envelope/index.js';
 import { generateKeyPair, keygenParameters, signingKey, spkiFingerprint, verificationKey } from '../shared/keys.js';
 import type { KeyAlgorithm, SignatureAlg, SigningKey } from '../shared/keys.js';
 
+/** One algorithm's envelope result (one row of the table `npm run bench` prints). */
 export interface EnvelopeBenchResult {
   readonly alg: SignatureAlg;
   readonly key: string;
@@ -31,6 +32,7 @@ export interface EnvelopeBenchResult {
   readonly ratio: number;
 }
 
+/** The receipt-signing result. */
 export interface ReceiptBenchResult {
   readonly oursOpsPerSec: number;
   readonly bareOpsPerSec: number;

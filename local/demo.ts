@@ -1,0 +1,106 @@
+/**
+ * The demo data `npm start` seeds: a catalogue of five products and three customers (an admin; alice with an RSA
+ * key; bob with a DSA key), each customer with an opening balance. It goes through the admin services and the data
+ * modules the functions use, imported only when seeding starts: they load the handlers' logger, which reads its
+ * settings from the environment once, and the local stack sets that environment just before it seeds.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalStackError } from './errors.js';
+
+/** A demo login as written to `<demoDirectory>/credentials.json` and printed by `npm start`. */
+export interface DemoCustomer {
+  readonly customerId: string;
+  readonly password: string;
+  readonly role: 'customer' | 'admin';
+  readonly alg?: string;
+  readonly privateKeyFile?: string;
+  readonly publicKeyFile?: string;
+}
+
+/** The demo catalogue (prices in US cents). */
+export const DEMO_CATALOGUE = [
+  { sku: 'WIDGET-1', name: 'Widget, steel', priceCents: 1250, stock: 500 },
+  { sku: 'GADGET-2', name: 'Gadget, brass', priceCents: 999, stock: 200 },
+  { sku: 'BOLT-M8', name: 'Hex bolt M8 × 40', priceCents: 35, stock: 10_000 },
+  { sku: 'NUT-M8', name: 'Hex nut M8', priceCents: 12, stock: 10_000 },
+  { sku: 'PUMP-300', name: 'Pump, 300 l/min', priceCents: 48_900, stock: 5 },
+] as const;
+
+/** What each demo customer's account is credited with when it is created (USD 500.00). */
+export const DEMO_OPENING_BALANCE_CENTS = 50_000;
+
+/**
+ * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key, each with an
+ * opening balance) unless they exist. Passwords are random per data directory and kept with the demo keys (0600), so
+ * restarts show the same ones. Customers seeded before accounts existed get their opening balance on the next start.
+ * @throws LocalStackError if the customers exist but their credentials file is gone
+ */
+export async function seedDemo(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
+  const { getCustomer } = await import('../shared/aws/customers.js');
+  const { createProduct } = await import('../shared/aws/catalog.js');
+  const { registerCustomer } = await import('../shared/services/admin.js');
+  const { exportPrivateKeyPem, exportPublicKeyPem } = await import('../shared/keys.js');
+  const credentialsFile = join(demoDirectory, 'credentials.json');
+  if (await getCustomer('opd-admin')) {
+    if (!existsSync(credentialsFile))
+      throw new LocalStackError(
+        `the demo customers exist but ${credentialsFile} is gone`,
+        'move the data directory aside to start afresh, or use --in-memory',
+      );
+    const existing = JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCustomer[];
+    for (const customer of existing) await openingBalance(customer);
+    return existing;
+  }
+  log('seeding the demo catalogue and customers…');
+  for (const product of DEMO_CATALOGUE) {
+    await createProduct(product).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'already_exists') throw error;
+    });
+  }
+  const password = () => randomBytes(12).toString('base64url');
+  const customers: DemoCustomer[] = [{ customerId: 'opd-admin', password: password(), role: 'admin' }];
+  for (const [customerId, type, alg] of [
+    ['alice', 'rsa', 'PS256'],
+    ['bob', 'dsa', 'DS256'],
+  ] as const) {
+    const pair =
+      type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 3072, publicExponent: 65537 })
+        : generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 });
+    const privateKeyFile = join(demoDirectory, `${customerId}.key.pem`);
+    const publicKeyFile = join(demoDirectory, `${customerId}.pub.pem`);
+    writeFileSync(privateKeyFile, exportPrivateKeyPem(pair.privateKey), { mode: 0o600 });
+    writeFileSync(publicKeyFile, exportPublicKeyPem(pair.publicKey), { mode: 0o644 });
+    customers.push({ customerId, password: password(), role: 'customer', alg, privateKeyFile, publicKeyFile });
+  }
+  for (const customer of customers) {
+    if (await getCustomer(customer.customerId)) continue;
+    await registerCustomer({
+      customerId: customer.customerId,
+      email: `${customer.customerId}@customer.local`,
+      password: customer.password,
+      role: customer.role,
+      keys: customer.publicKeyFile ? [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }] : [],
+    });
+  }
+  for (const customer of customers) await openingBalance(customer);
+  writeFileSync(credentialsFile, `${JSON.stringify(customers, null, 2)}\n`, { mode: 0o600 });
+  return customers;
+}
+
+/** Credits a demo customer's opening balance if their account has no entry yet. */
+async function openingBalance(customer: DemoCustomer): Promise<void> {
+  if (customer.role !== 'customer') return;
+  const { getCustomer } = await import('../shared/aws/customers.js');
+  const { postLedgerEntry } = await import('../shared/aws/accounts.js');
+  const stored = await getCustomer(customer.customerId);
+  if (!stored || (stored.ledgerSeq ?? 0) > 0) return;
+  await postLedgerEntry(customer.customerId, {
+    type: 'credit',
+    amountCents: DEMO_OPENING_BALANCE_CENTS,
+    reference: 'demo opening balance',
+    actor: 'opd-admin',
+  });
+}
