@@ -19,7 +19,9 @@ import { concatKdf } from '../shared/envelope/jwe.js';
 import type { OpenOrderOptions } from '../shared/envelope/index.js';
 import { generateKeyPair, keygenParameters, signingKey, spkiFingerprint, verificationKey } from '../shared/keys.js';
 import type { KeyAlgorithm, SignatureAlg, SigningKey } from '../shared/keys.js';
+import { median, rate } from './measure.js';
 
+/** One algorithm's envelope result (one row of the table `npm run bench` prints). */
 export interface EnvelopeBenchResult {
   readonly alg: SignatureAlg;
   readonly key: string;
@@ -31,6 +33,7 @@ export interface EnvelopeBenchResult {
   readonly ratio: number;
 }
 
+/** The receipt-signing result. */
 export interface ReceiptBenchResult {
   readonly oursOpsPerSec: number;
   readonly bareOpsPerSec: number;
@@ -51,19 +54,6 @@ const CASES: ReadonlyArray<{ algorithm: KeyAlgorithm; bits?: number; key: string
   { algorithm: 'ed25519', key: 'Ed25519' },
 ];
 const ENVELOPES = 64;
-
-/** Runs `op` repeatedly for about `ms` milliseconds; returns operations per second. */
-async function rate(ms: number, op: (i: number) => unknown): Promise<number> {
-  let count = 0;
-  const start = process.hrtime.bigint();
-  const budget = BigInt(ms) * 1_000_000n;
-  while (process.hrtime.bigint() - start < budget) {
-    for (let j = 0; j < 16; j++) await op(count++);
-  }
-  return count / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 interface BareInputs {
   epk: JsonWebKey;

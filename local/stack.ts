@@ -4,30 +4,27 @@
  * the custom-resource handler (the code rotation uses); the demo catalogue and customers (local/demo.ts) go through
  * the admin services. Used by `npm start` (local/start.ts) and by the end-to-end tests.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
-import sesModule from 'aws-ses-v2-local';
 import { tableEnvironmentVariable, TABLES } from '../contract/tables.js';
 import { startLocalApi } from './api.js';
+import type { Authorizer, ProxyHandler } from './api.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { seedDemo } from './demo.js';
 import type { DemoCustomer } from './demo.js';
-import { keepInbox, releaseInbox } from './inbox.js';
-import type { Authorizer, ProxyHandler } from './api.js';
-import { createTables, LocalStackError, startDynamoDbLocal } from './dynamodb.js';
+import { createTables, startDynamoDbLocal } from './dynamodb.js';
 import type { DynamoDbLocal } from './dynamodb.js';
-import { newLocalKmsKey, startLocalKms } from './kms.js';
-import type { LocalKmsKey } from './kms.js';
+import { keepInbox, releaseInbox, startSesEmulator } from './inbox.js';
+import { startLocalKms } from './kms.js';
+import { loadOrCreateKmsKey } from './kms-key.js';
+import { closeServer, ensurePortFree, freePort, listeningPort } from './ports.js';
 import { startStreamPoller } from './stream.js';
 import type { StreamPoller } from './stream.js';
 import type { SweepResult } from '../shared/services/notify.js';
 
-export { LocalStackError } from './dynamodb.js';
-
-// aws-ses-v2-local is CommonJS with `exports.default`: depending on the loader the function is one level deeper.
-const sesLocal = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
-
+/** What to start and where to keep it. */
 export interface LocalStackOptions {
   /** API port (0 = any free port). */
   readonly apiPort: number;
@@ -39,6 +36,7 @@ export interface LocalStackOptions {
   readonly demoDirectory: string;
   /** Seed the demo catalogue and customers (default true). */
   readonly seed?: boolean;
+  /** Progress and trouble lines (starting, seeding, a failed mail sweep, a dead-lettered email); default: none. */
   readonly log?: (line: string) => void;
   /**
    * Print what the handlers print on Lambda: their INFO logs and every metric (one EMF JSON line each). Default: their
@@ -49,6 +47,7 @@ export interface LocalStackOptions {
   readonly sweepIntervalMs?: number;
 }
 
+/** The running stack: where each piece answers, the demo logins, and how to stop it (or only its inbox). */
 export interface LocalStack {
   readonly apiUrl: string;
   readonly inboxUrl: string;
@@ -64,81 +63,6 @@ export interface LocalStack {
   /** Starts it again on the same port. */
   startInbox(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new LocalStackError(
-              `port ${port} is already in use`,
-              'stop whatever uses it or choose another port (--api-port, --inbox-port)',
-            )
-          : error,
-      ),
-    );
-    const address = server.address();
-    if (address && typeof address !== 'string') return resolve(address.port);
-    server.once('listening', () => {
-      const bound = server.address();
-      resolve(bound && typeof bound !== 'string' ? bound.port : port);
-    });
-  });
-}
-
-/** @throws LocalStackError if something already listens on 127.0.0.1:`port` (checked before anything starts). */
-async function ensurePortFree(port: number, option: string): Promise<void> {
-  if (port === 0) return;
-  const { createServer } = await import('node:net');
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new LocalStackError(
-              `port ${port} is already in use`,
-              `stop whatever uses it, or choose another port with ${option}`,
-            )
-          : error,
-      ),
-    );
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return address && typeof address !== 'string' ? address.port : 0;
-}
-
-function loadOrCreateKmsKey(dataDirectory: string | undefined): LocalKmsKey {
-  if (!dataDirectory) return newLocalKmsKey();
-  const file = join(dataDirectory, 'kms-key.json');
-  if (!existsSync(file)) {
-    const key = newLocalKmsKey();
-    writeFileSync(
-      file,
-      JSON.stringify({ keyId: key.keyId, alias: key.alias, material: key.material.toString('base64') }),
-      { mode: 0o600 },
-    );
-    return key;
-  }
-  try {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { keyId: string; alias: string; material: string };
-    const material = Buffer.from(stored.material, 'base64');
-    if (material.length !== 32 || typeof stored.keyId !== 'string') throw new Error('bad key');
-    return { keyId: stored.keyId, alias: stored.alias, material };
-  } catch {
-    throw new LocalStackError(
-      `the local KMS key ${file} is corrupt`,
-      `move ${dataDirectory} aside to start afresh, or use --in-memory`,
-    );
-  }
 }
 
 /**
@@ -178,22 +102,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const kmsKey = loadOrCreateKmsKey(options.dataDirectory);
     const kms = await startLocalKms(kmsKey);
-    stoppers.push(() => new Promise((resolve) => kms.server.close(() => resolve())));
+    stoppers.push(() => closeServer(kms.server));
 
     if (options.dataDirectory) {
       const kept = keepInbox(join(options.dataDirectory, 'inbox.json'));
       if (kept > 0) log(`inbox: ${kept} email(s) kept from earlier runs`);
     } else releaseInbox();
     stoppers.push(() => Promise.resolve(releaseInbox()));
-    let inbox: Server = await sesLocal({ host: '127.0.0.1', port: options.inboxPort });
-    const inboxPort = await listen(inbox, options.inboxPort);
-    stoppers.push(() => new Promise((resolve) => inbox.close(() => resolve())));
+    let inbox: Server = await startSesEmulator(options.inboxPort);
+    const inboxPort = await listeningPort(inbox, options.inboxPort);
+    stoppers.push(() => closeServer(inbox));
 
     const tables = await createTables(dynamodb.endpoint, 'po-');
     Object.assign(process.env, {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       ...Object.fromEntries(TABLES.map((table) => [tableEnvironmentVariable(table.name), tables[table.name]])),
       KMS_KEY_ID: kmsKey.alias,
       SES_SENDER: 'orders@opd.local',
@@ -225,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const authorizer: Authorizer = (await import('../functions/authorizer/index.js')).authorize;
     const api = await startLocalApi({ handlers, authorizer }, options.apiPort);
-    stoppers.push(() => new Promise((resolve) => api.server.close(() => resolve())));
+    stoppers.push(() => closeServer(api.server));
 
     const notify = (await import('../functions/notify/index.js')).notify;
     const { owesEmail } = await import('../shared/services/notify.js');
@@ -260,10 +184,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       demo,
       poller,
       tables,
-      stopInbox: () => new Promise((resolve) => inbox.close(() => resolve())),
+      stopInbox: () => closeServer(inbox),
       startInbox: async () => {
-        inbox = await sesLocal({ host: '127.0.0.1', port: inboxPort });
-        await listen(inbox, inboxPort);
+        inbox = await startSesEmulator(inboxPort);
+        await listeningPort(inbox, inboxPort);
       },
       sweep,
       stop: stopAll,

@@ -7,7 +7,8 @@ import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { configDirectory, readProfile, writeProfile } from '../cli/profile.js';
 import { trustCommand } from '../cli/trust.js';
-import { LocalStackError, startLocalStack } from './stack.js';
+import { LocalStackError } from './errors.js';
+import { startLocalStack } from './stack.js';
 
 const program = new Command('npm start --')
   .description('Run the purchase-order system locally: API, DynamoDB Local, KMS, SES emulator with web inbox.')

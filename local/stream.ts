@@ -15,7 +15,9 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 
+/** Which table's stream to poll, what to hand its records to, and how hard to retry. */
 export interface StreamPollerOptions {
   readonly endpoint: string;
   readonly table: string;
@@ -33,6 +35,7 @@ export interface StreamPollerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A running poller. */
 export interface StreamPoller {
   stop(): Promise<void>;
   /** Records given up on (also appended to the dead-letter file). */
@@ -40,8 +43,6 @@ export interface StreamPoller {
   /** Resolves once every record read so far has been handled (sent, skipped or dead-lettered). */
   drained(): Promise<void>;
 }
-
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
   return {
@@ -55,10 +56,12 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
   };
 }
 
+/** Starts polling the orders table's stream from its oldest record (TRIM_HORIZON) until `stop`. */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const { maxAttempts = 10, pollMs = 200, log = () => undefined } = options;
-  const tables = new DynamoDBClient({ region: 'eu-west-1', endpoint: options.endpoint, credentials });
-  const streams = new DynamoDBStreamsClient({ region: 'eu-west-1', endpoint: options.endpoint, credentials });
+  const { endpoint } = options;
+  const tables = new DynamoDBClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+  const streams = new DynamoDBStreamsClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
   const description = await tables.send(new DescribeTableCommand({ TableName: options.table }));
   const streamArn = description.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.table} has no stream`);

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkJava, LocalStackError } from '../../local/dynamodb.js';
+import { checkJava } from '../../local/dynamodb.js';
+import { LocalStackError } from '../../local/errors.js';
 import { startLocalStack } from '../../local/stack.js';
 
 afterEach(() => {

@@ -1,0 +1,131 @@
+/**
+ * The API benchmark's bare side: the order path's DynamoDB transaction written straight to DynamoDB Local, with no
+ * code of ours in front of it — the same items, conditions and return values (the order item as large as ours, the
+ * stock decrement, the account debit and its ledger entry built by the code the order path uses), the same retry
+ * policy. It has customers and products of its own (`bare-<n>`, `BARE-<sku>`), so the two sides never contend.
+ */
+import { randomBytes } from 'node:crypto';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LocalStack } from '../local/stack.js';
+import { accountWrites } from '../shared/aws/accounts.js';
+import { PRICE } from './customers.js';
+
+/** The local stack's tables (logical name → physical name); the bare side writes orders, inventory and customers. */
+type Tables = LocalStack['tables'];
+
+/** The bare side's customer for client number `client`. */
+export const bareCustomer = (client: number) => `bare-${client}`;
+
+/** The bare side's copy of `sku`. */
+export const bareSku = (sku: string) => `BARE-${sku}`;
+
+/**
+ * Writes `count` bare customers with the attributes the order transaction's account condition reads, and returns
+ * each one's ledger sequence (0), which {@link placeBareOrder} advances.
+ */
+export async function createBareCustomers(
+  documents: DynamoDBDocumentClient,
+  tables: Tables,
+  count: number,
+): Promise<Map<string, number>> {
+  const ledgerSeq = new Map<string, number>();
+  for (let client = 0; client < count; client++) {
+    await documents.send(
+      new PutCommand({
+        TableName: tables.customers,
+        Item: {
+          customerId: bareCustomer(client),
+          role: 'customer',
+          tokenVersion: 1,
+          balanceCents: 1e14,
+          ledgerSeq: 0,
+          keys: { k1: { status: 'active' } },
+        },
+      }),
+    );
+    ledgerSeq.set(bareCustomer(client), 0);
+  }
+  return ledgerSeq;
+}
+
+/** Writes each of `skus` (bare names, from {@link bareSku}) with `stock` units at the benchmark's price. */
+export async function createBareProducts(
+  documents: DynamoDBDocumentClient,
+  tables: Tables,
+  skus: readonly string[],
+  stock: number,
+): Promise<void> {
+  for (const sku of skus)
+    await documents.send(
+      new PutCommand({ TableName: tables.inventory, Item: { sku, name: sku, priceCents: PRICE, stock } }),
+    );
+}
+
+/**
+ * One order of one unit of `sku` by `customerId` as a single transaction, tried up to 10 times with jittered
+ * exponential backoff (at most 200 ms) after each failure; after the tenth it is given up on silently (conservation
+ * is checked on our side only). `jws` makes the order item as large as ours.
+ */
+export async function placeBareOrder(
+  documents: DynamoDBDocumentClient,
+  tables: Tables,
+  ledgerSeq: Map<string, number>,
+  order: { readonly customerId: string; readonly sku: string; readonly jws: string },
+): Promise<void> {
+  const { customerId, sku } = order;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const seen = ledgerSeq.get(customerId)!;
+    try {
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: tables.orders,
+                // As large as ours: the signed order and the receipt are most of an order item.
+                Item: {
+                  customerId,
+                  orderId: randomBytes(16).toString('base64url'),
+                  lines: [{ sku, name: sku, qty: 1, unitPriceCents: PRICE }],
+                  jws: order.jws,
+                },
+                ConditionExpression: 'attribute_not_exists(orderId)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Update: {
+                TableName: tables.inventory,
+                Key: { sku },
+                UpdateExpression: 'SET stock = stock - :qty',
+                ConditionExpression: 'attribute_exists(sku) AND stock >= :qty AND priceCents = :price',
+                ExpressionAttributeValues: { ':qty': 1, ':price': PRICE },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            // The account's debit and its ledger entry, built by the code the order path uses.
+            ...accountWrites(
+              { balanceCents: 1e14 - seen * PRICE, ledgerSeq: seen },
+              {
+                customerId,
+                entry: seen + 1,
+                type: 'order',
+                amountCents: -PRICE,
+                balanceAfterCents: 1e14 - (seen + 1) * PRICE,
+                currency: 'USD',
+                actor: customerId,
+                at: new Date().toISOString(),
+              },
+              { tokenVersion: 1, role: 'customer', keyId: 'k1' },
+            ),
+          ],
+        }),
+      );
+      ledgerSeq.set(customerId, seen + 1);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 25 * 2 ** attempt)));
+    }
+  }
+}
