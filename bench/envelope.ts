@@ -17,9 +17,10 @@ import { receiptClaims, signReceipt } from '../shared/receipts.js';
 import type { ReceiptSigner } from '../shared/receipts.js';
 import { concatKdf } from '../shared/envelope/jwe.js';
 import type { OpenOrderOptions } from '../shared/envelope/index.js';
-import { generateKeyPair, keygenParameters, signingKey, spkiFingerprint, verificationKey } from '../shared/keys.js';
+import { signingKey, spkiFingerprint, verificationKey } from '../shared/keys.js';
 import type { KeyAlgorithm, SignatureAlg, SigningKey } from '../shared/keys.js';
 import { median, rate } from './measure.js';
+import { generateKeyPair, keygenParameters } from '../shared/keygen.js';
 
 /** One algorithm's envelope result (one row of the table `npm run bench` prints). */
 export interface EnvelopeBenchResult {

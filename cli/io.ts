@@ -3,10 +3,11 @@
  */
 import { mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { EnvelopeError, InputError } from '../shared/errors.js';
-import { MIN_PASSPHRASE_LENGTH, parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
+import { parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
 import type { SigningKey } from '../shared/keys.js';
 import type { Profile } from './profile.js';
 import type { KeyObject } from 'node:crypto';
+import { MIN_PASSPHRASE_LENGTH } from '../shared/keygen.js';
 
 /** Largest file the CLI reads (keys, passphrases): a PEM key is a few KiB; anything huge is the wrong file. */
 const MAX_INPUT_FILE_BYTES = 1024 * 1024;

@@ -41,7 +41,8 @@ export async function seedDemo(demoDirectory: string, log: (line: string) => voi
   const { getCustomer } = await import('../shared/aws/customers.js');
   const { createProduct } = await import('../shared/aws/catalog.js');
   const { registerCustomer } = await import('../shared/services/admin.js');
-  const { exportPrivateKeyPem, exportPublicKeyPem } = await import('../shared/keys.js');
+  const { exportPublicKeyPem } = await import('../shared/keys.js');
+  const { exportPrivateKeyPem } = await import('../shared/keygen.js');
   const credentialsFile = join(demoDirectory, 'credentials.json');
   if (await getCustomer('opd-admin')) {
     if (!existsSync(credentialsFile))

@@ -1,18 +1,15 @@
 /**
  * Keys: what the project accepts, how they are read (PEM: PKCS#8 private, optionally encrypted, and SPKI public, as
- * `openssl genpkey` / `openssl pkey -pubout` write them), how they are named (key ID = SPKI fingerprint) and generated.
+ * `openssl genpkey` / `openssl pkey -pubout` write them), how they are named (key ID = SPKI fingerprint). Generating and exporting them: shared/keygen.ts.
  *
  * Every key that enters the system goes through {@link describeKey}, which enforces the supported algorithms and the
  * minimum sizes. Nothing here logs or echoes key material.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
 import { encode as b64u } from './base64url.js';
 import { KeyError } from './errors.js';
 import { KEY_ID_PATTERN } from './rules.js';
-
-const generateKeyPairAsync = promisify(generateKeyPairCb);
 
 /** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
 export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
@@ -245,86 +242,6 @@ export function requireX25519(key: KeyObject, kind: 'public' | 'private'): KeyOb
     );
   if (key.type !== kind) throw new KeyError('key_wrong_kind', `a ${kind} X25519 key is needed here`);
   return key;
-}
-
-/** A generated key pair. */
-export interface GeneratedKeyPair {
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
-  readonly info: KeyInfo;
-}
-
-/** Validated key-generation parameters; `label` names the key for people ("DSA 2048/224"). */
-export type KeygenParameters =
-  | {
-      readonly type: 'rsa';
-      readonly options: { modulusLength: number; publicExponent: number };
-      readonly label: string;
-    }
-  | { readonly type: 'dsa'; readonly options: { modulusLength: number; divisorLength: number }; readonly label: string }
-  | { readonly type: 'ec'; readonly options: { namedCurve: 'prime256v1' }; readonly label: string }
-  | { readonly type: 'ed25519' | 'x25519'; readonly options: Record<string, never>; readonly label: string };
-
-/**
- * Checks a requested key size and returns the generation parameters.
- * @param bits RSA modulus (2048–8192, default 3072) or DSA L (2048 or 3072, default 2048); ignored for the others.
- * @throws KeyError `key_too_small`, `key_too_large` or `key_unsupported` for a size that is not allowed
- */
-export function keygenParameters(algorithm: KeyAlgorithm, bits?: number): KeygenParameters {
-  switch (algorithm) {
-    case 'rsa': {
-      const modulusLength = bits ?? RSA_BITS.default;
-      if (modulusLength < RSA_BITS.min)
-        throw new KeyError('key_too_small', `RSA keys need at least ${RSA_BITS.min} bits`);
-      if (modulusLength > RSA_BITS.max)
-        throw new KeyError('key_too_large', `RSA keys are limited to ${RSA_BITS.max} bits`);
-      return { type: 'rsa', options: { modulusLength, publicExponent: 65537 }, label: `RSA ${modulusLength}` };
-    }
-    case 'dsa': {
-      const modulusLength = bits ?? DSA_DEFAULT_BITS;
-      if (modulusLength < 2048) throw new KeyError('key_too_small', 'DSA keys need at least 2048 bits');
-      const divisorLength = DSA_KEYGEN_N[modulusLength];
-      if (divisorLength === undefined) throw new KeyError('key_unsupported', 'DSA keys are 2048 or 3072 bits');
-      return { type: 'dsa', options: { modulusLength, divisorLength }, label: `DSA ${modulusLength}/${divisorLength}` };
-    }
-    case 'ecdsa':
-      return { type: 'ec', options: { namedCurve: 'prime256v1' }, label: 'ECDSA P-256' };
-    case 'ed25519':
-    case 'x25519':
-      return { type: algorithm, options: {}, label: algorithm === 'ed25519' ? 'Ed25519' : 'X25519' };
-  }
-}
-
-/** Generates a key pair off the main thread (RSA and DSA generation take up to seconds). */
-export async function generateKeyPair(parameters: KeygenParameters): Promise<GeneratedKeyPair> {
-  let pair: { privateKey: KeyObject; publicKey: KeyObject };
-  switch (parameters.type) {
-    case 'rsa':
-      pair = await generateKeyPairAsync('rsa', parameters.options);
-      break;
-    case 'dsa':
-      pair = await generateKeyPairAsync('dsa', parameters.options);
-      break;
-    case 'ec':
-      pair = await generateKeyPairAsync('ec', parameters.options);
-      break;
-    case 'ed25519':
-      pair = await generateKeyPairAsync('ed25519');
-      break;
-    case 'x25519':
-      pair = await generateKeyPairAsync('x25519');
-      break;
-  }
-  return { ...pair, info: describeKey(pair.publicKey) };
-}
-
-/** Minimum passphrase length for keys this project encrypts. */
-export const MIN_PASSPHRASE_LENGTH = 8;
-
-/** PEM PKCS#8 of a private key; with a passphrase, encrypted PKCS#8 (PBES2, AES-256-CBC) that OpenSSL reads. */
-export function exportPrivateKeyPem(privateKey: KeyObject, passphrase?: string): string {
-  if (passphrase === undefined) return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
 }
 
 /** PEM SPKI of a public key (or of the public half of a private key). */

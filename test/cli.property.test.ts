@@ -12,9 +12,9 @@ import fc from 'fast-check';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../cli/main.js';
-import { exportPrivateKeyPem } from '../shared/keys.js';
 import { tempDir, writeText } from './helpers/openssl.js';
 import { poInProcess } from './helpers/po-in-process.js';
+import { exportPrivateKeyPem } from '../shared/keygen.js';
 
 /** The only address a sample may call: nothing listens there, so every call fails at once (exit 3). */
 const CLOSED_PORT = 'http://127.0.0.1:9';

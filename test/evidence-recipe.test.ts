@@ -6,12 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, keygenParameters, signingKey, verificationKey } from '../shared/keys.js';
+import { signingKey, verificationKey } from '../shared/keys.js';
 import type { EvidenceBundle } from '../shared/evidence.js';
 import { makeBundle, receiptKeyPair, runRecipe } from './helpers/evidence.js';
 import { customerKeys, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
 import { tempDir } from './helpers/openssl.js';
+import { generateKeyPair, keygenParameters } from '../shared/keygen.js';
 
 const dir = tempDir('po-evidence-recipe-');
 let server: ServerKey;

@@ -5,10 +5,7 @@ import { decode, encode } from '../shared/base64url.js';
 import { KeyError } from '../shared/errors.js';
 import {
   describeKey,
-  exportPrivateKeyPem,
   exportPublicKeyPem,
-  generateKeyPair,
-  keygenParameters,
   parsePrivateKeyPem,
   parsePublicKeyPem,
   requireX25519,
@@ -17,6 +14,7 @@ import {
   verificationKey,
 } from '../shared/keys.js';
 import { tempDir, writeText } from './helpers/openssl.js';
+import { exportPrivateKeyPem, generateKeyPair, keygenParameters } from '../shared/keygen.js';
 
 function expectKeyError(work: () => unknown, code: string): void {
   expect(work).toThrow(KeyError);

@@ -7,7 +7,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { sealOrder } from '../shared/envelope/index.js';
-import { exportPrivateKeyPem } from '../shared/keys.js';
 import {
   addCustomer,
   apiEvent,
@@ -20,6 +19,7 @@ import {
 } from './helpers/aws.js';
 import type { World } from './helpers/aws.js';
 import { customerKey } from './helpers/keys.js';
+import { exportPrivateKeyPem } from '../shared/keygen.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
 const PASSWORD = 'correct horse battery';

@@ -5,20 +5,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InputError } from '../../shared/errors.js';
-import {
-  DSA_DEFAULT_BITS,
-  KEY_ALGORITHMS,
-  RSA_BITS,
-  exportPrivateKeyPem,
-  exportPublicKeyPem,
-  generateKeyPair,
-  keygenParameters,
-  spkiFingerprint,
-} from '../../shared/keys.js';
+import { DSA_DEFAULT_BITS, KEY_ALGORITHMS, RSA_BITS, exportPublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import type { KeyAlgorithm } from '../../shared/keys.js';
 import { ensureKeyDirectory, readNewPassphraseFile, writeNewFile } from '../io.js';
 import { runAction } from '../output.js';
 import { withProgress } from '../progress.js';
+import { exportPrivateKeyPem, generateKeyPair, keygenParameters } from '../../shared/keygen.js';
 
 interface KeygenOptions {
   alg: KeyAlgorithm;

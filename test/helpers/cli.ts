@@ -6,12 +6,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { exportPrivateKeyPem } from '../../shared/keys.js';
 import { startFakeOpd } from './fake-opd.js';
 import type { FakeOpd } from './fake-opd.js';
 import { writeText } from './openssl.js';
 import { po } from './po.js';
 import type { PoResult } from './po.js';
+import { exportPrivateKeyPem } from '../../shared/keygen.js';
 
 /** No error output may carry a stack trace or key material. */
 export function expectCleanStderr(result: PoResult): void {

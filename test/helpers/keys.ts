@@ -1,9 +1,10 @@
 /** Key fixtures for tests: generated at test time, never stored. */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { generateKeyPair, keygenParameters, signingKey, verificationKey } from '../../shared/keys.js';
+import { signingKey, verificationKey } from '../../shared/keys.js';
 import type { KeyAlgorithm, SigningKey, VerificationKey } from '../../shared/keys.js';
 import type { OpenOrderOptions } from '../../shared/envelope/index.js';
+import { generateKeyPair, keygenParameters } from '../../shared/keygen.js';
 
 export const SIGNING_ALGORITHMS = ['rsa', 'dsa', 'ecdsa', 'ed25519'] as const satisfies readonly KeyAlgorithm[];
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
