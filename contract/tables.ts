@@ -113,3 +113,32 @@ export type TableEnvironmentVariable<Name extends TableName = TableName> = `${Up
 export function tableEnvironmentVariable<Name extends TableName>(name: Name): TableEnvironmentVariable<Name> {
   return `${name.toUpperCase() as Uppercase<Name>}_TABLE`;
 }
+
+/**
+ * What functions that may not read a whole customer item read of it. Each list is both the projection its adapter
+ * reads (shared/aws/customers.ts) and the attributes IAM lets that function's role read (infra/access.ts), so that a
+ * read the grant does not allow cannot be written, nor a grant wider than the reads.
+ */
+export const CUSTOMER_READS = {
+  /** The order path: the account it debits and refunds, and what the debit checks at commit. */
+  ordering: ['customerId', 'tokenVersion', 'role', 'balanceCents', 'ledgerSeq', 'keys'],
+  /** `GET /account` and evidence: the public keys and the balance. */
+  account: ['customerId', 'keys', 'balanceCents', 'ledgerSeq'],
+  /** The address a confirmation or a notice goes to. */
+  mailing: ['customerId', 'email'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A pattern over stream records: nested members whose leaves are the values they must equal. */
+export interface RecordPattern {
+  readonly [member: string]: string | RecordPattern;
+}
+
+/**
+ * The orders stream records that owe an email: new orders (the confirmation), and changes that leave a notice pending
+ * (cancelled, fulfilled). The notifier's event source mapping filters with these (infra/constructs/mail.ts), and so do
+ * the notifier itself and the local stream poller (shared/services/notify.ts `owesEmail`).
+ */
+export const MAIL_OWING_RECORDS: readonly RecordPattern[] = [
+  { eventName: 'INSERT' },
+  { eventName: 'MODIFY', dynamodb: { NewImage: { noticeStatus: { S: 'pending' } } } },
+];

@@ -4,9 +4,9 @@
  * own role, infra/constructs/mail.ts the mail senders' SES use; the notifier's stream reading is granted with its
  * event source there too.
  */
-import { ORDERING_ATTRIBUTES } from '../shared/aws/customers.js';
 import type { SecretPurpose } from '../shared/aws/kms.js';
 import type { HandlerName } from '../contract/handlers.js';
+import { CUSTOMER_READS } from '../contract/tables.js';
 import type { TableName } from '../contract/tables.js';
 
 /** DynamoDB actions each function performs, per table. Anything not listed is denied. */
@@ -48,14 +48,14 @@ export const ATTRIBUTE_ACCESS: Readonly<
   Partial<Record<HandlerName, Partial<Record<TableName, { actions: string[]; attributes: readonly string[] }>>>>
 > = {
   // Public keys for evidence bundles, the balance for GET /account.
-  read: { customers: { actions: ['GetItem'], attributes: ['customerId', 'keys', 'balanceCents', 'ledgerSeq'] } },
+  read: { customers: { actions: ['GetItem'], attributes: CUSTOMER_READS.account } },
   // The order path: the account it debits and refunds, and what the debit checks at commit (token version, role, key
   // status). The update's conditions name those attributes, so they are granted; the update sets only the balance and
   // the ledger sequence (shared/aws/accounts.ts).
-  order: { customers: { actions: ['GetItem', 'UpdateItem'], attributes: ORDERING_ATTRIBUTES } },
+  order: { customers: { actions: ['GetItem', 'UpdateItem'], attributes: CUSTOMER_READS.ordering } },
   // The address a confirmation or notice goes to, looked up when it is sent.
-  notify: { customers: { actions: ['GetItem'], attributes: ['customerId', 'email'] } },
-  sweeper: { customers: { actions: ['GetItem'], attributes: ['customerId', 'email'] } },
+  notify: { customers: { actions: ['GetItem'], attributes: CUSTOMER_READS.mailing } },
+  sweeper: { customers: { actions: ['GetItem'], attributes: CUSTOMER_READS.mailing } },
 };
 
 /** KMS operations on the project key each function performs directly (not via DynamoDB), by encryption-context purpose. */

@@ -18,6 +18,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { HandlerName } from '../../contract/handlers.js';
 import { MAIL_SENDERS } from '../access.js';
+import { MAIL_OWING_RECORDS } from '../../contract/tables.js';
+import type { RecordPattern } from '../../contract/tables.js';
 
 /** What the mail is sent with. */
 export interface MailInputs {
@@ -71,13 +73,7 @@ export function addMail(
       reportBatchItemFailures: true,
       onFailure: new SqsDlq(deadLetters),
       // New orders (confirmation), and status changes that owe the customer a notice (cancelled, fulfilled).
-      filters: [
-        lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') as unknown }),
-        lambda.FilterCriteria.filter({
-          eventName: lambda.FilterRule.isEqual('MODIFY') as unknown,
-          dynamodb: { NewImage: { noticeStatus: { S: lambda.FilterRule.isEqual('pending') as unknown } } },
-        }),
-      ],
+      filters: MAIL_OWING_RECORDS.map((pattern) => lambda.FilterCriteria.filter(equalityRules(pattern))),
     }),
   );
   // Reading the stream of a KMS-encrypted table makes CDK grant kms:Decrypt on the table key without conditions. That
@@ -133,4 +129,14 @@ export function addMail(
   });
 
   return { deadLetters };
+}
+
+/** An event filter's rules for a record pattern: each leaf value becomes an equality rule. */
+function equalityRules(pattern: RecordPattern): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(pattern).map(([member, value]) => [
+      member,
+      typeof value === 'string' ? lambda.FilterRule.isEqual(value) : equalityRules(value),
+    ]),
+  );
 }

@@ -11,6 +11,7 @@ import { ApiError } from '../errors.js';
 import type { SignatureAlg } from '../keys.js';
 import type { Role } from '../tokens.js';
 import { dynamo, guarded, updateIf, whenConditionFails } from './clients.js';
+import { CUSTOMER_READS } from '../../contract/tables.js';
 
 /** A public key a customer registered, by its key ID; revoked keys stay, so that stored evidence finds its key. */
 export interface RegisteredKey {
@@ -73,18 +74,15 @@ export async function getCustomer(customerId: string): Promise<Customer | undefi
 /**
  * What the order path may know of a customer, and nothing else (never the password hash or the email): the account,
  * the session's token version and role, and the one key an order was signed with. The order function's role may read
- * only these attributes (infra/stack.ts).
+ * only these attributes (contract/tables.ts `CUSTOMER_READS.ordering`).
  */
 export type OrderingProfile = Pick<Customer, 'customerId' | 'tokenVersion' | 'role' | 'balanceCents' | 'ledgerSeq'> & {
   readonly keys?: Customer['keys'];
 };
 
-/** The attributes of {@link OrderingProfile}: the projection below, and the order role's attribute grant. */
-export const ORDERING_ATTRIBUTES = ['customerId', 'tokenVersion', 'role', 'balanceCents', 'ledgerSeq', 'keys'] as const;
-
 /** Reads a customer's {@link OrderingProfile}, with key `kid` if given (consistently: it decides a commit's state). */
 export async function getOrderingProfile(customerId: string, kid?: string): Promise<OrderingProfile | undefined> {
-  const names = ORDERING_ATTRIBUTES.filter((name) => name !== 'keys');
+  const names = CUSTOMER_READS.ordering.filter((name) => name !== 'keys');
   const result = await customerDatabase('GetItem', () =>
     dynamo().send(
       new GetCommand({
@@ -108,7 +106,11 @@ export async function getOrderingProfile(customerId: string, kid?: string): Prom
 export async function getCustomerEmail(customerId: string): Promise<string | undefined> {
   const result = await customerDatabase('GetItem', () =>
     dynamo().send(
-      new GetCommand({ TableName: customersTable(), Key: { customerId }, ProjectionExpression: 'customerId, email' }),
+      new GetCommand({
+        TableName: customersTable(),
+        Key: { customerId },
+        ProjectionExpression: CUSTOMER_READS.mailing.join(', '),
+      }),
     ),
   );
   const email: unknown = result.Item?.email;
@@ -125,7 +127,7 @@ export async function getAccountProfile(customerId: string): Promise<AccountProf
       new GetCommand({
         TableName: customersTable(),
         Key: { customerId },
-        ProjectionExpression: 'customerId, #keys, balanceCents, ledgerSeq',
+        ProjectionExpression: CUSTOMER_READS.account.map((name) => (name === 'keys' ? '#keys' : name)).join(', '),
         ExpressionAttributeNames: { '#keys': 'keys' },
         ConsistentRead: true,
       }),

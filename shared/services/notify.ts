@@ -14,17 +14,26 @@ import { MAIL_KINDS, STORED_MAIL_KIND } from '../mail.js';
 import type { MailKind } from '../mail.js';
 import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
 import { getOrder } from '../aws/order-queries.js';
+import { MAIL_OWING_RECORDS } from '../../contract/tables.js';
+import type { RecordPattern } from '../../contract/tables.js';
 
 /** A `sending` claim older than this was left by a sender that died; another may take it over. */
 export const STALE_CLAIM_MS = 5 * 60_000;
 
 /**
- * The orders stream records that owe an email: new orders, and changes that leave a notice pending. The event source
- * mapping (infra/stack.ts) and the local stream poller filter with the same rule.
+ * Whether an orders stream record owes an email ({@link MAIL_OWING_RECORDS}: new orders, and changes that leave a
+ * notice pending): the rule the event source mapping filters with, applied by the notifier and the local poller.
  */
 export function owesEmail(record: Pick<DynamoDBRecord, 'eventName' | 'dynamodb'>): boolean {
-  if (record.eventName === 'INSERT') return true;
-  return record.eventName === 'MODIFY' && record.dynamodb?.NewImage?.noticeStatus?.S === 'pending';
+  return MAIL_OWING_RECORDS.some((pattern) => matches(record, pattern));
+}
+
+/** Whether `value` has every member of `pattern`, each leaf equal. */
+function matches(value: unknown, pattern: RecordPattern): boolean {
+  return Object.entries(pattern).every(([member, expected]) => {
+    const actual: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, member) : undefined;
+    return typeof expected === 'string' ? actual === expected : matches(actual, expected);
+  });
 }
 
 /** What became of one email: sent now, already sent or being sent elsewhere, or given up (permanently rejected). */
