@@ -1,10 +1,9 @@
 /**
  * The OPD's admin routes as `po admin` calls them, with an administrator's session: one method per route, answering
- * with the server's own types (imported as types only). Where the admin handler builds its answer inline, the type
- * here is composed from the server's types for the parts it takes from them.
+ * with the server's own types (imported as types only): its views (shared/admin-views.ts, shared/orders.ts,
+ * shared/accounts.ts) and, where an answer is small and built in the route, types composed from the server's.
  */
-import type { AccountView, LedgerEntryView } from '../shared/accounts.js';
-import type { Customer, CustomerSummary } from '../shared/aws/customers.js';
+import type { LedgerEntryView } from '../shared/accounts.js';
 import type { PublishedKey } from '../shared/aws/keystore.js';
 import type { OrderStatus, OrderView, Product } from '../shared/orders.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
@@ -14,9 +13,14 @@ import type { ApiClient } from './api.js';
 import { pathSegment } from './api.js';
 import type { Page } from './client.js';
 import { pageQuery } from './paging.js';
-import type { QueuedOrder } from '../shared/aws/order-queries.js';
-import type { StoredMailKind, MailStatus } from '../shared/mail.js';
 import type { RevokedReceiptKey } from '../shared/aws/receipt-key-revocation.js';
+import type {
+  CustomerDetailView,
+  CustomerSummaryView,
+  MailView,
+  QueuedOrderView,
+  mailRetryView,
+} from '../shared/admin-views.js';
 
 /** A product as the admin routes answer: the catalogue entry, with the catalogue's currency. */
 export type CatalogueProduct = Product & { readonly currency: string };
@@ -35,41 +39,24 @@ export interface NewCustomerRequest {
 
 /** `GET /admin/customers`: a page of customers with their balance and lock state. */
 export interface CustomerPage {
-  readonly customers: Array<
-    Pick<CustomerSummary, 'customerId' | 'email' | 'role' | 'createdAt'> & {
-      readonly balanceCents: number;
-      readonly currency: string;
-      readonly locked: boolean;
-    }
-  >;
+  readonly customers: CustomerSummaryView[];
   readonly next?: string;
 }
 
 /** `GET /admin/customers/{id}`: the customer's account, who they are, and their login lock. */
-export type CustomerDetail = AccountView &
-  Pick<Customer, 'email' | 'role' | 'createdAt'> & {
-    readonly lock: { readonly locked: boolean; readonly failedLogins: number; readonly until?: string };
-  };
+export type CustomerDetail = CustomerDetailView;
 
 /** `GET /admin/orders`: a page of the work queue, orders in one status. */
 export interface QueuePage {
   readonly status: OrderStatus;
-  readonly orders: QueuedOrder[];
+  readonly orders: QueuedOrderView[];
   readonly next?: string;
 }
 
 /** `GET /admin/emails`: a page of mail owed to customers, or given up on. */
 export interface MailPage {
   readonly status: 'owed' | 'failed';
-  readonly emails: Array<{
-    readonly orderId: string;
-    readonly customerId: string;
-    readonly kind: 'confirmation' | 'notice';
-    readonly since: string;
-    readonly status: MailStatus | 'unknown';
-    readonly orderStatus?: OrderStatus;
-    readonly failure?: string;
-  }>;
+  readonly emails: MailView[];
   readonly next?: string;
 }
 
@@ -77,12 +64,7 @@ export interface MailPage {
 export interface MailRetry {
   readonly orderId: string;
   readonly customerId: string;
-  readonly retried: Array<{
-    readonly kind: StoredMailKind;
-    readonly outcome: Awaited<ReturnType<typeof retryFailedMail>>;
-    readonly status?: MailStatus;
-    readonly failure?: string;
-  }>;
+  readonly retried: Array<ReturnType<typeof mailRetryView<Awaited<ReturnType<typeof retryFailedMail>>>>>;
 }
 
 /** A customer key, as the key routes answer. */

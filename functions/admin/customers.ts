@@ -1,6 +1,6 @@
 /** Customers, for administrators: list, show, create, add or revoke a key, unlock, and credit (money, once per key). */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { accountView, ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
+import { ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
 import { getCustomer, listCustomers } from '../../shared/aws/customers.js';
 import { config } from '../../shared/config.js';
@@ -13,7 +13,7 @@ import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN } from '../../shared/rules.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
 import { unlockCustomer } from '../../shared/aws/credentials.js';
 import { revokeCustomerKey } from '../../shared/aws/customer-keys.js';
-import { lockState } from '../../shared/lockout.js';
+import { customerDetailView, customerSummaryView } from '../../shared/admin-views.js';
 
 const customerId = (event: APIGatewayProxyEvent) => pathParameter(event, 'customerId', CUSTOMER_ID_PATTERN);
 
@@ -44,15 +44,7 @@ export const customerRoutes = {
     const page = await listCustomers(pageLimit(event), cursor);
     const currency = config().catalogueCurrency;
     return jsonResponse(200, {
-      customers: page.customers.map((customer) => ({
-        customerId: customer.customerId,
-        email: customer.email,
-        role: customer.role,
-        createdAt: customer.createdAt,
-        balanceCents: customer.balanceCents ?? 0,
-        currency,
-        locked: lockState(customer).locked,
-      })),
+      customers: page.customers.map((customer) => customerSummaryView(customer, currency)),
       ...(page.next ? { next: page.next } : {}),
     });
   },
@@ -64,18 +56,7 @@ export const customerRoutes = {
       pageLimit(event, 10),
       ledgerCursor(event.queryStringParameters?.cursor),
     );
-    const lock = lockState(customer);
-    return jsonResponse(200, {
-      ...accountView(customer, config().catalogueCurrency, ledger),
-      email: customer.email,
-      role: customer.role,
-      createdAt: customer.createdAt,
-      lock: {
-        locked: lock.locked,
-        failedLogins: customer.failedLogins,
-        ...(lock.until === undefined ? {} : { until: new Date(lock.until * 1000).toISOString() }),
-      },
-    });
+    return jsonResponse(200, customerDetailView(customer, config().catalogueCurrency, ledger));
   },
   // Money: applied once per Idempotency-Key (a resent request answers with the entry it posted).
   'POST /admin/customers/{customerId}/credit': async ({ event, session, body }) => {

@@ -5,34 +5,18 @@
 import { ApiError } from '../../shared/errors.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
-import type { OrderRecord } from '../../shared/orders.js';
 import { pathParameter, queryParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
 import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN } from '../../shared/rules.js';
 import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
 import { retryFailedMail } from '../../shared/services/notify.js';
-import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../../shared/mail.js';
+import { MAIL_KINDS, mailAttributes } from '../../shared/mail.js';
 import { evidenceKeys } from '../../shared/services/verification-keys.js';
-import type { OwedMail } from '../../shared/aws/mail-outbox.js';
 import { listMailPage } from '../../shared/aws/mail-outbox.js';
 import { getOrder, listOrdersByStatus } from '../../shared/aws/order-queries.js';
+import { mailRetryView, mailView, queuedOrderView } from '../../shared/admin-views.js';
 
 const STATUS_PATTERN = new RegExp(`^(${ORDER_STATUSES.join('|')})$`);
-
-/** One email in the owed or failed list: which order and kind, since when, where it stands and why it failed. */
-function mailView(mail: OwedMail, order: OrderRecord | undefined) {
-  const kind = mailKindOf(mail.kind);
-  const failure = order?.[mailAttributes(kind).failure];
-  return {
-    orderId: mail.orderId,
-    customerId: mail.customerId,
-    kind,
-    since: new Date(mail.since).toISOString(),
-    status: order?.[mailAttributes(kind).status] ?? 'unknown',
-    ...(order ? { orderStatus: order.status } : {}),
-    ...(failure ? { failure } : {}),
-  };
-}
 
 /** `/admin/orders…` and `/admin/emails…` */
 export const orderRoutes = {
@@ -44,17 +28,7 @@ export const orderRoutes = {
     });
     return jsonResponse(200, {
       status,
-      orders: page.orders.map((order) => ({
-        orderId: order.orderId,
-        customerId: order.customerId,
-        status: order.status,
-        acceptedAt: order.acceptedAt,
-        ...(order.fulfilledAt === undefined ? {} : { fulfilledAt: order.fulfilledAt }),
-        ...(order.cancelledAt === undefined ? {} : { cancelledAt: order.cancelledAt }),
-        lines: order.lines,
-        totalCents: order.totalCents,
-        currency: order.currency,
-      })),
+      orders: page.orders.map(queuedOrderView),
       ...(page.next ? { next: page.next } : {}),
     });
   },
@@ -102,16 +76,7 @@ export const orderRoutes = {
     return jsonResponse(200, {
       orderId: order.orderId,
       customerId: order.customerId,
-      // Each kind by its stored name (`email` is the confirmation), as the mail page's cursor names it too.
-      retried: outcomes.map(({ kind, outcome }) => {
-        const failure = after?.[mailAttributes(kind).failure];
-        return {
-          kind: STORED_MAIL_KIND[kind],
-          outcome,
-          status: after?.[mailAttributes(kind).status],
-          ...(failure ? { failure } : {}),
-        };
-      }),
+      retried: outcomes.map(({ kind, outcome }) => mailRetryView(kind, outcome, after)),
     });
   },
 } satisfies Partial<Implementations<'admin'>>;
