@@ -2,19 +2,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { envelopeCommands, expectCleanStderr, expectLineError, makeServerKey } from '../helpers/cli.js';
+import { expectCleanStderr, expectLineError, envelopeCommandsForThisFile } from '../helpers/cli.js';
 import { OPENSSL_GENPKEY_ARGS, opensslKey, tempDir, writeText } from '../helpers/openssl.js';
 import { po, spawnPo } from '../helpers/po.js';
 
-const dir = tempDir('po-cli-');
-const keys = join(dir, 'keys');
-let serverKid: string;
-
-beforeAll(async () => {
-  serverKid = await makeServerKey(keys);
-});
-
-const { sealArgs, openArgs } = envelopeCommands(keys, () => serverKid);
+const envelope = envelopeCommandsForThisFile();
+const { keys, sealArgs, openArgs } = envelope;
 
 describe('bad input: one clear line with its code, never a stack trace', () => {
   const badDir = tempDir('po-cli-bad-');

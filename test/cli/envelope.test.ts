@@ -2,21 +2,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parsePrivateKeyPem, parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
-import { envelopeCommands, expectCleanStderr, expectLineError, makeServerKey } from '../helpers/cli.js';
+import { expectCleanStderr, expectLineError, envelopeCommandsForThisFile } from '../helpers/cli.js';
 import { OPENSSL_GENPKEY_ARGS, opensslDsaKey, opensslKey, tempDir, writeText } from '../helpers/openssl.js';
 import { po } from '../helpers/po.js';
 
-const dir = tempDir('po-cli-');
-const keys = join(dir, 'keys');
-let serverKid: string;
-
-beforeAll(async () => {
-  serverKid = await makeServerKey(keys);
-});
-
-const { sealArgs, openArgs } = envelopeCommands(keys, () => serverKid);
+const envelope = envelopeCommandsForThisFile();
+const { dir, keys, sealArgs, openArgs } = envelope;
 
 describe('keygen → seal → open', () => {
   it.each([
@@ -44,7 +37,7 @@ describe('keygen → seal → open', () => {
       string,
       unknown
     >;
-    expect(header).toMatchObject({ alg: 'ECDH-ES', enc: 'A256GCM', kid: serverKid });
+    expect(header).toMatchObject({ alg: 'ECDH-ES', enc: 'A256GCM', kid: envelope.serverKid });
     // The inner JWS is signed with the algorithm of the key, as jose (not our code) reads it.
     const serverPrivateKey = parsePrivateKeyPem(readFileSync(join(keys, 'server.key.pem'), 'utf8'));
     const { plaintext } = await compactDecrypt(sealed.stdout.trim(), serverPrivateKey);
@@ -56,7 +49,7 @@ describe('keygen → seal → open', () => {
     const claims = JSON.parse(opened.stdout) as Record<string, unknown>;
     expect(claims).toMatchObject({
       iss: 'alice',
-      aud: serverKid,
+      aud: envelope.serverKid,
       note: 'dock 4',
       items: [
         { sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 },

@@ -4,37 +4,25 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trustCommand } from '../../cli/trust.js';
 import type { ReceiptClaims } from '../../shared/receipts.js';
-import { startFakeOpdWithProfiles } from '../helpers/cli.js';
+import { fakeOpdForThisBlock } from '../helpers/cli.js';
 import { receiptKeyPair } from '../helpers/evidence.js';
-import type { FakeOpd, FakeOpdBehaviour } from '../helpers/fake-opd.js';
-import { tempDir } from '../helpers/openssl.js';
+import type { FakeOpdBehaviour } from '../helpers/fake-opd.js';
 import { po } from '../helpers/po.js';
 
 describe('po order checks every receipt (against a fake OPD that misbehaves)', () => {
-  const home = tempDir('po-cli-fake-opd-');
-  const env = { PO_CONFIG_DIR: join(home, 'config') };
-  let opd: FakeOpd;
-
-  beforeAll(async () => {
-    opd = await startFakeOpdWithProfiles(home, env);
-  });
-
-  afterAll(async () => {
-    await opd.close();
-  });
-
-  const order = (profile = 'alice') => po(['--profile', profile, '--json', 'order', 'WIDGET-1:2', '--yes'], { env });
+  const fake = fakeOpdForThisBlock();
+  const { home, env, order } = fake;
   const evidenceFiles = () => {
     const dir = join(home, 'config', 'evidence', 'alice');
     return existsSync(dir) ? readdirSync(dir) : [];
   };
 
   it('verifies an honest receipt, keeps the evidence (0600) and pins the receipt key for the next order', async () => {
-    opd.behaviour = {};
-    opd.receiptKeyRequests = 0;
+    fake.opd.behaviour = {};
+    fake.opd.receiptKeyRequests = 0;
     const first = await order();
     expect(first.code, first.stderr).toBe(0);
     const placed = JSON.parse(first.stdout) as { orderId: string; evidence: { file: string; verified: boolean } };
@@ -50,7 +38,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(second.stderr).not.toMatch(/trusting/);
     // Each order asks which receipt key signs now (the trust check, before sending), and nothing more: the receipt
     // itself was checked against the pin.
-    expect(opd.receiptKeyRequests).toBe(2);
+    expect(fake.opd.receiptKeyRequests).toBe(2);
   });
 
   it.each([
@@ -73,7 +61,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
   ] as Array<[string, FakeOpdBehaviour, string]>)(
     '%s: a loud error with its code, exit 1, nothing kept',
     async (_name, behaviour, code) => {
-      opd.behaviour = behaviour;
+      fake.opd.behaviour = behaviour;
       const before = evidenceFiles();
       const result = await order();
       expect(result.code).toBe(1);
@@ -89,9 +77,9 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
   );
 
   it('a receipt signed with another key under the published ID fails its signature check', async () => {
-    opd.behaviour = {};
-    const published = (await (await fetch(`${opd.url}/receipt-keys`)).json()) as { keys: Array<{ kid: string }> };
-    opd.behaviour = { signingKey: { ...receiptKeyPair(), kid: published.keys[0]!.kid } };
+    fake.opd.behaviour = {};
+    const published = (await (await fetch(`${fake.opd.url}/receipt-keys`)).json()) as { keys: Array<{ kid: string }> };
+    fake.opd.behaviour = { signingKey: { ...receiptKeyPair(), kid: published.keys[0]!.kid } };
     const result = await order();
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('"code":"receipt_signature_invalid"');
@@ -109,10 +97,10 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
   it('receipt keys unreachable after the OPD accepted: exit 3, and it says not to order again', async () => {
     // The OPD rotates its receipt key between po's trust check and the commit, then its key list goes down.
     let rotated = '';
-    opd.behaviour = {
+    fake.opd.behaviour = {
       onOrder: () => {
-        rotated = opd.rotateReceiptKey();
-        opd.behaviour = { receiptKeysStatus: 503 };
+        rotated = fake.opd.rotateReceiptKey();
+        fake.opd.behaviour = { receiptKeysStatus: 503 };
       },
     };
     const result = await order();
@@ -121,17 +109,17 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
       /order [\w-]+ is accepted, but its receipt could not be checked now .*Do not order again: check it later with `po orders export [\w-]+`/,
     );
     // The new receipt key was not trusted on the way: the next order stops at it until the person accepts it.
-    opd.behaviour = {};
+    fake.opd.behaviour = {};
     expect(lastError((await order()).stderr).code).toBe('receipt_key_changed');
     expect((await po(['--profile', 'alice', 'trust', 'receipt-key', '--', rotated], { env })).code).toBe(0);
   });
 
   it('a changed server key stops po order before anything is sent, until po trust accepts its exact fingerprint', async () => {
-    opd.behaviour = {};
+    fake.opd.behaviour = {};
     expect((await order()).code).toBe(0);
     const trustedBefore = pins('alice').serverKey!.fingerprint;
-    const fresh = opd.rotateServerKey();
-    const sentBefore = opd.envelopes.length;
+    const fresh = fake.opd.rotateServerKey();
+    const sentBefore = fake.opd.envelopes.length;
 
     const refused = await order();
     expect(refused.code).toBe(1);
@@ -141,7 +129,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(error.message).toContain(`fingerprint ${trustedBefore}`);
     expect(error.message).toContain(`fingerprint ${fresh}`);
     expect(error.message).toContain(trustCommand('server', fresh, 'alice'));
-    expect(opd.envelopes.length).toBe(sentBefore); // nothing was sent
+    expect(fake.opd.envelopes.length).toBe(sentBefore); // nothing was sent
     expect(pins('alice').serverKey!.fingerprint).toBe(trustedBefore); // and nothing was re-pinned
 
     const tested = await po(['--profile', 'alice', 'test'], { env });
@@ -166,21 +154,21 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(pins('alice').serverKey!.fingerprint).toBe(fresh);
     const ordered = await order();
     expect(ordered.code, ordered.stderr).toBe(0);
-    expect(opd.envelopes.length).toBe(sentBefore + 1);
+    expect(fake.opd.envelopes.length).toBe(sentBefore + 1);
     expect((await po(['--profile', 'alice', 'test'], { env })).code).toBe(0);
   });
 
   it('a changed receipt key stops po order the same way (receipt_key_changed), until po trust receipt-key', async () => {
-    opd.behaviour = {};
+    fake.opd.behaviour = {};
     expect((await order()).code).toBe(0);
-    const fresh = opd.rotateReceiptKey();
-    const sentBefore = opd.envelopes.length;
+    const fresh = fake.opd.rotateReceiptKey();
+    const sentBefore = fake.opd.envelopes.length;
     const refused = await order();
     expect(refused.code).toBe(1);
     const error = lastError(refused.stderr);
     expect(error.code).toBe('receipt_key_changed');
     expect(error.message).toContain(trustCommand('receipt', fresh, 'alice'));
-    expect(opd.envelopes.length).toBe(sentBefore);
+    expect(fake.opd.envelopes.length).toBe(sentBefore);
     expect(Object.keys(pins('alice').receiptKeys!)).not.toContain(fresh);
 
     expect((await po(['--profile', 'alice', 'trust', 'receipt-key', 'A'.repeat(43)], { env })).code).toBe(1);
@@ -189,7 +177,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(Object.keys(pins('alice').receiptKeys!)).toContain(fresh);
     const ordered = await order();
     expect(ordered.code, ordered.stderr).toBe(0);
-    expect(opd.envelopes.length).toBe(sentBefore + 1);
+    expect(fake.opd.envelopes.length).toBe(sentBefore + 1);
   });
 
   it('a fingerprint that starts with "-" is printed after --, and po trust reads it so', async () => {

@@ -4,27 +4,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../cli/output.js';
-import { startFakeOpdWithProfiles } from '../helpers/cli.js';
-import type { FakeOpd } from '../helpers/fake-opd.js';
-import { tempDir } from '../helpers/openssl.js';
+import { fakeOpdForThisBlock } from '../helpers/cli.js';
 import { po, spawnPo } from '../helpers/po.js';
 
 describe('po order checks every receipt (against a fake OPD that misbehaves)', () => {
-  const home = tempDir('po-cli-fake-opd-');
-  const env = { PO_CONFIG_DIR: join(home, 'config') };
-  let opd: FakeOpd;
-
-  beforeAll(async () => {
-    opd = await startFakeOpdWithProfiles(home, env);
-  });
-
-  afterAll(async () => {
-    await opd.close();
-  });
-
-  const order = (profile = 'alice') => po(['--profile', profile, '--json', 'order', 'WIDGET-1:2', '--yes'], { env });
+  const fake = fakeOpdForThisBlock();
+  const { home, env, order } = fake;
 
   it('a session in its last minutes is refreshed before the command uses it; one with time left is not', async () => {
     const file = join(home, 'config', 'sessions', 'fresh.json');
@@ -40,12 +27,12 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
         { mode: 0o600 },
       );
     write(10);
-    const before = opd.refreshes;
+    const before = fake.opd.refreshes;
     expect((await po(['--profile', 'fresh', 'orders'], { env })).code).toBe(0);
-    expect(opd.refreshes).toBe(before);
+    expect(fake.opd.refreshes).toBe(before);
     write(2);
     expect((await po(['--profile', 'fresh', 'orders'], { env })).code).toBe(0);
-    expect(opd.refreshes).toBe(before + 1);
+    expect(fake.opd.refreshes).toBe(before + 1);
     const kept = JSON.parse(readFileSync(file, 'utf8')) as { token: string; expiresAt: string };
     expect(kept.token).toBe(`refreshed-${before + 1}`);
     expect(Date.parse(kept.expiresAt)).toBeGreaterThan(Date.now() + 14 * 60_000);
@@ -63,16 +50,16 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
         { mode: 0o600 },
       );
     const ended = 'exit-ended';
-    expect((await po(['--profile', ended, 'config', '--api', opd.url], { env })).code).toBe(0);
+    expect((await po(['--profile', ended, 'config', '--api', fake.opd.url], { env })).code).toBe(0);
     session(ended, 'ended-session');
     const expired = 'exit-expired';
-    expect((await po(['--profile', expired, 'config', '--api', opd.url], { env })).code).toBe(0);
+    expect((await po(['--profile', expired, 'config', '--api', fake.opd.url], { env })).code).toBe(0);
     writeFileSync(
       join(home, 'config', 'sessions', `${expired}.json`),
       JSON.stringify({ token: 't', expiresAt: '2001-01-01T00:00:00.000Z', customerId: 'alice', role: 'customer' }),
     );
     expect((await po(['--profile', 'exit-offline', 'config', '--api', 'http://127.0.0.1:9'], { env })).code).toBe(0);
-    opd.behaviour = {};
+    fake.opd.behaviour = {};
 
     const cases: Array<[number, string[]]> = [
       [0, ['--profile', 'alice', 'orders']],
@@ -104,8 +91,8 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
   });
 
   it('a credit whose progress line meets a closed standard error is still sent again and finished (exit 0)', async () => {
-    opd.behaviour = { loseCreditAnswers: 1 };
-    const before = opd.credits.length;
+    fake.opd.behaviour = { loseCreditAnswers: 1 };
+    const before = fake.opd.credits.length;
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawnPo(['--profile', 'alice', 'admin', 'customers', 'credit', 'bob', '1', '--reference', 'x'], {
         env,
@@ -118,7 +105,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Credited bob USD 1\.00/);
-    const sent = opd.credits.slice(before);
+    const sent = fake.opd.credits.slice(before);
     expect(sent).toHaveLength(2);
     expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
   });
@@ -133,8 +120,8 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
   });
 
   it('po admin customers credit: one Idempotency-Key per command, sent again with the credit after a lost answer', async () => {
-    opd.behaviour = { loseCreditAnswers: 1 };
-    const before = opd.credits.length;
+    fake.opd.behaviour = { loseCreditAnswers: 1 };
+    const before = fake.opd.credits.length;
     const credit = () =>
       po(['--profile', 'alice', 'admin', 'customers', 'credit', 'bob', '12.50', '--reference', 'wire 7731'], { env });
     const first = await credit();
@@ -143,7 +130,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(first.stdout).toMatch(/^Credited bob USD 12\.50 \(ledger entry \d+, credit\)/);
     const second = await credit();
     expect(second.code, second.stderr).toBe(0);
-    const keys = opd.credits.slice(before).map((credit) => credit.idempotencyKey);
+    const keys = fake.opd.credits.slice(before).map((credit) => credit.idempotencyKey);
     expect(keys).toHaveLength(3);
     expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(keys[1]).toBe(keys[0]); // the lost one, again
@@ -157,21 +144,21 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
   ])(
     'po %j: "." and ".." are refused before anything is sent (fetch would resolve them into another route)',
     async (args) => {
-      const sent = opd.credits.length;
+      const sent = fake.opd.credits.length;
       const result = await po(['--profile', 'alice', ...args], { env });
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toMatch(/is not an ID: no ID is empty, "\." or "\.\." \[usage\]\n$/);
-      expect(opd.credits).toHaveLength(sent);
+      expect(fake.opd.credits).toHaveLength(sent);
     },
   );
 
   it('an OPD that fails the order once gets the same signed order again, so nothing is ordered twice', async () => {
-    opd.behaviour = { failOrders: 1 };
-    const sentBefore = opd.envelopes.length;
+    fake.opd.behaviour = { failOrders: 1 };
+    const sentBefore = fake.opd.envelopes.length;
     const result = await order();
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/sending the same signed order again \(attempt 2 of 3\)/);
-    const sent = opd.envelopes.slice(sentBefore);
+    const sent = fake.opd.envelopes.slice(sentBefore);
     expect(sent).toHaveLength(2);
     expect(sent[1]).toBe(sent[0]);
   });

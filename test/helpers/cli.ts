@@ -5,10 +5,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startFakeOpd } from './fake-opd.js';
 import type { FakeOpd } from './fake-opd.js';
-import { writeText } from './openssl.js';
+import { tempDir, writeText } from './openssl.js';
 import { po } from './po.js';
 import type { PoResult } from './po.js';
 import { exportPrivateKeyPem } from '../../shared/keygen.js';
@@ -120,4 +120,59 @@ async function configureProfiles(opd: FakeOpd, home: string, env: Record<string,
     };
     writeFileSync(join(home, 'config', 'sessions', `${profile}.json`), JSON.stringify(session), { mode: 0o600 });
   }
+}
+
+/** A fake OPD with the profiles of {@link startFakeOpdWithProfiles}, for one describe block, and how to order from it. */
+export interface FakeOpdSuite {
+  /** The tests' home and environment (`PO_CONFIG_DIR` is `home`/config). */
+  readonly home: string;
+  readonly env: Record<string, string>;
+  /** The fake, started in the block's `beforeAll` (closed in its `afterAll`): read it inside tests. */
+  readonly opd: FakeOpd;
+  /** `po --json order WIDGET-1:2 --yes` with `profile` (default alice). */
+  readonly order: (profile?: string) => Promise<PoResult>;
+}
+
+/** Starts a fake OPD for the calling describe block: `beforeAll` starts it, `afterAll` closes it. */
+export function fakeOpdForThisBlock(): FakeOpdSuite {
+  const home = tempDir('po-cli-fake-opd-');
+  const env = { PO_CONFIG_DIR: join(home, 'config') };
+  let opd: FakeOpd | undefined;
+  beforeAll(async () => {
+    opd = await startFakeOpdWithProfiles(home, env);
+  });
+  afterAll(async () => {
+    await opd?.close();
+  });
+  return {
+    home,
+    env,
+    get opd() {
+      if (!opd) throw new Error('the fake OPD starts in beforeAll: use it inside a test');
+      return opd;
+    },
+    order: (profile = 'alice') => po(['--profile', profile, '--json', 'order', 'WIDGET-1:2', '--yes'], { env }),
+  };
+}
+
+/** A server key made in the calling file's `beforeAll`, in a new folder, and {@link envelopeCommands} to it. */
+export function envelopeCommandsForThisFile() {
+  const dir = tempDir('po-cli-');
+  const keys = join(dir, 'keys');
+  let serverKid: string | undefined;
+  beforeAll(async () => {
+    serverKid = await makeServerKey(keys);
+  });
+  const kid = () => {
+    if (serverKid === undefined) throw new Error('the server key is made in beforeAll: use it inside a test');
+    return serverKid;
+  };
+  return {
+    dir,
+    keys,
+    get serverKid() {
+      return kid();
+    },
+    ...envelopeCommands(keys, kid),
+  };
 }

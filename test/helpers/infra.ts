@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { PurchaseOrdersStack } from '../../infra/stack.js';
 
 /** The template's resources by logical ID. */
@@ -74,3 +74,32 @@ export function synthesizeTemplate(): { template: Template; resources: Resources
 /** The resources of that CloudFormation type, as [logical ID, resource] pairs. */
 export const resourcesOfType = (resources: Resources, type: string) =>
   Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+/** The template of {@link synthesizeTemplate}, made in the calling test file's `beforeAll`; read it inside tests. */
+export interface SynthesizedTemplate {
+  readonly template: Template;
+  readonly resources: Resources;
+  /** The resources of that CloudFormation type, as [logical ID, resource] pairs. */
+  readonly ofType: (type: string) => Array<[string, Resources[string]]>;
+}
+
+/** Synthesizes the template once for the calling test file (in its `beforeAll`). */
+export function templateForThisFile(): SynthesizedTemplate {
+  let synthesized: { template: Template; resources: Resources } | undefined;
+  beforeAll(() => {
+    synthesized = synthesizeTemplate();
+  }, 120_000);
+  const made = () => {
+    if (!synthesized) throw new Error('the template is made in beforeAll: read it inside a test');
+    return synthesized;
+  };
+  return {
+    get template() {
+      return made().template;
+    },
+    get resources() {
+      return made().resources;
+    },
+    ofType: (type) => resourcesOfType(made().resources, type),
+  };
+}

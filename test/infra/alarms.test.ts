@@ -3,21 +3,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../contract/handlers.js';
 import { TABLES } from '../../contract/tables.js';
-import { resourcesOfType, synthesizeTemplate } from '../helpers/infra.js';
-import type { Resources } from '../helpers/infra.js';
+import { templateForThisFile } from '../helpers/infra.js';
 
-let template: Template;
-let resources: Resources;
-
-beforeAll(() => {
-  ({ template, resources } = synthesizeTemplate());
-}, 120_000);
-
-const ofType = (type: string) => resourcesOfType(resources, type);
+const stack = templateForThisFile();
+const { ofType } = stack;
 
 describe('alarms', () => {
   type Alarm = {
@@ -52,7 +44,7 @@ describe('alarms', () => {
     const [, topicResource] = ofType('AWS::SNS::Topic')[0]!;
     const keyId = (topicResource.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     expect(keyId).toMatch(/^AlarmTopicKey/);
-    expect(resources[keyId]!.Properties).toMatchObject({
+    expect(stack.resources[keyId]!.Properties).toMatchObject({
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: expect.arrayContaining([
@@ -64,7 +56,7 @@ describe('alarms', () => {
         ]) as unknown,
       },
     });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+    stack.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topic }],
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -82,7 +74,7 @@ describe('alarms', () => {
         ]),
       },
     });
-    template.hasOutput('AlarmTopicArn', { Value: { Ref: topic } });
+    stack.template.hasOutput('AlarmTopicArn', { Value: { Ref: topic } });
   });
 
   it('every alarm notifies the topic when raised and when cleared', () => {
@@ -137,7 +129,7 @@ describe('alarms', () => {
   it('the authorizer’s errors alarm leaves out refused tokens (each one a Lambda error), counted from its log', () => {
     const [[, alarm]] = watching('Errors', /"authorizerFunction/) as unknown as [[string, Alarm]];
     expect(alarm.Metrics?.find((m) => m.Expression)?.Expression).toBe('errors - FILL(refused, 0)');
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+    stack.template.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: { Ref: Match.stringLikeRegexp('^authorizerLogs') },
       FilterPattern: '{ $.message = "token refused" }',
       MetricTransformations: [Match.objectLike({ MetricName: 'SessionRefused', MetricNamespace: 'PurchaseOrders' })],

@@ -4,19 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { resourcesOfType, synthesizeTemplate } from '../helpers/infra.js';
-import type { Resources } from '../helpers/infra.js';
+import { describe, expect, it } from 'vitest';
+import { templateForThisFile } from '../helpers/infra.js';
 
-let template: Template;
-let resources: Resources;
-
-beforeAll(() => {
-  ({ template, resources } = synthesizeTemplate());
-}, 120_000);
-
-const ofType = (type: string) => resourcesOfType(resources, type);
+const stack = templateForThisFile();
+const { ofType } = stack;
 
 describe('API', () => {
   /** Full path of each API Gateway resource, from the PathPart/ParentId tree. */
@@ -79,12 +71,15 @@ describe('API', () => {
   });
 
   it('checks sessions on every request (no authorizer cache), validates requests, throttles, logs access, traces', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', AuthorizerResultTtlInSeconds: 0 });
-    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+    stack.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    stack.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,
       ValidateRequestParameters: true,
     });
-    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+    stack.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
       MethodSettings: [
@@ -102,11 +97,11 @@ describe('API', () => {
       ['WafRateLimit', 2000],
       ['WafLoginRateLimit', 20],
     ] as const)
-      template.hasParameter(name, { Type: 'Number', Default: value });
-    template.hasResourceProperties('AWS::XRay::SamplingRule', {
+      stack.template.hasParameter(name, { Type: 'Number', Default: value });
+    stack.template.hasResourceProperties('AWS::XRay::SamplingRule', {
       SamplingRule: Match.objectLike({ FixedRate: 0.05, ReservoirSize: 1 }),
     });
-    template.hasResourceProperties('AWS::ApiGateway::Model', {
+    stack.template.hasResourceProperties('AWS::ApiGateway::Model', {
       Schema: Match.objectLike({
         properties: { envelope: { type: 'string', minLength: 1, maxLength: 32768 } }, // the envelope's 413 is the handler's
         additionalProperties: false,
@@ -140,7 +135,7 @@ describe('API', () => {
         ],
       },
     });
-    expect(resources[apiId]!.Properties.Name).toBe('PurchaseOrders');
+    expect(stack.resources[apiId]!.Properties.Name).toBe('PurchaseOrders');
   });
 
   it('throttles each method on its own (the stage’s */* method settings), as docs/operations.md and the README say', () => {
@@ -155,7 +150,7 @@ describe('API', () => {
 
   it('bounds every number parameter by what its service accepts: a WAF rate limit below 10 fails at the parameter', () => {
     const parameters = Object.entries(
-      template.toJSON().Parameters as Record<
+      stack.template.toJSON().Parameters as Record<
         string,
         { Type: string; Default?: number; MinValue?: number; MaxValue?: number }
       >,
@@ -174,16 +169,16 @@ describe('API', () => {
     }
     // WAF's rate-based statement takes 10 to 2,000,000,000 requests per window.
     for (const name of ['WafRateLimit', 'WafLoginRateLimit'])
-      template.hasParameter(name, { MinValue: 10, MaxValue: 2_000_000_000 });
+      stack.template.hasParameter(name, { MinValue: 10, MaxValue: 2_000_000_000 });
     // API Gateway's account quota: 10,000 requests per second, burst 5,000.
-    template.hasParameter('ApiRateLimit', { MinValue: 1, MaxValue: 10_000 });
-    template.hasParameter('ApiBurstLimit', { MinValue: 1, MaxValue: 5_000 });
+    stack.template.hasParameter('ApiRateLimit', { MinValue: 1, MaxValue: 10_000 });
+    stack.template.hasParameter('ApiBurstLimit', { MinValue: 1, MaxValue: 5_000 });
   });
 
   it.each(['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'])(
     'answers authorizer failures (%s: a thrown authorizer is a configuration error) with 503 and Retry-After, not 500',
     (type) => {
-      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      stack.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         StatusCode: '503',
         ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'2'" }),
@@ -197,7 +192,7 @@ describe('API', () => {
   );
 
   it('is protected by a WAF web ACL with a /login rate limit and AWS managed rules', () => {
-    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+    stack.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: Match.anyValue(),
       WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebAcl'), 'Arn'] },
     });
@@ -229,7 +224,7 @@ describe('gateway responses', () => {
   });
 
   it('a method and path no route has (API Gateway says "Missing Authentication Token") is 404 not_found, not 403', () => {
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+    stack.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
       StatusCode: '404',
       ResponseTemplates: {
@@ -248,7 +243,7 @@ describe('gateway responses', () => {
       RequestParameters: { 'method.request.header.Idempotency-Key': true },
       RequestValidatorId: { Ref: expect.stringMatching(/^Validator/) as unknown },
     });
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+    stack.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'BAD_REQUEST_PARAMETERS',
       StatusCode: '400',
     });

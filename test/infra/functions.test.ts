@@ -2,20 +2,12 @@
  * The CDK stack's functions: one per handler, each role with exactly its grants (tables, attributes, key purposes,
  * mail). Template assertions for what the design requires.
  */
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../contract/handlers.js';
-import { resourcesOfType, synthesizeTemplate } from '../helpers/infra.js';
-import type { Resources } from '../helpers/infra.js';
+import { templateForThisFile } from '../helpers/infra.js';
 
-let template: Template;
-let resources: Resources;
-
-beforeAll(() => {
-  ({ template, resources } = synthesizeTemplate());
-}, 120_000);
-
-const ofType = (type: string) => resourcesOfType(resources, type);
+const stack = templateForThisFile();
+const { ofType } = stack;
 
 describe('functions', () => {
   it('one per handler: nodejs24.x on arm64, traced, own log group with retention', () => {
@@ -32,7 +24,7 @@ describe('functions', () => {
     for (const [, group] of ofType('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
-  /** DynamoDB actions per table, per function role, as granted in the template. */
+  /** DynamoDB actions per table, per function role, as granted in the stack.template. */
   function dynamoGrants(role: string): Record<string, string[]> {
     const grants: Record<string, string[]> = {};
     for (const [, policy] of ofType('AWS::IAM::Policy')) {
@@ -206,7 +198,7 @@ describe('functions', () => {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^sweeperFunction/), 'Arn'] } })],
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    stack.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'EmailFailed',
       Namespace: 'PurchaseOrders',
       Threshold: 1,
@@ -274,7 +266,9 @@ describe('functions', () => {
         expect(fence, 'an unconditioned KMS grant on the project key without a ViaService deny').toBeDefined();
       }
     }
-    const orderDecrypt = JSON.stringify(template.toJSON()).includes('"kms:EncryptionContext:po:purpose":"server-key"');
+    const orderDecrypt = JSON.stringify(stack.template.toJSON()).includes(
+      '"kms:EncryptionContext:po:purpose":"server-key"',
+    );
     expect(orderDecrypt).toBe(true);
   });
 });

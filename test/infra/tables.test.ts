@@ -1,19 +1,11 @@
 /**
  * The CDK stack's tables, and what a deploy keeps: Template assertions for what the design requires.
  */
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { resourcesOfType, synthesizeTemplate } from '../helpers/infra.js';
-import type { Resources } from '../helpers/infra.js';
+import { describe, expect, it } from 'vitest';
+import { templateForThisFile } from '../helpers/infra.js';
 
-let template: Template;
-let resources: Resources;
-
-beforeAll(() => {
-  ({ template, resources } = synthesizeTemplate());
-}, 120_000);
-
-const ofType = (type: string) => resourcesOfType(resources, type);
+const stack = templateForThisFile();
+const { ofType } = stack;
 
 describe('tables', () => {
   it('are on-demand, with point-in-time recovery, encrypted with the project KMS key, and retained', () => {
@@ -52,13 +44,13 @@ describe('tables', () => {
   });
 
   it('use a KMS key with rotation on', () => {
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    stack.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 });
 
 describe('what a deploy keeps', () => {
   type Kept = { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-  const everything = () => Object.entries(resources as unknown as Record<string, Kept>);
+  const everything = () => Object.entries(stack.resources as unknown as Record<string, Kept>);
   /** Resources that hold data, or the messages an operator acts on. */
   const STATEFUL = ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SNS::Topic'];
 
