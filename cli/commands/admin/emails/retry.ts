@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ORDER_CUSTOMER_OPTION, runAdmin } from '../../../admin.js';
 import { parseOrderId } from '../../../input.js';
+import { mailKindOf } from '../../../../shared/mail.js';
 
 /** Registers `po admin emails retry`. */
 export function registerAdminEmailsRetry(emails: Command): void {
@@ -18,7 +19,7 @@ export function registerAdminEmailsRetry(emails: Command): void {
           answer.retried
             .map(
               (r) =>
-                `${r.kind === 'email' ? 'confirmation' : 'notice'} for order ${answer.orderId}: ${r.outcome === 'sent' ? 'sent' : r.outcome === 'failed' ? `failed again: ${r.failure ?? 'rejected'}` : r.outcome}`,
+                `${mailKindOf(r.kind)} for order ${answer.orderId}: ${r.outcome === 'sent' ? 'sent' : r.outcome === 'failed' ? `failed again: ${r.failure ?? 'rejected'}` : r.outcome}`,
             )
             .join('\n'),
       ),
