@@ -9,7 +9,7 @@ import { ALARMED_METRICS } from '../metrics.js';
 import { logger, metrics } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
-import { isPermanentMailFailure, sendEmail } from '../aws/mail.js';
+import { isPermanentMailFailure, sendEmail } from '../aws/ses.js';
 import { MAIL_KINDS, STORED_MAIL_KIND } from '../mail.js';
 import type { MailKind } from '../mail.js';
 import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
