@@ -15,7 +15,7 @@ export type MailOwed = 'owed' | 'failed';
 
 /**
  * How stored data names each kind: the prefix of its attributes on the order item (`emailStatus`, `emailOwed`,
- * `noticeStatus`…) and its key among the owed-mail indexes (infra/tables.ts `MAIL_OWED`). The confirmation's is
+ * `noticeStatus`…) and its key among the owed-mail indexes (contract/tables.ts `MAIL_OWED`). The confirmation's is
  * `email`, from before there were notices; stored names stay as they are. The admin API names kinds so too (its mail
  * page cursor, its retry answer).
  */

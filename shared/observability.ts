@@ -1,6 +1,6 @@
 /**
  * Powertools logger and metrics, one of each per process. Tracing is Lambda's and API Gateway's own (active tracing,
- * infra/stack.ts): the X-Ray SDK, which would add a subsegment per AWS call, cost the order function ~25 ms of every
+ * infra/constructs/functions.ts and api.ts): the X-Ray SDK, which would add a subsegment per AWS call, cost the order function ~25 ms of every
  * cold start and 120 KiB, and its async hooks ~2 % of the CPU of every request (measured: docs/operations.md). The logger never receives request bodies, tokens,
  * passwords, keys or order lines: handlers log identifiers and outcomes only (test/logging.test.ts checks it).
  */

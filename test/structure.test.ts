@@ -4,7 +4,7 @@
  * another), `po` commands that never import one another, and source files short enough to read (under 300 lines).
  * Imports are read from the source text: every `from '…'`, `import '…'` and `import('…')` with a relative path.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -144,5 +144,34 @@ describe('the tree', () => {
 
   it('names every exception that is still one', () => {
     for (const file of Object.keys(LONG_FILE_EXCEPTIONS)) expect(known.has(file), file).toBe(true);
+  });
+});
+
+describe('docs/design.md, "Where things are"', () => {
+  const section = readFileSync('docs/design.md', 'utf8').split('### Where things are')[1]!.split('\n\n**')[0]!;
+  const rows = section
+    .split('\n')
+    .filter((line) => /^\| `[a-z]+\/`/.test(line))
+    .map((line) => line.split(' | ').map((cell) => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1]!)));
+
+  it('describes every source folder, with the imports the structure test allows it', () => {
+    const described = Object.fromEntries(
+      rows.map(([folders, , imports]) => [folders![0]!.replace(/\/$/, ''), imports]),
+    );
+    for (const folder of SOURCE_FOLDERS)
+      expect([...(described[folder] ?? [])].map((target) => target.replace(/\/$/, '')).sort(), folder).toEqual(
+        [...MAY_IMPORT[folder]!].sort(),
+      );
+  });
+
+  it('names only files and folders that exist', () => {
+    const missing = rows.flatMap(([folders, holds]) => {
+      const folder = folders![0]!;
+      return holds!
+        .filter((name) => /\.ts$|\/$/.test(name))
+        .map((name) => (SOURCE_FOLDERS.some((top) => name.startsWith(`${top}/`)) ? name : `${folder}${name}`))
+        .filter((path) => !existsSync(path));
+    });
+    expect(missing).toEqual([]);
   });
 });

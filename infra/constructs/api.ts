@@ -1,6 +1,6 @@
 /**
  * The API: API Gateway (REST, one regional stage) with throttling, access logs and tracing; gateway responses in the
- * handlers' error format; the routes of infra/routes.ts (infra/constructs/api-routes.ts); a WAF web ACL
+ * handlers' error format; the routes of contract/routes.ts (infra/constructs/api-routes.ts); a WAF web ACL
  * (infra/constructs/waf.ts); the X-Ray sampling rule of its stage.
  *
  * Adds its resources to the stack itself, not to a nested construct (see infra/constructs/data.ts).

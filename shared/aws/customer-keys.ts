@@ -10,7 +10,7 @@ import type { Customer, RegisteredKey } from './customers.js';
 
 /**
  * The public key a customer registered under `kid`, reading that one key only (never the password hash: the read
- * function's role may read nothing else, see infra/stack.ts).
+ * function's role may read nothing else, see contract/tables.ts `CUSTOMER_READS`).
  */
 export async function getCustomerKey(customerId: string, kid: string): Promise<RegisteredKey | undefined> {
   const result = await customerDatabase('GetItem', () =>

@@ -72,7 +72,7 @@ export interface OwedMail {
   readonly since: number;
 }
 
-/** The owed-mail index of a kind (infra/tables.ts). */
+/** The owed-mail index of a kind (contract/tables.ts). */
 const indexOf = (kind: MailKind) => MAIL_OWED[STORED_MAIL_KIND[kind]];
 
 /**
