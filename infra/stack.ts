@@ -10,7 +10,7 @@
  * - a custom resource that provisions the first keys (infra/constructs/keys.ts);
  * - API Gateway (REST, WAF, throttling, access logs, tracing, request validation, a Lambda authorizer) in front of the
  *   functions (infra/constructs/api.ts);
- * - alarms that notify an SNS topic under its own KMS key (infra/alarms.ts).
+ * - alarms that notify an SNS topic under its own KMS key (infra/constructs/alarms.ts).
  *
  * Every part adds its resources to this stack itself, so the construct paths and logical IDs are those of one flat
  * stack. cdk-nag (AwsSolutions) runs in infra/app.ts and in the tests.
@@ -23,7 +23,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import type { HandlerName } from '../contract/handlers.js';
 import type { TableName } from '../contract/tables.js';
-import { addAlarms } from './alarms.js';
+import { addAlarms } from './constructs/alarms.js';
 import { addApi } from './constructs/api.js';
 import { addData } from './constructs/data.js';
 import { addHandlerFunctions } from './constructs/functions.js';

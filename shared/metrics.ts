@@ -1,7 +1,7 @@
 /**
  * The handlers' own CloudWatch metrics (Powertools, embedded metric format): their namespace, the `service` dimension
  * each one carries, and the names of those the stack alarms on. The code that publishes them and the alarms in
- * infra/alarms.ts read these, so an alarm cannot watch a metric nobody publishes.
+ * infra/constructs/alarms.ts read these, so an alarm cannot watch a metric nobody publishes.
  */
 export const METRICS_NAMESPACE = 'PurchaseOrders';
 

@@ -142,6 +142,16 @@ describe('the tree', () => {
     expect(long).toEqual([]);
   });
 
+  it('has a stack that reads as a few constructs, each under 200 lines', () => {
+    const constructs = files.filter((file) => file.startsWith('infra/constructs/') || file === 'infra/stack.ts');
+    expect(constructs.length).toBeGreaterThanOrEqual(5);
+    const long = constructs
+      .map((file) => ({ file, lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines >= 200)
+      .map(({ file, lines }) => `${file}: ${lines} lines`);
+    expect(long).toEqual([]);
+  });
+
   it('names every exception that is still one', () => {
     for (const file of Object.keys(LONG_FILE_EXCEPTIONS)) expect(known.has(file), file).toBe(true);
   });

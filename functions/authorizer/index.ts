@@ -48,7 +48,7 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
     };
   } catch (error) {
     if (error instanceof ApiError && error.code === 'unauthorized') {
-      logger.info(SESSION_REFUSED_MESSAGE); // counted: tells a refusal from a failure (infra/alarms.ts)
+      logger.info(SESSION_REFUSED_MESSAGE); // counted: tells a refusal from a failure (infra/constructs/alarms.ts)
       // API Gateway answers 401 exactly when the authorizer throws "Unauthorized".
       throw new Error('Unauthorized');
     }

@@ -121,7 +121,7 @@ export function addMail(
   // Mail the stream did not get out (a crash between sending and recording, an outage beyond the stream's retries):
   // the sweeper sends it from the owed-mail indexes every 5 minutes. Permanently rejected mail is marked failed and
   // counted; any such failure raises an alarm (po admin emails --status failed lists them), and so does mail owed
-  // longer than 15 minutes (infra/alarms.ts).
+  // longer than 15 minutes (infra/constructs/alarms.ts).
   new events.Rule(stack, 'MailSweepSchedule', {
     description: 'Purchase orders: send owed confirmations and notices',
     schedule: events.Schedule.rate(Duration.minutes(5)),

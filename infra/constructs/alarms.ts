@@ -6,21 +6,20 @@
  * Thresholds: a handler never throws (every error becomes an answer), so one Lambda error, one throttle, one 5xx or one
  * throttled DynamoDB request in five minutes is already worth a look.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ALARMED_METRICS, METRICS_NAMESPACE, METRICS_SERVICE, SESSION_REFUSED_MESSAGE } from '../shared/metrics.js';
-import type { HandlerDefinition } from '../contract/handlers.js';
-import type { TableDefinition } from '../contract/tables.js';
+import { addAlarmTopic } from './alarm-topic.js';
+import { ALARMED_METRICS, METRICS_NAMESPACE, METRICS_SERVICE, SESSION_REFUSED_MESSAGE } from '../../shared/metrics.js';
+import type { HandlerDefinition } from '../../contract/handlers.js';
+import type { TableDefinition } from '../../contract/tables.js';
 
 /** What the alarms watch. */
 export interface AlarmedResources {
@@ -55,39 +54,7 @@ export function addAlarms(
   stack: Stack,
   watched: AlarmedResources,
 ): { topic: sns.Topic; emailFailed: cloudwatch.Alarm } {
-  // Its own key: CloudWatch must be able to use the key of the topic it publishes to, and the data key wraps the
-  // server's private keys. Alarm messages are not data worth keeping: the topic and its key go with the stack.
-  const topicKey = new kms.Key(stack, 'AlarmTopicKey', {
-    description: 'Purchase orders: encrypts the alarm topic',
-    enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  topicKey.addToResourcePolicy(
-    new iam.PolicyStatement({
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      resources: ['*'],
-    }),
-  );
-  const topic = new sns.Topic(stack, 'AlarmTopic', {
-    displayName: 'Purchase orders alarms',
-    masterKey: topicKey,
-    enforceSSL: true,
-  });
-  topic.applyRemovalPolicy(RemovalPolicy.DESTROY);
-  // The topic policy enforceSSL creates replaces SNS's default one: CloudWatch needs its own grant, for this
-  // account's alarms only.
-  topic.addToResourcePolicy(
-    new iam.PolicyStatement({
-      actions: ['sns:Publish'],
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      resources: [topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
-      },
-    }),
-  );
+  const topic = addAlarmTopic(stack);
   const notify = new SnsAction(topic);
 
   const alarm = (
