@@ -9,16 +9,8 @@ import { KeyError } from '../shared/errors.js';
 import { describeKey, signingKey, verificationKey } from '../shared/keys.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
 import { ORDER_LIMITS } from '../shared/rules.js';
-import {
-  NOW,
-  envelopeWithPayload,
-  keys,
-  makeKeysBeforeAll,
-  open,
-  seal,
-  server,
-  validClaims,
-} from './helpers/rejections.js';
+import { NOW, envelopeWithPayload, open, seal, validClaims } from './helpers/rejections.js';
+import { keys, makeKeysBeforeAll, server } from './helpers/keys.js';
 
 makeKeysBeforeAll();
 

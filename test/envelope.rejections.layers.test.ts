@@ -7,19 +7,9 @@ import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
 import { signingKey } from '../shared/keys.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
-import { serverKey } from './helpers/keys.js';
 import { ORDER_LIMITS } from '../shared/rules.js';
-import {
-  ITEMS,
-  NOW,
-  envelopeWithJws,
-  keys,
-  makeKeysBeforeAll,
-  open,
-  seal,
-  server,
-  validClaims,
-} from './helpers/rejections.js';
+import { ITEMS, NOW, envelopeWithJws, open, seal, validClaims } from './helpers/rejections.js';
+import { keys, makeKeysBeforeAll, server, serverKey } from './helpers/keys.js';
 
 makeKeysBeforeAll();
 

@@ -1,28 +1,16 @@
 /**
- * The envelope rejection suites' fixtures: one server key and a customer key per signing algorithm, made before a
- * file's tests by {@link makeKeysBeforeAll}, and envelopes built right but for the one thing a test changes.
- * `server` and `keys` are live bindings: read them inside tests, after the keys are made.
+ * The envelope rejection suites' envelopes, built right but for the one thing a test changes, with the file's shared
+ * keys (`server` and `keys` of ./keys.ts: the calling file makes them with `makeKeysBeforeAll`).
  */
-import { beforeAll } from 'vitest';
 import { encode as b64u } from '../../shared/base64url.js';
 import { newOrderId, openOrder, sealOrder } from '../../shared/envelope/index.js';
 import { encryptJwe } from '../../shared/envelope/jwe.js';
 import { signJws } from '../../shared/envelope/jws.js';
-import { customerKeys, openOptions, serverKey } from './keys.js';
-import type { CustomerKey, ServerKey, SigningAlgorithm } from './keys.js';
+import { keys, openOptions, server } from './keys.js';
+import type { SigningAlgorithm } from './keys.js';
 
 export const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 export const ITEMS = [{ sku: 'WIDGET-1', qty: 3, unitPriceCents: 1250 }];
-
-export let server: ServerKey;
-export let keys: Record<SigningAlgorithm, CustomerKey>;
-
-/** Makes the server key and the customer keys once, before the calling file's tests (its `beforeAll`). */
-export function makeKeysBeforeAll(): void {
-  beforeAll(async () => {
-    [server, keys] = await Promise.all([serverKey(), customerKeys()]);
-  });
-}
 
 /** Valid order claims for customer `alice`, addressed to the server key, with `overrides` over them. */
 export function validClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
