@@ -159,7 +159,7 @@ describe('POST /orders: rejected before the transaction', () => {
   it.each([
     ['an order priced in another currency', () => envelope('ed25519', { currency: 'EUR' }), 409, 'currency_mismatch'],
     // 10 s past the window, not 1: the handler's clock reads later than the envelope's, across a second boundary
-    // under load (the exact ±300 s bounds are tested with a fixed clock in test/envelope.rejections.test.ts).
+    // under load (the exact ±300 s bounds are tested with a fixed clock in test/envelope.rejections.claims.test.ts).
     ['a stale order', () => envelope('ed25519', { now: Date.now() - 310_000 }), 400, 'iat_too_old'],
     ['an order from the future', () => envelope('ed25519', { now: Date.now() + 310_000 }), 400, 'iat_in_future'],
     [
