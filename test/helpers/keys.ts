@@ -1,6 +1,7 @@
 /** Key fixtures for tests: generated at test time, never stored. */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { beforeAll } from 'vitest';
 import { signingKey, verificationKey } from '../../shared/keys.js';
 import type { KeyAlgorithm, SigningKey, VerificationKey } from '../../shared/keys.js';
 import type { OpenOrderOptions } from '../../shared/envelope/index.js';
@@ -35,6 +36,20 @@ export async function customerKeys(): Promise<Record<SigningAlgorithm, CustomerK
 export async function serverKey(kid = 'server-1'): Promise<ServerKey> {
   const pair = await generateKeyPair(keygenParameters('x25519'));
   return { kid, privateKey: pair.privateKey, publicKey: pair.publicKey };
+}
+
+/**
+ * The keys a test file shares, made once by {@link makeKeysBeforeAll}: one server key, and one customer key per signing
+ * algorithm. Live bindings: read them inside tests, after the file's `beforeAll` has run.
+ */
+export let server: ServerKey;
+export let keys: Record<SigningAlgorithm, CustomerKey>;
+
+/** Makes {@link server} and {@link keys} once, before the calling file's tests (its `beforeAll`). */
+export function makeKeysBeforeAll(): void {
+  beforeAll(async () => {
+    [server, keys] = await Promise.all([serverKey(), customerKeys()]);
+  });
 }
 
 /** Options for openOrder: one server key, the given customer keys, customer `alice` by default. */

@@ -1,0 +1,49 @@
+/**
+ * The world of the read, admin and notify suites: mocked DynamoDB, KMS and SES with one product, the three functions
+ * imported anew before each test ({@link coldStartBeforeEach}), two sessions and a stored order. `world` and the
+ * handlers are live bindings: read them inside tests.
+ */
+import { beforeEach, vi } from 'vitest';
+import type { APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { OrderRecord } from '../../../shared/orders.js';
+import { installWorld } from '../aws.js';
+import type { World } from '../aws.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
+export let world: World;
+export let read: Handler;
+export let admin: Handler;
+export let notify: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+export const ALICE = { customerId: 'alice', role: 'customer' as const };
+export const ROOT = { customerId: 'root', role: 'admin' as const };
+
+export const ORDER: OrderRecord = {
+  customerId: 'alice',
+  orderId: 'AAAAAAAAAAAAAAAAAAAAAA',
+  lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250 }],
+  totalCents: 2500,
+  currency: 'USD',
+  status: 'accepted',
+  acceptedAt: '2026-11-22T10:00:01.000Z',
+  signedAt: '2026-11-22T10:00:00.000Z',
+  jws: 'eyJ.eyJ.sig',
+  alg: 'EdDSA',
+  customerKeyId: 'alice-key',
+  serverKeyId: 'server-1',
+  receipt: 'eyJ.eyJ.receipt-signature',
+  email: 'alice@customer.example',
+  emailStatus: 'pending',
+};
+
+/** A fresh world and freshly imported functions before each of the calling file's tests (its `beforeEach`). */
+export function coldStartBeforeEach(): void {
+  beforeEach(async () => {
+    world = installWorld();
+    vi.resetModules();
+    read = (await import('../../../functions/read/index.js')).handler as unknown as Handler;
+    admin = (await import('../../../functions/admin/index.js')).handler as unknown as Handler;
+    notify = (await import('../../../functions/notify/index.js')).notify;
+    world.products.set('WIDGET-1', { sku: 'WIDGET-1', name: 'Widget', priceCents: 1250, stock: 10 });
+  });
+}
