@@ -134,8 +134,8 @@ describe('the tree', () => {
     expect(wrong).toEqual([]);
   });
 
-  it(`has source files under ${MAX_LINES} lines (or a stated reason)`, () => {
-    const long = files
+  it(`has source files, tests included, under ${MAX_LINES} lines (or a stated reason)`, () => {
+    const long = [...files, ...sourceFiles('test')]
       .map((file) => ({ file, lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
       .filter(({ file, lines }) => lines >= MAX_LINES && LONG_FILE_EXCEPTIONS[file] === undefined)
       .map(({ file, lines }) => `${file}: ${lines} lines`);
