@@ -8,7 +8,15 @@ import type { ZodMiniType } from 'zod/mini';
 import type { HandlerName } from './handlers.js';
 import { IDEMPOTENCY_KEY_HEADER } from '../shared/idempotency.js';
 import * as requests from '../shared/requests.js';
-import { CUSTOMER_ID_MAX_LENGTH, MAX_BODY_BYTES, PASSWORD_POLICY } from '../shared/rules.js';
+import {
+  CUSTOMER_ID_MAX_LENGTH,
+  CUSTOMER_ID_PATTERN,
+  KEY_ID_PATTERN,
+  MAX_BODY_BYTES,
+  ORDER_ID_PATTERN,
+  PASSWORD_POLICY,
+  SKU_PATTERN,
+} from '../shared/rules.js';
 
 /** `METHOD /path`, the path with `{param}` placeholders as API Gateway's resource. */
 export type RouteKey = keyof typeof ROUTES;
@@ -39,17 +47,28 @@ export interface RouteDefinition {
    * (administrators only: the authorizer denies `/admin/*` to anyone else, and the router checks again).
    */
   readonly permission: 'public' | 'customer' | 'admin';
+  /**
+   * The path parameters, each with the pattern the router checks it against before the route runs, in the order they
+   * are checked (every `{name}` of the path, no other).
+   */
+  readonly params?: Readonly<Record<string, RegExp>>;
   /** The request body, parsed by the router before the route runs (shared/requests.ts). */
   readonly body?: ZodMiniType;
   /** The API Gateway request model (body validation at the edge) for this route, if any. */
   readonly model?: keyof typeof GATEWAY_MODELS;
-  /** Request headers the route requires: API Gateway (and the local API) refuse a request without them, 400. */
+  /**
+   * Request headers the route requires: API Gateway (and the local API) refuse a request without them, 400. The router
+   * checks an `Idempotency-Key`'s value (shared/http.ts `requiredIdempotencyKey`) before the body.
+   */
   readonly headers?: readonly string[];
 }
 
 const session = { auth: 'session', permission: 'customer' } as const;
 const admin = { auth: 'session', permission: 'admin' } as const;
 const open = { auth: 'none', permission: 'public' } as const;
+const orderId = { id: ORDER_ID_PATTERN } as const;
+const sku = { sku: SKU_PATTERN } as const;
+const customerId = { customerId: CUSTOMER_ID_PATTERN } as const;
 
 export const ROUTES = {
   'POST /login': { handler: 'login', ...open, body: requests.loginRequest, model: 'LoginRequest' },
@@ -67,34 +86,44 @@ export const ROUTES = {
     model: 'OrderRequest',
   },
   'GET /orders': { handler: 'read', ...session },
-  'GET /orders/{id}': { handler: 'read', ...session },
+  'GET /orders/{id}': { handler: 'read', ...session, params: orderId },
   'GET /products': { handler: 'read', ...session },
-  'POST /orders/{id}/cancel': { handler: 'order', ...session, body: requests.customerCancellation },
+  'POST /orders/{id}/cancel': { handler: 'order', ...session, params: orderId, body: requests.customerCancellation },
   'GET /account': { handler: 'read', ...session },
   'GET /admin/orders': { handler: 'admin', ...admin },
-  'GET /admin/orders/{id}': { handler: 'admin', ...admin },
-  'POST /admin/orders/{id}/fulfil': { handler: 'admin', ...admin },
-  'POST /admin/orders/{id}/cancel': { handler: 'order', ...admin, body: requests.opdCancellation },
+  'GET /admin/orders/{id}': { handler: 'admin', ...admin, params: orderId },
+  'POST /admin/orders/{id}/fulfil': { handler: 'admin', ...admin, params: orderId },
+  'POST /admin/orders/{id}/cancel': { handler: 'order', ...admin, params: orderId, body: requests.opdCancellation },
   'GET /admin/customers': { handler: 'admin', ...admin },
-  'GET /admin/customers/{customerId}': { handler: 'admin', ...admin },
+  'GET /admin/customers/{customerId}': { handler: 'admin', ...admin, params: customerId },
   'POST /admin/customers/{customerId}/credit': {
     handler: 'admin',
     ...admin,
+    params: customerId,
     body: requests.credit,
     headers: [IDEMPOTENCY_KEY_HEADER],
   },
   'POST /admin/products': { handler: 'admin', ...admin, body: requests.newProduct },
-  'PATCH /admin/products/{sku}': { handler: 'admin', ...admin, body: requests.productChanges },
-  'POST /admin/products/{sku}/restock': { handler: 'admin', ...admin, body: requests.restock },
+  'PATCH /admin/products/{sku}': { handler: 'admin', ...admin, params: sku, body: requests.productChanges },
+  'POST /admin/products/{sku}/restock': { handler: 'admin', ...admin, params: sku, body: requests.restock },
   'POST /admin/customers': { handler: 'admin', ...admin, body: requests.newCustomer },
-  'POST /admin/customers/{customerId}/keys': { handler: 'admin', ...admin, body: requests.publicKey },
-  'DELETE /admin/customers/{customerId}/keys/{keyId}': { handler: 'admin', ...admin },
-  'POST /admin/customers/{customerId}/unlock': { handler: 'admin', ...admin },
+  'POST /admin/customers/{customerId}/keys': {
+    handler: 'admin',
+    ...admin,
+    params: customerId,
+    body: requests.publicKey,
+  },
+  'DELETE /admin/customers/{customerId}/keys/{keyId}': {
+    handler: 'admin',
+    ...admin,
+    params: { keyId: KEY_ID_PATTERN, customerId: CUSTOMER_ID_PATTERN },
+  },
+  'POST /admin/customers/{customerId}/unlock': { handler: 'admin', ...admin, params: customerId },
   'GET /admin/emails': { handler: 'admin', ...admin },
-  'POST /admin/emails/{id}/retry': { handler: 'admin', ...admin },
+  'POST /admin/emails/{id}/retry': { handler: 'admin', ...admin, params: orderId },
   'POST /admin/server-keys/rotate': { handler: 'admin', ...admin },
   'POST /admin/receipt-keys/rotate': { handler: 'admin', ...admin },
-  'POST /admin/receipt-keys/{kid}/revoke': { handler: 'admin', ...admin },
+  'POST /admin/receipt-keys/{kid}/revoke': { handler: 'admin', ...admin, params: { kid: KEY_ID_PATTERN } },
 } as const satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
 
 /** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */

@@ -12,7 +12,7 @@ import type { KeyLookup } from './envelope/index.js';
 import { decodeJsonObject, parseJws, signJws } from './envelope/jws.js';
 import { EnvelopeError } from './errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
-import { CUSTOMER_ID_PATTERN, OPD_ID_PATTERN, ORDER_ID_PATTERN } from './rules.js';
+import { CUSTOMER_ID_PATTERN, OPD_ID_PATTERN, ORDER_ID_PATTERN, ORDER_ID_RULE } from './rules.js';
 
 /** The JWS `typ` of a signed cancellation. */
 export const CANCEL_TYP = 'po-cancel+jwt';
@@ -22,7 +22,7 @@ export const cancellationClaimsSchema = z.strictObject({
   iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
   aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
   iat: iatSchema,
-  jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, 'jti must be 22–86 base64url characters')),
+  jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE}`)),
   orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
 });
 

@@ -9,7 +9,7 @@ import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { encode as b64u } from './base64url.js';
 import { KeyError } from './errors.js';
-import { KEY_ID_PATTERN } from './rules.js';
+import { KEY_ID_PATTERN, KEY_ID_RULE } from './rules.js';
 
 /** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
 export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
@@ -122,8 +122,7 @@ export function spkiFingerprint(key: KeyObject): string {
 
 /** @throws KeyError `key_id_invalid` unless `kid` matches {@link KEY_ID_PATTERN}. */
 export function checkKeyId(kid: string): string {
-  if (!KEY_ID_PATTERN.test(kid))
-    throw new KeyError('key_id_invalid', 'key ID must be 1–128 characters of A–Z a–z 0–9 . _ : -, not "." or ".."');
+  if (!KEY_ID_PATTERN.test(kid)) throw new KeyError('key_id_invalid', `key ID must be ${KEY_ID_RULE}, not "." or ".."`);
   return kid;
 }
 

@@ -45,7 +45,7 @@ export type TransactionOutcome =
   | { readonly kind: 'conflict' }
   | { readonly kind: 'throttled' };
 
-/** The account item as the order path may read it (`ORDERING_ATTRIBUTES`), after its action in a transaction. */
+/** The account item as the order path may read it (contract/tables.ts `CUSTOMER_READS.ordering`), after its action in a transaction. */
 export interface AccountRead {
   /** Absent: the customer is gone. */
   readonly item?: Record<string, unknown>;

@@ -10,7 +10,8 @@ import type { RouteDefinition, RouteKey } from '../contract/routes.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { sessionOf } from './handler.js';
 import type { ApiHandler, CallerSession } from './handler.js';
-import { parseJsonBody } from './http.js';
+import { parseJsonBody, requiredIdempotencyKey } from './http.js';
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency.js';
 import { logger } from './observability.js';
 
 type Routes = typeof ROUTES;
@@ -22,6 +23,14 @@ export type RoutesOf<H extends HandlerName> = { [K in RouteKey]: Routes[K]['hand
 export type BodyOf<K extends RouteKey> = Routes[K] extends { body: infer S extends z.ZodMiniType }
   ? z.infer<S>
   : undefined;
+/** Route `K`'s path parameters, checked against their patterns. */
+export type ParamsOf<K extends RouteKey> = Routes[K] extends { params: infer P }
+  ? { readonly [N in keyof P]: string }
+  : Readonly<Record<never, string>>;
+/** Route `K`'s `Idempotency-Key`, checked: present exactly on the routes that require it. */
+export type IdempotencyKeyOf<K extends RouteKey> = Routes[K] extends { headers: readonly string[] }
+  ? string
+  : undefined;
 /** The caller of route `K`: none for a public route. */
 export type CallerOf<K extends RouteKey> = Routes[K]['permission'] extends 'public' ? undefined : CallerSession;
 
@@ -30,6 +39,8 @@ export interface RouteRequest<K extends RouteKey> {
   readonly event: APIGatewayProxyEvent;
   readonly context: Context;
   readonly session: CallerOf<K>;
+  readonly params: ParamsOf<K>;
+  readonly idempotencyKey: IdempotencyKeyOf<K>;
   readonly body: BodyOf<K>;
 }
 
@@ -39,8 +50,10 @@ export type Implementations<H extends HandlerName> = { readonly [K in RoutesOf<H
 
 /**
  * The router of function `handler`. Dispatches on `httpMethod` and `resource` (the route template API Gateway matched,
- * e.g. `/orders/{id}`); an administrators' route is refused to anyone else (the authorizer refused them already) and
- * logged with who did it. @throws Error at load if `implementations` and the table disagree
+ * e.g. `/orders/{id}`), then checks, in this order, failing on the first fault: the session (an administrators' route
+ * is refused to anyone else, though the authorizer refused them already), the path parameters, the
+ * `Idempotency-Key`, the body. Logs who did what on an administrators' route.
+ * @throws Error at load if `implementations` and the table disagree
  */
 export function serveRoutes<H extends HandlerName>(handler: H, implementations: Implementations<H>): ApiHandler {
   const table = ROUTES as Readonly<Record<string, RouteDefinition>>;
@@ -64,8 +77,13 @@ export function serveRoutes<H extends HandlerName>(handler: H, implementations: 
       throw new ApiError('not_found', `no route ${event.httpMethod} ${event.resource}`);
     const session = route.permission === 'public' ? undefined : sessionOf(event);
     if (route.permission === 'admin' && session?.role !== 'admin') throw new ApiError('forbidden', MESSAGES.adminOnly);
+    const params = Object.fromEntries(
+      Object.entries(route.params ?? {}).map(([name, pattern]) => [name, pathParameter(event, name, pattern)]),
+    );
+    const idempotencyKey = route.headers?.includes(IDEMPOTENCY_KEY_HEADER) ? requiredIdempotencyKey(event) : undefined;
     const body = route.body ? parseJsonBody(event, route.body) : undefined;
-    const response = await implementation({ event, context, session, body } as RouteRequest<RouteKey>);
+    const request = { event, context, session, params, idempotencyKey, body };
+    const response = await implementation(request as RouteRequest<RouteKey>);
     if (route.permission === 'admin')
       logger.info('admin action', { admin: session?.customerId, route: key, status: response.statusCode });
     return response;

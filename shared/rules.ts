@@ -24,6 +24,8 @@ export const SKU_RULE = '1–64 characters of A–Z a–z 0–9 . _ -';
  * carry 132), at most 64 bytes (86 characters).
  */
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{22,86}$/;
+/** How `po` and the API say {@link ORDER_ID_PATTERN} to a person. */
+export const ORDER_ID_RULE = '22–86 base64url characters';
 
 /**
  * A key ID (a JWS or JWE `kid`, a registered key's name; by default the key's SPKI fingerprint). Key IDs appear in

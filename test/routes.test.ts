@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod/mini';
-import { GATEWAY_MODELS, ROUTE_LIST } from '../contract/routes.js';
+import { GATEWAY_MODELS, ROUTE_LIST, pathParameters } from '../contract/routes.js';
 import { jsonResponse } from '../shared/http.js';
 import { serveRoutes } from '../shared/router.js';
 import { apiEvent, installWorld, lambdaContext } from './helpers/aws.js';
@@ -40,6 +40,35 @@ describe('a function serves exactly the routes the table gives it', () => {
     );
   });
 
+  it('checks the session, then the path, then the Idempotency-Key, then the body: the first fault is the answer', async () => {
+    const served = serveRoutes('admin', Object.fromEntries(adminRoutes().map((key) => [key, ok])) as never);
+    const credit = (faults: { role?: 'customer'; id?: string; key?: string; body?: string }) =>
+      served(
+        apiEvent({
+          method: 'POST',
+          resource: '/admin/customers/{customerId}/credit',
+          pathParameters: { customerId: faults.id ?? 'alice' },
+          headers: { 'Idempotency-Key': faults.key ?? 'a-key-of-sixteen-chars' },
+          rawBody: faults.body ?? JSON.stringify({ amountCents: 100, reference: 'refund' }),
+          session: { customerId: 'root', role: faults.role ?? 'admin' },
+        }),
+        lambdaContext,
+      ).catch((error: unknown) => error);
+    const all = { role: 'customer', id: 'no such/id', key: 'short', body: '{}' } as const;
+    expect(await credit(all)).toMatchObject({ code: 'forbidden' });
+    expect(await credit({ ...all, role: undefined })).toMatchObject({
+      message: 'the customer ID in the URL is not a valid one',
+    });
+    expect(await credit({ ...all, role: undefined, id: undefined })).toMatchObject({
+      message: expect.stringMatching(/^the Idempotency-Key header must be 16–128 characters/) as unknown,
+    });
+    expect(await credit({ body: '{}' })).toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^amountCents/) as unknown,
+    });
+    expect(await credit({})).toMatchObject({ statusCode: 200 });
+  });
+
   it('answers an administrators’ route to an administrator only, before it reads the body', async () => {
     const served = serveRoutes('admin', Object.fromEntries(adminRoutes().map((key) => [key, ok])) as never);
     const event = (role: 'customer' | 'admin') =>
@@ -67,6 +96,11 @@ describe('the route table', () => {
       // The authorizer denies `/admin/*` to everyone but administrators (functions/authorizer).
       expect(route.path.startsWith('/admin/'), route.key).toBe(route.permission === 'admin');
     }
+  });
+
+  it('checks every path parameter of a route, and no other', () => {
+    for (const route of ROUTE_LIST)
+      expect(Object.keys(route.params ?? {}).sort(), route.key).toEqual(pathParameters(route.path).sort());
   });
 
   it('has an API Gateway model only in front of a body schema of exactly its members', () => {

@@ -1,21 +1,18 @@
 /** Customers, for administrators: list, show, create, add or revoke a key, unlock, and credit (money, once per key). */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
 import { getCustomer, listCustomers } from '../../shared/aws/customers.js';
 import { config } from '../../shared/config.js';
 import { ApiError } from '../../shared/errors.js';
-import { jsonResponse, pageLimit, requiredIdempotencyKey } from '../../shared/http.js';
+import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { requestDigest } from '../../shared/idempotency.js';
-import { pathParameter, queryParameter } from '../../shared/router.js';
+import { queryParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
-import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN } from '../../shared/rules.js';
+import { CUSTOMER_ID_PATTERN } from '../../shared/rules.js';
 import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
 import { unlockCustomer } from '../../shared/aws/credentials.js';
 import { revokeCustomerKey } from '../../shared/aws/customer-keys.js';
 import { customerDetailView, customerSummaryView } from '../../shared/admin-views.js';
-
-const customerId = (event: APIGatewayProxyEvent) => pathParameter(event, 'customerId', CUSTOMER_ID_PATTERN);
 
 /** `/admin/customers…` */
 export const customerRoutes = {
@@ -23,21 +20,21 @@ export const customerRoutes = {
     const keyIds = await registerCustomer(body);
     return jsonResponse(201, { customerId: body.customerId, email: body.email, role: body.role, keyIds });
   },
-  'POST /admin/customers/{customerId}/keys': async ({ event, body }) => {
+  'POST /admin/customers/{customerId}/keys': async ({ params, body }) => {
     const { publicKeyPem, keyId } = body;
     return jsonResponse(201, {
-      customerId: customerId(event),
-      keyId: await registerCustomerKey(customerId(event), publicKeyPem, keyId),
+      customerId: params.customerId,
+      keyId: await registerCustomerKey(params.customerId, publicKeyPem, keyId),
     });
   },
-  'DELETE /admin/customers/{customerId}/keys/{keyId}': async ({ event }) => {
-    const keyId = pathParameter(event, 'keyId', KEY_ID_PATTERN);
-    await revokeCustomerKey(customerId(event), keyId);
-    return jsonResponse(200, { customerId: customerId(event), keyId, status: 'revoked' });
+  'DELETE /admin/customers/{customerId}/keys/{keyId}': async ({ params }) => {
+    const { keyId } = params;
+    await revokeCustomerKey(params.customerId, keyId);
+    return jsonResponse(200, { customerId: params.customerId, keyId, status: 'revoked' });
   },
-  'POST /admin/customers/{customerId}/unlock': async ({ event }) => {
-    await unlockCustomer(customerId(event));
-    return jsonResponse(200, { customerId: customerId(event), locked: false });
+  'POST /admin/customers/{customerId}/unlock': async ({ params }) => {
+    await unlockCustomer(params.customerId);
+    return jsonResponse(200, { customerId: params.customerId, locked: false });
   },
   'GET /admin/customers': async ({ event }) => {
     const cursor = queryParameter(event, 'cursor', CUSTOMER_ID_PATTERN);
@@ -48,9 +45,9 @@ export const customerRoutes = {
       ...(page.next ? { next: page.next } : {}),
     });
   },
-  'GET /admin/customers/{customerId}': async ({ event }) => {
-    const customer = await getCustomer(customerId(event));
-    if (!customer) throw new ApiError('not_found', `no customer ${customerId(event)}`);
+  'GET /admin/customers/{customerId}': async ({ event, params }) => {
+    const customer = await getCustomer(params.customerId);
+    if (!customer) throw new ApiError('not_found', `no customer ${params.customerId}`);
     const ledger = await listLedger(
       customer.customerId,
       pageLimit(event, 10),
@@ -59,15 +56,14 @@ export const customerRoutes = {
     return jsonResponse(200, customerDetailView(customer, config().catalogueCurrency, ledger));
   },
   // Money: applied once per Idempotency-Key (a resent request answers with the entry it posted).
-  'POST /admin/customers/{customerId}/credit': async ({ event, session, body }) => {
-    const key = requiredIdempotencyKey(event);
+  'POST /admin/customers/{customerId}/credit': async ({ session, params, idempotencyKey, body }) => {
     const { amountCents, reference } = body;
-    const digest = requestDigest('credit', { customerId: customerId(event), amountCents, reference });
+    const digest = requestDigest('credit', { customerId: params.customerId, amountCents, reference });
     const posted = await postLedgerEntry(
-      customerId(event),
+      params.customerId,
       { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference, actor: session.customerId },
       Date.now(),
-      { key, digest },
+      { key: idempotencyKey, digest },
     );
     return posted.replayed
       ? jsonResponse(200, ledgerEntryView(posted.entry), { 'Idempotent-Replayed': 'true' })

@@ -3,9 +3,7 @@ import { rotateReceiptKey, rotateServerKey } from '../../shared/aws/keystore.js'
 import { jsonResponse } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
-import { pathParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
-import { KEY_ID_PATTERN } from '../../shared/rules.js';
 import { revokeReceiptKey } from '../../shared/aws/receipt-key-revocation.js';
 
 /** `/admin/server-keys…` and `/admin/receipt-keys…` */
@@ -21,8 +19,8 @@ export const keyRoutes = {
     return jsonResponse(201, { ...rotated, fingerprint: jwk.kid, jwk });
   },
   // A receipt key that leaked: every order function stops signing with it by `signsNoMoreAfter`.
-  'POST /admin/receipt-keys/{kid}/revoke': async ({ event }) => {
-    const revoked = await revokeReceiptKey(pathParameter(event, 'kid', KEY_ID_PATTERN));
+  'POST /admin/receipt-keys/{kid}/revoke': async ({ params }) => {
+    const revoked = await revokeReceiptKey(params.kid);
     const jwk = receiptKeyJwk(parsePublicKeyPem(revoked.current.publicKeyPem));
     return jsonResponse(200, {
       kid: revoked.kid,

@@ -5,7 +5,7 @@
 import { ApiError } from '../../shared/errors.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
-import { pathParameter, queryParameter } from '../../shared/router.js';
+import { queryParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
 import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN } from '../../shared/rules.js';
 import { findOrder, fulfilOrder } from '../../shared/services/lifecycle.js';
@@ -32,18 +32,12 @@ export const orderRoutes = {
       ...(page.next ? { next: page.next } : {}),
     });
   },
-  'GET /admin/orders/{id}': async ({ event }) => {
-    const order = await findOrder(
-      pathParameter(event, 'id', ORDER_ID_PATTERN),
-      queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
-    );
+  'GET /admin/orders/{id}': async ({ event, params }) => {
+    const order = await findOrder(params.id, queryParameter(event, 'customer', CUSTOMER_ID_PATTERN));
     return jsonResponse(200, orderView(order, await evidenceKeys(order)));
   },
-  'POST /admin/orders/{id}/fulfil': async ({ event }) => {
-    const order = await findOrder(
-      pathParameter(event, 'id', ORDER_ID_PATTERN),
-      queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
-    );
+  'POST /admin/orders/{id}/fulfil': async ({ event, params }) => {
+    const order = await findOrder(params.id, queryParameter(event, 'customer', CUSTOMER_ID_PATTERN));
     return jsonResponse(200, orderView(await fulfilOrder(order)));
   },
   'GET /admin/emails': async ({ event }) => {
@@ -59,11 +53,8 @@ export const orderRoutes = {
       ...(page.next ? { next: page.next } : {}),
     });
   },
-  'POST /admin/emails/{id}/retry': async ({ event }) => {
-    const order = await findOrder(
-      pathParameter(event, 'id', ORDER_ID_PATTERN),
-      queryParameter(event, 'customer', CUSTOMER_ID_PATTERN),
-    );
+  'POST /admin/emails/{id}/retry': async ({ event, params }) => {
+    const order = await findOrder(params.id, queryParameter(event, 'customer', CUSTOMER_ID_PATTERN));
     const kinds = MAIL_KINDS.filter((kind) => order[mailAttributes(kind).status] === 'failed');
     if (kinds.length === 0)
       throw new ApiError(

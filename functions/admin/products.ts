@@ -2,12 +2,7 @@
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { config } from '../../shared/config.js';
 import { jsonResponse } from '../../shared/http.js';
-import { pathParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
-import { SKU_PATTERN } from '../../shared/rules.js';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
-
-const sku = (event: APIGatewayProxyEvent) => pathParameter(event, 'sku', SKU_PATTERN);
 
 /** `/admin/products…` */
 export const productRoutes = {
@@ -16,14 +11,14 @@ export const productRoutes = {
     await createProduct(body);
     return jsonResponse(201, { ...body, currency: config().catalogueCurrency });
   },
-  'PATCH /admin/products/{sku}': async ({ event, body }) =>
+  'PATCH /admin/products/{sku}': async ({ params, body }) =>
     jsonResponse(200, {
-      ...(await updateProduct(sku(event), body)),
+      ...(await updateProduct(params.sku, body)),
       currency: config().catalogueCurrency,
     }),
-  'POST /admin/products/{sku}/restock': async ({ event, body }) =>
+  'POST /admin/products/{sku}/restock': async ({ params, body }) =>
     jsonResponse(200, {
-      ...(await restock(sku(event), body.quantity)),
+      ...(await restock(params.sku, body.quantity)),
       currency: config().catalogueCurrency,
     }),
 } satisfies Partial<Implementations<'admin'>>;

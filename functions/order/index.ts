@@ -11,8 +11,7 @@ import { apiHandler } from '../../shared/handler.js';
 import { jsonResponse } from '../../shared/http.js';
 import { metrics } from '../../shared/observability.js';
 import { orderView } from '../../shared/orders.js';
-import { pathParameter, serveRoutes } from '../../shared/router.js';
-import { ORDER_ID_PATTERN } from '../../shared/rules.js';
+import { serveRoutes } from '../../shared/router.js';
 import { cancelOrder, findOrder } from '../../shared/services/lifecycle.js';
 import { placeOrder } from '../../shared/services/orders.js';
 import { evidenceKeys } from '../../shared/services/verification-keys.js';
@@ -31,8 +30,8 @@ export const handler = apiHandler(
         replayed ? { 'Idempotent-Replayed': 'true' } : { Location: `/orders/${order.orderId}` },
       );
     },
-    'POST /orders/{id}/cancel': async ({ event, session, body }) => {
-      const orderId = pathParameter(event, 'id', ORDER_ID_PATTERN);
+    'POST /orders/{id}/cancel': async ({ session, params, body }) => {
+      const orderId = params.id;
       const { order, replayed } = await cancelOrder(
         session.customerId,
         orderId,
@@ -47,8 +46,8 @@ export const handler = apiHandler(
         replayed ? { 'Idempotent-Replayed': 'true' } : {},
       );
     },
-    'POST /admin/orders/{id}/cancel': async ({ event, session, body }) => {
-      const orderId = pathParameter(event, 'id', ORDER_ID_PATTERN);
+    'POST /admin/orders/{id}/cancel': async ({ session, params, body }) => {
+      const orderId = params.id;
       const found = await findOrder(orderId, body.customerId);
       const { order } = await cancelOrder(
         found.customerId,

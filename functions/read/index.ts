@@ -16,8 +16,7 @@ import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { orderView } from '../../shared/orders.js';
 import { receiptKeyJwk } from '../../shared/receipts.js';
-import { pathParameter, serveRoutes } from '../../shared/router.js';
-import { ORDER_ID_PATTERN } from '../../shared/rules.js';
+import { serveRoutes } from '../../shared/router.js';
 import { evidenceKeys } from '../../shared/services/verification-keys.js';
 import { getOrder, listOrders } from '../../shared/aws/order-queries.js';
 import { signsNoMoreAfter } from '../../shared/aws/receipt-key-revocation.js';
@@ -98,8 +97,8 @@ export const handler = apiHandler(
         ...(page.next ? { next: page.next } : {}),
       });
     },
-    'GET /orders/{id}': async ({ event, session }) => {
-      const order = await getOrder(session.customerId, pathParameter(event, 'id', ORDER_ID_PATTERN));
+    'GET /orders/{id}': async ({ session, params }) => {
+      const order = await getOrder(session.customerId, params.id);
       if (!order) throw new ApiError('not_found', 'no such order');
       return jsonResponse(200, orderView(order, await evidenceKeys(order)));
     },
