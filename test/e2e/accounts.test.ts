@@ -5,8 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { JSONWebKeySet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
 import {
   OPENING_BALANCE,
   account,
@@ -18,20 +17,11 @@ import {
   newCustomer,
   newProduct,
   seal,
-  startE2eStack,
+  e2eStackForThisFile,
   stockOf,
 } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  ({ stack, adminToken } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('accounts and the order lifecycle', () => {
   it('pays on acceptance, refuses what the balance cannot cover, and a cancellation restocks and refunds once', async () => {
@@ -39,7 +29,7 @@ describe('accounts and the order lifecycle', () => {
     const buyer = await newCustomer('payer', 'ed25519');
     // Start from a known balance: take the test funds back out with a negative adjustment, then credit 100.00.
     const adjusted = await call('POST', '/admin/customers/payer/credit', {
-      token: adminToken,
+      token: e2e.adminToken,
       body: { amountCents: -OPENING_BALANCE, reference: 'reset' },
       headers: { 'Idempotency-Key': randomBytes(16).toString('base64url') },
     });
@@ -127,7 +117,7 @@ describe('accounts and the order lifecycle', () => {
     expect(another.body).toMatchObject({ error: { code: 'order_closed', status: 'cancelled' } });
     expect(await account(buyer.token)).toMatchObject({ balanceCents: 10_000, entries: 5 });
 
-    await stack.poller.drained();
+    await e2e.stack.poller.drained();
     expect((await emailsFor('payer@customer.test')).map((email) => email.subject)).toEqual(
       expect.arrayContaining([`Order ${orderId} accepted`, `Order ${orderId} cancelled`]),
     );
@@ -151,7 +141,7 @@ describe('accounts and the order lifecycle', () => {
     let pages = 0;
     do {
       const page = await call('GET', `/admin/orders?status=accepted&limit=1${cursor ? `&cursor=${cursor}` : ''}`, {
-        token: adminToken,
+        token: e2e.adminToken,
       });
       expect(page.status, JSON.stringify(page.body)).toBe(200);
       const orders = page.body.orders as Array<{ orderId: string; customerId: string; acceptedAt: string }>;
@@ -162,18 +152,18 @@ describe('accounts and the order lifecycle', () => {
     } while (cursor && pages < 1000);
     expect(seen).toEqual(ids); // oldest first
 
-    const shown = await call('GET', `/admin/orders/${ids[0]!}`, { token: adminToken });
+    const shown = await call('GET', `/admin/orders/${ids[0]!}`, { token: e2e.adminToken });
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({
       customerId: 'queued',
       signature: { publicKeyPem: expect.any(String) as unknown },
     });
 
-    const fulfilled = await call('POST', `/admin/orders/${ids[0]!}/fulfil`, { token: adminToken });
+    const fulfilled = await call('POST', `/admin/orders/${ids[0]!}/fulfil`, { token: e2e.adminToken });
     expect(fulfilled.status, JSON.stringify(fulfilled.body)).toBe(200);
     expect(fulfilled.body).toMatchObject({ status: 'fulfilled', fulfilledAt: expect.any(String) as unknown });
     for (const reply of [
-      await call('POST', `/admin/orders/${ids[0]!}/fulfil`, { token: adminToken }),
+      await call('POST', `/admin/orders/${ids[0]!}/fulfil`, { token: e2e.adminToken }),
       await call('POST', `/orders/${ids[0]!}/cancel`, {
         token: buyer.token,
         body: { cancellation: cancellation('queued', buyer.signer, ids[0]!) },
@@ -184,7 +174,7 @@ describe('accounts and the order lifecycle', () => {
     }
 
     const byOpd = await call('POST', `/admin/orders/${ids[1]!}/cancel`, {
-      token: adminToken,
+      token: e2e.adminToken,
       body: { reason: 'discontinued line' },
     });
     expect(byOpd.status, JSON.stringify(byOpd.body)).toBe(200);
@@ -193,7 +183,7 @@ describe('accounts and the order lifecycle', () => {
     const lists = Object.fromEntries(
       await Promise.all(
         (['accepted', 'fulfilled', 'cancelled'] as const).map(async (status) => {
-          const reply = await call('GET', `/admin/orders?status=${status}&limit=100`, { token: adminToken });
+          const reply = await call('GET', `/admin/orders?status=${status}&limit=100`, { token: e2e.adminToken });
           const orders = reply.body.orders as Array<{ orderId: string }>;
           return [status, orders.map((order) => order.orderId).filter((id) => ids.includes(id))] as const;
         }),
@@ -201,7 +191,7 @@ describe('accounts and the order lifecycle', () => {
     );
     expect(lists).toEqual({ accepted: [ids[2]], fulfilled: [ids[0]], cancelled: [ids[1]] });
 
-    const customer = await call('GET', '/admin/customers/queued', { token: adminToken });
+    const customer = await call('GET', '/admin/customers/queued', { token: e2e.adminToken });
     expect(customer.body).toMatchObject({
       customerId: 'queued',
       balanceCents: OPENING_BALANCE - 1000, // three orders at 5.00, one refunded
@@ -215,10 +205,10 @@ describe('accounts and the order lifecycle', () => {
       ],
     });
     expect(JSON.stringify(customer.body)).not.toContain('passwordHash');
-    const listed = await call('GET', '/admin/customers?limit=100', { token: adminToken });
+    const listed = await call('GET', '/admin/customers?limit=100', { token: e2e.adminToken });
     expect((listed.body.customers as Array<{ customerId: string }>).map((c) => c.customerId)).toContain('queued');
 
-    await stack.poller.drained();
+    await e2e.stack.poller.drained();
     expect((await emailsFor('queued@customer.test')).map((email) => email.subject)).toEqual(
       expect.arrayContaining([`Order ${ids[0]!} fulfilled`, `Order ${ids[1]!} cancelled`]),
     );
@@ -233,7 +223,7 @@ describe('npm run first-admin', () => {
       'tsx',
       'scripts/first-admin.ts',
       '--table',
-      stack.tables.customers!,
+      e2e.stack.tables.customers!,
       '--region',
       'eu-west-1',
     ];
@@ -246,7 +236,7 @@ describe('npm run first-admin', () => {
           encoding: 'utf8',
           env: {
             ...process.env,
-            DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
+            DYNAMODB_ENDPOINT: e2e.stack.dynamodbEndpoint,
             AWS_ACCESS_KEY_ID: 'local',
             AWS_SECRET_ACCESS_KEY: 'local',
           },

@@ -4,8 +4,7 @@
  * authorizer answer the gateway keeps.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
 import { receiptKeyId } from '../../shared/receipts.js';
 import {
   PASSWORD,
@@ -17,20 +16,11 @@ import {
   newProduct,
   poWorkspace,
   seal,
-  startE2eStack,
+  e2eStackForThisFile,
   stockOf,
 } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  ({ stack, adminToken } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('a remembered account never refuses an order', () => {
   /** A customer credited `balanceCents`, and a way to order one of a new product at 10.00. */
@@ -71,7 +61,7 @@ describe('a remembered account never refuses an order', () => {
     const second = (await call('GET', '/orders', { token })).body.orders as Array<{ orderId: string; status: string }>;
     const open = second.find((each) => each.status === 'accepted')!;
     const byOpd = await call('POST', `/admin/orders/${open.orderId}/cancel`, {
-      token: adminToken,
+      token: e2e.adminToken,
       body: { reason: 'damaged in the warehouse', customerId: 'warm-refund' },
     });
     expect(byOpd.status, JSON.stringify(byOpd.body)).toBe(200);
@@ -128,7 +118,7 @@ describe('a session that ended learns nothing on POST /orders (whose authorizer 
         expect(reply.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) as unknown } });
       }
       // And with no state changed: the one order, its stock.
-      expect(await stockOf(sku, adminToken)).toBe(4);
+      expect(await stockOf(sku, e2e.adminToken)).toBe(4);
     },
   );
 });
@@ -136,7 +126,7 @@ describe('a session that ended learns nothing on POST /orders (whose authorizer 
 describe('a credit is applied exactly once per Idempotency-Key', () => {
   const creditWith = (key: string | undefined, body: { amountCents: number; reference: string }) =>
     call('POST', '/admin/customers/once-credited/credit', {
-      token: adminToken,
+      token: e2e.adminToken,
       body,
       headers: key === undefined ? {} : { 'Idempotency-Key': key },
     });

@@ -3,9 +3,8 @@
  * the SES emulator is down, a sender dies between sending and recording, or an email failed.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderRecord } from '../../shared/orders.js';
-import type { LocalStack } from '../../local/stack.js';
 import {
   call,
   emailsFor,
@@ -13,27 +12,18 @@ import {
   newProduct,
   poWorkspace,
   seal,
-  startE2eStack,
+  e2eStackForThisFile,
   tablesClient,
 } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  // The mail sweeper's timer, fast: the crash test waits for it, nothing else.
-  ({ stack, adminToken } = await startE2eStack({ sweepIntervalMs: 1000 }));
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+// The mail sweeper's timer, fast: the crash test waits for it, nothing else.
+const e2e = e2eStackForThisFile({ sweepIntervalMs: 1000 });
 
 describe('no email lost', () => {
   it('orders succeed while the SES emulator is down; every confirmation arrives once it is back', async () => {
     await newProduct('MAIL-1', 100);
     const { signer, token } = await newCustomer('mail-outage', 'ed25519');
-    await stack.stopInbox();
+    await e2e.stack.stopInbox();
     const orderIds: string[] = [];
     for (let i = 0; i < 3; i++) {
       const reply = await call('POST', '/orders', {
@@ -44,11 +34,11 @@ describe('no email lost', () => {
       orderIds.push(reply.body.orderId as string);
     }
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the poller tries, fails and backs off meanwhile
-    await stack.startInbox();
-    await stack.poller.drained();
+    await e2e.stack.startInbox();
+    await e2e.stack.poller.drained();
     const subjects = (await emailsFor('mail-outage@customer.test')).map((email) => email.subject).sort();
     expect(subjects).toEqual(orderIds.map((id) => `Order ${id} accepted`).sort());
-    expect(stack.poller.deadLetters).toEqual([]);
+    expect(e2e.stack.poller.deadLetters).toEqual([]);
   });
 });
 
@@ -58,7 +48,7 @@ describe('mail owed is sent at least once', () => {
     const since = Date.now() - claimedAgoMs;
     await tablesClient().send(
       new UpdateCommand({
-        TableName: stack.tables.orders!,
+        TableName: e2e.stack.tables.orders!,
         Key: { customerId, orderId },
         UpdateExpression:
           'SET emailStatus = :sending, emailClaimedAt = :since, emailOwed = :owed, emailOwedSince = :since REMOVE emailSentAt',
@@ -80,7 +70,7 @@ describe('mail owed is sent at least once', () => {
   const stored = async (customerId: string, orderId: string) =>
     (
       await tablesClient().send(
-        new GetCommand({ TableName: stack.tables.orders!, Key: { customerId, orderId }, ConsistentRead: true }),
+        new GetCommand({ TableName: e2e.stack.tables.orders!, Key: { customerId, orderId }, ConsistentRead: true }),
       )
     ).Item as OrderRecord | undefined;
 
@@ -93,12 +83,12 @@ describe('mail owed is sent at least once', () => {
     });
     expect(reply.status).toBe(201);
     const orderId = reply.body.orderId as string;
-    await stack.poller.drained();
+    await e2e.stack.poller.drained();
     expect(await emailsFor('sweep-crash@customer.test')).toHaveLength(1);
 
     // A claim younger than the stale limit is left alone: its sender may still be at work.
     await crashedWhileSending('sweep-crash', orderId, 2 * 60_000);
-    await stack.sweep();
+    await e2e.stack.sweep();
     expect((await stored('sweep-crash', orderId))?.emailStatus).toBe('sending');
 
     // Six minutes old: its sender is gone. Nothing else happens; the timer's sweep sends it.
@@ -123,17 +113,17 @@ describe('mail owed is sent at least once', () => {
       body: { envelope: seal('sweep-failed', signer, [{ sku: 'SWEEP-2', qty: 1 }]) },
     });
     const orderId = reply.body.orderId as string;
-    await stack.poller.drained();
+    await e2e.stack.poller.drained();
     await tablesClient().send(
       new UpdateCommand({
-        TableName: stack.tables.orders!,
+        TableName: e2e.stack.tables.orders!,
         Key: { customerId: 'sweep-failed', orderId },
         UpdateExpression:
           'SET emailStatus = :failed, emailOwed = :failed, emailOwedSince = :since, emailFailure = :why REMOVE emailSentAt',
         ExpressionAttributeValues: { ':failed': 'failed', ':since': Date.now(), ':why': 'MessageRejected: test' },
       }),
     );
-    const failed = await call('GET', '/admin/emails?status=failed&limit=100', { token: adminToken });
+    const failed = await call('GET', '/admin/emails?status=failed&limit=100', { token: e2e.adminToken });
     expect(failed.status).toBe(200);
     expect(failed.body.emails).toContainEqual(
       expect.objectContaining({
@@ -157,7 +147,7 @@ describe('mail owed is sent at least once', () => {
     const again = await run(['--profile', 'admin', 'admin', 'emails', 'retry', orderId]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('[not_found]');
-    const bad = await call('GET', '/admin/emails?status=lost', { token: adminToken });
+    const bad = await call('GET', '/admin/emails?status=lost', { token: e2e.adminToken });
     expect(bad.status).toBe(400);
   });
 });

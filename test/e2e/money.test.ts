@@ -2,10 +2,9 @@
  * End to end against a real local stack, started on random ports and stopped afterwards: money and stock under
  * concurrent orders, cancellations, credits and restocks, and orders at exactly their signed prices.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../shared/accounts.js';
 import type { OrderRecord } from '../../shared/orders.js';
-import type { LocalStack } from '../../local/stack.js';
 import {
   OPENING_BALANCE,
   call,
@@ -15,21 +14,12 @@ import {
   newProduct,
   scanAll,
   seal,
-  startE2eStack,
+  e2eStackForThisFile,
   stockOf,
 } from '../helpers/e2e.js';
 import type { Reply } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  ({ stack, adminToken } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('money and stock under concurrency', () => {
   it('300 concurrent orders, cancellations (10 of one order), credits and restocks: every invariant holds exactly', async () => {
@@ -83,7 +73,7 @@ describe('money and stock under concurrency', () => {
         { length: 10 },
         (_, n) => () =>
           call('POST', `/admin/products/${n % 2 === 0 ? 'INV-A' : 'INV-B'}/restock`, {
-            token: adminToken,
+            token: e2e.adminToken,
             body: { quantity: 3 },
           }),
       ),
@@ -110,10 +100,10 @@ describe('money and stock under concurrency', () => {
     expect(statuses.slice(0, 10).filter((status) => status === 200)).toHaveLength(1);
 
     const [orders, ledger, accounts, products] = await Promise.all([
-      scanAll(stack.tables.orders!),
-      scanAll(stack.tables.ledger!),
-      scanAll(stack.tables.customers!),
-      scanAll(stack.tables.inventory!),
+      scanAll(e2e.stack.tables.orders!),
+      scanAll(e2e.stack.tables.ledger!),
+      scanAll(e2e.stack.tables.customers!),
+      scanAll(e2e.stack.tables.inventory!),
     ]);
     const mine = orders.filter((o) => ids.includes(o.customerId as string)) as unknown as OrderRecord[];
     const entries = ledger.filter((e) => ids.includes(e.customerId as string)) as unknown as LedgerEntry[];
@@ -181,9 +171,9 @@ describe('signed prices', () => {
       ['PRICE-1', 1100],
       ['PRICE-2', 450],
     ] as const)
-      expect((await call('PATCH', `/admin/products/${sku}`, { token: adminToken, body: { priceCents } })).status).toBe(
-        200,
-      );
+      expect(
+        (await call('PATCH', `/admin/products/${sku}`, { token: e2e.adminToken, body: { priceCents } })).status,
+      ).toBe(200);
 
     const reply = await call('POST', '/orders', { token, body: { envelope } });
     expect(reply.status).toBe(409);
@@ -251,7 +241,7 @@ describe('signed prices', () => {
           },
         }),
       ),
-      call('PATCH', '/admin/products/RACE-1', { token: adminToken, body: { priceCents: 350 } }),
+      call('PATCH', '/admin/products/RACE-1', { token: e2e.adminToken, body: { priceCents: 350 } }),
     ]);
     const orderReplies = replies.slice(0, orders.length);
     expect(orderReplies.filter((reply) => reply.status >= 500)).toEqual([]);
@@ -261,6 +251,6 @@ describe('signed prices', () => {
     });
     const accepted = orderReplies.filter((reply) => reply.status === 201).length;
     expect(accepted).toBeGreaterThan(0);
-    expect(await stockOf('RACE-1', adminToken)).toBe(1000 - accepted);
+    expect(await stockOf('RACE-1', e2e.adminToken)).toBe(1000 - accepted);
   });
 });

@@ -8,9 +8,8 @@ import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { JSONWebKeySet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dynamo } from '../../shared/aws/clients.js';
-import type { LocalStack } from '../../local/stack.js';
 import {
   PASSWORD,
   call,
@@ -19,21 +18,12 @@ import {
   newProduct,
   scanAll,
   seal,
-  startE2eStack,
+  e2eStackForThisFile,
   stockOf,
   tablesClient,
 } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  ({ stack, adminToken } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('the customer journey', () => {
   it.each([
@@ -73,7 +63,7 @@ describe('the customer journey', () => {
       status: 'accepted',
     });
 
-    await stack.poller.drained();
+    await e2e.stack.poller.drained();
     const [email] = await emailsFor(`${customerId}@customer.test`);
     expect(email?.subject).toBe(`Order ${orderId} accepted`);
     expect(email?.text).toContain(`Signed at:   ${placed.body.signedAt as string}`);
@@ -154,7 +144,9 @@ describe('attacks', () => {
             }
           : { UpdateExpression: 'SET tokenVersion = tokenVersion + :one', ExpressionAttributeValues: { ':one': 1 } };
       const stop = beforeCommit(customerId, () =>
-        tablesClient().send(new UpdateCommand({ TableName: stack.tables.customers!, Key: { customerId }, ...update })),
+        tablesClient().send(
+          new UpdateCommand({ TableName: e2e.stack.tables.customers!, Key: { customerId }, ...update }),
+        ),
       );
       try {
         const reply = await call('POST', '/orders', {
@@ -165,12 +157,12 @@ describe('attacks', () => {
       } finally {
         stop();
       }
-      const admin = await call('GET', `/products`, { token: adminToken });
+      const admin = await call('GET', `/products`, { token: e2e.adminToken });
       const product = (admin.body.products as Array<{ sku: string; stock: number }>).find(
         (p) => p.sku === `RACE-${customerId}`,
       );
       expect(product?.stock).toBe(10); // nothing committed
-      const stored = await scanAll(stack.tables.orders!);
+      const stored = await scanAll(e2e.stack.tables.orders!);
       expect(stored.filter((order) => order.customerId === customerId)).toEqual([]);
     },
   );
@@ -182,7 +174,11 @@ describe('attacks', () => {
     expect(large.body).toMatchObject({ error: { code: 'envelope_too_large' } });
     const ill = [
       ['POST', '/login', { body: { customerId: 'attack-bodies', password: 'a demo password \ud800' } }],
-      ['POST', '/admin/products', { token: adminToken, body: { sku: 'ILL-1', name: 'Pump \udc00', priceCents: 1 } }],
+      [
+        'POST',
+        '/admin/products',
+        { token: e2e.adminToken, body: { sku: 'ILL-1', name: 'Pump \udc00', priceCents: 1 } },
+      ],
       ['POST', '/orders', { token, body: { envelope: 'A\ud800' } }],
       ['POST', '/password', { token, body: { oldPassword: PASSWORD, newPassword: 'long enough \ud83d passphrase' } }],
     ] as const;
@@ -234,11 +230,11 @@ describe('concurrency', () => {
 
     const scan = await new DynamoDBClient({
       region: 'eu-west-1',
-      endpoint: stack.dynamodbEndpoint,
+      endpoint: e2e.stack.dynamodbEndpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }).send(
       new ScanCommand({
-        TableName: stack.tables.orders,
+        TableName: e2e.stack.tables.orders,
         FilterExpression: 'begins_with(customerId, :rush)',
         ExpressionAttributeValues: { ':rush': { S: 'rush-' } },
       }),

@@ -5,10 +5,9 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sealOrder } from '../../shared/envelope/index.js';
 import { parsePrivateKeyPem, parsePublicKeyPem, signingKey } from '../../shared/keys.js';
-import type { LocalStack } from '../../local/stack.js';
 import {
   OPENING_BALANCE,
   PASSWORD,
@@ -16,21 +15,11 @@ import {
   emailsFor,
   newProduct,
   poWorkspace,
-  startE2eStack,
+  e2eStackForThisFile,
   stockOf,
 } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-let server: { kid: string; publicKey: ReturnType<typeof parsePublicKeyPem> };
-
-beforeAll(async () => {
-  ({ stack, adminToken, server } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('sessions on the server', () => {
   it('po logout ends the session everywhere (a copied token is refused, the order cache too); whoami and profiles', async () => {
@@ -55,17 +44,17 @@ describe('sessions on the server', () => {
     expect(logout.code, logout.stderr).toBe(0);
     expect(logout.stdout).toBe('logged out: every session of ses-erin has ended\n');
     expect((await call('GET', '/orders', { token: copied })).status).toBe(401);
-    const before = await stockOf('SES-1', adminToken);
+    const before = await stockOf('SES-1', e2e.adminToken);
     const envelope = sealOrder({
       customerId: 'ses-erin',
       items: [{ sku: 'SES-1', qty: 1, unitPriceCents: 100 }],
       currency: 'USD',
       signer: signingKey(parsePrivateKeyPem(readFileSync(join(home, 'keys', 'ses-erin.key.pem'), 'utf8'))),
-      server,
+      server: e2e.server,
     });
     const cachedRoute = await call('POST', '/orders', { token: copied, body: { envelope } });
     expect(cachedRoute.status).toBe(401); // the cached authorizer answer let it through; the commit refused it
-    expect(await stockOf('SES-1', adminToken)).toBe(before);
+    expect(await stockOf('SES-1', e2e.adminToken)).toBe(before);
 
     const afterwards = await run(['--profile', 'phone', 'whoami']);
     expect(afterwards.code).toBe(0); // po cannot know yet: the session file is still there
@@ -95,7 +84,7 @@ describe('the po CLI against the local stack', () => {
           'carol',
           'config',
           '--api',
-          stack.apiUrl,
+          e2e.stack.apiUrl,
           '--customer',
           'cli-carol',
           '--key',
@@ -113,7 +102,7 @@ describe('the po CLI against the local stack', () => {
     expect(order.code, order.stderr).toBe(0);
     const placed = JSON.parse(order.stdout) as { orderId: string; totalCents: number; signature: { alg: string } };
     expect(placed).toMatchObject({ totalCents: 3998, signature: { alg: 'DS256' } });
-    await stack.poller.drained();
+    await e2e.stack.poller.drained();
     const mails = await emailsFor('cli-carol@customer.test');
     expect(mails.map((e) => e.subject)).toEqual([`Order ${placed.orderId} accepted`]);
     expect(mails[0]!.text).toContain('Your note: by the CLI');
@@ -149,12 +138,12 @@ describe('the po CLI against the local stack', () => {
     };
     expect(history.fingerprint).toBe(announced);
     expect(history.history.map((entry) => entry.status)).toEqual(expect.arrayContaining(['active', 'retiring']));
-    const stockBefore = await stockOf('CLI-1', adminToken);
+    const stockBefore = await stockOf('CLI-1', e2e.adminToken);
     const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
     expect(afterRotation.code).toBe(1);
     expect(afterRotation.stderr).toContain('[server_key_changed]');
     expect(afterRotation.stderr).toContain(`fingerprint ${announced}`);
-    expect(await stockOf('CLI-1', adminToken)).toBe(stockBefore); // nothing was sent
+    expect(await stockOf('CLI-1', e2e.adminToken)).toBe(stockBefore); // nothing was sent
     const tested = await run(['--profile', 'carol', 'test']);
     expect(tested.code).toBe(1);
     expect(tested.stdout).toContain('server key    CHANGED');
@@ -172,7 +161,7 @@ describe('the po CLI against the local stack', () => {
     expect(accepted.code, accepted.stderr).toBe(0);
     const ordered = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
     expect(ordered.code, ordered.stderr).toBe(0);
-    expect(await stockOf('CLI-1', adminToken)).toBe(stockBefore - 1);
+    expect(await stockOf('CLI-1', e2e.adminToken)).toBe(stockBefore - 1);
 
     // A different key under the trusted ID is refused the same way.
     const config = JSON.parse(readFileSync(join(home, 'config', 'config.json'), 'utf8')) as {
@@ -184,7 +173,7 @@ describe('the po CLI against the local stack', () => {
     expect(substituted.code).toBe(1);
     expect(substituted.stderr).toContain('[server_key_changed]');
     const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
-    server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) }; // later tests seal to the new key
+    e2e.server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) }; // later tests seal to the new key
   });
 });
 

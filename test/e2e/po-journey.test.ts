@@ -7,21 +7,11 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
 import { runRecipe } from '../helpers/evidence.js';
-import { PASSWORD, call, emailsFor, newProduct, poWorkspace, startE2eStack, stockOf } from '../helpers/e2e.js';
+import { PASSWORD, call, emailsFor, newProduct, poWorkspace, e2eStackForThisFile, stockOf } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  ({ stack, adminToken } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('the po journey for each signature algorithm', () => {
   it.each([
@@ -50,7 +40,7 @@ describe('the po journey for each signature algorithm', () => {
       expect(placed.evidence.verified).toBe(true);
       expect(statSync(placed.evidence.file).mode & 0o777).toBe(0o600);
 
-      await stack.poller.drained();
+      await e2e.stack.poller.drained();
       const [email] = await emailsFor(`${customerId}@customer.test`);
       expect(email?.subject).toBe(`Order ${placed.orderId} accepted`);
       expect(email?.text).toContain(`Signed at:   ${placed.signedAt}`);
@@ -114,25 +104,25 @@ describe('po order on a terminal', () => {
     const no = await declined.exited;
     expect(no.code).toBe(1);
     expect(no.output).toMatch(/not sent: the quote was declined \[declined\]/);
-    expect(await stockOf('TTY-1', adminToken)).toBe(10);
+    expect(await stockOf('TTY-1', e2e.adminToken)).toBe(10);
 
     // The price changes while the person reads the quote: the OPD refuses, po shows the new quote and asks again.
     const session = poOnTerminal(['order', 'TTY-1:2'], env);
     await session.waitFor(/TTY-1\s+2\s+7\.00\s+14\.00[\s\S]*\[y\/N\]/);
     expect(
-      (await call('PATCH', '/admin/products/TTY-1', { token: adminToken, body: { priceCents: 800 } })).status,
+      (await call('PATCH', '/admin/products/TTY-1', { token: e2e.adminToken, body: { priceCents: 800 } })).status,
     ).toBe(200);
     session.type('y');
     await session.waitFor(
       /prices changed since the quote; nothing was ordered[\s\S]*TTY-1\s+2\s+8\.00\s+16\.00[\s\S]*\[y\/N\]/,
     );
-    expect(await stockOf('TTY-1', adminToken)).toBe(10);
+    expect(await stockOf('TTY-1', e2e.adminToken)).toBe(10);
     session.type('y');
     const done = await session.exited;
     expect(done.code, done.output).toBe(0);
     expect(done.output).toMatch(/total USD 16\.00/);
     expect(done.output).toMatch(/receipt verified: signed by the OPD \(opd\) with receipt key /);
-    expect(await stockOf('TTY-1', adminToken)).toBe(8);
+    expect(await stockOf('TTY-1', e2e.adminToken)).toBe(8);
   });
 });
 

@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
 import {
   OPENING_BALANCE,
   PASSWORD,
@@ -16,21 +15,12 @@ import {
   newCustomer,
   newProduct,
   seal,
-  startE2eStack,
+  e2eStackForThisFile,
   stockOf,
   tablesClient,
 } from '../helpers/e2e.js';
 
-let stack: LocalStack;
-let adminToken: string;
-
-beforeAll(async () => {
-  ({ stack, adminToken } = await startE2eStack());
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const e2e = e2eStackForThisFile();
 
 describe('sessions', () => {
   it('a password change makes the old token fail', async () => {
@@ -73,7 +63,7 @@ describe('sessions', () => {
     const locked = await call('POST', '/login', { body: { customerId: 'session-lock', password: PASSWORD } });
     expect(locked.status).toBe(401);
     expect(locked.body).toMatchObject({ error: { code: 'invalid_credentials' } });
-    expect((await call('POST', '/admin/customers/session-lock/unlock', { token: adminToken })).status).toBe(200);
+    expect((await call('POST', '/admin/customers/session-lock/unlock', { token: e2e.adminToken })).status).toBe(200);
     await login('session-lock', PASSWORD);
   });
 
@@ -86,7 +76,7 @@ describe('sessions', () => {
       (
         await tablesClient().send(
           new GetCommand({
-            TableName: stack.tables.customers!,
+            TableName: e2e.stack.tables.customers!,
             Key: { customerId: 'session-storm' },
             ConsistentRead: true,
           }),
@@ -100,7 +90,7 @@ describe('sessions', () => {
     const replies = await Promise.all([...guesses, right]);
     expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 401));
     expect(await count()).toBe(5); // counted up to the limit, never past it
-    const admin = await call('GET', '/admin/customers/session-storm', { token: adminToken });
+    const admin = await call('GET', '/admin/customers/session-storm', { token: e2e.adminToken });
     expect(admin.body).toMatchObject({ lock: { locked: true, failedLogins: 5 } });
     expect((await call('POST', '/login', { body: { customerId: 'session-storm', password: PASSWORD } })).status).toBe(
       401,
@@ -279,7 +269,7 @@ describe('accounts and the order lifecycle', () => {
     ];
     for (const [method, path, options, status, code] of cases) {
       const headers = { 'Idempotency-Key': randomBytes(16).toString('base64url') };
-      const reply = await call(method, path, { token: adminToken, headers, ...options });
+      const reply = await call(method, path, { token: e2e.adminToken, headers, ...options });
       expect([path.slice(0, 80), reply.status, reply.body]).toEqual([
         path.slice(0, 80),
         status,

@@ -1,8 +1,7 @@
 /**
  * The end-to-end suites' world: a real local stack (DynamoDB Local, the local KMS endpoint, the SES emulator, the API
  * adapter and the stream poller, all running the production handlers) on random ports, the demo admin logged in, and
- * the calls the suites make through its API, its tables and `po`. One stack per test file: {@link startE2eStack} in
- * `beforeAll`, `stack.stop()` in `afterAll`.
+ * the calls the suites make through its API, its tables and `po`. One stack per test file: {@link e2eStackForThisFile}.
  */
 import { mkdtempSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -10,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { signCancellation } from '../../shared/cancellations.js';
 import { sealOrder } from '../../shared/envelope/index.js';
 import type { OrderItem } from '../../shared/envelope/index.js';
@@ -39,6 +38,39 @@ export async function startE2eStack(options: Partial<LocalStackOptions> = {}) {
   const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
   server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) };
   return { stack, adminToken, server };
+}
+
+/** The stack of a test file, started in its `beforeAll` and stopped in its `afterAll`: read its parts inside tests. */
+export interface E2eStack {
+  readonly stack: LocalStack;
+  /** The demo administrator's session token. */
+  readonly adminToken: string;
+  /** The server key tests seal envelopes to ({@link seal} too): set it after a rotation. */
+  server: { kid: string; publicKey: ReturnType<typeof parsePublicKeyPem> };
+}
+
+/** Starts the local stack for the calling test file ({@link startE2eStack}), and stops it after its tests. */
+export function e2eStackForThisFile(options: Partial<LocalStackOptions> = {}): E2eStack {
+  beforeAll(async () => {
+    await startE2eStack(options);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return {
+    get stack() {
+      return stack;
+    },
+    get adminToken() {
+      return adminToken;
+    },
+    get server() {
+      return server;
+    },
+    set server(key) {
+      server = key;
+    },
+  };
 }
 
 export interface Reply {
