@@ -9,10 +9,10 @@
  * (shared/money.ts), account balances (shared/accounts.ts).
  */
 
-/** A customer ID: what a customer logs in with and signs as (the order's `iss`). */
-export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-/** The longest customer ID, in characters (the pattern's bound, said once more for API Gateway's login model). */
+/** The longest customer ID, in characters (API Gateway's login model bounds it too). */
 export const CUSTOMER_ID_MAX_LENGTH = 128;
+/** A customer ID: what a customer logs in with and signs as (the order's `iss`). */
+export const CUSTOMER_ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,${CUSTOMER_ID_MAX_LENGTH - 1}}$`);
 
 /** A product's SKU. */
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
