@@ -8,7 +8,6 @@ import type { PublishedKey } from '../shared/aws/keystore.js';
 import type { OrderStatus, OrderView, Product } from '../shared/orders.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
 import type { NewCustomer } from '../shared/services/admin.js';
-import type { retryFailedMail } from '../shared/services/notify.js';
 import type { ApiClient } from './api.js';
 import { pathSegment } from './api.js';
 import type { Page } from './client.js';
@@ -19,7 +18,7 @@ import type {
   CustomerSummaryView,
   MailView,
   QueuedOrderView,
-  mailRetryView,
+  MailRetryView,
 } from '../shared/admin-views.js';
 
 /** A product as the admin routes answer: the catalogue entry, with the catalogue's currency. */
@@ -64,7 +63,7 @@ export interface MailPage {
 export interface MailRetry {
   readonly orderId: string;
   readonly customerId: string;
-  readonly retried: Array<ReturnType<typeof mailRetryView<Awaited<ReturnType<typeof retryFailedMail>>>>>;
+  readonly retried: MailRetryView[];
 }
 
 /** A customer key, as the key routes answer. */

@@ -11,6 +11,7 @@ import { lockState } from './lockout.js';
 import { STORED_MAIL_KIND, mailAttributes, mailKindOf } from './mail.js';
 import type { MailKind } from './mail.js';
 import type { OrderRecord } from './orders.js';
+import type { RetryOutcome } from './services/notify.js';
 
 /** A customer in `GET /admin/customers`: who, since when, their balance and whether logins are locked. */
 export function customerSummaryView(customer: CustomerSummary, currency: string) {
@@ -87,11 +88,7 @@ export type MailView = ReturnType<typeof mailView>;
  * One retried email in `POST /admin/emails/{id}/retry`: its kind by its stored name (`email` is the confirmation, as
  * the mail page's cursor names it too), what the retry did, and where the email stands after it.
  */
-export function mailRetryView<Outcome extends string>(
-  kind: MailKind,
-  outcome: Outcome,
-  after: OrderRecord | undefined,
-) {
+export function mailRetryView(kind: MailKind, outcome: RetryOutcome, after: OrderRecord | undefined) {
   const failure = after?.[mailAttributes(kind).failure];
   return {
     kind: STORED_MAIL_KIND[kind],
@@ -100,3 +97,5 @@ export function mailRetryView<Outcome extends string>(
     ...(failure ? { failure } : {}),
   };
 }
+/** What {@link mailRetryView} makes. */
+export type MailRetryView = ReturnType<typeof mailRetryView>;

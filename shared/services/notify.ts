@@ -140,12 +140,15 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
   return { ...counts, oldestOwedSeconds: Math.floor((now - oldestSince) / 1000) };
 }
 
+/** What an administrator's retry did: {@link MailOutcome}, or `not_failed` (there was no failed email of that kind). */
+export type RetryOutcome = MailOutcome | 'not_failed';
+
 /**
  * The administrator's retry of a failed email of `kind`: back in the queue, then sent at once.
  * @returns `sent`, `failed` (rejected again), or `not_failed` (there was no failed email of that kind)
  */
-export async function retryFailedMail(order: OrderRecord, kind: MailKind, now = Date.now()) {
+export async function retryFailedMail(order: OrderRecord, kind: MailKind, now = Date.now()): Promise<RetryOutcome> {
   const key = { customerId: order.customerId, orderId: order.orderId };
-  if (!(await reopenFailedMail(key, kind, now))) return 'not_failed' as const;
+  if (!(await reopenFailedMail(key, kind, now))) return 'not_failed';
   return sendOnce(order, kind, now);
 }
