@@ -27,7 +27,11 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
 /** A Lambda TOKEN authorizer, as functions/authorizer exports it. */
 export type Authorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The most of a request the stand-in reads before it answers 413, as API Gateway bounds payloads itself. Far above the
+ * API's own body limit (shared/rules.ts `MAX_BODY_BYTES`), which the functions enforce with their own code.
+ */
+const MAX_READ_BYTES = 1024 * 1024;
 const STAGE_ARN = 'arn:aws:execute-api:local:000000000000:local/prod';
 
 interface CompiledRoute {
@@ -99,7 +103,7 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   let length = 0;
   for await (const chunk of request) {
     length += (chunk as Buffer).length;
-    if (length > MAX_BODY_BYTES) return undefined;
+    if (length > MAX_READ_BYTES) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
