@@ -5,7 +5,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
+import { madeBeforeAll } from './before-all.js';
 import { startFakeOpd } from './fake-opd.js';
 import type { FakeOpd } from './fake-opd.js';
 import { tempDir, writeText } from './openssl.js';
@@ -137,19 +138,14 @@ export interface FakeOpdSuite {
 export function fakeOpdForThisBlock(): FakeOpdSuite {
   const home = tempDir('po-cli-fake-opd-');
   const env = { PO_CONFIG_DIR: join(home, 'config') };
-  let opd: FakeOpd | undefined;
-  beforeAll(async () => {
-    opd = await startFakeOpdWithProfiles(home, env);
-  });
-  afterAll(async () => {
-    await opd?.close();
+  const opd = madeBeforeAll('the fake OPD', () => startFakeOpdWithProfiles(home, env), {
+    dispose: (fake) => fake.close(),
   });
   return {
     home,
     env,
     get opd() {
-      if (!opd) throw new Error('the fake OPD starts in beforeAll: use it inside a test');
-      return opd;
+      return opd();
     },
     order: (profile = 'alice') => po(['--profile', profile, '--json', 'order', 'WIDGET-1:2', '--yes'], { env }),
   };
@@ -159,14 +155,7 @@ export function fakeOpdForThisBlock(): FakeOpdSuite {
 export function envelopeCommandsForThisFile() {
   const dir = tempDir('po-cli-');
   const keys = join(dir, 'keys');
-  let serverKid: string | undefined;
-  beforeAll(async () => {
-    serverKid = await makeServerKey(keys);
-  });
-  const kid = () => {
-    if (serverKid === undefined) throw new Error('the server key is made in beforeAll: use it inside a test');
-    return serverKid;
-  };
+  const kid = madeBeforeAll('the server key', () => makeServerKey(keys));
   return {
     dir,
     keys,

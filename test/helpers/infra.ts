@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
+import { madeBeforeAll } from './before-all.js';
 import { PurchaseOrdersStack } from '../../infra/stack.js';
 
 /** The template's resources by logical ID. */
@@ -85,14 +86,7 @@ export interface SynthesizedTemplate {
 
 /** Synthesizes the template once for the calling test file (in its `beforeAll`). */
 export function templateForThisFile(): SynthesizedTemplate {
-  let synthesized: { template: Template; resources: Resources } | undefined;
-  beforeAll(() => {
-    synthesized = synthesizeTemplate();
-  }, 120_000);
-  const made = () => {
-    if (!synthesized) throw new Error('the template is made in beforeAll: read it inside a test');
-    return synthesized;
-  };
+  const made = madeBeforeAll('the template', synthesizeTemplate, { timeoutMs: 120_000 });
   return {
     get template() {
       return made().template;
