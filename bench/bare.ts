@@ -117,7 +117,7 @@ export async function placeBareOrder(
                 actor: customerId,
                 at: new Date().toISOString(),
               },
-              { tokenVersion: 1, role: 'customer', keyId: 'k1' },
+              { tokenVersion: 1, keyId: 'k1' },
             ),
           ],
         }),

@@ -39,7 +39,6 @@ export async function registerCustomers(
       customerId: id,
       email: `${id}@bench.local`,
       password,
-      role: 'customer',
       keys: [{ publicKeyPem: exportPublicKeyPem(pair.publicKey) }],
     });
     // Enough that money never refuses an order: the bench measures acceptance.

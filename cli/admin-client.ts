@@ -25,14 +25,13 @@ import type {
 export type CatalogueProduct = Product & { readonly currency: string };
 
 /** `POST /admin/customers`: who was created, and the IDs of the keys registered with them. */
-export type CreatedCustomer = Pick<NewCustomer, 'customerId' | 'email' | 'role'> & { readonly keyIds: string[] };
+export type CreatedCustomer = Pick<NewCustomer, 'customerId' | 'email'> & { readonly keyIds: string[] };
 
-/** What `POST /admin/customers` is sent: the role as typed (the OPD judges it) and the public keys to register. */
+/** What `POST /admin/customers` is sent: the initial password and the public keys to register. */
 export interface NewCustomerRequest {
   readonly customerId: string;
   readonly email: string;
   readonly password: string;
-  readonly role: string;
   readonly keys: ReadonlyArray<{ publicKeyPem: string }>;
 }
 

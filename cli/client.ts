@@ -6,7 +6,8 @@
 import type { AccountView } from '../shared/accounts.js';
 import type { PublishedKey } from '../shared/aws/keystore.js';
 import type { OrderView, Product } from '../shared/orders.js';
-import type { IssuedSession } from '../shared/services/sessions.js';
+import type { SessionView } from '../shared/services/sessions.js';
+import type { AccountKind } from '../shared/tokens.js';
 import { apiClient, pathSegment } from './api.js';
 import { pageQuery } from './paging.js';
 
@@ -45,14 +46,14 @@ export interface OpdClient {
   serverKey(): Promise<PublishedKey>;
   /** `GET /receipt-keys`. */
   receiptKeys(): Promise<PublishedReceiptKeys>;
-  /** `POST /login`. */
-  login(customerId: string, password: string): Promise<IssuedSession>;
+  /** `POST /login` for a customer, `POST /staff/login` for a staff member. */
+  login(account: { kind: AccountKind; id: string }, password: string): Promise<SessionView>;
   /** `POST /refresh`: a fresh token for a live session. */
-  refresh(token: string): Promise<IssuedSession>;
-  /** `POST /logout`: every session of the customer ends. */
+  refresh(token: string): Promise<SessionView>;
+  /** `POST /logout`: every session of the account ends. */
   logout(token: string): Promise<{ loggedOut: boolean }>;
   /** `POST /password`: every other session ends; the answer is a fresh one. */
-  changePassword(token: string, oldPassword: string, newPassword: string): Promise<IssuedSession>;
+  changePassword(token: string, oldPassword: string, newPassword: string): Promise<SessionView>;
   /** `GET /products`. */
   products(token: string): Promise<Catalogue>;
   /** `GET /orders`: the customer's orders, newest first, a page at a time. */
@@ -78,11 +79,14 @@ export function opdClient(apiUrl: string | undefined): OpdClient {
     health: () => api.call<Health>('GET', '/health'),
     serverKey: () => api.call<PublishedKey>('GET', '/server-key'),
     receiptKeys: () => api.call<PublishedReceiptKeys>('GET', '/receipt-keys'),
-    login: (customerId, password) => api.call<IssuedSession>('POST', '/login', { body: { customerId, password } }),
-    refresh: (token) => api.call<IssuedSession>('POST', '/refresh', { token }),
+    login: ({ kind, id }, password) =>
+      kind === 'customer'
+        ? api.call<SessionView>('POST', '/login', { body: { customerId: id, password } })
+        : api.call<SessionView>('POST', '/staff/login', { body: { staffId: id, password } }),
+    refresh: (token) => api.call<SessionView>('POST', '/refresh', { token }),
     logout: (token) => api.call<{ loggedOut: boolean }>('POST', '/logout', { token }),
     changePassword: (token, oldPassword, newPassword) =>
-      api.call<IssuedSession>('POST', '/password', { token, body: { oldPassword, newPassword } }),
+      api.call<SessionView>('POST', '/password', { token, body: { oldPassword, newPassword } }),
     products: (token) => api.call<Catalogue>('GET', '/products', { token }),
     listOrders: (token, page) =>
       api.call<{ orders: OrderView[]; next?: string }>('GET', `/orders${pageQuery(page)}`, { token }),

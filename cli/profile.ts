@@ -9,13 +9,18 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../shared/errors.js';
 import { quoted, showable } from '../shared/display.js';
-import type { IssuedSession } from '../shared/services/sessions.js';
+import type { SessionView } from '../shared/services/sessions.js';
 import { ORDER_ID_PATTERN } from '../shared/rules.js';
 
-/** A profile as `config.json` keeps it: where the OPD is, who the customer is, their key, and what po trusts. */
+/**
+ * A profile as `config.json` keeps it: where the OPD is, who logs in (a customer, or a member of the OPD's staff), the
+ * customer's key, and what po trusts.
+ */
 export interface Profile {
   apiUrl?: string;
   customerId?: string;
+  /** A staff member's ID: the profile logs in at `POST /staff/login` (never with `customerId` too). */
+  staffId?: string;
   /** Path of the customer's private key (PEM). */
   key?: string;
   keyId?: string;
@@ -26,8 +31,8 @@ export interface Profile {
   receiptKeys?: Record<string, { fingerprint: string; x: string }>;
 }
 
-/** A profile's session: what the OPD issued (`POST /login`, `/refresh`, `/password`), kept as it came. */
-export type Session = IssuedSession;
+/** A profile's session: what the OPD issued (`POST /login`, `/staff/login`, `/refresh`, `/password`), kept as it came. */
+export type Session = SessionView;
 
 /** A path as a message shows it: quoted, control and invisible characters visible, a long one shortened. */
 const shownPath = (path: string) => quoted(path, 200);
@@ -157,7 +162,10 @@ export function writeProfile(name: string, profile: Profile): void {
 /** The session kept for the profile, if any (expired or not). */
 export function readSession(name: string): Session | undefined {
   const session = readJson(sessionFile(checkProfileName(name)), undefined);
-  return isRecord(session) ? (session as unknown as Session) : undefined;
+  // A session kept by an older po (no `kind`) was issued in a form the OPD no longer accepts: log in again.
+  return isRecord(session) && (session.kind === 'customer' || session.kind === 'staff')
+    ? (session as unknown as Session)
+    : undefined;
 }
 
 /** Keeps the profile's session (0600), replacing the one before. */

@@ -11,6 +11,27 @@ import type { Session } from './profile.js';
 /** A session this close to its expiry is refreshed before a command uses it. */
 export const REFRESH_WITHIN_MS = 5 * 60_000;
 
+/** Who a session is for, as people read it: `customer alice`, `staff clerk1 (clerk)`. */
+export function sessionSubject(session: Session): string {
+  return session.kind === 'customer'
+    ? `customer ${session.customerId}`
+    : `staff ${session.staffId} (${session.roles.join(', ')})`;
+}
+
+/**
+ * The profile's session for a command a customer runs (ordering, the account).
+ * @throws InputError `not_logged_in` as {@link sessionFor}; `usage` when the profile is a staff member's
+ */
+export async function customerSessionFor(profile: string): Promise<Extract<Session, { kind: 'customer' }>> {
+  const session = await sessionFor(profile);
+  if (session.kind !== 'customer')
+    throw new InputError(
+      'usage',
+      `profile ${profile} is staff member ${session.staffId}'s: this command is a customer's (staff use po admin …)`,
+    );
+  return session;
+}
+
 /**
  * The profile's session for a command. One within its last minutes is refreshed first (`POST /refresh`), so a command
  * never starts with a token about to expire; a session at its limit from the login is not, and ends as usual.

@@ -7,7 +7,7 @@ import { MESSAGES } from '../shared/errors.js';
 /** Answers API Gateway gives by itself, by its response type. `status: undefined` keeps API Gateway's own. */
 export const GATEWAY_RESPONSES = {
   UNAUTHORIZED: { status: 401, code: 'unauthorized', message: MESSAGES.sessionInvalid },
-  ACCESS_DENIED: { status: 403, code: 'forbidden', message: MESSAGES.adminOnly },
+  ACCESS_DENIED: { status: 403, code: 'forbidden', message: MESSAGES.staffOnly },
   AUTHORIZER_FAILURE: {
     status: 503,
     code: 'service_unavailable',

@@ -6,6 +6,7 @@
  */
 import type { ZodMiniType } from 'zod/mini';
 import type { HandlerName } from './handlers.js';
+import type { Permission } from '../shared/permissions.js';
 import { IDEMPOTENCY_KEY_HEADER } from '../shared/idempotency.js';
 import * as requests from '../shared/requests.js';
 import {
@@ -27,6 +28,7 @@ export type RouteKey = keyof typeof ROUTES;
  */
 export const GATEWAY_MODELS = {
   LoginRequest: { customerId: CUSTOMER_ID_MAX_LENGTH, password: PASSWORD_POLICY.maxInputLength },
+  StaffLoginRequest: { staffId: CUSTOMER_ID_MAX_LENGTH, password: PASSWORD_POLICY.maxInputLength },
   PasswordRequest: { oldPassword: PASSWORD_POLICY.maxInputLength, newPassword: PASSWORD_POLICY.maxInputLength },
   // Bounded by the body limit only: the envelope's own bound is the function's, with its own code (413).
   OrderRequest: { envelope: MAX_BODY_BYTES },
@@ -43,10 +45,11 @@ export interface RouteDefinition {
    */
   readonly auth: 'none' | 'session' | 'cached-session';
   /**
-   * Who may call it: `public` (no session), `customer` (any session: customers and administrators), `admin`
-   * (administrators only: the authorizer denies `/admin/*` to anyone else, and the router checks again).
+   * Who may call it: `public` (no session), `account` (anyone logged in: a customer or a staff member), `customer`
+   * (customers only), or the one staff permission it needs (shared/permissions.ts): staff whose roles give it (the
+   * authorizer denies `/admin/*` to customers, and the router checks the permission).
    */
-  readonly permission: 'public' | 'customer' | 'admin';
+  readonly permission: 'public' | 'account' | 'customer' | Permission;
   /**
    * The path parameters, each with the pattern the router checks it against before the route runs, in the order they
    * are checked (every `{name}` of the path, no other).
@@ -64,20 +67,23 @@ export interface RouteDefinition {
 }
 
 const session = { auth: 'session', permission: 'customer' } as const;
-const admin = { auth: 'session', permission: 'admin' } as const;
+const anyone = { auth: 'session', permission: 'account' } as const;
 const open = { auth: 'none', permission: 'public' } as const;
+/** A staff route that needs `permission`. */
+const staff = <P extends Permission>(permission: P) => ({ auth: 'session', permission }) as const;
 const orderId = { id: ORDER_ID_PATTERN } as const;
 const sku = { sku: SKU_PATTERN } as const;
 const customerId = { customerId: CUSTOMER_ID_PATTERN } as const;
 
 export const ROUTES = {
   'POST /login': { handler: 'login', ...open, body: requests.loginRequest, model: 'LoginRequest' },
-  'POST /refresh': { handler: 'login', ...session },
-  'POST /logout': { handler: 'login', ...session },
+  'POST /staff/login': { handler: 'login', ...open, body: requests.staffLoginRequest, model: 'StaffLoginRequest' },
+  'POST /refresh': { handler: 'login', ...anyone },
+  'POST /logout': { handler: 'login', ...anyone },
   'GET /health': { handler: 'read', ...open },
   'GET /server-key': { handler: 'read', ...open },
   'GET /receipt-keys': { handler: 'read', ...open },
-  'POST /password': { handler: 'password', ...session, body: requests.passwordChange, model: 'PasswordRequest' },
+  'POST /password': { handler: 'password', ...anyone, body: requests.passwordChange, model: 'PasswordRequest' },
   'POST /orders': {
     handler: 'order',
     auth: 'cached-session',
@@ -90,40 +96,59 @@ export const ROUTES = {
   'GET /products': { handler: 'read', ...session },
   'POST /orders/{id}/cancel': { handler: 'order', ...session, params: orderId, body: requests.customerCancellation },
   'GET /account': { handler: 'read', ...session },
-  'GET /admin/orders': { handler: 'admin', ...admin },
-  'GET /admin/orders/{id}': { handler: 'admin', ...admin, params: orderId },
-  'POST /admin/orders/{id}/fulfil': { handler: 'admin', ...admin, params: orderId },
-  'POST /admin/orders/{id}/cancel': { handler: 'order', ...admin, params: orderId, body: requests.opdCancellation },
-  'GET /admin/customers': { handler: 'admin', ...admin },
-  'GET /admin/customers/{customerId}': { handler: 'admin', ...admin, params: customerId },
+  'GET /admin/orders': { handler: 'admin', ...staff('orders:read') },
+  'GET /admin/orders/{id}': { handler: 'admin', ...staff('orders:read'), params: orderId },
+  'POST /admin/orders/{id}/fulfil': { handler: 'admin', ...staff('orders:fulfil'), params: orderId },
+  'POST /admin/orders/{id}/cancel': {
+    handler: 'order',
+    ...staff('orders:cancel'),
+    params: orderId,
+    body: requests.opdCancellation,
+  },
+  'GET /admin/customers': { handler: 'admin', ...staff('accounts:read') },
+  'GET /admin/customers/{customerId}': { handler: 'admin', ...staff('accounts:read'), params: customerId },
   'POST /admin/customers/{customerId}/credit': {
     handler: 'admin',
-    ...admin,
+    ...staff('accounts:credit'),
     params: customerId,
     body: requests.credit,
     headers: [IDEMPOTENCY_KEY_HEADER],
   },
-  'POST /admin/products': { handler: 'admin', ...admin, body: requests.newProduct },
-  'PATCH /admin/products/{sku}': { handler: 'admin', ...admin, params: sku, body: requests.productChanges },
-  'POST /admin/products/{sku}/restock': { handler: 'admin', ...admin, params: sku, body: requests.restock },
-  'POST /admin/customers': { handler: 'admin', ...admin, body: requests.newCustomer },
+  'POST /admin/products': { handler: 'admin', ...staff('products:write'), body: requests.newProduct },
+  'PATCH /admin/products/{sku}': {
+    handler: 'admin',
+    ...staff('products:write'),
+    params: sku,
+    body: requests.productChanges,
+  },
+  'POST /admin/products/{sku}/restock': {
+    handler: 'admin',
+    ...staff('products:write'),
+    params: sku,
+    body: requests.restock,
+  },
+  'POST /admin/customers': { handler: 'admin', ...staff('customers:write'), body: requests.newCustomer },
   'POST /admin/customers/{customerId}/keys': {
     handler: 'admin',
-    ...admin,
+    ...staff('customer-keys:write'),
     params: customerId,
     body: requests.publicKey,
   },
   'DELETE /admin/customers/{customerId}/keys/{keyId}': {
     handler: 'admin',
-    ...admin,
+    ...staff('customer-keys:write'),
     params: { keyId: KEY_ID_PATTERN, customerId: CUSTOMER_ID_PATTERN },
   },
-  'POST /admin/customers/{customerId}/unlock': { handler: 'admin', ...admin, params: customerId },
-  'GET /admin/emails': { handler: 'admin', ...admin },
-  'POST /admin/emails/{id}/retry': { handler: 'admin', ...admin, params: orderId },
-  'POST /admin/server-keys/rotate': { handler: 'admin', ...admin },
-  'POST /admin/receipt-keys/rotate': { handler: 'admin', ...admin },
-  'POST /admin/receipt-keys/{kid}/revoke': { handler: 'admin', ...admin, params: { kid: KEY_ID_PATTERN } },
+  'POST /admin/customers/{customerId}/unlock': { handler: 'admin', ...staff('customers:write'), params: customerId },
+  'GET /admin/emails': { handler: 'admin', ...staff('orders:read') },
+  'POST /admin/emails/{id}/retry': { handler: 'admin', ...staff('emails:retry'), params: orderId },
+  'POST /admin/server-keys/rotate': { handler: 'admin', ...staff('opd-keys:rotate') },
+  'POST /admin/receipt-keys/rotate': { handler: 'admin', ...staff('opd-keys:rotate') },
+  'POST /admin/receipt-keys/{kid}/revoke': {
+    handler: 'admin',
+    ...staff('opd-keys:rotate'),
+    params: { kid: KEY_ID_PATTERN },
+  },
 } as const satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
 
 /** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */

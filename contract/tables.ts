@@ -10,18 +10,21 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
-/** A global secondary index. `include` lists the non-key attributes it projects (none: keys only). */
+/**
+ * A global secondary index. `include` lists the non-key attributes it projects (none: keys only; `all`: every
+ * attribute).
+ */
 export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
-  readonly include?: readonly string[];
+  readonly include?: readonly string[] | 'all';
 }
 
 /** One table: its keys, its indexes, and whether it streams. */
 export interface TableDefinition {
   /** Logical name; the environment variable `${NAME}_TABLE` carries the physical name. */
-  readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger' | 'idempotency';
+  readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger' | 'idempotency' | 'staff' | 'audit';
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   readonly indexes?: readonly IndexDefinition[];
@@ -68,6 +71,35 @@ export const MAIL_OWED = {
 } as const satisfies Record<string, IndexDefinition>;
 
 /**
+ * The audit trail by actor, newest first (`po admin audit --actor`). Every attribute: audit records are small and
+ * read whole.
+ */
+export const AUDIT_BY_ACTOR: IndexDefinition = {
+  name: 'byActor',
+  partitionKey: text('actor'),
+  sortKey: text('recordedAt'),
+  include: 'all',
+};
+
+/**
+ * The audit trail by time, newest first (`po admin audit` without an actor or a target): partitioned by day and by one
+ * of {@link AUDIT_TIME_SHARDS} shards (`2026-12-07#2`), so that no one partition takes every audited write of a day.
+ */
+export const AUDIT_BY_TIME: IndexDefinition = {
+  name: 'byTime',
+  partitionKey: text('timeBucket'),
+  sortKey: text('recordedAt'),
+  include: 'all',
+};
+
+/**
+ * How many partitions a day of the audit trail is spread over in {@link AUDIT_BY_TIME}: a partition takes 1,000 writes
+ * a second, so audited writes (staff actions, customers' password and key changes — never orders) may reach 4,000 a
+ * second before the index throttles them. A query without an actor or a target reads every shard of each day.
+ */
+export const AUDIT_TIME_SHARDS = 4;
+
+/**
  * Every table, one entry each. Their order is the order of their settings in shared/config.ts (a configuration error
  * names the bad ones in this order).
  */
@@ -75,7 +107,7 @@ export const TABLES: readonly TableDefinition[] = [
   {
     name: 'customers',
     partitionKey: text('customerId'),
-    description: 'profile, role, password hash, lockout, token version, public keys, account balance',
+    description: 'profile, password hash, lockout, token version, public keys, account balance, disabled or not',
   },
   { name: 'inventory', partitionKey: text('sku'), description: 'products: name, price in cents, stock' },
   {
@@ -104,6 +136,20 @@ export const TABLES: readonly TableDefinition[] = [
     description:
       'one item per Idempotency-Key a money route was sent with: the request it came with and what it did, written in the same transaction',
   },
+  {
+    name: 'staff',
+    partitionKey: text('staffId'),
+    description:
+      'the OPD staff: roles, password hash, lockout, token version; one more item counts who holds staff:write',
+  },
+  {
+    name: 'audit',
+    partitionKey: text('target'),
+    sortKey: text('recordedAt'),
+    indexes: [AUDIT_BY_ACTOR, AUDIT_BY_TIME],
+    description:
+      'append-only: one record per change a staff member made and per customer security event, written in the same transaction as the change',
+  },
 ];
 
 /** The name of the environment variable that carries a table's physical name: `CUSTOMERS_TABLE` for `customers`. */
@@ -121,7 +167,7 @@ export function tableEnvironmentVariable<Name extends TableName>(name: Name): Ta
  */
 export const CUSTOMER_READS = {
   /** The order path: the account it debits and refunds, and what the debit checks at commit. */
-  ordering: ['customerId', 'tokenVersion', 'role', 'balanceCents', 'ledgerSeq', 'keys'],
+  ordering: ['customerId', 'tokenVersion', 'balanceCents', 'ledgerSeq', 'keys'],
   /** `GET /account` and evidence: the public keys and the balance. */
   account: ['customerId', 'keys', 'balanceCents', 'ledgerSeq'],
   /** The address a confirmation or a notice goes to. */

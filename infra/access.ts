@@ -11,14 +11,22 @@ import type { TableName } from '../contract/tables.js';
 
 /** DynamoDB actions each function performs, per table. Anything not listed is denied. */
 export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName, string[]>>>> = {
-  login: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
-  password: { customers: ['GetItem', 'UpdateItem'], keys: ['Query'] },
-  authorizer: { customers: ['GetItem'], keys: ['Query'] },
+  login: { customers: ['GetItem', 'UpdateItem'], staff: ['GetItem', 'UpdateItem'], keys: ['Query'] },
+  // A password change is audited: its record is put in the change's own transaction.
+  password: {
+    customers: ['GetItem', 'UpdateItem'],
+    staff: ['GetItem', 'UpdateItem'],
+    audit: ['PutItem'],
+    keys: ['Query'],
+  },
+  authorizer: { customers: ['GetItem'], staff: ['GetItem'], keys: ['Query'] },
   order: {
     inventory: ['BatchGetItem', 'UpdateItem'],
     orders: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     ledger: ['PutItem'],
     keys: ['Query'],
+    // The OPD's cancellation (a staff route this function serves) is audited in its transaction.
+    audit: ['PutItem'],
   },
   read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
   admin: {
@@ -30,6 +38,9 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item,
     // or is read when the account as it now is would refuse the resent credit (its first sending moved it).
     idempotency: ['GetItem', 'PutItem'],
+    staff: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
+    // Every staff action's record, put in the action's transaction; read back by GET /admin/audit.
+    audit: ['PutItem', 'Query'],
   },
   notify: { orders: ['UpdateItem'] },
   sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'] },

@@ -76,9 +76,11 @@ export class PurchaseOrdersStack extends Stack {
       value: keys.getAttString('ReceiptKeyId'),
       description: 'The active receipt key ID (every receipt key is published at GET /receipt-keys)',
     });
-    new CfnOutput(this, 'CustomersTableName', {
-      value: tables.customers.tableName,
-      description: 'For npm run first-admin',
+    new CfnOutput(this, 'CustomersTableName', { value: tables.customers.tableName, description: 'The customers' });
+    new CfnOutput(this, 'StaffTableName', { value: tables.staff.tableName, description: 'For npm run first-admin' });
+    new CfnOutput(this, 'AuditTableName', {
+      value: tables.audit.tableName,
+      description: 'For npm run first-admin; the append-only audit trail',
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: deadLetters.queueUrl,

@@ -1,23 +1,43 @@
 /**
- * The demo data `npm start` seeds: a catalogue of five products and three customers (an admin; alice with an RSA
- * key; bob with a DSA key), each customer with an opening balance. It goes through the admin services and the data
+ * The demo data `npm start` seeds: a catalogue of five products, two customers (alice with an RSA key, bob with a DSA
+ * key), each with an opening balance, and the OPD's staff, one per role (shared/permissions.ts). It goes through the admin services and the data
  * modules the functions use, imported only when seeding starts: they load the handlers' logger, which reads its
  * settings from the environment once, and the local stack sets that environment just before it seeds.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Actor } from '../shared/audit.js';
+import type { StaffRole } from '../shared/permissions.js';
 import { LocalStackError } from './errors.js';
 
-/** A demo login as written to `<demoDirectory>/credentials.json` and printed by `npm start`. */
+/** A demo customer's login as written to `<demoDirectory>/credentials.json` and printed by `npm start`. */
 export interface DemoCustomer {
   readonly customerId: string;
   readonly password: string;
-  readonly role: 'customer' | 'admin';
-  readonly alg?: string;
-  readonly privateKeyFile?: string;
-  readonly publicKeyFile?: string;
+  readonly alg: string;
+  readonly privateKeyFile: string;
+  readonly publicKeyFile: string;
 }
+
+/** A demo staff member's login as written to `<demoDirectory>/staff.json` and printed by `npm start`. */
+export interface DemoStaff {
+  readonly staffId: string;
+  readonly password: string;
+  readonly roles: readonly StaffRole[];
+}
+
+/** The demo staff: one per role, each named after it (`opd-admin` holds `admin`). */
+export const DEMO_STAFF_ROLES: ReadonlyArray<readonly [string, StaffRole]> = [
+  ['opd-admin', 'admin'],
+  ['clerk', 'clerk'],
+  ['finance', 'finance'],
+  ['catalog', 'catalog'],
+  ['security', 'security'],
+];
+
+/** Who the audit trail says seeded the demo. */
+const SEEDING: Actor = { kind: 'operator', id: 'npm start', roles: [], requestId: 'demo seed' };
 
 /** The demo catalogue (prices in US cents). */
 export const DEMO_CATALOGUE = [
@@ -31,26 +51,64 @@ export const DEMO_CATALOGUE = [
 /** What each demo customer's account is credited with when it is created (USD 500.00). */
 export const DEMO_OPENING_BALANCE_CENTS = 50_000;
 
+/** A fresh demo password. */
+const password = () => randomBytes(12).toString('base64url');
+
 /**
- * Seeds the demo catalogue and three customers (an admin; alice with an RSA key; bob with a DSA key, each with an
- * opening balance) unless they exist. Passwords are random per data directory and kept with the demo keys (0600), so
- * restarts show the same ones. Customers seeded before accounts existed get their opening balance on the next start.
+ * Seeds the demo catalogue and two customers (alice with an RSA key, bob with a DSA key, each with an opening balance)
+ * unless they exist, and the demo staff (one per role) unless they exist. Passwords are random per data directory and
+ * kept with the demo keys (0600), so restarts show the same ones. Customers seeded before accounts existed get their
+ * opening balance on the next start; a data directory seeded before staff existed gets its staff.
  * @throws LocalStackError if the customers exist but their credentials file is gone
  */
-export async function seedDemo(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
+export async function seedDemo(
+  demoDirectory: string,
+  log: (line: string) => void,
+): Promise<{ customers: DemoCustomer[]; staff: DemoStaff[] }> {
+  const customers = await seedCustomers(demoDirectory, log);
+  return { customers, staff: await seedStaff(demoDirectory, log) };
+}
+
+/** Seeds the demo staff unless they exist; returns their logins. */
+async function seedStaff(demoDirectory: string, log: (line: string) => void): Promise<DemoStaff[]> {
+  const { getStaff } = await import('../shared/aws/staff.js');
+  const { addStaff } = await import('../shared/services/staff.js');
+  const staffFile = join(demoDirectory, 'staff.json');
+  const known = existsSync(staffFile) ? (JSON.parse(readFileSync(staffFile, 'utf8')) as DemoStaff[]) : [];
+  const staff: DemoStaff[] = [];
+  for (const [staffId, role] of DEMO_STAFF_ROLES) {
+    const kept = known.find((member) => member.staffId === staffId);
+    if (kept && (await getStaff(staffId))) {
+      staff.push(kept);
+      continue;
+    }
+    if (staff.length === 0) log('seeding the demo staff…');
+    const member: DemoStaff = { staffId, password: password(), roles: [role] };
+    await addStaff({ ...member, email: `${staffId}@opd.local` }, SEEDING);
+    staff.push(member);
+  }
+  writeFileSync(staffFile, `${JSON.stringify(staff, null, 2)}\n`, { mode: 0o600 });
+  return staff;
+}
+
+/** Seeds the demo catalogue and customers unless they exist; returns the customers' logins. */
+async function seedCustomers(demoDirectory: string, log: (line: string) => void): Promise<DemoCustomer[]> {
   const { getCustomer } = await import('../shared/aws/customers.js');
   const { createProduct } = await import('../shared/aws/catalog.js');
   const { registerCustomer } = await import('../shared/services/admin.js');
   const { exportPublicKeyPem } = await import('../shared/keys.js');
   const { exportPrivateKeyPem } = await import('../shared/keygen.js');
   const credentialsFile = join(demoDirectory, 'credentials.json');
-  if (await getCustomer('opd-admin')) {
+  if (await getCustomer('alice')) {
     if (!existsSync(credentialsFile))
       throw new LocalStackError(
         `the demo customers exist but ${credentialsFile} is gone`,
         'move the data directory aside to start afresh, or use --in-memory',
       );
-    const existing = JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCustomer[];
+    // Data directories seeded before staff existed list an administrator customer too: not a customer's login.
+    const existing = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as Array<DemoCustomer & { role?: string }>)
+      .filter((entry) => entry.role === undefined || entry.role === 'customer')
+      .map(({ role: _role, ...customer }) => customer);
     for (const customer of existing) await openingBalance(customer);
     return existing;
   }
@@ -60,8 +118,7 @@ export async function seedDemo(demoDirectory: string, log: (line: string) => voi
       if ((error as { code?: string }).code !== 'already_exists') throw error;
     });
   }
-  const password = () => randomBytes(12).toString('base64url');
-  const customers: DemoCustomer[] = [{ customerId: 'opd-admin', password: password(), role: 'admin' }];
+  const customers: DemoCustomer[] = [];
   for (const [customerId, type, alg] of [
     ['alice', 'rsa', 'PS256'],
     ['bob', 'dsa', 'DS256'],
@@ -74,7 +131,7 @@ export async function seedDemo(demoDirectory: string, log: (line: string) => voi
     const publicKeyFile = join(demoDirectory, `${customerId}.pub.pem`);
     writeFileSync(privateKeyFile, exportPrivateKeyPem(pair.privateKey), { mode: 0o600 });
     writeFileSync(publicKeyFile, exportPublicKeyPem(pair.publicKey), { mode: 0o644 });
-    customers.push({ customerId, password: password(), role: 'customer', alg, privateKeyFile, publicKeyFile });
+    customers.push({ customerId, password: password(), alg, privateKeyFile, publicKeyFile });
   }
   for (const customer of customers) {
     if (await getCustomer(customer.customerId)) continue;
@@ -82,8 +139,7 @@ export async function seedDemo(demoDirectory: string, log: (line: string) => voi
       customerId: customer.customerId,
       email: `${customer.customerId}@customer.local`,
       password: customer.password,
-      role: customer.role,
-      keys: customer.publicKeyFile ? [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }] : [],
+      keys: [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }],
     });
   }
   for (const customer of customers) await openingBalance(customer);
@@ -93,7 +149,6 @@ export async function seedDemo(demoDirectory: string, log: (line: string) => voi
 
 /** Credits a demo customer's opening balance if their account has no entry yet. */
 async function openingBalance(customer: DemoCustomer): Promise<void> {
-  if (customer.role !== 'customer') return;
   const { getCustomer } = await import('../shared/aws/customers.js');
   const { postLedgerEntry } = await import('../shared/aws/accounts.js');
   const stored = await getCustomer(customer.customerId);
@@ -102,6 +157,6 @@ async function openingBalance(customer: DemoCustomer): Promise<void> {
     type: 'credit',
     amountCents: DEMO_OPENING_BALANCE_CENTS,
     reference: 'demo opening balance',
-    actor: 'opd-admin',
+    actor: SEEDING.id,
   });
 }

@@ -137,9 +137,12 @@ function indexSpecification(index: IndexDefinition) {
   return {
     IndexName: index.name,
     KeySchema: keySchema(index.partitionKey, index.sortKey),
-    Projection: index.include
-      ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
-      : { ProjectionType: 'KEYS_ONLY' as const },
+    Projection:
+      index.include === 'all'
+        ? { ProjectionType: 'ALL' as const }
+        : index.include
+          ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
+          : { ProjectionType: 'KEYS_ONLY' as const },
   };
 }
 

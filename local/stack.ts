@@ -13,7 +13,7 @@ import { startLocalApi } from './api.js';
 import type { Authorizer, ProxyHandler } from './api.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { seedDemo } from './demo.js';
-import type { DemoCustomer } from './demo.js';
+import type { DemoCustomer, DemoStaff } from './demo.js';
 import { createTables, startDynamoDbLocal } from './dynamodb.js';
 import type { DynamoDbLocal } from './dynamodb.js';
 import { keepInbox, releaseInbox, startSesEmulator } from './inbox.js';
@@ -54,6 +54,8 @@ export interface LocalStack {
   readonly dynamodbEndpoint: string;
   readonly kmsUrl: string;
   readonly demo: readonly DemoCustomer[];
+  /** The demo staff, one per role. */
+  readonly staff: readonly DemoStaff[];
   readonly poller: StreamPoller;
   readonly tables: Readonly<Record<string, string>>;
   /** Runs the mail sweeper once, now (it also runs on its timer). */
@@ -137,7 +139,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } as unknown as CloudFormationCustomResourceCreateEvent);
     log(`server key ${provisioned.Data?.ServerKeyId ?? '?'}`);
 
-    const demo = options.seed === false ? [] : await seedDemo(options.demoDirectory, log);
+    const { customers: demo, staff } =
+      options.seed === false ? { customers: [], staff: [] } : await seedDemo(options.demoDirectory, log);
 
     // Imported only now: the handlers read the environment set above when they load.
     const handlers = {
@@ -182,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodbEndpoint: dynamodb.endpoint,
       kmsUrl: kms.url,
       demo,
+      staff,
       poller,
       tables,
       stopInbox: () => closeServer(inbox),

@@ -70,8 +70,13 @@ try {
       ...existing,
       apiUrl: stack.apiUrl,
       customerId: customer.customerId,
-      ...(customer.privateKeyFile ? { key: customer.privateKeyFile } : {}),
+      key: customer.privateKeyFile,
     });
+  }
+  // And one per demo staff member: a staff profile logs in at /staff/login.
+  for (const member of stack.staff) {
+    const { customerId: _customer, key: _key, ...existing } = readProfile(member.staffId);
+    writeProfile(member.staffId, { ...existing, apiUrl: stack.apiUrl, staffId: member.staffId });
   }
   if (notices.length > 0)
     say(
@@ -79,9 +84,10 @@ try {
         `  These are this stack's keys; to accept them:\n${notices.map((line) => `    ${line}`).join('\n')}`,
     );
   const customers = stack.demo.map(
-    (d) =>
-      `    ${d.customerId.padEnd(10)} ${d.password}   ${d.role === 'admin' ? 'admin' : `${d.alg ?? ''} key ${d.privateKeyFile ?? ''}`}`,
+    (d) => `    ${d.customerId.padEnd(10)} ${d.password}   ${d.alg} key ${d.privateKeyFile}`,
   );
+  const staff = stack.staff.map((d) => `    ${d.staffId.padEnd(10)} ${d.password}   ${d.roles.join(', ')}`);
+  const clerk = stack.staff.find((d) => d.staffId === 'clerk');
   const alice = stack.demo.find((d) => d.customerId === 'alice');
   say(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
@@ -89,9 +95,11 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   API     ${stack.apiUrl}            (curl ${stack.apiUrl}/health)
   Inbox   ${stack.inboxUrl}            (confirmation emails in the browser; GET /store for JSON)
 
-  Demo logins (local only; also in ${join(dataDirectory, 'demo', 'credentials.json')}):
+  Demo customers (local only; also in ${join(dataDirectory, 'demo', 'credentials.json')}):
 ${customers.join('\n')}
-  po profiles are ready in ${configDirectory()} (one per demo customer).
+  Demo staff, one per role (also in ${join(dataDirectory, 'demo', 'staff.json')}):
+${staff.join('\n')}
+  po profiles are ready in ${configDirectory()} (one per demo customer and staff member).
 
   Next, in another terminal (once: npm link, so that po works in every directory):
     po --profile alice login                            # password: ${alice?.password ?? ''}
@@ -102,7 +110,8 @@ ${customers.join('\n')}
     po --profile alice orders export <order-id> --out order.evidence.json
     po verify order.evidence.json                       # offline
     po --profile alice orders cancel <order-id>         # signed; stock and balance come back
-    po --profile opd-admin admin orders                 # the OPD's queue (login first, as for alice)
+    po --profile clerk login                            # password: ${clerk?.password ?? ''}
+    po --profile clerk admin orders                     # the OPD's queue; po admin orders fulfil <order-id>
   then open ${stack.inboxUrl} to see the confirmation.
 
 Ctrl-C stops everything.`);

@@ -23,10 +23,12 @@ export interface AccountState {
   readonly ledgerSeq: number;
 }
 
-/** What an order's debit also checks at commit: the session's token version and role, the signing key still active. */
+/**
+ * What an order's debit also checks at commit: the session's token version (a password change, a disabled account,
+ * ended sessions all move it), the signing key still active.
+ */
 export interface OrderGuard {
   readonly tokenVersion: number;
-  readonly role: string;
   readonly keyId: string;
 }
 
@@ -42,7 +44,7 @@ export interface LedgerEntry {
   readonly currency: string;
   readonly orderId?: string;
   readonly reference?: string;
-  /** Who caused it: the customer (orders, their cancellations) or the administrator. */
+  /** Who caused it: the customer (orders, their cancellations) or the staff member. */
   readonly actor: string;
   /** ISO 8601. */
   readonly at: string;

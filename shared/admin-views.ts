@@ -13,16 +13,16 @@ import type { MailKind } from './mail.js';
 import type { OrderRecord } from './orders.js';
 import type { RetryOutcome } from './services/notify.js';
 
-/** A customer in `GET /admin/customers`: who, since when, their balance and whether logins are locked. */
+/** A customer in `GET /admin/customers`: who, since when, their balance, whether logins are locked or disabled. */
 export function customerSummaryView(customer: CustomerSummary, currency: string) {
   return {
     customerId: customer.customerId,
     email: customer.email,
-    role: customer.role,
     createdAt: customer.createdAt,
     balanceCents: customer.balanceCents ?? 0,
     currency,
     locked: lockState(customer).locked,
+    disabled: customer.disabledAt !== undefined,
   };
 }
 /** What {@link customerSummaryView} makes. */
@@ -38,8 +38,9 @@ export function customerDetailView(
   return {
     ...accountView(customer, currency, ledger),
     email: customer.email,
-    role: customer.role,
     createdAt: customer.createdAt,
+    ...(customer.disabledAt === undefined ? {} : { disabledAt: customer.disabledAt }),
+    mustChangePassword: customer.mustChangePassword === true,
     lock: {
       locked: lock.locked,
       failedLogins: customer.failedLogins,

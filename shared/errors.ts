@@ -58,6 +58,8 @@ export const API_ERROR_CODES = [
   'invalid_credentials',
   'unauthorized',
   'forbidden',
+  'password_change_required',
+  'account_disabled',
   'not_found',
   'password_policy',
   'already_exists',
@@ -69,6 +71,7 @@ export const API_ERROR_CODES = [
   'insufficient_funds',
   'order_closed',
   'idempotency_key_reused',
+  'last_staff_admin',
   'rate_limited',
   'service_unavailable',
   'internal',
@@ -176,7 +179,9 @@ export class ApiError extends PoError {
  */
 export const MESSAGES = {
   sessionInvalid: 'the session is missing, invalid or expired; log in again',
-  adminOnly: 'this route is for administrators',
+  staffOnly: 'this route is for the OPD’s staff',
+  customersOnly: 'this route is for customers; the OPD’s staff use the /admin routes',
+  passwordChangeRequired: 'you logged in with a one-time password: change it first (po password)',
   internal: 'internal error; it has been logged',
 } as const;
 

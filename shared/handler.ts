@@ -10,31 +10,65 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { sessionInvalid } from './errors.js';
 import { HTTP_STATUS, errorResponse, isDeliberate } from './http.js';
 import { logger, metrics } from './observability.js';
-import type { Session } from './tokens.js';
+import { isStaffRole } from './permissions.js';
+import type { StaffRole } from './permissions.js';
+import { isAccountKind } from './tokens.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** The caller of a route that needs a session, as the authorizer established it. */
-export type CallerSession = Pick<Session, 'customerId' | 'role' | 'tokenVersion' | 'authTime'>;
+/** A customer's session, as the authorizer established it. */
+export interface CustomerSession {
+  readonly kind: 'customer';
+  readonly customerId: string;
+  readonly tokenVersion: number;
+  readonly authTime?: number;
+  /** Logged in with a one-time password: only a password change (and logout) is allowed until it is changed. */
+  readonly mustChangePassword: boolean;
+}
+
+/** A staff member's session, with their roles as the authorizer read them on this call. */
+export interface StaffSession {
+  readonly kind: 'staff';
+  readonly staffId: string;
+  readonly roles: readonly StaffRole[];
+  readonly tokenVersion: number;
+  readonly authTime?: number;
+  readonly mustChangePassword: boolean;
+}
+
+/** The caller of a route that needs a session. */
+export type CallerSession = CustomerSession | StaffSession;
+
+/** The ID of the account a session is for, whichever its kind. */
+export function subjectOf(session: CallerSession): string {
+  return session.kind === 'customer' ? session.customerId : session.staffId;
+}
 
 /**
- * The caller as the authorizer established it: customer ID, role and the session's token version (checked there, and
- * again at commit by the order transaction). Anything missing is a 401.
+ * The caller as the authorizer established it: the account's kind and ID, a staff member's roles, the session's token
+ * version (checked there, and again at commit by the order transaction), and whether it must change its password.
+ * Anything missing or malformed is a 401. API Gateway passes the authorizer's context values on as strings; the local
+ * adapter passes them as they were.
  */
 export function sessionOf(event: APIGatewayProxyEvent): CallerSession {
   const authorizer: Record<string, unknown> | null | undefined = event.requestContext?.authorizer;
-  const customerId: unknown = authorizer?.customerId;
-  const role: unknown = authorizer?.role;
-  // API Gateway passes authorizer context values on as strings; the local adapter as they were.
+  const kind: unknown = authorizer?.kind;
+  const subject: unknown = authorizer?.subject;
   const tokenVersion = Number(authorizer?.tokenVersion);
-  if (
-    typeof customerId !== 'string' ||
-    (role !== 'customer' && role !== 'admin') ||
-    !Number.isSafeInteger(tokenVersion)
-  )
+  if (typeof subject !== 'string' || !isAccountKind(kind) || !Number.isSafeInteger(tokenVersion))
     throw sessionInvalid();
   const authTime = Number(authorizer?.authTime);
-  return { customerId, role, tokenVersion, ...(Number.isSafeInteger(authTime) ? { authTime } : {}) };
+  const common = {
+    tokenVersion,
+    ...(Number.isSafeInteger(authTime) ? { authTime } : {}),
+    mustChangePassword: String(authorizer?.mustChangePassword) === 'true',
+  };
+  if (kind === 'customer') return { kind, customerId: subject, ...common };
+  const roles = String(authorizer?.roles ?? '')
+    .split(',')
+    .filter((role) => role !== '');
+  if (!roles.every(isStaffRole)) throw sessionInvalid();
+  return { kind, staffId: subject, roles, ...common };
 }
 
 /** Logs an error the way the mapping will answer it, and returns the response. */

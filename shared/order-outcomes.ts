@@ -51,9 +51,9 @@ export interface AccountRead {
   readonly item?: Record<string, unknown>;
 }
 
-/** Whether an account item no longer matches the session (token version, role) an order was made under. */
+/** Whether an account item no longer matches the session (its token version) an order was made under. */
 function sessionStale(item: Record<string, unknown>, guard: OrderGuard): boolean {
-  return item.tokenVersion !== guard.tokenVersion || item.role !== guard.role;
+  return item.tokenVersion !== guard.tokenVersion;
 }
 
 /**
@@ -105,7 +105,7 @@ export function accountReadNeeded(reasons: OrderTransactionReasons): boolean {
  * The session comes first: an answer that reveals stored state (the original order of a replay, what is left of a
  * SKU, a current price) is given only to a session the transaction found current (its account action passed) or the
  * read after it did. Otherwise:
- * - the account is gone → the customer was deleted; its token version or role changed → the session is stale;
+ * - the account is gone → the customer was deleted; its token version changed → the session is stale;
  * - the order item exists → duplicate (an identical resubmission, or a replay);
  * - a line's product is gone → unknown SKU;
  * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);

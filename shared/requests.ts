@@ -26,6 +26,12 @@ export const loginRequest = z.strictObject({
   password,
 });
 
+/** `POST /staff/login`. */
+export const staffLoginRequest = z.strictObject({
+  staffId: z.string().check(z.minLength(1), z.maxLength(CUSTOMER_ID_MAX_LENGTH)),
+  password,
+});
+
 /** `POST /password`. The policy (length in code points after NFKC, not the old one, not the ID) is checked later. */
 export const passwordChange = z.strictObject({ oldPassword: password, newPassword: password });
 
@@ -79,7 +85,6 @@ export const newCustomer = z.strictObject({
   customerId: z.string().check(z.regex(CUSTOMER_ID_PATTERN)),
   email: z.email().check(z.maxLength(CUSTOMER_LIMITS.maxEmailLength)),
   password,
-  role: z._default(z.enum(['customer', 'admin']), 'customer'),
   keys: z._default(z.array(publicKey).check(z.maxLength(CUSTOMER_LIMITS.maxKeysAtCreation)), []),
 });
 

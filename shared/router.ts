@@ -9,7 +9,9 @@ import { ROUTES } from '../contract/routes.js';
 import type { RouteDefinition, RouteKey } from '../contract/routes.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { sessionOf } from './handler.js';
-import type { ApiHandler, CallerSession } from './handler.js';
+import type { ApiHandler, CallerSession, CustomerSession, StaffSession } from './handler.js';
+import type { Actor } from './audit.js';
+import { allows } from './permissions.js';
 import { parseJsonBody, requiredIdempotencyKey } from './http.js';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency.js';
 import { logger } from './observability.js';
@@ -31,14 +33,24 @@ export type ParamsOf<K extends RouteKey> = Routes[K] extends { params: infer P }
 export type IdempotencyKeyOf<K extends RouteKey> = Routes[K] extends { headers: readonly string[] }
   ? string
   : undefined;
-/** The caller of route `K`: none for a public route. */
-export type CallerOf<K extends RouteKey> = Routes[K]['permission'] extends 'public' ? undefined : CallerSession;
+/** The caller of route `K`: none for a public route, a customer, a staff member, or either. */
+export type CallerOf<K extends RouteKey> = Routes[K]['permission'] extends 'public'
+  ? undefined
+  : Routes[K]['permission'] extends 'account'
+    ? CallerSession
+    : Routes[K]['permission'] extends 'customer'
+      ? CustomerSession
+      : StaffSession;
+/** Who acts on route `K`, for the audit trail: none for a public route. */
+export type ActorOf<K extends RouteKey> = Routes[K]['permission'] extends 'public' ? undefined : Actor;
 
 /** What a route's implementation is given: the event, and what the router already checked and parsed. */
 export interface RouteRequest<K extends RouteKey> {
   readonly event: APIGatewayProxyEvent;
   readonly context: Context;
   readonly session: CallerOf<K>;
+  /** The caller as the audit trail names them (shared/audit.ts), with this request's ID. */
+  readonly actor: ActorOf<K>;
   readonly params: ParamsOf<K>;
   readonly idempotencyKey: IdempotencyKeyOf<K>;
   readonly body: BodyOf<K>;
@@ -50,9 +62,8 @@ export type Implementations<H extends HandlerName> = { readonly [K in RoutesOf<H
 
 /**
  * The router of function `handler`. Dispatches on `httpMethod` and `resource` (the route template API Gateway matched,
- * e.g. `/orders/{id}`), then checks, in this order, failing on the first fault: the session (an administrators' route
- * is refused to anyone else, though the authorizer refused them already), the path parameters, the
- * `Idempotency-Key`, the body. Logs who did what on an administrators' route.
+ * e.g. `/orders/{id}`), then checks, in this order, failing on the first fault: the session and who may call the route
+ * ({@link checkCaller}), the path parameters, the `Idempotency-Key`, the body. Logs who did what on a staff route.
  * @throws Error at load if `implementations` and the table disagree
  */
 export function serveRoutes<H extends HandlerName>(handler: H, implementations: Implementations<H>): ApiHandler {
@@ -76,18 +87,53 @@ export function serveRoutes<H extends HandlerName>(handler: H, implementations: 
     if (!route || route.handler !== handler || !implementation)
       throw new ApiError('not_found', `no route ${event.httpMethod} ${event.resource}`);
     const session = route.permission === 'public' ? undefined : sessionOf(event);
-    if (route.permission === 'admin' && session?.role !== 'admin') throw new ApiError('forbidden', MESSAGES.adminOnly);
+    if (session) checkCaller(key, route, session);
+    const actor = session && actorOf(session, event);
     const params = Object.fromEntries(
       Object.entries(route.params ?? {}).map(([name, pattern]) => [name, pathParameter(event, name, pattern)]),
     );
     const idempotencyKey = route.headers?.includes(IDEMPOTENCY_KEY_HEADER) ? requiredIdempotencyKey(event) : undefined;
     const body = route.body ? parseJsonBody(event, route.body) : undefined;
-    const request = { event, context, session, params, idempotencyKey, body };
+    const request = { event, context, session, actor, params, idempotencyKey, body };
     const response = await implementation(request as RouteRequest<RouteKey>);
-    if (route.permission === 'admin')
-      logger.info('admin action', { admin: session?.customerId, route: key, status: response.statusCode });
+    if (session?.kind === 'staff')
+      logger.info('staff action', { staff: session.staffId, route: key, status: response.statusCode });
     return response;
   };
+}
+
+/** Routes a session that must change its password may still call: the change itself, and leaving. */
+const WHILE_PASSWORD_MUST_CHANGE: ReadonlySet<string> = new Set(['POST /password', 'POST /logout']);
+
+/**
+ * Whether `session` may call route `key`: customers only the customers' routes, staff only the routes whose
+ * permission one of their roles gives, and a session opened with a one-time password nothing but the password change.
+ * @throws ApiError `forbidden` naming what is missing; `password_change_required`
+ */
+export function checkCaller(key: string, route: RouteDefinition, session: CallerSession): void {
+  if (session.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(key))
+    throw new ApiError('password_change_required', MESSAGES.passwordChangeRequired);
+  const { permission } = route;
+  if (permission === 'public' || permission === 'account') return;
+  if (permission === 'customer') {
+    if (session.kind !== 'customer') throw new ApiError('forbidden', MESSAGES.customersOnly);
+    return;
+  }
+  if (session.kind !== 'staff') throw new ApiError('forbidden', MESSAGES.staffOnly);
+  if (!allows(session.roles, permission))
+    throw new ApiError(
+      'forbidden',
+      `this needs the permission ${permission}, which your roles (${session.roles.join(', ') || 'none'}) do not give`,
+      { details: { permission } },
+    );
+}
+
+/** The caller as the audit trail names them. */
+function actorOf(session: CallerSession, event: APIGatewayProxyEvent): Actor {
+  const requestId = event.requestContext?.requestId ?? 'unknown';
+  return session.kind === 'customer'
+    ? { kind: 'customer', id: session.customerId, roles: [], requestId }
+    : { kind: 'staff', id: session.staffId, roles: session.roles, requestId };
 }
 
 /** How a path parameter is called in an error, in the words of the people who typed it. */

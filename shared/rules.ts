@@ -14,6 +14,9 @@ export const CUSTOMER_ID_MAX_LENGTH = 128;
 /** A customer ID: what a customer logs in with and signs as (the order's `iss`). */
 export const CUSTOMER_ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,${CUSTOMER_ID_MAX_LENGTH - 1}}$`);
 
+/** A staff member's ID: what they log in with. The same rule as a customer's; the two are apart (shared/tokens.ts). */
+export const STAFF_ID_PATTERN = CUSTOMER_ID_PATTERN;
+
 /** A product's SKU. */
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** How `po` and the API say {@link SKU_PATTERN} to a person. */

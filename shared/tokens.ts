@@ -1,7 +1,9 @@
 /**
  * Session tokens: short-lived JWTs (HS256, RFC 7519) signed with a KMS-wrapped secret, explicitly typed so no other
- * JWT can pass for one. `tv` (token version) lets a password change revoke every older token: the authorizer compares
- * it with the customer's current version.
+ * JWT can pass for one. `sub` is the account's ID and `kind` says whose it is: a customer's or a staff member's (the two
+ * are different tables, so only the kind and the ID together name an account). `tv` (token version) lets a password change, a role change, a
+ * disabled account or a logout revoke every older token: the authorizer compares it with the account's current
+ * version. Roles are not in the token: the authorizer reads them on every call.
  */
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { sessionInvalid } from './errors.js';
@@ -12,13 +14,20 @@ const AUDIENCE = 'po-api';
 /** Longest token accepted before any parsing. Real tokens are ≈ 300 characters. */
 const MAX_TOKEN_LENGTH = 2048;
 
-export type Role = 'customer' | 'admin';
+/** Whose account a session is: a customer's (who orders) or a staff member's (who works for the OPD). */
+export type AccountKind = 'customer' | 'staff';
+
+/** Whether `value` is an {@link AccountKind}. */
+export function isAccountKind(value: unknown): value is AccountKind {
+  return value === 'customer' || value === 'staff';
+}
 
 export interface Session {
-  readonly customerId: string;
-  readonly role: Role;
+  readonly kind: AccountKind;
+  /** The customer's or the staff member's ID. */
+  readonly subject: string;
   readonly tokenVersion: number;
-  /** When the customer logged in (epoch seconds, the `auth_time` claim): a refreshed token keeps it. */
+  /** When the person logged in (epoch seconds, the `auth_time` claim): a refreshed token keeps it. */
   readonly authTime?: number;
 }
 
@@ -36,12 +45,12 @@ export async function issueSessionToken(
 ): Promise<{ token: string; expiresAt: string }> {
   const issuedAt = Math.floor(now / 1000);
   const token = await new SignJWT({
-    role: session.role,
+    kind: session.kind,
     tv: session.tokenVersion,
     auth_time: session.authTime ?? issuedAt,
   })
     .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: SESSION_TOKEN_TYP })
-    .setSubject(session.customerId)
+    .setSubject(session.subject)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt(issuedAt)
@@ -79,19 +88,19 @@ export async function verifySessionToken(
         requiredClaims: ['sub', 'exp', 'iat'],
       },
     );
-    const { sub, role, tv, iat } = payload;
+    const { sub, kind, tv, iat } = payload;
     // Tokens issued before auth_time existed count from their own issue time.
     const authTime = payload.auth_time ?? iat;
     if (
       typeof sub !== 'string' ||
-      (role !== 'customer' && role !== 'admin') ||
+      !isAccountKind(kind) ||
       typeof tv !== 'number' ||
       !Number.isInteger(tv) ||
       typeof authTime !== 'number' ||
       !Number.isInteger(authTime)
     )
       throw unauthorized;
-    return { customerId: sub, role, tokenVersion: tv, authTime };
+    return { kind, subject: sub, tokenVersion: tv, authTime };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error === unauthorized) throw unauthorized;
     throw error; // a failure to fetch the key (KMS, DynamoDB) is not the client's fault: let it become a 503

@@ -9,6 +9,8 @@ Object.assign(process.env, {
   KEYS_TABLE: 'keys',
   LEDGER_TABLE: 'ledger',
   IDEMPOTENCY_TABLE: 'idempotency',
+  STAFF_TABLE: 'staff',
+  AUDIT_TABLE: 'audit',
   KMS_KEY_ID: 'alias/purchase-orders',
   SES_SENDER: 'orders@opd.example',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -4,7 +4,7 @@ import { opdClient } from '../client.js';
 import { runWithGlobals } from '../globals.js';
 import { parseLimit } from '../input.js';
 import { readProfile } from '../profile.js';
-import { sessionFor } from '../session.js';
+import { customerSessionFor } from '../session.js';
 import { describeAccount, poFor, print } from '../view.js';
 
 /** Registers `po account`. */
@@ -18,7 +18,7 @@ export function registerAccount(program: Command): void {
       runWithGlobals(command, async (globals) => {
         const { profile: name } = globals;
         const opd = opdClient(readProfile(name).apiUrl);
-        const account = await opd.account((await sessionFor(name)).token, options);
+        const account = await opd.account((await customerSessionFor(name)).token, options);
         print(globals, account, () => describeAccount(account, `${poFor(name)} account`));
       }),
     );

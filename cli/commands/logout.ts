@@ -5,6 +5,7 @@ import { opdClient } from '../client.js';
 import { globalsOf } from '../globals.js';
 import { runAction } from '../output.js';
 import { deleteSession, readProfile, readSession } from '../profile.js';
+import { sessionSubject } from '../session.js';
 
 /** Registers `po logout`. */
 export function registerLogout(program: Command): void {
@@ -29,7 +30,7 @@ export function registerLogout(program: Command): void {
           if (!(error instanceof ApiCallError && error.status === 401)) throw error;
         }
         deleteSession(name);
-        process.stdout.write(`logged out: every session of ${session.customerId} has ended\n`);
+        process.stdout.write(`logged out: every session of ${sessionSubject(session)} has ended\n`);
       }),
     );
 }

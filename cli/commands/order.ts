@@ -22,7 +22,7 @@ import { checkOrderLines } from '../input.js';
 import { signerFor } from '../io.js';
 import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
-import { sessionFor } from '../session.js';
+import { customerSessionFor } from '../session.js';
 import { checkReceiptKeyTrusted, receiptKey, trustedServerKey } from '../trust.js';
 import { describeOrder, linesTable, print } from '../view.js';
 
@@ -165,7 +165,7 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
               'po order asks for confirmation on a terminal; without one, pass --yes to order at the quoted prices',
             );
           const profile = readProfile(name);
-          const session = await sessionFor(name);
+          const session = await customerSessionFor(name);
           const signer = await signerFor(profile, options);
           const api = opdClient(profile.apiUrl);
           const server = await trustedServerKey(api, name, profile);

@@ -6,7 +6,7 @@ import { opdClient } from '../client.js';
 import { runWithGlobals } from '../globals.js';
 import { parseLimit } from '../input.js';
 import { readProfile } from '../profile.js';
-import { sessionFor } from '../session.js';
+import { customerSessionFor } from '../session.js';
 import { poFor, print, table } from '../view.js';
 
 /** Registers `po orders`; returns it, for its subcommands. */
@@ -21,7 +21,7 @@ export function registerOrders(program: Command): Command {
       runWithGlobals(command, async (globals) => {
         const { profile: name } = globals;
         const opd = opdClient(readProfile(name).apiUrl);
-        const token = (await sessionFor(name)).token;
+        const token = (await customerSessionFor(name)).token;
         const listed: OrderView[] = [];
         let cursor = options.cursor;
         let next: string | undefined;

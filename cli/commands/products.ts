@@ -4,7 +4,7 @@ import { formatMoney } from '../../shared/money.js';
 import { opdClient } from '../client.js';
 import { runWithGlobals } from '../globals.js';
 import { readProfile } from '../profile.js';
-import { sessionFor } from '../session.js';
+import { customerSessionFor } from '../session.js';
 import { print } from '../view.js';
 
 /** Registers `po products`. */
@@ -16,7 +16,7 @@ export function registerProducts(program: Command): void {
       runWithGlobals(command, async (globals) => {
         const { profile: name } = globals;
         const opd = opdClient(readProfile(name).apiUrl);
-        const catalogue = await opd.products((await sessionFor(name)).token);
+        const catalogue = await opd.products((await customerSessionFor(name)).token);
         const { currency, products } = catalogue;
         print(globals, catalogue, () => {
           const width = Math.max(3, ...products.map((p) => p.sku.length));

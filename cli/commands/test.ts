@@ -14,6 +14,7 @@ import type { Profile, Session } from '../profile.js';
 import { trustCommand, trustReport } from '../trust.js';
 import type { TrustState } from '../trust.js';
 import { print } from '../view.js';
+import { sessionSubject } from '../session.js';
 import { ORDER_LIMITS } from '../../shared/rules.js';
 
 /**
@@ -45,7 +46,7 @@ async function checkSigningKey(
     return {
       ok: false,
       keyId: kid,
-      message: `${profile.key}: key ID ${kid} is not registered to ${session.customerId}`,
+      message: `${profile.key}: key ID ${kid} is not registered to ${sessionSubject(session)}`,
     };
   if (registered.status !== 'active')
     return {
@@ -102,7 +103,7 @@ export function registerTest(program: Command): void {
           receiptKey: trust.receipt,
           signingKey: signingKeyState,
           session: sessionState,
-          customerId: session?.customerId ?? profile.customerId ?? null,
+          customerId: session?.kind === 'customer' ? session.customerId : (profile.customerId ?? null),
           ok: failed.length === 0,
           failed,
         };
@@ -117,7 +118,7 @@ export function registerTest(program: Command): void {
             `server key    ${keyLine('server', trust.server)}`,
             `receipt key   ${keyLine('receipt', trust.receipt)}`,
             `signing key   ${signingKeyState.message}`,
-            `session       ${sessionState}${session ? ` for ${session.customerId}, until ${session.expiresAt}` : ' (po login)'}`,
+            `session       ${sessionState}${session ? ` for ${sessionSubject(session)}, until ${session.expiresAt}` : ' (po login)'}`,
             failed.length === 0 ? 'all checks passed' : `FAILED: ${failed.join(', ')}`,
           ].join('\n'),
         );

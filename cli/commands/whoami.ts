@@ -1,16 +1,16 @@
-/** `po whoami`: the profile, the customer, their role and when the session ends; exit 1 when nobody is logged in. */
+/** `po whoami`: the profile, who it is (a customer, or staff with their roles), when the session ends; exit 1 when nobody is logged in. */
 import type { Command } from 'commander';
 import { runWithGlobals } from '../globals.js';
 import { EXIT } from '../output.js';
 import { readProfile, readSession } from '../profile.js';
-import { REFRESH_WITHIN_MS } from '../session.js';
+import { REFRESH_WITHIN_MS, sessionSubject } from '../session.js';
 import { print } from '../view.js';
 
 /** Registers `po whoami`. */
 export function registerWhoami(program: Command): void {
   program
     .command('whoami')
-    .description('show the profile, customer, role and when the session ends')
+    .description('show the profile, who is logged in (customer, or staff and roles) and when the session ends')
     .action((_options: unknown, command: Command) =>
       runWithGlobals(command, (globals) => {
         const { profile: name } = globals;
@@ -20,17 +20,25 @@ export function registerWhoami(program: Command): void {
         const report = {
           profile: name,
           api: profile.apiUrl ?? null,
-          customerId: session?.customerId ?? profile.customerId ?? null,
-          role: live ? session.role : null,
+          kind: session?.kind ?? (profile.staffId !== undefined ? 'staff' : 'customer'),
+          customerId: session
+            ? session.kind === 'customer'
+              ? session.customerId
+              : null
+            : (profile.customerId ?? null),
+          staffId: session ? (session.kind === 'staff' ? session.staffId : null) : (profile.staffId ?? null),
+          roles: live && session.kind === 'staff' ? session.roles : null,
           session: live ? 'valid' : session ? 'expired' : 'not logged in',
           expiresAt: session?.expiresAt ?? null,
         };
         print(globals, report, () =>
           [
             `profile   ${name}${profile.apiUrl ? ` (${profile.apiUrl})` : ''}`,
-            `customer  ${report.customerId ?? '(none: po config --customer ID)'}`,
+            report.staffId !== null
+              ? `staff     ${report.staffId}`
+              : `customer  ${report.customerId ?? '(none: po config --customer ID)'}`,
             live
-              ? `session   ${session.role}, valid until ${session.expiresAt} (refreshed automatically in its last ${REFRESH_WITHIN_MS / 60_000} minutes)`
+              ? `session   ${sessionSubject(session)}, valid until ${session.expiresAt} (refreshed automatically in its last ${REFRESH_WITHIN_MS / 60_000} minutes)`
               : `session   ${report.session}: po login`,
           ].join('\n'),
         );

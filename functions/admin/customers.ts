@@ -9,8 +9,7 @@ import { requestDigest } from '../../shared/idempotency.js';
 import { queryParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
 import { CUSTOMER_ID_PATTERN } from '../../shared/rules.js';
-import { registerCustomer, registerCustomerKey } from '../../shared/services/admin.js';
-import { unlockCustomer } from '../../shared/aws/credentials.js';
+import { registerCustomer, registerCustomerKey, unlockCustomer } from '../../shared/services/admin.js';
 import { revokeCustomerKey } from '../../shared/aws/customer-keys.js';
 import { customerDetailView, customerSummaryView } from '../../shared/admin-views.js';
 
@@ -18,7 +17,7 @@ import { customerDetailView, customerSummaryView } from '../../shared/admin-view
 export const customerRoutes = {
   'POST /admin/customers': async ({ body }) => {
     const keyIds = await registerCustomer(body);
-    return jsonResponse(201, { customerId: body.customerId, email: body.email, role: body.role, keyIds });
+    return jsonResponse(201, { customerId: body.customerId, email: body.email, keyIds });
   },
   'POST /admin/customers/{customerId}/keys': async ({ params, body }) => {
     const { publicKeyPem, keyId } = body;
@@ -32,8 +31,8 @@ export const customerRoutes = {
     await revokeCustomerKey(params.customerId, keyId);
     return jsonResponse(200, { customerId: params.customerId, keyId, status: 'revoked' });
   },
-  'POST /admin/customers/{customerId}/unlock': async ({ params }) => {
-    await unlockCustomer(params.customerId);
+  'POST /admin/customers/{customerId}/unlock': async ({ params, actor }) => {
+    await unlockCustomer(params.customerId, actor);
     return jsonResponse(200, { customerId: params.customerId, locked: false });
   },
   'GET /admin/customers': async ({ event }) => {
@@ -61,7 +60,7 @@ export const customerRoutes = {
     const digest = requestDigest('credit', { customerId: params.customerId, amountCents, reference });
     const posted = await postLedgerEntry(
       params.customerId,
-      { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference, actor: session.customerId },
+      { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference, actor: session.staffId },
       Date.now(),
       { key: idempotencyKey, digest },
     );

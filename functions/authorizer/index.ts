@@ -1,11 +1,13 @@
 /**
- * The Lambda authorizer (TOKEN type) for every route but /login, /health and /server-key: verifies the session token
- * (signature, type, expiry), then the customer's current token version and role in DynamoDB — so a password change or
- * a role change takes effect at once. Customers get every route except /admin/*.
+ * The Lambda authorizer (TOKEN type) for every route that needs a session: verifies the session token (signature,
+ * type, expiry), then reads the account it names — a customer's or a staff member's — for its current token version,
+ * whether it is disabled, and a staff member's roles: so a password change, a role change, a disabled account or ended
+ * sessions take effect at once. Customers get every route except /admin/*; the router checks each route's permission.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { getCustomer } from '../../shared/aws/customers.js';
 import { sessionKeyRing } from '../../shared/aws/key-ring.js';
+import { getStaff } from '../../shared/aws/staff.js';
 import { ApiError } from '../../shared/errors.js';
 import { SESSION_REFUSED_MESSAGE } from '../../shared/metrics.js';
 import { logger } from '../../shared/observability.js';
@@ -25,24 +27,27 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
   try {
     if (!token) throw new ApiError('unauthorized', 'no bearer token');
     const session = await verifySessionToken(token, (kid) => sessionKeys.get(kid));
-    const customer = await getCustomer(session.customerId);
-    if (!customer || customer.tokenVersion !== session.tokenVersion)
+    const account = session.kind === 'customer' ? await getCustomer(session.subject) : await getStaff(session.subject);
+    if (!account || account.tokenVersion !== session.tokenVersion || account.disabledAt !== undefined)
       throw new ApiError('unauthorized', 'token revoked');
     const base = stageArn(event.methodArn);
     const statements: APIGatewayAuthorizerResult['policyDocument']['Statement'] = [
       { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${base}/*` },
     ];
-    if (customer.role !== 'admin')
+    if (session.kind !== 'staff')
       statements.push({ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: `${base}/*/admin/*` });
     return {
-      principalId: customer.customerId,
+      principalId: `${session.kind}:${session.subject}`,
       policyDocument: { Version: '2012-10-17', Statement: statements },
-      // The token version goes on to the order transaction, which checks it again at commit.
-      // authTime (when the customer logged in) bounds how long POST /refresh may extend the session.
+      // Context values reach the functions as strings (shared/handler.ts sessionOf reads them back). The token version
+      // goes on to the order transaction, which checks it again at commit; authTime (when the person logged in) bounds
+      // how long POST /refresh may extend the session.
       context: {
-        customerId: customer.customerId,
-        role: customer.role,
+        kind: session.kind,
+        subject: session.subject,
         tokenVersion: session.tokenVersion,
+        roles: 'roles' in account ? account.roles.join(',') : '',
+        mustChangePassword: account.mustChangePassword === true ? 'true' : 'false',
         ...(session.authTime === undefined ? {} : { authTime: session.authTime }),
       },
     };

@@ -52,7 +52,7 @@ export const handler = apiHandler(
       const { order } = await cancelOrder(
         found.customerId,
         orderId,
-        { by: 'opd', adminId: session.customerId, reason: body.reason },
+        { by: 'opd', adminId: session.staffId, reason: body.reason },
         keys.receipt,
       );
       metrics.addMetric('OrderCancelledByOpd', 'Count', 1);

@@ -47,9 +47,11 @@ function tableFor(scope: Construct, definition: TableDefinition, key: kms.IKey):
       indexName: index.name,
       partitionKey: cdkKey(index.partitionKey),
       ...(index.sortKey ? { sortKey: cdkKey(index.sortKey) } : {}),
-      ...(index.include
-        ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
-        : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
+      ...(index.include === 'all'
+        ? { projectionType: dynamodb.ProjectionType.ALL }
+        : index.include
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+          : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
     });
   }
   return table;

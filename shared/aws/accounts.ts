@@ -19,7 +19,7 @@ import type { TransactItem } from './transactions.js';
  * The two actions that record `entry` on an account last seen in state `seen`: the customer item moves to the entry's
  * balance only if its ledger sequence is still `seen`'s (so the balance is `seen`'s and the new one exact) and, for a
  * debit, only if the balance covers it; the entry is put only if its number is new. An order's debit also checks the
- * session (token version and role) and the signing key at commit. A failed condition returns no item (the customer
+ * session (token version) and the signing key at commit. A failed condition returns no item (the customer
  * item holds the password hash, which no function that writes money may read): the caller reads what it may see with
  * `getOrderingProfile` (shared/aws/customers.ts).
  */
@@ -33,7 +33,7 @@ export function accountActions(
     seen.ledgerSeq === 0 ? '(attribute_not_exists(ledgerSeq) OR ledgerSeq = :seen)' : 'ledgerSeq = :seen';
   const covers = entry.amountCents < 0 && seen.ledgerSeq > 0 ? ' AND balanceCents >= :debit' : '';
   // At commit, not only when read: the session is still current and the signing key still active.
-  const guarded = guard ? ' AND tokenVersion = :tv AND #role = :role AND #keys.#kid.#status = :active' : '';
+  const guarded = guard ? ' AND tokenVersion = :tv AND #keys.#kid.#status = :active' : '';
   return {
     account: {
       Update: {
@@ -41,15 +41,13 @@ export function accountActions(
         Key: { customerId: entry.customerId },
         UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
         ConditionExpression: `attribute_exists(customerId) AND ${sequence}${covers}${guarded}`,
-        ...(guard
-          ? { ExpressionAttributeNames: { '#role': 'role', '#keys': 'keys', '#kid': guard.keyId, '#status': 'status' } }
-          : {}),
+        ...(guard ? { ExpressionAttributeNames: { '#keys': 'keys', '#kid': guard.keyId, '#status': 'status' } } : {}),
         ExpressionAttributeValues: {
           ':after': entry.balanceAfterCents,
           ':entry': entry.entry,
           ':seen': seen.ledgerSeq,
           ...(covers ? { ':debit': -entry.amountCents } : {}),
-          ...(guard ? { ':tv': guard.tokenVersion, ':role': guard.role, ':active': 'active' } : {}),
+          ...(guard ? { ':tv': guard.tokenVersion, ':active': 'active' } : {}),
         },
       },
     },

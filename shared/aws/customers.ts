@@ -9,7 +9,6 @@ import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { SignatureAlg } from '../keys.js';
-import type { Role } from '../tokens.js';
 import { dynamo, guarded, updateIf, whenConditionFails } from './clients.js';
 import { CUSTOMER_READS } from '../../contract/tables.js';
 
@@ -26,7 +25,8 @@ export interface RegisteredKey {
 export interface Customer {
   readonly customerId: string;
   readonly email: string;
-  readonly role: Role;
+  /** Stored by versions before staff were accounts of their own; read by nothing now. */
+  readonly role?: string;
   readonly passwordHash: string;
   /**
    * Password checks counted since the last success, those still in flight included: each attempt is counted before
@@ -41,6 +41,10 @@ export interface Customer {
   /** The account (shared/accounts.ts): absent on customers created before accounts existed, meaning 0. */
   readonly balanceCents?: number;
   readonly ledgerSeq?: number;
+  /** Set while the account is disabled: it cannot log in or order, its sessions ended when it was set. */
+  readonly disabledAt?: string;
+  /** Set by a password reset: the one-time password must be changed before anything else. */
+  readonly mustChangePassword?: boolean;
 }
 
 /** How failures of the customers table are named (in logs and 503 answers). */
@@ -76,7 +80,7 @@ export async function getCustomer(customerId: string): Promise<Customer | undefi
  * the session's token version and role, and the one key an order was signed with. The order function's role may read
  * only these attributes (contract/tables.ts `CUSTOMER_READS.ordering`).
  */
-export type OrderingProfile = Pick<Customer, 'customerId' | 'tokenVersion' | 'role' | 'balanceCents' | 'ledgerSeq'> & {
+export type OrderingProfile = Pick<Customer, 'customerId' | 'tokenVersion' | 'balanceCents' | 'ledgerSeq'> & {
   readonly keys?: Customer['keys'];
 };
 
@@ -139,7 +143,7 @@ export async function getAccountProfile(customerId: string): Promise<AccountProf
 /** A customer as an administrator sees them in a list (no hash, no keys). */
 export type CustomerSummary = Pick<
   Customer,
-  'customerId' | 'email' | 'role' | 'createdAt' | 'balanceCents' | 'lastLoginAttemptAt' | 'failedLogins'
+  'customerId' | 'email' | 'createdAt' | 'balanceCents' | 'lastLoginAttemptAt' | 'failedLogins' | 'disabledAt'
 >;
 
 /** One page of customers (in the table's order: by hash of the ID). `cursor`: the last customer ID of the previous page. */
@@ -151,8 +155,8 @@ export async function listCustomers(
     dynamo().send(
       new ScanCommand({
         TableName: customersTable(),
-        ProjectionExpression: 'customerId, email, #role, createdAt, balanceCents, lastLoginAttemptAt, failedLogins',
-        ExpressionAttributeNames: { '#role': 'role' },
+        ProjectionExpression:
+          'customerId, email, createdAt, balanceCents, lastLoginAttemptAt, failedLogins, disabledAt',
         Limit: limit,
         ...(cursor === undefined ? {} : { ExclusiveStartKey: { customerId: cursor } }),
       }),

@@ -1,8 +1,12 @@
 /** Admin use cases that need more than one adapter call: registering customers and their keys. */
+import { auditRecord } from '../audit.js';
+import type { Actor } from '../audit.js';
 import { ApiError } from '../errors.js';
+import { auditPut } from '../aws/audit.js';
+import { unlockAction } from '../aws/credentials.js';
+import { transact } from '../aws/transactions.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
-import type { Role } from '../tokens.js';
 import { createCustomer } from '../aws/customers.js';
 import { addCustomerKey } from '../aws/customer-keys.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
@@ -34,7 +38,6 @@ export interface NewCustomer {
   readonly customerId: string;
   readonly email: string;
   readonly password: string;
-  readonly role: Role;
   readonly keys: ReadonlyArray<{ publicKeyPem: string; keyId?: string | undefined }>;
 }
 
@@ -50,7 +53,6 @@ export async function registerCustomer(input: NewCustomer, now = Date.now()): Pr
   const customer: Customer = {
     customerId: input.customerId,
     email: input.email,
-    role: input.role,
     passwordHash: await hashPassword(input.password),
     failedLogins: 0,
     tokenVersion: 1,
@@ -61,6 +63,18 @@ export async function registerCustomer(input: NewCustomer, now = Date.now()): Pr
   };
   await createCustomer(customer);
   return Object.keys(keys);
+}
+
+/**
+ * Lifts a customer's lockout, with its audit record in the same transaction.
+ * @throws ApiError `not_found` (no such customer)
+ */
+export async function unlockCustomer(customerId: string, actor: Actor, now = Date.now()): Promise<void> {
+  const result = await transact('the customer database', {
+    unlock: unlockAction({ kind: 'customer', id: customerId }),
+    audit: auditPut(auditRecord(actor, { action: 'customer.unlock', target: customerId }, now)),
+  });
+  if (!result.committed) throw new ApiError('not_found', `no customer ${customerId}`);
 }
 
 /** Registers one more key for an existing customer. Returns its ID. */

@@ -18,7 +18,6 @@ import type { TransactionOutcome } from '../order-outcomes.js';
 import { newOrderRecord, orderLines, priceChanged, unknownSkus } from '../orders.js';
 import type { OrderRecord, Product } from '../orders.js';
 import { receiptClaims, signReceipt } from '../receipts.js';
-import type { Role } from '../tokens.js';
 import { getProducts } from '../aws/catalog.js';
 import { getOrderingProfile } from '../aws/customers.js';
 import type { OrderingProfile } from '../aws/customers.js';
@@ -66,7 +65,7 @@ async function productsFor(skus: readonly string[], now: number): Promise<Map<st
 /**
  * The customer as remembered and their key `kid`: from memory, or (once per customer and key) from one read of what
  * the order path may see of the customer, which also refreshes the account. A customer gone, or a session older than
- * the stored token version or role, ends here. @throws ApiError `unauthorized`
+ * the stored token version, ends here. @throws ApiError `unauthorized`
  */
 async function rememberedWithKey(
   session: OrderSession,
@@ -88,11 +87,11 @@ async function rememberedWithKey(
 
 /**
  * The customer as the order path may read it (with key `kid` if given), if the session is still current: a customer
- * gone, or a session older than the stored token version or role, ends here. @throws ApiError `unauthorized`
+ * gone, or a session older than the stored token version, ends here. @throws ApiError `unauthorized`
  */
 async function currentProfile(session: OrderSession, kid?: string): Promise<OrderingProfile> {
   const profile = await getOrderingProfile(session.customerId, kid);
-  if (!profile || profile.tokenVersion !== session.tokenVersion || profile.role !== session.role) {
+  if (!profile || profile.tokenVersion !== session.tokenVersion) {
     known.delete(session.customerId);
     throw sessionInvalid();
   }
@@ -126,7 +125,6 @@ export interface OrderKeys {
 /** The session as the authorizer passed it on: every part of it is checked again at commit. */
 export interface OrderSession {
   readonly customerId: string;
-  readonly role: Role;
   readonly tokenVersion: number;
 }
 
@@ -163,7 +161,7 @@ async function commitOrder(
   now: number,
   sessionChecked: () => void,
 ): Promise<PlacedOrder> {
-  const { customerId, tokenVersion, role } = session;
+  const { customerId, tokenVersion } = session;
   let remembered: KnownCustomer | undefined;
   /** Whether `seen` (the account the transaction is built from) was read in this request, not remembered. */
   let read = false;
@@ -197,7 +195,7 @@ async function commitOrder(
   if (!remembered) throw sessionInvalid();
   const customer = remembered;
   let seen = customer.account;
-  const guard = { tokenVersion, role, keyId: opened.customerKey.kid };
+  const guard = { tokenVersion, keyId: opened.customerKey.kid };
 
   return retryRounds<PlacedOrder>(async () => {
     let outcome: { kind: 'placed'; order: OrderRecord; after: AccountState } | TransactionOutcome;
@@ -262,7 +260,7 @@ async function commitOrder(
       case 'customer_gone':
       case 'session_stale':
         known.delete(customerId);
-        throw sessionInvalid(); // deleted, or the password or role changed since the session was checked
+        throw sessionInvalid(); // deleted, or its sessions ended (password change, logout, disabled) since the session was checked
       case 'key_revoked':
         customer.keys.delete(opened.customerKey.kid);
         throw new EnvelopeError('customer_key_unknown', 'the signing key was revoked before the order was committed');

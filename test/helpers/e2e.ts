@@ -33,8 +33,8 @@ export async function startE2eStack(options: Partial<LocalStackOptions> = {}) {
     demoDirectory: mkdtempSync(join(tmpdir(), 'po-e2e-demo-')),
     ...options,
   });
-  const admin = stack.demo.find((customer) => customer.role === 'admin')!;
-  adminToken = await login(admin.customerId, admin.password);
+  const admin = stack.staff.find((member) => member.roles.includes('admin'))!;
+  adminToken = await staffLogin(admin.staffId, admin.password);
   const key = (await call('GET', '/server-key')).body as { kid: string; publicKeyPem: string };
   server = { kid: key.kid, publicKey: parsePublicKeyPem(key.publicKeyPem) };
   return { stack, adminToken, server };
@@ -103,6 +103,13 @@ export async function call(
 
 export async function login(customerId: string, password: string): Promise<string> {
   const reply = await call('POST', '/login', { body: { customerId, password } });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body.token as string;
+}
+
+/** Logs a staff member in through the API; returns the token. */
+export async function staffLogin(staffId: string, password: string): Promise<string> {
+  const reply = await call('POST', '/staff/login', { body: { staffId, password } });
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   return reply.body.token as string;
 }
@@ -234,10 +241,8 @@ export async function poWorkspace(prefix: string) {
   const home = mkdtempSync(join(tmpdir(), prefix));
   const env = { PO_CONFIG_DIR: join(home, 'config') };
   const run = (args: string[], input?: string) => po(args, { env, ...(input === undefined ? {} : { input }) });
-  const admin = stack.demo.find((customer) => customer.role === 'admin')!;
-  expect(
-    (await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--customer', admin.customerId])).code,
-  ).toBe(0);
+  const admin = stack.staff.find((member) => member.roles.includes('admin'))!;
+  expect((await run(['--profile', 'admin', 'config', '--api', stack.apiUrl, '--staff', admin.staffId])).code).toBe(0);
   expect((await run(['--profile', 'admin', 'login', '--password-stdin'], `${admin.password}\n`)).code).toBe(0);
   const registerCustomer = async (customerId: string, email: string, publicKeyFile: string) => {
     const args = [

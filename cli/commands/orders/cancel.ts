@@ -13,7 +13,7 @@ import { parseOrderId } from '../../input.js';
 import { signerFor } from '../../io.js';
 import { readProfile, saveEvidence } from '../../profile.js';
 import { confirm, isInteractive } from '../../prompt.js';
-import { sessionFor } from '../../session.js';
+import { customerSessionFor } from '../../session.js';
 import { describeOrder, print } from '../../view.js';
 
 /** Registers `po orders cancel` on `po orders`. */
@@ -40,7 +40,7 @@ export function registerOrdersCancel(orders: Command): void {
               'po orders cancel asks for confirmation on a terminal; without one, pass --yes',
             );
           const profile = readProfile(name);
-          const session = await sessionFor(name);
+          const session = await customerSessionFor(name);
           const opd = opdClient(profile.apiUrl);
           const order = await opd.getOrder(session.token, id);
           process.stderr.write(`${describeOrder(order)}\n`);

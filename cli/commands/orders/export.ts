@@ -6,7 +6,7 @@ import { runWithGlobals } from '../../globals.js';
 import { parseOrderId } from '../../input.js';
 import { writeNewFile } from '../../io.js';
 import { readProfile } from '../../profile.js';
-import { sessionFor } from '../../session.js';
+import { customerSessionFor } from '../../session.js';
 
 /** Registers `po orders export` on `po orders`. */
 export function registerOrdersExport(orders: Command): void {
@@ -26,7 +26,7 @@ export function registerOrdersExport(orders: Command): void {
       runWithGlobals(command, async (globals) => {
         const { profile: name } = globals;
         const opd = opdClient(readProfile(name).apiUrl);
-        const order = await opd.getOrder((await sessionFor(name)).token, id);
+        const order = await opd.getOrder((await customerSessionFor(name)).token, id);
         const { bundle } = await orderEvidence(opd, name, order);
         const text = `${JSON.stringify(bundle, null, 2)}\n`;
         if (options.out === undefined) {

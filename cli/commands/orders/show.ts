@@ -4,7 +4,7 @@ import { opdClient } from '../../client.js';
 import { runWithGlobals } from '../../globals.js';
 import { parseOrderId } from '../../input.js';
 import { readProfile } from '../../profile.js';
-import { sessionFor } from '../../session.js';
+import { customerSessionFor } from '../../session.js';
 import { describeOrder, print } from '../../view.js';
 
 /** Registers `po orders show` on `po orders`. */
@@ -21,7 +21,7 @@ export function registerOrdersShow(orders: Command): void {
       runWithGlobals(command, async (globals) => {
         const { profile: name } = globals;
         const opd = opdClient(readProfile(name).apiUrl);
-        const order = await opd.getOrder((await sessionFor(name)).token, id);
+        const order = await opd.getOrder((await customerSessionFor(name)).token, id);
         print(globals, order, () =>
           [
             describeOrder(order),

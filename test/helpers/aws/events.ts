@@ -1,6 +1,38 @@
 /** What Lambda hands a handler in tests: an API Gateway proxy event, a context, and the body of the answer. */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { Role } from '../../../shared/tokens.js';
+import type { StaffRole } from '../../../shared/permissions.js';
+
+/**
+ * A session as tests give it: a customer's (`role: 'customer'`), a staff member's with roles, or (`role: 'admin'`) a
+ * staff member with the `admin` role under that ID.
+ */
+export type TestSession =
+  | {
+      customerId: string;
+      role: 'customer' | 'admin';
+      tokenVersion?: number;
+      authTime?: number;
+      mustChangePassword?: boolean;
+    }
+  | { staffId: string; roles: StaffRole[]; tokenVersion?: number; authTime?: number; mustChangePassword?: boolean };
+
+/** The authorizer's context for a test session (as functions/authorizer passes it on). */
+export function authorizerContext(session: TestSession): Record<string, unknown> {
+  const { tokenVersion = 1, authTime, mustChangePassword = false } = session;
+  const who =
+    'staffId' in session
+      ? { kind: 'staff', subject: session.staffId, roles: session.roles.join(',') }
+      : session.role === 'admin'
+        ? { kind: 'staff', subject: session.customerId, roles: 'admin' }
+        : { kind: 'customer', subject: session.customerId, roles: '' };
+  return {
+    ...who,
+    tokenVersion,
+    mustChangePassword,
+    ...(authTime === undefined ? {} : { authTime }),
+    principalId: `${who.kind}:${who.subject}`,
+  };
+}
 
 /** An API Gateway proxy event, with the authorizer's context when `session` is given. */
 export function apiEvent(options: {
@@ -10,7 +42,7 @@ export function apiEvent(options: {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
-  session?: { customerId: string; role: Role; tokenVersion?: number; authTime?: number };
+  session?: TestSession;
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
 }): APIGatewayProxyEvent {
@@ -27,9 +59,8 @@ export function apiEvent(options: {
     multiValueQueryStringParameters: null,
     stageVariables: null,
     requestContext: {
-      authorizer: options.session
-        ? { tokenVersion: 1, ...options.session, principalId: options.session.customerId }
-        : null,
+      authorizer: options.session ? authorizerContext(options.session) : null,
+      requestId: 'test-request',
     } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }

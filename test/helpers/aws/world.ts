@@ -20,7 +20,6 @@ import { resetConfig } from '../../../shared/config.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../../../shared/keys.js';
 import type { Product } from '../../../shared/orders.js';
 import { hashPassword } from '../../../shared/passwords.js';
-import type { Role } from '../../../shared/tokens.js';
 import { FAST_SCRYPT, answerKms, awsError, ddb, kms, ses, transactionCancelled, wrap } from './mocks.js';
 
 export interface World {
@@ -226,12 +225,11 @@ export async function addCustomer(
     publicKey: KeyObject;
     status?: 'active' | 'revoked';
   }> = [],
-  extra: Partial<Customer> & { role?: Role } = {},
+  extra: Partial<Customer> = {},
 ): Promise<Customer> {
   const customer: Customer = {
     customerId,
     email: `${customerId}@customer.example`,
-    role: 'customer',
     passwordHash: await hashPassword(password, FAST_SCRYPT),
     failedLogins: 0,
     tokenVersion: 1,

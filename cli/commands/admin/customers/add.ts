@@ -37,7 +37,6 @@ export function registerAdminCustomersAdd(customers: Command): void {
     .description('create a customer (password asked without echo, or --password-stdin)')
     .requiredOption('--customer <id>', 'customer ID')
     .requiredOption('--email <address>', 'where confirmations go')
-    .option('--role <role>', 'customer or admin', 'customer')
     .option(
       '--key <file>',
       'a public key (PEM) to register; repeat for several',
@@ -45,37 +44,32 @@ export function registerAdminCustomersAdd(customers: Command): void {
       [],
     )
     .option('--password-stdin', 'read the initial password from standard input')
-    .action(
-      (
-        o: { customer: string; email: string; role: string; key: string[]; passwordStdin?: boolean },
-        command: Command,
-      ) =>
-        runAdmin(
-          command,
-          async (admin) => {
-            let password: string;
-            if (o.passwordStdin) {
-              password = (await readStdinLines(1))[0]!;
-              const problem = policyProblem(password, o.customer);
-              if (problem) throw new InputError('usage', `${problem}; nothing was created`);
-            } else password = await askInitialPassword(o.customer);
-            const keys = await Promise.all(
-              o.key.map(async (file) => ({ publicKeyPem: await readTextFile(file, 'public key') })),
-            );
-            return admin.createCustomer({
-              customerId: o.customer,
-              email: o.email,
-              password,
-              role: o.role,
-              keys,
-            });
-          },
-          (c) =>
-            [
-              `created ${c.role} ${c.customerId} (${c.email})`,
-              c.keyIds.length > 0 ? `  keys: ${c.keyIds.join(', ')}` : '  no keys yet: po admin keys add',
-              `  they log in with: po login --customer ${c.customerId}`,
-            ].join('\n'),
-        ),
+    .action((o: { customer: string; email: string; key: string[]; passwordStdin?: boolean }, command: Command) =>
+      runAdmin(
+        command,
+        async (admin) => {
+          let password: string;
+          if (o.passwordStdin) {
+            password = (await readStdinLines(1))[0]!;
+            const problem = policyProblem(password, o.customer);
+            if (problem) throw new InputError('usage', `${problem}; nothing was created`);
+          } else password = await askInitialPassword(o.customer);
+          const keys = await Promise.all(
+            o.key.map(async (file) => ({ publicKeyPem: await readTextFile(file, 'public key') })),
+          );
+          return admin.createCustomer({
+            customerId: o.customer,
+            email: o.email,
+            password,
+            keys,
+          });
+        },
+        (c) =>
+          [
+            `created customer ${c.customerId} (${c.email})`,
+            c.keyIds.length > 0 ? `  keys: ${c.keyIds.join(', ')}` : '  no keys yet: po admin keys add',
+            `  they log in with: po login --customer ${c.customerId}`,
+          ].join('\n'),
+      ),
     );
 }

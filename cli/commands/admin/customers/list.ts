@@ -21,12 +21,11 @@ export function registerAdminCustomersList(customers: Command): void {
             ? 'no customers'
             : [
                 table(
-                  ['CUSTOMER', 'ROLE', 'BALANCE', 'LOGIN', 'EMAIL'],
+                  ['CUSTOMER', 'BALANCE', 'LOGIN', 'EMAIL'],
                   page.customers.map((c) => [
                     c.customerId,
-                    c.role,
                     formatMoney(c.balanceCents, c.currency),
-                    c.locked ? 'LOCKED' : 'ok',
+                    c.disabled ? 'DISABLED' : c.locked ? 'LOCKED' : 'ok',
                     c.email,
                   ]),
                 ),

@@ -21,7 +21,7 @@ export function registerAdminCustomersShow(customers: Command): void {
         (admin) => admin.customer(customer).show(o),
         (c, globals) =>
           [
-            `${c.customerId} <${c.email}> (${c.role}) · ${c.lock.locked ? `LOCKED until ${c.lock.until ?? '?'}` : 'not locked'} · ${c.lock.failedLogins} failed login(s)`,
+            `${c.customerId} <${c.email}>${c.disabledAt ? ` · DISABLED since ${c.disabledAt}` : ''} · ${c.lock.locked ? `LOCKED until ${c.lock.until ?? '?'}` : 'not locked'} · ${c.lock.failedLogins} failed login(s)`,
             describeAccount(c, `${poFor(globals.profile)} admin customers show ${customer}`),
           ].join('\n'),
       );

@@ -1,0 +1,136 @@
+/**
+ * The audit trail's records: who did what to what, when, with what effect. One record per change a staff member makes
+ * and per customer security event, written in the same DynamoDB transaction as the change it records (shared/aws/
+ * audit.ts `auditPut`), so there is no change without its record and no record without its change. Records are never
+ * changed or deleted: the stack's roles may only put them (infra/access.ts). Pure: no AWS import.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AUDIT_TIME_SHARDS } from '../contract/tables.js';
+import type { StaffRole } from './permissions.js';
+import type { AccountKind } from './tokens.js';
+
+/** Every action the trail records, with the kind of thing it acts on. Stable names: they are stored. */
+export const AUDIT_ACTIONS = {
+  'product.add': 'product',
+  'product.update': 'product',
+  'product.restock': 'product',
+  'customer.add': 'customer',
+  'customer.unlock': 'customer',
+  'customer.disable': 'customer',
+  'customer.enable': 'customer',
+  'customer.sessions-end': 'customer',
+  'customer.password-reset': 'customer',
+  'customer.password-change': 'customer',
+  'customer-key.add': 'customer',
+  'customer-key.revoke': 'customer',
+  'account.credit': 'customer',
+  'account.adjustment': 'customer',
+  'order.fulfil': 'order',
+  'order.cancel': 'order',
+  'email.retry': 'order',
+  'server-key.rotate': 'server-key',
+  'receipt-key.rotate': 'receipt-key',
+  'receipt-key.revoke': 'receipt-key',
+  'staff.add': 'staff',
+  'staff.roles': 'staff',
+  'staff.disable': 'staff',
+  'staff.enable': 'staff',
+  'staff.sessions-end': 'staff',
+  'staff.password-reset': 'staff',
+  'staff.password-change': 'staff',
+} as const;
+
+/** An action's stored name. */
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+/** What kind of thing an action acts on. */
+export type AuditTargetType = (typeof AUDIT_ACTIONS)[AuditAction];
+
+/** Whether `value` names an action. */
+export function isAuditAction(value: unknown): value is AuditAction {
+  return typeof value === 'string' && Object.hasOwn(AUDIT_ACTIONS, value);
+}
+
+/**
+ * Who acts: a staff member with their roles at the time, a customer, or an operator (someone with the AWS account's
+ * credentials, outside the API: `npm run first-admin`, the local stack's seeding); and the request it came with.
+ */
+export interface Actor {
+  readonly kind: ActorKind;
+  readonly id: string;
+  /** A staff member's roles when they acted (a customer has none). */
+  readonly roles: readonly StaffRole[];
+  /** The API request's ID (API Gateway's `requestContext.requestId`), to find its log lines; an operator's tool's name. */
+  readonly requestId: string;
+}
+
+/** Who can act. */
+export type ActorKind = AccountKind | 'operator';
+
+/** A value before and after a change; either side is absent where there was none (added, removed). */
+export interface Change<T = unknown> {
+  readonly before?: T;
+  readonly after?: T;
+}
+
+/** What a change did: named values, each a {@link Change} or a plain value (an amount, an entry number, a key ID). */
+export type AuditChanges = Readonly<Record<string, unknown>>;
+
+/** A record as stored in the audit table. */
+export interface AuditRecord {
+  /** The ID of what was acted on: a SKU, a customer ID, an order ID, a staff ID, a key ID. The table's key. */
+  readonly target: string;
+  readonly targetType: AuditTargetType;
+  /** `time#auditId`: sorts by time, unique. The table's sort key. */
+  readonly recordedAt: string;
+  readonly auditId: string;
+  /** ISO 8601, milliseconds. */
+  readonly time: string;
+  readonly actor: string;
+  readonly actorKind: ActorKind;
+  readonly actorRoles: readonly StaffRole[];
+  readonly action: AuditAction;
+  readonly changes: AuditChanges;
+  readonly reason?: string;
+  readonly requestId: string;
+  /** The time index's partition: the day and a shard (contract/tables.ts `AUDIT_BY_TIME`). */
+  readonly timeBucket: string;
+}
+
+/** What a caller says about a change to record it. */
+export interface AuditEntry {
+  readonly action: AuditAction;
+  readonly target: string;
+  readonly changes?: AuditChanges;
+  readonly reason?: string;
+}
+
+/** The day's shard a record goes to in the time index, from its ID. */
+export function timeBucketOf(time: string, auditId: string): string {
+  const shard = createHash('sha256').update(auditId).digest()[0]! % AUDIT_TIME_SHARDS;
+  return `${time.slice(0, 10)}#${shard}`;
+}
+
+/** The record of `entry`, done by `actor` at `now`. */
+export function auditRecord(actor: Actor, entry: AuditEntry, now = Date.now(), auditId = newAuditId()): AuditRecord {
+  const time = new Date(now).toISOString();
+  return {
+    target: entry.target,
+    targetType: AUDIT_ACTIONS[entry.action],
+    recordedAt: `${time}#${auditId}`,
+    auditId,
+    time,
+    actor: actor.id,
+    actorKind: actor.kind,
+    actorRoles: [...actor.roles],
+    action: entry.action,
+    changes: entry.changes ?? {},
+    ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+    requestId: actor.requestId,
+    timeBucket: timeBucketOf(time, auditId),
+  };
+}
+
+/** A fresh record ID: 96 random bits, base64url. */
+function newAuditId(): string {
+  return randomBytes(12).toString('base64url');
+}

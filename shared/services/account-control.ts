@@ -1,0 +1,167 @@
+/**
+ * Accounts that end, for customers and staff alike: disable (no login, no order, every session ends at once),
+ * re-enable, end every session (a stolen laptop), reset a password (a one-time password to change at the next login).
+ * Each is one transaction with its audit record; for staff it also moves the count of `staff:write` holders, so that
+ * the last of them is never disabled.
+ */
+import { randomBytes } from 'node:crypto';
+import { auditRecord } from '../audit.js';
+import type { Actor, AuditChanges } from '../audit.js';
+import { ApiError } from '../errors.js';
+import { hashPassword } from '../passwords.js';
+import { STAFF_ADMIN_PERMISSION, allows } from '../permissions.js';
+import { auditPut } from '../aws/audit.js';
+import { accountItem } from '../aws/credentials.js';
+import type { AccountRef } from '../aws/credentials.js';
+import { getCustomer } from '../aws/customers.js';
+import { getStaff, staffWritersCount } from '../aws/staff.js';
+import { transact } from '../aws/transactions.js';
+import type { TransactItem } from '../aws/transactions.js';
+
+/** The state of an account these changes read first. */
+interface AccountState {
+  readonly tokenVersion: number;
+  readonly disabledAt?: string;
+  /** Whether the account counts as a holder of `staff:write` (a staff member's roles give it). */
+  readonly holdsStaffWrite: boolean;
+}
+
+async function stateOf(account: AccountRef): Promise<AccountState> {
+  const item = account.kind === 'customer' ? await getCustomer(account.id) : await getStaff(account.id);
+  if (!item)
+    throw new ApiError('not_found', `no ${account.kind === 'customer' ? 'customer' : 'staff member'} ${account.id}`);
+  return {
+    tokenVersion: item.tokenVersion,
+    ...(item.disabledAt === undefined ? {} : { disabledAt: item.disabledAt }),
+    holdsStaffWrite: 'roles' in item && allows(item.roles, STAFF_ADMIN_PERMISSION),
+  };
+}
+
+/** How many times a change is tried again when the account moved between its read and its write. */
+const ATTEMPTS = 3;
+
+/**
+ * Reads the account, then writes `update` (which also bumps the token version: every session ends) only if the token
+ * version is still the one read, with the audit record and, for staff, the holders' count moved by `writers`.
+ * @throws ApiError `not_found`, `last_staff_admin`, `service_unavailable` (the account kept moving)
+ */
+async function changeAccount(
+  account: AccountRef,
+  actor: Actor,
+  action: 'disable' | 'enable' | 'sessions-end' | 'password-reset',
+  plan: (state: AccountState) =>
+    | {
+        readonly set: string;
+        readonly remove?: string;
+        readonly values?: Readonly<Record<string, unknown>>;
+        readonly writers?: 1 | -1;
+        readonly changes?: AuditChanges;
+      }
+    | undefined,
+  now: number,
+): Promise<'changed' | 'unchanged'> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const state = await stateOf(account);
+    const change = plan(state);
+    if (!change) return 'unchanged';
+    const update: TransactItem = {
+      Update: {
+        ...accountItem(account),
+        UpdateExpression: `SET tokenVersion = tokenVersion + :one${change.set ? `, ${change.set}` : ''}${
+          change.remove ? ` REMOVE ${change.remove}` : ''
+        }`,
+        ConditionExpression: 'tokenVersion = :seen',
+        ExpressionAttributeValues: { ':one': 1, ':seen': state.tokenVersion, ...change.values },
+      },
+    };
+    const result = await transact(account.kind === 'customer' ? 'the customer database' : 'the staff database', {
+      account: update,
+      writers: change.writers === undefined ? undefined : staffWritersCount(change.writers),
+      audit: auditPut(
+        auditRecord(actor, { action: `${account.kind}.${action}`, target: account.id, changes: change.changes }, now),
+      ),
+    });
+    if (result.committed) return 'changed';
+    if (result.reasons.writers?.code === 'ConditionalCheckFailed')
+      throw new ApiError(
+        'last_staff_admin',
+        `${account.id} is the last staff member who holds ${STAFF_ADMIN_PERMISSION}: give it to someone else first`,
+      );
+  }
+  throw new ApiError('service_unavailable', `${account.id} kept changing meanwhile; try again`, {
+    retryAfterSeconds: 1,
+  });
+}
+
+/** Disables an account: it cannot log in or order, its sessions end now. Already disabled: nothing changes. */
+export function disableAccount(account: AccountRef, actor: Actor, now = Date.now()) {
+  return changeAccount(
+    account,
+    actor,
+    'disable',
+    (state) =>
+      state.disabledAt === undefined
+        ? {
+            set: 'disabledAt = :now',
+            values: { ':now': new Date(now).toISOString() },
+            ...(state.holdsStaffWrite ? { writers: -1 as const } : {}),
+            changes: { disabled: { before: false, after: true } },
+          }
+        : undefined,
+    now,
+  );
+}
+
+/** Re-enables a disabled account. Not disabled: nothing changes. */
+export function enableAccount(account: AccountRef, actor: Actor, now = Date.now()) {
+  return changeAccount(
+    account,
+    actor,
+    'enable',
+    (state) =>
+      state.disabledAt !== undefined
+        ? {
+            set: '',
+            remove: 'disabledAt',
+            ...(state.holdsStaffWrite ? { writers: 1 as const } : {}),
+            changes: { disabled: { before: true, after: false } },
+          }
+        : undefined,
+    now,
+  );
+}
+
+/** Ends every session of an account now (its token version moves on). */
+export function endSessions(account: AccountRef, actor: Actor, now = Date.now()) {
+  return changeAccount(
+    account,
+    actor,
+    'sessions-end',
+    (state) => ({
+      set: '',
+      changes: { tokenVersion: { before: state.tokenVersion, after: state.tokenVersion + 1 } },
+    }),
+    now,
+  );
+}
+
+/**
+ * Resets a password: a one-time password replaces it, to be changed at the next login before anything else; every
+ * session ends, the lockout's count clears. Returns the one-time password: it is shown once and stored only hashed.
+ */
+export async function resetPassword(account: AccountRef, actor: Actor, now = Date.now()): Promise<string> {
+  const oneTimePassword = randomBytes(15).toString('base64url');
+  const passwordHash = await hashPassword(oneTimePassword);
+  await changeAccount(
+    account,
+    actor,
+    'password-reset',
+    () => ({
+      set: 'passwordHash = :hash, mustChangePassword = :true, failedLogins = :zero',
+      values: { ':hash': passwordHash, ':true': true, ':zero': 0 },
+      changes: { oneTimePassword: { after: true } },
+    }),
+    now,
+  );
+  return oneTimePassword;
+}
