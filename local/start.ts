@@ -75,7 +75,9 @@ try {
   }
   // And one per demo staff member: a staff profile logs in at /staff/login.
   for (const member of stack.staff) {
-    const { customerId: _customer, key: _key, ...existing } = readProfile(member.staffId);
+    const existing = readProfile(member.staffId);
+    delete existing.customerId;
+    delete existing.key;
     writeProfile(member.staffId, { ...existing, apiUrl: stack.apiUrl, staffId: member.staffId });
   }
   if (notices.length > 0)

@@ -64,9 +64,8 @@ export function sessionOf(event: APIGatewayProxyEvent): CallerSession {
     mustChangePassword: String(authorizer?.mustChangePassword) === 'true',
   };
   if (kind === 'customer') return { kind, customerId: subject, ...common };
-  const roles = String(authorizer?.roles ?? '')
-    .split(',')
-    .filter((role) => role !== '');
+  const listed: unknown = authorizer?.roles;
+  const roles = (typeof listed === 'string' ? listed : '').split(',').filter((role) => role !== '');
   if (!roles.every(isStaffRole)) throw sessionInvalid();
   return { kind, staffId: subject, roles, ...common };
 }

@@ -32,7 +32,13 @@ function resetConfig(): void {
   mkdirSync(join(configDir, 'sessions'), { recursive: true, mode: 0o700 });
   const profile = { apiUrl: CLOSED_PORT, customerId: 'alice', key: keyFile };
   writeFileSync(join(configDir, 'config.json'), JSON.stringify({ profiles: { default: profile, alice: profile } }));
-  const session = { token: 't', expiresAt: '2999-01-01T00:00:00.000Z', customerId: 'alice', role: 'admin' };
+  const session = {
+    token: 't',
+    expiresAt: '2999-01-01T00:00:00.000Z',
+    kind: 'staff',
+    staffId: 'alice',
+    roles: ['admin'],
+  };
   for (const name of ['default', 'alice'])
     writeFileSync(join(configDir, 'sessions', `${name}.json`), JSON.stringify(session));
 }
@@ -125,7 +131,8 @@ const PLAUSIBLE: Record<string, readonly string[]> = {
   '--key': [keyFile],
   '--limit': ['5'],
   '--price': ['1.50'],
-  '--role': ['customer'],
+  '--role': ['clerk', 'admin'],
+  '--staff': ['clerk'],
   '--server-key': [keyFile],
   '--status': ['accepted', 'owed'],
   '--stock': ['3'],

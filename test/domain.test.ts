@@ -68,26 +68,22 @@ describe('interpretCancellation: what a cancelled order transaction means', () =
     expect(accountRefused()).toEqual({ kind: 'customer_gone' });
   });
 
-  it('with the commit-time guard: a changed token version or role, or a key no longer active, is named before the money', () => {
-    const guard = { tokenVersion: 3, role: 'customer', keyId: 'k1' };
+  it('with the commit-time guard: a changed token version, or a key no longer active, is named before the money', () => {
+    const guard = { tokenVersion: 3, keyId: 'k1' };
     const account = (item: Record<string, unknown>) =>
       accountRefused({ balanceCents: 0, ledgerSeq: 1, ...item }, guard);
-    const role = 'customer';
-    expect(account({ tokenVersion: 4, role, keys: { k1: { status: 'active' } } })).toEqual({ kind: 'session_stale' });
-    expect(account({ tokenVersion: 3, role: 'admin', keys: { k1: { status: 'active' } } })).toEqual({
-      kind: 'session_stale',
-    });
-    expect(account({ tokenVersion: 3, role, keys: { k1: { status: 'revoked' } } })).toEqual({ kind: 'key_revoked' });
-    expect(account({ tokenVersion: 3, role, keys: {} })).toEqual({ kind: 'key_revoked' });
-    expect(account({ tokenVersion: 3, role, keys: { k1: { status: 'active' } } })).toEqual({
+    expect(account({ tokenVersion: 4, keys: { k1: { status: 'active' } } })).toEqual({ kind: 'session_stale' });
+    expect(account({ tokenVersion: 3, keys: { k1: { status: 'revoked' } } })).toEqual({ kind: 'key_revoked' });
+    expect(account({ tokenVersion: 3, keys: {} })).toEqual({ kind: 'key_revoked' });
+    expect(account({ tokenVersion: 3, keys: { k1: { status: 'active' } } })).toEqual({
       kind: 'insufficient_funds',
       now: { balanceCents: 0, ledgerSeq: 1 },
     });
   });
 
   it('a stale session comes before anything that would reveal state: a replay, a shortage, a price', () => {
-    const guard = { tokenVersion: 3, role: 'customer', keyId: 'k1' };
-    const stale = { item: { tokenVersion: 4, role: 'customer', balanceCents: 0, ledgerSeq: 1 } };
+    const guard = { tokenVersion: 3, keyId: 'k1' };
+    const stale = { item: { tokenVersion: 4, balanceCents: 0, ledgerSeq: 1 } };
     const existing = { orderId: 'o', customerId: 'alice' };
     for (const revealing of [
       reasons(failed(existing), none, none, failed()),
@@ -214,6 +210,8 @@ describe('loadConfig: the one configuration module', () => {
     KEYS_TABLE: 'k',
     LEDGER_TABLE: 'l',
     IDEMPOTENCY_TABLE: 'd',
+    STAFF_TABLE: 's',
+    AUDIT_TABLE: 'a',
     KMS_KEY_ID: 'alias/x',
   };
 
@@ -225,7 +223,7 @@ describe('loadConfig: the one configuration module', () => {
       sessionTtlSeconds: 900,
       serverKeyGraceSeconds: 7 * 24 * 3600,
       sesSender: undefined,
-      tables: { customers: 'c', inventory: 'i', orders: 'o', keys: 'k', ledger: 'l' },
+      tables: { customers: 'c', inventory: 'i', orders: 'o', keys: 'k', ledger: 'l', staff: 's', audit: 'a' },
       endpoints: { dynamodb: undefined, kms: undefined, ses: undefined },
     });
   });

@@ -15,7 +15,7 @@ const ok = () => Promise.resolve(jsonResponse(200, { ok: true }));
 describe('a function serves exactly the routes the table gives it', () => {
   it('refuses to load with a route of the table left out', () => {
     // @ts-expect-error — the compiler refuses it too: POST /logout is the login function's.
-    expect(() => serveRoutes('login', { 'POST /login': ok, 'POST /refresh': ok })).toThrow(
+    expect(() => serveRoutes('login', { 'POST /login': ok, 'POST /staff/login': ok, 'POST /refresh': ok })).toThrow(
       'the login function and the route table disagree: no implementation of POST /logout',
     );
   });

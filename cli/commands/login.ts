@@ -47,7 +47,9 @@ export function registerLogin(program: Command): void {
             ...profile,
             ...(account.kind === 'staff' ? { staffId: account.id } : { customerId: account.id }),
           });
-        const { token: _token, ...shown } = session;
+        // Never printed: the token (it is kept in the session file, 0600).
+        const shown: Partial<typeof session> = { ...session };
+        delete shown.token;
         print(globals, shown, () =>
           [
             `logged in as ${sessionSubject(session)} until ${session.expiresAt}`,

@@ -112,7 +112,7 @@ const invalidCredentials = (kind: AccountKind) =>
   new ApiError(
     'invalid_credentials',
     `the ${kind === 'customer' ? 'customer' : 'staff'} ID or password is wrong, or the account is locked: ${LOCKOUT_RULE}; ${
-      kind === 'customer' ? 'the OPD' : 'a staff administrator'
+      kind === 'customer' ? 'an OPD admin' : 'a staff administrator'
     } can unlock it`,
   );
 

@@ -111,7 +111,7 @@ describe('a configuration directory or file po cannot use is a usage error in wo
     const loggedIn = () => {
       mkdirSync(join(dir, 'sessions'), { recursive: true, mode: 0o700 });
       const token = { token: 'a-session-token-1234567890', expiresAt: '2999-01-01T00:00:00.000Z', customerId: 'alice' };
-      writeFileSync(session, JSON.stringify({ ...token, role: 'customer' }), { mode: 0o600 });
+      writeFileSync(session, JSON.stringify({ ...token, kind: 'customer' }), { mode: 0o600 });
     };
     expect((await po(['config', '--api', 'https://opd.example', '--customer', 'alice'], { env })).code).toBe(0);
     loggedIn();
@@ -119,9 +119,7 @@ describe('a configuration directory or file po cannot use is a usage error in wo
     expect([same.code, existsSync(session), same.stderr]).toEqual([0, true, '']);
     const moved = await po(['config', '--api', 'https://elsewhere.example'], { env });
     expect([moved.code, existsSync(session)]).toEqual([0, false]);
-    expect(moved.stderr).toBe(
-      'po: the session of profile default ended here (another OPD or customer); run po login\n',
-    );
+    expect(moved.stderr).toBe('po: the session of profile default ended here (another OPD or account); run po login\n');
     loggedIn();
     expect((await po(['config', '--customer', 'bob'], { env })).code).toBe(0);
     expect(existsSync(session)).toBe(false);

@@ -22,7 +22,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
           token: 'about-to-expire',
           expiresAt: new Date(Date.now() + minutesLeft * 60_000).toISOString(),
           customerId: 'alice',
-          role: 'customer',
+          kind: 'customer',
         }),
         { mode: 0o600 },
       );
@@ -46,7 +46,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     const session = (profile: string, token: string) =>
       writeFileSync(
         join(home, 'config', 'sessions', `${profile}.json`),
-        JSON.stringify({ token, expiresAt: '2999-01-01T00:00:00.000Z', customerId: 'alice', role: 'customer' }),
+        JSON.stringify({ token, expiresAt: '2999-01-01T00:00:00.000Z', kind: 'customer', customerId: 'alice' }),
         { mode: 0o600 },
       );
     const ended = 'exit-ended';
@@ -56,7 +56,7 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect((await po(['--profile', expired, 'config', '--api', fake.opd.url], { env })).code).toBe(0);
     writeFileSync(
       join(home, 'config', 'sessions', `${expired}.json`),
-      JSON.stringify({ token: 't', expiresAt: '2001-01-01T00:00:00.000Z', customerId: 'alice', role: 'customer' }),
+      JSON.stringify({ token: 't', expiresAt: '2001-01-01T00:00:00.000Z', kind: 'customer', customerId: 'alice' }),
     );
     expect((await po(['--profile', 'exit-offline', 'config', '--api', 'http://127.0.0.1:9'], { env })).code).toBe(0);
     fake.opd.behaviour = {};

@@ -12,6 +12,8 @@ import {
   kms,
   lambdaContext,
   PutCommand,
+  TransactWriteCommand,
+  transactionCancelled,
   UpdateCommand,
 } from '../helpers/aws.js';
 import { ALICE, ROOT, admin, coldStartBeforeEach, world } from '../helpers/handlers/read-admin-notify.js';
@@ -62,7 +64,6 @@ describe('admin routes', () => {
     expect(bodyOf(response)).toEqual({
       customerId: 'carol',
       email: 'carol@customer.example',
-      role: 'customer',
       keyIds: [spkiFingerprint(publicKey)],
     });
     const put = ddb.commandCalls(PutCommand, { TableName: 'customers' })[0]!.args[0].input;
@@ -117,13 +118,14 @@ describe('admin routes', () => {
     expect(bodyOf(revoked)).toEqual({ customerId: 'alice', keyId: 'alice-dsa', status: 'revoked' });
     const unlocked = await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
     expect(bodyOf(unlocked)).toEqual({ customerId: 'alice', locked: false });
-    expect(ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe(
-      'SET failedLogins = :zero REMOVE lockedUntil',
-    );
+    const [unlock, record] = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;
+    expect(unlock?.Update?.UpdateExpression).toBe('SET failedLogins = :zero REMOVE lockedUntil');
+    expect(record?.Put?.Item).toMatchObject({ action: 'customer.unlock', target: 'alice', actorKind: 'staff' });
   });
 
   it('answer 404 for unknown customers and products', async () => {
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    ddb.on(TransactWriteCommand).rejects(transactionCancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
     expect(
       bodyOf(await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'nobody' })),
     ).toMatchObject({ error: { code: 'not_found' } });

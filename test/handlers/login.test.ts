@@ -27,16 +27,16 @@ import {
 coldStartBeforeEach();
 
 describe('POST /login', () => {
-  it('issues a short-lived, typed session token with customer, role and token version', async () => {
+  it('issues a short-lived, typed session token with the customer, its kind and token version', async () => {
     const response = await login({ customerId: 'alice', password: PASSWORD });
     expect(response.statusCode).toBe(200);
     const body = bodyOf(response);
-    expect(body).toMatchObject({ customerId: 'alice', role: 'customer' });
+    expect(body).toMatchObject({ customerId: 'alice', kind: 'customer', mustChangePassword: false });
     const { payload, protectedHeader } = await jwtVerify(body.token as string, world.sessionSecret, {
       typ: 'po-session+jwt',
     });
     expect(protectedHeader).toMatchObject({ alg: 'HS256', kid: world.sessionKid });
-    expect(payload).toMatchObject({ sub: 'alice', role: 'customer', tv: 1, iss: 'po-opd', aud: 'po-api' });
+    expect(payload).toMatchObject({ sub: 'alice', kind: 'customer', tv: 1, iss: 'po-opd', aud: 'po-api' });
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store' });
   });

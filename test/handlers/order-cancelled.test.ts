@@ -134,7 +134,6 @@ describe('POST /orders: the transaction cancelled', () => {
       ':seen': 7,
       ':debit': 3499,
       ':tv': 1,
-      ':role': 'customer',
       ':active': 'active',
     });
     expect(items[4]?.Put?.Item).toMatchObject({ entry: 8, amountCents: -3499, balanceAfterCents: 10_000 - 3499 });
@@ -142,8 +141,8 @@ describe('POST /orders: the transaction cancelled', () => {
     // The cold read, then one after the refusal: each projected, never the password hash or the email.
     const kid = keys.ed25519.signer.kid;
     expect(customerReads()).toEqual([
-      '#customerId, #tokenVersion, #role, #balanceCents, #ledgerSeq, #keys.#kid',
-      '#customerId, #tokenVersion, #role, #balanceCents, #ledgerSeq, #keys.#kid',
+      '#customerId, #tokenVersion, #balanceCents, #ledgerSeq, #keys.#kid',
+      '#customerId, #tokenVersion, #balanceCents, #ledgerSeq, #keys.#kid',
     ]);
     expect(ddb.commandCalls(GetCommand, { TableName: 'customers' })[1]?.args[0].input).toMatchObject({
       ConsistentRead: true,
@@ -159,8 +158,8 @@ describe('POST /orders: the transaction cancelled', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  it('a role changed between the session check and commit: refused like a stale session, 401, no retry', async () => {
-    accountChangedUnder(() => ({ role: 'admin' }));
+  it('the customer disabled between the session check and commit: refused like a stale session, 401, no retry', async () => {
+    accountChangedUnder((alice) => ({ tokenVersion: alice.tokenVersion + 1, disabledAt: '2026-12-07T00:00:00.000Z' }));
     const response = await post({ envelope: envelope() });
     expect(response.statusCode).toBe(401);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);

@@ -50,11 +50,10 @@ describe('POST /orders: accepted', () => {
         TableName: 'customers',
         Key: { customerId: 'alice' },
         UpdateExpression: 'SET balanceCents = :after, ledgerSeq = :entry',
-        // …and, at commit, the session's token version and role and the signing key's status: checked, not trusted.
+        // …and, at commit, the session's token version and the signing key's status: checked, not trusted.
         ConditionExpression:
-          'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit AND tokenVersion = :tv AND #role = :role AND #keys.#kid.#status = :active',
+          'attribute_exists(customerId) AND ledgerSeq = :seen AND balanceCents >= :debit AND tokenVersion = :tv AND #keys.#kid.#status = :active',
         ExpressionAttributeNames: {
-          '#role': 'role',
           '#keys': 'keys',
           '#kid': keys[algorithm].signer.kid,
           '#status': 'status',
@@ -65,7 +64,6 @@ describe('POST /orders: accepted', () => {
           ':seen': 1,
           ':debit': 3499,
           ':tv': 1,
-          ':role': 'customer',
           ':active': 'active',
         },
       });

@@ -10,7 +10,8 @@ import {
   DecryptCommand,
   kms,
   lambdaContext,
-  UpdateCommand,
+  TransactWriteCommand,
+  transactionCancelled,
 } from '../helpers/aws.js';
 import {
   METHOD_ARN,
@@ -36,11 +37,17 @@ describe('POST /password', () => {
       lambdaContext,
     );
 
-  it('re-hashes, bumps the token version conditionally, and returns a fresh token', async () => {
+  it('re-hashes, bumps the token version conditionally with its audit record, and returns a fresh token', async () => {
     const response = await change({ oldPassword: PASSWORD, newPassword: 'a much better passphrase' });
     expect(response.statusCode).toBe(200);
-    const [update] = updatesTo(/passwordHash/);
-    const input = update!.args[0].input;
+    const [transaction] = ddb.commandCalls(TransactWriteCommand);
+    const [account, audit] = transaction!.args[0].input.TransactItems!;
+    const input = account!.Update!;
+    expect(audit!.Put).toMatchObject({
+      TableName: 'audit',
+      Item: { action: 'customer.password-change', target: 'alice', actor: 'alice', actorKind: 'customer' },
+      ConditionExpression: 'attribute_not_exists(recordedAt)',
+    });
     expect(input.ConditionExpression).toBe('tokenVersion = :expected');
     expect(input.ExpressionAttributeValues).toMatchObject({ ':expected': 1 });
     expect(input.ExpressionAttributeValues?.[':hash']).toMatch(/^scrypt\$17\$8\$1\$/); // full-strength parameters
@@ -60,7 +67,7 @@ describe('POST /password', () => {
     expect(bodyOf(response)).toMatchObject({
       error: { code: 'password_policy', message: expect.stringContaining(message) as unknown },
     });
-    expect(updatesTo(/passwordHash/)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0); // nothing stored, nothing audited
   });
 
   it('needs the old password, and counts a wrong one towards the lockout', async () => {
@@ -78,7 +85,7 @@ describe('POST /password', () => {
   });
 
   it('refuses when another password change won the race', async () => {
-    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    ddb.on(TransactWriteCommand).rejects(transactionCancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
     const response = await change({ oldPassword: PASSWORD, newPassword: 'a much better passphrase' });
     expect(response.statusCode).toBe(401);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'unauthorized' } });
@@ -89,13 +96,13 @@ describe('POST /logout and POST /refresh', () => {
   const METHOD = 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/POST/logout';
   const authorized = async (token: string) =>
     (await authorize({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: METHOD })).context as {
-      customerId: string;
-      role: 'customer';
+      kind: string;
+      subject: string;
       tokenVersion: number;
       authTime: number;
     };
-  const post = (resource: string, session: Awaited<ReturnType<typeof authorized>>) =>
-    loginHandler(apiEvent({ method: 'POST', resource, session }), lambdaContext);
+  const post = (resource: string, authorizer: Awaited<ReturnType<typeof authorized>>) =>
+    loginHandler(apiEvent({ method: 'POST', resource, authorizer }), lambdaContext);
 
   it('logout ends every session of the customer: the authorizer refuses the token afterwards; twice is fine', async () => {
     const token = await tokenFor();
@@ -124,7 +131,7 @@ describe('POST /logout and POST /refresh', () => {
     const response = await post('/refresh', { ...session, authTime: loggedIn - 3600 });
     expect(response.statusCode).toBe(200);
     const { payload } = await jwtVerify(bodyOf(response).token as string, world.sessionSecret);
-    expect(payload).toMatchObject({ sub: 'alice', role: 'customer', tv: 1, auth_time: loggedIn - 3600 });
+    expect(payload).toMatchObject({ sub: 'alice', kind: 'customer', tv: 1, auth_time: loggedIn - 3600 });
     expect(payload.exp! - payload.iat!).toBe(15 * 60);
     expect(await authorized(bodyOf(response).token as string)).toMatchObject({ authTime: loggedIn - 3600 });
   });
@@ -158,13 +165,15 @@ describe('authorizer', () => {
     methodArn,
   });
 
-  it('allows a valid session everywhere but /admin/*, and passes customer and role on', async () => {
+  it('allows a customer session everywhere but /admin/*, and passes the account and its state on', async () => {
     const result = await authorize(event(await tokenFor()));
-    expect(result.principalId).toBe('alice');
+    expect(result.principalId).toBe('customer:alice');
     expect(result.context).toEqual({
-      customerId: 'alice',
-      role: 'customer',
+      kind: 'customer',
+      subject: 'alice',
       tokenVersion: 1,
+      roles: '',
+      mustChangePassword: 'false',
       authTime: expect.any(Number) as unknown,
     });
     expect(result.policyDocument.Statement).toEqual([
@@ -181,11 +190,12 @@ describe('authorizer', () => {
     ]);
   });
 
-  it('gives admins the admin routes too', async () => {
+  it('a customer item that says role admin (stored before staff were their own accounts) gets no admin route', async () => {
     await addCustomer(world, 'root', PASSWORD, [], { role: 'admin' });
     const result = await authorize(event(await tokenFor('root')));
-    expect(result.policyDocument.Statement).toHaveLength(1);
-    expect(result.context).toMatchObject({ customerId: 'root', role: 'admin', tokenVersion: 1 });
+    expect(result.policyDocument.Statement).toHaveLength(2);
+    expect(result.policyDocument.Statement[1]).toMatchObject({ Effect: 'Deny' });
+    expect(result.context).toMatchObject({ kind: 'customer', subject: 'root', roles: '' });
   });
 
   it('refuses tokens issued before a password change (token version moved on)', async () => {
@@ -194,14 +204,10 @@ describe('authorizer', () => {
     await expect(authorize(event(token))).rejects.toThrow(/^Unauthorized$/);
   });
 
-  it('takes the role from the database, not from the token', async () => {
+  it('refuses the session of a disabled customer, even at the same token version', async () => {
     const token = await tokenFor();
-    world.customers.set('alice', { ...world.customers.get('alice')!, role: 'admin' });
-    expect((await authorize(event(token))).context).toMatchObject({
-      customerId: 'alice',
-      role: 'admin',
-      tokenVersion: 1,
-    });
+    world.customers.set('alice', { ...world.customers.get('alice')!, disabledAt: '2026-12-07T00:00:00.000Z' });
+    await expect(authorize(event(token))).rejects.toThrow(/^Unauthorized$/);
   });
 
   it.each([
@@ -218,7 +224,7 @@ describe('authorizer', () => {
   it('refuses expired tokens, alg none, and tokens of another type', async () => {
     const now = Math.floor(Date.now() / 1000);
     const sign = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
-      new SignJWT({ role: 'customer', tv: 1, ...claims })
+      new SignJWT({ kind: 'customer', tv: 1, ...claims })
         .setProtectedHeader({ alg: 'HS256', kid: world.sessionKid, typ: 'po-session+jwt', ...header })
         .setSubject('alice')
         .setIssuer('po-opd')
@@ -227,9 +233,19 @@ describe('authorizer', () => {
         .sign(world.sessionSecret);
     await expect(authorize(event(await sign({}, { exp: now - 10 })))).rejects.toThrow(/^Unauthorized$/);
     await expect(authorize(event(await sign({ typ: 'JWT' }, { exp: now + 600 })))).rejects.toThrow(/^Unauthorized$/);
-    const none = `${Buffer.from('{"alg":"none","typ":"po-session+jwt"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'alice', role: 'admin', tv: 1, exp: now + 600 })).toString('base64url')}.`;
+    const none = `${Buffer.from('{"alg":"none","typ":"po-session+jwt"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'alice', kind: 'staff', tv: 1, exp: now + 600 })).toString('base64url')}.`;
     await expect(authorize(event(none))).rejects.toThrow(/^Unauthorized$/);
-    expect(await authorize(event(await sign({}, { exp: now + 600 })))).toMatchObject({ principalId: 'alice' });
+    expect(await authorize(event(await sign({}, { exp: now + 600 })))).toMatchObject({ principalId: 'customer:alice' });
+    // A token of the former shape (a role, no kind) is not a session any more: log in again.
+    const former = await new SignJWT({ role: 'customer', tv: 1 })
+      .setProtectedHeader({ alg: 'HS256', kid: world.sessionKid, typ: 'po-session+jwt' })
+      .setSubject('alice')
+      .setIssuer('po-opd')
+      .setAudience('po-api')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(world.sessionSecret);
+    await expect(authorize(event(former))).rejects.toThrow(/^Unauthorized$/);
   });
 
   it('fails (→ the 503 gateway response) rather than deny when KMS is down', async () => {

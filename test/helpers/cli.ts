@@ -117,7 +117,7 @@ async function configureProfiles(opd: FakeOpd, home: string, env: Record<string,
       token: 'a-session-token-for-the-fake',
       expiresAt: '2999-01-01T00:00:00.000Z',
       customerId: 'alice',
-      role: 'customer',
+      kind: 'customer',
     };
     writeFileSync(join(home, 'config', 'sessions', `${profile}.json`), JSON.stringify(session), { mode: 0o600 });
   }

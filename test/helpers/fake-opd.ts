@@ -109,7 +109,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
             token: `refreshed-${state.refreshes}`,
             expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
             customerId: 'alice',
-            role: 'customer',
+            kind: 'customer',
           });
         }
         if (route === 'GET /account')

@@ -23,7 +23,7 @@ describe('API', () => {
     return new Map([...byId.keys()].map((id) => [id, resolve({ Ref: id })]));
   }
 
-  it('puts the authorizer on every route except POST /login, GET /health, GET /server-key and GET /receipt-keys', () => {
+  it('puts the authorizer on every route except the logins, GET /health, GET /server-key and GET /receipt-keys', () => {
     const pathOf = paths();
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => ({
       route: `${m.Properties.HttpMethod as string} ${pathOf.get((m.Properties.ResourceId as { Ref?: string }).Ref ?? '') ?? '/'}`,
@@ -33,8 +33,8 @@ describe('API', () => {
       .filter((m) => m.authorization === 'NONE')
       .map((m) => m.route)
       .sort();
-    expect(open).toEqual(['GET /health', 'GET /receipt-keys', 'GET /server-key', 'POST /login']);
-    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - 4);
+    expect(open).toEqual(['GET /health', 'GET /receipt-keys', 'GET /server-key', 'POST /login', 'POST /staff/login']);
+    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - 5);
     expect(methods.map((m) => m.route)).toEqual(
       expect.arrayContaining([
         'POST /orders',

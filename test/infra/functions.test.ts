@@ -47,8 +47,15 @@ describe('functions', () => {
   }
 
   it.each([
-    ['login', { customers: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], keys: ['dynamodb:Query'] }],
-    ['authorizer', { customers: ['dynamodb:GetItem'], keys: ['dynamodb:Query'] }],
+    [
+      'login',
+      {
+        customers: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        staff: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        keys: ['dynamodb:Query'],
+      },
+    ],
+    ['authorizer', { customers: ['dynamodb:GetItem'], staff: ['dynamodb:GetItem'], keys: ['dynamodb:Query'] }],
     [
       'order',
       {
@@ -57,6 +64,7 @@ describe('functions', () => {
         orders: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         ledger: ['dynamodb:PutItem'],
         keys: ['dynamodb:Query'],
+        audit: ['dynamodb:PutItem'],
       },
     ],
     [
@@ -79,6 +87,8 @@ describe('functions', () => {
         ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
         keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        staff: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        audit: ['dynamodb:PutItem', 'dynamodb:Query'],
       },
     ],
     ['notify', { customers: ['dynamodb:GetItem'], orders: ['dynamodb:UpdateItem'] }],
@@ -122,7 +132,7 @@ describe('functions', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Condition: {
           'ForAllValues:StringEquals': {
-            'dynamodb:Attributes': ['customerId', 'tokenVersion', 'role', 'balanceCents', 'ledgerSeq', 'keys'],
+            'dynamodb:Attributes': ['customerId', 'tokenVersion', 'balanceCents', 'ledgerSeq', 'keys'],
           },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
         },

@@ -2,6 +2,7 @@
  * The CDK stack's tables, and what a deploy keeps: Template assertions for what the design requires.
  */
 import { describe, expect, it } from 'vitest';
+import { TABLES } from '../../contract/tables.js';
 import { templateForThisFile } from '../helpers/infra.js';
 
 const stack = templateForThisFile();
@@ -10,7 +11,7 @@ const { ofType } = stack;
 describe('tables', () => {
   it('are on-demand, with point-in-time recovery, encrypted with the project KMS key, and retained', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(6);
+    expect(tables).toHaveLength(TABLES.length);
     for (const [id, table] of tables) {
       expect(table, id).toMatchObject({
         Properties: {

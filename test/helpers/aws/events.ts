@@ -43,6 +43,8 @@ export function apiEvent(options: {
   rawBody?: string;
   headers?: Record<string, string>;
   session?: TestSession;
+  /** The authorizer's context as it is (what functions/authorizer returned), instead of `session`. */
+  authorizer?: Record<string, unknown>;
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
 }): APIGatewayProxyEvent {
@@ -59,7 +61,7 @@ export function apiEvent(options: {
     multiValueQueryStringParameters: null,
     stageVariables: null,
     requestContext: {
-      authorizer: options.session ? authorizerContext(options.session) : null,
+      authorizer: options.authorizer ?? (options.session ? authorizerContext(options.session) : null),
       requestId: 'test-request',
     } as unknown as APIGatewayProxyEvent['requestContext'],
   };

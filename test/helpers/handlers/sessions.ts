@@ -20,7 +20,7 @@ export let authorize: (event: {
 
 export const PASSWORD = 'correct horse battery';
 export const COUNT_CONDITION =
-  'attribute_exists(customerId) AND (attribute_not_exists(failedLogins) OR failedLogins < :max)';
+  'attribute_exists(tokenVersion) AND (attribute_not_exists(failedLogins) OR failedLogins < :max)';
 export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:api123/prod/GET/orders';
 
 /** A fresh world and freshly imported handlers before each of the calling file's tests (its `beforeEach`). */
