@@ -11,11 +11,11 @@ import type { Session } from './profile.js';
 /** A session this close to its expiry is refreshed before a command uses it. */
 export const REFRESH_WITHIN_MS = 5 * 60_000;
 
-/** Who a session is for, as people read it: `customer alice`, `staff clerk1 (clerk)`. */
+/** Who a session is for, as people read it: `alice (customer)`, `dana (staff: clerk, finance)`. */
 export function sessionSubject(session: Session): string {
   return session.kind === 'customer'
-    ? `customer ${session.customerId}`
-    : `staff ${session.staffId} (${session.roles.join(', ')})`;
+    ? `${session.customerId} (customer)`
+    : `${session.staffId} (staff: ${session.roles.join(', ')})`;
 }
 
 /**

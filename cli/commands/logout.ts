@@ -5,7 +5,6 @@ import { opdClient } from '../client.js';
 import { globalsOf } from '../globals.js';
 import { runAction } from '../output.js';
 import { deleteSession, readProfile, readSession } from '../profile.js';
-import { sessionSubject } from '../session.js';
 
 /** Registers `po logout`. */
 export function registerLogout(program: Command): void {
@@ -30,7 +29,9 @@ export function registerLogout(program: Command): void {
           if (!(error instanceof ApiCallError && error.status === 401)) throw error;
         }
         deleteSession(name);
-        process.stdout.write(`logged out: every session of ${sessionSubject(session)} has ended\n`);
+        process.stdout.write(
+          `logged out: every session of ${session.kind === 'customer' ? session.customerId : session.staffId} has ended\n`,
+        );
       }),
     );
 }

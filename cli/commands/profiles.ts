@@ -18,6 +18,7 @@ export function registerProfiles(program: Command): void {
             profile: name,
             api: profile.apiUrl ?? null,
             customerId: profile.customerId ?? null,
+            staffId: profile.staffId ?? null,
             session: live ? `until ${session.expiresAt}` : session ? 'expired' : 'not logged in',
           };
         });
@@ -26,7 +27,12 @@ export function registerProfiles(program: Command): void {
             ? 'no profiles yet: po config --api URL --customer ID --key FILE'
             : table(
                 ['PROFILE', 'CUSTOMER', 'API', 'SESSION'],
-                rows.map((row) => [row.profile, row.customerId ?? '', row.api ?? '', row.session]),
+                rows.map((row) => [
+                  row.profile,
+                  row.customerId ?? (row.staffId === null ? '' : `${row.staffId} (staff)`),
+                  row.api ?? '',
+                  row.session,
+                ]),
               ),
         );
         return Promise.resolve();

@@ -13,7 +13,7 @@ import {
   cancellation,
   emailsFor,
   fund,
-  login,
+  staffLogin,
   newCustomer,
   newProduct,
   seal,
@@ -216,36 +216,40 @@ describe('accounts and the order lifecycle', () => {
 });
 
 describe('npm run first-admin', () => {
-  it('creates an administrator who can log in and use the admin routes', async () => {
+  it('creates a staff administrator who can log in and use the admin routes; the audit trail names the script', async () => {
     const { spawnSync } = await import('node:child_process');
     const args = [
       '--import',
       'tsx',
       'scripts/first-admin.ts',
-      '--table',
-      e2e.stack.tables.customers!,
+      '--staff-table',
+      e2e.stack.tables.staff!,
+      '--audit-table',
+      e2e.stack.tables.audit!,
       '--region',
       'eu-west-1',
     ];
     const firstAdmin = () =>
-      spawnSync(
-        process.execPath,
-        [...args, '--customer', 'first-root', '--email', 'root@opd.test', '--password-stdin'],
-        {
-          input: 'the first admin password\n',
-          encoding: 'utf8',
-          env: {
-            ...process.env,
-            DYNAMODB_ENDPOINT: e2e.stack.dynamodbEndpoint,
-            AWS_ACCESS_KEY_ID: 'local',
-            AWS_SECRET_ACCESS_KEY: 'local',
-          },
+      spawnSync(process.execPath, [...args, '--staff', 'first-root', '--email', 'root@opd.test', '--password-stdin'], {
+        input: 'the first admin password\n',
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          DYNAMODB_ENDPOINT: e2e.stack.dynamodbEndpoint,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
         },
-      );
+      });
     const result = firstAdmin();
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('created admin first-root');
-    const token = await login('first-root', 'the first admin password');
+    expect(result.stdout).toContain('created staff administrator first-root');
+    expect(result.stdout).not.toContain('the first admin password');
+    const token = await staffLogin('first-root', 'the first admin password');
+    // A customer of that name does not exist: staff and customers are different accounts.
+    expect(
+      (await call('POST', '/login', { body: { customerId: 'first-root', password: 'the first admin password' } }))
+        .status,
+    ).toBe(401);
     const product = { sku: 'ROOT-1', name: 'Root product', priceCents: 1, stock: 1 };
     expect((await call('POST', '/admin/products', { token, body: product })).status).toBe(201);
     const again = firstAdmin(); // a second run must not silently replace the admin

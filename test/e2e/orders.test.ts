@@ -157,7 +157,7 @@ describe('attacks', () => {
       } finally {
         stop();
       }
-      const admin = await call('GET', `/products`, { token: e2e.adminToken });
+      const admin = await call('GET', `/admin/products`, { token: e2e.adminToken });
       const product = (admin.body.products as Array<{ sku: string; stock: number }>).find(
         (p) => p.sku === `RACE-${customerId}`,
       );

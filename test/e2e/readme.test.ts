@@ -2,7 +2,7 @@
  * The README, tried as a new user would: its set-up line that installs `po` (`npm link`), then every command of "The
  * demo journey" and "A new customer of your own", extracted from the README itself and run as written by bash on a
  * pseudo-terminal, from a directory outside the repository, with a clean home directory. Questions are answered as a
- * person would (the passwords from the `npm start` banner's file, "y" to a quote). Two things are substituted:
+ * person would (the passwords from the `npm start` banner's files, "y" to a quote). Two things are substituted:
  * `<order-id>` by the order the journey placed last, and the README's API port 3000 by this test's stack.
  */
 import { spawn } from 'node:child_process';
@@ -118,6 +118,11 @@ describe('the README, as a new user runs it', () => {
         }>
       ).map((login) => [login.customerId, login.password]),
     );
+    for (const member of JSON.parse(readFileSync(join(work, 'data', 'demo', 'staff.json'), 'utf8')) as Array<{
+      staffId: string;
+      password: string;
+    }>)
+      passwords.set(member.staffId, member.password);
     passwords.set('carol', CAROL_PASSWORD);
     const answer = (question: string) => {
       const login = /Password for (\S+): $/.exec(question)?.[1];

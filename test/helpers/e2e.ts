@@ -172,8 +172,10 @@ export async function newProduct(sku: string, stock: number, priceCents = DEFAUL
   expect(reply.status, JSON.stringify(reply.body)).toBe(201);
 }
 
+/** A product's stock, as a customer (`GET /products`) or a staff member (`GET /admin/products`) with `token` reads it. */
 export async function stockOf(sku: string, token: string): Promise<number> {
-  const { body } = await call('GET', '/products', { token });
+  const { kind } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { kind: string };
+  const { body } = await call('GET', kind === 'staff' ? '/admin/products' : '/products', { token });
   return (body.products as Array<{ sku: string; stock: number }>).find((p) => p.sku === sku)!.stock;
 }
 
