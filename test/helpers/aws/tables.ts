@@ -20,7 +20,7 @@ import { TABLES } from '../../../contract/tables.js';
 import type { IndexDefinition, TableDefinition } from '../../../contract/tables.js';
 import type { AuditRecord } from '../../../shared/audit.js';
 import { STAFF_WRITERS_KEY } from '../../../shared/aws/staff.js';
-import { meets, updated } from './expressions.js';
+import { meets, updated, valueAt } from './expressions.js';
 import type { Bindings, Item } from './expressions.js';
 import { ddb, transactionCancelled } from './mocks.js';
 import type { World } from './world.js';
@@ -113,16 +113,24 @@ export function installTables(world: World): Tables {
 
   const sorted = (table: string) =>
     [...store(table).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
-  const project = (item: Item, expression: string | undefined, names: Record<string, string> = {}) =>
-    expression === undefined
-      ? structuredClone(item)
-      : Object.fromEntries(
-          expression
-            .split(',')
-            .map((name) => names[name.trim()] ?? name.trim())
-            .filter((name) => item[name] !== undefined)
-            .map((name) => [name, structuredClone(item[name])]),
-        );
+  /** A projection of document paths (`#a.#b, c`): only the named paths come back, nested as stored. */
+  const project = (item: Item, expression: string | undefined, names: Record<string, string> = {}) => {
+    if (expression === undefined) return structuredClone(item);
+    const projected: Item = {};
+    for (const path of expression.split(',').map((part) =>
+      part
+        .trim()
+        .split('.')
+        .map((name) => names[name] ?? name),
+    )) {
+      const value = valueAt(item, path);
+      if (value === undefined) continue;
+      let target = projected;
+      for (const name of path.slice(0, -1)) target = (target[name] ??= {}) as Item;
+      target[path.at(-1)!] = structuredClone(value);
+    }
+    return projected;
+  };
   const tableKey = (table: string, item: Item) => {
     const { partitionKey, sortKey } = definition(table);
     return Object.fromEntries(
