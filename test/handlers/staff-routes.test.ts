@@ -13,6 +13,7 @@ import {
   authorizerSays,
   call,
   coldStartBeforeEach,
+  login,
   onStaff,
   sessionOf,
   stored,
@@ -185,20 +186,25 @@ describe('PUT /admin/staff/{staffId}/roles', () => {
     expect(auditRecords()).toEqual([]);
   });
 
-  it('two administrators demoting each other at the same time: one wins, the other is refused, one holder stays', async () => {
-    raceTransactions(2);
-    const [first, second] = await Promise.all([
-      onStaff('root', 'roles', 'boss', { roles: ['clerk'] }),
-      onStaff('boss', 'roles', 'root', { roles: ['clerk'] }),
-    ]);
-    expect([first.statusCode, second.statusCode].sort()).toEqual([200, 409]);
-    const refused = first.statusCode === 409 ? first : second;
-    expect(errorOf(refused)).toMatchObject({ code: 'last_staff_admin' });
-    expect(activeWriters()).toHaveLength(1);
-    expect(tables.holders()).toBe(1);
-    expect(auditRecords()).toHaveLength(1);
-    expect(auditRecords()[0]).toMatchObject({ action: 'staff.roles', changes: { roles: { after: ['clerk'] } } });
-  });
+  it.each([
+    ['demote', 'roles', { roles: ['clerk'] }, 'staff.roles'],
+    ['disable', 'disable', undefined, 'staff.disable'],
+  ] as const)(
+    'two administrators who %s each other at the same time: one wins, the other is refused, one holder stays',
+    async (_what, route, body, action) => {
+      raceTransactions(2);
+      const [first, second] = await Promise.all([
+        onStaff('root', route, 'boss', body),
+        onStaff('boss', route, 'root', body),
+      ]);
+      expect([first.statusCode, second.statusCode].sort()).toEqual([200, 409]);
+      const refused = first.statusCode === 409 ? first : second;
+      expect(errorOf(refused)).toMatchObject({ code: 'last_staff_admin' });
+      expect(activeWriters()).toHaveLength(1);
+      expect(tables.holders()).toBe(1);
+      expect(auditRecords().map((record) => record.action)).toEqual([action]);
+    },
+  );
 
   it('the same demotion sent twice at once: both answered 200 (changed, then unchanged), one audit record', async () => {
     raceTransactions(2);
@@ -220,6 +226,10 @@ describe('POST /admin/staff/{staffId}/disable and /enable', () => {
     const disabled = await onStaff('root', 'disable', 'boss');
     expect(bodyOf(disabled)).toEqual({ staffId: 'boss', disabled: true, changed: true, sessionsEnded: true });
     expect(await authorizerSays(token)).toBe('refused');
+    const right = await login('staff', 'boss');
+    expect([right.statusCode, errorOf(right).code]).toEqual([403, 'account_disabled']);
+    const wrong = await login('staff', 'boss', 'not the password at all');
+    expect([wrong.statusCode, errorOf(wrong).code]).toEqual([401, 'invalid_credentials']);
     expect(tables.holders()).toBe(1);
     expect(activeWriters()).toEqual(['root']);
     const again = await onStaff('root', 'disable', 'boss');
