@@ -20,6 +20,8 @@ import type {
   QueuedOrderView,
   MailRetryView,
 } from '../shared/admin-views.js';
+import { accountControl, staffClient } from './staff-client.js';
+import type { AccountControlRoutes, StaffClient } from './staff-client.js';
 
 /** A product as the admin routes answer: the catalogue entry, with the catalogue's currency. */
 export type CatalogueProduct = Product & { readonly currency: string };
@@ -65,6 +67,20 @@ export interface MailRetry {
   readonly retried: MailRetryView[];
 }
 
+/** `GET /admin/orders?customer=…`: a page of one customer's orders, newest first, in `status` when one was named. */
+export interface CustomerOrdersPage {
+  readonly customerId: string;
+  readonly status?: OrderStatus;
+  readonly orders: QueuedOrderView[];
+  readonly next?: string;
+}
+
+/** `GET /admin/products`: the catalogue, in its currency. */
+export interface Catalogue {
+  readonly currency: string;
+  readonly products: Product[];
+}
+
 /** A customer key, as the key routes answer. */
 export interface CustomerKey {
   readonly customerId: string;
@@ -82,6 +98,8 @@ export type RevokedKey = Omit<RevokedReceiptKey, 'current'> & {
 
 /** The product routes of one SKU. */
 export interface ProductRoutes {
+  /** `GET /admin/products/{sku}`. */
+  show(): Promise<CatalogueProduct>;
   /** `PATCH /admin/products/{sku}`. */
   update(changes: { name?: string; priceCents?: number }): Promise<CatalogueProduct>;
   /** `POST /admin/products/{sku}/restock`. */
@@ -89,7 +107,7 @@ export interface ProductRoutes {
 }
 
 /** The routes of one customer. */
-export interface CustomerRoutes {
+export interface CustomerRoutes extends AccountControlRoutes<{ readonly customerId: string }> {
   /** `GET /admin/customers/{id}`, with a page of the ledger. */
   show(page: Page): Promise<CustomerDetail>;
   /** `POST /admin/customers/{id}/unlock`. */
@@ -117,7 +135,9 @@ export interface OrderRoutes {
  * order is reached through it (`admin.customer(id).unlock()`): its path, and so the check of its ID, is made before
  * the request's body, so a bad ID is named before a bad value.
  */
-export interface AdminClient {
+export interface AdminClient extends StaffClient {
+  /** `GET /admin/products`. */
+  listProducts(): Promise<Catalogue>;
   /** `POST /admin/products`. */
   addProduct(product: Product): Promise<CatalogueProduct>;
   /** The routes of the product `sku`. @throws InputError `usage` for an ID no route can carry ("", ".", "..") */
@@ -130,6 +150,8 @@ export interface AdminClient {
   customer(customerId: string): CustomerRoutes;
   /** `GET /admin/orders`: orders in `status`, oldest first. */
   listQueue(status: string, page: Page): Promise<QueuePage>;
+  /** `GET /admin/orders?customer=…`: one customer's orders, newest first, in `status` if given. */
+  listCustomerOrders(customerId: string, status: string | undefined, page: Page): Promise<CustomerOrdersPage>;
   /** The routes of the order `orderId`. @throws InputError `usage` for an ID no route can carry */
   order(orderId: string): OrderRoutes;
   /** `GET /admin/emails`. */
@@ -152,10 +174,12 @@ export function adminClient(api: ApiClient, token: string): AdminClient {
   const send = <T>(method: string, path: string, body?: unknown) =>
     api.call<T>(method, path, { token, ...(body === undefined ? {} : { body }) });
   return {
+    listProducts: () => send('GET', '/admin/products'),
     addProduct: (product) => send('POST', '/admin/products', product),
     product: (sku) => {
       const path = `/admin/products/${pathSegment(sku)}`;
       return {
+        show: () => send('GET', path),
         update: (changes) => send('PATCH', path, changes),
         restock: (quantity) => send('POST', `${path}/restock`, { quantity }),
       };
@@ -165,6 +189,7 @@ export function adminClient(api: ApiClient, token: string): AdminClient {
     customer: (customerId) => {
       const path = `/admin/customers/${pathSegment(customerId)}`;
       return {
+        ...accountControl<{ readonly customerId: string }>(send, path),
         show: (page) => send('GET', `${path}${pageQuery(page)}`),
         unlock: () => send('POST', `${path}/unlock`),
         credit: (credit, idempotencyKey) =>
@@ -178,6 +203,8 @@ export function adminClient(api: ApiClient, token: string): AdminClient {
       };
     },
     listQueue: (status, page) => send('GET', `/admin/orders${pageQuery(page, { status })}`),
+    listCustomerOrders: (customer, status, page) =>
+      send('GET', `/admin/orders${pageQuery(page, { customer, ...(status === undefined ? {} : { status }) })}`),
     order: (orderId) => {
       const path = `/admin/orders/${pathSegment(orderId)}`;
       return {
@@ -191,5 +218,6 @@ export function adminClient(api: ApiClient, token: string): AdminClient {
       send('POST', `/admin/emails/${pathSegment(orderId)}/retry${customerQuery(customerId)}`),
     rotateKey: (what) => send('POST', `/admin/${what}-keys/rotate`),
     revokeReceiptKey: (kid) => send('POST', `/admin/receipt-keys/${pathSegment(kid)}/revoke`),
+    ...staffClient(send),
   };
 }

@@ -17,6 +17,7 @@ import {
   ORDER_ID_PATTERN,
   PASSWORD_POLICY,
   SKU_PATTERN,
+  STAFF_ID_PATTERN,
 } from '../shared/rules.js';
 
 /** `METHOD /path`, the path with `{param}` placeholders as API Gateway's resource. */
@@ -74,6 +75,7 @@ const staff = <P extends Permission>(permission: P) => ({ auth: 'session', permi
 const orderId = { id: ORDER_ID_PATTERN } as const;
 const sku = { sku: SKU_PATTERN } as const;
 const customerId = { customerId: CUSTOMER_ID_PATTERN } as const;
+const staffId = { staffId: STAFF_ID_PATTERN } as const;
 
 export const ROUTES = {
   'POST /login': { handler: 'login', ...open, body: requests.loginRequest, model: 'LoginRequest' },
@@ -140,6 +142,29 @@ export const ROUTES = {
     params: { keyId: KEY_ID_PATTERN, customerId: CUSTOMER_ID_PATTERN },
   },
   'POST /admin/customers/{customerId}/unlock': { handler: 'admin', ...staff('customers:write'), params: customerId },
+  'POST /admin/customers/{customerId}/disable': { handler: 'admin', ...staff('customers:write'), params: customerId },
+  'POST /admin/customers/{customerId}/enable': { handler: 'admin', ...staff('customers:write'), params: customerId },
+  'POST /admin/customers/{customerId}/logout': { handler: 'admin', ...staff('customers:write'), params: customerId },
+  'POST /admin/customers/{customerId}/password-reset': {
+    handler: 'admin',
+    ...staff('customers:write'),
+    params: customerId,
+  },
+  'GET /admin/products': { handler: 'admin', ...staff('products:read') },
+  'GET /admin/products/{sku}': { handler: 'admin', ...staff('products:read'), params: sku },
+  'GET /admin/staff': { handler: 'admin', ...staff('staff:read') },
+  'GET /admin/staff/{staffId}': { handler: 'admin', ...staff('staff:read'), params: staffId },
+  'POST /admin/staff': { handler: 'admin', ...staff('staff:write'), body: requests.newStaff },
+  'PUT /admin/staff/{staffId}/roles': {
+    handler: 'admin',
+    ...staff('staff:write'),
+    params: staffId,
+    body: requests.staffRolesChange,
+  },
+  'POST /admin/staff/{staffId}/disable': { handler: 'admin', ...staff('staff:write'), params: staffId },
+  'POST /admin/staff/{staffId}/enable': { handler: 'admin', ...staff('staff:write'), params: staffId },
+  'POST /admin/staff/{staffId}/logout': { handler: 'admin', ...staff('staff:write'), params: staffId },
+  'POST /admin/staff/{staffId}/password-reset': { handler: 'admin', ...staff('staff:write'), params: staffId },
   'GET /admin/emails': { handler: 'admin', ...staff('orders:read') },
   'POST /admin/emails/{id}/retry': { handler: 'admin', ...staff('emails:retry'), params: orderId },
   'POST /admin/server-keys/rotate': { handler: 'admin', ...staff('opd-keys:rotate') },
@@ -149,7 +174,7 @@ export const ROUTES = {
     ...staff('opd-keys:rotate'),
     params: { kid: KEY_ID_PATTERN },
   },
-} as const satisfies Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
+} as const satisfies Record<`${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
 
 /** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */
 export const AUTHORIZER_CACHE_SECONDS = 300;
@@ -157,7 +182,7 @@ export const AUTHORIZER_CACHE_SECONDS = 300;
 /** A route with its method and path spelled out, as API Gateway and the local API build from it. */
 export interface RouteEntry extends RouteDefinition {
   readonly key: RouteKey;
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
 }
 

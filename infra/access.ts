@@ -31,8 +31,10 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
   read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
   admin: {
     customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
-    inventory: ['PutItem', 'UpdateItem'],
-    orders: ['GetItem', 'Query', 'UpdateItem'],
+    // GET /admin/products and GET /admin/products/{sku}.
+    inventory: ['GetItem', 'Scan', 'PutItem', 'UpdateItem'],
+    // BatchGetItem: a customer's orders (GET /admin/orders?customer=), read whole after their keys-only index.
+    orders: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'],
     ledger: ['PutItem', 'Query'],
     keys: ['Query', 'PutItem', 'UpdateItem'],
     // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item,

@@ -5,6 +5,8 @@
  */
 import * as z from 'zod/mini';
 import { MAX_BALANCE_CENTS } from './accounts.js';
+import { MAX_ROLES, ROLE_NAMES } from './permissions.js';
+import type { StaffRole } from './permissions.js';
 import {
   CUSTOMER_ID_MAX_LENGTH,
   CUSTOMER_ID_PATTERN,
@@ -14,6 +16,8 @@ import {
   PASSWORD_POLICY,
   PRODUCT_LIMITS,
   SKU_PATTERN,
+  STAFF_ID_PATTERN,
+  STAFF_ID_RULE,
 } from './rules.js';
 import { oneLine, reasonSchema } from './text.js';
 
@@ -97,3 +101,27 @@ export const credit = z.strictObject({
   ),
   reference: oneLine('reference'),
 });
+
+/** A staff member's roles: one or more of the roles' names (each counts once; their order does not matter). */
+const staffRoles = z
+  .array(
+    z.enum(ROLE_NAMES as [StaffRole, ...StaffRole[]], {
+      error: (issue) =>
+        `${typeof issue.input === 'string' && issue.input.length <= 32 ? JSON.stringify(issue.input) : 'that'} is not a role; the roles are ${ROLE_NAMES.join(', ')}`,
+    }),
+  )
+  .check(
+    z.minLength(1, 'roles must name at least one role (to stop someone, disable them)'),
+    z.maxLength(MAX_ROLES, `roles must name at most ${MAX_ROLES} roles, each once`),
+  );
+
+/** `POST /admin/staff`: a new staff member, with an initial password and their roles. */
+export const newStaff = z.strictObject({
+  staffId: z.string().check(z.regex(STAFF_ID_PATTERN, `staffId must be ${STAFF_ID_RULE}`)),
+  email: z.email().check(z.maxLength(CUSTOMER_LIMITS.maxEmailLength)),
+  password,
+  roles: staffRoles,
+});
+
+/** `PUT /admin/staff/{staffId}/roles`: the roles the staff member holds from now on (all of them). */
+export const staffRolesChange = z.strictObject({ roles: staffRoles });

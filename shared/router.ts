@@ -141,6 +141,7 @@ const PARAMETER_NAMES: Readonly<Record<string, string>> = {
   id: 'order ID',
   sku: 'SKU',
   customerId: 'customer ID',
+  staffId: 'staff ID',
   keyId: 'key ID',
 };
 

@@ -16,6 +16,8 @@ export const CUSTOMER_ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,${
 
 /** A staff member's ID: what they log in with. The same rule as a customer's; the two are apart (shared/tokens.ts). */
 export const STAFF_ID_PATTERN = CUSTOMER_ID_PATTERN;
+/** How `po` and the API say {@link STAFF_ID_PATTERN} to a person. */
+export const STAFF_ID_RULE = `1–${CUSTOMER_ID_MAX_LENGTH} characters of A–Z a–z 0–9 . _ @ + -, the first a letter or a digit`;
 
 /** A product's SKU. */
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -1,4 +1,7 @@
-/** `po password`: changes the customer's password; every other session ends. */
+/**
+ * `po password`: changes the password of the profile's account, a customer's or a staff member's — also the one-time
+ * password of a reset, which must be changed before anything else works; every other session ends.
+ */
 import type { Command } from 'commander';
 import { InputError } from '../../shared/errors.js';
 import { opdClient } from '../client.js';

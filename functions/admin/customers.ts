@@ -1,4 +1,7 @@
-/** Customers, for administrators: list, show, create, add or revoke a key, unlock, and credit (money, once per key). */
+/**
+ * Customers, for staff: list, show, create, add or revoke a key, unlock, credit (money, once per key); disable and
+ * re-enable an account, end its sessions, reset its password (shared/services/account-control.ts).
+ */
 import { ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
 import { getCustomer, listCustomers } from '../../shared/aws/customers.js';
@@ -12,6 +15,11 @@ import { CUSTOMER_ID_PATTERN } from '../../shared/rules.js';
 import { registerCustomer, registerCustomerKey, unlockCustomer } from '../../shared/services/admin.js';
 import { revokeCustomerKey } from '../../shared/aws/customer-keys.js';
 import { customerDetailView, customerSummaryView } from '../../shared/admin-views.js';
+import type { AccountRef } from '../../shared/aws/credentials.js';
+import { disableAccount, enableAccount, endSessions, resetPassword } from '../../shared/services/account-control.js';
+import { accountStateView, passwordResetView, sessionsEndedView } from '../../shared/staff-views.js';
+
+const customer = (customerId: string): AccountRef => ({ kind: 'customer', id: customerId });
 
 /** `/admin/customers…` */
 export const customerRoutes = {
@@ -35,6 +43,27 @@ export const customerRoutes = {
     await unlockCustomer(params.customerId, actor);
     return jsonResponse(200, { customerId: params.customerId, locked: false });
   },
+  // A disabled customer cannot log in or order: the order transaction checks the token version disabling moved.
+  'POST /admin/customers/{customerId}/disable': async ({ params, actor }) =>
+    jsonResponse(
+      200,
+      accountStateView(customer(params.customerId), true, await disableAccount(customer(params.customerId), actor)),
+    ),
+  'POST /admin/customers/{customerId}/enable': async ({ params, actor }) =>
+    jsonResponse(
+      200,
+      accountStateView(customer(params.customerId), false, await enableAccount(customer(params.customerId), actor)),
+    ),
+  'POST /admin/customers/{customerId}/logout': async ({ params, actor }) => {
+    await endSessions(customer(params.customerId), actor);
+    return jsonResponse(200, sessionsEndedView(customer(params.customerId)));
+  },
+  // The one-time password goes into this answer only: the router logs the route and the status, never a body.
+  'POST /admin/customers/{customerId}/password-reset': async ({ params, actor }) =>
+    jsonResponse(
+      200,
+      passwordResetView(customer(params.customerId), await resetPassword(customer(params.customerId), actor)),
+    ),
   'GET /admin/customers': async ({ event }) => {
     const cursor = queryParameter(event, 'cursor', CUSTOMER_ID_PATTERN);
     const page = await listCustomers(pageLimit(event), cursor);

@@ -1,10 +1,11 @@
 /**
- * The OPD's work queue, for administrators: orders by status (oldest first), one order with its evidence, fulfilment;
- * mail still owed or given up on, and a retry of what failed.
+ * The OPD's work queue, for staff: orders by status (oldest first) or by customer (newest first), one order with its
+ * evidence, fulfilment; mail still owed or given up on, and a retry of what failed.
  */
 import { ApiError } from '../../shared/errors.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
 import { ORDER_STATUSES, orderView } from '../../shared/orders.js';
+import type { OrderStatus } from '../../shared/orders.js';
 import { queryParameter } from '../../shared/router.js';
 import type { Implementations } from '../../shared/router.js';
 import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN } from '../../shared/rules.js';
@@ -13,15 +14,28 @@ import { retryFailedMail } from '../../shared/services/notify.js';
 import { MAIL_KINDS, mailAttributes } from '../../shared/mail.js';
 import { evidenceKeys } from '../../shared/services/verification-keys.js';
 import { listMailPage } from '../../shared/aws/mail-outbox.js';
-import { getOrder, listOrdersByStatus } from '../../shared/aws/order-queries.js';
+import { getOrder, listOrders, listOrdersByStatus } from '../../shared/aws/order-queries.js';
 import { mailRetryView, mailView, queuedOrderView } from '../../shared/admin-views.js';
 
 const STATUS_PATTERN = new RegExp(`^(${ORDER_STATUSES.join('|')})$`);
 
 /** `/admin/orders…` and `/admin/emails…` */
 export const orderRoutes = {
+  // The queue by status (oldest first), or one customer's orders (newest first, every status unless one is named).
   'GET /admin/orders': async ({ event }) => {
-    const status = (queryParameter(event, 'status', STATUS_PATTERN) ?? 'accepted') as (typeof ORDER_STATUSES)[number];
+    const customerId = queryParameter(event, 'customer', CUSTOMER_ID_PATTERN);
+    if (customerId !== undefined) {
+      const only = queryParameter(event, 'status', STATUS_PATTERN) as OrderStatus | undefined;
+      // The customer index holds keys only: a page is read whole, then filtered by status (so it may be short).
+      const page = await listOrders(customerId, pageLimit(event), event.queryStringParameters?.cursor);
+      return jsonResponse(200, {
+        customerId,
+        ...(only ? { status: only } : {}),
+        orders: page.orders.filter((order) => !only || order.status === only).map(queuedOrderView),
+        ...(page.next ? { next: page.next } : {}),
+      });
+    }
+    const status = (queryParameter(event, 'status', STATUS_PATTERN) ?? 'accepted') as OrderStatus;
     const page = await listOrdersByStatus(status, pageLimit(event), event.queryStringParameters?.cursor, {
       customerId: CUSTOMER_ID_PATTERN,
       orderId: ORDER_ID_PATTERN,

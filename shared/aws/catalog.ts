@@ -1,5 +1,5 @@
 /** The inventory table: products (SKU, name, price in cents, stock). */
-import { BatchGetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { ApiError } from '../errors.js';
@@ -25,6 +25,14 @@ export async function getProducts(skus: readonly string[]): Promise<Map<string, 
       retryAfterSeconds: 1,
     });
   return products;
+}
+
+/** One product, read consistently (as staff set it), or `undefined` if there is none. */
+export async function getProduct(sku: string): Promise<Product | undefined> {
+  const result = await database('GetItem', () =>
+    dynamo().send(new GetCommand({ TableName: table(), Key: { sku }, ConsistentRead: true })),
+  );
+  return result.Item as Product | undefined;
 }
 
 /** Every product, sorted by SKU. The catalogue is small (hundreds of items); a scan is the right tool. */

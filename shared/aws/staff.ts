@@ -57,24 +57,37 @@ export function updateStaff(staffId: string, update: Omit<UpdateCommandInput, 'T
 /** A staff member as a list shows them: no hash. */
 export type StaffSummary = Omit<StaffMember, 'passwordHash'>;
 
-/** One page of staff (in the table's order). `cursor`: the last staff ID of the previous page. */
+/**
+ * One page of staff (in the table's order), never the counting item. `cursor`: the last staff ID of the previous page.
+ * A scan's `Limit` counts the items it reads before its filter drops the counting item, so a read that hit it is
+ * followed by another until the page is full: a page is short only at the end, and its `next` is always a staff ID
+ * (a scan that stopped on the counting item would otherwise hand out its key as the cursor).
+ */
 export async function listStaff(limit: number, cursor?: string): Promise<{ staff: StaffSummary[]; next?: string }> {
-  const result = await guarded(STAFF_DATABASE, 'Scan', () =>
-    dynamo().send(
-      new ScanCommand({
-        TableName: staffTable(),
-        ProjectionExpression:
-          'staffId, email, #roles, failedLogins, lastLoginAttemptAt, tokenVersion, createdAt, createdBy, disabledAt, mustChangePassword',
-        FilterExpression: 'staffId <> :counter',
-        ExpressionAttributeNames: { '#roles': 'roles' },
-        ExpressionAttributeValues: { ':counter': STAFF_WRITERS_KEY.staffId },
-        Limit: limit,
-        ...(cursor === undefined ? {} : { ExclusiveStartKey: { staffId: cursor } }),
-      }),
-    ),
-  );
-  const last: unknown = result.LastEvaluatedKey?.staffId;
-  return { staff: (result.Items ?? []) as StaffSummary[], ...(typeof last === 'string' ? { next: last } : {}) };
+  const staff: StaffSummary[] = [];
+  let start = cursor;
+  for (;;) {
+    const from = start;
+    const result = await guarded(STAFF_DATABASE, 'Scan', () =>
+      dynamo().send(
+        new ScanCommand({
+          TableName: staffTable(),
+          ProjectionExpression:
+            'staffId, email, #roles, failedLogins, lastLoginAttemptAt, tokenVersion, createdAt, createdBy, disabledAt, mustChangePassword',
+          FilterExpression: 'staffId <> :counter',
+          ExpressionAttributeNames: { '#roles': 'roles' },
+          ExpressionAttributeValues: { ':counter': STAFF_WRITERS_KEY.staffId },
+          Limit: limit - staff.length,
+          ...(from === undefined ? {} : { ExclusiveStartKey: { staffId: from } }),
+        }),
+      ),
+    );
+    staff.push(...((result.Items ?? []) as StaffSummary[]));
+    const last: unknown = result.LastEvaluatedKey?.staffId;
+    if (typeof last !== 'string') return { staff };
+    if (staff.length >= limit) return { staff, next: staff.at(-1)!.staffId };
+    start = last;
+  }
 }
 
 /**

@@ -82,6 +82,10 @@ async function changeAccount(
       ),
     });
     if (result.committed) return 'changed';
+    // The account moved between its read and this write (another change of it, maybe the same one sent twice): read
+    // it again, for what the count refused may not be needed any more (a second disable changes nothing). Only a
+    // count refused for an account that did not move means it would take the last holder away.
+    if (result.reasons.account?.code === 'ConditionalCheckFailed') continue;
     if (result.reasons.writers?.code === 'ConditionalCheckFailed')
       throw new ApiError(
         'last_staff_admin',

@@ -32,6 +32,9 @@ beforeAll(async () => {
   ddb.on(QueryCommand, { TableName: 'orders' }).resolves({ Items: [] });
   ddb.on(QueryCommand, { TableName: 'ledger' }).resolves({ Items: [] });
   ddb.on(ScanCommand, { TableName: 'customers' }).resolves({ Items: [] });
+  ddb.on(GetCommand, { TableName: 'staff' }).resolves({});
+  ddb.on(ScanCommand, { TableName: 'staff' }).resolves({ Items: [] });
+  ddb.on(GetCommand, { TableName: 'inventory' }).resolves({});
   for (const table of ['customers', 'inventory', 'ledger']) ddb.on(PutCommand, { TableName: table }).resolves({});
   const keys = await customerKeys();
   await addCustomer(world, 'alice', 'correct horse battery', [

@@ -3,5 +3,7 @@ import type { Command } from 'commander';
 
 /** Registers the `po admin orders` group; returns it, for its commands. */
 export function registerAdminOrders(admin: Command): Command {
-  return admin.command('orders').description("the OPD's work queue: orders by status, oldest first");
+  return admin
+    .command('orders')
+    .description("the OPD's work queue: orders by status (oldest first), or one customer's (--customer)");
 }

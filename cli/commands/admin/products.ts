@@ -1,4 +1,4 @@
-/** `po admin products`: the group of the catalogue commands. */
+/** `po admin products`: the group of the catalogue commands (`list` when no command is named). */
 import type { Command } from 'commander';
 
 /** Registers the `po admin products` group; returns it, for its commands. */
