@@ -81,8 +81,8 @@ describe('functions', () => {
       'admin',
       {
         customers: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-        inventory: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        orders: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        inventory: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        orders: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         // Append-only: nobody may update or delete a ledger entry.
         ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
         keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
