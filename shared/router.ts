@@ -142,6 +142,7 @@ const PARAMETER_NAMES: Readonly<Record<string, string>> = {
   sku: 'SKU',
   customerId: 'customer ID',
   keyId: 'key ID',
+  kid: 'key ID',
 };
 
 /** A path parameter that must match `pattern`. @throws ApiError `invalid_request` */
