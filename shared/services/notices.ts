@@ -64,7 +64,7 @@ export async function sweepOwedNotices(now = Date.now()): Promise<SweepCounts & 
   for (const owed of await listOwedNotices('owed', SWEEP_BATCH, now - SWEEP_GRACE_MS)) {
     oldestSince = Math.min(oldestSince, owed.since);
     try {
-      const notice = await getNotice(owed);
+      const notice = await getNotice({ customerId: owed.customerId, noticeId: owed.noticeId });
       counts[notice ? await sendAccountNotice(notice, now) : 'skipped']++;
     } catch (error) {
       counts.errors++;

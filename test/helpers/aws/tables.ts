@@ -41,11 +41,27 @@ function worldTable<T>(map: Map<string, T>, keyName: string): TableItems {
   };
 }
 
-/** The key attributes of a table (its partition key, and its sort key if it has one). */
-function keyOf(table: TableName, item: Item): Item {
+/** The names of a table's key attributes (its partition key, and its sort key if it has one). */
+function keyNames(table: TableName): string[] {
   const definition = TABLES.find((each) => each.name === table)!;
-  const names = [definition.partitionKey.name, ...(definition.sortKey ? [definition.sortKey.name] : [])];
-  return Object.fromEntries(names.map((name) => [name, item[name]]));
+  return [definition.partitionKey.name, ...(definition.sortKey ? [definition.sortKey.name] : [])];
+}
+
+/** The key attributes of an item of `table`. */
+function keyOf(table: TableName, item: Item): Item {
+  return Object.fromEntries(keyNames(table).map((name) => [name, item[name]]));
+}
+
+/** A request's `Key`, which must name exactly the table's key attributes (or DynamoDB refuses the request). */
+function checkedKey(table: TableName, key: Item): Item {
+  const names = keyNames(table);
+  if (Object.keys(key).length !== names.length || names.some((name) => key[name] === undefined))
+    throw Object.assign(new Error('The provided key element does not match the schema'), {
+      name: 'ValidationException',
+      $fault: 'client',
+      $metadata: {},
+    });
+  return keyOf(table, key);
 }
 
 const conditionFailed = (item?: Item) =>
@@ -86,7 +102,7 @@ export function installTables(world: World, names: readonly TableName[]): Record
 
   const updateOf = (input: UpdateCommandInput): Write => {
     const items = table(input.TableName);
-    const key = input.Key as Item;
+    const key = checkedKey(input.TableName as TableName, input.Key as Item);
     const context = { names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues };
     return {
       table: input.TableName as TableName,
