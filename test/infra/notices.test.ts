@@ -44,16 +44,16 @@ describe('account notices', () => {
     expect(stack.ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(2); // orders and notices
   });
 
-  it.each([
+  type Grants = ReturnType<typeof noticeGrants>;
+  const none: Grants = { table: [], indexes: [] };
+  it.each<[string, Grants]>([
     // A key change puts its notice, in the change's transaction: nothing else.
     ['password', { table: ['dynamodb:PutItem'], indexes: [] }],
     // The claim and its outcome.
     ['notify', { table: ['dynamodb:UpdateItem'], indexes: [] }],
     // What is owed, from the sparse index; each notice read, claimed and recorded.
     ['sweeper', { table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], indexes: ['dynamodb:Query'] }],
-    ...['login', 'authorizer', 'order', 'read', 'admin', 'provision'].map(
-      (role) => [role, { table: [], indexes: [] }] as const,
-    ),
+    ...['login', 'authorizer', 'order', 'read', 'admin', 'provision'].map((role): [string, Grants] => [role, none]),
   ])('%s may do exactly this with the notices table', (role, expected) => {
     expect(noticeGrants(role)).toEqual(expected);
   });
