@@ -103,23 +103,24 @@ export async function addOwnKey(
   const { kid, key, verifier } = keyForRegistration(request.publicKeyPem, request.keyId, now);
   verifyKeyProof(request.proof, { customerId, opdId: config().opdId, key: verifier, now });
   const view = ownKeyView(kid, key);
-  return changeOwnKeys(
-    session,
-    request.password,
-    now,
-    (keys) => {
-      if (Object.hasOwn(keys, kid)) throw new ApiError('already_exists', `your account already has a key ${kid}`);
-      const change = { kind: 'key-added', keyId: kid, fingerprint: view.fingerprint, alg: key.alg } as const;
-      const answer = { customerId, key: view, activeKeys: activeCount(keys) + 1, changed: true };
-      return {
-        answer,
-        update: ownKeyAddition(customerId, kid, key, session.tokenVersion),
-        change: { ...change, activeKeys: answer.activeKeys, requestId: actor.requestId },
-        audit: { action: 'customer-key.add', changes: { keyId: kid, alg: key.alg, fingerprint: view.fingerprint } },
-      };
-    },
-    actor,
-  );
+  return changeOwnKeys(session, actor, request.password, now, (keys) => {
+    if (Object.hasOwn(keys, kid)) throw new ApiError('already_exists', `your account already has a key ${kid}`);
+    const { fingerprint } = view;
+    const answer = { customerId, key: view, activeKeys: activeCount(keys) + 1, changed: true };
+    return {
+      answer,
+      update: ownKeyAddition(customerId, kid, key, session.tokenVersion),
+      change: {
+        kind: 'key-added',
+        keyId: kid,
+        fingerprint,
+        alg: key.alg,
+        activeKeys: answer.activeKeys,
+        requestId: actor.requestId,
+      },
+      audit: { action: 'customer-key.add', changes: { keyId: kid, alg: key.alg, fingerprint } },
+    };
+  });
 }
 
 /**
@@ -136,37 +137,31 @@ export async function revokeOwnKey(
   now = Date.now(),
 ): Promise<OwnKeyChange> {
   const { customerId } = session;
-  return changeOwnKeys(
-    session,
-    password,
-    now,
-    (keys) => {
-      const stored = Object.hasOwn(keys, kid) ? keys[kid] : undefined;
-      if (!stored) throw new ApiError('not_found', `your account has no key ${kid}`);
-      if (stored.status !== 'active')
-        return { answer: { customerId, key: ownKeyView(kid, stored), activeKeys: activeCount(keys), changed: false } };
-      const revokedAt = new Date(now).toISOString();
-      const view = ownKeyView(kid, { ...stored, status: 'revoked', revokedAt });
-      const answer = { customerId, key: view, activeKeys: activeCount(keys) - 1, changed: true };
-      return {
-        answer,
-        update: ownKeyRevocation(customerId, kid, session.tokenVersion, now),
-        change: {
-          kind: 'key-revoked',
-          keyId: kid,
-          fingerprint: view.fingerprint,
-          alg: stored.alg,
-          activeKeys: answer.activeKeys,
-          requestId: actor.requestId,
-        },
-        audit: {
-          action: 'customer-key.revoke',
-          changes: { keyId: kid, fingerprint: view.fingerprint, status: { before: 'active', after: 'revoked' } },
-        },
-      };
-    },
-    actor,
-  );
+  return changeOwnKeys(session, actor, password, now, (keys) => {
+    const stored = Object.hasOwn(keys, kid) ? keys[kid] : undefined;
+    if (!stored) throw new ApiError('not_found', `your account has no key ${kid}`);
+    if (stored.status !== 'active')
+      return { answer: { customerId, key: ownKeyView(kid, stored), activeKeys: activeCount(keys), changed: false } };
+    const revokedAt = new Date(now).toISOString();
+    const view = ownKeyView(kid, { ...stored, status: 'revoked', revokedAt });
+    const answer = { customerId, key: view, activeKeys: activeCount(keys) - 1, changed: true };
+    return {
+      answer,
+      update: ownKeyRevocation(customerId, kid, session.tokenVersion, now),
+      change: {
+        kind: 'key-revoked',
+        keyId: kid,
+        fingerprint: view.fingerprint,
+        alg: stored.alg,
+        activeKeys: answer.activeKeys,
+        requestId: actor.requestId,
+      },
+      audit: {
+        action: 'customer-key.revoke',
+        changes: { keyId: kid, fingerprint: view.fingerprint, status: { before: 'active', after: 'revoked' } },
+      },
+    };
+  });
 }
 
 /** A key change as planned from the keys as read: the answer, and (unless nothing changes) what to write. */
@@ -193,10 +188,10 @@ const ATTEMPTS = 3;
  */
 async function changeOwnKeys(
   session: CustomerSession,
+  actor: Actor,
   password: string,
   now: number,
   plan: (keys: Customer['keys']) => Plan,
-  actor: Actor,
 ): Promise<OwnKeyChange> {
   const account = { kind: 'customer', id: session.customerId } as const;
   let customer = await getCustomer(session.customerId);
