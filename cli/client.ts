@@ -6,6 +6,7 @@
 import type { AccountView } from '../shared/accounts.js';
 import type { PublishedKey } from '../shared/aws/keystore.js';
 import type { OrderView, Product } from '../shared/orders.js';
+import type { OwnKeyChange, OwnKeysView } from '../shared/services/own-keys.js';
 import type { SessionView } from '../shared/services/sessions.js';
 import type { AccountKind } from '../shared/tokens.js';
 import { apiClient, pathSegment } from './api.js';
@@ -66,6 +67,21 @@ export interface OpdClient {
   cancelOrder(token: string, orderId: string, cancellation: string): Promise<OrderView>;
   /** `GET /account`: balance, keys, and a page of the ledger (newest first). */
   account(token: string, page: Page): Promise<AccountView>;
+  /** `GET /account/keys`: the customer's keys with their fingerprints, and the OPD's ID (a key proof's `aud`). */
+  listKeys(token: string): Promise<OwnKeysView>;
+  /** `POST /account/keys`: a new key with its proof of possession, and the current password. */
+  addKey(token: string, request: NewKeyRequest): Promise<OwnKeyChange>;
+  /** `DELETE /account/keys/{kid}`: revokes a key, with the current password. */
+  revokeKey(token: string, keyId: string, password: string): Promise<OwnKeyChange>;
+}
+
+/** The body of `POST /account/keys` (docs/api.md). */
+export interface NewKeyRequest {
+  readonly publicKeyPem: string;
+  readonly keyId?: string;
+  /** Signed with the new key's private key (shared/key-proofs.ts `signKeyProof`). */
+  readonly proof: string;
+  readonly password: string;
 }
 
 /**
@@ -95,5 +111,9 @@ export function opdClient(apiUrl: string | undefined): OpdClient {
     cancelOrder: (token, orderId, cancellation) =>
       api.call<OrderView>('POST', `/orders/${pathSegment(orderId)}/cancel`, { token, body: { cancellation } }),
     account: (token, page) => api.call<AccountView>('GET', `/account${pageQuery(page)}`, { token }),
+    listKeys: (token) => api.call<OwnKeysView>('GET', '/account/keys', { token }),
+    addKey: (token, request) => api.call<OwnKeyChange>('POST', '/account/keys', { token, body: request }),
+    revokeKey: (token, keyId, password) =>
+      api.call<OwnKeyChange>('DELETE', `/account/keys/${pathSegment(keyId)}`, { token, body: { password } }),
   };
 }

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { shortened } from '../shared/display.js';
 import { InputError } from '../shared/errors.js';
 import { parseMoney } from '../shared/money.js';
-import { ORDER_ID_PATTERN, ORDER_LIMITS, SKU_PATTERN } from '../shared/rules.js';
+import { KEY_ID_PATTERN, KEY_ID_RULE, ORDER_ID_PATTERN, ORDER_LIMITS, SKU_PATTERN } from '../shared/rules.js';
 
 const usage = (message: string) => new InputError('usage', message);
 const shown = (text: string) => JSON.stringify(shortened(text, 80));
@@ -73,6 +73,15 @@ export function parseLimit(text: string): string {
 export function parseOrderId(text: string): string {
   if (!ORDER_ID_PATTERN.test(text))
     throw new InvalidArgumentError('an order ID is 22 to 86 letters, digits, "-" and "_" (po orders lists yours).');
+  return text;
+}
+
+/**
+ * A key ID argument, parsed as commander reads it (a usage error, exit 2, before anything is sent).
+ * @throws InvalidArgumentError
+ */
+export function parseKeyId(text: string): string {
+  if (!KEY_ID_PATTERN.test(text)) throw new InvalidArgumentError(`a key ID is ${KEY_ID_RULE} (po keys lists yours).`);
   return text;
 }
 

@@ -8,7 +8,10 @@
 export interface HandlerDefinition {
   readonly name: 'login' | 'password' | 'order' | 'authorizer' | 'read' | 'admin' | 'notify' | 'sweeper' | 'provision';
   readonly entry: string;
-  /** MiB. scrypt (N = 2^17, r = 8) needs 128 MiB of its own: login, password and admin (new customers) get more. */
+  /**
+   * MiB. scrypt (N = 2^17, r = 8) needs 128 MiB of its own: login, password (its key routes check the password too)
+   * and admin (new customers) get more.
+   */
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly description: string;
@@ -31,7 +34,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
     entry: 'functions/password/index.ts',
     memorySize: 1024,
     timeoutSeconds: 10,
-    description: 'POST /password',
+    description: 'POST /password; a customer’s own keys (/account/keys): what needs the password',
   },
   {
     name: 'order',

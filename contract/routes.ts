@@ -98,6 +98,15 @@ export const ROUTES = {
   'GET /products': { handler: 'read', ...session },
   'POST /orders/{id}/cancel': { handler: 'order', ...session, params: orderId, body: requests.customerCancellation },
   'GET /account': { handler: 'read', ...session },
+  // A customer's own keys: the credentials function's, as each change needs the password (and the list sits with them).
+  'GET /account/keys': { handler: 'password', ...session },
+  'POST /account/keys': { handler: 'password', ...session, body: requests.ownKey },
+  'DELETE /account/keys/{kid}': {
+    handler: 'password',
+    ...session,
+    params: { kid: KEY_ID_PATTERN },
+    body: requests.reauthentication,
+  },
   'GET /admin/orders': { handler: 'admin', ...staff('orders:read') },
   'GET /admin/orders/{id}': { handler: 'admin', ...staff('orders:read'), params: orderId },
   'POST /admin/orders/{id}/fulfil': { handler: 'admin', ...staff('orders:fulfil'), params: orderId },

@@ -24,11 +24,12 @@ export interface IndexDefinition {
 /** One table: its keys, its indexes, and whether it streams. */
 export interface TableDefinition {
   /** Logical name; the environment variable `${NAME}_TABLE` carries the physical name. */
-  readonly name: 'customers' | 'inventory' | 'orders' | 'keys' | 'ledger' | 'idempotency' | 'staff' | 'audit';
+  readonly name:
+    'customers' | 'inventory' | 'orders' | 'keys' | 'ledger' | 'idempotency' | 'staff' | 'audit' | 'notices';
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   readonly indexes?: readonly IndexDefinition[];
-  /** Orders stream their new images to the notifier. */
+  /** Orders and notices stream their new images to the notifier. */
   readonly stream?: 'NEW_IMAGE';
   readonly description: string;
 }
@@ -69,6 +70,16 @@ export const MAIL_OWED = {
   email: { name: 'emailsOwed', partitionKey: text('emailOwed'), sortKey: { name: 'emailOwedSince', type: 'N' } },
   notice: { name: 'noticesOwed', partitionKey: text('noticeOwed'), sortKey: { name: 'noticeOwedSince', type: 'N' } },
 } as const satisfies Record<string, IndexDefinition>;
+
+/**
+ * Account notices the OPD still owes (`owed`) or gave up on (`failed`): the sparse index of the notices table, as
+ * {@link MAIL_OWED} is the orders table's. A notice is in it from its write until its email is sent. Keys only.
+ */
+export const NOTICES_OWED = {
+  name: 'mailOwed',
+  partitionKey: text('mailOwed'),
+  sortKey: { name: 'mailOwedSince', type: 'N' },
+} as const satisfies IndexDefinition;
 
 /**
  * The audit trail by actor, newest first (`po admin audit --actor`). Every attribute: audit records are small and
@@ -150,6 +161,15 @@ export const TABLES: readonly TableDefinition[] = [
     description:
       'append-only: one record per change a staff member made and per customer security event, written in the same transaction as the change',
   },
+  {
+    name: 'notices',
+    partitionKey: text('customerId'),
+    sortKey: text('noticeId'),
+    indexes: [NOTICES_OWED],
+    stream: 'NEW_IMAGE',
+    description:
+      'security notices a customer is owed an email for (a key added or revoked), each written in the same transaction as its change, with the email’s status',
+  },
 ];
 
 /** The name of the environment variable that carries a table's physical name: `CUSTOMERS_TABLE` for `customers`. */
@@ -188,3 +208,10 @@ export const MAIL_OWING_RECORDS: readonly RecordPattern[] = [
   { eventName: 'INSERT' },
   { eventName: 'MODIFY', dynamodb: { NewImage: { noticeStatus: { S: 'pending' } } } },
 ];
+
+/**
+ * The notices stream records that owe an email: every new notice (a notice is written once, owing its email). The
+ * notifier's second event source mapping filters with these, and so do the notifier and the local stream poller
+ * (shared/services/notices.ts `owesNoticeEmail`).
+ */
+export const NOTICE_OWING_RECORDS: readonly RecordPattern[] = [{ eventName: 'INSERT' }];

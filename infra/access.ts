@@ -12,11 +12,13 @@ import type { TableName } from '../contract/tables.js';
 /** DynamoDB actions each function performs, per table. Anything not listed is denied. */
 export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName, string[]>>>> = {
   login: { customers: ['GetItem', 'UpdateItem'], staff: ['GetItem', 'UpdateItem'], keys: ['Query'] },
-  // A password change is audited: its record is put in the change's own transaction.
+  // A password change, and a customer's own key change, is audited: its record is put in the change's own
+  // transaction; a key change's account notice (the email it owes) too.
   password: {
     customers: ['GetItem', 'UpdateItem'],
     staff: ['GetItem', 'UpdateItem'],
     audit: ['PutItem'],
+    notices: ['PutItem'],
     keys: ['Query'],
   },
   authorizer: { customers: ['GetItem'], staff: ['GetItem'], keys: ['Query'] },
@@ -44,8 +46,10 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     // Every staff action's record, put in the action's transaction; read back by GET /admin/audit.
     audit: ['PutItem', 'Query'],
   },
-  notify: { orders: ['UpdateItem'] },
-  sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'] },
+  // An email's claim and outcome, on the order or the account notice it is owed for (the streams carry their images).
+  notify: { orders: ['UpdateItem'], notices: ['UpdateItem'] },
+  // What is still owed, from the sparse owed indexes of both tables; each item read, then claimed and recorded.
+  sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'], notices: ['GetItem', 'UpdateItem', 'Query'] },
   provision: { keys: ['Query', 'PutItem', 'UpdateItem'] },
 };
 

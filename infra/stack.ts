@@ -5,8 +5,8 @@
  * - one Lambda function per handler, each with its own role holding exactly the actions it uses on exactly its
  *   tables, and the project key only by encryption context (server-key, receipt-key, session-key) or through
  *   DynamoDB (infra/constructs/functions.ts, from infra/access.ts);
- * - mail: the orders stream feeding the notifier (SES), its dead-letter queue under its own KMS key, and the sweeper's
- *   schedule (infra/constructs/mail.ts);
+ * - mail: the orders and notices streams feeding the notifier (SES), its dead-letter queue under its own KMS key,
+ *   and the sweeper's schedule (infra/constructs/mail.ts);
  * - a custom resource that provisions the first keys (infra/constructs/keys.ts);
  * - API Gateway (REST, WAF, throttling, access logs, tracing, request validation, a Lambda authorizer) in front of the
  *   functions (infra/constructs/api.ts);
@@ -47,6 +47,7 @@ export class PurchaseOrdersStack extends Stack {
     const { deadLetters } = addMail(this, {
       functions,
       orders: tables.orders,
+      notices: tables.notices,
       dataKey: key,
       sesSender: parameters.sesSender,
     });

@@ -1,7 +1,7 @@
 /**
  * The whole OPD on one machine: DynamoDB Local, the local KMS endpoint, the SES emulator, the API adapter and the
- * stream poller, all running the same handler code as AWS. Tables come from contract/tables.ts; keys are provisioned by
- * the custom-resource handler (the code rotation uses); the demo catalogue and customers (local/demo.ts) go through
+ * stream pollers, all running the same handler code as AWS. Tables come from contract/tables.ts; keys are provisioned
+ * by the custom-resource handler (the code rotation uses); the demo catalogue and customers (local/demo.ts) go through
  * the admin services. Used by `npm start` (local/start.ts) and by the end-to-end tests.
  */
 import { mkdirSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { keepInbox, releaseInbox, startSesEmulator } from './inbox.js';
 import { startLocalKms } from './kms.js';
 import { loadOrCreateKmsKey } from './kms-key.js';
 import { closeServer, ensurePortFree, freePort, listeningPort } from './ports.js';
-import { startStreamPoller } from './stream.js';
+import { allPollers, startStreamPoller } from './stream.js';
 import type { StreamPoller } from './stream.js';
 import type { SweepResult } from '../shared/services/notify.js';
 
@@ -56,6 +56,7 @@ export interface LocalStack {
   readonly demo: readonly DemoCustomer[];
   /** The demo staff, one per role. */
   readonly staff: readonly DemoStaff[];
+  /** The notifier's stream pollers (orders, notices) as one. */
   readonly poller: StreamPoller;
   readonly tables: Readonly<Record<string, string>>;
   /** Runs the mail sweeper once, now (it also runs on its timer). */
@@ -154,17 +155,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const api = await startLocalApi({ handlers, authorizer }, options.apiPort);
     stoppers.push(() => closeServer(api.server));
 
+    // The notifier's two event source mappings: the orders stream and the notices stream, each with its filter.
     const notify = (await import('../functions/notify/index.js')).notify;
     const { owesEmail } = await import('../shared/services/notify.js');
-    const poller = await startStreamPoller({
-      endpoint: dynamodb.endpoint,
-      table: tables.orders!,
-      owesEmail,
-      notify,
-      ...(options.dataDirectory ? { deadLetterFile: join(options.dataDirectory, 'dead-letters.jsonl') } : {}),
-      log,
-    });
-    stoppers.push(() => poller.stop());
+    const { owesNoticeEmail } = await import('../shared/services/notices.js');
+    const streams: StreamPoller[] = [];
+    for (const [table, owes] of [
+      [tables.orders!, owesEmail],
+      [tables.notices!, owesNoticeEmail],
+    ] as const) {
+      const started = await startStreamPoller({
+        endpoint: dynamodb.endpoint,
+        table,
+        owesEmail: owes,
+        notify,
+        ...(options.dataDirectory ? { deadLetterFile: join(options.dataDirectory, 'dead-letters.jsonl') } : {}),
+        log,
+      });
+      stoppers.push(() => started.stop());
+      streams.push(started);
+    }
+    const poller = allPollers(streams);
 
     // The mail sweeper on a timer, as the scheduled rule runs it on AWS; one run at a time.
     const sweepOnce = (await import('../functions/sweeper/index.js')).sweep;

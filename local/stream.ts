@@ -1,8 +1,9 @@
 /**
- * The local stand-in for the Lambda event source mapping on the orders stream: polls DynamoDB Local's stream, keeps
- * the records that owe an email (the mapping's filter, `owesEmail`), invokes notify with DynamoDB stream events, and
- * honours partial batch failures: failed records are retried with backoff from the first failure on, and after `maxAttempts` go to the
- * dead-letter file (the SQS queue's role on AWS). Nothing is dropped.
+ * The local stand-in for a Lambda event source mapping on a table's stream (the orders table's, the notices table's):
+ * polls DynamoDB Local's stream, keeps the records that owe an email (the mapping's filter: `owesEmail`), invokes
+ * notify with DynamoDB stream events, and honours partial batch failures: failed records are retried with backoff from
+ * the first failure on, and after `maxAttempts` go to the dead-letter file (the SQS queue's role on AWS). Nothing is
+ * dropped.
  */
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +23,8 @@ export interface StreamPollerOptions {
   readonly endpoint: string;
   readonly table: string;
   /**
-   * The mapping's filter (shared/services/notify.ts owesEmail). Given by the caller like `notify`, not imported here:
+   * The mapping's filter (shared/services/notify.ts owesEmail, shared/services/notices.ts owesNoticeEmail). Given by
+   * the caller like `notify`, not imported here:
    * that module loads the handlers' logger and metrics, which read their settings from the environment once, when
    * loaded, and the local stack sets that environment only when it starts (local/stack.ts).
    */
@@ -56,7 +58,7 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
   };
 }
 
-/** Starts polling the orders table's stream from its oldest record (TRIM_HORIZON) until `stop`. */
+/** Starts polling a table's stream from its oldest record (TRIM_HORIZON) until `stop`. */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const { maxAttempts = 10, pollMs = 200, log = () => undefined } = options;
   const { endpoint } = options;
@@ -178,6 +180,21 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       await loop;
       tables.destroy();
       streams.destroy();
+    },
+  };
+}
+
+/** Several pollers as one (every stream the notifier reads): drained once each is, their dead letters together. */
+export function allPollers(pollers: readonly StreamPoller[]): StreamPoller {
+  return {
+    get deadLetters() {
+      return pollers.flatMap((poller) => poller.deadLetters);
+    },
+    async drained() {
+      await Promise.all(pollers.map((poller) => poller.drained()));
+    },
+    async stop() {
+      await Promise.all(pollers.map((poller) => poller.stop()));
     },
   };
 }

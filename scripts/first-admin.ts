@@ -39,6 +39,7 @@ Object.assign(process.env, {
   KEYS_TABLE: 'unused',
   LEDGER_TABLE: 'unused',
   IDEMPOTENCY_TABLE: 'unused',
+  NOTICES_TABLE: 'unused',
   KMS_KEY_ID: 'unused',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   POWERTOOLS_METRICS_DISABLED: 'true',

@@ -8,6 +8,7 @@ import { formatMoney } from './money.js';
 import { amountPaid } from './orders.js';
 import type { OrderRecord } from './orders.js';
 import { jwsDigest } from './receipts.js';
+import type { AccountNotice } from './notices.js';
 
 /** An email to a customer: subject, plain text, and the same text as HTML. */
 export interface Email {
@@ -68,5 +69,38 @@ export function noticeEmail(order: OrderRecord): Email {
     '',
     `Fulfilled at: ${order.fulfilledAt ?? ''}`,
     `Total:        ${formatMoney(order.totalCents, order.currency)}`,
+  ]);
+}
+
+/**
+ * The notice of a key added to or revoked from a customer's account: which key (ID and fingerprint), when, what it
+ * changes, and what to do if the customer did not do it. Key IDs, fingerprints and IDs are of fixed, printable
+ * alphabets (shared/rules.ts): nothing in it needs escaping.
+ */
+export function keyNoticeEmail(notice: AccountNotice): Email {
+  const added = notice.kind === 'key-added';
+  const details = [
+    ['Key ID:', notice.keyId],
+    ['Fingerprint:', `${notice.fingerprint} (SHA-256 of the public key)`],
+    ['Algorithm:', notice.alg],
+    [added ? 'Added:' : 'Revoked:', notice.at],
+    ['Request:', notice.requestId],
+  ].map(([label, value]) => `${label!.padEnd(13)}${value!}`);
+  const notYou = added
+    ? 'If you did not add this key, someone has your password and a session: change your password at once (po password; it ends every session), revoke the key (po keys revoke KEY-ID) and contact the OPD.'
+    : 'If you did not revoke this key, someone has your password and a session: change your password at once (po password; it ends every session) and contact the OPD.';
+  return email(added ? 'A key was added to your account' : 'A key was revoked from your account', [
+    `A signing key was ${added ? 'added to' : 'revoked from'} your account ${notice.customerId}.`,
+    '',
+    ...details,
+    '',
+    added
+      ? 'Orders signed with this key are accepted from now on.'
+      : 'Orders signed with this key are refused from now on; orders already accepted stay, and their evidence still verifies.',
+    ...(!added && notice.activeKeys === 0
+      ? ['You have no active key left: you cannot order until you add one (po keygen, then po keys add --key FILE).']
+      : []),
+    '',
+    notYou,
   ]);
 }

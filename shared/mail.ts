@@ -30,13 +30,69 @@ export function mailKindOf(stored: StoredMailKind): MailKind {
 
 /** The attributes of the order item that hold one kind's state (for the confirmation: `emailStatus`…). */
 export function mailAttributes(kind: MailKind) {
-  const stored = STORED_MAIL_KIND[kind];
+  return mailAttributesOf(STORED_MAIL_KIND[kind]);
+}
+
+/**
+ * The attributes that hold one email's state on an item, by their prefix: `emailStatus`, `emailOwed`… on an order
+ * (per kind, {@link mailAttributes}); `mailStatus`, `mailOwed`… on an account notice (shared/notices.ts).
+ */
+export function mailAttributesOf<P extends string>(prefix: P) {
   return {
-    status: `${stored}Status`,
-    claimedAt: `${stored}ClaimedAt`,
-    sentAt: `${stored}SentAt`,
-    failure: `${stored}Failure`,
-    owed: `${stored}Owed`,
-    owedSince: `${stored}OwedSince`,
+    status: `${prefix}Status`,
+    claimedAt: `${prefix}ClaimedAt`,
+    sentAt: `${prefix}SentAt`,
+    failure: `${prefix}Failure`,
+    owed: `${prefix}Owed`,
+    owedSince: `${prefix}OwedSince`,
   } as const;
+}
+
+/** The names of the attributes that hold an email's state ({@link mailAttributesOf}). */
+export type MailAttributes = ReturnType<typeof mailAttributesOf>;
+
+/** A conditional update of an item's email state: its expressions and values (its table and key are the caller's). */
+export interface MailUpdate {
+  readonly UpdateExpression: string;
+  readonly ConditionExpression: string;
+  readonly ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/**
+ * The update that moves an email's status from `from` to `to` if and only if it is `from` (or a `sending` claim older
+ * than `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Wherever the state is kept (an order,
+ * a notice), each move is this one conditional update, so that one sender claims each email.
+ */
+export function mailTransition(
+  attributes: MailAttributes,
+  from: MailStatus,
+  to: MailStatus,
+  now: number,
+  staleBefore?: number,
+): MailUpdate {
+  const { status, claimedAt, sentAt, owed, owedSince } = attributes;
+  const stale = staleBefore === undefined ? '' : ` OR (${status} = :sending AND ${claimedAt} < :stale)`;
+  return {
+    UpdateExpression:
+      to === 'sent'
+        ? `SET ${status} = :to, ${sentAt} = :now REMOVE ${owed}, ${owedSince}`
+        : `SET ${status} = :to, ${claimedAt} = :epoch`,
+    ConditionExpression: `${status} = :from${stale}`,
+    ExpressionAttributeValues: {
+      ':to': to,
+      ':from': from,
+      ...(to === 'sent' ? { ':now': new Date(now).toISOString() } : { ':epoch': now }),
+      ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
+    },
+  };
+}
+
+/** The update that gives up a claimed email after a permanent rejection: `failed`, with the reason, still listed. */
+export function mailFailure(attributes: MailAttributes, reason: string): MailUpdate {
+  const { status, failure, owed } = attributes;
+  return {
+    UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :failed`,
+    ConditionExpression: `${status} = :sending`,
+    ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
+  };
 }

@@ -84,6 +84,19 @@ export const publicKey = z.strictObject({
   keyId: z.optional(z.string().check(z.regex(KEY_ID_PATTERN))),
 });
 
+/**
+ * `POST /account/keys`: a key the customer adds themself, with its proof of possession (docs/envelope.md §11) and
+ * their current password (a session alone may not add a key).
+ */
+export const ownKey = z.strictObject({
+  ...publicKey.shape,
+  proof: z.string().check(z.minLength(1), z.maxLength(CUSTOMER_LIMITS.maxKeyProofChars)),
+  password,
+});
+
+/** `DELETE /account/keys/{kid}`: the customer's current password (a session alone may not revoke a key). */
+export const reauthentication = z.strictObject({ password });
+
 /** `POST /admin/customers`. */
 export const newCustomer = z.strictObject({
   customerId: z.string().check(z.regex(CUSTOMER_ID_PATTERN)),

@@ -143,6 +143,7 @@ const PARAMETER_NAMES: Readonly<Record<string, string>> = {
   customerId: 'customer ID',
   staffId: 'staff ID',
   keyId: 'key ID',
+  kid: 'key ID',
 };
 
 /** A path parameter that must match `pattern`. @throws ApiError `invalid_request` */

@@ -86,8 +86,17 @@ export const PASSWORD_POLICY = { minLength: 12, maxLength: 256, maxInputLength: 
 /** How `po` says {@link PASSWORD_POLICY}'s length to a person: `12–256 characters`. */
 export const PASSWORD_LENGTH_RULE = `${PASSWORD_POLICY.minLength}–${PASSWORD_POLICY.maxLength} characters`;
 
-/** A new customer: an email address of at most this many characters, at most this many keys, PEMs of at most. */
-export const CUSTOMER_LIMITS = { maxEmailLength: 254, maxKeysAtCreation: 10, maxPublicKeyPemLength: 16_384 } as const;
+/**
+ * A new customer: an email address of at most this many characters, at most this many keys, PEMs of at most. A key a
+ * customer adds comes with a proof of possession (a compact JWS, docs/envelope.md §11) of at most `maxKeyProofChars`:
+ * one signed with the largest RSA key accepted is about 2,200.
+ */
+export const CUSTOMER_LIMITS = {
+  maxEmailLength: 254,
+  maxKeysAtCreation: 10,
+  maxPublicKeyPemLength: 16_384,
+  maxKeyProofChars: 4096,
+} as const;
 
 /** Largest request body accepted, in bytes (an envelope is ≤ 16 KiB; everything else is smaller). */
 export const MAX_BODY_BYTES = 32 * 1024;

@@ -24,6 +24,9 @@ describe('a function serves exactly the routes the table gives it', () => {
     expect(() =>
       serveRoutes('password', {
         'POST /password': ok,
+        'GET /account/keys': ok,
+        'POST /account/keys': ok,
+        'DELETE /account/keys/{kid}': ok,
         // @ts-expect-error — the compiler refuses it too: GET /orders is the read function's.
         'GET /orders': ok,
       }),

@@ -11,6 +11,7 @@ Object.assign(process.env, {
   IDEMPOTENCY_TABLE: 'idempotency',
   STAFF_TABLE: 'staff',
   AUDIT_TABLE: 'audit',
+  NOTICES_TABLE: 'notices',
   KMS_KEY_ID: 'alias/purchase-orders',
   SES_SENDER: 'orders@opd.example',
   POWERTOOLS_LOG_LEVEL: 'SILENT',

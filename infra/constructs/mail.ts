@@ -1,6 +1,7 @@
 /**
- * The OPD's mail: the orders stream feeds the notifier (confirmations, cancellation and fulfilment notices → SES),
- * with a dead-letter queue under its own KMS key; the sweeper, every 5 minutes, sends what the stream did not get
+ * The OPD's mail: the orders stream feeds the notifier (confirmations, cancellation and fulfilment notices → SES), and
+ * so does the notices stream (account notices: a key added or revoked), with one dead-letter queue under its own KMS
+ * key; the sweeper, every 5 minutes, sends what the stream did not get
  * out; the mail senders' use of the verified SES identity.
  *
  * Adds its resources to the stack itself, not to a nested construct (see infra/constructs/data.ts).
@@ -18,7 +19,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { HandlerName } from '../../contract/handlers.js';
 import { MAIL_SENDERS } from '../access.js';
-import { MAIL_OWING_RECORDS } from '../../contract/tables.js';
+import { MAIL_OWING_RECORDS, NOTICE_OWING_RECORDS } from '../../contract/tables.js';
 import type { RecordPattern } from '../../contract/tables.js';
 
 /** What the mail is sent with. */
@@ -26,6 +27,8 @@ export interface MailInputs {
   readonly functions: Readonly<Record<HandlerName, NodejsFunction>>;
   /** The orders table: its stream carries new orders and status changes. */
   readonly orders: dynamodb.Table;
+  /** The notices table: its stream carries new account notices. */
+  readonly notices: dynamodb.Table;
   /** The project key (infra/constructs/data.ts): the notifier may use it only through DynamoDB. */
   readonly dataKey: kms.IKey;
   /** The verified SES identity mail is sent from (a parameter). */
@@ -38,7 +41,7 @@ export interface MailInputs {
  */
 export function addMail(
   stack: Stack,
-  { functions, orders, dataKey, sesSender }: MailInputs,
+  { functions, orders, notices, dataKey, sesSender }: MailInputs,
 ): { deadLetters: sqs.Queue } {
   // Confirmations and notices: the orders stream (new orders, and changes that owe a notice) → notify → SES;
   // batches that fail every retry → an SQS dead-letter queue.
@@ -64,18 +67,24 @@ export function addMail(
     reason:
       'This queue is itself the dead-letter queue of the notify stream mapping; a DLQ of a DLQ would only move the problem.',
   });
-  functions.notify.addEventSource(
-    new DynamoEventSource(orders, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: 10,
-      retryAttempts: 10,
-      bisectBatchOnError: true,
-      reportBatchItemFailures: true,
-      onFailure: new SqsDlq(deadLetters),
-      // New orders (confirmation), and status changes that owe the customer a notice (cancelled, fulfilled).
-      filters: MAIL_OWING_RECORDS.map((pattern) => lambda.FilterCriteria.filter(equalityRules(pattern))),
-    }),
-  );
+  // New orders (confirmation), and status changes that owe the customer a notice (cancelled, fulfilled); new account
+  // notices. Each mapping has its own filter; the notifier tells the records apart by their stream
+  // (shared/services/notices.ts).
+  for (const [table, owing] of [
+    [orders, MAIL_OWING_RECORDS],
+    [notices, NOTICE_OWING_RECORDS],
+  ] as const)
+    functions.notify.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        retryAttempts: 10,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(deadLetters),
+        filters: owing.map((pattern) => lambda.FilterCriteria.filter(equalityRules(pattern))),
+      }),
+    );
   // Reading the stream of a KMS-encrypted table makes CDK grant kms:Decrypt on the table key without conditions. That
   // key also wraps the server's private keys: deny the notifier any use of it that does not come through DynamoDB.
   functions.notify.addToRolePolicy(

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { dynamo } from './clients.js';
 import { customerDatabase, customersTable, getCustomer, updateCustomer } from './customers.js';
 import type { Customer, RegisteredKey } from './customers.js';
+import type { TransactItem } from './transactions.js';
 
 /**
  * The public key a customer registered under `kid`, reading that one key only (never the password hash: the read
@@ -54,4 +55,66 @@ export async function revokeCustomerKey(customerId: string, kid: string, now = D
     ExpressionAttributeValues: { ':revoked': 'revoked', ':now': new Date(now).toISOString() },
   });
   if (!revoked) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
+}
+
+/** A customer's registered keys (public parts and status; nothing else of the item), or `undefined` if gone. */
+export async function getCustomerKeys(customerId: string): Promise<Customer['keys'] | undefined> {
+  const result = await customerDatabase('GetItem', () =>
+    dynamo().send(
+      new GetCommand({
+        TableName: customersTable(),
+        Key: { customerId },
+        ProjectionExpression: 'customerId, #keys',
+        ExpressionAttributeNames: { '#keys': 'keys' },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return result.Item ? ((result.Item.keys ?? {}) as Customer['keys']) : undefined;
+}
+
+/**
+ * The transaction action by which a customer adds a key to their own account: only under an ID not taken (revoked
+ * keys keep theirs), and only while the session that asked is current (its token version; a password change or a
+ * logout since refuses it).
+ */
+export function ownKeyAddition(
+  customerId: string,
+  kid: string,
+  key: RegisteredKey,
+  tokenVersion: number,
+): TransactItem {
+  return {
+    Update: {
+      TableName: customersTable(),
+      Key: { customerId },
+      UpdateExpression: 'SET #keys.#kid = :key',
+      ConditionExpression: 'tokenVersion = :tv AND attribute_not_exists(#keys.#kid)',
+      ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
+      ExpressionAttributeValues: { ':key': key, ':tv': tokenVersion },
+    },
+  };
+}
+
+/**
+ * The transaction action by which a customer revokes one of their own keys: only an active one, and only while the
+ * session that asked is current. Orders not yet committed are refused from then on: the order transaction checks the
+ * key's status at commit (shared/aws/accounts.ts).
+ */
+export function ownKeyRevocation(customerId: string, kid: string, tokenVersion: number, now: number): TransactItem {
+  return {
+    Update: {
+      TableName: customersTable(),
+      Key: { customerId },
+      UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
+      ConditionExpression: 'tokenVersion = :tv AND #keys.#kid.#status = :active',
+      ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':revoked': 'revoked',
+        ':active': 'active',
+        ':now': new Date(now).toISOString(),
+        ':tv': tokenVersion,
+      },
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
  */
 import { MAIL_OWED } from '../../contract/tables.js';
-import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailKindOf } from '../mail.js';
+import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailFailure, mailKindOf, mailTransition } from '../mail.js';
 import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
 import { queryOrders, updateOrderIf } from './orders-table.js';
@@ -13,8 +13,8 @@ import type { OrderKey } from './orders-table.js';
 
 /**
  * Moves an email's status from `from` to `to` if and only if it is `from` (or a `sending` claim older than
- * `staleBefore`, left by a crashed sender). Sent mail leaves the owed index. Returns false when another worker got
- * there first.
+ * `staleBefore`, left by a crashed sender): shared/mail.ts `mailTransition`. Sent mail leaves the owed index. Returns
+ * false when another worker got there first.
  */
 export function transitionMailStatus(
   key: OrderKey,
@@ -24,31 +24,12 @@ export function transitionMailStatus(
   now = Date.now(),
   staleBefore?: number,
 ): Promise<boolean> {
-  const { status, claimedAt, sentAt, owed, owedSince } = mailAttributes(kind);
-  const stale = staleBefore === undefined ? '' : ` OR (${status} = :sending AND ${claimedAt} < :stale)`;
-  return updateOrderIf(key, {
-    UpdateExpression:
-      to === 'sent'
-        ? `SET ${status} = :to, ${sentAt} = :now REMOVE ${owed}, ${owedSince}`
-        : `SET ${status} = :to, ${claimedAt} = :epoch`,
-    ConditionExpression: `${status} = :from${stale}`,
-    ExpressionAttributeValues: {
-      ':to': to,
-      ':from': from,
-      ...(to === 'sent' ? { ':now': new Date(now).toISOString() } : { ':epoch': now }),
-      ...(staleBefore === undefined ? {} : { ':sending': 'sending', ':stale': staleBefore }),
-    },
-  });
+  return updateOrderIf(key, mailTransition(mailAttributes(kind), from, to, now, staleBefore));
 }
 
 /** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
 export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): Promise<boolean> {
-  const { status, failure, owed } = mailAttributes(kind);
-  return updateOrderIf(key, {
-    UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :failed`,
-    ConditionExpression: `${status} = :sending`,
-    ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
-  });
+  return updateOrderIf(key, mailFailure(mailAttributes(kind), reason));
 }
 
 /** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */

@@ -185,7 +185,11 @@ export async function verifyCustomerSignature(
  * A signing time within the clock-skew window of `now` (milliseconds; default the clock).
  * @throws EnvelopeError `iat_too_old`, `iat_in_future`
  */
-export function checkIatWindow(iat: number, now: number | undefined, what: 'order' | 'cancellation'): void {
+export function checkIatWindow(
+  iat: number,
+  now: number | undefined,
+  what: 'order' | 'cancellation' | 'key proof',
+): void {
   const nowSeconds = Math.floor((now ?? Date.now()) / 1000);
   if (nowSeconds - iat > ORDER_LIMITS.maxClockSkewSeconds)
     throw new EnvelopeError(

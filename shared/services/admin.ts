@@ -6,6 +6,7 @@ import { auditPut } from '../aws/audit.js';
 import { unlockAction } from '../aws/credentials.js';
 import { transact } from '../aws/transactions.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
+import type { VerificationKey } from '../keys.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
 import { createCustomer } from '../aws/customers.js';
 import { addCustomerKey } from '../aws/customer-keys.js';
@@ -13,17 +14,19 @@ import type { Customer, RegisteredKey } from '../aws/customers.js';
 
 /**
  * Checks a public key for registration (format, algorithm, minimum size) and returns it as stored: normalised SPKI
- * PEM with the algorithm it is registered for. The key ID defaults to the SPKI fingerprint.
+ * PEM with the algorithm it is registered for. The key ID defaults to the SPKI fingerprint. `verifier` is the same key
+ * ready to verify (a proof of possession), with its ID.
  * @throws KeyError (`key_too_small`, `key_unsupported`, `key_wrong_kind`, `key_malformed`, `key_id_invalid`)
  */
 export function keyForRegistration(
   publicKeyPem: string,
   keyId: string | undefined,
   now: number,
-): { kid: string; key: RegisteredKey } {
+): { kid: string; key: RegisteredKey; verifier: VerificationKey } {
   const key = verificationKey(parsePublicKeyPem(publicKeyPem), keyId);
   return {
     kid: key.kid,
+    verifier: key,
     key: {
       alg: key.alg,
       publicKeyPem: exportPublicKeyPem(key.publicKey),

@@ -5,127 +5,88 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { confirmationEmail, noticeEmail } from '../email.js';
-import { ALARMED_METRICS } from '../metrics.js';
-import { logger, metrics } from '../observability.js';
+import { logger } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
-import { isPermanentMailFailure, sendEmail } from '../aws/ses.js';
 import { MAIL_KINDS, STORED_MAIL_KIND } from '../mail.js';
 import type { MailKind } from '../mail.js';
 import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
 import { getOrder } from '../aws/order-queries.js';
 import { MAIL_OWING_RECORDS } from '../../contract/tables.js';
-import type { RecordPattern } from '../../contract/tables.js';
+import { SWEEP_BATCH, SWEEP_GRACE_MS, deliverOnce, matchesAny } from './deliver.js';
+import type { MailOutcome, OwedEmail, SweepCounts } from './deliver.js';
+import { sweepOwedNotices } from './notices.js';
 
-/** A `sending` claim older than this was left by a sender that died; another may take it over. */
-export const STALE_CLAIM_MS = 5 * 60_000;
+export { STALE_CLAIM_MS } from './deliver.js';
+export type { MailOutcome } from './deliver.js';
 
 /**
  * Whether an orders stream record owes an email ({@link MAIL_OWING_RECORDS}: new orders, and changes that leave a
  * notice pending): the rule the event source mapping filters with, applied by the notifier and the local poller.
  */
 export function owesEmail(record: Pick<DynamoDBRecord, 'eventName' | 'dynamodb'>): boolean {
-  return MAIL_OWING_RECORDS.some((pattern) => matches(record, pattern));
+  return matchesAny(record, MAIL_OWING_RECORDS);
 }
-
-/** Whether `value` has every member of `pattern`, each leaf equal. */
-function matches(value: unknown, pattern: RecordPattern): boolean {
-  return Object.entries(pattern).every(([member, expected]) => {
-    const actual: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, member) : undefined;
-    return typeof expected === 'string' ? actual === expected : matches(actual, expected);
-  });
-}
-
-/** What became of one email: sent now, already sent or being sent elsewhere, or given up (permanently rejected). */
-export type MailOutcome = 'sent' | 'skipped' | 'failed';
 
 /** Sends the confirmation for `order` unless it was already sent (or is being sent). */
 export function sendConfirmation(order: OrderRecord, now = Date.now()): Promise<MailOutcome> {
-  return sendOnce(order, 'confirmation', now);
+  return deliverOnce(orderMail(order, 'confirmation'), now);
 }
 
 /** Sends the notice of the order's status change (cancelled, fulfilled) unless it was already sent. */
 export function sendNotice(order: OrderRecord, now = Date.now()): Promise<MailOutcome> {
-  return sendOnce(order, 'notice', now);
+  return deliverOnce(orderMail(order, 'notice'), now);
 }
 
-/**
- * Claims, sends and records one email. A permanent failure (see {@link isPermanentMailFailure}) marks it `failed`
- * with the reason, counts it (metric `EmailFailed`, alarmed) and is not retried on its own; a transient one releases
- * the claim and throws, so the stream or the sweeper tries again.
- */
-async function sendOnce(order: OrderRecord, kind: MailKind, now: number): Promise<MailOutcome> {
+/** An order's email of `kind`, its state kept on the order item (shared/aws/mail-outbox.ts). */
+function orderMail(order: OrderRecord, kind: MailKind): OwedEmail {
   const key = { customerId: order.customerId, orderId: order.orderId };
-  if (!(await transitionMailStatus(key, kind, 'pending', 'sending', now, now - STALE_CLAIM_MS))) return 'skipped';
-  try {
-    const message = kind === 'confirmation' ? confirmationEmail(order) : noticeEmail(order);
-    // Looked up now, off the order path (orders accepted before that carry the address they were sent to).
-    const address = order.email ?? (await getCustomerEmail(order.customerId));
-    if (address === undefined) throw new NoAddress(order.customerId);
-    await sendEmail(address, message);
-  } catch (error) {
-    if (error instanceof NoAddress || isPermanentMailFailure(error)) {
-      const reason = `${(error as Error).name}: ${(error as Error).message}`;
-      await markMailFailed(key, kind, reason);
-      logger.error('email given up: permanently rejected', {
-        orderId: order.orderId,
-        kind: STORED_MAIL_KIND[kind], // the logs name kinds as stored data does
-        errorName: (error as Error).name,
-      });
-      metrics.addMetric(ALARMED_METRICS.emailFailed, 'Count', 1);
-      return 'failed';
-    }
-    // Release the claim so the retry (or a later batch, or the sweeper) can send it.
-    await transitionMailStatus(key, kind, 'sending', 'pending', now);
-    throw error;
-  }
-  await transitionMailStatus(key, kind, 'sending', 'sent', now);
-  logger.info(`${kind} sent`, { orderId: order.orderId, status: order.status });
-  return 'sent';
+  return {
+    customerId: order.customerId,
+    label: kind,
+    // The logs name kinds as stored data does.
+    logFields: { orderId: order.orderId, kind: STORED_MAIL_KIND[kind], status: order.status },
+    claim: (now, staleBefore) => transitionMailStatus(key, kind, 'pending', 'sending', now, staleBefore),
+    compose: async () => ({
+      message: kind === 'confirmation' ? confirmationEmail(order) : noticeEmail(order),
+      // Looked up now, off the order path (orders accepted before that carry the address they were sent to).
+      address: order.email ?? (await getCustomerEmail(order.customerId)),
+    }),
+    release: (now) => transitionMailStatus(key, kind, 'sending', 'pending', now),
+    sent: (now) => transitionMailStatus(key, kind, 'sending', 'sent', now),
+    failed: (reason) => markMailFailed(key, kind, reason),
+  };
 }
 
-/** The customer is gone: nobody to write to. Permanent, like a rejected address. */
-class NoAddress extends Error {
-  override readonly name = 'NoAddress';
-  constructor(customerId: string) {
-    super(`no customer ${customerId} to send to`);
-  }
-}
-
-/** Mail younger than this is left to the stream, which normally sends it within seconds. */
-export const SWEEP_GRACE_MS = 60_000;
-/** Most orders one sweep handles per kind (a scheduled run; the next one continues). */
-const SWEEP_BATCH = 100;
+export { SWEEP_GRACE_MS } from './deliver.js';
 
 /** What one sweep did: emails sent, given up, skipped (sent or claimed elsewhere), and errors left for the next. */
-export interface SweepResult {
-  readonly sent: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly errors: number;
+export interface SweepResult extends SweepCounts {
   /**
-   * Age in whole seconds of the oldest mail owed when the sweep began (either kind, past the grace period; 0 when
-   * none): the sweeper publishes it, and mail owed longer than 15 minutes raises an alarm.
+   * Age in whole seconds of the oldest mail owed when the sweep began (any kind, account notices too, past the grace
+   * period; 0 when none): the sweeper publishes it, and mail owed longer than 15 minutes raises an alarm.
    */
   readonly oldestOwedSeconds: number;
 }
 
 /**
- * The sweeper: finds mail still owed through the sparse `emailsOwed` / `noticesOwed` indexes (never a scan) — unsent
- * since before the grace period, or claimed by a sender that died (a `sending` claim older than
- * {@link STALE_CLAIM_MS}) — and sends it. Confirmations are therefore sent at least once, whatever crashed when.
+ * The sweeper: finds mail still owed through the sparse `emailsOwed` / `noticesOwed` indexes of the orders table and
+ * the owed index of the notices table (never a scan) — unsent since before the grace period, or claimed by a sender
+ * that died (a `sending` claim older than {@link STALE_CLAIM_MS}) — and sends it. Confirmations, order notices and
+ * account notices are therefore sent at least once, whatever crashed when.
  */
 export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
-  const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
+  const notices = await sweepOwedNotices(now);
+  const counts = { sent: notices.sent, failed: notices.failed, skipped: notices.skipped, errors: notices.errors };
   // The index is sorted by the time the mail became owed, oldest first: a page, however short, holds the oldest.
-  let oldestSince = now;
+  let oldestSince = notices.oldestSince;
   for (const kind of MAIL_KINDS) {
     const { mail } = await listOwedMail(kind, 'owed', SWEEP_BATCH, { before: now - SWEEP_GRACE_MS });
     for (const owed of mail) {
       oldestSince = Math.min(oldestSince, owed.since);
       try {
         const order = await getOrder(owed.customerId, owed.orderId);
-        const outcome = order ? await sendOnce(order, kind, now) : 'skipped';
+        const outcome = order ? await deliverOnce(orderMail(order, kind), now) : 'skipped';
         counts[outcome]++;
       } catch (error) {
         counts.errors++;
@@ -150,5 +111,5 @@ export type RetryOutcome = MailOutcome | 'not_failed';
 export async function retryFailedMail(order: OrderRecord, kind: MailKind, now = Date.now()): Promise<RetryOutcome> {
   const key = { customerId: order.customerId, orderId: order.orderId };
   if (!(await reopenFailedMail(key, kind, now))) return 'not_failed';
-  return sendOnce(order, kind, now);
+  return deliverOnce(orderMail(order, kind), now);
 }

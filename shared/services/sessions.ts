@@ -146,6 +146,24 @@ export function accountOf(session: CallerSession): AccountRef {
 }
 
 /**
+ * Re-authenticates a logged-in account with its current password (`passwordHash`: as just read), under the lockout as
+ * a login is: the attempt is counted before the hash is checked, a success clears the count. For what a stolen
+ * session alone must not do: change the password, add or revoke a signing key.
+ * @throws ApiError `invalid_credentials` (wrong password, or locked), `unauthorized` (the account is gone)
+ */
+export async function checkCurrentPassword(
+  account: AccountRef,
+  passwordHash: string,
+  password: string,
+  now = Date.now(),
+): Promise<void> {
+  const gate = await countLoginAttempt(account, now);
+  if (gate === 'unknown') throw sessionInvalid();
+  if (gate === 'locked' || !(await verifyPassword(password, passwordHash))) throw invalidCredentials(account.kind);
+  await clearLoginFailures(account);
+}
+
+/**
  * Changes a password: needs the old one (a stolen session alone is not enough), applies the policy, re-hashes, and
  * bumps the token version so every older session token stops working; the audit record goes in the same transaction.
  * Returns a fresh session.
@@ -162,11 +180,7 @@ export async function changeOwnPassword(
   const account = accountOf(session);
   const credentials = await credentialsOf(account);
   if (!credentials) throw sessionInvalid();
-  const gate = await countLoginAttempt(account, now);
-  if (gate === 'unknown') throw sessionInvalid();
-  if (gate === 'locked' || !(await verifyPassword(oldPassword, credentials.passwordHash)))
-    throw invalidCredentials(account.kind);
-  await clearLoginFailures(account);
+  await checkCurrentPassword(account, credentials.passwordHash, oldPassword, now);
   checkPasswordPolicy(newPassword, { oldPassword, customerId: account.id });
   const result = await transact(account.kind === 'customer' ? 'the customer database' : 'the staff database', {
     account: passwordChangeAction(account, await hashPassword(newPassword), credentials.tokenVersion),

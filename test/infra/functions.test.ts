@@ -91,7 +91,7 @@ describe('functions', () => {
         audit: ['dynamodb:PutItem', 'dynamodb:Query'],
       },
     ],
-    ['notify', { customers: ['dynamodb:GetItem'], orders: ['dynamodb:UpdateItem'] }],
+    ['notify', { customers: ['dynamodb:GetItem'], orders: ['dynamodb:UpdateItem'], notices: ['dynamodb:UpdateItem'] }],
   ])('%s may do exactly this on exactly these tables', (name, expected) => {
     const grants = dynamoGrants(name);
     // Stream reading (notify) is granted on the stream ARN, not the table: keep only table grants.

@@ -32,16 +32,19 @@ describe('tables', () => {
     }
   });
 
-  it('stream new images from orders only', () => {
+  it('stream new images from orders and account notices only', () => {
     const streaming = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.StreamSpecification);
-    expect(streaming).toHaveLength(1);
-    expect(streaming[0]![1].Properties).toMatchObject({
-      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
-      KeySchema: [
-        { AttributeName: 'customerId', KeyType: 'HASH' },
-        { AttributeName: 'orderId', KeyType: 'RANGE' },
-      ],
-    });
+    expect(streaming.map(([, table]) => table.Properties)).toEqual(
+      ['orderId', 'noticeId'].map((sortKey): unknown =>
+        expect.objectContaining({
+          StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+          KeySchema: [
+            { AttributeName: 'customerId', KeyType: 'HASH' },
+            { AttributeName: sortKey, KeyType: 'RANGE' },
+          ],
+        }),
+      ),
+    );
   });
 
   it('use a KMS key with rotation on', () => {

@@ -174,6 +174,7 @@ export function installWorld(): World {
       return {};
     });
   ddb.on(GetCommand, { TableName: 'idempotency' }).resolves({}); // no key seen before, unless a test says so
+  ddb.on(QueryCommand, { TableName: 'notices' }).resolves({ Items: [] }); // no account notice owed, unless one is
   ddb.on(UpdateCommand).resolves({});
   // Ending a customer's sessions (logout) applies its condition and its change, as DynamoDB would.
   ddb
