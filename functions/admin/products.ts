@@ -1,4 +1,7 @@
-/** The catalogue, for administrators: products are created, renamed or repriced, and restocked. */
+/**
+ * The catalogue, for staff: products are created, renamed or repriced, and restocked; each change with its audit
+ * record, naming the staff member.
+ */
 import { createProduct, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { config } from '../../shared/config.js';
 import { jsonResponse } from '../../shared/http.js';
@@ -7,18 +10,18 @@ import type { Implementations } from '../../shared/router.js';
 /** `/admin/products…` */
 export const productRoutes = {
   // Products are answered with the catalogue's currency, so that every price shown says what it is in.
-  'POST /admin/products': async ({ body }) => {
-    await createProduct(body);
+  'POST /admin/products': async ({ body, actor }) => {
+    await createProduct(body, actor);
     return jsonResponse(201, { ...body, currency: config().catalogueCurrency });
   },
-  'PATCH /admin/products/{sku}': async ({ params, body }) =>
+  'PATCH /admin/products/{sku}': async ({ params, body, actor }) =>
     jsonResponse(200, {
-      ...(await updateProduct(params.sku, body)),
+      ...(await updateProduct(params.sku, body, actor)),
       currency: config().catalogueCurrency,
     }),
-  'POST /admin/products/{sku}/restock': async ({ params, body }) =>
+  'POST /admin/products/{sku}/restock': async ({ params, body, actor }) =>
     jsonResponse(200, {
-      ...(await restock(params.sku, body.quantity)),
+      ...(await restock(params.sku, body.quantity, actor)),
       currency: config().catalogueCurrency,
     }),
 } satisfies Partial<Implementations<'admin'>>;

@@ -31,6 +31,7 @@ beforeAll(async () => {
   ddb.on(GetCommand, { TableName: 'orders' }).resolves({});
   ddb.on(QueryCommand, { TableName: 'orders' }).resolves({ Items: [] });
   ddb.on(QueryCommand, { TableName: 'ledger' }).resolves({ Items: [] });
+  ddb.on(QueryCommand, { TableName: 'audit' }).resolves({ Items: [] });
   ddb.on(ScanCommand, { TableName: 'customers' }).resolves({ Items: [] });
   for (const table of ['customers', 'inventory', 'ledger']) ddb.on(PutCommand, { TableName: table }).resolves({});
   const keys = await customerKeys();
