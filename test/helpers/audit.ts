@@ -26,7 +26,7 @@ export const staffSession = (who: keyof typeof STAFF) => ({
 
 /** Every TransactWriteItems request sent so far, each as its list of actions, in order. */
 export function transactionsSent(): TransactItem[][] {
-  return ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems! as TransactItem[]);
+  return ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
 }
 
 /** The audit records a request's actions put. */
