@@ -47,6 +47,13 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
   provision: { keys: ['Query', 'PutItem', 'UpdateItem'] },
 };
 
+/**
+ * Actions granted on a table only inside a TransactWriteItems (IAM condition key `dynamodb:EnclosingOperation`, as
+ * DynamoDB's guide "Using IAM with DynamoDB transactions" shows it), whoever TABLE_ACCESS grants them to: an audit
+ * record is put only with the change it records, never on its own, and nothing else may touch it.
+ */
+export const TRANSACTION_ONLY: Readonly<Partial<Record<TableName, readonly string[]>>> = { audit: ['PutItem'] };
+
 /** Functions that send email: the notifier, the sweeper, and the admin function (an administrator's retry). */
 export const MAIL_SENDERS: ReadonlySet<HandlerName> = new Set(['notify', 'sweeper', 'admin']);
 
