@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { registerAccount } from './account.js';
 import { registerAdmin } from './admin.js';
+import { registerAdminAudit } from './admin/audit.js';
 import { registerAdminCustomers } from './admin/customers.js';
 import { registerAdminCustomersAdd } from './admin/customers/add.js';
 import { registerAdminCustomersCredit } from './admin/customers/credit.js';
@@ -95,6 +96,7 @@ export function registerCommands(program: Command): void {
   registerAdminRotateServerKey(admin);
   registerAdminRotateReceiptKey(admin);
   registerAdminRevokeReceiptKey(admin);
+  registerAdminAudit(admin);
 
   registerKeygen(program);
   const envelope = registerEnvelope(program);
