@@ -8,8 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { OrderRecord } from '../../shared/orders.js';
 import { GetCommand, QueryCommand, addCustomer, apiEvent, bodyOf, ddb, lambdaContext } from '../helpers/aws.js';
-import type {
-  STAFF} from '../helpers/audit.js';
+import type { STAFF } from '../helpers/audit.js';
 import {
   expectNoRecord,
   expectOneRecord,

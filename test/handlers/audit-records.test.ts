@@ -7,8 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { exportPublicKeyPem, spkiFingerprint } from '../../shared/keys.js';
 import { addCustomer, apiEvent, bodyOf, lambdaContext } from '../helpers/aws.js';
-import type {
-  STAFF} from '../helpers/audit.js';
+import type { STAFF } from '../helpers/audit.js';
 import {
   expectNoRecord,
   expectOneRecord,
