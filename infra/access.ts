@@ -31,7 +31,9 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
   read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
   admin: {
     customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
-    inventory: ['PutItem', 'UpdateItem'],
+    // A product is read before it is changed: the change is written only if what was read still holds, and its audit
+    // record says before → after.
+    inventory: ['BatchGetItem', 'PutItem', 'UpdateItem'],
     orders: ['GetItem', 'Query', 'UpdateItem'],
     ledger: ['PutItem', 'Query'],
     keys: ['Query', 'PutItem', 'UpdateItem'],
