@@ -18,7 +18,7 @@ import type { ServerPublicKey } from '../shared/envelope/index.js';
 import { startLocalStack } from '../local/stack.js';
 import type { LocalStack } from '../local/stack.js';
 import { bareCustomer, bareSku, createBareCustomers, createBareProducts, placeBareOrder } from './bare.js';
-import { postOrder, PRICE, publishedServerKey, registerCustomers, sealOne } from './customers.js';
+import { BENCH_OPERATOR, postOrder, PRICE, publishedServerKey, registerCustomers, sealOne } from './customers.js';
 import type { BenchCustomer } from './customers.js';
 import { accountOf, countOrders, localDocumentClient, stockOf } from './dynamodb.js';
 import { drive, median, percentile } from './measure.js';
@@ -91,7 +91,7 @@ export async function benchApi(log: (line: string) => void): Promise<ApiBenchRes
     // Warm-up, not measured: cold key rings (KMS unwrap), JIT, DynamoDB Local's own warm-up, and each customer's
     // first order (its key and account read once, its authorizer answer kept), as a warm function would have.
     log('  warming up…');
-    await createProduct({ sku: 'WARMUP', name: 'warm-up', priceCents: PRICE, stock: 10_000 });
+    await createProduct({ sku: 'WARMUP', name: 'warm-up', priceCents: PRICE, stock: 10_000 }, BENCH_OPERATOR);
     await drive(3, CUSTOMERS, async (client) => {
       await postOrder(stack.apiUrl, customers[client]!, sealOne(customers[client]!, 'WARMUP', server));
     });
@@ -137,7 +137,8 @@ async function round(
   const skus =
     scenario === 'hot SKU' ? [`HOT-${run}`] : Array.from({ length: SPREAD_SKUS }, (_, i) => `SPREAD-${run}-${i}`);
   const initialStock = total * 2; // enough for every order: the bench measures acceptance, not refusal
-  for (const sku of skus) await bench.createProduct({ sku, name: sku, priceCents: PRICE, stock: initialStock });
+  for (const sku of skus)
+    await bench.createProduct({ sku, name: sku, priceCents: PRICE, stock: initialStock }, BENCH_OPERATOR);
   const skuOf = (client: number, n: number) => skus[(client * perClient + n) % skus.length]!;
 
   // Our code: envelopes sealed up front, then posted through the local API.

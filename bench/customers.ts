@@ -3,6 +3,7 @@
  * order, logged in through the local API, sealing their orders to the server key it publishes and posting them.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Actor } from '../shared/audit.js';
 import { sealOrder } from '../shared/envelope/index.js';
 import type { ServerPublicKey } from '../shared/envelope/index.js';
 import { exportPublicKeyPem, parsePublicKeyPem, signingKey } from '../shared/keys.js';
@@ -14,6 +15,9 @@ export interface BenchCustomer {
   readonly signer: SigningKey;
   readonly token: string;
 }
+
+/** Who the audit trail says set the benchmark up (its products, customers and credits). */
+export const BENCH_OPERATOR: Actor = { kind: 'operator', id: 'bench', roles: [], requestId: 'bench' };
 
 /** Every order line's unit price (US cents) in the API benchmark: its products are all created at this price. */
 export const PRICE = 100;
@@ -35,14 +39,17 @@ export async function registerCustomers(
   for (let i = 0; i < count; i++) {
     const id = `bench-${i}`;
     const pair = generateKeyPairSync('ed25519');
-    await registerCustomer({
-      customerId: id,
-      email: `${id}@bench.local`,
-      password,
-      keys: [{ publicKeyPem: exportPublicKeyPem(pair.publicKey) }],
-    });
+    await registerCustomer(
+      {
+        customerId: id,
+        email: `${id}@bench.local`,
+        password,
+        keys: [{ publicKeyPem: exportPublicKeyPem(pair.publicKey) }],
+      },
+      BENCH_OPERATOR,
+    );
     // Enough that money never refuses an order: the bench measures acceptance.
-    await postLedgerEntry(id, { type: 'credit', amountCents: 1e14, reference: 'bench', actor: 'bench' });
+    await postLedgerEntry(id, { type: 'credit', amountCents: 1e14, reference: 'bench' }, BENCH_OPERATOR);
     const login = (await (
       await fetch(`${apiUrl}/login`, {
         method: 'POST',

@@ -14,6 +14,7 @@ import type { Page } from './client.js';
 import { pageQuery } from './paging.js';
 import type { RevokedReceiptKey } from '../shared/aws/receipt-key-revocation.js';
 import type {
+  AuditRecordView,
   CustomerDetailView,
   CustomerSummaryView,
   MailView,
@@ -79,6 +80,25 @@ export interface CustomerOrdersPage {
 export interface Catalogue {
   readonly currency: string;
   readonly products: Product[];
+}
+
+/** `GET /admin/audit`: a page of the audit trail, newest first, and the time range it was read from. */
+export interface AuditPage {
+  readonly since: string;
+  readonly until: string;
+  readonly records: AuditRecordView[];
+  readonly next?: string;
+}
+
+/** What `GET /admin/audit` is asked: filters (each optional), the time range, a page. */
+export interface AuditQuery {
+  readonly actor?: string;
+  readonly target?: string;
+  readonly action?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit?: string;
+  readonly cursor?: string;
 }
 
 /** A customer key, as the key routes answer. */
@@ -162,6 +182,8 @@ export interface AdminClient extends StaffClient {
   rotateKey(what: 'server' | 'receipt'): Promise<RotatedKey>;
   /** `POST /admin/receipt-keys/{kid}/revoke`. */
   revokeReceiptKey(kid: string): Promise<RevokedKey>;
+  /** `GET /admin/audit`. */
+  listAudit(query: AuditQuery): Promise<AuditPage>;
 }
 
 /** `?customer=…` when a customer is named: which customer's order an order ID means. */
@@ -219,5 +241,15 @@ export function adminClient(api: ApiClient, token: string): AdminClient {
     rotateKey: (what) => send('POST', `/admin/${what}-keys/rotate`),
     revokeReceiptKey: (kid) => send('POST', `/admin/receipt-keys/${pathSegment(kid)}/revoke`),
     ...staffClient(send),
+    listAudit: ({ limit, cursor, ...filters }) =>
+      send(
+        'GET',
+        `/admin/audit${pageQuery(
+          { ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) },
+          Object.fromEntries(
+            Object.entries(filters).filter((entry): entry is [string, string] => entry[1] !== undefined),
+          ),
+        )}`,
+      ),
   };
 }

@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import { shortened } from '../shared/display.js';
 import { InputError } from '../shared/errors.js';
+import { parseIsoTime } from '../shared/audit-query.js';
 import { parseMoney } from '../shared/money.js';
 import { KEY_ID_PATTERN, KEY_ID_RULE, ORDER_ID_PATTERN, ORDER_LIMITS, SKU_PATTERN } from '../shared/rules.js';
 
@@ -113,4 +114,22 @@ export function priceCents(value: string): number {
 /** Collects a repeatable option (`--item`, `--customer-key`): every value given, in order. */
 export function collectRepeated(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** How long each unit of a relative time (`30m`, `12h`, `2d`, `1w`) is, in milliseconds. */
+const TIME_UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * A time option (`--since`, `--until`), parsed as commander reads it: an ISO 8601 date or time with its zone
+ * (`2026-12-07`, `2026-12-07T10:00Z`), or a span back from now (`30m`, `12h`, `2d`, `1w`). Returns the ISO time, UTC.
+ * @throws InvalidArgumentError
+ */
+export function parseTimeOption(text: string, now = Date.now()): string {
+  const relative = /^(\d{1,6})([mhdw])$/.exec(text);
+  const time = relative ? now - Number(relative[1]) * TIME_UNITS[relative[2]!]! : parseIsoTime(text);
+  if (time === undefined || !Number.isFinite(time) || time < 0)
+    throw new InvalidArgumentError(
+      `a time is an ISO 8601 date or time with its zone (2026-12-07, 2026-12-07T10:00Z) or a span back from now (30m, 12h, 2d, 1w), not ${shown(text)}.`,
+    );
+  return new Date(time).toISOString();
 }

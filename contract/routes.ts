@@ -183,6 +183,7 @@ export const ROUTES = {
     ...staff('opd-keys:rotate'),
     params: { kid: KEY_ID_PATTERN },
   },
+  'GET /admin/audit': { handler: 'admin', ...staff('audit:read') },
 } as const satisfies Record<`${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
 
 /** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */

@@ -33,8 +33,9 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
   read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
   admin: {
     customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
-    // GET /admin/products and GET /admin/products/{sku}.
-    inventory: ['GetItem', 'Scan', 'PutItem', 'UpdateItem'],
+    // GET /admin/products and GET /admin/products/{sku}; a product is read before it is changed: the change is
+    // written only if what was read still holds, and its audit record says before → after.
+    inventory: ['GetItem', 'BatchGetItem', 'Scan', 'PutItem', 'UpdateItem'],
     // BatchGetItem: a customer's orders (GET /admin/orders?customer=), read whole after their keys-only index.
     orders: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'],
     ledger: ['PutItem', 'Query'],
@@ -52,6 +53,13 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
   sweeper: { orders: ['GetItem', 'UpdateItem', 'Query'], notices: ['GetItem', 'UpdateItem', 'Query'] },
   provision: { keys: ['Query', 'PutItem', 'UpdateItem'] },
 };
+
+/**
+ * Actions granted on a table only inside a TransactWriteItems (IAM condition key `dynamodb:EnclosingOperation`, as
+ * DynamoDB's guide "Using IAM with DynamoDB transactions" shows it), whoever TABLE_ACCESS grants them to: an audit
+ * record is put only with the change it records, never on its own, and nothing else may touch it.
+ */
+export const TRANSACTION_ONLY: Readonly<Partial<Record<TableName, readonly string[]>>> = { audit: ['PutItem'] };
 
 /** Functions that send email: the notifier, the sweeper, and the admin function (an administrator's retry). */
 export const MAIL_SENDERS: ReadonlySet<HandlerName> = new Set(['notify', 'sweeper', 'admin']);

@@ -114,7 +114,7 @@ async function seedCustomers(demoDirectory: string, log: (line: string) => void)
   }
   log('seeding the demo catalogue and customers…');
   for (const product of DEMO_CATALOGUE) {
-    await createProduct(product).catch((error: unknown) => {
+    await createProduct(product, SEEDING).catch((error: unknown) => {
       if ((error as { code?: string }).code !== 'already_exists') throw error;
     });
   }
@@ -135,12 +135,15 @@ async function seedCustomers(demoDirectory: string, log: (line: string) => void)
   }
   for (const customer of customers) {
     if (await getCustomer(customer.customerId)) continue;
-    await registerCustomer({
-      customerId: customer.customerId,
-      email: `${customer.customerId}@customer.local`,
-      password: customer.password,
-      keys: [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }],
-    });
+    await registerCustomer(
+      {
+        customerId: customer.customerId,
+        email: `${customer.customerId}@customer.local`,
+        password: customer.password,
+        keys: [{ publicKeyPem: readFileSync(customer.publicKeyFile, 'utf8') }],
+      },
+      SEEDING,
+    );
   }
   for (const customer of customers) await openingBalance(customer);
   writeFileSync(credentialsFile, `${JSON.stringify(customers, null, 2)}\n`, { mode: 0o600 });
@@ -153,10 +156,9 @@ async function openingBalance(customer: DemoCustomer): Promise<void> {
   const { postLedgerEntry } = await import('../shared/aws/accounts.js');
   const stored = await getCustomer(customer.customerId);
   if (!stored || (stored.ledgerSeq ?? 0) > 0) return;
-  await postLedgerEntry(customer.customerId, {
-    type: 'credit',
-    amountCents: DEMO_OPENING_BALANCE_CENTS,
-    reference: 'demo opening balance',
-    actor: SEEDING.id,
-  });
+  await postLedgerEntry(
+    customer.customerId,
+    { type: 'credit', amountCents: DEMO_OPENING_BALANCE_CENTS, reference: 'demo opening balance' },
+    SEEDING,
+  );
 }

@@ -3,6 +3,7 @@
  * reads their types (type-only imports), so the two cannot describe an answer differently.
  */
 import { accountView } from './accounts.js';
+import type { AuditRecord } from './audit.js';
 import type { LedgerEntry } from './accounts.js';
 import type { Customer, CustomerSummary } from './aws/customers.js';
 import type { OwedMail } from './aws/mail-outbox.js';
@@ -100,3 +101,26 @@ export function mailRetryView(kind: MailKind, outcome: RetryOutcome, after: Orde
 }
 /** What {@link mailRetryView} makes. */
 export type MailRetryView = ReturnType<typeof mailRetryView>;
+
+/**
+ * One record of the audit trail in `GET /admin/audit`: when, who (with their roles then), what, to what, what changed
+ * and why, and the API request it came with. The keys that only place it in the table (`recordedAt`, `timeBucket`)
+ * are left out.
+ */
+export function auditRecordView(record: AuditRecord) {
+  return {
+    auditId: record.auditId,
+    time: record.time,
+    actor: record.actor,
+    actorKind: record.actorKind,
+    actorRoles: record.actorRoles,
+    action: record.action,
+    target: record.target,
+    targetType: record.targetType,
+    changes: record.changes,
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+    requestId: record.requestId,
+  };
+}
+/** What {@link auditRecordView} makes. */
+export type AuditRecordView = ReturnType<typeof auditRecordView>;

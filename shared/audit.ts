@@ -134,3 +134,18 @@ export function auditRecord(actor: Actor, entry: AuditEntry, now = Date.now(), a
 function newAuditId(): string {
   return randomBytes(12).toString('base64url');
 }
+
+/**
+ * What an audit record's target may be, as `GET /admin/audit?target=` takes it: a SKU, a customer or staff ID, an
+ * order ID or a key ID (shared/rules.ts) — their characters, at most 128 of them, never `.` or `..`.
+ */
+export const AUDIT_TARGET_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._:@+-]{1,128}$/;
+
+/**
+ * Who an audit record may name as its actor, as `GET /admin/audit?actor=` takes it: a staff or customer ID, or an
+ * operator's tool (`first-admin`, `npm start`): those characters and inner spaces, at most 128.
+ */
+export const AUDIT_ACTOR_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._:@+ -]{0,126}[A-Za-z0-9._:@+-])?$/;
+
+/** Every action's name, in the table's order (for messages and help). */
+export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { registerAccount } from './account.js';
 import { registerAdmin } from './admin.js';
+import { registerAdminAudit } from './admin/audit.js';
 import { registerAdminCustomers } from './admin/customers.js';
 import { registerAdminCustomersAdd } from './admin/customers/add.js';
 import { registerAdminCustomersCredit } from './admin/customers/credit.js';
@@ -131,6 +132,7 @@ export function registerCommands(program: Command): void {
   registerAdminStaffEnable(staff);
   registerAdminStaffLogout(staff);
   registerAdminStaffResetPassword(staff);
+  registerAdminAudit(admin);
 
   registerKeygen(program);
   const envelope = registerEnvelope(program);

@@ -1,6 +1,7 @@
 /**
  * Customers, for staff: list, show, create, add or revoke a key, unlock, credit (money, once per key); disable and
- * re-enable an account, end its sessions, reset its password (shared/services/account-control.ts).
+ * re-enable an account, end its sessions, reset its password (shared/services/account-control.ts). Every change is
+ * audited, naming the staff member.
  */
 import { ledgerCursor, ledgerEntryView } from '../../shared/accounts.js';
 import { listLedger, postLedgerEntry } from '../../shared/aws/accounts.js';
@@ -23,20 +24,21 @@ const customer = (customerId: string): AccountRef => ({ kind: 'customer', id: cu
 
 /** `/admin/customers…` */
 export const customerRoutes = {
-  'POST /admin/customers': async ({ body }) => {
-    const keyIds = await registerCustomer(body);
+  'POST /admin/customers': async ({ body, actor }) => {
+    const keyIds = await registerCustomer(body, actor);
     return jsonResponse(201, { customerId: body.customerId, email: body.email, keyIds });
   },
-  'POST /admin/customers/{customerId}/keys': async ({ params, body }) => {
+  'POST /admin/customers/{customerId}/keys': async ({ params, body, actor }) => {
     const { publicKeyPem, keyId } = body;
     return jsonResponse(201, {
       customerId: params.customerId,
-      keyId: await registerCustomerKey(params.customerId, publicKeyPem, keyId),
+      keyId: await registerCustomerKey(params.customerId, publicKeyPem, keyId, actor),
     });
   },
-  'DELETE /admin/customers/{customerId}/keys/{keyId}': async ({ params }) => {
+  // A key already revoked answers the same: it stays revoked, as it was.
+  'DELETE /admin/customers/{customerId}/keys/{keyId}': async ({ params, actor }) => {
     const { keyId } = params;
-    await revokeCustomerKey(params.customerId, keyId);
+    await revokeCustomerKey(params.customerId, keyId, actor);
     return jsonResponse(200, { customerId: params.customerId, keyId, status: 'revoked' });
   },
   'POST /admin/customers/{customerId}/unlock': async ({ params, actor }) => {
@@ -84,12 +86,14 @@ export const customerRoutes = {
     return jsonResponse(200, customerDetailView(customer, config().catalogueCurrency, ledger));
   },
   // Money: applied once per Idempotency-Key (a resent request answers with the entry it posted).
-  'POST /admin/customers/{customerId}/credit': async ({ session, params, idempotencyKey, body }) => {
+  // The ledger entry and the audit record name the staff member.
+  'POST /admin/customers/{customerId}/credit': async ({ actor, params, idempotencyKey, body }) => {
     const { amountCents, reference } = body;
     const digest = requestDigest('credit', { customerId: params.customerId, amountCents, reference });
     const posted = await postLedgerEntry(
       params.customerId,
-      { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference, actor: session.staffId },
+      { type: amountCents > 0 ? 'credit' : 'adjustment', amountCents, reference },
+      actor,
       Date.now(),
       { key: idempotencyKey, digest },
     );

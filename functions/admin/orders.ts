@@ -1,6 +1,7 @@
 /**
  * The OPD's work queue, for staff: orders by status (oldest first) or by customer (newest first), one order with its
- * evidence, fulfilment; mail still owed or given up on, and a retry of what failed.
+ * evidence, fulfilment; mail still owed or given up on, and a retry of what failed. Fulfilments and retries are
+ * audited, naming the staff member.
  */
 import { ApiError } from '../../shared/errors.js';
 import { jsonResponse, pageLimit } from '../../shared/http.js';
@@ -50,9 +51,9 @@ export const orderRoutes = {
     const order = await findOrder(params.id, queryParameter(event, 'customer', CUSTOMER_ID_PATTERN));
     return jsonResponse(200, orderView(order, await evidenceKeys(order)));
   },
-  'POST /admin/orders/{id}/fulfil': async ({ event, params }) => {
+  'POST /admin/orders/{id}/fulfil': async ({ event, params, actor }) => {
     const order = await findOrder(params.id, queryParameter(event, 'customer', CUSTOMER_ID_PATTERN));
-    return jsonResponse(200, orderView(await fulfilOrder(order)));
+    return jsonResponse(200, orderView(await fulfilOrder(order, actor)));
   },
   'GET /admin/emails': async ({ event }) => {
     const status = (queryParameter(event, 'status', /^(owed|failed)$/) ?? 'owed') as 'owed' | 'failed';
@@ -67,7 +68,7 @@ export const orderRoutes = {
       ...(page.next ? { next: page.next } : {}),
     });
   },
-  'POST /admin/emails/{id}/retry': async ({ event, params }) => {
+  'POST /admin/emails/{id}/retry': async ({ event, params, actor }) => {
     const order = await findOrder(params.id, queryParameter(event, 'customer', CUSTOMER_ID_PATTERN));
     const kinds = MAIL_KINDS.filter((kind) => order[mailAttributes(kind).status] === 'failed');
     if (kinds.length === 0)
@@ -75,8 +76,7 @@ export const orderRoutes = {
         'not_found',
         `order ${order.orderId} has no failed email (see po admin emails --status failed)`,
       );
-    const outcomes = [];
-    for (const kind of kinds) outcomes.push({ kind, outcome: await retryFailedMail(order, kind) });
+    const outcomes = await retryFailedMail(order, kinds, actor);
     const after = await getOrder(order.customerId, order.orderId);
     return jsonResponse(200, {
       orderId: order.orderId,

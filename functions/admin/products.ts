@@ -1,4 +1,7 @@
-/** The catalogue, for staff: products are listed and shown, created, renamed or repriced, and restocked. */
+/**
+ * The catalogue, for staff: products are listed and shown, created, renamed or repriced, and restocked; each change
+ * with its audit record, naming the staff member.
+ */
 import { createProduct, getProduct, listProducts, restock, updateProduct } from '../../shared/aws/catalog.js';
 import { config } from '../../shared/config.js';
 import { ApiError } from '../../shared/errors.js';
@@ -15,18 +18,18 @@ export const productRoutes = {
     if (!product) throw new ApiError('not_found', `no product ${params.sku}`);
     return jsonResponse(200, { ...product, currency: config().catalogueCurrency });
   },
-  'POST /admin/products': async ({ body }) => {
-    await createProduct(body);
+  'POST /admin/products': async ({ body, actor }) => {
+    await createProduct(body, actor);
     return jsonResponse(201, { ...body, currency: config().catalogueCurrency });
   },
-  'PATCH /admin/products/{sku}': async ({ params, body }) =>
+  'PATCH /admin/products/{sku}': async ({ params, body, actor }) =>
     jsonResponse(200, {
-      ...(await updateProduct(params.sku, body)),
+      ...(await updateProduct(params.sku, body, actor)),
       currency: config().catalogueCurrency,
     }),
-  'POST /admin/products/{sku}/restock': async ({ params, body }) =>
+  'POST /admin/products/{sku}/restock': async ({ params, body, actor }) =>
     jsonResponse(200, {
-      ...(await restock(params.sku, body.quantity)),
+      ...(await restock(params.sku, body.quantity, actor)),
       currency: config().catalogueCurrency,
     }),
 } satisfies Partial<Implementations<'admin'>>;

@@ -46,13 +46,14 @@ export const handler = apiHandler(
         replayed ? { 'Idempotent-Replayed': 'true' } : {},
       );
     },
-    'POST /admin/orders/{id}/cancel': async ({ session, params, body }) => {
+    // A staff action: the cancellation, its refund and its audit record name the staff member.
+    'POST /admin/orders/{id}/cancel': async ({ actor, params, body }) => {
       const orderId = params.id;
       const found = await findOrder(orderId, body.customerId);
       const { order } = await cancelOrder(
         found.customerId,
         orderId,
-        { by: 'opd', adminId: session.staffId, reason: body.reason },
+        { by: 'opd', actor, reason: body.reason },
         keys.receipt,
       );
       metrics.addMetric('OrderCancelledByOpd', 'Count', 1);

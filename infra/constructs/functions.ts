@@ -2,8 +2,8 @@
  * The handlers' Lambda functions, one per entry of contract/handlers.ts. One place binds what every function gets —
  * its own log group, its own role with no managed policy, Node 24 on arm64, tracing, the project's bundling, the
  * environment shared/config.ts reads — and the grants infra/access.ts lists for it: exactly the actions it uses on
- * exactly its tables, and the project key only by encryption context (server-key, receipt-key, session-key) or
- * through DynamoDB.
+ * exactly its tables (some only inside a transaction), and the project key only by encryption context (server-key,
+ * receipt-key, session-key) or through DynamoDB.
  *
  * Adds its resources to the stack itself, not to a nested construct (see infra/constructs/data.ts).
  */
@@ -18,7 +18,7 @@ import type { HandlerDefinition, HandlerName } from '../../contract/handlers.js'
 import { TABLES, tableEnvironmentVariable } from '../../contract/tables.js';
 import type { TableName } from '../../contract/tables.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/metrics.js';
-import { ATTRIBUTE_ACCESS, KEY_USE, MAIL_SENDERS, TABLE_ACCESS } from '../access.js';
+import { ATTRIBUTE_ACCESS, KEY_USE, MAIL_SENDERS, TABLE_ACCESS, TRANSACTION_ONLY } from '../access.js';
 import { FUNCTION_BUNDLING } from '../bundling.js';
 import type { DeploymentParameters } from '../parameters.js';
 import { KEEP_DATA } from './data.js';
@@ -106,12 +106,24 @@ function grantAccess(stack: Stack, role: iam.Role, name: HandlerName, { key, tab
     const indexes = (TABLES.find((t) => t.name === table)?.indexes ?? []).map(
       (index) => `${tables[table].tableArn}/index/${index.name}`,
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: actions.map((action) => `dynamodb:${action}`),
-        resources: [tables[table].tableArn],
-      }),
-    );
+    const inTransactionOnly = TRANSACTION_ONLY[table] ?? [];
+    const anyway = actions.filter((action) => !inTransactionOnly.includes(action));
+    const transactional = actions.filter((action) => inTransactionOnly.includes(action));
+    if (anyway.length > 0)
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: anyway.map((action) => `dynamodb:${action}`),
+          resources: [tables[table].tableArn],
+        }),
+      );
+    if (transactional.length > 0)
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: transactional.map((action) => `dynamodb:${action}`),
+          resources: [tables[table].tableArn],
+          conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:EnclosingOperation': ['TransactWriteItems'] } },
+        }),
+      );
     if (actions.includes('Query') && indexes.length > 0)
       role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
   }

@@ -5,11 +5,13 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { accountOf, nextEntry } from '../accounts.js';
+import type { Actor } from '../audit.js';
 import type { AccountState, LedgerChange, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
 import { idempotencyKeyReused } from '../idempotency.js';
 import type { IdempotentRequest } from '../idempotency.js';
+import { auditAction } from './audit.js';
 import { getCustomer, getOrderingProfile } from './customers.js';
 import { dynamo, guarded } from './clients.js';
 import { transact } from './transactions.js';
@@ -96,22 +98,30 @@ interface IdempotencyRecord {
   readonly at: string;
 }
 
+/** A credit or an adjustment (signed) to post on its own; its actor is the one who posts it. */
+export type StaffLedgerChange = Omit<LedgerChange, 'type' | 'actor' | 'orderId'> & {
+  readonly type: 'credit' | 'adjustment';
+};
+
 /**
- * Posts one entry on its own (an administrator's credit or adjustment) and returns it. After a lost race, reads the
- * account again and retries until the entry is recorded or refused. With `request`, its Idempotency-Key is put in
- * the same transaction: a key seen before answers with the entry it posted (`replayed`), whatever the account did
- * since, and is refused if it came with another request.
+ * Posts one entry on its own (a staff member's credit or adjustment, by `actor`, whom the entry names) and returns it,
+ * with its audit record (`account.credit` or `account.adjustment`: amount, entry, reference, balance before → after)
+ * in the same transaction. After a lost race, reads the account again and retries until the entry is recorded or
+ * refused. With `request`, its Idempotency-Key is put in the same transaction: a key seen before answers with the
+ * entry it posted (`replayed`, recording nothing), whatever the account did since, and is refused if it came with
+ * another request.
  * @throws ApiError `not_found` (no such customer), `insufficient_funds` (an adjustment below 0),
  *   `idempotency_key_reused`, `service_unavailable`
  */
 export async function postLedgerEntry(
   customerId: string,
-  change: LedgerChange,
+  change: StaffLedgerChange,
+  actor: Actor,
   now = Date.now(),
   request?: IdempotentRequest,
 ): Promise<PostedEntry> {
   try {
-    return await postOnce(customerId, change, now, request);
+    return await postOnce(customerId, change, actor, now, request);
   } catch (error) {
     // A refusal (the customer gone, the balance too low or too high, as the account is now) may answer a request
     // whose first sending was applied: the account moved because of it. The key decides: its first answer stands.
@@ -150,7 +160,8 @@ function replayOf(previous: IdempotencyRecord, request: IdempotentRequest): Post
 
 async function postOnce(
   customerId: string,
-  change: LedgerChange,
+  change: StaffLedgerChange,
+  actor: Actor,
   now: number,
   request: IdempotentRequest | undefined,
 ): Promise<PostedEntry> {
@@ -158,7 +169,7 @@ async function postOnce(
   if (!customer) throw new ApiError('not_found', `no customer ${customerId}`);
   let seen = accountOf(customer);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const { entry } = nextEntry(customerId, seen, change, config().catalogueCurrency, now);
+    const { entry } = nextEntry(customerId, seen, { ...change, actor: actor.id }, config().catalogueCurrency, now);
     const record: IdempotencyRecord | undefined = request && {
       idempotencyKey: request.key,
       digest: request.digest,
@@ -175,6 +186,20 @@ async function postOnce(
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       },
+      audit: auditAction(
+        actor,
+        {
+          action: change.type === 'credit' ? 'account.credit' : 'account.adjustment',
+          target: customerId,
+          changes: {
+            amountCents: entry.amountCents,
+            entry: entry.entry,
+            ...(entry.reference === undefined ? {} : { reference: entry.reference }),
+            balanceCents: { before: seen.balanceCents, after: entry.balanceAfterCents },
+          },
+        },
+        now,
+      ),
     });
     if (result.committed) return { entry, replayed: false };
     const { account, idempotency: earlier } = result.reasons;

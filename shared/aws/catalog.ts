@@ -1,12 +1,20 @@
-/** The inventory table: products (SKU, name, price in cents, stock). */
-import { BatchGetCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+/**
+ * The inventory table: products (SKU, name, price in cents, stock). A staff member's change of a product is one
+ * transaction with its audit record (shared/audit.ts), written only if the values it replaces are still the ones read,
+ * so that the record's before → after is exact.
+ */
+import { BatchGetCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Actor, AuditChanges } from '../audit.js';
 import { config } from '../config.js';
-import { ApiError } from '../errors.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
 import type { Product } from '../orders.js';
-import { dynamo, guarded, whenConditionFails } from './clients.js';
+import { auditAction } from './audit.js';
+import { dynamo, guarded } from './clients.js';
+import { transact } from './transactions.js';
 
-const database = <T>(what: string, operation: () => Promise<T>) => guarded('the inventory database', what, operation);
+/** How failures of the inventory table are named (in logs and 503 answers). */
+const SERVICE = 'the inventory database';
+const database = <T>(what: string, operation: () => Promise<T>) => guarded(SERVICE, what, operation);
 const table = () => config().tables.inventory;
 
 /** Reads the products for these SKUs (consistently: prices and stock must be current). Unknown SKUs are absent. */
@@ -49,49 +57,132 @@ export async function listProducts(): Promise<Product[]> {
   return products.sort((a, b) => a.sku.localeCompare(b.sku));
 }
 
-/** @throws ApiError `already_exists` */
-export async function createProduct(product: Product): Promise<void> {
-  const put = new PutCommand({ TableName: table(), Item: product, ConditionExpression: 'attribute_not_exists(sku)' });
-  await whenConditionFails(
-    () => database('PutItem', () => dynamo().send(put)),
-    () => {
-      throw new ApiError('already_exists', `product ${product.sku} already exists`);
-    },
-  );
+/**
+ * Adds a product, with its audit record in the same transaction. @throws ApiError `already_exists`
+ */
+export async function createProduct(product: Product, actor: Actor, now = Date.now()): Promise<void> {
+  const { sku, name, priceCents, stock } = product;
+  const result = await transact(SERVICE, {
+    product: { Put: { TableName: table(), Item: product, ConditionExpression: 'attribute_not_exists(sku)' } },
+    audit: auditAction(
+      actor,
+      {
+        action: 'product.add',
+        target: sku,
+        changes: { name: { after: name }, priceCents: { after: priceCents }, stock: { after: stock } },
+      },
+      now,
+    ),
+  });
+  if (result.committed) return;
+  if (result.reasons.product?.code === 'ConditionalCheckFailed')
+    throw new ApiError('already_exists', `product ${sku} already exists`);
+  throw serviceUnavailable(SERVICE, 1);
 }
 
-/** Applies an update to an existing product and returns the product as it now is. @throws ApiError `not_found` */
-async function updateExisting(
+/** What a change of a product sets (the names and values it writes) and records, as planned from the product read. */
+interface ProductChange {
+  readonly set: Partial<Pick<Product, 'name' | 'priceCents' | 'stock'>>;
+  readonly changes: AuditChanges;
+}
+
+/**
+ * Reads a product, plans a change from it, and writes the change only if every value it sets is still what was read,
+ * with its audit record, in one transaction; when the product moved meanwhile, reads it again, `attempts` times in
+ * all, a short random pause between them. Returns the product as the change left it (what it set, the rest as read).
+ * @throws ApiError `not_found`; `service_unavailable` when it kept moving
+ */
+async function changeProduct(
   sku: string,
-  update: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ConditionExpression' | 'ReturnValues'>,
+  actor: Actor,
+  action: 'product.update' | 'product.restock',
+  plan: (current: Product) => ProductChange | undefined,
+  { attempts, now }: { attempts: number; now: number },
 ): Promise<Product> {
-  const command = new UpdateCommand({
-    ...update,
-    TableName: table(),
-    Key: { sku },
-    ConditionExpression: 'attribute_exists(sku)',
-    ReturnValues: 'ALL_NEW',
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const current = (await getProducts([sku])).get(sku);
+    if (!current) throw new ApiError('not_found', `no product ${sku}`);
+    const change = plan(current);
+    if (!change) return current; // nothing would change: nothing to write, nothing to record
+    const names = Object.keys(change.set) as Array<keyof ProductChange['set']>;
+    const result = await transact(SERVICE, {
+      product: {
+        Update: {
+          TableName: table(),
+          Key: { sku },
+          UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+          ConditionExpression: names.map((name) => `#${name} = :was_${name}`).join(' AND '),
+          ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(
+            names.flatMap((name) => [
+              [`:${name}`, change.set[name]],
+              [`:was_${name}`, current[name]],
+            ]),
+          ),
+        },
+      },
+      audit: auditAction(actor, { action, target: sku, changes: change.changes }, now),
+    });
+    if (result.committed) return { ...current, ...change.set };
+    // Moved since it was read (an order took stock, another change won) or held by another transaction: again.
+    if (attempt < attempts) await pause(5 + Math.random() * 45);
+  }
+  throw new ApiError('service_unavailable', `product ${sku} kept changing meanwhile; try again`, {
+    retryAfterSeconds: 1,
   });
-  const result = await whenConditionFails(
-    () => database('UpdateItem', () => dynamo().send(command)),
-    () => {
-      throw new ApiError('not_found', `no product ${sku}`);
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Renames and/or re-prices a product (never its stock: stock moves only by orders and restocks), recording each value
+ * before → after. Values that are already what is asked change nothing and are not recorded.
+ * @throws ApiError `not_found`, `service_unavailable`
+ */
+export function updateProduct(
+  sku: string,
+  requested: { name?: string | undefined; priceCents?: number | undefined },
+  actor: Actor,
+  now = Date.now(),
+): Promise<Product> {
+  return changeProduct(
+    sku,
+    actor,
+    'product.update',
+    (current) => {
+      const set: ProductChange['set'] = {
+        ...(requested.name === undefined || requested.name === current.name ? {} : { name: requested.name }),
+        ...(requested.priceCents === undefined || requested.priceCents === current.priceCents
+          ? {}
+          : { priceCents: requested.priceCents }),
+      };
+      if (Object.keys(set).length === 0) return undefined;
+      const changes = Object.fromEntries(
+        (Object.keys(set) as Array<'name' | 'priceCents'>).map((name) => [
+          name,
+          { before: current[name], after: set[name] },
+        ]),
+      );
+      return { set, changes };
     },
+    { attempts: 3, now },
   );
-  return result.Attributes as Product;
 }
 
-/** Changes name and/or price (never stock: stock moves only by orders and restocks). @throws ApiError `not_found` */
-export function updateProduct(sku: string, changes: { name?: string; priceCents?: number }): Promise<Product> {
-  const sets = Object.entries(changes).filter(([, value]) => value !== undefined);
-  return updateExisting(sku, {
-    UpdateExpression: `SET ${sets.map(([name]) => `#${name} = :${name}`).join(', ')}`,
-    ExpressionAttributeNames: Object.fromEntries(sets.map(([name]) => [`#${name}`, name])),
-    ExpressionAttributeValues: Object.fromEntries(sets.map(([name, value]) => [`:${name}`, value])),
-  });
-}
-
-/** Adds stock atomically. @throws ApiError `not_found` */
-export function restock(sku: string, quantity: number): Promise<Product> {
-  return updateExisting(sku, { UpdateExpression: 'ADD stock :qty', ExpressionAttributeValues: { ':qty': quantity } });
+/**
+ * Adds stock, recording the stock before → after and the quantity added. Orders take stock all the time, so a restock
+ * that finds it moved tries again (up to 8 times) before answering 503.
+ * @throws ApiError `not_found`, `service_unavailable`
+ */
+export function restock(sku: string, quantity: number, actor: Actor, now = Date.now()): Promise<Product> {
+  return changeProduct(
+    sku,
+    actor,
+    'product.restock',
+    (current) => ({
+      set: { stock: current.stock + quantity },
+      changes: { stock: { before: current.stock, after: current.stock + quantity }, quantity },
+    }),
+    { attempts: 8, now },
+  );
 }

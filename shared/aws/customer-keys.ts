@@ -1,19 +1,32 @@
 /**
  * A customer's registered public keys on the customers table: read one, add one, revoke one. Key material under an ID
- * never changes and revoked keys stay, so stored evidence always finds the key it was verified with.
+ * never changes and revoked keys stay, so stored evidence always finds the key it was verified with. Every addition
+ * and revocation is audited, in its own transaction, whoever makes it (a staff member, the customer).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ApiError } from '../errors.js';
+import type { Actor } from '../audit.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
+import { parsePublicKeyPem, spkiFingerprint } from '../keys.js';
+import { auditAction } from './audit.js';
 import { dynamo } from './clients.js';
-import { customerDatabase, customersTable, getCustomer, updateCustomer } from './customers.js';
+import { customerDatabase, customersTable, getCustomer } from './customers.js';
 import type { Customer, RegisteredKey } from './customers.js';
 import type { TransactItem } from './transactions.js';
+import { transact } from './transactions.js';
+
+/** How failures of the customers table are named (in logs and 503 answers). */
+const SERVICE = 'the customer database';
 
 /**
  * The public key a customer registered under `kid`, reading that one key only (never the password hash: the read
- * function's role may read nothing else, see contract/tables.ts `CUSTOMER_READS`).
+ * function's role may read nothing else, see contract/tables.ts `CUSTOMER_READS`). `consistent` for a read that
+ * decides a change (a revocation).
  */
-export async function getCustomerKey(customerId: string, kid: string): Promise<RegisteredKey | undefined> {
+export async function getCustomerKey(
+  customerId: string,
+  kid: string,
+  consistent = false,
+): Promise<RegisteredKey | undefined> {
   const result = await customerDatabase('GetItem', () =>
     dynamo().send(
       new GetCommand({
@@ -21,6 +34,7 @@ export async function getCustomerKey(customerId: string, kid: string): Promise<R
         Key: { customerId },
         ProjectionExpression: '#keys.#kid',
         ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
+        ...(consistent ? { ConsistentRead: true } : {}),
       }),
     ),
   );
@@ -28,33 +42,85 @@ export async function getCustomerKey(customerId: string, kid: string): Promise<R
   return keys && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
 }
 
-/** Registers a key under `kid`. @throws ApiError `not_found` (no such customer) or `already_exists` (key ID taken) */
-export async function addCustomerKey(customerId: string, kid: string, key: RegisteredKey): Promise<void> {
+/** What the audit trail records of a key: its ID, algorithm and SPKI fingerprint (never the key itself). */
+function keyChanges(kid: string, key: Pick<RegisteredKey, 'alg' | 'publicKeyPem'>) {
+  return { keyId: kid, alg: key.alg, fingerprint: spkiFingerprint(parsePublicKeyPem(key.publicKeyPem)) };
+}
+
+/**
+ * Registers a key under `kid`, with its audit record (`customer-key.add`, by `actor`) in the same transaction.
+ * @throws ApiError `not_found` (no such customer) or `already_exists` (key ID taken)
+ */
+export async function addCustomerKey(
+  customerId: string,
+  kid: string,
+  key: RegisteredKey,
+  actor: Actor,
+  now = Date.now(),
+): Promise<void> {
   const current = await getCustomer(customerId);
   if (!current) throw new ApiError('not_found', `no customer ${customerId}`);
   const taken = () => new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
   if (Object.hasOwn(current.keys, kid)) throw taken();
-  const added = await updateCustomer(customerId, {
-    UpdateExpression: 'SET #keys.#kid = :key',
-    ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
-    ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-    ExpressionAttributeValues: { ':key': key },
+  const result = await transact(SERVICE, {
+    key: {
+      Update: {
+        TableName: customersTable(),
+        Key: { customerId },
+        UpdateExpression: 'SET #keys.#kid = :key',
+        ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
+        ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
+        ExpressionAttributeValues: { ':key': key },
+      },
+    },
+    audit: auditAction(actor, { action: 'customer-key.add', target: customerId, changes: keyChanges(kid, key) }, now),
   });
-  if (!added) throw taken();
+  if (result.committed) return;
+  if (result.reasons.key?.code === 'ConditionalCheckFailed') throw taken();
+  throw serviceUnavailable(SERVICE, 1);
 }
 
 /**
- * Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable.
- * @throws ApiError `not_found` (no such customer or key)
+ * Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable. The revocation and
+ * its audit record (`customer-key.revoke`, by `actor`) are one transaction. A key already revoked stays as it was
+ * (its revocation time included): `unchanged`, nothing recorded.
+ * @throws ApiError `not_found` (no such customer or key), `service_unavailable`
  */
-export async function revokeCustomerKey(customerId: string, kid: string, now = Date.now()): Promise<void> {
-  const revoked = await updateCustomer(customerId, {
-    UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
-    ConditionExpression: 'attribute_exists(#keys.#kid)',
-    ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
-    ExpressionAttributeValues: { ':revoked': 'revoked', ':now': new Date(now).toISOString() },
-  });
-  if (!revoked) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
+export async function revokeCustomerKey(
+  customerId: string,
+  kid: string,
+  actor: Actor,
+  now = Date.now(),
+): Promise<'revoked' | 'unchanged'> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const key = await getCustomerKey(customerId, kid, true);
+    if (!key) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
+    if (key.status === 'revoked') return 'unchanged';
+    const result = await transact(SERVICE, {
+      key: {
+        Update: {
+          TableName: customersTable(),
+          Key: { customerId },
+          UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
+          ConditionExpression: '#keys.#kid.#status = :active',
+          ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':revoked': 'revoked',
+            ':active': 'active',
+            ':now': new Date(now).toISOString(),
+          },
+        },
+      },
+      audit: auditAction(
+        actor,
+        { action: 'customer-key.revoke', target: customerId, changes: keyChanges(kid, key) },
+        now,
+      ),
+    });
+    if (result.committed) return 'revoked';
+    // Revoked meanwhile, or held by another transaction: look again.
+  }
+  throw serviceUnavailable(SERVICE, 1);
 }
 
 /** A customer's registered keys (public parts and status; nothing else of the item), or `undefined` if gone. */

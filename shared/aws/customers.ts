@@ -4,12 +4,14 @@
  * that race are conditional updates, by subject: logins, passwords and sessions in shared/aws/credentials.ts, public
  * keys in shared/aws/customer-keys.ts, the balance in shared/aws/accounts.ts.
  */
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { ApiError } from '../errors.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
 import type { SignatureAlg } from '../keys.js';
-import { dynamo, guarded, updateIf, whenConditionFails } from './clients.js';
+import { dynamo, guarded, updateIf } from './clients.js';
+import { transact } from './transactions.js';
+import type { TransactItem } from './transactions.js';
 import { CUSTOMER_READS } from '../../contract/tables.js';
 
 /** A public key a customer registered, by its key ID; revoked keys stay, so that stored evidence finds its key. */
@@ -169,17 +171,19 @@ export async function listCustomers(
   };
 }
 
-/** Stores a new customer, unless one with its ID exists. @throws ApiError `already_exists` */
-export async function createCustomer(customer: Customer): Promise<void> {
-  const put = new PutCommand({
-    TableName: customersTable(),
-    Item: customer,
-    ConditionExpression: 'attribute_not_exists(customerId)',
-  });
-  await whenConditionFails(
-    () => customerDatabase('PutItem', () => dynamo().send(put)),
-    () => {
-      throw new ApiError('already_exists', `customer ${customer.customerId} already exists`);
+/**
+ * Stores a new customer, unless one with its ID exists, in one transaction with `audit` (the record of who added
+ * them). @throws ApiError `already_exists`
+ */
+export async function createCustomer(customer: Customer, audit: TransactItem): Promise<void> {
+  const result = await transact(SERVICE, {
+    customer: {
+      Put: { TableName: customersTable(), Item: customer, ConditionExpression: 'attribute_not_exists(customerId)' },
     },
-  );
+    audit,
+  });
+  if (result.committed) return;
+  if (result.reasons.customer?.code === 'ConditionalCheckFailed')
+    throw new ApiError('already_exists', `customer ${customer.customerId} already exists`);
+  throw serviceUnavailable(SERVICE, 1);
 }

@@ -10,12 +10,16 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Actor } from '../audit.js';
 import { config } from '../config.js';
+import { serviceUnavailable } from '../errors.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../keys.js';
 import { logger } from '../observability.js';
+import { auditAction } from './audit.js';
 import { dynamo, guarded, updateIf } from './clients.js';
 import { generateSecret, wrapSecret } from './kms.js';
 import type { SecretPurpose } from './kms.js';
+import { transact } from './transactions.js';
 
 /** An item of the keys table. */
 export interface StoredKey {
@@ -127,10 +131,29 @@ const KEY_PAIRS = {
 } as const satisfies Partial<Record<SecretPurpose, { type: 'x25519' | 'ed25519'; graceSeconds: () => number }>>;
 type KeyPairPurpose = keyof typeof KEY_PAIRS;
 
-/** Creates a new active key pair of `purpose` (private part KMS-wrapped) and retires the previous one. */
-async function rotateKeyPair(purpose: KeyPairPurpose, now: number): Promise<PublishedKey> {
+/**
+ * Creates a new active key pair of `purpose` (private part KMS-wrapped) and retires the previous one. A staff member's
+ * rotation (`actor`) puts the new key and its audit record (target: the new key; the active key before → after) in
+ * one transaction; the deploy's provisioning, which is no one's action, puts the key alone.
+ */
+async function rotateKeyPair(purpose: KeyPairPurpose, now: number, actor?: Actor): Promise<PublishedKey> {
   const key = await newKeyPair(purpose, now);
-  await putNewKey(key);
+  if (actor) {
+    const before = (await listUsableKeys(purpose, now)).find((stored) => stored.status === 'active')?.kid;
+    const result = await transact(SERVICE, {
+      key: { Put: { TableName: config().tables.keys, Item: key, ConditionExpression: 'attribute_not_exists(kid)' } },
+      audit: auditAction(
+        actor,
+        {
+          action: purpose === 'server-key' ? 'server-key.rotate' : 'receipt-key.rotate',
+          target: key.kid,
+          changes: { activeKey: { ...(before === undefined ? {} : { before }), after: key.kid } },
+        },
+        now,
+      ),
+    });
+    if (!result.committed) throw serviceUnavailable(SERVICE, 1);
+  } else await putNewKey(key);
   await retireOlder(purpose, key, KEY_PAIRS[purpose].graceSeconds(), now);
   logger.info(`${purpose} rotated`, { kid: key.kid });
   return { kid: key.kid, publicKeyPem: key.publicKeyPem! };
@@ -159,14 +182,17 @@ async function ensureKeyPair(purpose: KeyPairPurpose, now: number): Promise<Publ
   return rotateKeyPair(purpose, now);
 }
 
-/** Creates a new active X25519 server key (KMS-wrapped) and retires the previous one. Returns its ID and public key. */
-export function rotateServerKey(now = Date.now()): Promise<PublishedKey> {
-  return rotateKeyPair('server-key', now);
+/**
+ * Creates a new active X25519 server key (KMS-wrapped) and retires the previous one, audited as `actor`'s. Returns its
+ * ID and public key.
+ */
+export function rotateServerKey(actor: Actor, now = Date.now()): Promise<PublishedKey> {
+  return rotateKeyPair('server-key', now, actor);
 }
 
-/** Creates a new active Ed25519 receipt key; the previous one signs no more but stays published. */
-export function rotateReceiptKey(now = Date.now()): Promise<PublishedKey> {
-  return rotateKeyPair('receipt-key', now);
+/** Creates a new active Ed25519 receipt key, audited as `actor`'s; the previous one signs no more but stays published. */
+export function rotateReceiptKey(actor: Actor, now = Date.now()): Promise<PublishedKey> {
+  return rotateKeyPair('receipt-key', now, actor);
 }
 
 /** Makes sure an active session-token secret exists; creates one (KMS GenerateDataKey) if not. Returns its ID. */

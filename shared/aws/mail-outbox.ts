@@ -3,13 +3,18 @@
  * email's status moves pending → sending → sent, or → failed on a permanent rejection (and back to pending when an
  * administrator retries it); every move is a conditional update, so that one sender claims each email. While an email
  * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
+ * A staff member's retry is audited, in its own transaction.
  */
 import { MAIL_OWED } from '../../contract/tables.js';
+import { config } from '../config.js';
+import { serviceUnavailable } from '../errors.js';
 import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailFailure, mailKindOf, mailTransition } from '../mail.js';
 import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import { queryOrders, updateOrderIf } from './orders-table.js';
+import { ORDER_DATABASE, queryOrders, updateOrderIf } from './orders-table.js';
 import type { OrderKey } from './orders-table.js';
+import { transact } from './transactions.js';
+import type { TransactItem } from './transactions.js';
 
 /**
  * Moves an email's status from `from` to `to` if and only if it is `from` (or a `sending` claim older than
@@ -32,14 +37,35 @@ export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): P
   return updateOrderIf(key, mailFailure(mailAttributes(kind), reason));
 }
 
-/** Puts a failed email back in the queue (the administrator's retry). Returns false if it was not `failed`. */
-export function reopenFailedMail(key: OrderKey, kind: MailKind, now = Date.now()): Promise<boolean> {
-  const { status, failure, owed, owedSince } = mailAttributes(kind);
-  return updateOrderIf(key, {
-    UpdateExpression: `SET ${status} = :pending, ${owed} = :owed, ${owedSince} = :now REMOVE ${failure}`,
-    ConditionExpression: `${status} = :failed`,
-    ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
+/**
+ * Puts an order's failed emails of `kinds` back in the queue together (a staff member's retry), with `audit` (its
+ * record) in the same transaction, only if every one of them is still `failed`. Returns false if one was not.
+ * @throws ApiError `service_unavailable` (another transaction held the order)
+ */
+export async function reopenFailedMail(
+  key: OrderKey,
+  kinds: readonly MailKind[],
+  audit: TransactItem,
+  now = Date.now(),
+): Promise<boolean> {
+  const attributes = kinds.map(mailAttributes);
+  const result = await transact(ORDER_DATABASE, {
+    order: {
+      Update: {
+        TableName: config().tables.orders,
+        Key: key,
+        UpdateExpression: `SET ${attributes
+          .map(({ status, owed, owedSince }) => `${status} = :pending, ${owed} = :owed, ${owedSince} = :now`)
+          .join(', ')} REMOVE ${attributes.map(({ failure }) => failure).join(', ')}`,
+        ConditionExpression: attributes.map(({ status }) => `${status} = :failed`).join(' AND '),
+        ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
+      },
+    },
+    audit,
   });
+  if (result.committed) return true;
+  if (result.reasons.order?.code === 'ConditionalCheckFailed') return false;
+  throw serviceUnavailable(ORDER_DATABASE, 1);
 }
 
 /**

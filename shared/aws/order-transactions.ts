@@ -7,10 +7,9 @@
  * negative, nothing is sold at a price the customer did not sign, nothing is refunded twice, whatever the
  * concurrency: DynamoDB checks every condition at commit.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
-import { ApiError } from '../errors.js';
+import { serviceUnavailable } from '../errors.js';
 import { mailAttributes } from '../mail.js';
 import { accountReadNeeded, allReasons, interpretCancellation } from '../order-outcomes.js';
 import type { TransactionOutcome } from '../order-outcomes.js';
@@ -18,10 +17,10 @@ import type { Cancellation, OrderRecord } from '../orders.js';
 import { accountActions, accountReason } from './accounts.js';
 import type { AccountReason } from './accounts.js';
 import { getOrderingProfile } from './customers.js';
-import { dynamo, whenConditionFails } from './clients.js';
-import { ORDER_DATABASE, orderDatabase } from './orders-table.js';
+import { ORDER_DATABASE } from './orders-table.js';
 import type { OrderKey } from './orders-table.js';
 import { transact } from './transactions.js';
+import type { TransactItem } from './transactions.js';
 
 /** A ledger entry to record with a transaction, and the account state it was computed from. */
 export interface AccountChange {
@@ -109,6 +108,7 @@ export async function writeCancellation(
   cancellation: Cancellation,
   cancelledAt: string,
   refund: AccountChange,
+  audit?: TransactItem,
 ): Promise<CancelOutcome> {
   const { orders, inventory } = config().tables;
   const result = await transact(ORDER_DATABASE, {
@@ -135,6 +135,7 @@ export async function writeCancellation(
       },
     })),
     ...accountActions(refund.seen, refund.entry),
+    audit,
   });
   if (result.committed) return { kind: 'cancelled' };
   const { order: orderReason, account } = result.reasons;
@@ -153,21 +154,36 @@ export async function writeCancellation(
   return { kind: 'throttled' };
 }
 
+/** How a fulfilment ended: done, the order no longer accepted (as it now is), or gone. */
+export type FulfilOutcome =
+  | { readonly kind: 'fulfilled'; readonly fulfilledAt: string }
+  | { readonly kind: 'closed'; readonly existing: OrderRecord }
+  | { readonly kind: 'not_found' };
+
 /**
- * Marks an accepted order fulfilled (and owes the customer a notice); returns it as it now is.
- * @throws ApiError `order_closed` when there is no accepted order with this key (no longer accepted, or none at all)
+ * Marks an accepted order fulfilled (and owes the customer a notice), with `audit` (its record) in the same
+ * transaction: applied only while the order is still `accepted`. A transaction that another one held is tried again
+ * (3 times in all).
+ * @throws ApiError `service_unavailable`
  */
-export async function markFulfilled(key: OrderKey, now = Date.now()): Promise<OrderRecord> {
-  const update = new UpdateCommand({
-    TableName: config().tables.orders,
-    Key: key,
-    ...leaveAccepted('fulfilled', 'fulfilledAt = :at', { ':at': new Date(now).toISOString() }, now),
-    ReturnValues: 'ALL_NEW',
-  });
-  return whenConditionFails(
-    async () => (await orderDatabase('UpdateItem', () => dynamo().send(update))).Attributes as OrderRecord,
-    () => {
-      throw new ApiError('order_closed', `order ${key.orderId} is no longer accepted`);
-    },
-  );
+export async function markFulfilled(key: OrderKey, audit: TransactItem, now = Date.now()): Promise<FulfilOutcome> {
+  const fulfilledAt = new Date(now).toISOString();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = await transact(ORDER_DATABASE, {
+      order: {
+        Update: {
+          TableName: config().tables.orders,
+          Key: key,
+          ...leaveAccepted('fulfilled', 'fulfilledAt = :at', { ':at': fulfilledAt }, now),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      audit,
+    });
+    if (result.committed) return { kind: 'fulfilled', fulfilledAt };
+    const reason = result.reasons.order;
+    if (reason?.code === 'ConditionalCheckFailed')
+      return reason.item ? { kind: 'closed', existing: reason.item as unknown as OrderRecord } : { kind: 'not_found' };
+  }
+  throw serviceUnavailable(ORDER_DATABASE, 1);
 }

@@ -1,8 +1,11 @@
-/** Admin use cases that need more than one adapter call: registering customers and their keys. */
+/**
+ * Admin use cases that need more than one adapter call: registering customers and their keys, unlocking a customer.
+ * Each change is one transaction with its audit record, naming the actor.
+ */
 import { auditRecord } from '../audit.js';
 import type { Actor } from '../audit.js';
 import { ApiError } from '../errors.js';
-import { auditPut } from '../aws/audit.js';
+import { auditAction, auditPut } from '../aws/audit.js';
 import { unlockAction } from '../aws/credentials.js';
 import { transact } from '../aws/transactions.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
@@ -44,8 +47,11 @@ export interface NewCustomer {
   readonly keys: ReadonlyArray<{ publicKeyPem: string; keyId?: string | undefined }>;
 }
 
-/** Creates a customer with a hashed password and registered keys. Returns the key IDs. */
-export async function registerCustomer(input: NewCustomer, now = Date.now()): Promise<string[]> {
+/**
+ * Creates a customer with a hashed password and registered keys, and its audit record (`customer.add`: the email and
+ * the key IDs) in the same transaction. Returns the key IDs.
+ */
+export async function registerCustomer(input: NewCustomer, actor: Actor, now = Date.now()): Promise<string[]> {
   checkPasswordPolicy(input.password, { customerId: input.customerId });
   const keys: Record<string, RegisteredKey> = {};
   for (const { publicKeyPem, keyId } of input.keys) {
@@ -64,8 +70,16 @@ export async function registerCustomer(input: NewCustomer, now = Date.now()): Pr
     balanceCents: 0,
     ledgerSeq: 0,
   };
-  await createCustomer(customer);
-  return Object.keys(keys);
+  const keyIds = Object.keys(keys);
+  await createCustomer(
+    customer,
+    auditAction(
+      actor,
+      { action: 'customer.add', target: input.customerId, changes: { email: { after: input.email }, keyIds } },
+      now,
+    ),
+  );
+  return keyIds;
 }
 
 /**
@@ -80,14 +94,15 @@ export async function unlockCustomer(customerId: string, actor: Actor, now = Dat
   if (!result.committed) throw new ApiError('not_found', `no customer ${customerId}`);
 }
 
-/** Registers one more key for an existing customer. Returns its ID. */
+/** Registers one more key for an existing customer, audited as `actor`'s. Returns its ID. */
 export async function registerCustomerKey(
   customerId: string,
   publicKeyPem: string,
   keyId: string | undefined,
+  actor: Actor,
   now = Date.now(),
 ): Promise<string> {
   const { kid, key } = keyForRegistration(publicKeyPem, keyId, now);
-  await addCustomerKey(customerId, kid, key);
+  await addCustomerKey(customerId, kid, key, actor, now);
   return kid;
 }

@@ -4,6 +4,7 @@
  * cancellation receipt — or the OPD marks it fulfilled.
  */
 import { accountOf, nextEntry } from '../accounts.js';
+import type { Actor } from '../audit.js';
 import { verifyCancellation } from '../cancellations.js';
 import { config } from '../config.js';
 import { ApiError, sessionInvalid } from '../errors.js';
@@ -12,6 +13,7 @@ import { logger } from '../observability.js';
 import { amountPaid, orderClosed } from '../orders.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
 import { cancellationReceiptClaims, signReceipt } from '../receipts.js';
+import { auditAction } from '../aws/audit.js';
 import { getOrderingProfile } from '../aws/customers.js';
 import { getCustomerKey } from '../aws/customer-keys.js';
 import { customersWithOrder, getOrder } from '../aws/order-queries.js';
@@ -21,10 +23,13 @@ import type { KeyObject } from 'node:crypto';
 import { retryRounds } from './races.js';
 import { activeKey } from './verification-keys.js';
 
-/** Who cancels: the customer, with their signed request, or the OPD (an administrator), with a reason. */
+/**
+ * Who cancels: the customer, with their signed request, or the OPD (a staff member, `actor`, whom the cancellation,
+ * its refund's ledger entry and its audit record name), with a reason.
+ */
 export type CancelRequest =
   | { readonly by: 'customer'; readonly jws: string }
-  | { readonly by: 'opd'; readonly adminId: string; readonly reason: string };
+  | { readonly by: 'opd'; readonly actor: Actor; readonly reason: string };
 
 /** A cancelled order, and whether this request had cancelled it before. */
 export interface CancelResult {
@@ -87,7 +92,7 @@ export async function cancelOrder(
           now,
         })
       : undefined;
-  const actor = request.by === 'customer' ? customerId : request.adminId;
+  const actor = request.by === 'customer' ? customerId : request.actor.id;
   const refundCents = amountPaid(order);
   let seen = accountOf(customer);
   return retryRounds<CancelResult>(async () => {
@@ -125,7 +130,26 @@ export async function cancelOrder(
       refundEntry: entry.entry,
     };
     const cancelledAt = new Date(now).toISOString();
-    const outcome = await writeCancellation(order, cancellation, cancelledAt, { seen, entry });
+    // The OPD's cancellation is a staff action: recorded in its transaction (a customer's is not audited).
+    const audit =
+      request.by === 'opd'
+        ? auditAction(
+            request.actor,
+            {
+              action: 'order.cancel',
+              target: orderId,
+              changes: {
+                status: { before: 'accepted', after: 'cancelled' },
+                customerId,
+                refundCents,
+                entry: entry.entry,
+              },
+              reason: request.reason,
+            },
+            now,
+          )
+        : undefined;
+    const outcome = await writeCancellation(order, cancellation, cancelledAt, { seen, entry }, audit);
     switch (outcome.kind) {
       case 'cancelled':
         logger.info('order cancelled', { orderId, by: request.by });
@@ -153,15 +177,32 @@ export async function cancelOrder(
   });
 }
 
-/** Marks an accepted order fulfilled. @throws ApiError `not_found`, `order_closed` */
-export async function fulfilOrder(order: OrderRecord, now = Date.now()): Promise<OrderRecord> {
+/**
+ * Marks an accepted order fulfilled, with its audit record (`order.fulfil`, by `actor`) in the same transaction.
+ * @throws ApiError `not_found`, `order_closed` (also when it was cancelled or fulfilled meanwhile: saying which)
+ */
+export async function fulfilOrder(order: OrderRecord, actor: Actor, now = Date.now()): Promise<OrderRecord> {
   if (order.status !== 'accepted') throw orderClosed(order);
-  try {
-    return await markFulfilled({ customerId: order.customerId, orderId: order.orderId }, now);
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.code !== 'order_closed') throw error;
-    // Cancelled or fulfilled meanwhile: say which.
-    const current = await getOrder(order.customerId, order.orderId);
-    throw current ? orderClosed(current) : new ApiError('not_found', 'no such order');
+  const { customerId, orderId } = order;
+  const outcome = await markFulfilled(
+    { customerId, orderId },
+    auditAction(
+      actor,
+      {
+        action: 'order.fulfil',
+        target: orderId,
+        changes: { status: { before: 'accepted', after: 'fulfilled' }, customerId },
+      },
+      now,
+    ),
+    now,
+  );
+  switch (outcome.kind) {
+    case 'fulfilled':
+      return { ...order, status: 'fulfilled', fulfilledAt: outcome.fulfilledAt, noticeStatus: 'pending' };
+    case 'closed':
+      throw orderClosed(outcome.existing);
+    case 'not_found':
+      throw new ApiError('not_found', 'no such order');
   }
 }

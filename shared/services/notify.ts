@@ -8,10 +8,12 @@ import { confirmationEmail, noticeEmail } from '../email.js';
 import { logger } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
-import { MAIL_KINDS, STORED_MAIL_KIND } from '../mail.js';
+import type { Actor } from '../audit.js';
+import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes } from '../mail.js';
 import type { MailKind } from '../mail.js';
 import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
 import { getOrder } from '../aws/order-queries.js';
+import { auditAction } from '../aws/audit.js';
 import { MAIL_OWING_RECORDS } from '../../contract/tables.js';
 import { SWEEP_BATCH, SWEEP_GRACE_MS, deliverOnce, matchesAny } from './deliver.js';
 import type { MailOutcome, OwedEmail, SweepCounts } from './deliver.js';
@@ -101,15 +103,40 @@ export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
   return { ...counts, oldestOwedSeconds: Math.floor((now - oldestSince) / 1000) };
 }
 
-/** What an administrator's retry did: {@link MailOutcome}, or `not_failed` (there was no failed email of that kind). */
+/** What a staff member's retry did: {@link MailOutcome}, or `not_failed` (there was no failed email of that kind). */
 export type RetryOutcome = MailOutcome | 'not_failed';
 
 /**
- * The administrator's retry of a failed email of `kind`: back in the queue, then sent at once.
- * @returns `sent`, `failed` (rejected again), or `not_failed` (there was no failed email of that kind)
+ * A staff member's retry of an order's failed emails of `kinds`: back in the queue together, in one transaction with
+ * its audit record (`email.retry`, by `actor`: the kinds reopened), then each sent at once. A kind another retry
+ * reopened meanwhile is `not_failed`; the others are tried again from the order as it now is.
+ * @returns each kind's outcome: `sent`, `failed` (rejected again), `skipped` (sent or claimed elsewhere), `not_failed`
  */
-export async function retryFailedMail(order: OrderRecord, kind: MailKind, now = Date.now()): Promise<RetryOutcome> {
-  const key = { customerId: order.customerId, orderId: order.orderId };
-  if (!(await reopenFailedMail(key, kind, now))) return 'not_failed';
-  return deliverOnce(orderMail(order, kind), now);
+export async function retryFailedMail(
+  order: OrderRecord,
+  kinds: readonly MailKind[],
+  actor: Actor,
+  now = Date.now(),
+): Promise<Array<{ readonly kind: MailKind; readonly outcome: RetryOutcome }>> {
+  const { customerId, orderId } = order;
+  let current: OrderRecord | undefined = order;
+  let reopened: MailKind[] = [];
+  for (let attempt = 0; current && attempt < 3; attempt++) {
+    const failed = kinds.filter((kind) => current![mailAttributes(kind).status] === 'failed');
+    if (failed.length === 0) break;
+    const changes = { kinds: failed.map((kind) => STORED_MAIL_KIND[kind]), customerId };
+    const audit = auditAction(actor, { action: 'email.retry', target: orderId, changes }, now);
+    if (await reopenFailedMail({ customerId, orderId }, failed, audit, now)) {
+      reopened = failed;
+      break;
+    }
+    current = await getOrder(customerId, orderId);
+  }
+  const outcomes = [];
+  for (const kind of kinds)
+    outcomes.push({
+      kind,
+      outcome: reopened.includes(kind) ? await deliverOnce(orderMail(order, kind), now) : ('not_failed' as const),
+    });
+  return outcomes;
 }

@@ -35,7 +35,10 @@ describe('credits, exactly once per Idempotency-Key', () => {
   });
 
   /** The idempotency record the first credit's transaction put (what DynamoDB returns, ALL_OLD, when it is resent). */
-  const recorded = () => ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.at(-1)!.Put!.Item!;
+  const recorded = () =>
+    ddb
+      .commandCalls(TransactWriteCommand)[0]!
+      .args[0].input.TransactItems!.find((item) => item.Put?.TableName === 'idempotency')!.Put!.Item!;
 
   it('puts the key, the request digest and the entry in the credit’s own transaction: 201', async () => {
     const response = await credit(BODY);
@@ -43,7 +46,12 @@ describe('credits, exactly once per Idempotency-Key', () => {
     expect(bodyOf(response)).toMatchObject({ entry: 4, type: 'credit', amountCents: 5000, balanceAfterCents: 6000 });
     const [transaction] = ddb.commandCalls(TransactWriteCommand);
     const items = transaction!.args[0].input.TransactItems!;
-    expect(items.map((item) => (item.Put ?? item.Update)!.TableName)).toEqual(['customers', 'ledger', 'idempotency']);
+    expect(items.map((item) => (item.Put ?? item.Update)!.TableName)).toEqual([
+      'customers',
+      'ledger',
+      'idempotency',
+      'audit',
+    ]);
     expect(items[2]!.Put).toMatchObject({
       Item: { idempotencyKey: KEY, digest: expect.stringMatching(/^[\w-]{43}$/) as unknown, entry: { entry: 4 } },
       ConditionExpression: 'attribute_not_exists(idempotencyKey)',

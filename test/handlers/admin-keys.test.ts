@@ -83,7 +83,11 @@ describe('receipt keys', () => {
 
   it('two revocations of the signing key at once: one rotation, one revocation, the same key named to both', async () => {
     const { revokeReceiptKey } = await import('../../shared/aws/receipt-key-revocation.js');
-    const answers = await Promise.all([revokeReceiptKey(world.receipt.kid), revokeReceiptKey(world.receipt.kid)]);
+    const actor = { kind: 'staff', id: 'root', roles: ['admin'], requestId: 'test' } as const;
+    const answers = await Promise.all([
+      revokeReceiptKey(world.receipt.kid, actor),
+      revokeReceiptKey(world.receipt.kid, actor),
+    ]);
     const receiptKeys = world.keys.filter((key) => key.purpose === 'receipt-key');
     expect(receiptKeys.map((key) => key.status).sort()).toEqual(['active', 'revoked']);
     const active = receiptKeys.find((key) => key.status === 'active')!;
@@ -114,7 +118,8 @@ describe('receipt keys', () => {
     for (let round = 0; round < 20; round++) {
       // Same instant: the key IDs (random) decide which is newest, in code-unit order.
       const now = Date.now() + round * 1000;
-      const [a, b] = await Promise.all([rotateServerKey(now), rotateServerKey(now)]);
+      const actor = { kind: 'staff', id: 'root', roles: ['admin'], requestId: 'test' } as const;
+      const [a, b] = await Promise.all([rotateServerKey(actor, now), rotateServerKey(actor, now)]);
       const active = world.keys.filter((key) => key.purpose === 'server-key' && key.status === 'active');
       expect(active.map((key) => key.kid)).toEqual([[a.kid, b.kid].sort().at(-1)]);
       expect((await listUsableKeys('server-key', now))[0]).toMatchObject({ kid: active[0]!.kid, status: 'active' });

@@ -50,6 +50,7 @@ describe('admin routes', () => {
     expect(response.statusCode).toBe(403);
     expect(bodyOf(response)).toMatchObject({ error: { code: 'forbidden' } });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('create a customer with a hashed password and checked keys', async () => {
@@ -138,17 +139,24 @@ describe('admin routes', () => {
     expect(
       (await call('POST', '/admin/products', { sku: 'BOLT-9', name: 'Bolt', priceCents: 15, stock: 100 })).statusCode,
     ).toBe(201);
-    ddb.on(UpdateCommand).resolves({ Attributes: { sku: 'BOLT-9', name: 'Bolt', priceCents: 20, stock: 150 } });
+    // Each change is a transaction with its audit record, conditioned on the values it read (test/handlers/audit-*).
+    world.products.set('BOLT-9', { sku: 'BOLT-9', name: 'Bolt', priceCents: 15, stock: 100 });
     expect((await call('PATCH', '/admin/products/{sku}', { priceCents: 20 }, { sku: 'BOLT-9' })).statusCode).toBe(200);
     expect((await call('POST', '/admin/products/{sku}/restock', { quantity: 50 }, { sku: 'BOLT-9' })).statusCode).toBe(
       200,
     );
-    const [reprice, restock] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const [reprice, restock] = ddb
+      .commandCalls(TransactWriteCommand)
+      .slice(1)
+      .map((c) => c.args[0].input.TransactItems![0]!.Update);
     expect(reprice).toMatchObject({
       UpdateExpression: 'SET #priceCents = :priceCents',
-      ConditionExpression: 'attribute_exists(sku)',
+      ConditionExpression: '#priceCents = :was_priceCents',
     });
-    expect(restock).toMatchObject({ UpdateExpression: 'ADD stock :qty', ExpressionAttributeValues: { ':qty': 50 } });
+    expect(restock).toMatchObject({
+      UpdateExpression: 'SET #stock = :stock',
+      ExpressionAttributeValues: { ':stock': 150, ':was_stock': 100 },
+    });
     for (const body of [{ priceCents: -1 }, {}, { stock: 5 }]) {
       expect(bodyOf(await call('PATCH', '/admin/products/{sku}', body, { sku: 'BOLT-9' }))).toMatchObject({
         error: { code: 'invalid_request' },
@@ -174,6 +182,7 @@ describe('admin routes', () => {
     }
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('rotate the server key: a new KMS-wrapped X25519 key becomes active, the old one decrypt-only', async () => {
@@ -190,7 +199,7 @@ describe('admin routes', () => {
       'po:purpose': 'server-key',
       'po:kid': kid,
     });
-    const stored = ddb.commandCalls(PutCommand, { TableName: 'keys' })[0]!.args[0].input.Item!;
+    const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![0]!.Put!.Item!;
     expect(stored).toMatchObject({ purpose: 'server-key', kid, status: 'active' });
     expect(Buffer.from(stored.wrapped as Uint8Array).toString()).not.toContain('PRIVATE');
     const retire = ddb.commandCalls(UpdateCommand, { TableName: 'keys' })[0]!.args[0].input;

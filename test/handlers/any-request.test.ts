@@ -31,6 +31,7 @@ beforeAll(async () => {
   ddb.on(GetCommand, { TableName: 'orders' }).resolves({});
   ddb.on(QueryCommand, { TableName: 'orders' }).resolves({ Items: [] });
   ddb.on(QueryCommand, { TableName: 'ledger' }).resolves({ Items: [] });
+  ddb.on(QueryCommand, { TableName: 'audit' }).resolves({ Items: [] });
   ddb.on(ScanCommand, { TableName: 'customers' }).resolves({ Items: [] });
   ddb.on(GetCommand, { TableName: 'staff' }).resolves({});
   ddb.on(ScanCommand, { TableName: 'staff' }).resolves({ Items: [] });

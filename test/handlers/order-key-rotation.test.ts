@@ -81,7 +81,7 @@ describe('receipt key rotation', () => {
       expect(receiptKeyId(before.receipt as string)).toBe(world.receipt.kid);
       const { rotateReceiptKey } = await import('../../shared/aws/keystore.js');
       const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/key-ring.js');
-      const rotated = await rotateReceiptKey();
+      const rotated = await rotateReceiptKey({ kind: 'staff', id: 'root', roles: ['admin'], requestId: 'test' });
 
       const from = ddb.calls().length;
       const warm = bodyOf(await post({ envelope: envelope() }));
@@ -109,7 +109,12 @@ describe('receipt key rotation', () => {
       await post({ envelope: envelope() });
       const { revokeReceiptKey } = await import('../../shared/aws/receipt-key-revocation.js');
       const { RECEIPT_KEY_MAX_AGE_MS } = await import('../../shared/aws/key-ring.js');
-      const revoked = await revokeReceiptKey(world.receipt.kid);
+      const revoked = await revokeReceiptKey(world.receipt.kid, {
+        kind: 'staff',
+        id: 'root',
+        roles: ['admin'],
+        requestId: 'test',
+      });
       expect(revoked).toMatchObject({ kid: world.receipt.kid, rotated: true });
       expect(revoked.current.kid).not.toBe(world.receipt.kid);
       // The states' age bound, and 1 s for the revocation's write and the clocks.

@@ -1,6 +1,6 @@
 /**
- * The in-memory world behind the mocked clients: customers, products and keys, answered as the real tables would
- * (conditions applied, copies returned), so tests can assert what was written and how.
+ * The in-memory world behind the mocked clients: customers, products, keys and the audit records committed, answered
+ * as the real tables would (conditions applied, copies returned), so tests can assert what was written and how.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -13,6 +13,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord } from '../../../shared/audit.js';
 import { resetClients } from '../../../shared/aws/clients.js';
 import type { Customer } from '../../../shared/aws/customers.js';
 import type { StoredKey } from '../../../shared/aws/keystore.js';
@@ -31,13 +32,19 @@ export interface World {
   readonly receipt: { kid: string; privateKey: KeyObject; publicKey: KeyObject };
   readonly sessionSecret: Uint8Array;
   readonly sessionKid: string;
+  /** The audit records committed transactions put (shared/audit.ts), in order. */
+  readonly audit: AuditRecord[];
 }
 
-/** A transaction on the keys table: a new key put, another's status updated. */
-type KeysTransaction = [
-  { Put: { TableName: string; Item: StoredKey } },
-  { Update: { Key: { purpose: string; kid: string }; ExpressionAttributeValues: Record<string, unknown> } },
-];
+/** One action of a transaction, as far as the world reads it. */
+interface TransactAction {
+  readonly Put?: { readonly TableName: string; readonly Item: Record<string, unknown> };
+  readonly Update?: {
+    readonly TableName: string;
+    readonly Key: { purpose: string; kid: string };
+    readonly ExpressionAttributeValues: Record<string, unknown>;
+  };
+}
 
 /**
  * A DynamoDB projection of document paths (`#a.#b, #c`), as GetItem applies it: only the named paths come back, so a
@@ -119,6 +126,7 @@ export function installWorld(): World {
     receipt: { kid: receiptKid, privateKey: receipt.privateKey, publicKey: receipt.publicKey },
     sessionSecret,
     sessionKid,
+    audit: [],
   };
 
   answerKms();
@@ -155,24 +163,30 @@ export function installWorld(): World {
     },
   }));
   ddb.on(ScanCommand, { TableName: 'inventory' }).callsFake(() => ({ Items: [...world.products.values()] }));
-  // Transactions succeed unless a test says otherwise; the one on the keys table (a receipt key revoked while its
-  // successor is put) is applied, all or nothing, as DynamoDB would.
-  ddb
-    .on(TransactWriteCommand)
-    .callsFake((input: { TransactItems: KeysTransaction | Array<{ Put?: { TableName?: string } }> }) => {
-      const [first, second] = input.TransactItems;
-      if (first?.Put?.TableName !== 'keys' || !second) return {};
-      const [{ Put: put }, { Update: update }] = input.TransactItems as KeysTransaction;
-      const isNew = !world.keys.some((k) => k.purpose === put.Item.purpose && k.kid === put.Item.kid);
-      if (!isNew || !applyKeyUpdate(update, false))
-        throw transactionCancelled([
-          { Code: isNew ? 'None' : 'ConditionalCheckFailed' },
-          { Code: 'ConditionalCheckFailed' },
-        ]);
-      applyKeyUpdate(update, true);
-      world.keys.push(put.Item);
-      return {};
-    });
+  // Transactions succeed unless a test says otherwise. Their actions on the keys table (a key put, a key's status
+  // updated) and on the audit table (a record put) are checked and applied, all or nothing, as DynamoDB would; the
+  // others are taken as written (tests read them from the calls).
+  ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: TransactAction[] }) => {
+    const reasons = input.TransactItems.map((action) => (admits(action) ? 'None' : 'ConditionalCheckFailed'));
+    if (reasons.some((code) => code !== 'None')) throw transactionCancelled(reasons.map((Code) => ({ Code })));
+    for (const action of input.TransactItems) {
+      if (action.Put?.TableName === 'keys') world.keys.push(action.Put.Item as unknown as StoredKey);
+      if (action.Update?.TableName === 'keys') applyKeyUpdate(action.Update, true);
+      if (action.Put?.TableName === 'audit') world.audit.push(action.Put.Item as unknown as AuditRecord);
+    }
+    return {};
+  });
+  /** Whether a transaction's action on the keys or the audit table meets its condition (others always do). */
+  function admits({ Put: put, Update: update }: TransactAction): boolean {
+    if (put?.TableName === 'keys') {
+      const item = put.Item as unknown as StoredKey;
+      return !world.keys.some((k) => k.purpose === item.purpose && k.kid === item.kid);
+    }
+    if (put?.TableName === 'audit')
+      return !world.audit.some((r) => r.target === put.Item.target && r.recordedAt === put.Item.recordedAt);
+    if (update?.TableName === 'keys') return applyKeyUpdate(update, false);
+    return true;
+  }
   ddb.on(GetCommand, { TableName: 'idempotency' }).resolves({}); // no key seen before, unless a test says so
   ddb.on(QueryCommand, { TableName: 'notices' }).resolves({ Items: [] }); // no account notice owed, unless one is
   ddb.on(UpdateCommand).resolves({});
