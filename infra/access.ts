@@ -46,6 +46,9 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     staff: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
     // Every staff action's record, put in the action's transaction; read back by GET /admin/audit.
     audit: ['PutItem', 'Query'],
+    // A key a staff member adds to or revokes from a customer owes the customer an email: its notice, in the change's
+    // transaction.
+    notices: ['PutItem'],
   },
   // An email's claim and outcome, on the order or the account notice it is owed for (the streams carry their images).
   notify: { orders: ['UpdateItem'], notices: ['UpdateItem'] },

@@ -212,6 +212,7 @@ describe('loadConfig: the one configuration module', () => {
     IDEMPOTENCY_TABLE: 'd',
     STAFF_TABLE: 's',
     AUDIT_TABLE: 'a',
+    NOTICES_TABLE: 'n',
     KMS_KEY_ID: 'alias/x',
   };
 
@@ -223,7 +224,16 @@ describe('loadConfig: the one configuration module', () => {
       sessionTtlSeconds: 900,
       serverKeyGraceSeconds: 7 * 24 * 3600,
       sesSender: undefined,
-      tables: { customers: 'c', inventory: 'i', orders: 'o', keys: 'k', ledger: 'l', staff: 's', audit: 'a' },
+      tables: {
+        customers: 'c',
+        inventory: 'i',
+        orders: 'o',
+        keys: 'k',
+        ledger: 'l',
+        staff: 's',
+        audit: 'a',
+        notices: 'n',
+      },
       endpoints: { dynamodb: undefined, kms: undefined, ses: undefined },
     });
   });

@@ -13,6 +13,9 @@ import { customerDatabase, customersTable, getCustomer } from './customers.js';
 import type { Customer, RegisteredKey } from './customers.js';
 import type { TransactItem } from './transactions.js';
 import { transact } from './transactions.js';
+import { keyNotice } from '../notices.js';
+import type { NoticeKind } from '../notices.js';
+import { noticePut } from './notices.js';
 
 /** How failures of the customers table are named (in logs and 503 answers). */
 const SERVICE = 'the customer database';
@@ -47,8 +50,28 @@ function keyChanges(kid: string, key: Pick<RegisteredKey, 'alg' | 'publicKeyPem'
   return { keyId: kid, alg: key.alg, fingerprint: spkiFingerprint(parsePublicKeyPem(key.publicKeyPem)) };
 }
 
+/** How many of a customer's keys are active. */
+const activeCount = (keys: Customer['keys']) => Object.values(keys).filter((key) => key.status === 'active').length;
+
+/** The notice that emails the customer about a change of their keys, whoever made it (shared/notices.ts). */
+function noticeOf(
+  customerId: string,
+  kind: NoticeKind,
+  kid: string,
+  key: RegisteredKey,
+  activeKeys: number,
+  actor: Actor,
+  now: number,
+) {
+  const { fingerprint, alg } = keyChanges(kid, key);
+  return noticePut(
+    keyNotice(customerId, { kind, keyId: kid, fingerprint, alg, activeKeys, requestId: actor.requestId }, now),
+  );
+}
+
 /**
- * Registers a key under `kid`, with its audit record (`customer-key.add`, by `actor`) in the same transaction.
+ * Registers a key under `kid`, with its audit record (`customer-key.add`, by `actor`) and the notice that emails the
+ * customer in the same transaction.
  * @throws ApiError `not_found` (no such customer) or `already_exists` (key ID taken)
  */
 export async function addCustomerKey(
@@ -74,6 +97,7 @@ export async function addCustomerKey(
       },
     },
     audit: auditAction(actor, { action: 'customer-key.add', target: customerId, changes: keyChanges(kid, key) }, now),
+    notice: noticeOf(customerId, 'key-added', kid, key, activeCount(current.keys) + 1, actor, now),
   });
   if (result.committed) return;
   if (result.reasons.key?.code === 'ConditionalCheckFailed') throw taken();
@@ -81,8 +105,8 @@ export async function addCustomerKey(
 }
 
 /**
- * Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable. The revocation and
- * its audit record (`customer-key.revoke`, by `actor`) are one transaction. A key already revoked stays as it was
+ * Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable. The revocation, its
+ * audit record (`customer-key.revoke`, by `actor`) and the notice that emails the customer are one transaction. A key already revoked stays as it was
  * (its revocation time included): `unchanged`, nothing recorded.
  * @throws ApiError `not_found` (no such customer or key), `service_unavailable`
  */
@@ -93,8 +117,9 @@ export async function revokeCustomerKey(
   now = Date.now(),
 ): Promise<'revoked' | 'unchanged'> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const key = await getCustomerKey(customerId, kid, true);
-    if (!key) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
+    const keys = await getCustomerKeys(customerId);
+    const key = keys && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
+    if (!keys || !key) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
     if (key.status === 'revoked') return 'unchanged';
     const result = await transact(SERVICE, {
       key: {
@@ -116,6 +141,7 @@ export async function revokeCustomerKey(
         { action: 'customer-key.revoke', target: customerId, changes: keyChanges(kid, key) },
         now,
       ),
+      notice: noticeOf(customerId, 'key-revoked', kid, key, activeCount(keys) - 1, actor, now),
     });
     if (result.committed) return 'revoked';
     // Revoked meanwhile, or held by another transaction: look again.

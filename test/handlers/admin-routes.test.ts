@@ -67,8 +67,10 @@ describe('admin routes', () => {
       email: 'carol@customer.example',
       keyIds: [spkiFingerprint(publicKey)],
     });
-    const put = ddb.commandCalls(PutCommand, { TableName: 'customers' })[0]!.args[0].input;
+    const [created, record] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    const put = created!.Put!;
     expect(put.ConditionExpression).toBe('attribute_not_exists(customerId)');
+    expect(record?.Put?.Item).toMatchObject({ action: 'customer.add', target: 'carol', actorKind: 'staff' });
     expect(put.Item).toMatchObject({
       customerId: 'carol',
       tokenVersion: 1,
@@ -108,15 +110,33 @@ describe('admin routes', () => {
       { customerId: 'alice' },
     );
     expect(added.statusCode).toBe(201);
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+    const [key, addedRecord, notice] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(key?.Update).toMatchObject({
       ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
       ExpressionAttributeValues: { ':key': { alg: 'DS256', status: 'active' } },
     });
+    expect(addedRecord?.Put?.Item).toMatchObject({ action: 'customer-key.add', target: 'alice', actorKind: 'staff' });
+    // Whoever adds it, the customer is told (at least once: the notice owes its email until it is sent).
+    expect(notice?.Put).toMatchObject({
+      TableName: 'notices',
+      Item: { customerId: 'alice', kind: 'key-added', keyId: 'alice-dsa', mailOwed: 'owed' },
+    });
+    // The mocked transaction stores nothing in the customers table: store the key as DynamoDB would have.
+    const alice = world.customers.get('alice')!;
+    const stored = key!.Update!.ExpressionAttributeValues![':key'] as (typeof alice.keys)[string];
+    world.customers.set('alice', { ...alice, keys: { ...alice.keys, 'alice-dsa': stored } });
     const revoked = await call('DELETE', '/admin/customers/{customerId}/keys/{keyId}', undefined, {
       customerId: 'alice',
       keyId: 'alice-dsa',
     });
     expect(bodyOf(revoked)).toEqual({ customerId: 'alice', keyId: 'alice-dsa', status: 'revoked' });
+    const revocation = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;
+    expect(revocation.map((item) => item.Put?.TableName ?? item.Update?.TableName)).toEqual([
+      'customers',
+      'audit',
+      'notices',
+    ]);
+    expect(revocation[2]?.Put?.Item).toMatchObject({ kind: 'key-revoked', keyId: 'alice-dsa', activeKeys: 0 });
     const unlocked = await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
     expect(bodyOf(unlocked)).toEqual({ customerId: 'alice', locked: false });
     const [unlock, record] = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;

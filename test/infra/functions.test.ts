@@ -81,7 +81,13 @@ describe('functions', () => {
       'admin',
       {
         customers: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-        inventory: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        inventory: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Scan',
+          'dynamodb:UpdateItem',
+        ],
         orders: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         // Append-only: nobody may update or delete a ledger entry.
         ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
@@ -89,6 +95,7 @@ describe('functions', () => {
         idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         staff: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
         audit: ['dynamodb:PutItem', 'dynamodb:Query'],
+        notices: ['dynamodb:PutItem'],
       },
     ],
     ['notify', { customers: ['dynamodb:GetItem'], orders: ['dynamodb:UpdateItem'], notices: ['dynamodb:UpdateItem'] }],
