@@ -183,7 +183,8 @@ export const ROUTES = {
     ...staff('opd-keys:rotate'),
     params: { kid: KEY_ID_PATTERN },
   },
-  'GET /admin/audit': { handler: 'admin', ...staff('audit:read') },
+  // Read by the read function, whose role may query the audit table but write nothing (infra/access.ts).
+  'GET /admin/audit': { handler: 'read', ...staff('audit:read') },
 } as const satisfies Record<`${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`, RouteDefinition>;
 
 /** How long API Gateway keeps an authorizer answer for a `cached-session` route (its maximum is 3600). */

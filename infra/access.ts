@@ -30,7 +30,14 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     // The OPD's cancellation (a staff route this function serves) is audited in its transaction.
     audit: ['PutItem'],
   },
-  read: { inventory: ['Scan'], orders: ['GetItem', 'BatchGetItem', 'Query'], ledger: ['Query'], keys: ['Query'] },
+  read: {
+    inventory: ['Scan'],
+    orders: ['GetItem', 'BatchGetItem', 'Query'],
+    ledger: ['Query'],
+    keys: ['Query'],
+    // GET /admin/audit: the only role that reads the audit trail, and it writes nothing.
+    audit: ['Query'],
+  },
   admin: {
     customers: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
     // GET /admin/products and GET /admin/products/{sku}; a product is read before it is changed: the change is
@@ -44,8 +51,9 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     // or is read when the account as it now is would refuse the resent credit (its first sending moved it).
     idempotency: ['GetItem', 'PutItem'],
     staff: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
-    // Every staff action's record, put in the action's transaction; read back by GET /admin/audit.
-    audit: ['PutItem', 'Query'],
+    // Every staff action's record, put in the action's transaction. Never read here: GET /admin/audit is the read
+    // function's, so that no role can both find a record's key and put over it.
+    audit: ['PutItem'],
     // A key a staff member adds to or revokes from a customer owes the customer an email: its notice, in the change's
     // transaction.
     notices: ['PutItem'],

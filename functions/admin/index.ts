@@ -3,12 +3,11 @@
  * products (list, show, create, update, restock), customers (list, show, create, add/revoke a key, unlock, credit,
  * disable/enable, end sessions, reset a password), the OPD's work queue (orders by status or by customer, one order
  * with its evidence, fulfil; mail owed or failed, retry), server and receipt key rotation and receipt key revocation,
- * the staff (list, show, add, roles, disable/enable, end sessions, reset a password), and the audit trail. One file per group; the
+ * the staff (list, show, add, roles, disable/enable, end sessions, reset a password). One file per group; the
  * route table says which routes there are.
  */
 import { apiHandler } from '../../shared/handler.js';
 import { serveRoutes } from '../../shared/router.js';
-import { auditRoutes } from './audit.js';
 import { customerRoutes } from './customers.js';
 import { keyRoutes } from './keys.js';
 import { orderRoutes } from './orders.js';
@@ -22,6 +21,5 @@ export const handler = apiHandler(
     ...orderRoutes,
     ...keyRoutes,
     ...staffRoutes,
-    ...auditRoutes,
   }),
 );

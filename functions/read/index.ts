@@ -1,7 +1,7 @@
 /**
  * Read routes: GET /health, GET /server-key and GET /receipt-keys (public), GET /products, GET /orders and
  * GET /orders/{id} and GET /account (a session; a customer only ever sees their own orders and account: the customer ID
- * comes from the session, never from the request).
+ * comes from the session, never from the request); GET /admin/audit (staff with `audit:read`: functions/read/audit.ts).
  */
 import { createPublicKey } from 'node:crypto';
 import { listProducts } from '../../shared/aws/catalog.js';
@@ -20,6 +20,7 @@ import { serveRoutes } from '../../shared/router.js';
 import { evidenceKeys } from '../../shared/services/verification-keys.js';
 import { getOrder, listOrders } from '../../shared/aws/order-queries.js';
 import { signsNoMoreAfter } from '../../shared/aws/receipt-key-revocation.js';
+import { auditRoutes } from './audit.js';
 
 /**
  * The active server key, read on each request (one consistent read of a tiny partition): a rotation shows at once.
@@ -84,6 +85,7 @@ async function receiptKeys(): Promise<{
 
 export const handler = apiHandler(
   serveRoutes('read', {
+    ...auditRoutes,
     'GET /health': () => Promise.resolve(jsonResponse(200, { status: 'ok', time: new Date().toISOString() })),
     'GET /server-key': async () =>
       jsonResponse(200, await currentServerKey(), { 'Cache-Control': 'public, max-age=60' }),

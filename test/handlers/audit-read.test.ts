@@ -10,7 +10,7 @@ import type { Actor, AuditAction, AuditRecord } from '../../shared/audit.js';
 import { QueryCommand, apiEvent, bodyOf, ddb, lambdaContext } from '../helpers/aws.js';
 import type { STAFF } from '../helpers/audit.js';
 import { staffSession } from '../helpers/audit.js';
-import { admin, coldStartBeforeEach, world } from '../helpers/handlers/read-admin-notify.js';
+import { coldStartBeforeEach, read as readFunction, world } from '../helpers/handlers/read-admin-notify.js';
 
 coldStartBeforeEach();
 
@@ -60,7 +60,7 @@ function answerQueries(): void {
 }
 
 const read = (query: Record<string, string> = {}, who: keyof typeof STAFF = 'security') =>
-  admin(apiEvent({ method: 'GET', resource: '/admin/audit', session: staffSession(who), query }), lambdaContext);
+  readFunction(apiEvent({ method: 'GET', resource: '/admin/audit', session: staffSession(who), query }), lambdaContext);
 
 interface Page {
   since: string;

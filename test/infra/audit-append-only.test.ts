@@ -111,6 +111,20 @@ describe('the audit table, append-only by IAM', () => {
       for (const action of tables.audit ?? []) expect(['PutItem', 'Query', 'GetItem'], name).toContain(action);
   });
 
+  it('no role may both read records (and so learn their keys) and put them: readers only read', () => {
+    const granted = new Map<string, Set<string>>();
+    for (const { owner, statement } of everyStatement())
+      if (statement.Effect === 'Allow' && resources(statement).some(reachesAuditTable))
+        for (const role of owner.split(','))
+          for (const action of actions(statement)) granted.set(role, (granted.get(role) ?? new Set()).add(action));
+    const both = [...granted].filter(
+      ([, set]) => set.has('dynamodb:PutItem') && (set.has('dynamodb:Query') || set.has('dynamodb:GetItem')),
+    );
+    expect(both.map(([role]) => role)).toEqual([]);
+    const readers = [...granted].filter(([, set]) => set.has('dynamodb:Query')).map(([role]) => role);
+    expect(readers.map((role) => role.replace(/Role[0-9A-F]{8}$/, ''))).toEqual(['read']);
+  });
+
   it('keeps point-in-time recovery, and has no resource policy of its own', () => {
     const table = stack.ofType('AWS::DynamoDB::Table').find(([id]) => id === auditTableId())![1];
     expect(table.Properties).toMatchObject({

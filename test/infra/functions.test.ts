@@ -75,6 +75,7 @@ describe('functions', () => {
         orders: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         ledger: ['dynamodb:Query'],
         keys: ['dynamodb:Query'],
+        audit: ['dynamodb:Query'], // GET /admin/audit: read here, never where records are put
       },
     ],
     [
@@ -94,7 +95,7 @@ describe('functions', () => {
         keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         staff: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-        audit: ['dynamodb:PutItem', 'dynamodb:Query'],
+        audit: ['dynamodb:PutItem'],
         notices: ['dynamodb:PutItem'],
       },
     ],

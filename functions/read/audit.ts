@@ -1,4 +1,8 @@
-/** The audit trail, for staff who may read it: records filtered by actor, target, action and time, newest first. */
+/**
+ * The audit trail, for staff who may read it: records filtered by actor, target, action and time, newest first. Served
+ * by the read function, whose role may query the audit table and write nothing: no role of the stack can both find a
+ * record's key and put over it (the admin function puts records and cannot query them).
+ */
 import { auditRecordView } from '../../shared/admin-views.js';
 import { auditCursor, parseAuditQuery } from '../../shared/audit-query.js';
 import { queryAudit } from '../../shared/aws/audit.js';
@@ -18,4 +22,4 @@ export const auditRoutes = {
       ...(page.next === undefined ? {} : { next: auditCursor(query, page.next) }),
     });
   },
-} satisfies Partial<Implementations<'admin'>>;
+} satisfies Partial<Implementations<'read'>>;
