@@ -6,14 +6,13 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TableName } from '../../contract/tables.js';
 import { keyNotice } from '../../shared/notices.js';
 import type { AccountNotice, KeyChange } from '../../shared/notices.js';
 import type { SweepResult } from '../../shared/services/notify.js';
 import { addCustomer, awsError, installWorld, SendEmailCommand, ses } from '../helpers/aws.js';
 import type { World } from '../helpers/aws.js';
-import { installTables } from '../helpers/aws/fake-tables.js';
-import type { TableItems } from '../helpers/aws/fake-tables.js';
+import { installTables } from '../helpers/aws/tables.js';
+import type { Tables } from '../helpers/aws/tables.js';
 
 const NOW = Date.parse('2026-12-07T10:00:00.000Z');
 const NOTICES_STREAM = 'arn:aws:dynamodb:eu-west-1:123456789012:table/notices/stream/2026-12-01T00:00:00.000';
@@ -27,13 +26,13 @@ const ADDED: KeyChange = {
 };
 
 let world: World;
-let tables: Record<TableName, TableItems>;
+let tables: Tables;
 let notify: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 let sweep: () => Promise<SweepResult>;
 
 beforeEach(async () => {
   world = installWorld();
-  tables = installTables(world, ['notices', 'orders']);
+  tables = installTables(world);
   vi.resetModules();
   notify = (await import('../../functions/notify/index.js')).notify;
   sweep = (await import('../../functions/sweeper/index.js')).sweep;
@@ -43,11 +42,11 @@ beforeEach(async () => {
 /** A notice of `change`, stored as the key change's transaction writes it. */
 function stored(change: KeyChange = ADDED, extra: Partial<AccountNotice> = {}): AccountNotice {
   const notice = { ...keyNotice('alice', change, NOW), ...extra };
-  tables.notices.set({ customerId: notice.customerId, noticeId: notice.noticeId }, { ...notice });
+  tables.put('notices', { ...notice });
   return notice;
 }
 
-const now = (notice: AccountNotice) => tables.notices.get({ customerId: 'alice', noticeId: notice.noticeId })!;
+const now = (notice: AccountNotice) => tables.item('notices', 'alice', notice.noticeId)!;
 
 /** The notices stream's record of `notice` (as written: INSERT). */
 const inserted = (notice: AccountNotice, eventName: 'INSERT' | 'MODIFY' = 'INSERT'): DynamoDBStreamEvent => ({

@@ -19,7 +19,7 @@ import {
   world,
 } from '../helpers/handlers/own-keys.js';
 
-coldStartBeforeEach(['inventory', 'orders', 'ledger']);
+coldStartBeforeEach();
 
 type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
 let order: Handler;
@@ -75,8 +75,8 @@ describe('a key revoked by its customer', () => {
       ]),
     );
     // Nothing of it was written: one order, its one ledger entry, the balance and stock it left.
-    expect(tables.orders.all()).toHaveLength(1);
-    expect(tables.ledger.all()).toHaveLength(1);
+    expect(tables.items('orders')).toHaveLength(1);
+    expect(tables.items('ledger')).toHaveLength(1);
     expect(world.customers.get('alice')!.balanceCents).toBe(after.balance);
     expect(world.products.get('WIDGET-1')!.stock).toBe(after.stock);
   });
@@ -88,6 +88,6 @@ describe('a key revoked by its customer', () => {
     expect((await revokeKey(aliceKey.signer.kid)).statusCode).toBe(200);
     expect((await place(added.signer)).statusCode).toBe(201);
     expect(bodyOf(await place(aliceKey.signer))).toMatchObject({ error: { code: 'customer_key_unknown' } });
-    expect(tables.orders.all()).toHaveLength(2);
+    expect(tables.items('orders')).toHaveLength(2);
   });
 });

@@ -1,28 +1,24 @@
 /**
- * In-memory DynamoDB tables over the world (./world.ts), with DynamoDB's semantics for what the account, staff and
- * order code writes: conditional puts and updates (./expressions.ts), transactions that apply all their actions or none
- * and are cancelled with one reason per action, scans with `Limit` counted before the filter, index queries in key
- * order, batch reads. The world's customers and products are these tables' items, so a test sees every write where it
- * would look. Installed over a world by the tests that need writes to take effect (staff, account control, the order
- * transaction's guards); the other tests keep the world's plainer mocks.
+ * In-memory DynamoDB tables over the world (./world.ts), with DynamoDB's semantics for what the project writes:
+ * conditional puts and updates (./expressions.ts); transactions of puts, updates, deletes and condition checks that
+ * apply all their actions or none, cancelled with one reason per action (the old item where the action asked for it),
+ * refused if two actions touch one item; keys that must match the table's schema (no attribute missing, none extra,
+ * of the key's type); the reads of ./table-reads.ts. The world's customers and products are these tables' items, so a
+ * test sees every write where it would look; the other tables start empty. Installed over a world by the tests that
+ * need writes to take effect (staff, account control, own keys, notices, the order transaction's guards); the other
+ * tests keep the world's plainer mocks. The keys and idempotency tables stay the world's: a transaction that writes
+ * them is refused here.
  */
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLES } from '../../../contract/tables.js';
-import type { IndexDefinition, TableDefinition } from '../../../contract/tables.js';
+import type { TableDefinition } from '../../../contract/tables.js';
 import type { AuditRecord } from '../../../shared/audit.js';
 import { STAFF_WRITERS_KEY } from '../../../shared/aws/staff.js';
-import { meets, updated, valueAt } from './expressions.js';
+import { meets, updated, validationError } from './expressions.js';
 import type { Bindings, Item } from './expressions.js';
 import { ddb, transactionCancelled } from './mocks.js';
+import { answerReads, compareKeys, keyNames, projectPaths } from './table-reads.js';
 import type { World } from './world.js';
 
 /** The tables as tests read them, and a hook into each transaction. */
@@ -41,7 +37,7 @@ export interface Tables {
   beforeTransaction?: () => Promise<void>;
 }
 
-const MODELLED = ['customers', 'inventory', 'orders', 'ledger', 'staff', 'audit'] as const;
+const MODELLED = ['customers', 'inventory', 'orders', 'ledger', 'staff', 'audit', 'notices'] as const;
 
 interface Action {
   readonly TableName: string;
@@ -51,190 +47,128 @@ interface Action {
   readonly ConditionExpression?: string;
   readonly ExpressionAttributeNames?: Record<string, string>;
   readonly ExpressionAttributeValues?: Record<string, unknown>;
+  readonly ReturnValues?: string;
   readonly ReturnValuesOnConditionCheckFailure?: string;
 }
 
-const conditionFailed = (old: Item | undefined, returned: boolean) =>
+/** What an action would do: the item after it (none: deleted), or `failed` with the item as it was. */
+interface Plan {
+  readonly key: string;
+  readonly old?: Item;
+  readonly after?: Item;
+  readonly failed?: true;
+  readonly touched?: { written: string[][]; removed: string[][] };
+}
+
+const conditionFailed = (old: Item | undefined) =>
   Object.assign(new Error('The conditional request failed'), {
     name: 'ConditionalCheckFailedException',
-    ...(returned && old ? { Item: marshall(old, { removeUndefinedValues: true }) } : {}),
+    $fault: 'client',
+    $metadata: {},
+    ...(old ? { Item: marshall(old, { removeUndefinedValues: true }) } : {}),
   });
 
 /** Installs the tables over `world`'s mocks (call after installWorld). */
 export function installTables(world: World): Tables {
   const definitions = new Map<string, TableDefinition>(TABLES.map((table) => [table.name, table]));
-  const stores = new Map<string, Map<string, Item>>([
-    ['customers', world.customers as unknown as Map<string, Item>],
-    ['inventory', world.products as unknown as Map<string, Item>],
-    ['orders', new Map()],
-    ['ledger', new Map()],
-    ['staff', new Map()],
-    ['audit', new Map()],
-  ]);
+  const stores = new Map<string, Map<string, Item>>(MODELLED.map((table) => [table, new Map()]));
+  stores.set('customers', world.customers as unknown as Map<string, Item>);
+  stores.set('inventory', world.products as unknown as Map<string, Item>);
   const definition = (table: string) => {
     const found = definitions.get(table);
     if (!found || !stores.has(table)) throw new Error(`table ${table} is not modelled`);
     return found;
   };
-  const keyOf = (table: string, source: Item) => {
-    const { partitionKey, sortKey } = definition(table);
-    const values = [source[partitionKey.name], ...(sortKey ? [source[sortKey.name]] : [])];
-    if (values.some((value) => value === undefined)) throw new Error(`incomplete key for ${table}`);
+  const store = (table: string) => (definition(table), stores.get(table)!);
+  /** Where an item with these key values is stored (the world's maps are keyed by the bare ID). */
+  const storeKey = (table: string, source: Item) => {
+    const values = keyNames(definition(table)).map((name) => source[name]);
     return values.length === 1 ? String(values[0]) : JSON.stringify(values);
   };
-  const store = (table: string) => (definition(table), stores.get(table)!);
+  /** The store key of `source`'s key attributes, which must all be there, of their types (`exact`: and only they). */
+  const checked = (table: string, source: Item, exact: boolean) => {
+    const { partitionKey, sortKey } = definition(table);
+    const attributes = [partitionKey, ...(sortKey ? [sortKey] : [])];
+    const typed = attributes.every(({ name, type }) => typeof source[name] === (type === 'S' ? 'string' : 'number'));
+    if (!typed || (exact && Object.keys(source).length !== attributes.length))
+      throw validationError(
+        exact
+          ? 'The provided key element does not match the schema'
+          : `One or more parameter values were invalid: the item's key does not match the schema of ${table}`,
+      );
+    return storeKey(table, source);
+  };
   const bindings = (action: Action): Bindings => ({
-    names: action.ExpressionAttributeNames ?? {},
-    values: action.ExpressionAttributeValues ?? {},
+    names: action.ExpressionAttributeNames,
+    values: action.ExpressionAttributeValues,
+  });
+  const sorted = (table: string) => {
+    const names = keyNames(definition(table));
+    const position = (item: Item) => names.map((name) => item[name]);
+    return [...store(table).values()].sort((a, b) => compareKeys(position(a), position(b)));
+  };
+  answerReads({
+    names: MODELLED,
+    definition,
+    stored: (table, key) => store(table).get(checked(table, key, true)),
+    sorted,
   });
 
-  /** What an action would write: its item after, or `failed` with the item as it was. */
-  function plan(kind: string, action: Action): { key: string; after?: Item; failed?: true; old?: Item } {
-    const key = keyOf(action.TableName, action.Key ?? action.Item!);
+  /** What an action of `kind` (Put, Update, Delete, ConditionCheck) would write, checked against the table now. */
+  function plan(kind: string, action: Action): Plan {
+    if (!['Put', 'Update', 'Delete', 'ConditionCheck'].includes(kind)) throw new Error(`no ${kind} action in DynamoDB`);
+    const key =
+      kind === 'Put' ? checked(action.TableName, action.Item!, false) : checked(action.TableName, action.Key!, true);
     const old = store(action.TableName).get(key);
-    if (action.ConditionExpression && !meets(old, action.ConditionExpression, bindings(action)))
-      return { key, failed: true, ...(old ? { old } : {}) };
-    if (kind === 'Put') return { key, after: structuredClone(action.Item!) };
-    if (kind === 'Delete') return { key };
-    if (kind === 'ConditionCheck') return { key, ...(old ? { after: old } : {}) };
-    const base = old ?? structuredClone(action.Key!);
-    return { key, after: updated(base, action.UpdateExpression!, bindings(action)) };
+    const was = old ? { old: structuredClone(old) } : {};
+    if (!meets(old, action.ConditionExpression, bindings(action))) return { key, failed: true, ...was };
+    if (kind === 'Put') return { key, after: structuredClone(action.Item!), ...was };
+    if (kind === 'Delete' || kind === 'ConditionCheck') return { key, ...was }; // a check writes nothing
+    const touched: NonNullable<Plan['touched']> = { written: [], removed: [] };
+    const after = updated(old ?? structuredClone(action.Key!), action.UpdateExpression!, bindings(action), touched);
+    const keyNamesOf = keyNames(definition(action.TableName));
+    if ([...touched.written, ...touched.removed].some((path) => keyNamesOf.includes(path[0]!)))
+      throw validationError('One or more parameter values were invalid: Cannot update attribute of the key');
+    return { key, after, touched, ...was };
   }
-  function apply(table: string, key: string, after: Item | undefined): void {
+  function apply(table: string, { key, after }: Plan): void {
     if (after) store(table).set(key, after);
     else store(table).delete(key);
   }
-  function single(kind: 'Put' | 'Update', input: Action & { ReturnValues?: string }) {
-    const planned = plan(kind, input);
-    if (planned.failed) throw conditionFailed(planned.old, input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD');
-    apply(input.TableName, planned.key, planned.after);
-    return input.ReturnValues && input.ReturnValues !== 'NONE' ? { Attributes: structuredClone(planned.after) } : {};
+  /** What a PutItem or UpdateItem answers, by its `ReturnValues`. */
+  function returned(kind: 'Put' | 'Update', wanted = 'NONE', { old, after, touched }: Plan): { Attributes?: Item } {
+    if (kind === 'Put' && wanted !== 'NONE' && wanted !== 'ALL_OLD')
+      throw validationError(`ReturnValues ${wanted} is not valid for PutItem`);
+    const changed = touched && { new: touched.written, old: [...touched.written, ...touched.removed] };
+    const chosen: Record<string, Item | undefined> = {
+      ALL_OLD: old,
+      ALL_NEW: after,
+      UPDATED_NEW: after && changed && projectPaths(after, changed.new),
+      UPDATED_OLD: old && changed && projectPaths(old, changed.old),
+    };
+    const attributes = chosen[wanted];
+    return attributes && Object.keys(attributes).length > 0 ? { Attributes: structuredClone(attributes) } : {};
   }
-
-  const sorted = (table: string) =>
-    [...store(table).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
-  /** A projection of document paths (`#a.#b, c`): only the named paths come back, nested as stored. */
-  const project = (item: Item, expression: string | undefined, names: Record<string, string> = {}) => {
-    if (expression === undefined) return structuredClone(item);
-    const projected: Item = {};
-    for (const path of expression.split(',').map((part) =>
-      part
-        .trim()
-        .split('.')
-        .map((name) => names[name] ?? name),
-    )) {
-      const value = valueAt(item, path);
-      if (value === undefined) continue;
-      let target = projected;
-      for (const name of path.slice(0, -1)) target = (target[name] ??= {}) as Item;
-      target[path.at(-1)!] = structuredClone(value);
-    }
-    return projected;
-  };
-  const tableKey = (table: string, item: Item) => {
-    const { partitionKey, sortKey } = definition(table);
-    return Object.fromEntries(
-      [partitionKey, sortKey].flatMap((attribute) => (attribute ? [[attribute.name, item[attribute.name]]] : [])),
-    );
-  };
-
+  function single(kind: 'Put' | 'Update', input: Action) {
+    const planned = plan(kind, input);
+    if (planned.failed)
+      throw conditionFailed(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? planned.old : undefined);
+    apply(input.TableName, planned);
+    return returned(kind, input.ReturnValues, planned);
+  }
   for (const table of MODELLED) {
-    ddb
-      .on(GetCommand, { TableName: table })
-      .callsFake(
-        (input: { Key: Item; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }) => {
-          const item = store(table).get(keyOf(table, input.Key));
-          return item ? { Item: project(item, input.ProjectionExpression, input.ExpressionAttributeNames) } : {};
-        },
-      );
     ddb.on(PutCommand, { TableName: table }).callsFake((input: Action) => single('Put', input));
     ddb.on(UpdateCommand, { TableName: table }).callsFake((input: Action) => single('Update', input));
-    // Limit counts the items read, before the filter: a page may hold fewer, and end on an item it filtered out.
-    ddb.on(ScanCommand, { TableName: table }).callsFake(
-      (
-        input: Action & {
-          Limit?: number;
-          ExclusiveStartKey?: Item;
-          FilterExpression?: string;
-          ProjectionExpression?: string;
-        },
-      ) => {
-        const all = sorted(table);
-        const start = input.ExclusiveStartKey ? keyOf(table, input.ExclusiveStartKey) : undefined;
-        const from = start === undefined ? 0 : all.findIndex((item) => keyOf(table, item) > start);
-        const read = (from === -1 ? [] : all.slice(from)).slice(0, input.Limit ?? Infinity);
-        const more = from !== -1 && from + read.length < all.length;
-        const items = read.filter(
-          (item) => !input.FilterExpression || meets(item, input.FilterExpression, bindings(input)),
-        );
-        return {
-          Items: items.map((item) => project(item, input.ProjectionExpression, input.ExpressionAttributeNames)),
-          ...(more && read.length > 0 ? { LastEvaluatedKey: tableKey(table, read.at(-1)!) } : {}),
-        };
-      },
-    );
   }
-
-  ddb.on(QueryCommand, { TableName: 'orders' }).callsFake(
-    (
-      input: Action & {
-        IndexName?: string;
-        KeyConditionExpression: string;
-        ScanIndexForward?: boolean;
-        Limit?: number;
-        ExclusiveStartKey?: Item;
-      },
-    ) => {
-      const index: IndexDefinition | undefined = definition('orders').indexes?.find((i) => i.name === input.IndexName);
-      const keys = [
-        ...new Set(
-          [index?.partitionKey.name, index?.sortKey?.name, 'customerId', 'orderId'].filter((k) => k !== undefined),
-        ),
-      ];
-      const order = (item: Item) => JSON.stringify(keys.slice(1).map((k) => item[k]));
-      let items = sorted('orders')
-        .filter((item) => keys.every((k) => item[k] !== undefined))
-        .filter((item) => meets(item, input.KeyConditionExpression, bindings(input)))
-        .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-      if (input.ScanIndexForward === false) items.reverse();
-      if (input.ExclusiveStartKey) {
-        const at = items.findIndex((item) => order(item) === order(input.ExclusiveStartKey!));
-        items = items.slice(at + 1);
-      }
-      const page = items.slice(0, input.Limit ?? Infinity);
-      const last = page.length < items.length ? page.at(-1) : undefined;
-      const shown = (item: Item) =>
-        index?.include === 'all' || !index
-          ? structuredClone(item)
-          : Object.fromEntries([...keys, ...(index.include ?? [])].map((k) => [k, structuredClone(item[k])]));
-      return {
-        Items: page.map(shown),
-        ...(last ? { LastEvaluatedKey: Object.fromEntries(keys.map((k) => [k, last[k]])) } : {}),
-      };
-    },
-  );
-
-  ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => ({
-    Responses: Object.fromEntries(
-      Object.entries(input.RequestItems).map(([table, { Keys }]) => [
-        table,
-        Keys.flatMap((key) => {
-          const item = store(table).get(keyOf(table, key));
-          return item ? [structuredClone(item)] : [];
-        }),
-      ]),
-    ),
-  }));
 
   const tables: Tables = {
     items: (table) => sorted(table).map((item) => structuredClone(item)),
     item: (table, ...values) => {
-      const { partitionKey, sortKey } = definition(table);
-      const key = { [partitionKey.name]: values[0], ...(sortKey ? { [sortKey.name]: values[1] } : {}) };
-      const found = store(table).get(keyOf(table, key));
+      const names = keyNames(definition(table));
+      const found = store(table).get(storeKey(table, Object.fromEntries(names.map((name, i) => [name, values[i]]))));
       return found && structuredClone(found);
     },
-    put: (table, item) => store(table).set(keyOf(table, item), structuredClone(item)),
+    put: (table, item) => void store(table).set(checked(table, item, false), structuredClone(item)),
     audit: () =>
       (tables.items('audit') as unknown as AuditRecord[]).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt)),
     holders: () => tables.item('staff', STAFF_WRITERS_KEY.staffId)?.holders as number | undefined,
@@ -248,9 +182,7 @@ export function installTables(world: World): Tables {
     });
     const keys = actions.map(({ action, planned }) => `${action.TableName} ${planned.key}`);
     if (new Set(keys).size !== keys.length)
-      throw Object.assign(new Error('Transaction request cannot include multiple operations on one item'), {
-        name: 'ValidationException',
-      });
+      throw validationError('Transaction request cannot include multiple operations on one item');
     if (actions.some(({ planned }) => planned.failed))
       throw transactionCancelled(
         actions.map(({ action, planned }) =>
@@ -264,8 +196,7 @@ export function installTables(world: World): Tables {
             : { Code: 'None' },
         ),
       );
-    for (const { kind, action, planned } of actions)
-      if (kind !== 'ConditionCheck') apply(action.TableName, planned.key, planned.after);
+    for (const { kind, action, planned } of actions) if (kind !== 'ConditionCheck') apply(action.TableName, planned);
     return {};
   });
   return tables;

@@ -1,25 +1,24 @@
 /**
  * The world of the own-keys suites (GET/POST/DELETE /account/keys): customer `alice` with one Ed25519 key, the
- * customers, audit and notices tables stateful (../aws/fake-tables.ts: conditions evaluated, transactions all or
- * nothing), the password function imported anew before each test ({@link coldStartBeforeEach}), and the requests and
- * proofs the tests make. `world`, `tables` and `handler` are live bindings: read them inside tests.
+ * tables stateful (../aws/tables.ts: conditions evaluated, transactions all or nothing), the password function
+ * imported anew before each test ({@link coldStartBeforeEach}), and the requests and proofs the tests make. `world`,
+ * `tables` and `handler` are live bindings: read them inside tests.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeEach, vi } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { TableName } from '../../../contract/tables.js';
 import { signJws } from '../../../shared/envelope/jws.js';
 import { KEY_PROOF_TYP, keyProofClaims, signKeyProof } from '../../../shared/key-proofs.js';
 import { exportPublicKeyPem, signingKey } from '../../../shared/keys.js';
 import type { SigningKey } from '../../../shared/keys.js';
 import { addCustomer, apiEvent, installWorld, lambdaContext } from '../aws.js';
 import type { World } from '../aws.js';
-import { installTables } from '../aws/fake-tables.js';
-import type { TableItems } from '../aws/fake-tables.js';
+import { installTables } from '../aws/tables.js';
+import type { Tables } from '../aws/tables.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
 export let world: World;
-export let tables: Record<TableName, TableItems>;
+export let tables: Tables;
 export let handler: Handler;
 
 export const PASSWORD = 'correct horse battery';
@@ -38,10 +37,10 @@ export function newKey(type: 'ed25519' | 'ec' = 'ed25519', kid?: string) {
 export let aliceKey: ReturnType<typeof newKey>;
 
 /** A fresh world, stateful tables and a freshly imported password function before each of the calling file's tests. */
-export function coldStartBeforeEach(extraTables: readonly TableName[] = []): void {
+export function coldStartBeforeEach(): void {
   beforeEach(async () => {
     world = installWorld();
-    tables = installTables(world, ['customers', 'audit', 'notices', ...extraTables]);
+    tables = installTables(world);
     vi.resetModules();
     handler = (await import('../../../functions/password/index.js')).handler as unknown as Handler;
     aliceKey = newKey();
@@ -90,5 +89,5 @@ export const listKeys = () =>
   handler(apiEvent({ method: 'GET', resource: '/account/keys', session: ALICE }), lambdaContext);
 
 /** What the audit and notices tables hold. */
-export const auditRecords = () => tables.audit.all();
-export const notices = () => tables.notices.all();
+export const auditRecords = () => tables.audit();
+export const notices = () => tables.items('notices');
