@@ -19,6 +19,12 @@ export const STAFF_ID_PATTERN = CUSTOMER_ID_PATTERN;
 /** How `po` and the API say {@link STAFF_ID_PATTERN} to a person. */
 export const STAFF_ID_RULE = `1–${CUSTOMER_ID_MAX_LENGTH} characters of A–Z a–z 0–9 . _ @ + -, the first a letter or a digit`;
 
+/**
+ * How long a one-time password (a password reset's) may open a session, in seconds: it travels by hand from the staff
+ * member who reset it, so it must not stay usable for long.
+ */
+export const ONE_TIME_PASSWORD_TTL_SECONDS = 24 * 3600;
+
 /** A product's SKU. */
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** How `po` and the API say {@link SKU_PATTERN} to a person. */

@@ -138,7 +138,7 @@ export function passwordChangeAction(
     Update: {
       ...accountItem(account),
       UpdateExpression:
-        'SET passwordHash = :hash, tokenVersion = tokenVersion + :one, failedLogins = :zero REMOVE mustChangePassword',
+        'SET passwordHash = :hash, tokenVersion = tokenVersion + :one, failedLogins = :zero REMOVE mustChangePassword, oneTimePasswordExpiresAt',
       ConditionExpression: 'tokenVersion = :expected',
       ExpressionAttributeValues: { ':hash': passwordHash, ':one': 1, ':zero': 0, ':expected': expectedTokenVersion },
     },

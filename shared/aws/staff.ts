@@ -26,6 +26,8 @@ export interface StaffMember {
   readonly disabledAt?: string;
   /** Set by a password reset: the one-time password must be changed before anything else. */
   readonly mustChangePassword?: boolean;
+  /** Epoch seconds after which the one-time password opens no session (shared/rules.ts ONE_TIME_PASSWORD_TTL_SECONDS). */
+  readonly oneTimePasswordExpiresAt?: number;
 }
 
 /** How failures of the staff table are named (in logs and 503 answers). */

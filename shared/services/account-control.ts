@@ -9,6 +9,7 @@ import { auditRecord } from '../audit.js';
 import type { Actor, AuditChanges } from '../audit.js';
 import { ApiError } from '../errors.js';
 import { hashPassword } from '../passwords.js';
+import { ONE_TIME_PASSWORD_TTL_SECONDS } from '../rules.js';
 import { STAFF_ADMIN_PERMISSION, allows } from '../permissions.js';
 import { auditPut } from '../aws/audit.js';
 import { accountItem } from '../aws/credentials.js';
@@ -60,6 +61,13 @@ async function changeAccount(
     | undefined,
   now: number,
 ): Promise<'changed' | 'unchanged'> {
+  // A stolen session must not be able to lock its owner out or mint itself a password: one's own account changes
+  // through POST /password and POST /logout, which need the password or end only that person's sessions.
+  if (actor.kind === account.kind && actor.id === account.id)
+    throw new ApiError(
+      'forbidden',
+      'nobody disables, resets the password of or ends the sessions of their own account here: use po password or po logout',
+    );
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const state = await stateOf(account);
     const change = plan(state);
@@ -150,8 +158,9 @@ export function endSessions(account: AccountRef, actor: Actor, now = Date.now())
 }
 
 /**
- * Resets a password: a one-time password replaces it, to be changed at the next login before anything else; every
- * session ends, the lockout's count clears. Returns the one-time password: it is shown once and stored only hashed.
+ * Resets a password: a one-time password replaces it, to be changed at the next login before anything else and within
+ * {@link ONE_TIME_PASSWORD_TTL_SECONDS}; every session ends, the lockout's count clears. Returns the one-time
+ * password: it is shown once and stored only hashed.
  */
 export async function resetPassword(account: AccountRef, actor: Actor, now = Date.now()): Promise<string> {
   const oneTimePassword = randomBytes(15).toString('base64url');
@@ -161,8 +170,13 @@ export async function resetPassword(account: AccountRef, actor: Actor, now = Dat
     actor,
     'password-reset',
     () => ({
-      set: 'passwordHash = :hash, mustChangePassword = :true, failedLogins = :zero',
-      values: { ':hash': passwordHash, ':true': true, ':zero': 0 },
+      set: 'passwordHash = :hash, mustChangePassword = :true, oneTimePasswordExpiresAt = :expires, failedLogins = :zero',
+      values: {
+        ':hash': passwordHash,
+        ':true': true,
+        ':expires': Math.floor(now / 1000) + ONE_TIME_PASSWORD_TTL_SECONDS,
+        ':zero': 0,
+      },
       changes: { oneTimePassword: { after: true } },
     }),
     now,

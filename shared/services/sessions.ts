@@ -14,7 +14,7 @@ import { subjectOf } from '../handler.js';
 import { LOCKOUT_RULE } from '../lockout.js';
 import { DUMMY_PASSWORD_HASH, checkPasswordPolicy, hashPassword, verifyPassword } from '../passwords.js';
 import type { StaffRole } from '../permissions.js';
-import { CUSTOMER_ID_PATTERN } from '../rules.js';
+import { CUSTOMER_ID_PATTERN, ONE_TIME_PASSWORD_TTL_SECONDS } from '../rules.js';
 import { issueSessionToken } from '../tokens.js';
 import type { AccountKind } from '../tokens.js';
 import { auditPut } from '../aws/audit.js';
@@ -64,6 +64,7 @@ interface Credentials {
   readonly roles: readonly StaffRole[];
   readonly disabledAt?: string;
   readonly mustChangePassword: boolean;
+  readonly oneTimePasswordExpiresAt?: number;
 }
 
 /** An account's credentials, read consistently, or `undefined` if there is none. */
@@ -76,6 +77,7 @@ async function credentialsOf(account: AccountRef): Promise<Credentials | undefin
     roles: 'roles' in item ? item.roles : [],
     ...(item.disabledAt === undefined ? {} : { disabledAt: item.disabledAt }),
     mustChangePassword: item.mustChangePassword === true,
+    ...(item.oneTimePasswordExpiresAt === undefined ? {} : { oneTimePasswordExpiresAt: item.oneTimePasswordExpiresAt }),
   };
 }
 
@@ -137,6 +139,11 @@ export async function login(
   if (!checked || !passwordOk) throw invalidCredentials(account.kind);
   await clearLoginFailures(account);
   if (credentials.disabledAt !== undefined) throw disabled(account.kind);
+  if (credentials.mustChangePassword && (credentials.oneTimePasswordExpiresAt ?? 0) < Math.floor(now / 1000))
+    throw new ApiError(
+      'invalid_credentials',
+      `this one-time password has expired (it lasts ${ONE_TIME_PASSWORD_TTL_SECONDS / 3600} hours): ask for a new one`,
+    );
   return issue(account, credentials, credentials.tokenVersion, sessionKeys, now);
 }
 

@@ -98,6 +98,29 @@ describe('POST /admin/staff/{staffId}/password-reset', () => {
     expect(JSON.stringify(records)).not.toContain(oneTimePassword);
   });
 
+  it('a one-time password opens no session after 24 hours; the change then clears its expiry too', async () => {
+    const oneTimePassword = await reset('staff', 'root', 'clerk1');
+    const expires = stored('clerk1')?.oneTimePasswordExpiresAt as number;
+    expect(expires - Math.floor(Date.now() / 1000)).toBeGreaterThan(24 * 3600 - 60);
+    vi.spyOn(Date, 'now').mockReturnValue((expires + 1) * 1000);
+    const late = await login('staff', 'clerk1', oneTimePassword);
+    expect([late.statusCode, errorOf(late).code]).toEqual([401, 'invalid_credentials']);
+    expect(errorOf(late).message).toContain('expired');
+    vi.restoreAllMocks();
+    const { token } = await sessionOf('staff', 'clerk1', oneTimePassword);
+    await changeAndRetry(token, oneTimePassword, (fresh) =>
+      throughGateway(admin, fresh, { method: 'GET', resource: '/admin/orders' }),
+    );
+    expect(stored('clerk1')?.oneTimePasswordExpiresAt).toBeUndefined();
+  });
+
+  it('nobody resets their own password here: a stolen session cannot mint itself a password', async () => {
+    const own = await onStaff('root', 'password-reset', 'root');
+    expect([own.statusCode, errorOf(own).code]).toEqual([403, 'forbidden']);
+    expect(stored('root')?.mustChangePassword).toBeUndefined();
+    expect(auditRecords()).toEqual([]);
+  });
+
   it('a session that must change its password may still log out', async () => {
     const oneTimePassword = await reset('staff', 'root', 'clerk1');
     const { token } = await sessionOf('staff', 'clerk1', oneTimePassword);

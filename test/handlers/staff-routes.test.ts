@@ -245,11 +245,20 @@ describe('POST /admin/staff/{staffId}/disable and /enable', () => {
     expect(auditRecords().map((record) => record.action)).toEqual(['staff.disable', 'staff.enable']);
   });
 
-  it('the last active holder of staff:write cannot be disabled, not even by themselves (409)', async () => {
+  it('nobody disables their own account here (403); the last active holder of staff:write cannot be disabled (409)', async () => {
     expect((await onStaff('root', 'disable', 'boss')).statusCode).toBe(200);
-    const response = await onStaff('root', 'disable', 'root');
-    expect(response.statusCode).toBe(409);
-    expect(errorOf(response)).toMatchObject({ code: 'last_staff_admin' });
+    const own = await onStaff('root', 'disable', 'root');
+    expect(own.statusCode).toBe(403);
+    expect(errorOf(own)).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('their own account') as unknown,
+    });
+    // Nobody else holds staff:write, so only an operator (AWS credentials, outside the API) could try it: refused too.
+    const { disableAccount } = await import('../../shared/services/account-control.js');
+    const operator = { kind: 'operator' as const, id: 'ops', roles: [], requestId: 'test' };
+    await expect(disableAccount({ kind: 'staff', id: 'root' }, operator)).rejects.toMatchObject({
+      code: 'last_staff_admin',
+    });
     expect(stored('root')).toMatchObject({ tokenVersion: 1 });
     expect(stored('root')?.disabledAt).toBeUndefined();
     expect(auditRecords().map((record) => record.action)).toEqual(['staff.disable']);
