@@ -72,6 +72,7 @@ export const API_ERROR_CODES = [
   'order_closed',
   'idempotency_key_reused',
   'last_staff_admin',
+  'too_many_keys',
   'key_proof_invalid',
   'rate_limited',
   'service_unavailable',

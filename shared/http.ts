@@ -83,6 +83,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   order_closed: 409,
   idempotency_key_reused: 409,
   last_staff_admin: 409,
+  too_many_keys: 409,
   key_proof_invalid: 400,
   rate_limited: 429,
   service_unavailable: 503,

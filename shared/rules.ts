@@ -100,6 +100,11 @@ export const PASSWORD_LENGTH_RULE = `${PASSWORD_POLICY.minLength}–${PASSWORD_P
 export const CUSTOMER_LIMITS = {
   maxEmailLength: 254,
   maxKeysAtCreation: 10,
+  /**
+   * The most keys one account holds, revoked ones included (they stay, so that old evidence verifies): each takes
+   * about 1.7 KB of the customer's item, which DynamoDB caps at 400 KB.
+   */
+  maxKeys: 100,
   maxPublicKeyPemLength: 16_384,
   maxKeyProofChars: 4096,
 } as const;

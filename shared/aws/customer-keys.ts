@@ -14,6 +14,7 @@ import type { Customer, RegisteredKey } from './customers.js';
 import type { TransactItem } from './transactions.js';
 import { transact } from './transactions.js';
 import { keyNotice } from '../notices.js';
+import { CUSTOMER_LIMITS } from '../rules.js';
 import type { NoticeKind } from '../notices.js';
 import { noticePut } from './notices.js';
 
@@ -50,6 +51,13 @@ function keyChanges(kid: string, key: Pick<RegisteredKey, 'alg' | 'publicKeyPem'
   return { keyId: kid, alg: key.alg, fingerprint: spkiFingerprint(parsePublicKeyPem(key.publicKeyPem)) };
 }
 
+/** The refusal of a key beyond {@link CUSTOMER_LIMITS.maxKeys}. */
+export const tooManyKeys = () =>
+  new ApiError(
+    'too_many_keys',
+    `an account holds at most ${CUSTOMER_LIMITS.maxKeys} keys, revoked ones included (they verify old orders); the OPD can help`,
+  );
+
 /** How many of a customer's keys are active. */
 const activeCount = (keys: Customer['keys']) => Object.values(keys).filter((key) => key.status === 'active').length;
 
@@ -85,22 +93,28 @@ export async function addCustomerKey(
   if (!current) throw new ApiError('not_found', `no customer ${customerId}`);
   const taken = () => new ApiError('already_exists', `customer ${customerId} already has a key ${kid}`);
   if (Object.hasOwn(current.keys, kid)) throw taken();
+  if (Object.keys(current.keys).length >= CUSTOMER_LIMITS.maxKeys) throw tooManyKeys();
   const result = await transact(SERVICE, {
     key: {
       Update: {
         TableName: customersTable(),
         Key: { customerId },
         UpdateExpression: 'SET #keys.#kid = :key',
-        ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
+        ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid) AND size(#keys) < :max',
         ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-        ExpressionAttributeValues: { ':key': key },
+        ExpressionAttributeValues: { ':key': key, ':max': CUSTOMER_LIMITS.maxKeys },
       },
     },
     audit: auditAction(actor, { action: 'customer-key.add', target: customerId, changes: keyChanges(kid, key) }, now),
     notice: noticeOf(customerId, 'key-added', kid, key, activeCount(current.keys) + 1, actor, now),
   });
   if (result.committed) return;
-  if (result.reasons.key?.code === 'ConditionalCheckFailed') throw taken();
+  if (result.reasons.key?.code === 'ConditionalCheckFailed') {
+    // Taken meanwhile, or the account filled up meanwhile (keys added at the same moment): say which.
+    const keys = await getCustomerKeys(customerId);
+    if (keys && !Object.hasOwn(keys, kid) && Object.keys(keys).length >= CUSTOMER_LIMITS.maxKeys) throw tooManyKeys();
+    throw taken();
+  }
   throw serviceUnavailable(SERVICE, 1);
 }
 
@@ -181,9 +195,9 @@ export function ownKeyAddition(
       TableName: customersTable(),
       Key: { customerId },
       UpdateExpression: 'SET #keys.#kid = :key',
-      ConditionExpression: 'tokenVersion = :tv AND attribute_not_exists(#keys.#kid)',
+      ConditionExpression: 'tokenVersion = :tv AND attribute_not_exists(#keys.#kid) AND size(#keys) < :max',
       ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-      ExpressionAttributeValues: { ':key': key, ':tv': tokenVersion },
+      ExpressionAttributeValues: { ':key': key, ':tv': tokenVersion, ':max': CUSTOMER_LIMITS.maxKeys },
     },
   };
 }

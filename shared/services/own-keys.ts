@@ -16,7 +16,8 @@ import { parsePublicKeyPem, spkiFingerprint } from '../keys.js';
 import { keyNotice } from '../notices.js';
 import type { KeyChange } from '../notices.js';
 import { auditPut } from '../aws/audit.js';
-import { getCustomerKeys, ownKeyAddition, ownKeyRevocation } from '../aws/customer-keys.js';
+import { getCustomerKeys, ownKeyAddition, ownKeyRevocation, tooManyKeys } from '../aws/customer-keys.js';
+import { CUSTOMER_LIMITS } from '../rules.js';
 import { getCustomer } from '../aws/customers.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
 import { noticePut } from '../aws/notices.js';
@@ -105,6 +106,7 @@ export async function addOwnKey(
   const view = ownKeyView(kid, key);
   return changeOwnKeys(session, actor, request.password, now, (keys) => {
     if (Object.hasOwn(keys, kid)) throw new ApiError('already_exists', `your account already has a key ${kid}`);
+    if (Object.keys(keys).length >= CUSTOMER_LIMITS.maxKeys) throw tooManyKeys();
     const { fingerprint } = view;
     const answer = { customerId, key: view, activeKeys: activeCount(keys) + 1, changed: true };
     return {

@@ -112,8 +112,8 @@ describe('admin routes', () => {
     expect(added.statusCode).toBe(201);
     const [key, addedRecord, notice] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(key?.Update).toMatchObject({
-      ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid)',
-      ExpressionAttributeValues: { ':key': { alg: 'DS256', status: 'active' } },
+      ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid) AND size(#keys) < :max',
+      ExpressionAttributeValues: { ':key': { alg: 'DS256', status: 'active' }, ':max': 100 },
     });
     expect(addedRecord?.Put?.Item).toMatchObject({ action: 'customer-key.add', target: 'alice', actorKind: 'staff' });
     // Whoever adds it, the customer is told (at least once: the notice owes its email until it is sent).

@@ -206,6 +206,23 @@ describe('POST /account/keys', () => {
     expect(notices()).toHaveLength(1);
   });
 
+  it('at most 100 keys an account, revoked ones included, even when the last two places are asked for at once', async () => {
+    const alice = world.customers.get('alice')!;
+    const [first] = Object.values(alice.keys);
+    const old: typeof alice.keys = Object.fromEntries(
+      Array.from({ length: 98 }, (_, n) => [`old-${n}`, { ...first!, status: 'revoked' as const }]),
+    );
+    world.customers.set('alice', { ...alice, keys: { ...alice.keys, ...old } });
+    expect(Object.keys(world.customers.get('alice')!.keys)).toHaveLength(99);
+    const answers = await Promise.all([addKeyOf(newKey()), addKeyOf(newKey())]);
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([201, 409]);
+    expect(bodyOf(answers.find((answer) => answer.statusCode === 409)!)).toMatchObject({
+      error: { code: 'too_many_keys' },
+    });
+    expect(Object.keys(world.customers.get('alice')!.keys)).toHaveLength(100);
+    expect(auditRecords()).toHaveLength(1);
+  });
+
   it('refuses a change once the session is revoked (a password change or logout meanwhile)', async () => {
     const alice = world.customers.get('alice')!;
     world.customers.set('alice', { ...alice, tokenVersion: 2 });
