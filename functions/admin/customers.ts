@@ -42,8 +42,8 @@ export const customerRoutes = {
     return jsonResponse(200, { customerId: params.customerId, keyId, status: 'revoked' });
   },
   'POST /admin/customers/{customerId}/unlock': async ({ params, actor }) => {
-    await unlockCustomer(params.customerId, actor);
-    return jsonResponse(200, { customerId: params.customerId, locked: false });
+    const outcome = await unlockCustomer(params.customerId, actor);
+    return jsonResponse(200, { customerId: params.customerId, locked: false, changed: outcome === 'unlocked' });
   },
   // A disabled customer cannot log in or order: the order transaction checks the token version disabling moved.
   'POST /admin/customers/{customerId}/disable': async ({ params, actor }) =>

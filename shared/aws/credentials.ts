@@ -112,15 +112,16 @@ export async function clearLoginFailures(account: AccountRef): Promise<void> {
 
 /**
  * The transaction action that lifts a lock: clears the count (and the lock field of items written before locks were
- * counted up front). Cancelled if there is no such account.
+ * counted up front), only if the count is still `seen` — so that the record of it says what was lifted. Cancelled if
+ * there is no such account or the count moved.
  */
-export function unlockAction(account: AccountRef): TransactItem {
+export function unlockAction(account: AccountRef, seen: number): TransactItem {
   return {
     Update: {
       ...accountItem(account),
       UpdateExpression: 'SET failedLogins = :zero REMOVE lockedUntil',
-      ConditionExpression: EXISTS,
-      ExpressionAttributeValues: { ':zero': 0 },
+      ConditionExpression: `${EXISTS} AND (failedLogins = :seen OR (attribute_not_exists(failedLogins) AND :seen = :zero))`,
+      ExpressionAttributeValues: { ':zero': 0, ':seen': seen },
     },
   };
 }

@@ -37,6 +37,8 @@ export interface Customer {
   readonly failedLogins: number;
   /** Epoch seconds of the last counted attempt: the lock runs from it. */
   readonly lastLoginAttemptAt?: number;
+  /** A lock as versions before attempts were counted up front wrote it; an unlock removes it. */
+  readonly lockedUntil?: number;
   readonly tokenVersion: number;
   readonly keys: Readonly<Record<string, RegisteredKey>>;
   readonly createdAt: string;

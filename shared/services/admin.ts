@@ -4,14 +4,14 @@
  */
 import { auditRecord } from '../audit.js';
 import type { Actor } from '../audit.js';
-import { ApiError } from '../errors.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
 import { auditAction, auditPut } from '../aws/audit.js';
 import { unlockAction } from '../aws/credentials.js';
 import { transact } from '../aws/transactions.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
 import type { VerificationKey } from '../keys.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
-import { createCustomer } from '../aws/customers.js';
+import { createCustomer, getCustomer } from '../aws/customers.js';
 import { addCustomerKey } from '../aws/customer-keys.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
 
@@ -83,15 +83,38 @@ export async function registerCustomer(input: NewCustomer, actor: Actor, now = D
 }
 
 /**
- * Lifts a customer's lockout, with its audit record in the same transaction.
- * @throws ApiError `not_found` (no such customer)
+ * Lifts a customer's lockout, with its audit record (the count of failed logins before → 0) in the same transaction.
+ * A customer with no failed login counted has nothing to lift: nothing is written or recorded.
+ * @throws ApiError `not_found` (no such customer), `service_unavailable` (the count kept moving: logins meanwhile)
  */
-export async function unlockCustomer(customerId: string, actor: Actor, now = Date.now()): Promise<void> {
-  const result = await transact('the customer database', {
-    unlock: unlockAction({ kind: 'customer', id: customerId }),
-    audit: auditPut(auditRecord(actor, { action: 'customer.unlock', target: customerId }, now)),
-  });
-  if (!result.committed) throw new ApiError('not_found', `no customer ${customerId}`);
+export async function unlockCustomer(
+  customerId: string,
+  actor: Actor,
+  now = Date.now(),
+): Promise<'unlocked' | 'unchanged'> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const customer = await getCustomer(customerId);
+    if (!customer) throw new ApiError('not_found', `no customer ${customerId}`);
+    const failedLogins = customer.failedLogins ?? 0;
+    if (failedLogins === 0 && customer.lockedUntil === undefined) return 'unchanged';
+    const result = await transact('the customer database', {
+      unlock: unlockAction({ kind: 'customer', id: customerId }, failedLogins),
+      audit: auditPut(
+        auditRecord(
+          actor,
+          {
+            action: 'customer.unlock',
+            target: customerId,
+            changes: { failedLogins: { before: failedLogins, after: 0 } },
+          },
+          now,
+        ),
+      ),
+    });
+    if (result.committed) return 'unlocked';
+    // The count moved between the read and the write (a login attempt meanwhile): read it again.
+  }
+  throw serviceUnavailable('the customer database', 1);
 }
 
 /** Registers one more key for an existing customer, audited as `actor`'s. Returns its ID. */

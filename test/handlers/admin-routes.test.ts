@@ -137,11 +137,35 @@ describe('admin routes', () => {
       'notices',
     ]);
     expect(revocation[2]?.Put?.Item).toMatchObject({ kind: 'key-revoked', keyId: 'alice-dsa', activeKeys: 0 });
-    const unlocked = await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
-    expect(bodyOf(unlocked)).toEqual({ customerId: 'alice', locked: false });
-    const [unlock, record] = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;
-    expect(unlock?.Update?.UpdateExpression).toBe('SET failedLogins = :zero REMOVE lockedUntil');
-    expect(record?.Put?.Item).toMatchObject({ action: 'customer.unlock', target: 'alice', actorKind: 'staff' });
+    const unlock = () => call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
+    const transactions = ddb.commandCalls(TransactWriteCommand).length;
+    // Nothing to lift: nothing written, nothing recorded.
+    expect(bodyOf(await unlock())).toEqual({ customerId: 'alice', locked: false, changed: false });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(transactions);
+    world.customers.set('alice', { ...world.customers.get('alice')!, failedLogins: 5 });
+    expect(bodyOf(await unlock())).toEqual({ customerId: 'alice', locked: false, changed: true });
+    const [lifted, record] = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;
+    expect(lifted?.Update).toMatchObject({
+      UpdateExpression: 'SET failedLogins = :zero REMOVE lockedUntil',
+      ExpressionAttributeValues: { ':seen': 5, ':zero': 0 },
+    });
+    expect(record?.Put?.Item).toMatchObject({
+      action: 'customer.unlock',
+      target: 'alice',
+      actorKind: 'staff',
+      changes: { failedLogins: { before: 5, after: 0 } },
+    });
+  });
+
+  it('an unlock that keeps meeting login attempts answers 503, never "no such customer"', async () => {
+    await addCustomer(world, 'alice', 'correct horse battery', [], { failedLogins: 5 });
+    ddb.on(TransactWriteCommand).rejects(transactionCancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }]));
+    const response = await call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
+    expect([response.statusCode, (bodyOf(response).error as { code: string }).code]).toEqual([
+      503,
+      'service_unavailable',
+    ]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
   });
 
   it('answer 404 for unknown customers and products', async () => {
