@@ -95,16 +95,7 @@ export async function addCustomerKey(
   if (Object.hasOwn(current.keys, kid)) throw taken();
   if (Object.keys(current.keys).length >= CUSTOMER_LIMITS.maxKeys) throw tooManyKeys();
   const result = await transact(SERVICE, {
-    key: {
-      Update: {
-        TableName: customersTable(),
-        Key: { customerId },
-        UpdateExpression: 'SET #keys.#kid = :key',
-        ConditionExpression: 'attribute_exists(customerId) AND attribute_not_exists(#keys.#kid) AND size(#keys) < :max',
-        ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-        ExpressionAttributeValues: { ':key': key, ':max': CUSTOMER_LIMITS.maxKeys },
-      },
-    },
+    key: keyAddition(customerId, kid, key),
     audit: auditAction(actor, { action: 'customer-key.add', target: customerId, changes: keyChanges(kid, key) }, now),
     notice: noticeOf(customerId, 'key-added', kid, key, activeCount(current.keys) + 1, actor, now),
   });
@@ -120,8 +111,8 @@ export async function addCustomerKey(
 
 /**
  * Revokes a key: orders signed with it are refused from now on; stored evidence stays verifiable. The revocation, its
- * audit record (`customer-key.revoke`, by `actor`) and the notice that emails the customer are one transaction. A key already revoked stays as it was
- * (its revocation time included): `unchanged`, nothing recorded.
+ * audit record (`customer-key.revoke`, by `actor`) and the notice that emails the customer are one transaction. A key
+ * already revoked stays as it was (its revocation time included): `unchanged`, nothing recorded.
  * @throws ApiError `not_found` (no such customer or key), `service_unavailable`
  */
 export async function revokeCustomerKey(
@@ -136,20 +127,7 @@ export async function revokeCustomerKey(
     if (!keys || !key) throw new ApiError('not_found', `customer ${customerId} has no key ${kid}`);
     if (key.status === 'revoked') return 'unchanged';
     const result = await transact(SERVICE, {
-      key: {
-        Update: {
-          TableName: customersTable(),
-          Key: { customerId },
-          UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
-          ConditionExpression: '#keys.#kid.#status = :active',
-          ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':revoked': 'revoked',
-            ':active': 'active',
-            ':now': new Date(now).toISOString(),
-          },
-        },
-      },
+      key: keyRevocation(customerId, kid, now),
       audit: auditAction(
         actor,
         { action: 'customer-key.revoke', target: customerId, changes: keyChanges(kid, key) },
@@ -180,46 +158,47 @@ export async function getCustomerKeys(customerId: string): Promise<Customer['key
 }
 
 /**
- * The transaction action by which a customer adds a key to their own account: only under an ID not taken (revoked
- * keys keep theirs), and only while the session that asked is current (its token version; a password change or a
- * logout since refuses it).
+ * The transaction action that adds a key: only under an ID not taken (revoked keys keep theirs), only while the
+ * account holds fewer than {@link CUSTOMER_LIMITS.maxKeys}, and — when a customer adds it to their own account — only
+ * while the session that asked is current (`tokenVersion`: a password change or a logout since refuses it).
  */
-export function ownKeyAddition(
-  customerId: string,
-  kid: string,
-  key: RegisteredKey,
-  tokenVersion: number,
-): TransactItem {
+export function keyAddition(customerId: string, kid: string, key: RegisteredKey, tokenVersion?: number): TransactItem {
+  const session = tokenVersion === undefined ? '' : 'tokenVersion = :tv AND ';
   return {
     Update: {
       TableName: customersTable(),
       Key: { customerId },
       UpdateExpression: 'SET #keys.#kid = :key',
-      ConditionExpression: 'tokenVersion = :tv AND attribute_not_exists(#keys.#kid) AND size(#keys) < :max',
+      ConditionExpression: `${session}attribute_exists(customerId) AND attribute_not_exists(#keys.#kid) AND size(#keys) < :max`,
       ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-      ExpressionAttributeValues: { ':key': key, ':tv': tokenVersion, ':max': CUSTOMER_LIMITS.maxKeys },
+      ExpressionAttributeValues: {
+        ':key': key,
+        ':max': CUSTOMER_LIMITS.maxKeys,
+        ...(tokenVersion === undefined ? {} : { ':tv': tokenVersion }),
+      },
     },
   };
 }
 
 /**
- * The transaction action by which a customer revokes one of their own keys: only an active one, and only while the
- * session that asked is current. Orders not yet committed are refused from then on: the order transaction checks the
- * key's status at commit (shared/aws/accounts.ts).
+ * The transaction action that revokes a key: only an active one, and — when a customer revokes their own — only while
+ * the session that asked is current. Orders not yet committed are refused from then on: the order transaction checks
+ * the key's status at commit (shared/aws/accounts.ts).
  */
-export function ownKeyRevocation(customerId: string, kid: string, tokenVersion: number, now: number): TransactItem {
+export function keyRevocation(customerId: string, kid: string, now: number, tokenVersion?: number): TransactItem {
+  const session = tokenVersion === undefined ? '' : 'tokenVersion = :tv AND ';
   return {
     Update: {
       TableName: customersTable(),
       Key: { customerId },
       UpdateExpression: 'SET #keys.#kid.#status = :revoked, #keys.#kid.revokedAt = :now',
-      ConditionExpression: 'tokenVersion = :tv AND #keys.#kid.#status = :active',
+      ConditionExpression: `${session}#keys.#kid.#status = :active`,
       ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid, '#status': 'status' },
       ExpressionAttributeValues: {
         ':revoked': 'revoked',
         ':active': 'active',
         ':now': new Date(now).toISOString(),
-        ':tv': tokenVersion,
+        ...(tokenVersion === undefined ? {} : { ':tv': tokenVersion }),
       },
     },
   };

@@ -16,7 +16,7 @@ import { parsePublicKeyPem, spkiFingerprint } from '../keys.js';
 import { keyNotice } from '../notices.js';
 import type { KeyChange } from '../notices.js';
 import { auditPut } from '../aws/audit.js';
-import { getCustomerKeys, ownKeyAddition, ownKeyRevocation, tooManyKeys } from '../aws/customer-keys.js';
+import { getCustomerKeys, keyAddition, keyRevocation, tooManyKeys } from '../aws/customer-keys.js';
 import { CUSTOMER_LIMITS } from '../rules.js';
 import { getCustomer } from '../aws/customers.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
@@ -111,7 +111,7 @@ export async function addOwnKey(
     const answer = { customerId, key: view, activeKeys: activeCount(keys) + 1, changed: true };
     return {
       answer,
-      update: ownKeyAddition(customerId, kid, key, session.tokenVersion),
+      update: keyAddition(customerId, kid, key, session.tokenVersion),
       change: {
         kind: 'key-added',
         keyId: kid,
@@ -149,7 +149,7 @@ export async function revokeOwnKey(
     const answer = { customerId, key: view, activeKeys: activeCount(keys) - 1, changed: true };
     return {
       answer,
-      update: ownKeyRevocation(customerId, kid, session.tokenVersion, now),
+      update: keyRevocation(customerId, kid, now, session.tokenVersion),
       change: {
         kind: 'key-revoked',
         keyId: kid,
