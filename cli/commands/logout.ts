@@ -10,7 +10,7 @@ import { deleteSession, readProfile, readSession } from '../profile.js';
 export function registerLogout(program: Command): void {
   program
     .command('logout')
-    .description('end the session on the OPD (every session of this customer stops working) and forget it here')
+    .description('end the session on the OPD (every session of this account stops working) and forget it here')
     .action((_options: unknown, command: Command) =>
       // po logout prints no data: its errors are one line even with --json, a bad profile name's too (read inside).
       runAction('line', async () => {

@@ -26,7 +26,7 @@ export function registerProfiles(program: Command): void {
           rows.length === 0
             ? 'no profiles yet: po config --api URL --customer ID --key FILE'
             : table(
-                ['PROFILE', 'CUSTOMER', 'API', 'SESSION'],
+                ['PROFILE', 'ACCOUNT', 'API', 'SESSION'],
                 rows.map((row) => [
                   row.profile,
                   row.customerId ?? (row.staffId === null ? '' : `${row.staffId} (staff)`),

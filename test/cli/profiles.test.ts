@@ -23,7 +23,7 @@ describe('po profiles', () => {
     expect(listed.code, listed.stderr).toBe(0);
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^PROFILE\s+CUSTOMER\s+API\s+SESSION$/);
+    expect(lines[0]).toMatch(/^PROFILE\s+ACCOUNT\s+API\s+SESSION$/);
     expect(lines[2]).toMatch(/^odd\s+bob EVIL\s+http:\/\/x\\u\{1B\}\[2J\\u\{202E\}\s+not logged in$/);
     expect(listed.stdout).not.toContain('\u001b');
     expect(listed.stdout).not.toContain('\u202e');

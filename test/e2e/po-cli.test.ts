@@ -37,7 +37,7 @@ describe('sessions on the server', () => {
     expect(whoami.stdout).toMatch(/^customer {2}ses-erin$/m);
     expect(whoami.stdout).toMatch(/^session {3}customer, valid until \d{4}-\d\d-\d\dT/m);
     const profiles = await run(['profiles']);
-    expect(profiles.stdout.split('\n')[0]).toMatch(/^PROFILE\s+CUSTOMER\s+API\s+SESSION$/);
+    expect(profiles.stdout.split('\n')[0]).toMatch(/^PROFILE\s+ACCOUNT\s+API\s+SESSION$/);
     expect(profiles.stdout).toMatch(/^phone\s+ses-erin\s+http:\S+\s+until /m);
 
     const logout = await run(['--profile', 'laptop', 'logout']);
