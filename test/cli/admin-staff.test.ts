@@ -39,7 +39,7 @@ describe('po admin staff add', () => {
     expect(result.stdout).toContain(
       '  permissions: orders:read, orders:fulfil, orders:cancel, emails:retry, products:read, accounts:read, accounts:credit, audit:read',
     );
-    expect(result.stdout).toContain('they log in with: po login --staff dora');
+    expect(result.stdout).toContain('they set up po with: po config --api <this OPD's API URL> --staff dora; then po login');
     expect(stored('dora')).toMatchObject({ roles: ['clerk', 'finance'], createdBy: 'root' });
   });
 
@@ -117,7 +117,7 @@ describe('po admin staff list, show, roles', () => {
 });
 
 describe('po admin staff disable, enable, logout, reset-password; po password', () => {
-  it('disable and enable say what they did; the last staff administrator cannot be disabled', async () => {
+  it('disable and enable say what they did; nobody disables their own account', async () => {
     await opd.loggedIn('root', 'root');
     const disabled = await opd.po('root', ['admin', 'staff', 'disable', 'boss']);
     expect(disabled.stdout).toContain(
@@ -125,8 +125,8 @@ describe('po admin staff disable, enable, logout, reset-password; po password', 
     );
     const again = await opd.po('root', ['admin', 'staff', 'disable', 'boss']);
     expect(again.stdout).toContain('staff member boss was already disabled: nothing changed');
-    const last = await opd.po('root', ['admin', 'staff', 'disable', 'root']);
-    expect([last.code, last.stderr]).toEqual([1, expect.stringContaining('[last_staff_admin]')]);
+    const own = await opd.po('root', ['admin', 'staff', 'disable', 'root']);
+    expect([own.code, own.stderr]).toEqual([1, expect.stringContaining('their own account')]);
     const enabled = await opd.po('root', ['admin', 'staff', 'enable', 'boss']);
     expect(enabled.stdout).toContain('re-enabled staff member boss: they can log in again');
     expect(tables.holders()).toBe(2);

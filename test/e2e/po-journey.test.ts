@@ -183,7 +183,7 @@ describe('po admin speaks to people', () => {
     const created = await add(PASSWORD);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(
-      /^created customer words-fay \(fay@customer\.test\)\n {2}keys: [\w-]{43}\n {2}they log in with: po login --customer words-fay\n$/,
+      /^created customer words-fay \(fay@customer\.test\)\n {2}keys: [\w-]{43}\n {2}they set up po with: po config --api <this OPD's API URL> --customer words-fay --key <their private key>; then po login\n$/,
     );
   });
 });

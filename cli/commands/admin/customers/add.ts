@@ -37,7 +37,7 @@ export function registerAdminCustomersAdd(customers: Command): void {
           [
             `created customer ${c.customerId} (${c.email})`,
             c.keyIds.length > 0 ? `  keys: ${c.keyIds.join(', ')}` : '  no keys yet: po admin keys add',
-            `  they log in with: po login --customer ${c.customerId}`,
+            `  they set up po with: po config --api <this OPD's API URL> --customer ${c.customerId} --key <their private key>; then po login`,
           ].join('\n'),
       ),
     );

@@ -36,7 +36,7 @@ export function registerAdminStaffAdd(staff: Command): void {
           [
             `added staff member ${member.staffId}`,
             describeStaff(member),
-            `  they log in with: po login --staff ${member.staffId}`,
+            `  they set up po with: po config --api <this OPD's API URL> --staff ${member.staffId}; then po login`,
           ].join('\n'),
       );
     });
