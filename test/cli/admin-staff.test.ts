@@ -39,7 +39,9 @@ describe('po admin staff add', () => {
     expect(result.stdout).toContain(
       '  permissions: orders:read, orders:fulfil, orders:cancel, emails:retry, products:read, accounts:read, accounts:credit, audit:read',
     );
-    expect(result.stdout).toContain('they set up po with: po config --api <this OPD's API URL> --staff dora; then po login');
+    expect(result.stdout).toContain(
+      "they set up po with: po config --api <this OPD's API URL> --staff dora; then po login",
+    );
     expect(stored('dora')).toMatchObject({ roles: ['clerk', 'finance'], createdBy: 'root' });
   });
 
