@@ -27,8 +27,10 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     orders: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     ledger: ['PutItem'],
     keys: ['Query'],
-    // The OPD's cancellation (a staff route this function serves) is audited in its transaction.
+    // The OPD's cancellation (a staff route this function serves) is audited in its transaction, which also checks at
+    // commit that the staff member may still act (shared/caller.ts).
     audit: ['PutItem'],
+    staff: ['ConditionCheckItem'],
   },
   read: {
     inventory: ['Scan'],
@@ -50,7 +52,8 @@ export const TABLE_ACCESS: Readonly<Record<HandlerName, Partial<Record<TableName
     // A credit's Idempotency-Key, put in the credit's own transaction; a resent one comes back as the refusal's item,
     // or is read when the account as it now is would refuse the resent credit (its first sending moved it).
     idempotency: ['GetItem', 'PutItem'],
-    staff: ['GetItem', 'PutItem', 'UpdateItem', 'Scan'],
+    // ConditionCheckItem: every staff transaction checks at commit that its caller may still act (shared/caller.ts).
+    staff: ['GetItem', 'PutItem', 'UpdateItem', 'Scan', 'ConditionCheckItem'],
     // Every staff action's record, put in the action's transaction. Never read here: GET /admin/audit is the read
     // function's, so that no role can both find a record's key and put over it.
     audit: ['PutItem'],

@@ -12,6 +12,7 @@ import { sessionOf } from './handler.js';
 import type { ApiHandler, CallerSession, CustomerSession, StaffSession } from './handler.js';
 import type { Actor } from './audit.js';
 import { allows } from './permissions.js';
+import { asStaffCaller } from './caller.js';
 import { parseJsonBody, requiredIdempotencyKey } from './http.js';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency.js';
 import { logger } from './observability.js';
@@ -95,7 +96,12 @@ export function serveRoutes<H extends HandlerName>(handler: H, implementations: 
     const idempotencyKey = route.headers?.includes(IDEMPOTENCY_KEY_HEADER) ? requiredIdempotencyKey(event) : undefined;
     const body = route.body ? parseJsonBody(event, route.body) : undefined;
     const request = { event, context, session, actor, params, idempotencyKey, body };
-    const response = await implementation(request as RouteRequest<RouteKey>);
+    const run = () => implementation(request as RouteRequest<RouteKey>);
+    // A staff request's transactions check at commit that the caller may still act (shared/caller.ts).
+    const response =
+      session?.kind === 'staff'
+        ? await asStaffCaller({ staffId: session.staffId, tokenVersion: session.tokenVersion }, run)
+        : await run();
     if (session?.kind === 'staff')
       logger.info('staff action', { staff: session.staffId, route: key, status: response.statusCode });
     return response;

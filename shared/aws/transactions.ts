@@ -8,6 +8,10 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CancellationReason } from '../order-outcomes.js';
+import { currentStaffCaller } from '../caller.js';
+import type { StaffCaller } from '../caller.js';
+import { config } from '../config.js';
+import { sessionInvalid } from '../errors.js';
 import { dynamo, guarded } from './clients.js';
 
 /** One action of a TransactWriteItems. */
@@ -38,17 +42,52 @@ function isList(part: TransactItem | readonly TransactItem[]): part is readonly 
 /**
  * Sends the parts as one TransactWriteItems (through {@link guarded}, as `service`). A cancelled transaction is an
  * answer, not an error: its reasons come back by part, items unmarshalled. Any other error propagates.
+ *
+ * In a staff request (shared/caller.ts), one more action checks at commit that the caller may still act: their token
+ * version unchanged and their account not disabled — unless the transaction changes the caller's own staff item,
+ * whose own condition then decides (DynamoDB allows one action per item).
+ * @throws ApiError `unauthorized` when the caller's sessions ended (a role change, a disable) before the commit
  */
 export async function transact<P extends TransactionParts>(service: string, parts: P): Promise<TransactionResult<P>> {
+  const actions = Object.values(parts).flatMap(actionsOf);
+  const caller = currentStaffCaller();
+  const check = caller && !actions.some((action) => changesStaffItem(action, caller)) ? callerCheck(caller) : undefined;
   try {
     await guarded(service, 'TransactWriteItems', () =>
-      dynamo().send(new TransactWriteCommand({ TransactItems: Object.values(parts).flatMap(actionsOf) })),
+      dynamo().send(new TransactWriteCommand({ TransactItems: check ? [...actions, check] : actions })),
     );
     return { committed: true };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    return { committed: false, reasons: reasonsByPart(parts, reasonsOf(error)) };
+    const reasons = reasonsOf(error);
+    if (check && reasons[actions.length]?.code === 'ConditionalCheckFailed') throw sessionInvalid();
+    return { committed: false, reasons: reasonsByPart(parts, reasons) };
   }
+}
+
+/** The action that lets a staff request's transaction commit only while its caller may still act. */
+function callerCheck(caller: StaffCaller): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: config().tables.staff,
+      Key: { staffId: caller.staffId },
+      ConditionExpression: 'tokenVersion = :callerTokenVersion AND attribute_not_exists(disabledAt)',
+      ExpressionAttributeValues: { ':callerTokenVersion': caller.tokenVersion },
+    },
+  };
+}
+
+/** Whether `action` acts on the caller's own staff item. */
+function changesStaffItem(action: TransactItem, caller: StaffCaller): boolean {
+  const staff = config().tables.staff;
+  const on = (table: string | undefined, key: Record<string, unknown> | undefined) =>
+    table === staff && key?.staffId === caller.staffId;
+  return (
+    on(action.Put?.TableName, action.Put?.Item) ||
+    on(action.Update?.TableName, action.Update?.Key) ||
+    on(action.Delete?.TableName, action.Delete?.Key) ||
+    on(action.ConditionCheck?.TableName, action.ConditionCheck?.Key)
+  );
 }
 
 /** The cancellation reasons of a cancelled transaction, in the order of its actions, items unmarshalled. */

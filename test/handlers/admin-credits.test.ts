@@ -46,11 +46,12 @@ describe('credits, exactly once per Idempotency-Key', () => {
     expect(bodyOf(response)).toMatchObject({ entry: 4, type: 'credit', amountCents: 5000, balanceAfterCents: 6000 });
     const [transaction] = ddb.commandCalls(TransactWriteCommand);
     const items = transaction!.args[0].input.TransactItems!;
-    expect(items.map((item) => (item.Put ?? item.Update)!.TableName)).toEqual([
+    expect(items.map((item) => (item.Put ?? item.Update ?? item.ConditionCheck)!.TableName)).toEqual([
       'customers',
       'ledger',
       'idempotency',
       'audit',
+      'staff', // the caller may still act, checked at commit
     ]);
     expect(items[2]!.Put).toMatchObject({
       Item: { idempotencyKey: KEY, digest: expect.stringMatching(/^[\w-]{43}$/) as unknown, entry: { entry: 4 } },

@@ -131,11 +131,13 @@ describe('admin routes', () => {
     });
     expect(bodyOf(revoked)).toEqual({ customerId: 'alice', keyId: 'alice-dsa', status: 'revoked' });
     const revocation = ddb.commandCalls(TransactWriteCommand).at(-1)!.args[0].input.TransactItems!;
-    expect(revocation.map((item) => item.Put?.TableName ?? item.Update?.TableName)).toEqual([
-      'customers',
-      'audit',
-      'notices',
-    ]);
+    expect(
+      revocation.map((item) => item.Put?.TableName ?? item.Update?.TableName ?? item.ConditionCheck?.TableName),
+    ).toEqual(['customers', 'audit', 'notices', 'staff']); // staff: the caller may still act, checked at commit
+    expect(revocation[3]?.ConditionCheck).toMatchObject({
+      Key: { staffId: 'root' },
+      ConditionExpression: 'tokenVersion = :callerTokenVersion AND attribute_not_exists(disabledAt)',
+    });
     expect(revocation[2]?.Put?.Item).toMatchObject({ kind: 'key-revoked', keyId: 'alice-dsa', activeKeys: 0 });
     const unlock = () => call('POST', '/admin/customers/{customerId}/unlock', undefined, { customerId: 'alice' });
     const transactions = ddb.commandCalls(TransactWriteCommand).length;

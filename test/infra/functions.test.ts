@@ -65,6 +65,7 @@ describe('functions', () => {
         ledger: ['dynamodb:PutItem'],
         keys: ['dynamodb:Query'],
         audit: ['dynamodb:PutItem'],
+        staff: ['dynamodb:ConditionCheckItem'],
       },
     ],
     [
@@ -94,7 +95,13 @@ describe('functions', () => {
         ledger: ['dynamodb:PutItem', 'dynamodb:Query'],
         keys: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        staff: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        staff: [
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Scan',
+          'dynamodb:UpdateItem',
+        ],
         audit: ['dynamodb:PutItem'],
         notices: ['dynamodb:PutItem'],
       },
