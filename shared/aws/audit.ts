@@ -62,7 +62,8 @@ export async function queryAudit(filter: AuditFilter, position: AuditPosition, l
     return more ? { records, next: records.at(-1)!.recordedAt } : { records };
   }
   const records: AuditRecord[] = [];
-  const days = daysBackFrom(position.before, position.since);
+  // One more day than a page walks: whether there are days left is then known.
+  const days = daysBackFrom(position.before, position.since, MAX_DAYS_PER_PAGE + 1);
   for (const [walked, day] of days.entries()) {
     if (walked === MAX_DAYS_PER_PAGE) return { records, next: endOfDayBefore(days[walked - 1]!) };
     const need = limit - records.length;
