@@ -9,7 +9,7 @@ import type { AuditAction } from './audit.js';
 import { quoted } from './display.js';
 import { ApiError } from './errors.js';
 import { pageLimit } from './http.js';
-import { ISO_TIME_PATTERN, decodeCursor, encodeCursor } from './paging.js';
+import { ISO_TIME_PATTERN, decodeCursor, encodeCursor, invalidCursor } from './paging.js';
 
 /** What the records must match: each given member is a condition. */
 export interface AuditFilter {
@@ -38,6 +38,11 @@ export interface AuditQuery {
 export const DEFAULT_WINDOW_DAYS = 30;
 /** Most days one page of the time index walks (each day is one query per shard). */
 export const MAX_DAYS_PER_PAGE = 7;
+/**
+ * How far past this function's clock a cursor's `until` may be: the cursor was handed out by an instance whose clock
+ * said `until` was at most now, and the clocks of two instances may differ a little. Nothing is recorded later.
+ */
+export const CURSOR_CLOCK_ALLOWANCE_MS = 5 * 60_000;
 
 const DAY_MS = 86_400_000;
 /** The parameters the route takes. */
@@ -106,11 +111,7 @@ export function parseAuditQuery(
   if (cursor !== undefined) {
     if (since !== undefined || until !== undefined)
       throw invalid('a cursor carries its time range: send the filters with it, not since or until');
-    const at = decodeCursor<{ before: string; since: string; until: string }>(cursor, {
-      before: BEFORE_PATTERN,
-      since: ISO_TIME_PATTERN,
-      until: ISO_TIME_PATTERN,
-    });
+    const at = checkedCursor(cursor, now);
     return {
       filter,
       position: { since: at.since, before: at.before },
@@ -126,16 +127,47 @@ export function parseAuditQuery(
   return { filter, position: { since: range.since, before: `${range.until}#~` }, ...range, limit: pageSize };
 }
 
+/** A stored time (`ISO_TIME_PATTERN`) in epoch milliseconds; `undefined` if no such date, or before 1970. */
+function storedTime(text: string): number | undefined {
+  const time = Date.parse(text);
+  return time >= 0 && new Date(time).toISOString() === text ? time : undefined;
+}
+
+/**
+ * A cursor's range and position, every member checked before anything is read: times that exist, `since` from 1970,
+ * `until` no later than now (and {@link CURSOR_CLOCK_ALLOWANCE_MS}), the position inside `[since, until]`. A page
+ * hands out nothing else, so anything else is forged or damaged: reading it could walk days without end (a range
+ * from year 0 to 9999 is 3.65 million days).
+ * @throws ApiError `invalid_request` ({@link invalidCursor})
+ */
+function checkedCursor(cursor: string, now: number): { before: string; since: string; until: string } {
+  const at = decodeCursor<{ before: string; since: string; until: string }>(cursor, {
+    before: BEFORE_PATTERN,
+    since: ISO_TIME_PATTERN,
+    until: ISO_TIME_PATTERN,
+  });
+  const since = storedTime(at.since);
+  const until = storedTime(at.until);
+  // The position's time: `time#auditId` (the last record a page read) or `time#~` (all of that millisecond read).
+  const position = storedTime(at.before.slice(0, at.before.indexOf('#')));
+  if (since === undefined || until === undefined || position === undefined) throw invalidCursor();
+  if (!(since <= position && position <= until && until <= now + CURSOR_CLOCK_ALLOWANCE_MS)) throw invalidCursor();
+  return at;
+}
+
 /** The cursor of the page after one that ended at `before` (exclusive), in the range of `query`. */
 export function auditCursor(query: Pick<AuditQuery, 'since' | 'until'>, before: string): string {
   return encodeCursor({ before, since: query.since, until: query.until });
 }
 
-/** The days (`YYYY-MM-DD`, UTC) from the day of `before` back to the day of `since`, newest first. */
-export function daysBackFrom(before: string, since: string): string[] {
+/**
+ * The days (`YYYY-MM-DD`, UTC) from the day of `before` back to the day of `since`, newest first: at most `most` of
+ * them (a page walks a few; the range may span years).
+ */
+export function daysBackFrom(before: string, since: string, most: number): string[] {
   const days: string[] = [];
   const last = Date.parse(`${since.slice(0, 10)}T00:00:00.000Z`);
-  for (let day = Date.parse(`${before.slice(0, 10)}T00:00:00.000Z`); day >= last; day -= DAY_MS)
+  for (let day = Date.parse(`${before.slice(0, 10)}T00:00:00.000Z`); day >= last && days.length < most; day -= DAY_MS)
     days.push(new Date(day).toISOString().slice(0, 10));
   return days;
 }

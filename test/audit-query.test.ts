@@ -1,6 +1,6 @@
 /** The audit query's pure parts: ISO 8601 times as the route takes them, and the days a time walk reads. */
 import { describe, expect, it } from 'vitest';
-import { daysBackFrom, endOfDayBefore, parseIsoTime } from '../shared/audit-query.js';
+import { MAX_DAYS_PER_PAGE, daysBackFrom, endOfDayBefore, parseIsoTime } from '../shared/audit-query.js';
 
 describe('parseIsoTime', () => {
   it.each([
@@ -38,13 +38,24 @@ describe('parseIsoTime', () => {
 
 describe('the days of a time walk', () => {
   it('runs from the day of the upper bound back to the day of since, both included', () => {
-    expect(daysBackFrom('2026-12-02T01:00:00.000Z#~', '2026-11-29T23:00:00.000Z')).toEqual([
+    expect(daysBackFrom('2026-12-02T01:00:00.000Z#~', '2026-11-29T23:00:00.000Z', 8)).toEqual([
       '2026-12-02',
       '2026-12-01',
       '2026-11-30',
       '2026-11-29',
     ]);
-    expect(daysBackFrom('2026-11-28T23:59:59.999Z#~', '2026-11-29T00:00:00.000Z')).toEqual([]);
+    expect(daysBackFrom('2026-11-28T23:59:59.999Z#~', '2026-11-29T00:00:00.000Z', 8)).toEqual([]);
+  });
+
+  it('holds at most the days asked for, however long the range: never the whole of it', () => {
+    // From year 9999 to 1970: 2.9 million days, of which a page walks 7 (and looks at the 8th).
+    const days = daysBackFrom('9999-12-31T23:59:59.999Z#~', '1970-01-01T00:00:00.000Z', MAX_DAYS_PER_PAGE + 1);
+    expect(days).toHaveLength(8);
+    expect([days[0], days.at(-1)]).toEqual(['9999-12-31', '9999-12-24']);
+    expect(daysBackFrom('2026-12-02T01:00:00.000Z#~', '2026-11-01T00:00:00.000Z', 2)).toEqual([
+      '2026-12-02',
+      '2026-12-01',
+    ]);
   });
 
   it('goes on below a day with a bound that takes in the whole day before it and nothing of its own', () => {

@@ -1,76 +1,14 @@
 /**
- * GET /admin/audit against an in-memory audit table that answers queries as DynamoDB does (key conditions, newest
- * first, Limit before the filter, LastEvaluatedKey): by target, by actor, by time across days and shards, paged with
- * its cursor; every hostile or malformed query parameter a 400 before anything is read.
+ * GET /admin/audit against an in-memory audit table (test/helpers/audit-trail.ts) that answers queries as DynamoDB
+ * does (key conditions, newest first, Limit before the filter, LastEvaluatedKey): by target, by actor, by time across
+ * days and shards, paged with its cursor; every hostile or malformed query parameter a 400 before anything is read.
  */
-import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { auditRecord } from '../../shared/audit.js';
-import type { Actor, AuditAction, AuditRecord } from '../../shared/audit.js';
-import { QueryCommand, apiEvent, bodyOf, ddb, lambdaContext } from '../helpers/aws.js';
-import type { STAFF } from '../helpers/audit.js';
-import { staffSession } from '../helpers/audit.js';
-import { coldStartBeforeEach, read as readFunction, world } from '../helpers/handlers/read-admin-notify.js';
+import { bodyOf } from '../helpers/aws.js';
+import { DAY, NOW, answerQueries, cato, fran, ids, page, queries, read, stored } from '../helpers/audit-trail.js';
+import { coldStartBeforeEach } from '../helpers/handlers/read-admin-notify.js';
 
 coldStartBeforeEach();
-
-const NOW = Date.parse('2026-12-07T12:00:00.000Z');
-const DAY = 86_400_000;
-const cato: Actor = { kind: 'staff', id: 'cato', roles: ['catalog'], requestId: 'r-1' };
-const fran: Actor = { kind: 'staff', id: 'fran', roles: ['finance'], requestId: 'r-2' };
-
-let serial = 0;
-/** A record of `action` on `target` by `actor`, `ago` milliseconds before NOW, stored in the world's audit table. */
-function stored(actor: Actor, action: AuditAction, target: string, ago: number): AuditRecord {
-  const id = `id${String(serial++).padStart(14, '0')}`;
-  const record = auditRecord(actor, { action, target, changes: { n: serial } }, NOW - ago, id);
-  world.audit.push(record);
-  return record;
-}
-
-/** The audit table's queries, answered from `world.audit` as DynamoDB would. */
-function answerQueries(): void {
-  ddb.on(QueryCommand, { TableName: 'audit' }).callsFake((input: QueryCommandInput) => {
-    const names = input.ExpressionAttributeNames!;
-    const values = input.ExpressionAttributeValues!;
-    expect(input.KeyConditionExpression).toBe('#key = :key AND #at BETWEEN :since AND :before');
-    expect(names['#at']).toBe('recordedAt');
-    const key = { undefined: 'target', byActor: 'actor', byTime: 'timeBucket' }[String(input.IndexName)];
-    expect(names['#key']).toBe(key);
-    expect(values[':since'] <= values[':before']).toBe(true); // DynamoDB refuses a reversed BETWEEN
-    const start = input.ExclusiveStartKey?.recordedAt as string | undefined;
-    const inRange = world.audit
-      .filter((r) => r[key as keyof AuditRecord] === values[':key'])
-      .filter((r) => r.recordedAt >= values[':since'] && r.recordedAt <= values[':before'])
-      .filter((r) => start === undefined || r.recordedAt < start)
-      .sort((a, b) => (a.recordedAt < b.recordedAt ? 1 : -1));
-    const evaluated = inRange.slice(0, input.Limit);
-    const filters = Object.keys(names).filter((name) => name === '#actor' || name === '#action');
-    const items = evaluated.filter((r) =>
-      filters.every((name) => r[name.slice(1) as keyof AuditRecord] === values[`:${name.slice(1)}`]),
-    );
-    const last = evaluated.at(-1);
-    return {
-      Items: structuredClone(items),
-      ...(inRange.length > evaluated.length && last
-        ? { LastEvaluatedKey: { target: last.target, recordedAt: last.recordedAt, [key!]: last[key as 'target'] } }
-        : {}),
-    };
-  });
-}
-
-const read = (query: Record<string, string> = {}, who: keyof typeof STAFF = 'security') =>
-  readFunction(apiEvent({ method: 'GET', resource: '/admin/audit', session: staffSession(who), query }), lambdaContext);
-
-interface Page {
-  since: string;
-  until: string;
-  records: Array<{ auditId: string } & Record<string, unknown>>;
-  next?: string;
-}
-const page = async (query: Record<string, string> = {}) => bodyOf(await read(query)) as unknown as Page;
-const ids = (records: ReadonlyArray<{ auditId: string }>) => records.map((record) => record.auditId);
-const queries = () => ddb.commandCalls(QueryCommand, { TableName: 'audit' }).map((c) => c.args[0].input);
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
