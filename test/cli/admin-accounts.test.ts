@@ -4,7 +4,7 @@
  * it did it.
  */
 import { describe, expect, it } from 'vitest';
-import type { OrderRecord } from '../../shared/orders.js';
+import { orderAt } from '../helpers/handlers/read-admin-notify.js';
 import { cliOpdForThisFile } from '../helpers/cli-opd.js';
 import { auditRecords, tables, world } from '../helpers/handlers/staff.js';
 
@@ -78,42 +78,25 @@ describe('po admin products list and show (products:read)', () => {
 });
 
 describe('po admin orders --customer (orders:read)', () => {
-  const order = (minute: number, status: OrderRecord['status']): OrderRecord => ({
-    customerId: 'alice',
-    orderId: `alice-order-${minute}`.padEnd(22, 'x'),
-    lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250 }],
-    totalCents: 2500,
-    currency: 'USD',
-    status,
-    acceptedAt: `2026-11-22T10:0${minute}:00.000Z`,
-    signedAt: `2026-11-22T10:0${minute}:00.000Z`,
-    jws: 'eyJ.eyJ.sig',
-    alg: 'EdDSA',
-    customerKeyId: 'key-1',
-    serverKeyId: 'server-1',
-    receipt: 'eyJ.eyJ.receipt',
-    emailStatus: 'sent',
-  });
-
   it('one customer’s orders, newest first, every status unless --status; a More: line to go on', async () => {
     for (const [minute, status] of [
       [1, 'fulfilled'],
       [2, 'accepted'],
       [3, 'cancelled'],
     ] as const)
-      tables.put('orders', { ...order(minute, status) });
+      tables.put('orders', { ...orderAt('alice', minute, status) });
     await opd.loggedIn('clerk1', 'clerk1');
     const all = await opd.po('clerk1', ['admin', 'orders', '--customer', 'alice']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain('orders of alice, newest first:');
-    expect([...all.stdout.matchAll(/alice-order-(\d)x+ +(\w+)/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+    expect([...all.stdout.matchAll(/alice-0(\d)x+ +(\w+)/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
       '3 cancelled',
       '2 accepted',
       '1 fulfilled',
     ]);
     const accepted = await opd.po('clerk1', ['admin', 'orders', 'list', '--customer', 'alice', '--status', 'accepted']);
     expect(accepted.stdout).toContain('accepted orders of alice, newest first:');
-    expect([...accepted.stdout.matchAll(/alice-order-(\d)/g)].map((m) => m[1])).toEqual(['2']);
+    expect([...accepted.stdout.matchAll(/alice-0(\d)/g)].map((m) => m[1])).toEqual(['2']);
     const paged = await opd.po('clerk1', ['admin', 'orders', '--customer', 'alice', '--limit', '1']);
     expect(paged.stdout).toMatch(/More: po --profile clerk1 admin orders list --customer alice --cursor \S+/);
   });

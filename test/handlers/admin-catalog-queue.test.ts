@@ -5,34 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { OrderRecord, OrderStatus } from '../../shared/orders.js';
+import { orderAt } from '../helpers/handlers/read-admin-notify.js';
 import { bodyOf } from '../helpers/aws.js';
 import { call, coldStartBeforeEach, tables, world } from '../helpers/handlers/staff.js';
 
 coldStartBeforeEach();
 
 const errorOf = (response: APIGatewayProxyResult) => (bodyOf(response).error ?? {}) as Record<string, unknown>;
-
-/** An order of `customerId`, accepted at minute `minute` of the day, in `status`. */
-function order(customerId: string, minute: number, status: OrderStatus): OrderRecord {
-  const id = `${customerId}-${String(minute).padStart(2, '0')}`.padEnd(22, 'x');
-  return {
-    customerId,
-    orderId: id,
-    lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 1, unitPriceCents: 1250 }],
-    totalCents: 1250,
-    currency: 'USD',
-    status,
-    acceptedAt: `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`,
-    signedAt: `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`,
-    jws: 'eyJ.eyJ.sig',
-    alg: 'EdDSA',
-    customerKeyId: 'key-1',
-    serverKeyId: 'server-1',
-    receipt: 'eyJ.eyJ.receipt',
-    emailStatus: 'sent',
-  };
-}
 
 describe('GET /admin/products and GET /admin/products/{sku}', () => {
   it('list and show products with their stock and the catalogue’s currency, to a clerk (products:read)', async () => {
@@ -64,11 +43,11 @@ describe('GET /admin/products and GET /admin/products/{sku}', () => {
 
 describe('GET /admin/orders?customer=ID', () => {
   const seed = () => {
-    tables.put('orders', { ...order('alice', 1, 'fulfilled') });
-    tables.put('orders', { ...order('alice', 2, 'accepted') });
-    tables.put('orders', { ...order('bob', 3, 'accepted') });
-    tables.put('orders', { ...order('alice', 4, 'cancelled') });
-    tables.put('orders', { ...order('alice', 5, 'accepted') });
+    tables.put('orders', { ...orderAt('alice', 1, 'fulfilled') });
+    tables.put('orders', { ...orderAt('alice', 2, 'accepted') });
+    tables.put('orders', { ...orderAt('bob', 3, 'accepted') });
+    tables.put('orders', { ...orderAt('alice', 4, 'cancelled') });
+    tables.put('orders', { ...orderAt('alice', 5, 'accepted') });
   };
   const ids = (response: APIGatewayProxyResult) =>
     (bodyOf(response).orders as Array<{ orderId: string }>).map((o) => o.orderId.replace(/x+$/, ''));
@@ -81,12 +60,12 @@ describe('GET /admin/orders?customer=ID', () => {
     expect(bodyOf(all).status).toBeUndefined();
     expect(ids(all)).toEqual(['alice-05', 'alice-04', 'alice-02', 'alice-01']);
     expect((bodyOf(all).orders as unknown[])[0]).toEqual({
-      orderId: order('alice', 5, 'accepted').orderId,
+      orderId: orderAt('alice', 5, 'accepted').orderId,
       customerId: 'alice',
       status: 'accepted',
       acceptedAt: '2026-11-22T10:05:00.000Z',
-      lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 1, unitPriceCents: 1250 }],
-      totalCents: 1250,
+      lines: [{ sku: 'WIDGET-1', name: 'Widget', qty: 2, unitPriceCents: 1250 }],
+      totalCents: 2500,
       currency: 'USD',
     });
 

@@ -36,6 +36,13 @@ export const ORDER: OrderRecord = {
   emailStatus: 'pending',
 };
 
+/** {@link ORDER} as `customerId`'s, accepted at minute `minute` of its day, in `status`, its email sent. */
+export function orderAt(customerId: string, minute: number, status: OrderRecord['status']): OrderRecord {
+  const at = `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`;
+  const orderId = `${customerId}-${String(minute).padStart(2, '0')}`.padEnd(22, 'x');
+  return { ...ORDER, customerId, orderId, status, acceptedAt: at, signedAt: at, emailStatus: 'sent' };
+}
+
 /** A fresh world and freshly imported functions before each of the calling file's tests (its `beforeEach`). */
 export function coldStartBeforeEach(): void {
   beforeEach(async () => {
