@@ -200,8 +200,8 @@ describe('admin routes', () => {
       ConditionExpression: '#priceCents = :was_priceCents',
     });
     expect(restock).toMatchObject({
-      UpdateExpression: 'SET #stock = :stock',
-      ExpressionAttributeValues: { ':stock': 150, ':was_stock': 100 },
+      UpdateExpression: 'ADD stock :quantity',
+      ExpressionAttributeValues: { ':quantity': 50 },
     });
     for (const body of [{ priceCents: -1 }, {}, { stock: 5 }]) {
       expect(bodyOf(await call('PATCH', '/admin/products/{sku}', body, { sku: 'BOLT-9' }))).toMatchObject({
