@@ -52,18 +52,33 @@ export async function transact<P extends TransactionParts>(service: string, part
   const actions = Object.values(parts).flatMap(actionsOf);
   const caller = currentStaffCaller();
   const check = caller && !actions.some((action) => changesStaffItem(action, caller)) ? callerCheck(caller) : undefined;
-  try {
-    await guarded(service, 'TransactWriteItems', () =>
-      dynamo().send(new TransactWriteCommand({ TransactItems: check ? [...actions, check] : actions })),
-    );
-    return { committed: true };
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const reasons = reasonsOf(error);
-    if (check && reasons[actions.length]?.code === 'ConditionalCheckFailed') throw sessionInvalid();
-    return { committed: false, reasons: reasonsByPart(parts, reasons) };
+  for (let sending = 1; ; sending++) {
+    try {
+      await guarded(service, 'TransactWriteItems', () =>
+        dynamo().send(new TransactWriteCommand({ TransactItems: check ? [...actions, check] : actions })),
+      );
+      return { committed: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = reasonsOf(error);
+      if (check && reasons[actions.length]?.code === 'ConditionalCheckFailed') throw sessionInvalid();
+      // A staff request's transactions all check the same staff item, so that one person's requests at once (a
+      // script's credits, a restock while orders take the same stock) conflict with each other and with orders.
+      // Cancelled for conflicts alone, nothing was written: send it again, a few times, after a short random pause.
+      const conflictOnly =
+        reasons.some((reason) => reason.code === 'TransactionConflict') &&
+        reasons.every((reason) => reason.code === 'TransactionConflict' || reason.code === 'None');
+      if (check && conflictOnly && sending < STAFF_CONFLICT_SENDINGS) {
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 35 * sending));
+        continue;
+      }
+      return { committed: false, reasons: reasonsByPart(parts, reasons) };
+    }
   }
 }
+
+/** How many times a staff request's transaction is sent while it is cancelled for conflicts alone. */
+const STAFF_CONFLICT_SENDINGS = 6;
 
 /** The action that lets a staff request's transaction commit only while its caller may still act. */
 function callerCheck(caller: StaffCaller): TransactItem {
