@@ -29,6 +29,11 @@ const STORES = {
   staff: { table: staffTable, key: 'staffId', service: STAFF_DATABASE },
 } as const;
 
+/** How failures of an account's table are named (in logs and 503 answers). */
+export function accountDatabase(kind: AccountKind): string {
+  return STORES[kind].service;
+}
+
 /** The table and key of an account's item. */
 export function accountItem(account: AccountRef): { TableName: string; Key: Record<string, string> } {
   const store = STORES[account.kind];

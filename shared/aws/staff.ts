@@ -5,10 +5,9 @@
  * that gives or takes the permission moves the count in its own transaction.
  */
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { StaffRole } from '../permissions.js';
-import { dynamo, guarded, updateIf } from './clients.js';
+import { dynamo, guarded } from './clients.js';
 import type { TransactItem } from './transactions.js';
 
 /** A staff member as stored. */
@@ -49,11 +48,6 @@ export async function getStaff(staffId: string): Promise<StaffMember | undefined
     dynamo().send(new GetCommand({ TableName: staffTable(), Key: { staffId }, ConsistentRead: true })),
   );
   return result.Item as StaffMember | undefined;
-}
-
-/** Runs a conditional update of one staff item: true if it was applied, false if its condition did not hold. */
-export function updateStaff(staffId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
-  return updateIf(STAFF_DATABASE, { TableName: staffTable(), Key: { staffId }, ...update });
 }
 
 /** A staff member as a list shows them: no hash. */

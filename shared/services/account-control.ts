@@ -5,18 +5,18 @@
  * the last of them is never disabled.
  */
 import { randomBytes } from 'node:crypto';
-import { auditRecord } from '../audit.js';
 import type { Actor, AuditChanges } from '../audit.js';
 import { ApiError } from '../errors.js';
 import { hashPassword } from '../passwords.js';
 import { ONE_TIME_PASSWORD_TTL_SECONDS } from '../rules.js';
 import { STAFF_ADMIN_PERMISSION, allows } from '../permissions.js';
-import { auditPut } from '../aws/audit.js';
-import { accountItem } from '../aws/credentials.js';
+import { auditAction } from '../aws/audit.js';
+import { accountDatabase, accountItem } from '../aws/credentials.js';
 import type { AccountRef } from '../aws/credentials.js';
 import { getCustomer } from '../aws/customers.js';
 import { getStaff, staffWritersCount } from '../aws/staff.js';
 import { transact } from '../aws/transactions.js';
+import { lastStaffAdmin } from './staff.js';
 import type { TransactItem } from '../aws/transactions.js';
 
 /** The state of an account these changes read first. */
@@ -82,11 +82,13 @@ async function changeAccount(
         ExpressionAttributeValues: { ':one': 1, ':seen': state.tokenVersion, ...change.values },
       },
     };
-    const result = await transact(account.kind === 'customer' ? 'the customer database' : 'the staff database', {
+    const result = await transact(accountDatabase(account.kind), {
       account: update,
       writers: change.writers === undefined ? undefined : staffWritersCount(change.writers),
-      audit: auditPut(
-        auditRecord(actor, { action: `${account.kind}.${action}`, target: account.id, changes: change.changes }, now),
+      audit: auditAction(
+        actor,
+        { action: `${account.kind}.${action}`, target: account.id, changes: change.changes },
+        now,
       ),
     });
     if (result.committed) return 'changed';
@@ -94,11 +96,7 @@ async function changeAccount(
     // it again, for what the count refused may not be needed any more (a second disable changes nothing). Only a
     // count refused for an account that did not move means it would take the last holder away.
     if (result.reasons.account?.code === 'ConditionalCheckFailed') continue;
-    if (result.reasons.writers?.code === 'ConditionalCheckFailed')
-      throw new ApiError(
-        'last_staff_admin',
-        `${account.id} is the last staff member who holds ${STAFF_ADMIN_PERMISSION}: give it to someone else first`,
-      );
+    if (result.reasons.writers?.code === 'ConditionalCheckFailed') throw lastStaffAdmin(account.id);
   }
   throw new ApiError('service_unavailable', `${account.id} kept changing meanwhile; try again`, {
     retryAfterSeconds: 1,

@@ -2,10 +2,9 @@
  * Admin use cases that need more than one adapter call: registering customers and their keys, unlocking a customer.
  * Each change is one transaction with its audit record, naming the actor.
  */
-import { auditRecord } from '../audit.js';
 import type { Actor } from '../audit.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
-import { auditAction, auditPut } from '../aws/audit.js';
+import { auditAction } from '../aws/audit.js';
 import { unlockAction } from '../aws/credentials.js';
 import { transact } from '../aws/transactions.js';
 import { exportPublicKeyPem, parsePublicKeyPem, verificationKey } from '../keys.js';
@@ -99,16 +98,14 @@ export async function unlockCustomer(
     if (failedLogins === 0 && customer.lockedUntil === undefined) return 'unchanged';
     const result = await transact('the customer database', {
       unlock: unlockAction({ kind: 'customer', id: customerId }, failedLogins),
-      audit: auditPut(
-        auditRecord(
-          actor,
-          {
-            action: 'customer.unlock',
-            target: customerId,
-            changes: { failedLogins: { before: failedLogins, after: 0 } },
-          },
-          now,
-        ),
+      audit: auditAction(
+        actor,
+        {
+          action: 'customer.unlock',
+          target: customerId,
+          changes: { failedLogins: { before: failedLogins, after: 0 } },
+        },
+        now,
       ),
     });
     if (result.committed) return 'unlocked';

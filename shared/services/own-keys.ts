@@ -6,7 +6,6 @@
  * is no change without its record and its email, and no record or email without its change.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { auditRecord } from '../audit.js';
 import type { Actor } from '../audit.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable, sessionInvalid } from '../errors.js';
@@ -15,7 +14,7 @@ import { verifyKeyProof } from '../key-proofs.js';
 import { parsePublicKeyPem, spkiFingerprint } from '../keys.js';
 import { keyNotice } from '../notices.js';
 import type { KeyChange } from '../notices.js';
-import { auditPut } from '../aws/audit.js';
+import { auditAction } from '../aws/audit.js';
 import { getCustomerKeys, keyAddition, keyRevocation, tooManyKeys } from '../aws/customer-keys.js';
 import { CUSTOMER_LIMITS } from '../rules.js';
 import { getCustomer } from '../aws/customers.js';
@@ -210,7 +209,7 @@ async function changeOwnKeys(
     if (planned.update === undefined) return planned.answer;
     const result = await transact('the customer database', {
       key: planned.update,
-      audit: auditPut(auditRecord(actor, { ...planned.audit, target: session.customerId }, now)),
+      audit: auditAction(actor, { ...planned.audit, target: session.customerId }, now),
       notice: noticePut(keyNotice(session.customerId, planned.change, now)),
     });
     if (result.committed) return planned.answer;

@@ -5,7 +5,6 @@
  * (one scrypt), so the API reveals neither which IDs exist nor which accounts are locked. A disabled account is named
  * as such only to whoever gave its right password.
  */
-import { auditRecord } from '../audit.js';
 import type { Actor } from '../audit.js';
 import { config } from '../config.js';
 import { ApiError, sessionInvalid } from '../errors.js';
@@ -17,9 +16,15 @@ import type { StaffRole } from '../permissions.js';
 import { CUSTOMER_ID_PATTERN, ONE_TIME_PASSWORD_TTL_SECONDS } from '../rules.js';
 import { issueSessionToken } from '../tokens.js';
 import type { AccountKind } from '../tokens.js';
-import { auditPut } from '../aws/audit.js';
+import { auditAction } from '../aws/audit.js';
 import { getCustomer } from '../aws/customers.js';
-import { clearLoginFailures, countLoginAttempt, passwordChangeAction, revokeSessions } from '../aws/credentials.js';
+import {
+  accountDatabase,
+  clearLoginFailures,
+  countLoginAttempt,
+  passwordChangeAction,
+  revokeSessions,
+} from '../aws/credentials.js';
 import type { AccountRef } from '../aws/credentials.js';
 import type { KeyRing } from '../aws/key-ring.js';
 import { getStaff } from '../aws/staff.js';
@@ -189,18 +194,16 @@ export async function changeOwnPassword(
   if (!credentials) throw sessionInvalid();
   await checkCurrentPassword(account, credentials.passwordHash, oldPassword, now);
   checkPasswordPolicy(newPassword, { oldPassword, customerId: account.id });
-  const result = await transact(account.kind === 'customer' ? 'the customer database' : 'the staff database', {
+  const result = await transact(accountDatabase(account.kind), {
     account: passwordChangeAction(account, await hashPassword(newPassword), credentials.tokenVersion),
-    audit: auditPut(
-      auditRecord(
-        actor,
-        {
-          action: account.kind === 'customer' ? 'customer.password-change' : 'staff.password-change',
-          target: account.id,
-          ...(credentials.mustChangePassword ? { changes: { oneTimePassword: { before: true, after: false } } } : {}),
-        },
-        now,
-      ),
+    audit: auditAction(
+      actor,
+      {
+        action: account.kind === 'customer' ? 'customer.password-change' : 'staff.password-change',
+        target: account.id,
+        ...(credentials.mustChangePassword ? { changes: { oneTimePassword: { before: true, after: false } } } : {}),
+      },
+      now,
     ),
   });
   if (!result.committed) throw new ApiError('unauthorized', 'the session was revoked meanwhile; log in again');

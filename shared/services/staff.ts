@@ -3,14 +3,13 @@
  * and, when it gives or takes `staff:write`, the move of the holders' count that keeps at least one holder. Nobody
  * changes their own roles.
  */
-import { auditRecord } from '../audit.js';
 import type { Actor } from '../audit.js';
 import { ApiError } from '../errors.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
 import { ROLE_NAMES, STAFF_ADMIN_PERMISSION, allows } from '../permissions.js';
 import type { StaffRole } from '../permissions.js';
 import { STAFF_ID_PATTERN } from '../rules.js';
-import { auditPut } from '../aws/audit.js';
+import { auditAction } from '../aws/audit.js';
 import { getStaff, staffTable, staffWritersCount } from '../aws/staff.js';
 import type { StaffMember } from '../aws/staff.js';
 import { transact } from '../aws/transactions.js';
@@ -21,6 +20,14 @@ export interface NewStaff {
   readonly email: string;
   readonly password: string;
   readonly roles: readonly StaffRole[];
+}
+
+/** The refusal of a change that would leave no active holder of `staff:write`. */
+export function lastStaffAdmin(staffId: string): ApiError {
+  return new ApiError(
+    'last_staff_admin',
+    `${staffId} is the last staff member who holds ${STAFF_ADMIN_PERMISSION}: give it to someone else first`,
+  );
 }
 
 /** Roles in the matrix's order, each once. */
@@ -51,16 +58,14 @@ export async function addStaff(input: NewStaff, actor: Actor, now = Date.now()):
       Put: { TableName: staffTable(), Item: member, ConditionExpression: 'attribute_not_exists(staffId)' },
     },
     writers: allows(roles, STAFF_ADMIN_PERMISSION) ? staffWritersCount(1) : undefined,
-    audit: auditPut(
-      auditRecord(
-        actor,
-        {
-          action: 'staff.add',
-          target: input.staffId,
-          changes: { roles: { after: roles }, email: { after: input.email } },
-        },
-        now,
-      ),
+    audit: auditAction(
+      actor,
+      {
+        action: 'staff.add',
+        target: input.staffId,
+        changes: { roles: { after: roles }, email: { after: input.email } },
+      },
+      now,
     ),
   });
   if (!result.committed) {
@@ -107,19 +112,13 @@ export async function setStaffRoles(
         },
       },
       writers: held === holds ? undefined : staffWritersCount(holds ? 1 : -1),
-      audit: auditPut(
-        auditRecord(actor, { action: 'staff.roles', target: staffId, changes: { roles: { before, after } } }, now),
-      ),
+      audit: auditAction(actor, { action: 'staff.roles', target: staffId, changes: { roles: { before, after } } }, now),
     });
     if (result.committed) return { before, after, changed: true };
     // The member moved meanwhile (another change of them, maybe this same one): read them again before the count's
     // refusal is believed, for the change may no longer be one (shared/services/account-control.ts says the same).
     if (result.reasons.staff?.code === 'ConditionalCheckFailed') continue;
-    if (result.reasons.writers?.code === 'ConditionalCheckFailed')
-      throw new ApiError(
-        'last_staff_admin',
-        `${staffId} is the last staff member who holds ${STAFF_ADMIN_PERMISSION}: give it to someone else first`,
-      );
+    if (result.reasons.writers?.code === 'ConditionalCheckFailed') throw lastStaffAdmin(staffId);
   }
   throw new ApiError('service_unavailable', `${staffId} kept changing meanwhile; try again`, { retryAfterSeconds: 1 });
 }
