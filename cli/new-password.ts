@@ -9,7 +9,7 @@ import { PASSWORD_LENGTH_RULE } from '../shared/rules.js';
 import { promptHidden, readStdinLines } from './prompt.js';
 
 /** What the password policy says of `password` for account `id`, or undefined when it passes. */
-export function policyProblem(password: string, id: string): string | undefined {
+function policyProblem(password: string, id: string): string | undefined {
   try {
     checkPasswordPolicy(password, { customerId: id });
     return undefined;

@@ -28,7 +28,7 @@ export interface DemoStaff {
 }
 
 /** The demo staff: one per role, each named after it (`opd-admin` holds `admin`). */
-export const DEMO_STAFF_ROLES: ReadonlyArray<readonly [string, StaffRole]> = [
+const DEMO_STAFF_ROLES: ReadonlyArray<readonly [string, StaffRole]> = [
   ['opd-admin', 'admin'],
   ['clerk', 'clerk'],
   ['finance', 'finance'],

@@ -35,7 +35,7 @@ export interface AuditQuery {
 }
 
 /** How far back the trail is read when no `since` is given: 30 days before `until`. */
-export const DEFAULT_WINDOW_DAYS = 30;
+const DEFAULT_WINDOW_DAYS = 30;
 /** Most days one page of the time index walks (each day is one query per shard). */
 export const MAX_DAYS_PER_PAGE = 7;
 /**

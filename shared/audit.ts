@@ -105,7 +105,7 @@ export interface AuditEntry {
 }
 
 /** The day's shard a record goes to in the time index, from its ID. */
-export function timeBucketOf(time: string, auditId: string): string {
+function timeBucketOf(time: string, auditId: string): string {
   const shard = createHash('sha256').update(auditId).digest()[0]! % AUDIT_TIME_SHARDS;
   return `${time.slice(0, 10)}#${shard}`;
 }

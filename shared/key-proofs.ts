@@ -20,7 +20,7 @@ import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN, KEY_ID_RULE, OPD_ID_PATTERN } from
 export const KEY_PROOF_TYP = 'po-key-proof+jws';
 
 /** The claims of a proof of possession, exactly these members (docs/envelope.md §11). */
-export const keyProofClaimsSchema = z.strictObject({
+const keyProofClaimsSchema = z.strictObject({
   sub: z.string('sub must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
   aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
   iat: iatSchema,

@@ -5,9 +5,8 @@
  * sessions take effect at once. Customers get every route except /admin/*; the router checks each route's permission.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { getCustomer } from '../../shared/aws/customers.js';
+import { getAccount } from '../../shared/aws/credentials.js';
 import { sessionKeyRing } from '../../shared/aws/key-ring.js';
-import { getStaff } from '../../shared/aws/staff.js';
 import { ApiError } from '../../shared/errors.js';
 import { SESSION_REFUSED_MESSAGE } from '../../shared/metrics.js';
 import { logger } from '../../shared/observability.js';
@@ -27,7 +26,7 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
   try {
     if (!token) throw new ApiError('unauthorized', 'no bearer token');
     const session = await verifySessionToken(token, (kid) => sessionKeys.get(kid));
-    const account = session.kind === 'customer' ? await getCustomer(session.subject) : await getStaff(session.subject);
+    const account = await getAccount({ kind: session.kind, id: session.subject });
     if (!account || account.tokenVersion !== session.tokenVersion || account.disabledAt !== undefined)
       throw new ApiError('unauthorized', 'token revoked');
     const base = stageArn(event.methodArn);

@@ -54,7 +54,7 @@ export const MAX_QUERIES_PER_PAGE = 40;
  * Items one filtered query reads (its `Limit`): many, since only some of them match. A query without a filter reads
  * the records wanted and one more (whether there are more is then known).
  */
-export const FILTERED_QUERY_LIMIT = 200;
+const FILTERED_QUERY_LIMIT = 200;
 
 /** A partition to read: the table's (by target) or an index's (by actor, by time bucket). */
 interface Partition {

@@ -3,6 +3,7 @@
  * transaction with its audit record (shared/audit.ts), written only if the values it replaces are still the ones read,
  * so that the record's before → after is exact.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, AuditChanges } from '../audit.js';
 import { config } from '../config.js';
@@ -125,14 +126,12 @@ async function changeProduct(
     });
     if (result.committed) return { ...current, ...change.set };
     // Moved since it was read (an order took stock, another change won) or held by another transaction: again.
-    if (attempt < attempts) await pause(5 + Math.random() * 45);
+    if (attempt < attempts) await sleep(5 + Math.random() * 45);
   }
   throw new ApiError('service_unavailable', `product ${sku} kept changing meanwhile; try again`, {
     retryAfterSeconds: 1,
   });
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Renames and/or re-prices a product (never its stock: stock moves only by orders and restocks), recording each value

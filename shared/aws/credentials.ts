@@ -13,8 +13,10 @@ import type { LoginAttempts } from '../lockout.js';
 import { logger } from '../observability.js';
 import type { AccountKind } from '../tokens.js';
 import { dynamo, guarded, isConditionFailure, updateIf } from './clients.js';
-import { customersTable } from './customers.js';
-import { STAFF_DATABASE, staffTable } from './staff.js';
+import { customersTable, getCustomer } from './customers.js';
+import type { Customer } from './customers.js';
+import { STAFF_DATABASE, getStaff, staffTable } from './staff.js';
+import type { StaffMember } from './staff.js';
 import type { TransactItem } from './transactions.js';
 
 /** An account: whose (a customer's or a staff member's) and its ID. */
@@ -28,6 +30,11 @@ const STORES = {
   customer: { table: customersTable, key: 'customerId', service: 'the customer database' },
   staff: { table: staffTable, key: 'staffId', service: STAFF_DATABASE },
 } as const;
+
+/** An account's item, whole (the password hash included), read consistently, or `undefined` if there is none. */
+export function getAccount(account: AccountRef): Promise<Customer | StaffMember | undefined> {
+  return account.kind === 'customer' ? getCustomer(account.id) : getStaff(account.id);
+}
 
 /** How failures of an account's table are named (in logs and 503 answers). */
 export function accountDatabase(kind: AccountKind): string {

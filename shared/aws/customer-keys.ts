@@ -23,14 +23,9 @@ const SERVICE = 'the customer database';
 
 /**
  * The public key a customer registered under `kid`, reading that one key only (never the password hash: the read
- * function's role may read nothing else, see contract/tables.ts `CUSTOMER_READS`). `consistent` for a read that
- * decides a change (a revocation).
+ * function's role may read nothing else, see contract/tables.ts `CUSTOMER_READS`).
  */
-export async function getCustomerKey(
-  customerId: string,
-  kid: string,
-  consistent = false,
-): Promise<RegisteredKey | undefined> {
+export async function getCustomerKey(customerId: string, kid: string): Promise<RegisteredKey | undefined> {
   const result = await customerDatabase('GetItem', () =>
     dynamo().send(
       new GetCommand({
@@ -38,7 +33,6 @@ export async function getCustomerKey(
         Key: { customerId },
         ProjectionExpression: '#keys.#kid',
         ExpressionAttributeNames: { '#keys': 'keys', '#kid': kid },
-        ...(consistent ? { ConsistentRead: true } : {}),
       }),
     ),
   );
@@ -59,7 +53,8 @@ export const tooManyKeys = () =>
   );
 
 /** How many of a customer's keys are active. */
-const activeCount = (keys: Customer['keys']) => Object.values(keys).filter((key) => key.status === 'active').length;
+export const activeCount = (keys: Customer['keys']) =>
+  Object.values(keys).filter((key) => key.status === 'active').length;
 
 /** The notice that emails the customer about a change of their keys, whoever made it (shared/notices.ts). */
 function noticeOf(

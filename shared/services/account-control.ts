@@ -11,10 +11,9 @@ import { hashPassword } from '../passwords.js';
 import { ONE_TIME_PASSWORD_TTL_SECONDS } from '../rules.js';
 import { STAFF_ADMIN_PERMISSION, allows } from '../permissions.js';
 import { auditAction } from '../aws/audit.js';
-import { accountDatabase, accountItem } from '../aws/credentials.js';
+import { accountDatabase, accountItem, getAccount } from '../aws/credentials.js';
 import type { AccountRef } from '../aws/credentials.js';
-import { getCustomer } from '../aws/customers.js';
-import { getStaff, staffWritersCount } from '../aws/staff.js';
+import { staffWritersCount } from '../aws/staff.js';
 import { transact } from '../aws/transactions.js';
 import { lastStaffAdmin } from './staff.js';
 import type { TransactItem } from '../aws/transactions.js';
@@ -28,7 +27,7 @@ interface AccountState {
 }
 
 async function stateOf(account: AccountRef): Promise<AccountState> {
-  const item = account.kind === 'customer' ? await getCustomer(account.id) : await getStaff(account.id);
+  const item = await getAccount(account);
   if (!item)
     throw new ApiError('not_found', `no ${account.kind === 'customer' ? 'customer' : 'staff member'} ${account.id}`);
   return {

@@ -19,9 +19,6 @@ import { SWEEP_BATCH, SWEEP_GRACE_MS, deliverOnce, matchesAny } from './deliver.
 import type { MailOutcome, OwedEmail, SweepCounts } from './deliver.js';
 import { sweepOwedNotices } from './notices.js';
 
-export { STALE_CLAIM_MS } from './deliver.js';
-export type { MailOutcome } from './deliver.js';
-
 /**
  * Whether an orders stream record owes an email ({@link MAIL_OWING_RECORDS}: new orders, and changes that leave a
  * notice pending): the rule the event source mapping filters with, applied by the notifier and the local poller.
@@ -59,8 +56,6 @@ function orderMail(order: OrderRecord, kind: MailKind): OwedEmail {
     failed: (reason) => markMailFailed(key, kind, reason),
   };
 }
-
-export { SWEEP_GRACE_MS } from './deliver.js';
 
 /** What one sweep did: emails sent, given up, skipped (sent or claimed elsewhere), and errors left for the next. */
 export interface SweepResult extends SweepCounts {

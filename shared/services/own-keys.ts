@@ -15,7 +15,7 @@ import { parsePublicKeyPem, spkiFingerprint } from '../keys.js';
 import { keyNotice } from '../notices.js';
 import type { KeyChange } from '../notices.js';
 import { auditAction } from '../aws/audit.js';
-import { getCustomerKeys, keyAddition, keyRevocation, tooManyKeys } from '../aws/customer-keys.js';
+import { activeCount, getCustomerKeys, keyAddition, keyRevocation, tooManyKeys } from '../aws/customer-keys.js';
 import { CUSTOMER_LIMITS } from '../rules.js';
 import { getCustomer } from '../aws/customers.js';
 import type { Customer, RegisteredKey } from '../aws/customers.js';
@@ -55,7 +55,7 @@ export interface OwnKeyChange {
 }
 
 /** A registered key as its owner sees it. */
-export function ownKeyView(keyId: string, key: RegisteredKey): OwnKeyView {
+function ownKeyView(keyId: string, key: RegisteredKey): OwnKeyView {
   return {
     keyId,
     alg: key.alg,
@@ -65,8 +65,6 @@ export function ownKeyView(keyId: string, key: RegisteredKey): OwnKeyView {
     fingerprint: spkiFingerprint(parsePublicKeyPem(key.publicKeyPem)),
   };
 }
-
-const activeCount = (keys: Customer['keys']) => Object.values(keys).filter((key) => key.status === 'active').length;
 
 /** The customer's keys. @throws ApiError `unauthorized` (the customer is gone) */
 export async function listOwnKeys(customerId: string): Promise<OwnKeysView> {

@@ -17,9 +17,9 @@ import { CUSTOMER_ID_PATTERN, ONE_TIME_PASSWORD_TTL_SECONDS } from '../rules.js'
 import { issueSessionToken } from '../tokens.js';
 import type { AccountKind } from '../tokens.js';
 import { auditAction } from '../aws/audit.js';
-import { getCustomer } from '../aws/customers.js';
 import {
   accountDatabase,
+  getAccount,
   clearLoginFailures,
   countLoginAttempt,
   passwordChangeAction,
@@ -27,7 +27,6 @@ import {
 } from '../aws/credentials.js';
 import type { AccountRef } from '../aws/credentials.js';
 import type { KeyRing } from '../aws/key-ring.js';
-import { getStaff } from '../aws/staff.js';
 import { transact } from '../aws/transactions.js';
 
 /** A session token issued, with its expiry and whom it is for. */
@@ -74,7 +73,7 @@ interface Credentials {
 
 /** An account's credentials, read consistently, or `undefined` if there is none. */
 async function credentialsOf(account: AccountRef): Promise<Credentials | undefined> {
-  const item = account.kind === 'customer' ? await getCustomer(account.id) : await getStaff(account.id);
+  const item = await getAccount(account);
   if (!item) return undefined;
   return {
     passwordHash: item.passwordHash,

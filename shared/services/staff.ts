@@ -4,13 +4,13 @@
  * changes their own roles.
  */
 import type { Actor } from '../audit.js';
-import { ApiError } from '../errors.js';
+import { ApiError, serviceUnavailable } from '../errors.js';
 import { checkPasswordPolicy, hashPassword } from '../passwords.js';
 import { ROLE_NAMES, STAFF_ADMIN_PERMISSION, allows } from '../permissions.js';
 import type { StaffRole } from '../permissions.js';
 import { STAFF_ID_PATTERN } from '../rules.js';
 import { auditAction } from '../aws/audit.js';
-import { getStaff, staffTable, staffWritersCount } from '../aws/staff.js';
+import { STAFF_DATABASE, getStaff, staffTable, staffWritersCount } from '../aws/staff.js';
 import type { StaffMember } from '../aws/staff.js';
 import { transact } from '../aws/transactions.js';
 
@@ -53,7 +53,7 @@ export async function addStaff(input: NewStaff, actor: Actor, now = Date.now()):
     createdAt: new Date(now).toISOString(),
     createdBy: actor.id,
   };
-  const result = await transact('the staff database', {
+  const result = await transact(STAFF_DATABASE, {
     staff: {
       Put: { TableName: staffTable(), Item: member, ConditionExpression: 'attribute_not_exists(staffId)' },
     },
@@ -71,7 +71,7 @@ export async function addStaff(input: NewStaff, actor: Actor, now = Date.now()):
   if (!result.committed) {
     if (result.reasons.staff?.code === 'ConditionalCheckFailed')
       throw new ApiError('already_exists', `staff member ${input.staffId} already exists`);
-    throw new ApiError('service_unavailable', 'the staff database was busy; try again', { retryAfterSeconds: 1 });
+    throw serviceUnavailable(STAFF_DATABASE, 1);
   }
   return member;
 }
@@ -100,7 +100,7 @@ export async function setStaffRoles(
     // A disabled member does not count as a holder: the count moves only for an active one.
     const held = current.disabledAt === undefined && allows(before, STAFF_ADMIN_PERMISSION);
     const holds = current.disabledAt === undefined && allows(after, STAFF_ADMIN_PERMISSION);
-    const result = await transact('the staff database', {
+    const result = await transact(STAFF_DATABASE, {
       staff: {
         Update: {
           TableName: staffTable(),
