@@ -230,7 +230,8 @@ describe('a revoked receipt key signs nothing more, in a warm order function, af
     const before = await order(); // the order function holds the receipt key now
     const leaked = receiptKeyId(before.body.receipt as string);
 
-    const revoked = await run(['--profile', 'admin', '--json', 'admin', 'revoke-receipt-key', leaked]);
+    // `--`: a key ID is a base64url fingerprint, and one in 32 begins with "-", which would read as an option.
+    const revoked = await run(['--profile', 'admin', '--json', 'admin', 'revoke-receipt-key', '--', leaked]);
     expect(revoked.code, revoked.stderr).toBe(0);
     const answer = JSON.parse(revoked.stdout) as {
       signsNoMoreAfter: string;
