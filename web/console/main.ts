@@ -1,0 +1,3 @@
+// The OPD console's entry point (being built: see web/console/app.ts once it lands).
+const root = document.getElementById('app');
+if (root) root.textContent = 'OPD console';
