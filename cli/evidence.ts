@@ -4,7 +4,8 @@
  * Receipt keys come through the profile's pins (cli/trust.ts).
  */
 import { EvidenceError } from '../shared/errors.js';
-import { evidenceBundle, verifyEvidence } from '../shared/evidence.js';
+import { evidenceBundle } from '../shared/evidence.js';
+import { verifyEvidence } from '../shared/evidence-node.js';
 import type { EvidenceBundle, VerifiedEvidence } from '../shared/evidence.js';
 import { parsePublicKeyPem, verificationKey } from '../shared/keys.js';
 import type { OrderView } from '../shared/orders.js';
@@ -61,5 +62,5 @@ export async function orderEvidence(
     receiptKey: await receiptKey(api, profile, receiptKeyId(order.receipt)),
     ...(cancellationPart ? { cancellation: cancellationPart } : {}),
   });
-  return { bundle, verified: verifyEvidence(bundle) }; // never hand out evidence that does not hold
+  return { bundle, verified: await verifyEvidence(bundle) }; // never hand out evidence that does not hold
 }

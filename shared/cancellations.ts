@@ -5,29 +5,16 @@
  * nothing confidential (the order ID is already the customer's and the OPD's), TLS protects it in transit, and a
  * third party must be able to read what the customer asked for when it settles a dispute.
  */
-import * as z from 'zod/mini';
 import { checkIatWindow, newOrderId, verifyCustomerSignature } from './envelope/index.js';
-import { iatSchema } from './envelope/claims.js';
 import type { KeyLookup } from './envelope/index.js';
 import { decodeJsonObject, parseJws, signJws } from './envelope/jws.js';
 import { EnvelopeError } from './errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
-import { CUSTOMER_ID_PATTERN, OPD_ID_PATTERN, ORDER_ID_PATTERN, ORDER_ID_RULE } from './rules.js';
+import { CANCEL_TYP, cancellationClaimsSchema } from './evidence-format.js';
+import type { CancellationClaims } from './evidence-format.js';
 
-/** The JWS `typ` of a signed cancellation. */
-export const CANCEL_TYP = 'po-cancel+jwt';
-
-/** The claims of a signed cancellation, exactly these members (docs/envelope.md §10). */
-export const cancellationClaimsSchema = z.strictObject({
-  iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
-  aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
-  iat: iatSchema,
-  jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE}`)),
-  orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
-});
-
-/** A signed cancellation's claims, as checked. */
-export type CancellationClaims = z.infer<typeof cancellationClaimsSchema>;
+export { CANCEL_TYP, cancellationClaimsSchema } from './evidence-format.js';
+export type { CancellationClaims } from './evidence-format.js';
 
 /** Signs a request to cancel `orderId` (the CLI's side). */
 export function signCancellation(input: {

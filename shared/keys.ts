@@ -11,9 +11,11 @@ import { encode as b64u } from './base64url.js';
 import { KeyError } from './errors.js';
 import { KEY_ID_PATTERN, KEY_ID_RULE } from './rules.js';
 
-/** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
-export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
-export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];
+import { SIGNATURE_ALGS } from './rules.js';
+import type { SignatureAlg } from './rules.js';
+
+export { SIGNATURE_ALGS };
+export type { SignatureAlg };
 
 /** Key algorithms by their command-line names. `x25519` is for server (decryption) keys only. */
 export const KEY_ALGORITHMS = ['rsa', 'dsa', 'ecdsa', 'ed25519', 'x25519'] as const;

@@ -114,3 +114,7 @@ export const MAX_BODY_BYTES = 32 * 1024;
 
 /** A list route's `limit` query parameter. */
 export const PAGE_LIMIT = { min: 1, max: 100, default: 25 } as const;
+
+/** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
+export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
+export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { newOrderId, openOrder } from '../shared/envelope/index.js';
 import { encryptJwe } from '../shared/envelope/jwe.js';
 import { signJws } from '../shared/envelope/jws.js';
-import { verifyEvidence } from '../shared/evidence.js';
+import { verifyEvidence } from '../shared/evidence-node.js';
 import { reasonSchema } from '../shared/text.js';
 import { MAX_LINE_LENGTH } from '../shared/text.js';
 import { ITEMS, NOW, cancelledBundle, makeBundle, receiptKeyPair } from './helpers/evidence.js';

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { EvidenceError, InputError } from '../../shared/errors.js';
 import { prepareOrder } from '../../shared/envelope/index.js';
 import type { PreparedOrder } from '../../shared/envelope/index.js';
-import { evidenceBundle, verifyEvidence } from '../../shared/evidence.js';
+import { evidenceBundle } from '../../shared/evidence.js';
+import { verifyEvidence } from '../../shared/evidence-node.js';
 import type { EvidenceBundle, VerifiedEvidence } from '../../shared/evidence.js';
 import { exportPublicKeyPem } from '../../shared/keys.js';
 import type { SigningKey } from '../../shared/keys.js';
@@ -92,7 +93,7 @@ async function checkReceipt(
       receiptJws: placed.receipt,
       receiptKey: await receiptKey(api, profileName, receiptKeyId(placed.receipt)),
     });
-    verified = verifyEvidence(bundle);
+    verified = await verifyEvidence(bundle);
   } catch (error) {
     const accepted = `the OPD answered that order ${id} is accepted, but its receipt`;
     if (error instanceof EvidenceError)

@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { EvidenceError } from '../../shared/errors.js';
-import { parseEvidence, verifyEvidence } from '../../shared/evidence.js';
+import { parseEvidence } from '../../shared/evidence.js';
+import { verifyEvidence } from '../../shared/evidence-node.js';
 import type { VerifiedEvidence } from '../../shared/evidence.js';
 import { formatMoney } from '../../shared/money.js';
 import { readStdinText, readTextFile } from '../io.js';
@@ -106,7 +107,7 @@ docs/evidence.md describes each check and how to do them with openssl instead.`,
         const bundle = parseEvidence(value);
         let verified: VerifiedEvidence;
         try {
-          verified = verifyEvidence(bundle);
+          verified = await verifyEvidence(bundle);
         } catch (error) {
           if (!(error instanceof EvidenceError) || !globals.json) throw error;
           print(globals, { valid: false, error: { code: error.code, message: error.message } }, () => '');

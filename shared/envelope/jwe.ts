@@ -41,11 +41,11 @@ export interface ParsedJwe {
   readonly kid: string;
   readonly protectedB64: string;
   readonly epk: { readonly kty: 'OKP'; readonly crv: 'X25519'; readonly x: string };
-  readonly apu: Buffer;
-  readonly apv: Buffer;
-  readonly iv: Buffer;
-  readonly ciphertext: Buffer;
-  readonly tag: Buffer;
+  readonly apu: Uint8Array;
+  readonly apv: Uint8Array;
+  readonly iv: Uint8Array;
+  readonly ciphertext: Uint8Array;
+  readonly tag: Uint8Array;
 }
 
 function uint32(value: number): Buffer {
@@ -54,7 +54,7 @@ function uint32(value: number): Buffer {
   return buffer;
 }
 
-function lengthPrefixed(data: Buffer): Buffer {
+function lengthPrefixed(data: Uint8Array): Buffer {
   return Buffer.concat([uint32(data.length), data]);
 }
 
@@ -64,7 +64,7 @@ const ROUND_ONE = uint32(1);
 const KEY_BITS = uint32(256);
 
 /** Concat KDF (NIST SP 800-56A) as RFC 7518 §4.6.2 uses it for direct ECDH-ES with A256GCM: one SHA-256 round. */
-export function concatKdf(sharedSecret: Buffer, apu: Buffer, apv: Buffer): Buffer {
+export function concatKdf(sharedSecret: Buffer, apu: Uint8Array, apv: Uint8Array): Buffer {
   const input = Buffer.concat([
     ROUND_ONE,
     sharedSecret,
@@ -79,7 +79,7 @@ export function concatKdf(sharedSecret: Buffer, apu: Buffer, apv: Buffer): Buffe
 /** Test-vector hooks: a fixed ephemeral key and IV make the output reproducible. Never set them otherwise. */
 export interface DeterministicInputs {
   readonly ephemeralPrivateKey: KeyObject;
-  readonly iv: Buffer;
+  readonly iv: Uint8Array;
 }
 
 /** Encrypts `plaintext` (the order JWS) to the server key and returns the compact JWE. */
@@ -114,7 +114,7 @@ function headerInvalid(message: string): EnvelopeError {
   return new EnvelopeError('envelope_header_invalid', message);
 }
 
-function optionalB64(value: unknown, name: string): Buffer {
+function optionalB64(value: unknown, name: string): Uint8Array {
   if (value === undefined) return Buffer.alloc(0);
   const bytes = typeof value === 'string' ? b64uDecode(value) : undefined;
   if (!bytes) throw headerInvalid(`the JWE ${name} must be base64url`);

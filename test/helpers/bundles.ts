@@ -6,7 +6,8 @@ import { expect } from 'vitest';
 import type { PreparedOrder } from '../../shared/envelope/index.js';
 import { EvidenceError } from '../../shared/errors.js';
 import type { EvidenceErrorCode } from '../../shared/errors.js';
-import { parseEvidence, verifyEvidence } from '../../shared/evidence.js';
+import { parseEvidence } from '../../shared/evidence.js';
+import { verifyEvidence } from '../../shared/evidence-node.js';
 import type { EvidenceBundle } from '../../shared/evidence.js';
 import type { AcceptedOrder } from '../../shared/receipts.js';
 import { acceptedOrder, cancelledBundle, makeBundle, receiptKeyPair, signedOrder } from './evidence.js';
@@ -29,10 +30,10 @@ export const bundle = (algorithm: SigningAlgorithm = 'ed25519', change: Paramete
   makeBundle(keys[algorithm], server, receiptSigner, change);
 
 /** Verifies `candidate`, expecting an {@link EvidenceError} of `code`; returns it. */
-export function failsWith(candidate: unknown, code: EvidenceErrorCode): EvidenceError {
+export async function failsWith(candidate: unknown, code: EvidenceErrorCode): Promise<EvidenceError> {
   let error: unknown;
   try {
-    verifyEvidence(parseEvidence(candidate));
+    await verifyEvidence(parseEvidence(candidate));
   } catch (caught) {
     error = caught;
   }

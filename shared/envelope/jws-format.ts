@@ -1,0 +1,86 @@
+/**
+ * The shape of a compact JWS (RFC 7515): split, header checked, parts decoded — nothing verified. Pure, so that the
+ * console checks evidence in a browser with the same rules as po and the functions (shared/envelope/jws.ts signs and
+ * verifies with node:crypto).
+ */
+import { decode as b64uDecode } from '../base64url.js';
+import { EnvelopeError } from '../errors.js';
+import { parseJsonObject } from '../json.js';
+import { SIGNATURE_ALGS } from '../rules.js';
+import type { SignatureAlg } from '../rules.js';
+
+/** The JWS `typ` of an order: explicit typing (RFC 8725 §3.11) so no other JWS can pass for an order. */
+export const ORDER_JWS_TYP = 'po-order+jws';
+
+/** Exactly these protected header members, no others (in particular no `crit`, `b64`, `jwk`, `jku`, `x5u`). */
+const HEADER_MEMBERS = new Set(['alg', 'kid', 'typ']);
+
+/** A compact JWS split into its parts; nothing is verified yet. */
+export interface ParsedJws {
+  readonly alg: string;
+  readonly kid: string;
+  /** ASCII(BASE64URL(header) '.' BASE64URL(payload)): the bytes the signature covers. */
+  readonly signingInput: string;
+  readonly payloadB64: string;
+  /** The payload's bytes (decoded once, here). */
+  readonly payload: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+function malformed(message: string): EnvelopeError {
+  return new EnvelopeError('signature_malformed', message);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes base64url UTF-8 JSON into an object with unique member names, or returns `undefined`. */
+export function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+  const bytes = b64uDecode(segment);
+  return bytes && jsonObjectOf(bytes);
+}
+
+/** Reads UTF-8 JSON bytes as an object with unique member names, or returns `undefined`. */
+export function jsonObjectOf(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return parseJsonObject(text);
+}
+
+/**
+ * Splits a compact JWS and checks its protected header's shape and `typ` (not the algorithm: that is checked against
+ * the registered key by the caller).
+ * @throws EnvelopeError `signature_malformed`
+ */
+export function parseJws(jws: string, typ: string = ORDER_JWS_TYP): ParsedJws {
+  const parts = jws.split('.');
+  if (parts.length !== 3) throw malformed('not a compact JWS (3 parts)');
+  const [headerB64, payloadB64, signatureB64] = parts as [string, string, string];
+  const header = decodeJsonObject(headerB64);
+  if (!header) throw malformed('the JWS header is not a base64url-encoded JSON object with unique members');
+  const extra = Object.keys(header).find((name) => !HEADER_MEMBERS.has(name));
+  if (extra !== undefined) throw malformed(`the JWS header has an unsupported member "${extra.slice(0, 32)}"`);
+  if (header.typ !== typ) throw malformed(`the JWS typ must be "${typ}"`);
+  if (typeof header.alg !== 'string') throw malformed('the JWS header has no alg');
+  if (typeof header.kid !== 'string' || header.kid.length === 0) throw malformed('the JWS header has no kid');
+  const payload = b64uDecode(payloadB64);
+  if (!payload) throw malformed('the JWS payload is not base64url');
+  const signature = b64uDecode(signatureB64);
+  if (!signature) throw malformed('the JWS signature is not base64url');
+  return {
+    alg: header.alg,
+    kid: header.kid,
+    signingInput: `${headerB64}.${payloadB64}`,
+    payloadB64,
+    payload,
+    signature,
+  };
+}
+
+/** True if `alg` is one of the four signature algorithms (a type guard, nothing more). */
+export function isSignatureAlg(alg: string): alg is SignatureAlg {
+  return (SIGNATURE_ALGS as readonly string[]).includes(alg);
+}
