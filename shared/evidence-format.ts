@@ -269,3 +269,12 @@ export function checkReceiptMatchesOrder(receipt: ReceiptClaims, order: OrderCla
   if (Math.abs(receipt.iat - order.iat) > skewSeconds)
     mismatch(`accepted at ${receipt.iat}, more than ${skewSeconds} s from the signing time ${order.iat}`);
 }
+
+/** The key ID a receipt names in its header, read without verifying anything (to pick the key to verify it with). */
+export function receiptKeyId(receiptJws: string): string {
+  try {
+    return parseJws(receiptJws, RECEIPT_TYP).kid;
+  } catch {
+    throw new EvidenceError('receipt_malformed', `the receipt is not a compact JWS of type ${RECEIPT_TYP}`);
+  }
+}

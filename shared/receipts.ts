@@ -11,7 +11,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { decode as b64uDecode, encode as b64u } from './base64url.js';
-import { parseJws, signJws, verifyJwsSignature } from './envelope/jws.js';
+import { signJws, verifyJwsSignature } from './envelope/jws.js';
 import { EvidenceError } from './errors.js';
 import {
   RECEIPT_ALG,
@@ -32,6 +32,7 @@ export {
   ledgerEntrySchema,
   receiptClaimsSchema,
   receiptKeyJwkSchema,
+  receiptKeyId,
 } from './evidence-format.js';
 export type { CancellationReceiptClaims, ReceiptClaims, ReceiptKeyJwk } from './evidence-format.js';
 
@@ -165,15 +166,6 @@ export function receiptKeyFromJwk(jwk: unknown): ReceiptKey {
       `the receipt key ID ${parsed.data.kid} is not the fingerprint of its key`,
     );
   return { kid: parsed.data.kid, publicKey };
-}
-
-/** The key ID a receipt names in its header, read without verifying anything (to pick the key to verify it with). */
-export function receiptKeyId(receiptJws: string): string {
-  try {
-    return parseJws(receiptJws, RECEIPT_TYP).kid;
-  } catch {
-    throw new EvidenceError('receipt_malformed', `the receipt is not a compact JWS of type ${RECEIPT_TYP}`);
-  }
 }
 
 /**
