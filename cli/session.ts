@@ -5,11 +5,10 @@
 import { InputError } from '../shared/errors.js';
 import { ApiCallError, NetworkError } from './api.js';
 import { opdClient } from './client.js';
+import { SESSION_REFRESH_WITHIN_MS } from '../shared/rules.js';
 import { readProfile, readSession, writeSession } from './profile.js';
 import type { Session } from './profile.js';
 
-/** A session this close to its expiry is refreshed before a command uses it. */
-export const REFRESH_WITHIN_MS = 5 * 60_000;
 
 /** Who a session is for, as people read it: `alice (customer)`, `dana (staff: clerk, finance)`. */
 export function sessionSubject(session: Session): string {
@@ -42,7 +41,7 @@ export async function sessionFor(profile: string): Promise<Session> {
   if (!session) throw new InputError('not_logged_in', `not logged in (profile ${profile}); run \`po login\``);
   const left = Date.parse(session.expiresAt) - Date.now();
   if (left <= 0) throw new InputError('not_logged_in', 'the session has expired; run `po login` again');
-  if (left > REFRESH_WITHIN_MS) return session;
+  if (left > SESSION_REFRESH_WITHIN_MS) return session;
   try {
     const fresh = await opdClient(readProfile(profile).apiUrl).refresh(session.token);
     writeSession(profile, fresh);

@@ -51,6 +51,8 @@ export const KEY_ID_RULE = '1–128 characters of A–Z a–z 0–9 . _ : -';
 export const OPD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 
 /** An `Idempotency-Key`: a fresh random value per money request, the same one when it is sent again. */
+/** The request header that carries an idempotency key (shared/idempotency.ts). */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENCY_KEY = { minLength: 16, maxLength: 128 } as const;
 /** {@link IDEMPOTENCY_KEY} as a pattern: its length, of A–Z a–z 0–9 . _ : - */
 export const IDEMPOTENCY_KEY_PATTERN = new RegExp(
@@ -118,3 +120,6 @@ export const PAGE_LIMIT = { min: 1, max: 100, default: 25 } as const;
 /** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
 export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
 export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];
+
+/** A client (po, the console) refreshes a session this close to its expiry (`POST /refresh`) before it uses it. */
+export const SESSION_REFRESH_WITHIN_MS = 5 * 60_000;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runWithGlobals } from '../globals.js';
 import { EXIT } from '../output.js';
 import { readProfile, readSession } from '../profile.js';
-import { REFRESH_WITHIN_MS } from '../session.js';
+import { SESSION_REFRESH_WITHIN_MS } from '../../shared/rules.js';
 import { print } from '../view.js';
 
 /** Registers `po whoami`. */
@@ -38,7 +38,7 @@ export function registerWhoami(program: Command): void {
               ? `staff     ${report.staffId}`
               : `customer  ${report.customerId ?? '(none: po config --customer ID)'}`,
             live
-              ? `session   ${session.kind === 'customer' ? 'customer' : `staff: ${session.roles.join(', ')}`}, valid until ${session.expiresAt} (refreshed automatically in its last ${REFRESH_WITHIN_MS / 60_000} minutes)`
+              ? `session   ${session.kind === 'customer' ? 'customer' : `staff: ${session.roles.join(', ')}`}, valid until ${session.expiresAt} (refreshed automatically in its last ${SESSION_REFRESH_WITHIN_MS / 60_000} minutes)`
               : `session   ${report.session}: po login`,
           ].join('\n'),
         );
