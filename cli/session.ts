@@ -9,7 +9,6 @@ import { SESSION_REFRESH_WITHIN_MS } from '../shared/rules.js';
 import { readProfile, readSession, writeSession } from './profile.js';
 import type { Session } from './profile.js';
 
-
 /** Who a session is for, as people read it: `alice (customer)`, `dana (staff: clerk, finance)`. */
 export function sessionSubject(session: Session): string {
   return session.kind === 'customer'

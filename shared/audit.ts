@@ -2,10 +2,9 @@
  * The audit trail's records: who did what to what, when, with what effect. One record per change a staff member makes
  * and per customer security event, written in the same DynamoDB transaction as the change it records (shared/aws/
  * audit.ts `auditPut`), so there is no change without its record and no record without its change. Records are never
- * changed or deleted: the stack's roles may only put them (infra/access.ts). Pure: no AWS import.
+ * changed or deleted: the stack's roles may only put them (infra/access.ts). Pure: no AWS or Node import, so that the
+ * console reads the action names and shows changes as po does (a record is made by shared/audit-record.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { AUDIT_TIME_SHARDS } from '../contract/tables.js';
 import type { StaffRole } from './permissions.js';
 import type { AccountKind } from './tokens.js';
 
@@ -104,37 +103,6 @@ export interface AuditEntry {
   readonly reason?: string;
 }
 
-/** The day's shard a record goes to in the time index, from its ID. */
-function timeBucketOf(time: string, auditId: string): string {
-  const shard = createHash('sha256').update(auditId).digest()[0]! % AUDIT_TIME_SHARDS;
-  return `${time.slice(0, 10)}#${shard}`;
-}
-
-/** The record of `entry`, done by `actor` at `now`. */
-export function auditRecord(actor: Actor, entry: AuditEntry, now = Date.now(), auditId = newAuditId()): AuditRecord {
-  const time = new Date(now).toISOString();
-  return {
-    target: entry.target,
-    targetType: AUDIT_ACTIONS[entry.action],
-    recordedAt: `${time}#${auditId}`,
-    auditId,
-    time,
-    actor: actor.id,
-    actorKind: actor.kind,
-    actorRoles: [...actor.roles],
-    action: entry.action,
-    changes: entry.changes ?? {},
-    ...(entry.reason === undefined ? {} : { reason: entry.reason }),
-    requestId: actor.requestId,
-    timeBucket: timeBucketOf(time, auditId),
-  };
-}
-
-/** A fresh record ID: 96 random bits, base64url. */
-function newAuditId(): string {
-  return randomBytes(12).toString('base64url');
-}
-
 /**
  * What an audit record's target may be, as `GET /admin/audit?target=` takes it: a SKU, a customer or staff ID, an
  * order ID or a key ID (shared/rules.ts) — their characters, at most 128 of them, never `.` or `..`.
@@ -149,3 +117,36 @@ export const AUDIT_ACTOR_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._:@+ -]{0,126}[A-Z
 
 /** Every action's name, in the table's order (for messages and help). */
 export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];
+
+/** A word of a command line or of a change as typed: as it is if plain, else in single quotes. */
+export function word(text: string): string {
+  return /^[\w.@:+/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** One value of a record's changes, compactly: a number or a word as it is, a list joined by commas. */
+function valueText(value: unknown): string {
+  if (typeof value === 'string') return word(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map(valueText).join(',');
+  return JSON.stringify(value) ?? '(none)';
+}
+
+/** Whether a change is a value before → after (either side may be absent). */
+function isChange(value: unknown): value is { before?: unknown; after?: unknown } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((key) => key === 'before' || key === 'after');
+}
+
+/**
+ * A record's changes on one line: `priceCents 1250 → 1400`, `amountCents 10000 entry 3 …`, a value that was only
+ * added as itself (`stock 100`), then the reason if there is one.
+ */
+export function changesText(changes: Readonly<Record<string, unknown>>, reason?: string): string {
+  const parts = Object.entries(changes).map(([name, value]) => {
+    if (!isChange(value)) return `${name} ${valueText(value)}`;
+    const after = 'after' in value ? valueText(value.after) : '(none)';
+    return 'before' in value ? `${name} ${valueText(value.before)} → ${after}` : `${name} ${after}`;
+  });
+  return [...parts, ...(reason === undefined ? [] : [`reason ${word(reason)}`])].join(' ');
+}

@@ -192,6 +192,11 @@ export function evidenceBundle(input: {
   };
 }
 
+/** A bundle as a file holds it (`po orders export`, the console's download): indented JSON and a final newline. */
+export function evidenceFileText(bundle: EvidenceBundle): string {
+  return `${JSON.stringify(bundle, null, 2)}\n`;
+}
+
 /**
  * Checks that a value (parsed JSON) is a bundle of this format and version, with exactly the documented members.
  * @throws EvidenceError `evidence_malformed`

@@ -6,7 +6,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_BY_ACTOR, AUDIT_BY_TIME, AUDIT_TIME_SHARDS } from '../../contract/tables.js';
-import { auditRecord } from '../audit.js';
+import { auditRecord } from '../audit-record.js';
 import type { Actor, AuditEntry, AuditRecord } from '../audit.js';
 import { MAX_DAYS_PER_PAGE, daysBackFrom, endOfDayBefore } from '../audit-query.js';
 import type { AuditFilter, AuditPosition } from '../audit-query.js';

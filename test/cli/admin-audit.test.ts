@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changesText } from '../../cli/commands/admin/audit.js';
+import { changesText } from '../../shared/audit.js';
 import { parseTimeOption } from '../../cli/input.js';
 import { tempDir } from '../helpers/openssl.js';
 import { po } from '../helpers/po.js';

@@ -5,7 +5,7 @@
  */
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { auditRecord } from '../../shared/audit.js';
+import { auditRecord } from '../../shared/audit-record.js';
 import type { Actor, AuditAction, AuditRecord } from '../../shared/audit.js';
 import { QueryCommand, apiEvent, bodyOf, ddb, lambdaContext } from './aws.js';
 import type { STAFF } from './audit.js';

@@ -1,3 +1,5 @@
-// The OPD console's entry point (being built: see web/console/app.ts once it lands).
+/** The OPD console's entry point: everything is drawn by web/console/app.ts into the page's `#app`. */
+import { startConsole } from './app.js';
+
 const root = document.getElementById('app');
-if (root) root.textContent = 'OPD console';
+if (root) startConsole(root);

@@ -4,46 +4,20 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { AUDIT_ACTION_NAMES, AUDIT_ACTOR_PATTERN, AUDIT_TARGET_PATTERN, isAuditAction } from '../../../shared/audit.js';
+import {
+  AUDIT_ACTION_NAMES,
+  AUDIT_ACTOR_PATTERN,
+  AUDIT_TARGET_PATTERN,
+  changesText,
+  isAuditAction,
+  word,
+} from '../../../shared/audit.js';
 import { InputError } from '../../../shared/errors.js';
 import type { AuditQuery } from '../../admin-client.js';
 import { runAdmin } from '../../admin.js';
 import { runWithGlobals } from '../../globals.js';
 import { parseLimit, parseTimeOption } from '../../input.js';
 import { pageText, poFor } from '../../view.js';
-
-/** A word of a command line or of a change as typed: as it is if plain, else in single quotes. */
-function word(text: string): string {
-  return /^[\w.@:+/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** One value of a record's changes, compactly: a number or a word as it is, a list joined by commas. */
-function valueText(value: unknown): string {
-  if (typeof value === 'string') return word(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map(valueText).join(',');
-  return JSON.stringify(value) ?? '(none)';
-}
-
-/** Whether a change is a value before → after (either side may be absent). */
-function isChange(value: unknown): value is { before?: unknown; after?: unknown } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length > 0 && keys.every((key) => key === 'before' || key === 'after');
-}
-
-/**
- * A record's changes on one line: `priceCents 1250 → 1400`, `amountCents 10000 entry 3 …`, a value that was only
- * added as itself (`stock 100`), then the reason if there is one.
- */
-export function changesText(changes: Readonly<Record<string, unknown>>, reason?: string): string {
-  const parts = Object.entries(changes).map(([name, value]) => {
-    if (!isChange(value)) return `${name} ${valueText(value)}`;
-    const after = 'after' in value ? valueText(value.after) : '(none)';
-    return 'before' in value ? `${name} ${valueText(value.before)} → ${after}` : `${name} ${after}`;
-  });
-  return [...parts, ...(reason === undefined ? [] : [`reason ${word(reason)}`])].join(' ');
-}
 
 /** `--action`, checked as commander reads it. @throws InvalidArgumentError */
 function parseAction(text: string): string {

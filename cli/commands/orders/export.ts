@@ -1,6 +1,7 @@
 /** `po orders export <id>`: the order's evidence bundle, checked as `po verify` checks it, then written. */
 import type { Command } from 'commander';
 import { opdClient } from '../../client.js';
+import { evidenceFileText } from '../../../shared/evidence-format.js';
 import { orderEvidence } from '../../evidence.js';
 import { runWithGlobals } from '../../globals.js';
 import { parseOrderId } from '../../input.js';
@@ -28,7 +29,7 @@ export function registerOrdersExport(orders: Command): void {
         const opd = opdClient(readProfile(name).apiUrl);
         const order = await opd.getOrder((await customerSessionFor(name)).token, id);
         const { bundle } = await orderEvidence(opd, name, order);
-        const text = `${JSON.stringify(bundle, null, 2)}\n`;
+        const text = evidenceFileText(bundle);
         if (options.out === undefined) {
           process.stdout.write(text);
           return;

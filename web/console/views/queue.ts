@@ -1,0 +1,72 @@
+/** The work queue: orders in one status (accepted first: oldest first), or one customer's orders; paged. */
+import type { CustomerOrdersPage, QueuePage } from '../../../contract/admin-api.js';
+import { ORDER_STATUSES } from '../../../shared/orders.js';
+import { call, query } from '../api.js';
+import { show } from '../app.js';
+import type { ViewContext } from '../app.js';
+import { field, h, table } from '../dom.js';
+import { link, money, time, withQuery } from '../format.js';
+
+export async function queueView(context: ViewContext): Promise<void> {
+  const status = context.params.get('status') ?? 'accepted';
+  const customer = context.params.get('customer') ?? undefined;
+  const cursor = context.params.get('cursor') ?? undefined;
+  const page = await call<QueuePage | CustomerOrdersPage>(
+    'GET',
+    `/admin/orders${query({ status: customer && !context.params.get('status') ? undefined : status, customer, cursor })}`,
+  );
+
+  const statusSelect = h(
+    'select',
+    { id: 'queue-status', name: 'status' },
+    ORDER_STATUSES.map((value) => h('option', { value, ...(value === status ? { selected: true } : {}) }, value)),
+  );
+  const customerInput = h('input', {
+    id: 'queue-customer',
+    name: 'customer',
+    value: customer ?? '',
+    placeholder: 'all customers',
+    autocomplete: 'off',
+  });
+  const filters = h(
+    'form',
+    { class: 'filters', 'aria-label': 'Filter the queue' },
+    field('Status', statusSelect),
+    field('Customer ID', customerInput),
+    h('button', { type: 'submit' }, 'Show'),
+  );
+  filters.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const members = new URLSearchParams();
+    members.set('status', statusSelect.value);
+    if (customerInput.value.trim()) members.set('customer', customerInput.value.trim());
+    location.hash = `#/queue?${members.toString()}`;
+  });
+
+  const rows = page.orders.map((order) => [
+    link(order.orderId, 'orders', order.orderId),
+    context.can('accounts:read') ? link(order.customerId, 'customer', order.customerId) : order.customerId,
+    time(order.acceptedAt),
+    order.lines.map((line) => `${line.qty} × ${line.sku}`).join(', '),
+    money(order.totalCents, order.currency),
+    order.status,
+  ]);
+  const caption = customer
+    ? `Orders of ${customer}${context.params.get('status') ? ` (${status})` : ''}, newest first`
+    : status === 'accepted'
+      ? 'Accepted orders, oldest first: the work to do'
+      : `Orders ${status}`;
+  show(
+    context,
+    'Queue',
+    filters,
+    table(caption, ['Order', 'Customer', 'Accepted', 'Lines', 'Total', 'Status'], rows, 'No orders here.'),
+    h(
+      'p',
+      { class: 'paging' },
+      cursor && withQuery('queue', { status, customer }, 'First page'),
+      ' ',
+      page.next && withQuery('queue', { status, customer, cursor: page.next }, 'Next page'),
+    ),
+  );
+}
