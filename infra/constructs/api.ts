@@ -20,8 +20,11 @@ import { addRoutes } from './api-routes.js';
 import { KEEP_DATA } from './data.js';
 import { addWebAcl } from './waf.js';
 
-/** The API's one stage: its URL's last segment, and what the X-Ray sampling rule matches. */
-const API_STAGE = 'prod';
+/**
+ * The API's one stage: its URL's last segment (so the first segment of every path the API serves: the console's page
+ * names its assets under it), and what the X-Ray sampling rule matches.
+ */
+export const API_STAGE = 'prod';
 
 /** What the API is built from. */
 export interface ApiInputs {

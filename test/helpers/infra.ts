@@ -65,21 +65,49 @@ export function synthesizeStackCompletely(): CompleteSynthesis {
   return { template, resources: template.toJSON().Resources as Resources, nagReport: report, outdir };
 }
 
-/** Synthesizes the PurchaseOrders stack's template only: no bundling, no validation (see above). */
-export function synthesizeTemplate(): { template: Template; resources: Resources } {
+/**
+ * Synthesizes the PurchaseOrders stack's template only: no bundling, no validation (see above).
+ * @returns the template, its resources, and the cloud assembly's directory (the assets that need no bundling)
+ */
+export function synthesizeTemplate(): { template: Template; resources: Resources; outdir: string } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const template = Template.fromStack(new PurchaseOrdersStack(app, 'PurchaseOrders'));
-  return { template, resources: template.toJSON().Resources as Resources };
+  return { template, resources: template.toJSON().Resources as Resources, outdir: app.outdir };
 }
 
 /** The resources of that CloudFormation type, as [logical ID, resource] pairs. */
 export const resourcesOfType = (resources: Resources, type: string) =>
   Object.entries(resources).filter(([, resource]) => resource.Type === type);
 
+/** One API Gateway method of the template, with its route as contract/routes.ts spells it (`GET /orders/{id}`). */
+export interface ApiMethod {
+  readonly route: string;
+  readonly id: string;
+  readonly properties: Record<string, unknown>;
+}
+
+/** The template's API Gateway methods, each with its full path resolved from the resources' PathPart/ParentId tree. */
+export function apiMethods(resources: Resources): ApiMethod[] {
+  const byId = new Map(resourcesOfType(resources, 'AWS::ApiGateway::Resource'));
+  const pathOf = (ref: unknown): string => {
+    const id = (ref as { Ref?: string }).Ref;
+    const resource = id === undefined ? undefined : byId.get(id);
+    if (!resource) return ''; // the API's root
+    return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart as string}`;
+  };
+  return resourcesOfType(resources, 'AWS::ApiGateway::Method').map(([id, method]) => ({
+    route: `${method.Properties.HttpMethod as string} ${pathOf(method.Properties.ResourceId) || '/'}`,
+    id,
+    properties: method.Properties,
+  }));
+}
+
 /** The template of {@link synthesizeTemplate}, made in the calling test file's `beforeAll`; read it inside tests. */
 export interface SynthesizedTemplate {
   readonly template: Template;
   readonly resources: Resources;
+  /** The cloud assembly's directory: the staged assets that need no bundling (the functions' code is not there). */
+  readonly outdir: string;
   /** The resources of that CloudFormation type, as [logical ID, resource] pairs. */
   readonly ofType: (type: string) => Array<[string, Resources[string]]>;
 }
@@ -93,6 +121,9 @@ export function templateForThisFile(): SynthesizedTemplate {
     },
     get resources() {
       return made().resources;
+    },
+    get outdir() {
+      return made().outdir;
     },
     ofType: (type) => resourcesOfType(made().resources, type),
   };

@@ -5,36 +5,31 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { templateForThisFile } from '../helpers/infra.js';
+import { apiMethods, templateForThisFile } from '../helpers/infra.js';
 
 const stack = templateForThisFile();
 const { ofType } = stack;
 
 describe('API', () => {
-  /** Full path of each API Gateway resource, from the PathPart/ParentId tree. */
-  function paths(): Map<string, string> {
-    const byId = new Map(ofType('AWS::ApiGateway::Resource'));
-    const resolve = (ref: unknown): string => {
-      const id = (ref as { Ref?: string }).Ref;
-      if (!id || !byId.has(id)) return '';
-      const resource = byId.get(id)!;
-      return `${resolve(resource.Properties.ParentId)}/${resource.Properties.PathPart as string}`;
-    };
-    return new Map([...byId.keys()].map((id) => [id, resolve({ Ref: id })]));
-  }
-
-  it('puts the authorizer on every route except the logins, GET /health, GET /server-key and GET /receipt-keys', () => {
-    const pathOf = paths();
-    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => ({
-      route: `${m.Properties.HttpMethod as string} ${pathOf.get((m.Properties.ResourceId as { Ref?: string }).Ref ?? '') ?? '/'}`,
-      authorization: m.Properties.AuthorizationType,
+  it('puts the authorizer on every route except the logins, GET /health, GET /server-key, GET /receipt-keys and the console', () => {
+    const methods = apiMethods(stack.resources).map((m) => ({
+      route: m.route,
+      authorization: m.properties.AuthorizationType,
     }));
     const open = methods
       .filter((m) => m.authorization === 'NONE')
       .map((m) => m.route)
       .sort();
-    expect(open).toEqual(['GET /health', 'GET /receipt-keys', 'GET /server-key', 'POST /login', 'POST /staff/login']);
-    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - 5);
+    expect(open).toEqual([
+      'GET /console', // the console's page and files (test/infra/console.test.ts)
+      'GET /console/{file}',
+      'GET /health',
+      'GET /receipt-keys',
+      'GET /server-key',
+      'POST /login',
+      'POST /staff/login',
+    ]);
+    expect(methods.filter((m) => m.authorization === 'CUSTOM').length).toBe(methods.length - open.length);
     expect(methods.map((m) => m.route)).toEqual(
       expect.arrayContaining([
         'POST /orders',

@@ -3,20 +3,23 @@
  * ships as measured, and cdk-nag's AwsSolutions checks find nothing unacknowledged. A control stack proves the nag
  * harness reports violations (so a clean result means clean).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_ASSETS, CONSOLE_BUILD_DIRECTORY } from '../../contract/console.js';
 import { resourcesOfType, synthWithNag, synthesizeStackCompletely } from '../helpers/infra.js';
 import type { Resources } from '../helpers/infra.js';
 
 let resources: Resources;
 let nagReport: unknown;
 let outdirOfStack: string;
+let synthesisStarted: number;
 
 beforeAll(() => {
-  // The one complete synthesis: it bundles the functions, which the bundle tests read.
+  // The one complete synthesis: it bundles the functions (and builds the console), which the bundle tests read.
+  synthesisStarted = Date.now();
   ({ resources, nagReport, outdir: outdirOfStack } = synthesizeStackCompletely());
 }, 120_000);
 
@@ -39,6 +42,21 @@ describe('the deployed bundles', () => {
     expect(code).not.toContain('AWS_XRAY_CONTEXT_MISSING'); // aws-xray-sdk-core
     expect(code).not.toContain('defaultProvider::fromSSO'); // @aws-sdk/credential-provider-node's chain
     expect(code).toContain('AWS_ACCESS_KEY_ID'); // …replaced by the environment's credentials, which Lambda sets
+  });
+
+  it('the console ships as built by this synthesis (scripts/build-console.mjs), not a build left by an earlier one', () => {
+    for (const file of Object.keys(CONSOLE_ASSETS)) {
+      const [, deployment] = ofType('Custom::CDKBucketDeployment').find(
+        ([, d]) => JSON.stringify(d.Properties.Include) === JSON.stringify([file]),
+      )!;
+      const [key] = deployment.Properties.SourceObjectKeys as string[];
+      const built = join(CONSOLE_BUILD_DIRECTORY, file);
+      // Milliseconds are truncated differently by the clock and the file system: allow one.
+      expect(statSync(built).mtimeMs, file).toBeGreaterThanOrEqual(synthesisStarted - 1);
+      expect(readFileSync(join(outdirOfStack, `asset.${key!.replace(/\.zip$/, '')}`, file)), file).toEqual(
+        readFileSync(built),
+      );
+    }
   });
 
   it('no function runs with source maps enabled', () => {
