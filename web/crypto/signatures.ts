@@ -4,12 +4,13 @@
  * which WebCrypto lacks, is web/crypto/dsa.ts.
  *
  * A key is accepted here exactly when the server accepts it (shared/keys.ts `describeKey`: same algorithms, same
- * minimum and maximum sizes), and only in its DER form as the server writes it, so a key that verifies here is the key
- * the server registered.
+ * minimum and maximum sizes), and only in the DER form the server writes (a key spelled otherwise would be a second
+ * spelling of the same evidence, docs/evidence.md §2).
  */
 import { KeyError } from '../../shared/errors.js';
 import { decode as b64uDecode, encode as b64uEncode } from './base64url.js';
 import { DerReader, readSpki } from './der.js';
+import type { Spki } from './der.js';
 import { ds256SignatureLength, dsaKeyFromSpki, verifyDs256 } from './dsa.js';
 
 /** The JWS algorithms a customer may sign with: shared/keys.ts `SIGNATURE_ALGS`. */
@@ -80,14 +81,8 @@ async function importVerifyKey(
   }
 }
 
-function toBigInt(bytes: Uint8Array): bigint {
-  let hex = '0x0';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return BigInt(hex);
-}
-
 /** The RSA key's DER (`RSAPublicKey ::= SEQUENCE { n, e }`, RFC 8017 §A.1.1) is read strictly, then by WebCrypto. */
-async function importRsa(spki: ReturnType<typeof readSpki>, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
+async function importRsa(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
   spki.parameters.null();
   spki.parameters.end();
   const input = new DerReader(spki.publicKey);
@@ -103,13 +98,15 @@ async function importRsa(spki: ReturnType<typeof readSpki>, der: Uint8Array<Arra
     throw new KeyError('key_too_small', `RSA key is ${bits} bits; at least ${RSA_MIN_BITS} are required`);
   if (bits > RSA_MAX_BITS)
     throw new KeyError('key_too_large', `RSA key is ${bits} bits; at most ${RSA_MAX_BITS} are accepted`);
-  const exponent = publicExponent instanceof Uint8Array ? toBigInt(publicExponent) : 0n;
+  // WebCrypto gives the exponent as big-endian bytes.
+  const exponentBytes = publicExponent instanceof Uint8Array ? publicExponent : new Uint8Array();
+  const exponent = exponentBytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
   if (exponent < RSA_MIN_PUBLIC_EXPONENT)
     throw new KeyError('key_unsupported', 'RSA public exponent below 65537 is not accepted');
   return verifier('PS256', Math.ceil(bits / 8), webCryptoCheck(key, { name: 'RSA-PSS', saltLength: 32 }));
 }
 
-async function importP256(spki: ReturnType<typeof readSpki>, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
+async function importP256(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
   const curve = spki.parameters.oid();
   spki.parameters.end();
   if (curve !== P256_OID) throw new KeyError('key_unsupported', `EC curve ${curve} is not supported; use P-256`);
@@ -119,7 +116,7 @@ async function importP256(spki: ReturnType<typeof readSpki>, der: Uint8Array<Arr
   return verifier('ES256', SIGNATURE_BYTES_64, webCryptoCheck(key, { name: 'ECDSA', hash: 'SHA-256' }));
 }
 
-async function importEd25519(spki: ReturnType<typeof readSpki>, der: Uint8Array<ArrayBuffer>) {
+async function importEd25519(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
   // RFC 8410 §3: the parameters are absent.
   spki.parameters.end();
   if (spki.publicKey.length !== ED25519_KEY_BYTES)
