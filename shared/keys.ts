@@ -11,29 +11,19 @@ import { encode as b64u } from './base64url.js';
 import { KeyError } from './errors.js';
 import { KEY_ID_PATTERN, KEY_ID_RULE } from './rules.js';
 
-import { SIGNATURE_ALGS } from './rules.js';
+import { DSA_SIZES, RSA_BITS, RSA_MIN_PUBLIC_EXPONENT, SIGNATURE_ALGS } from './rules.js';
 import type { SignatureAlg } from './rules.js';
 
-export { SIGNATURE_ALGS };
+export { DSA_SIZES, RSA_BITS, SIGNATURE_ALGS };
 export type { SignatureAlg };
 
 /** Key algorithms by their command-line names. `x25519` is for server (decryption) keys only. */
 export const KEY_ALGORITHMS = ['rsa', 'dsa', 'ecdsa', 'ed25519', 'x25519'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
-/** RSA modulus bounds in bits. Below 2048 is broken or close to it; above 8192 only costs verification time. */
-export const RSA_BITS = { min: 2048, max: 8192, default: 3072 } as const;
-/** Accepted DSA domain sizes (FIPS 186-4: L/N). Nothing below L = 2048. */
-export const DSA_SIZES = [
-  { l: 2048, n: 224 },
-  { l: 2048, n: 256 },
-  { l: 3072, n: 256 },
-] as const;
 /** DSA sizes `keygen` offers, by `--bits`: 2048 → N 224 (default), 3072 → N 256. */
 export const DSA_KEYGEN_N: Readonly<Record<number, number>> = { 2048: 224, 3072: 256 };
 export const DSA_DEFAULT_BITS = 2048;
-/** RSA public exponents below 65537 are refused (small exponents have a long history of padding attacks). */
-const RSA_MIN_PUBLIC_EXPONENT = 65537n;
 
 /** What a key is, once checked. `signatureAlg` is absent for X25519 (it encrypts, it does not sign). */
 export interface KeyInfo {

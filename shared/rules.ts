@@ -117,6 +117,17 @@ export const MAX_BODY_BYTES = 32 * 1024;
 /** A list route's `limit` query parameter. */
 export const PAGE_LIMIT = { min: 1, max: 100, default: 25 } as const;
 
+/** RSA modulus bounds in bits. Below 2048 is broken or close to it; above 8192 only costs verification time. */
+export const RSA_BITS = { min: 2048, max: 8192, default: 3072 } as const;
+/** Accepted DSA domain sizes (FIPS 186-4: L/N). Nothing below L = 2048. */
+export const DSA_SIZES = [
+  { l: 2048, n: 224 },
+  { l: 2048, n: 256 },
+  { l: 3072, n: 256 },
+] as const;
+/** RSA public exponents below 65537 are refused (small exponents have a long history of padding attacks). */
+export const RSA_MIN_PUBLIC_EXPONENT = 65537n;
+
 /** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
 export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;
 export type SignatureAlg = (typeof SIGNATURE_ALGS)[number];

@@ -1,6 +1,6 @@
 /**
- * The browser's encodings: base64url (web/crypto/base64url.ts) is the strict codec shared/base64url.ts is, without
- * Buffer; `pemToDer` reads one canonical SPKI PEM and nothing else (one key, one text); `sha256` is SHA-256.
+ * The browser's encodings: shared/base64url.ts run as a browser runs it (the strict codec, without
+ * Buffer); `pemToDer` reads one canonical SPKI PEM and nothing else (one key, one text); `sha256` is SHA-256.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decode as serverDecode, encode as serverEncode } from '../shared/base64url.js';
 import { KeyError } from '../shared/errors.js';
 import { exportPublicKeyPem } from '../shared/keys.js';
-import { decode, encode } from '../web/crypto/base64url.js';
+import { decode, encode } from './helpers/browser-base64url.js';
 import { pemToDer, sha256 } from '../web/crypto/signatures.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -101,13 +101,13 @@ describe('pemToDer', () => {
   it.each(keys)('reads the %s key the server writes (exportPublicKeyPem) as its DER', (_, key) => {
     const pem = exportPublicKeyPem(key);
     expect(pem).toBe(canonicalPem(key.export({ type: 'spki', format: 'der' })));
-    expect(pemToDer(pem)).toEqual(new Uint8Array(key.export({ type: 'spki', format: 'der' })));
+    expect(new Uint8Array(pemToDer(pem))).toEqual(new Uint8Array(key.export({ type: 'spki', format: 'der' })));
   });
 
   it('reads the canonical PEM of any bytes, every last-line length included (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), (der) => {
-        expect(pemToDer(canonicalPem(der))).toEqual(der);
+        expect(new Uint8Array(pemToDer(canonicalPem(der)))).toEqual(der);
       }),
     );
   });

@@ -6,12 +6,13 @@ import { expect } from 'vitest';
 import type { PreparedOrder } from '../../shared/envelope/index.js';
 import { EvidenceError } from '../../shared/errors.js';
 import type { EvidenceErrorCode } from '../../shared/errors.js';
-import { parseEvidence } from '../../shared/evidence.js';
+import { checkEvidence, parseEvidence } from '../../shared/evidence.js';
 import { verifyEvidence } from '../../shared/evidence-node.js';
 import type { EvidenceBundle } from '../../shared/evidence.js';
 import type { AcceptedOrder } from '../../shared/receipts.js';
 import { acceptedOrder, cancelledBundle, makeBundle, receiptKeyPair, signedOrder } from './evidence.js';
 import { keys, server } from './keys.js';
+import { WEB_EVIDENCE_CRYPTO } from '../../web/crypto/evidence-crypto.js';
 import type { SigningAlgorithm } from './keys.js';
 
 /** The OPD's receipt key: signs every receipt these bundles carry. */
@@ -29,17 +30,32 @@ export const accepted = (
 export const bundle = (algorithm: SigningAlgorithm = 'ed25519', change: Parameters<typeof makeBundle>[3] = {}) =>
   makeBundle(keys[algorithm], server, receiptSigner, change);
 
-/** Verifies `candidate`, expecting an {@link EvidenceError} of `code`; returns it. */
+/**
+ * Verifies `candidate` with node:crypto (po) and with WebCrypto (the console's checks, as a browser runs them),
+ * expecting an {@link EvidenceError} of `code` from both; returns po's.
+ */
 export async function failsWith(candidate: unknown, code: EvidenceErrorCode): Promise<EvidenceError> {
-  let error: unknown;
-  try {
-    await verifyEvidence(parseEvidence(candidate));
-  } catch (caught) {
-    error = caught;
+  const [byPo, byConsole] = await Promise.all([
+    refusal(() => verifyEvidence(parseEvidence(candidate))),
+    refusal(() => checkEvidence(WEB_EVIDENCE_CRYPTO, candidate)),
+  ]);
+  for (const [who, error] of [
+    ['po', byPo],
+    ['the console', byConsole],
+  ] as const) {
+    expect(error, `expected ${code} from ${who}, but the bundle verified`).toBeInstanceOf(EvidenceError);
+    expect((error as EvidenceError).code, `${who}: ${(error as EvidenceError).message}`).toBe(code);
   }
-  expect(error, `expected ${code}, but the bundle verified`).toBeInstanceOf(EvidenceError);
-  expect((error as EvidenceError).code, (error as EvidenceError).message).toBe(code);
-  return error as EvidenceError;
+  return byPo as EvidenceError;
+}
+
+async function refusal(check: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await check();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
 
 /** A valid bundle of a cancelled order, with `change` made before it is signed. */

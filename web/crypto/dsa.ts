@@ -7,18 +7,13 @@
  * signature), so timing reveals nothing an observer does not already have.
  */
 import { KeyError } from '../../shared/errors.js';
+import { DSA_SIZES } from '../../shared/rules.js';
 import { DerReader, readSpki } from './der.js';
 
 /** id-dsa (RFC 3279 §2.3.2). */
 const DSA_OID = '1.2.840.10040.4.1';
 
-/** Accepted domain sizes, L/N: the same as shared/keys.ts `DSA_SIZES` (which a browser cannot import). */
-const DSA_SIZES: ReadonlyArray<{ readonly l: number; readonly n: number }> = [
-  { l: 2048, n: 224 },
-  { l: 2048, n: 256 },
-  { l: 3072, n: 256 },
-];
-const DSA_MIN_L = 2048;
+const DSA_MIN_L = Math.min(...DSA_SIZES.map((size) => size.l));
 
 /** SHA-256's output length in bits: H(m) is its leftmost min(N, 256) bits. */
 const SHA256_BITS = 256;

@@ -8,18 +8,18 @@
  * spelling of the same evidence, docs/evidence.md §2).
  */
 import { KeyError } from '../../shared/errors.js';
-import { decode as b64uDecode, encode as b64uEncode } from './base64url.js';
+import { decode as b64uDecode, encode as b64uEncode } from '../../shared/base64url.js';
 import { DerReader, readSpki } from './der.js';
 import type { Spki } from './der.js';
 import { ds256SignatureLength, dsaKeyFromSpki, verifyDs256 } from './dsa.js';
 
-/** The JWS algorithms a customer may sign with: shared/keys.ts `SIGNATURE_ALGS`. */
-export type SignatureAlg = 'PS256' | 'DS256' | 'ES256' | 'EdDSA';
+import { RSA_BITS, RSA_MIN_PUBLIC_EXPONENT } from '../../shared/rules.js';
+import type { SignatureAlg } from '../../shared/rules.js';
 
-/** RSA modulus bounds in bits and the smallest public exponent: shared/keys.ts `RSA_BITS` and its exponent rule. */
-const RSA_MIN_BITS = 2048;
-const RSA_MAX_BITS = 8192;
-const RSA_MIN_PUBLIC_EXPONENT = 65537n;
+export type { SignatureAlg };
+
+const RSA_MIN_BITS = RSA_BITS.min;
+const RSA_MAX_BITS = RSA_BITS.max;
 
 /** Each algorithm's SPKI OID (RFC 3279, RFC 5480, RFC 8410), with the key kind it names for people. */
 const KEY_OIDS: Readonly<Record<SignatureAlg, { readonly oid: string; readonly kind: string }>> = {
