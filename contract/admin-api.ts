@@ -108,4 +108,3 @@ export type RevokedKey = Omit<RevokedReceiptKey, 'current'> & {
   readonly status: 'revoked';
   readonly current: { readonly kid: string; readonly fingerprint: string; readonly jwk: ReceiptKeyJwk };
 };
-

@@ -15,6 +15,7 @@ export const CONSOLE_PATH = '/console';
 export const CONSOLE_ASSETS = {
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 } as const;
 export type ConsoleAsset = keyof typeof CONSOLE_ASSETS;
 
@@ -63,6 +64,7 @@ export function consoleIndexHtml(base: string): string {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>OPD console</title>
+    <link rel="icon" href="${base}favicon.svg" type="image/svg+xml" />
     <link rel="stylesheet" href="${base}console.css" />
     <script type="module" src="${base}console.js"></script>
   </head>

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { consoleResponse, isConsolePath } from './console.js';
 import { listenOnLoopback } from './ports.js';
 import type {
   APIGatewayAuthorizerResult,
@@ -174,6 +175,15 @@ export function localApi(options: LocalApiOptions) {
       options.onRequest?.({ method, path, status: response.statusCode, ms: Date.now() - started }),
     );
     try {
+      // The console's page and assets: static files beside the API, from the same origin (`/console/` ends in a
+      // slash, which no API route does: matched on the path as sent).
+      const sentPath = (request.url ?? '/').split('?', 1)[0]!;
+      if ((method === 'GET' || method === 'HEAD') && isConsolePath(sentPath)) {
+        const answer = consoleResponse(sentPath);
+        response.writeHead(answer.status, answer.headers);
+        response.end(method === 'HEAD' ? undefined : answer.body);
+        return;
+      }
       // No route has this method and path (or the target is not a plain path): API Gateway's "missing token".
       const match =
         target && compiled.find((candidate) => candidate.route.method === method && candidate.pattern.test(path));

@@ -22,10 +22,11 @@ await build({
   external: [],
 });
 copyFileSync('web/console/console.css', `${out}/console.css`);
+copyFileSync('web/console/favicon.svg', `${out}/favicon.svg`);
 
 if (process.argv.includes('--report')) {
   let total = 0;
-  for (const file of ['console.js', 'console.css']) {
+  for (const file of ['console.js', 'console.css', 'favicon.svg']) {
     const bytes = readFileSync(`${out}/${file}`);
     const gzipped = gzipSync(bytes, { level: 9 }).length;
     total += gzipped;

@@ -66,11 +66,7 @@ function route(): { name: string; args: string[]; params: URLSearchParams } {
 export function startConsole(root: HTMLElement): void {
   const header = h('header', { class: 'top' });
   const main = h('main', { id: 'main', tabindex: -1 });
-  replace(root, h('a', { class: 'skip', href: '#main-content' }, 'Skip to content'), header, main);
-  root.querySelector('a.skip')?.addEventListener('click', (event) => {
-    event.preventDefault();
-    main.focus();
-  });
+  replace(root, header, main);
 
   let ended: string | undefined;
   whenSessionEnds((reason) => {

@@ -21,7 +21,7 @@ export function append(parent: Node, ...children: Child[]): void {
     if (child === false || child === null || child === undefined) continue;
     if (Array.isArray(child)) append(parent, ...(child as Child[]));
     else if (child instanceof Node) parent.appendChild(child);
-    else parent.appendChild(document.createTextNode(String(child)));
+    else parent.appendChild(document.createTextNode(typeof child === 'number' ? String(child) : (child as string)));
   }
 }
 

@@ -143,7 +143,7 @@ export async function orderView(context: ViewContext): Promise<void> {
       ['Status', h('strong', { class: `status ${order.status}` }, order.status)],
       ['Total', money(order.totalCents, order.currency)],
       ['Note', order.note === undefined ? '—' : h('span', { class: 'note' }, order.note)],
-      ['Email', `${order.email.status}${order.email.sentAt ? `, sent ${time(order.email.sentAt)}` : ''}`],
+      ['Email', `${order.email.status}${order.email.sentAt ? ` at ${time(order.email.sentAt)}` : ''}`],
       ['Ledger entry', order.ledgerEntry === undefined ? '—' : String(order.ledgerEntry)],
     ]),
     table(
