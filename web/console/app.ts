@@ -27,8 +27,10 @@ export interface ViewContext {
   readonly params: URLSearchParams;
   /** Whether the logged-in staff member's roles give `permission`. */
   can(permission: Permission): boolean;
-  /** Draws the view again (after a change). */
-  refresh(): void;
+  /** Draws the view again (after a change), with `news` shown above it (what the change did). */
+  refresh(news?: string): void;
+  /** What the change before this drawing did, if any (shown by {@link show}). */
+  readonly news?: string;
 }
 
 type View = (context: ViewContext) => Promise<void>;
@@ -76,7 +78,7 @@ export function startConsole(root: HTMLElement): void {
   window.addEventListener('hashchange', () => void draw());
   void draw();
 
-  async function draw(): Promise<void> {
+  async function draw(news?: string): Promise<void> {
     const session = currentSession();
     if (!session) return drawLogin();
     if (session.mustChangePassword) return drawPasswordChange();
@@ -123,7 +125,7 @@ export function startConsole(root: HTMLElement): void {
     document.title = `${chosen.title} · OPD console`;
     replace(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
     try {
-      await chosen.view({ main, args, params, can, refresh: () => void draw() });
+      await chosen.view({ main, args, params, can, refresh: (next) => void draw(next), ...(news ? { news } : {}) });
     } catch (error) {
       replace(main, h('h1', null, chosen.title), failure(error));
     }
@@ -228,5 +230,10 @@ export function failure(error: unknown): HTMLElement {
 
 /** A heading and the children of a view, drawn in its region. */
 export function show(context: ViewContext, title: string, ...children: Child[]): void {
-  replace(context.main, h('h1', { id: 'main-content' }, title), ...children);
+  replace(
+    context.main,
+    h('h1', { id: 'main-content' }, title),
+    context.news && notice('ok', context.news),
+    ...children,
+  );
 }

@@ -251,7 +251,7 @@ export async function customerView(context: ViewContext): Promise<void> {
     button.disabled = true;
     try {
       await call<CustomerKey>('DELETE', `${path}/keys/${segment(keyId)}`);
-      context.refresh();
+      context.refresh(`Key ${keyId} revoked.`);
     } catch (error) {
       button.disabled = false;
       replace(outcome, failure(error));
@@ -262,7 +262,7 @@ export async function customerView(context: ViewContext): Promise<void> {
     button.disabled = true;
     try {
       await call('POST', `${path}/unlock`);
-      context.refresh();
+      context.refresh('Logins unlocked.');
     } catch (error) {
       button.disabled = false;
       replace(outcome, failure(error));

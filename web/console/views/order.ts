@@ -130,7 +130,7 @@ export async function orderView(context: ViewContext): Promise<void> {
   const verdictSlot = h('div', { 'aria-live': 'polite' }, h('p', null, 'Checking the signature and the receipt…'));
   evidence.append(verdictSlot);
   const actions = h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading' }, 'Actions'));
-  const outcome = h('div', { 'aria-live': 'polite' });
+  const outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
 
   show(
     context,

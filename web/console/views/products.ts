@@ -60,14 +60,7 @@ export async function productsView(context: ViewContext): Promise<void> {
     if (button.disabled) return;
     button.disabled = true;
     request()
-      .then((product) => {
-        context.refresh();
-        // The view is drawn anew; say what happened above the table.
-        queueMicrotask(() => {
-          const slot = context.main.querySelector('[aria-live]');
-          if (slot) replace(slot, notice('ok', done(product)));
-        });
-      })
+      .then((product) => context.refresh(done(product)))
       .catch((error: unknown) => {
         button.disabled = false;
         replace(outcome, failure(error));
