@@ -3,8 +3,9 @@
  * `Buffer` is hidden, so its btoa/atob path — the console's — is the one tested, against Node's Buffer.
  */
 import { vi } from 'vitest';
+import type * as base64url from '../../shared/base64url.js';
 
-type Codec = typeof import('../../shared/base64url.js');
+type Codec = typeof base64url;
 const browserInstance = '../../shared/base64url.js?without-buffer';
 
 vi.stubGlobal('Buffer', undefined);
