@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const SOURCE_FOLDERS = ['shared', 'contract', 'functions', 'infra', 'cli', 'local', 'bench', 'scripts'];
+const SOURCE_FOLDERS = ['shared', 'contract', 'functions', 'infra', 'cli', 'local', 'bench', 'scripts', 'web'];
 
 /** Files longer than the limit, each with the reason it is one file. */
 const LONG_FILE_EXCEPTIONS: Readonly<Record<string, string>> = {};
@@ -92,6 +92,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   bench: ['shared', 'contract', 'functions', 'local', 'cli'],
   // The test vectors are made with the tests' own keys (scripts/make-vectors.ts).
   scripts: ['shared', 'contract', 'functions', 'infra', 'local', 'cli', 'test'],
+  // The browser's code: the project's rules, views and checks, never a Node or AWS module (web/tsconfig.json).
+  web: ['shared', 'contract'],
 };
 
 describe('the tree', () => {

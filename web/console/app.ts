@@ -5,9 +5,8 @@
  */
 import { allows } from '../../shared/permissions.js';
 import type { Permission } from '../../shared/permissions.js';
-import { ApiFailure, call, currentSession, logIn, logOut, whenSessionEnds } from './api.js';
+import { call, currentSession, logIn, logOut, whenSessionEnds } from './api.js';
 import { field, h, notice, replace } from './dom.js';
-import type { Child } from './dom.js';
 import { auditView } from './views/audit.js';
 import { customerView, customersView } from './views/customers.js';
 import { mailView } from './views/mail.js';
@@ -16,22 +15,8 @@ import { productsView } from './views/products.js';
 import { queueView } from './views/queue.js';
 import { staffMemberView, staffView } from './views/staff.js';
 import { verifyFileView } from './views/verify.js';
-
-/** What a view is given: where it draws, what the caller may do, how to go elsewhere. */
-export interface ViewContext {
-  /** The view's region of the page (the `<main>` element). */
-  readonly main: HTMLElement;
-  /** The route's path segments after the view's name, decoded (`#/orders/ABC` → `['ABC']`). */
-  readonly args: readonly string[];
-  /** The route's query (`#/queue?status=fulfilled`). */
-  readonly params: URLSearchParams;
-  /** Whether the logged-in staff member's roles give `permission`. */
-  can(permission: Permission): boolean;
-  /** Draws the view again (after a change), with `news` shown above it (what the change did). */
-  refresh(news?: string): void;
-  /** What the change before this drawing did, if any (shown by {@link show}). */
-  readonly news?: string;
-}
+import { failure } from './view.js';
+import type { ViewContext } from './view.js';
 
 type View = (context: ViewContext) => Promise<void>;
 
@@ -220,20 +205,4 @@ export function startConsole(root: HTMLElement): void {
     replace(main, form);
     oldPassword.focus();
   }
-}
-
-/** A failure as people read it: the API's message and its stable code. */
-export function failure(error: unknown): HTMLElement {
-  if (error instanceof ApiFailure) return notice('error', error.message, ' ', h('code', null, `[${error.code}]`));
-  return notice('error', error instanceof Error ? error.message : 'Something went wrong.');
-}
-
-/** A heading and the children of a view, drawn in its region. */
-export function show(context: ViewContext, title: string, ...children: Child[]): void {
-  replace(
-    context.main,
-    h('h1', { id: 'main-content' }, title),
-    context.news && notice('ok', context.news),
-    ...children,
-  );
 }

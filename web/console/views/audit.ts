@@ -5,8 +5,8 @@
 import type { AuditPage } from '../../../contract/admin-api.js';
 import { AUDIT_ACTION_NAMES, changesText } from '../../../shared/audit.js';
 import { call, query } from '../api.js';
-import { show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { field, h, table } from '../dom.js';
 import { time, withQuery } from '../format.js';
 

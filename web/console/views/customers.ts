@@ -7,8 +7,8 @@ import type { CustomerDetail, CustomerKey, CustomerPage } from '../../../contrac
 import type { LedgerEntryView } from '../../../shared/accounts.js';
 import { credit as creditRequest } from '../../../shared/requests.js';
 import { call, idempotencyKey, query, segment } from '../api.js';
-import { failure, show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { failure, show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { facts, field, h, notice, replace, table } from '../dom.js';
 import { auditLink, link, money, time, withQuery } from '../format.js';
 

@@ -1,8 +1,8 @@
 /** Mail: emails owed to customers (not yet sent) and failed ones, paged; `emails:retry` sends a failed one again. */
 import type { MailPage, MailRetry } from '../../../contract/admin-api.js';
 import { call, query, segment } from '../api.js';
-import { failure, show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { failure, show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { field, h, notice, replace, table } from '../dom.js';
 import { link, time, withQuery } from '../format.js';
 

@@ -6,8 +6,8 @@ import type { Catalogue, CatalogueProduct } from '../../../contract/admin-api.js
 import type { Product } from '../../../shared/orders.js';
 import { newProduct, productChanges, restock } from '../../../shared/requests.js';
 import { call, segment } from '../api.js';
-import { failure, show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { failure, show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { field, h, notice, replace, table } from '../dom.js';
 import { auditLink, money } from '../format.js';
 import { centsOf } from './customers.js';

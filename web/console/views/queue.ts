@@ -2,8 +2,8 @@
 import type { CustomerOrdersPage, QueuePage } from '../../../contract/admin-api.js';
 import { ORDER_STATUSES } from '../../../shared/orders.js';
 import { call, query } from '../api.js';
-import { show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { field, h, table } from '../dom.js';
 import { link, money, time, withQuery } from '../format.js';
 

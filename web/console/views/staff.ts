@@ -7,8 +7,8 @@ import { ROLE_NAMES } from '../../../shared/permissions.js';
 import { newStaff, staffRolesChange } from '../../../shared/requests.js';
 import type { StaffDetailView, StaffSummaryView } from '../../../shared/staff-views.js';
 import { call, currentSession, query, segment } from '../api.js';
-import { failure, show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { failure, show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { facts, field, h, notice, replace, table } from '../dom.js';
 import { auditLink, link, time, withQuery } from '../format.js';
 

@@ -5,8 +5,8 @@
 import { checkEvidence } from '../../../shared/evidence.js';
 import { EvidenceError } from '../../../shared/errors.js';
 import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
-import { show } from '../app.js';
-import type { ViewContext } from '../app.js';
+import { show } from '../view.js';
+import type { ViewContext } from '../view.js';
 import { field, h, replace } from '../dom.js';
 import { verdictBlock } from './order.js';
 
