@@ -68,7 +68,7 @@ export function verdictBlock(verdict: Verdict): HTMLElement {
     facts([
       [
         "Customer's signature",
-        `${verified.customerKey.alg}, key ${verified.customerKey.kid} (fingerprint ${verified.customerKey.fingerprint})`,
+        `${verified.customerKey.alg}, key ${verified.customerKey.kid}${verified.customerKey.kid === verified.customerKey.fingerprint ? ' (its fingerprint)' : ` (fingerprint ${verified.customerKey.fingerprint})`}`,
       ],
       [
         "OPD's receipt",
