@@ -103,6 +103,31 @@ describe('a clerk works the queue', () => {
     expect(await violations()).toEqual([]);
   });
 
+  it('keeps the token in memory only, sends it only as a header, and Log out ends the session on the OPD', async () => {
+    const clerk = member('clerk');
+    const { page } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      const authorization = request.headers().authorization;
+      if (authorization) sent.push(authorization);
+    });
+    await logIn(page, clerk.staffId, clerk.password);
+    await visit(page, '#/products', 'Products');
+    const token = sent.at(-1)?.replace(/^Bearer /, '') ?? '';
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const stored = await page.evaluate(() => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      cookies: document.cookie,
+    }));
+    expect(`${stored.local}${stored.session}${stored.cookies}`).not.toContain(token.slice(-20));
+    expect((await page.context().cookies()).length).toBe(0);
+    expect((await call('GET', '/admin/products', { token })).status).toBe(200);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByText('You are logged out.').waitFor();
+    expect((await call('GET', '/admin/products', { token })).status).toBe(401);
+  });
+
   it('checks an evidence file in the page: a tampered one is invalid with its code', async () => {
     await newProduct('CON-F1', 10, 500);
     const fay = await newCustomer('con-fay', 'ec');
