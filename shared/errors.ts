@@ -95,7 +95,9 @@ export const EVIDENCE_ERROR_CODES = [
   'order_digest_mismatch',
   'receipt_mismatch',
   'receipt_key_unknown',
+  'receipt_key_revoked',
   'cancellation_invalid',
+  'evidence_view_mismatch',
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

@@ -61,6 +61,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   order_digest_mismatch: 400,
   receipt_mismatch: 400,
   receipt_key_unknown: 400,
+  receipt_key_revoked: 400,
+  evidence_view_mismatch: 400,
   cancellation_invalid: 400,
   // API
   invalid_request: 400,

@@ -71,13 +71,26 @@ describe('a clerk works the queue', () => {
     expect(await page.locator('.verdict').textContent()).toContain('order_signature_invalid');
     await screenshot(page, 'order-tampered');
     await page.unroute(`**/admin/orders/${second}`);
+    // Its answer's note (or any field shown) changed, the evidence intact: what the page shows is not what was signed.
+    await page.route(`**/admin/orders/${second}*`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        json: { ...((await response.json()) as object), note: 'Leave at the back door' },
+      });
+    });
+    await visit(page, `#/orders/${second}?customer=con-erin`, `Order ${second}`);
+    await page.getByText('Evidence INVALID').waitFor();
+    expect(await page.locator('.verdict').textContent()).toContain('evidence_view_mismatch');
+    await page.unroute(`**/admin/orders/${second}*`);
 
     await visit(page, `#/orders/${first}`, `Order ${first}`);
     await page.getByRole('button', { name: 'Fulfil…' }).click();
     await page.getByRole('button', { name: 'Confirm: mark fulfilled' }).click();
-    await page.getByText(`Order ${first} is now fulfilled.`).waitFor();
-    const afterVerdict = await page.locator('.outcome .verdict').textContent();
-    expect(afterVerdict).toContain('Evidence valid');
+    await page.getByText(`Order ${first} is now fulfilled`).waitFor();
+    await page.getByText('Evidence valid').waitFor(); // checked again, as shown now
+    expect(await page.locator('.status').textContent()).toBe('fulfilled');
+    expect(await page.getByRole('button', { name: 'Fulfil…' }).count()).toBe(0);
     const stored = await call('GET', `/admin/orders/${first}`, { token: e2e.adminToken });
     expect(stored.body.status).toBe('fulfilled');
 
@@ -176,6 +189,15 @@ describe('finance and the catalogue manager', () => {
     await visit(money.page, '#/customer/con-gus', 'Customer con-gus');
     await money.page.getByLabel('Amount').fill('100.00');
     await money.page.getByLabel('Reference').fill('goodwill 4711');
+    // The first answer is lost on its way back (the OPD did apply it); the person presses Apply again, twice.
+    let lost = 0;
+    await money.page.route('**/admin/customers/con-gus/credit', async (route) => {
+      if (lost++ > 0) return route.continue();
+      await route.fetch(); // the OPD applies it…
+      await route.abort('connectionreset'); // …and the answer never arrives
+    });
+    await money.page.getByRole('button', { name: 'Apply' }).click();
+    await money.page.getByText('[network]').waitFor();
     await money.page.getByRole('button', { name: 'Apply' }).dblclick();
     await money.page.getByText('USD 100.00', { exact: true }).first().waitFor();
     await money.page.locator('table', { hasText: 'Ledger' }).getByText('goodwill 4711').waitFor();
@@ -213,5 +235,69 @@ describe('finance and the catalogue manager', () => {
     await screenshot(money.page, 'audit');
     expect(money.pageErrors).toEqual([]);
     expect(await money.violations()).toEqual([]);
+  });
+});
+
+describe('the rest of the day’s work', () => {
+  it('cancel with a reason, restock, add a product, add a staff member and disable them: each done once, as asked', async () => {
+    await newProduct('CON-R1', 5, 200);
+    const olga = await newCustomer('con-olga', 'ed25519');
+    const orderId = await placeOrder(olga, 'con-olga', 'CON-R1', { qty: 2, unitPriceCents: 200 });
+    const admin = member('opd-admin');
+    const { page, pageErrors, violations } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    await logIn(page, admin.staffId, admin.password);
+
+    await visit(page, `#/orders/${orderId}`, `Order ${orderId}`);
+    await page.getByRole('button', { name: 'Cancel order…' }).click();
+    await page.getByLabel('Reason (the customer reads it)').fill('Out of stock at the depot');
+    await page.getByRole('button', { name: 'Confirm: cancel the order' }).click();
+    await page.getByText(`Order ${orderId} is now cancelled`).waitFor();
+    await page.getByText('Evidence valid').waitFor();
+    expect(await page.locator('.verdict').textContent()).toMatch(/Cancellation receipt.*by opd, refund USD 4\.00/);
+    expect(await page.locator('.reason').textContent()).toBe('Out of stock at the depot');
+    await screenshot(page, 'order-cancelled');
+    const cancelled = await call('GET', `/admin/orders/${orderId}`, { token: e2e.adminToken });
+    expect(cancelled.body).toMatchObject({
+      status: 'cancelled',
+      cancellation: { by: 'opd', reason: 'Out of stock at the depot' },
+    });
+
+    await visit(page, '#/products', 'Products');
+    await page.getByLabel(/Units of CON-R1 to add to its stock of 5/).fill('10'); // 5 − 2 ordered + 2 back
+    await page.getByLabel(/Units of CON-R1/).press('Enter');
+    await page.getByText('CON-R1 restocked: +10 units.').waitFor();
+    await page.getByLabel('SKU', { exact: true }).fill('CON-NEW');
+    await page.getByLabel('Name', { exact: true }).fill('Console-made widget');
+    await page.getByLabel('Price (USD)').fill('3.25');
+    await page.getByLabel('Stock', { exact: true }).fill('12');
+    await page.getByRole('button', { name: 'Add product' }).click();
+    await page.getByText('CON-NEW added at USD 3.25, stock 12.').waitFor();
+    const catalogue = (await call('GET', '/admin/products', { token: e2e.adminToken })).body.products as Array<{
+      sku: string;
+      stock: number;
+      priceCents: number;
+    }>;
+    expect(catalogue.find((product) => product.sku === 'CON-R1')?.stock).toBe(15);
+    expect(catalogue.find((product) => product.sku === 'CON-NEW')).toMatchObject({ stock: 12, priceCents: 325 });
+
+    await visit(page, '#/staff', 'Staff');
+    await page.getByLabel('Staff ID').fill('con-packer');
+    await page.getByLabel('Email').fill('packer@opd.test');
+    await page.getByLabel(/Initial password/).fill('a console-made password 9');
+    await page.getByLabel('clerk').check();
+    await page.getByRole('button', { name: 'Add staff member' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Staff member con-packer' }).waitFor();
+    expect(await page.locator('dl.facts').textContent()).toContain('orders:fulfil');
+    await page.getByRole('button', { name: 'Disable…' }).click();
+    await page.getByRole('button', { name: 'Confirm: disable con-packer' }).click();
+    await page.getByRole('button', { name: 'Re-enable' }).waitFor();
+    const packer = await call('GET', '/admin/staff/con-packer', { token: e2e.adminToken });
+    expect(packer.body).toMatchObject({ roles: ['clerk'], disabled: true });
+    expect(
+      (await call('POST', '/staff/login', { body: { staffId: 'con-packer', password: 'a console-made password 9' } }))
+        .status,
+    ).toBe(403);
+    expect(pageErrors).toEqual([]);
+    expect(await violations()).toEqual([]);
   });
 });

@@ -99,23 +99,35 @@ async function send<T>(method: string, path: string, body?: unknown, headers: Re
   return value as T;
 }
 
-/** Refreshes the session when it is within its last minutes, as po does; once at a time. */
+/**
+ * Refreshes the session when it is within its last minutes, as po does; once at a time. A refresh the OPD refused
+ * (401) ends the session; one that failed otherwise (network, 5xx) leaves the current token in use while it lasts, as
+ * po does. A refresh that comes back after a logout or another login changes nothing.
+ */
 async function fresh(): Promise<void> {
-  if (!session) return;
-  const left = Date.parse(session.expiresAt) - Date.now();
+  const before = session;
+  if (!before) return;
+  const left = Date.parse(before.expiresAt) - Date.now();
   if (left <= 0) return endSession('Your session has expired. Log in again.');
   if (left > SESSION_REFRESH_WITHIN_MS) return;
   refreshing ??= send<StaffSession>('POST', '/refresh')
     .then((renewed) => {
-      session = renewed;
+      if (session === before) session = renewed;
     })
     .finally(() => {
       refreshing = undefined;
     });
-  await refreshing;
+  try {
+    await refreshing;
+  } catch (error) {
+    if (error instanceof ApiFailure && error.status === 401) throw error;
+  }
 }
 
-/** Calls the API with the session (refreshed first when it is about to expire). */
+/**
+ * Calls the API with the session (refreshed first when it is about to expire); a session that ended meanwhile sends
+ * nothing.
+ */
 export async function call<T>(
   method: string,
   path: string,
@@ -123,6 +135,7 @@ export async function call<T>(
   headers?: Record<string, string>,
 ): Promise<T> {
   await fresh();
+  if (!session) throw new ApiFailure(401, 'unauthorized', 'Your session has ended. Log in again.');
   return send<T>(method, path, body, headers);
 }
 
@@ -130,6 +143,15 @@ export async function call<T>(
 export async function logIn(staffId: string, password: string): Promise<StaffSession> {
   session = undefined;
   session = await send<StaffSession>('POST', '/staff/login', { staffId, password });
+  return session;
+}
+
+/**
+ * `POST /password`: changes the caller's password. The OPD answers with a new session (the old token is revoked by
+ * the change): it replaces the old one here.
+ */
+export async function changePassword(oldPassword: string, newPassword: string): Promise<StaffSession> {
+  session = await call<StaffSession>('POST', '/password', { oldPassword, newPassword });
   return session;
 }
 
@@ -142,8 +164,15 @@ export async function logOut(): Promise<void> {
   }
 }
 
-/** A path segment, percent-encoded (IDs come from the API or a person; never trusted to be URL-safe). */
-export const segment = (value: string) => encodeURIComponent(value);
+/**
+ * A path segment, percent-encoded (IDs come from the API or a person; never trusted to be URL-safe). `.` and `..`
+ * would be resolved away by the URL (`/admin/customers/..` is `/admin/`): no ID is either, so they are refused.
+ */
+export function segment(value: string): string {
+  if (value === '.' || value === '..' || value === '')
+    throw new ApiFailure(400, 'invalid_request', 'That is not an ID.');
+  return encodeURIComponent(value);
+}
 
 /** A query string of the given members, leaving out the empty ones. */
 export function query(members: Record<string, string | undefined>): string {

@@ -5,7 +5,7 @@
  */
 import { allows } from '../../shared/permissions.js';
 import type { Permission } from '../../shared/permissions.js';
-import { call, currentSession, logIn, logOut, whenSessionEnds } from './api.js';
+import { changePassword, currentSession, logIn, logOut, whenSessionEnds } from './api.js';
 import { field, h, notice, replace } from './dom.js';
 import { auditView } from './views/audit.js';
 import { customerView, customersView } from './views/customers.js';
@@ -56,6 +56,8 @@ export function startConsole(root: HTMLElement): void {
   replace(root, header, main);
 
   let ended: string | undefined;
+  /** Each drawing's number: a view that finishes after a newer drawing began (navigation, logout) draws nothing. */
+  let generation = 0;
   whenSessionEnds((reason) => {
     ended = reason;
     void draw();
@@ -64,6 +66,8 @@ export function startConsole(root: HTMLElement): void {
   void draw();
 
   async function draw(news?: string): Promise<void> {
+    const mine = ++generation;
+    const current = () => mine === generation;
     const session = currentSession();
     if (!session) return drawLogin();
     if (session.mustChangePassword) return drawPasswordChange();
@@ -110,10 +114,20 @@ export function startConsole(root: HTMLElement): void {
     document.title = `${chosen.title} · OPD console`;
     replace(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
     try {
-      await chosen.view({ main, args, params, can, refresh: (next) => void draw(next), ...(news ? { news } : {}) });
+      await chosen.view({
+        main,
+        args,
+        params,
+        can,
+        current,
+        refresh: (next) => void draw(next),
+        ...(news ? { news } : {}),
+      });
     } catch (error) {
-      replace(main, h('h1', null, chosen.title), failure(error));
+      if (current() && currentSession()) replace(main, h('h1', { tabindex: -1 }, chosen.title), failure(error));
     }
+    // A new view takes the focus at its heading, so that a screen reader announces it and Tab starts from it.
+    if (current() && currentSession()) main.querySelector<HTMLElement>('h1')?.focus();
   }
 
   function isCurrent(viewName: string, chosen: string): boolean {
@@ -178,6 +192,7 @@ export function startConsole(root: HTMLElement): void {
       required: true,
     });
     const newPassword = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true });
+    const submit = h('button', { type: 'submit' }, 'Change password');
     const status = h('div', { 'aria-live': 'polite' });
     const form = h(
       'form',
@@ -186,22 +201,28 @@ export function startConsole(root: HTMLElement): void {
       h('p', null, 'Your password was reset: choose your own before you go on.'),
       field('One-time password', oldPassword),
       field('New password', newPassword),
-      h('button', { type: 'submit' }, 'Change password'),
+      submit,
       status,
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void (async () => {
         try {
-          await call('POST', '/password', { oldPassword: oldPassword.value, newPassword: newPassword.value });
-          ended = 'Password changed: log in with it.';
-          await logOut().catch(() => undefined);
-          await draw();
+          if (submit.disabled) return;
+          submit.disabled = true;
+          await changePassword(oldPassword.value, newPassword.value);
+          await draw('Password changed.');
         } catch (error) {
+          submit.disabled = false;
           replace(status, failure(error));
         }
       })();
     });
+    replace(
+      header,
+      h('p', { class: 'brand' }, 'OPD console'),
+      h('p', { class: 'who' }, h('button', { type: 'button', onclick: () => void endWithLogout() }, 'Log out')),
+    );
     replace(main, form);
     oldPassword.focus();
   }

@@ -29,3 +29,12 @@ export function withQuery(view: string, members: Record<string, string | undefin
   const search = params.toString();
   return h('a', { href: `#/${view}${search ? `?${search}` : ''}`, class: 'page-link' }, text);
 }
+
+/** A link to an order, with its customer (order IDs are the customers' own: two may have chosen the same). */
+export function orderLink(orderId: string, customerId: string, text = orderId): HTMLAnchorElement {
+  return h(
+    'a',
+    { href: `#/orders/${encodeURIComponent(orderId)}?${new URLSearchParams({ customer: customerId }).toString()}` },
+    text,
+  );
+}

@@ -14,6 +14,8 @@ export interface ViewContext {
   readonly params: URLSearchParams;
   /** Whether the logged-in staff member's roles give `permission`. */
   can(permission: Permission): boolean;
+  /** Whether this drawing is still the page's (no navigation or logout since it began). */
+  current(): boolean;
   /** Draws the view again (after a change), with `news` shown above it (what the change did). */
   refresh(news?: string): void;
   /** What the change before this drawing did, if any (shown by {@link show}). */

@@ -10,7 +10,7 @@ import { call, idempotencyKey, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
 import type { ViewContext } from '../view.js';
 import { facts, field, h, notice, replace, table } from '../dom.js';
-import { auditLink, link, money, time, withQuery } from '../format.js';
+import { auditLink, link, money, orderLink, time, withQuery } from '../format.js';
 
 export async function customersView(context: ViewContext): Promise<void> {
   const cursor = context.params.get('cursor') ?? undefined;
@@ -64,7 +64,7 @@ export async function customerView(context: ViewContext): Promise<void> {
     entry.type,
     money(entry.amountCents, entry.currency),
     money(entry.balanceAfterCents, entry.currency),
-    entry.orderId ? link(entry.orderId, 'orders', entry.orderId) : (entry.reference ?? ''),
+    entry.orderId ? orderLink(entry.orderId, customer.customerId) : (entry.reference ?? ''),
     entry.actor,
   ]);
   const canKeys = context.can('customer-keys:write');
@@ -117,7 +117,12 @@ export async function customerView(context: ViewContext): Promise<void> {
                       type: 'button',
                       class: 'danger',
                       'aria-label': `Revoke key ${key.keyId}`,
-                      onclick: (event) => void revokeKey(event.currentTarget as HTMLButtonElement, key.keyId),
+                      onclick: (event) =>
+                        void revokeKey(
+                          event.currentTarget as HTMLButtonElement,
+                          key.keyId,
+                          (event as MouseEvent).detail,
+                        ),
                     },
                     'Revoke',
                   )
@@ -154,8 +159,14 @@ export async function customerView(context: ViewContext): Promise<void> {
     const reference = h('input', { id: 'credit-reference', name: 'reference', required: true, autocomplete: 'off' });
     const submit = h('button', { type: 'submit' }, 'Apply');
     const status = h('div', { 'aria-live': 'polite' });
-    // One key per intended change: a double click, or a retry after a lost answer, is the same change, applied once.
+    // One key per intended change: a double click, or a retry after a lost answer, is the same change, applied once;
+    // an edited amount or reference is another change, with a key of its own.
     let key = idempotencyKey();
+    const newChange = () => {
+      key = idempotencyKey();
+    };
+    amount.addEventListener('input', newChange);
+    reference.addEventListener('input', newChange);
     const form = h(
       'form',
       { class: 'credit', 'aria-label': 'Credit or adjust the balance' },
@@ -242,12 +253,14 @@ export async function customerView(context: ViewContext): Promise<void> {
     return form;
   }
 
-  async function revokeKey(button: HTMLButtonElement, keyId: string): Promise<void> {
+  async function revokeKey(button: HTMLButtonElement, keyId: string, clicks: number): Promise<void> {
     if (button.dataset.confirm !== 'yes') {
       button.dataset.confirm = 'yes';
       button.textContent = 'Confirm revoke';
+      button.setAttribute('aria-label', `Confirm: revoke key ${keyId}`);
       return;
     }
+    if (clicks > 1) return; // the second click of a double click is not a confirmation
     button.disabled = true;
     try {
       await call<CustomerKey>('DELETE', `${path}/keys/${segment(keyId)}`);

@@ -4,7 +4,7 @@ import { call, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
 import type { ViewContext } from '../view.js';
 import { field, h, notice, replace, table } from '../dom.js';
-import { link, time, withQuery } from '../format.js';
+import { orderLink, time, withQuery } from '../format.js';
 
 export async function mailView(context: ViewContext): Promise<void> {
   const status = context.params.get('status') === 'failed' ? 'failed' : 'owed';
@@ -38,7 +38,7 @@ export async function mailView(context: ViewContext): Promise<void> {
       status === 'failed' ? 'Emails the mail service refused' : 'Emails owed to customers, oldest first',
       ['Order', 'Customer', 'Kind', 'Since', 'Status', 'Why', ...(retry ? ['Action'] : [])],
       page.emails.map((mail) => [
-        link(mail.orderId, 'orders', mail.orderId),
+        orderLink(mail.orderId, mail.customerId),
         mail.customerId,
         mail.kind,
         time(mail.since),

@@ -1,50 +1,53 @@
 /**
  * One order: lines, total, note, status history, the email's state, and its evidence checked here in the page — the
- * customer's signature (PS256, ES256, EdDSA by WebCrypto; DS256 by web/crypto/dsa.ts) and the OPD's receipt (EdDSA,
- * against `GET /receipt-keys`) — with shared/evidence.ts's checks, the ones `po verify` runs. The console trusts the
- * API's answer no more than a customer would: a tampered signature or receipt shows as invalid, with its code.
- * Fulfil and cancel, each after a confirmation; the evidence bundle to download, the file `po orders export` writes.
+ * customer's signature (PS256, ES256, EdDSA by WebCrypto; DS256 by web/crypto/dsa.ts) and the OPD's receipts, with
+ * shared/evidence.ts's checks (those of `po verify`), each receipt key one the OPD publishes and not revoked before it
+ * signed, and what the page shows of the order proven by that evidence. Fulfil and cancel, each after a confirmation;
+ * the evidence bundle to download, the file `po orders export` writes.
  */
-import type { ReceiptKeyJwk } from '../../../shared/evidence-format.js';
 import { evidenceFileText } from '../../../shared/evidence-format.js';
 import { checkEvidence } from '../../../shared/evidence.js';
 import type { EvidenceBundle, VerifiedEvidence } from '../../../shared/evidence.js';
 import { EvidenceError } from '../../../shared/errors.js';
-import { orderEvidenceBundle } from '../../../shared/order-evidence.js';
+import {
+  checkOrderMatchesEvidence,
+  checkReceiptKeysPublished,
+  orderEvidenceBundle,
+  publishedReceiptKey,
+} from '../../../shared/order-evidence.js';
+import type { PublishedReceiptKeys } from '../../../shared/order-evidence.js';
 import type { OrderView } from '../../../shared/orders.js';
+import { opdCancellation } from '../../../shared/requests.js';
 import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
-import { call, segment } from '../api.js';
-import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
+import { call, query, segment } from '../api.js';
 import { facts, field, h, notice, replace, table } from '../dom.js';
 import type { Child } from '../dom.js';
 import { auditLink, link, money, time } from '../format.js';
+import { failure, show } from '../view.js';
+import type { ViewContext } from '../view.js';
 
-/** `GET /receipt-keys`: every receipt key the OPD ever signed with, and the revoked ones. */
-interface ReceiptKeySet {
-  readonly keys: ReceiptKeyJwk[];
-  readonly current?: string;
-  readonly revoked: ReadonlyArray<{ readonly kid: string; readonly signsNoMoreAfter: string }>;
-}
-
-/** The verdict on an order's evidence: what it proves, or the first check that failed. */
+/** The verdict on evidence: what it proves, or the first check that failed. */
 export type Verdict =
   | { readonly valid: true; readonly bundle: EvidenceBundle; readonly verified: VerifiedEvidence }
   | { readonly valid: false; readonly code: string; readonly message: string };
 
-/** Assembles an order's bundle from the API's answer and the published receipt keys, and checks it in full. */
-export async function checkOrderEvidence(order: OrderView): Promise<Verdict> {
+/**
+ * Checks a bundle as the console does, online: every offline check of `po verify`, then the receipt keys against
+ * what the OPD publishes now (`GET /receipt-keys`). `view`, when given, is the order the page shows beside it.
+ */
+export async function verdictOn(candidate: unknown, view?: OrderView): Promise<Verdict> {
   try {
-    const published = await call<ReceiptKeySet>('GET', '/receipt-keys');
-    const bundle = await orderEvidenceBundle(order, {
-      receiptKey: (kid) => {
-        const key = published.keys.find((candidate) => candidate.kid === kid);
-        if (!key) throw new EvidenceError('evidence_key_invalid', `the OPD publishes no receipt key ${kid}`);
-        return Promise.resolve(key);
-      },
-      keyAlg: async (pem) => (await WEB_EVIDENCE_CRYPTO.customerKey(pem)).alg,
-    });
+    const published = await call<PublishedReceiptKeys>('GET', '/receipt-keys');
+    const bundle =
+      view === undefined
+        ? (candidate as EvidenceBundle)
+        : await orderEvidenceBundle(view, {
+            receiptKey: (kid) => Promise.resolve(publishedReceiptKey(published, kid)),
+            keyAlg: async (pem) => (await WEB_EVIDENCE_CRYPTO.customerKey(pem)).alg,
+          });
     const verified = await checkEvidence(WEB_EVIDENCE_CRYPTO, bundle);
+    checkReceiptKeysPublished(verified, published);
+    if (view) checkOrderMatchesEvidence(view, verified);
     return { valid: true, bundle, verified };
   } catch (error) {
     if (error instanceof EvidenceError) return { valid: false, code: error.code, message: error.message };
@@ -61,24 +64,23 @@ export function verdictBlock(verdict: Verdict): HTMLElement {
       h('p', null, h('strong', null, 'Evidence INVALID'), ' — ', verdict.message, ' ', h('code', null, verdict.code)),
     );
   const { verified } = verdict;
+  const { customerKey, receiptKey, receipt, cancellation } = verified;
   return h(
     'div',
     { class: 'verdict valid', role: 'status' },
     h('p', null, h('strong', null, 'Evidence valid'), ' — checked in this browser'),
     facts([
+      ['Order', `${verified.order.jti} of ${verified.order.iss}`],
       [
         "Customer's signature",
-        `${verified.customerKey.alg}, key ${verified.customerKey.kid}${verified.customerKey.kid === verified.customerKey.fingerprint ? ' (its fingerprint)' : ` (fingerprint ${verified.customerKey.fingerprint})`}`,
+        `${customerKey.alg}, key ${customerKey.kid}${customerKey.kid === customerKey.fingerprint ? ' (its fingerprint)' : ` (fingerprint ${customerKey.fingerprint})`}`,
       ],
-      [
-        "OPD's receipt",
-        `EdDSA, key ${verified.receiptKey.kid}, accepted ${new Date(verified.receipt.iat * 1000).toISOString()}`,
-      ],
-      ...(verified.cancellation
+      ["OPD's receipt", `EdDSA, key ${receiptKey.kid}, accepted ${new Date(receipt.iat * 1000).toISOString()}`],
+      ...(cancellation
         ? ([
             [
               'Cancellation receipt',
-              `by ${verified.cancellation.receipt.cancelledBy}, refund ${money(verified.cancellation.receipt.refundCents, verified.cancellation.receipt.currency)}`,
+              `by ${cancellation.receipt.cancelledBy}, refund ${money(cancellation.receipt.refundCents, cancellation.receipt.currency)}, ${new Date(cancellation.receipt.iat * 1000).toISOString()}`,
             ],
           ] as const)
         : []),
@@ -86,8 +88,8 @@ export function verdictBlock(verdict: Verdict): HTMLElement {
   );
 }
 
-/** A button that saves the bundle as `<order ID>.evidence.json`. */
-function downloadButton(orderId: string, bundle: EvidenceBundle): HTMLButtonElement {
+/** A button that saves the bundle as `<order ID>.evidence.json` (the ID its evidence proves). */
+function downloadButton(verified: VerifiedEvidence, bundle: EvidenceBundle): HTMLButtonElement {
   return h(
     'button',
     {
@@ -96,7 +98,7 @@ function downloadButton(orderId: string, bundle: EvidenceBundle): HTMLButtonElem
         const url = URL.createObjectURL(new Blob([evidenceFileText(bundle)], { type: 'application/json' }));
         const anchor = document.createElement('a');
         anchor.href = url;
-        anchor.download = `${orderId}.evidence.json`;
+        anchor.download = `${verified.order.jti}.evidence.json`;
         anchor.click();
         setTimeout(() => URL.revokeObjectURL(url), 10_000);
       },
@@ -113,7 +115,10 @@ function history(order: OrderView): Child {
       'cancelled',
       time(order.cancelledAt),
       order.cancellation.by === 'opd'
-        ? `by the OPD (${order.cancellation.actor}): ${order.cancellation.reason ?? ''}`
+        ? [
+            `by the OPD (${order.cancellation.actor}): `,
+            h('span', { class: 'reason' }, order.cancellation.reason ?? ''),
+          ]
         : `by the customer (${order.cancellation.actor})`,
     ]);
   return table('Status history', ['Status', 'When', 'Detail'], rows);
@@ -121,16 +126,19 @@ function history(order: OrderView): Child {
 
 export async function orderView(context: ViewContext): Promise<void> {
   const id = context.args[0] ?? '';
-  const order = await call<OrderView>('GET', `/admin/orders/${segment(id)}`);
-  const evidence = h(
-    'section',
-    { 'aria-labelledby': 'evidence-heading' },
-    h('h2', { id: 'evidence-heading' }, 'Evidence'),
-  );
-  const verdictSlot = h('div', { 'aria-live': 'polite' }, h('p', null, 'Checking the signature and the receipt…'));
-  evidence.append(verdictSlot);
-  const actions = h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading' }, 'Actions'));
+  // Order IDs are the customers' own: when two customers chose the same one, the customer tells them apart.
+  const customer = context.params.get('customer') ?? undefined;
+  const path = `/admin/orders/${segment(id)}`;
+  const order = await call<OrderView>('GET', `${path}${query({ customer })}`);
+  const verdictSlot = h('div', { 'aria-live': 'polite' }, h('p', null, 'Checking the signature and the receipts…'));
   const outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
+  const buttons: HTMLButtonElement[] = [];
+  const button = (label: string, onclick: () => void, danger = false) => {
+    const made = h('button', { type: 'button', ...(danger ? { class: 'danger' } : {}), onclick }, label);
+    buttons.push(made);
+    return made;
+  };
+  const actionable = order.status === 'accepted' && (context.can('orders:fulfil') || context.can('orders:cancel'));
 
   show(
     context,
@@ -157,43 +165,46 @@ export async function orderView(context: ViewContext): Promise<void> {
       ]),
     ),
     history(order),
-    evidence,
-    actions,
+    h(
+      'section',
+      { 'aria-labelledby': 'evidence-heading' },
+      h('h2', { id: 'evidence-heading' }, 'Evidence'),
+      verdictSlot,
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'actions-heading' },
+      h('h2', { id: 'actions-heading' }, 'Actions'),
+      actionable
+        ? h(
+            'div',
+            { class: 'buttons' },
+            context.can('orders:fulfil') && button('Fulfil…', () => confirmFulfil()),
+            context.can('orders:cancel') && button('Cancel order…', () => confirmCancel(), true),
+          )
+        : h(
+            'p',
+            null,
+            order.status === 'accepted'
+              ? 'Your roles allow no action on it.'
+              : `No action: the order is ${order.status}.`,
+          ),
+      outcome,
+    ),
     h('p', null, context.can('audit:read') && auditLink(order.orderId, 'Audit trail of this order')),
   );
 
-  if (order.status === 'accepted' && (context.can('orders:fulfil') || context.can('orders:cancel'))) {
-    actions.append(
-      h(
-        'div',
-        { class: 'buttons' },
-        context.can('orders:fulfil') && h('button', { type: 'button', onclick: () => confirmFulfil() }, 'Fulfil…'),
-        context.can('orders:cancel') &&
-          h('button', { type: 'button', class: 'danger', onclick: () => confirmCancel() }, 'Cancel order…'),
-      ),
-      outcome,
-    );
-  } else
-    actions.append(
-      h(
-        'p',
-        null,
-        order.status === 'accepted' ? 'Your roles allow no action on it.' : `No action: the order is ${order.status}.`,
-      ),
-    );
-
-  const verdict = await checkOrderEvidence(order);
-  replace(verdictSlot, verdictBlock(verdict), verdict.valid && downloadButton(order.orderId, verdict.bundle));
+  try {
+    const verdict = await verdictOn(undefined, order);
+    replace(verdictSlot, verdictBlock(verdict), verdict.valid && downloadButton(verdict.verified, verdict.bundle));
+  } catch (error) {
+    replace(verdictSlot, failure(error)); // the receipt keys could not be read: say so, keep the order shown
+  }
 
   function confirmFulfil(): void {
-    const confirm = h(
-      'button',
-      {
-        type: 'button',
-        onclick: () =>
-          void act(confirm, () => call<OrderView>('POST', `/admin/orders/${segment(order.orderId)}/fulfil`)),
-      },
+    const confirm = button(
       'Confirm: mark fulfilled',
+      () => void act('fulfilled', () => call('POST', `${path}/fulfil${query({ customer: order.customerId })}`)),
     );
     replace(
       outcome,
@@ -214,7 +225,10 @@ export async function orderView(context: ViewContext): Promise<void> {
   }
 
   function confirmCancel(): void {
-    const reason = h('textarea', { id: 'cancel-reason', name: 'reason', rows: 3, required: true, maxlength: 500 });
+    const reason = h('input', { id: 'cancel-reason', name: 'reason', required: true, autocomplete: 'off', size: 60 });
+    const submit = h('button', { type: 'submit', class: 'danger' }, 'Confirm: cancel the order');
+    buttons.push(submit);
+    const status = h('div', { 'aria-live': 'polite' });
     const form = h(
       'form',
       { class: 'confirm', 'aria-label': 'Confirm cancellation' },
@@ -224,45 +238,36 @@ export async function orderView(context: ViewContext): Promise<void> {
         `Cancel order ${order.orderId}? Its stock comes back and ${money(order.totalCents, order.currency)} is refunded.`,
       ),
       field('Reason (the customer reads it)', reason),
-      h('button', { type: 'submit', class: 'danger' }, 'Confirm: cancel the order'),
+      submit,
       ' ',
       h('button', { type: 'button', onclick: () => replace(outcome) }, 'Back'),
+      status,
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const submit = form.querySelector('button[type="submit"]') as HTMLButtonElement;
-      void act(submit, () =>
-        call<OrderView>('POST', `/admin/orders/${segment(order.orderId)}/cancel`, { reason: reason.value }),
-      );
+      // The API's own rule for a reason (one line of plain text, its length), before anything is sent.
+      const checked = opdCancellation.safeParse({ reason: reason.value, customerId: order.customerId });
+      if (!checked.success) return replace(status, notice('error', checked.error.issues[0]?.message ?? 'Invalid.'));
+      void act('cancelled', () => call('POST', `${path}/cancel`, checked.data));
     });
     replace(outcome, form);
     reason.focus();
   }
 
-  /** Sends the change once (the button is disabled at once: a double click sends one), then shows the order anew. */
-  async function act(button: HTMLButtonElement, change: () => Promise<OrderView>): Promise<void> {
-    if (button.disabled) return;
-    button.disabled = true;
+  /**
+   * Sends the change once — every action button is disabled at the first confirmation, so a double click or a second
+   * "Fulfil…" sends nothing more — then draws the order anew, its evidence checked again, with the news above it.
+   */
+  async function act(becomes: string, change: () => Promise<unknown>): Promise<void> {
+    if (buttons.some((each) => each.disabled)) return;
+    for (const each of buttons) each.disabled = true;
     try {
-      const after = await change();
-      const refreshed = await call<OrderView>('GET', `/admin/orders/${segment(after.orderId)}`);
-      const verdictAfter = await checkOrderEvidence(refreshed);
-      replace(
-        outcome,
-        notice('ok', `Order ${after.orderId} is now ${after.status}.`),
-        verdictBlock(verdictAfter),
-        h(
-          'p',
-          null,
-          h('button', { type: 'button', onclick: () => context.refresh() }, 'Show the order'),
-          ' ',
-          h('a', { href: '#/queue' }, 'Back to the queue'),
-        ),
-      );
-      outcome.querySelector('button')?.focus();
+      await change();
     } catch (error) {
-      button.disabled = false;
+      for (const each of buttons) each.disabled = false;
       replace(outcome, failure(error));
+      return;
     }
+    context.refresh(`Order ${order.orderId} is now ${becomes}: its evidence is checked again below.`);
   }
 }

@@ -5,20 +5,20 @@ import { call, query } from '../api.js';
 import { show } from '../view.js';
 import type { ViewContext } from '../view.js';
 import { field, h, table } from '../dom.js';
-import { link, money, time, withQuery } from '../format.js';
+import { link, money, orderLink, time, withQuery } from '../format.js';
 
 export async function queueView(context: ViewContext): Promise<void> {
-  const status = context.params.get('status') ?? 'accepted';
   const customer = context.params.get('customer') ?? undefined;
+  // The queue is of one status (accepted by default); one customer's orders are of any status unless one is named.
+  const asked = context.params.get('status') ?? undefined;
+  const status = asked ?? (customer ? undefined : 'accepted');
   const cursor = context.params.get('cursor') ?? undefined;
-  const page = await call<QueuePage | CustomerOrdersPage>(
-    'GET',
-    `/admin/orders${query({ status: customer && !context.params.get('status') ? undefined : status, customer, cursor })}`,
-  );
+  const page = await call<QueuePage | CustomerOrdersPage>('GET', `/admin/orders${query({ status, customer, cursor })}`);
 
   const statusSelect = h(
     'select',
     { id: 'queue-status', name: 'status' },
+    h('option', { value: '', ...(status === undefined ? { selected: true } : {}) }, 'any (one customer)'),
     ORDER_STATUSES.map((value) => h('option', { value, ...(value === status ? { selected: true } : {}) }, value)),
   );
   const customerInput = h('input', {
@@ -38,13 +38,13 @@ export async function queueView(context: ViewContext): Promise<void> {
   filters.addEventListener('submit', (event) => {
     event.preventDefault();
     const members = new URLSearchParams();
-    members.set('status', statusSelect.value);
+    if (statusSelect.value) members.set('status', statusSelect.value);
     if (customerInput.value.trim()) members.set('customer', customerInput.value.trim());
     location.hash = `#/queue?${members.toString()}`;
   });
 
   const rows = page.orders.map((order) => [
-    link(order.orderId, 'orders', order.orderId),
+    orderLink(order.orderId, order.customerId),
     context.can('accounts:read') ? link(order.customerId, 'customer', order.customerId) : order.customerId,
     time(order.acceptedAt),
     order.lines.map((line) => `${line.qty} × ${line.sku}`).join(', '),
@@ -52,7 +52,7 @@ export async function queueView(context: ViewContext): Promise<void> {
     order.status,
   ]);
   const caption = customer
-    ? `Orders of ${customer}${context.params.get('status') ? ` (${status})` : ''}, newest first`
+    ? `Orders of ${customer}${status ? ` (${status})` : ''}, newest first`
     : status === 'accepted'
       ? 'Accepted orders, oldest first: the work to do'
       : `Orders ${status}`;

@@ -155,7 +155,7 @@ export async function staffMemberView(context: ViewContext): Promise<void> {
         {
           type: 'button',
           class: member.disabled ? '' : 'danger',
-          onclick: (event) => void toggle(event.currentTarget as HTMLButtonElement),
+          onclick: (event) => void toggle(event.currentTarget as HTMLButtonElement, (event as MouseEvent).detail),
         },
         member.disabled ? 'Re-enable' : 'Disable…',
       ),
@@ -185,12 +185,13 @@ export async function staffMemberView(context: ViewContext): Promise<void> {
     return form;
   }
 
-  async function toggle(button: HTMLButtonElement): Promise<void> {
+  async function toggle(button: HTMLButtonElement, clicks: number): Promise<void> {
     if (!member.disabled && button.dataset.confirm !== 'yes') {
       button.dataset.confirm = 'yes';
       button.textContent = `Confirm: disable ${member.staffId}`;
       return;
     }
+    if (!member.disabled && clicks > 1) return; // the second click of a double click is not a confirmation
     button.disabled = true;
     try {
       await call('POST', `${path}/${member.disabled ? 'enable' : 'disable'}`);
