@@ -11,7 +11,8 @@ import { encode as b64u } from './base64url.js';
 import { KeyError } from './errors.js';
 import { KEY_ID_PATTERN, KEY_ID_RULE } from './rules.js';
 
-import { DSA_SIZES, RSA_BITS, RSA_MIN_PUBLIC_EXPONENT, SIGNATURE_ALGS } from './rules.js';
+import { dsaKeyFromSpki } from './dsa.js';
+import { DSA_SIZES, RSA_BITS, RSA_MAX_PUBLIC_EXPONENT, RSA_MIN_PUBLIC_EXPONENT, SIGNATURE_ALGS } from './rules.js';
 import type { SignatureAlg } from './rules.js';
 
 export { DSA_SIZES, RSA_BITS, SIGNATURE_ALGS };
@@ -46,9 +47,18 @@ export interface VerificationKey {
   readonly publicKey: KeyObject;
 }
 
+/** A key's public half as DER SubjectPublicKeyInfo. */
+const spkiDerOf = (key: KeyObject) =>
+  (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
+
+/** The DER length of a P-256 SubjectPublicKeyInfo with its point uncompressed (0x04 ‖ x ‖ y), as WebCrypto reads it. */
+const P256_UNCOMPRESSED_SPKI_BYTES = 91;
+
 /**
- * Checks that a key (public or private) is of a supported algorithm and size, and says what it is.
- * @throws KeyError `key_unsupported`, `key_too_small` or `key_too_large`
+ * Checks that a key (public or private) is of a supported algorithm and size, and says what it is. What is accepted
+ * is what every verifier of the evidence can verify, the console's WebCrypto included: an RSA exponent of at most 33
+ * bits, a P-256 point uncompressed, DSA domain parameters whose generator and public key lie in the subgroup of order q.
+ * @throws KeyError `key_unsupported`, `key_too_small`, `key_too_large` or `key_malformed`
  */
 export function describeKey(key: KeyObject): KeyInfo {
   const details = key.asymmetricKeyDetails ?? {};
@@ -61,6 +71,11 @@ export function describeKey(key: KeyObject): KeyInfo {
         throw new KeyError('key_too_large', `RSA key is ${bits} bits; at most ${RSA_BITS.max} are accepted`);
       if ((details.publicExponent ?? 0n) < RSA_MIN_PUBLIC_EXPONENT)
         throw new KeyError('key_unsupported', 'RSA public exponent below 65537 is not accepted');
+      if ((details.publicExponent ?? 0n) > RSA_MAX_PUBLIC_EXPONENT)
+        throw new KeyError(
+          'key_unsupported',
+          'RSA public exponent above 2^33 − 1 is not accepted (browsers refuse it)',
+        );
       return { algorithm: 'rsa', bits, signatureAlg: 'PS256' };
     }
     case 'dsa': {
@@ -69,6 +84,7 @@ export function describeKey(key: KeyObject): KeyInfo {
       if (l < 2048) throw new KeyError('key_too_small', `DSA key is ${l} bits; at least 2048 are required`);
       if (!DSA_SIZES.some((size) => size.l === l && size.n === n))
         throw new KeyError('key_unsupported', `DSA key size L=${l}, N=${n} is not one of 2048/224, 2048/256, 3072/256`);
+      dsaKeyFromSpki(spkiDerOf(key)); // its domain parameters: generator and public key in the subgroup of order q
       return { algorithm: 'dsa', bits: l, signatureAlg: 'DS256' };
     }
     case 'ec':
@@ -77,6 +93,8 @@ export function describeKey(key: KeyObject): KeyInfo {
           'key_unsupported',
           `EC curve ${details.namedCurve ?? 'unknown'} is not supported; use P-256`,
         );
+      if (spkiDerOf(key).length !== P256_UNCOMPRESSED_SPKI_BYTES)
+        throw new KeyError('key_unsupported', 'a compressed P-256 point is not accepted; export the key uncompressed');
       return { algorithm: 'ecdsa', bits: 256, signatureAlg: 'ES256' };
     case 'ed25519':
       return { algorithm: 'ed25519', bits: 256, signatureAlg: 'EdDSA' };

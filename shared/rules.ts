@@ -127,6 +127,8 @@ export const DSA_SIZES = [
 ] as const;
 /** RSA public exponents below 65537 are refused (small exponents have a long history of padding attacks). */
 export const RSA_MIN_PUBLIC_EXPONENT = 65537n;
+/** RSA public exponents above 33 bits are refused: browsers' WebCrypto (BoringSSL) cannot verify with them. */
+export const RSA_MAX_PUBLIC_EXPONENT = (1n << 33n) - 1n;
 
 /** JWS algorithms a customer may sign with. `DS256` is this project's private name for DSA with SHA-256. */
 export const SIGNATURE_ALGS = ['PS256', 'DS256', 'ES256', 'EdDSA'] as const;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { ECDH, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../shared/base64url.js';
 import { KeyError } from '../shared/errors.js';
@@ -96,6 +96,21 @@ describe('key sizes and algorithms', () => {
     expectKeyError(() => signingKey(privateKey, '..'), 'key_id_invalid');
     expectKeyError(() => signingKey(privateKey, '.'), 'key_id_invalid');
     expect(signingKey(privateKey, '...').kid).toBe('...');
+  });
+
+  it('refuses a P-256 key whose point is compressed (a browser cannot verify it), and accepts it uncompressed', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const der = publicKey.export({ type: 'spki', format: 'der' });
+    const point = ECDH.convertKey(der.subarray(-65), 'prime256v1', undefined, undefined, 'compressed') as Buffer;
+    const compressed = Buffer.concat([
+      Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+      point,
+    ]);
+    expect(describeKey(publicKey).signatureAlg).toBe('ES256');
+    expectKeyError(
+      () => describeKey(createPublicKey({ key: compressed, format: 'der', type: 'spki' })),
+      'key_unsupported',
+    );
   });
 });
 

@@ -1,81 +1,25 @@
 /**
- * The browser's DER reader (web/crypto/der.ts) reads DER and refuses every other encoding of the same value, and the
- * DSA key reader (web/crypto/dsa.ts) accepts exactly the DSA keys the server accepts, by their structure, sizes and
- * ranges. Keys here are written by hand (a small DER writer below), so each refused key differs from an accepted one
- * in one thing only.
+ * The DER reader (shared/der.ts, the console's and the OPD's) reads DER and refuses every other encoding of the same
+ * value, and reads SubjectPublicKeyInfo as node:crypto writes it. (DSA keys: test/dsa-keys.test.ts.)
  */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyError } from '../shared/errors.js';
-import type { KeyErrorCode } from '../shared/errors.js';
-import { describeKey } from '../shared/keys.js';
-import { DerReader, readSpki } from '../web/crypto/der.js';
-import { dsaKeyFromSpki } from '../web/crypto/dsa.js';
+import { DerReader, readSpki } from '../shared/der.js';
 
-// A minimal DER writer, for the test inputs.
-function element(tag: number, contents: Uint8Array): Uint8Array {
-  const lengthBytes: number[] = [];
-  for (let rest = contents.length; rest > 0; rest = Math.floor(rest / 256)) lengthBytes.unshift(rest % 256);
-  const length = contents.length < 0x80 ? [contents.length] : [0x80 | lengthBytes.length, ...lengthBytes];
-  return Uint8Array.from([tag, ...length, ...contents]);
-}
-const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
-const sequence = (...items: Uint8Array[]) => element(0x30, concat(...items));
-function integerBytes(value: bigint): Uint8Array {
-  let bytes = 1;
-  while (value < -(1n << BigInt(8 * bytes - 1)) || value >= 1n << BigInt(8 * bytes - 1)) bytes += 1;
-  const unsigned = value < 0n ? value + (1n << BigInt(8 * bytes)) : value;
-  return Uint8Array.from(Buffer.from(unsigned.toString(16).padStart(2 * bytes, '0'), 'hex'));
-}
-const integer = (value: bigint) => element(0x02, integerBytes(value));
-function oid(dotted: string): Uint8Array {
-  const [first, second, ...rest] = dotted.split('.').map(BigInt);
-  const bytes = [40n * first! + second!, ...rest].flatMap((arc) => {
-    const groups = [Number(arc & 0x7fn)];
-    for (let high = arc >> 7n; high > 0n; high >>= 7n) groups.unshift(Number(high & 0x7fn) | 0x80);
-    return groups;
-  });
-  return element(0x06, Uint8Array.from(bytes));
-}
-const bitString = (bytes: Uint8Array) => element(0x03, concat(Uint8Array.of(0), bytes));
-const hex = (text: string) => Uint8Array.from(Buffer.from(text.replaceAll(' ', ''), 'hex'));
-
-const DSA_OID = '1.2.840.10040.4.1';
-
-/** A number of exactly `bits` bits (top bit set, odd): sizes are what the key reader checks, not primality. */
-const ofBits = (bits: number) => (1n << BigInt(bits - 1)) | 0x5a5a5a5a5a5n | 1n;
-
-interface DsaParts {
-  p?: bigint;
-  q?: bigint;
-  g?: bigint;
-  y?: bigint;
-  algorithm?: Uint8Array;
-  publicKey?: Uint8Array;
-}
-/** A DSA SPKI (RFC 3279): 2048/224 with g = 2, y = 3 unless told otherwise. */
-function dsaSpki(parts: DsaParts = {}): Uint8Array {
-  const { p = ofBits(2048), q = ofBits(224), g = 2n, y = 3n } = parts;
-  const algorithm = parts.algorithm ?? sequence(oid(DSA_OID), sequence(integer(p), integer(q), integer(g)));
-  return sequence(algorithm, bitString(parts.publicKey ?? integer(y)));
-}
-
-function refusal(work: () => unknown): KeyError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyError);
-    return error as KeyError;
-  }
-  throw new Error('expected a KeyError, but it succeeded');
-}
-function expectRefused(work: () => unknown, code: KeyErrorCode, message: RegExp): void {
-  const error = refusal(work);
-  expect(error.code).toBe(code);
-  expect(error.message).toMatch(message);
-}
+import {
+  element,
+  concat,
+  sequence,
+  integer,
+  oid,
+  bitString,
+  hex,
+  DSA_OID,
+  expectRefused,
+} from './helpers/der-writer.js';
 
 describe('DerReader', () => {
   it.each([
@@ -220,72 +164,5 @@ describe('readSpki', () => {
         },
       ),
     );
-  });
-});
-
-describe('dsaKeyFromSpki', () => {
-  it('reads p, q, g and y from a key written by hand (the control for the refusals below)', () => {
-    expect(dsaKeyFromSpki(dsaSpki({ g: 5n, y: 7n }))).toEqual({ p: ofBits(2048), q: ofBits(224), g: 5n, y: 7n });
-  });
-
-  it.each([
-    [2048, 224],
-    [2048, 256],
-    [3072, 256],
-  ])('accepts L/N %i/%i', (l, n) => {
-    expect(dsaKeyFromSpki(dsaSpki({ p: ofBits(l), q: ofBits(n) })).q).toBe(ofBits(n));
-  });
-
-  // The server refuses these sizes with the same codes: the key is read by node:crypto for shared/keys.ts.
-  it.each([
-    [1024, 160, 'key_too_small', /DSA key is 1024 bits; at least 2048/],
-    [2047, 224, 'key_too_small', /DSA key is 2047 bits/],
-    [2048, 160, 'key_unsupported', /L=2048, N=160 is not one of/],
-    [2048, 255, 'key_unsupported', /L=2048, N=255 is not one of/],
-    [3072, 224, 'key_unsupported', /L=3072, N=224 is not one of/],
-    [4096, 256, 'key_unsupported', /L=4096, N=256 is not one of/],
-  ] as const)('refuses L/N %i/%i with %s, as the server does', (l, n, code, message) => {
-    const der = dsaSpki({ p: ofBits(l), q: ofBits(n) });
-    expectRefused(() => dsaKeyFromSpki(der), code, message);
-    expectRefused(
-      () => describeKey(createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })),
-      code,
-      /./,
-    );
-  });
-
-  const p = ofBits(2048);
-  it.each([
-    ['g = 1', { g: 1n }, /generator g is not in the range 1 < g < p/],
-    ['g = 0', { g: 0n }, /generator g is not in the range/],
-    ['g = p', { g: p }, /generator g is not in the range/],
-    ['g = p + 1', { g: p + 1n }, /generator g is not in the range/],
-    ['y = 1', { y: 1n }, /public key y is not in the range 1 < y < p/],
-    ['y = -3', { y: -3n }, /public key y is not in the range/],
-    ['y = p', { y: p }, /public key y is not in the range/],
-    ['p < 0', { p: -p }, /p or q that is not positive/],
-    ['q < 0', { q: -ofBits(224) }, /p or q that is not positive/],
-    ['no domain parameters', { algorithm: sequence(oid(DSA_OID)) }, /no domain parameters/],
-    ['NULL domain parameters', { algorithm: sequence(oid(DSA_OID), element(0x05, new Uint8Array())) }, /SEQUENCE/],
-    [
-      'a fourth domain parameter',
-      { algorithm: sequence(oid(DSA_OID), sequence(integer(p), integer(ofBits(224)), integer(2n), integer(0n))) },
-      /3 byte\(s\) after the end/,
-    ],
-    [
-      'something after the domain parameters',
-      { algorithm: sequence(oid(DSA_OID), sequence(integer(p), integer(ofBits(224)), integer(2n)), integer(0n)) },
-      /3 byte\(s\) after the end/,
-    ],
-    ['y that is not an INTEGER', { publicKey: element(0x04, Uint8Array.of(3)) }, /expected an INTEGER/],
-    ['a byte after y', { publicKey: concat(integer(3n), Uint8Array.of(0)) }, /1 byte\(s\) after the end/],
-  ] satisfies Array<[string, DsaParts, RegExp]>)('refuses a key with %s (key_malformed)', (_, parts, message) => {
-    expectRefused(() => dsaKeyFromSpki(dsaSpki(parts)), 'key_malformed', message);
-  });
-
-  it('refuses a key of another algorithm (key_wrong_kind)', () => {
-    const { publicKey } = generateKeyPairSync('ed25519');
-    const der = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-    expectRefused(() => dsaKeyFromSpki(der), 'key_wrong_kind', /not a DSA key: its algorithm is 1\.3\.101\.112/);
   });
 });

@@ -12,8 +12,8 @@ import type { ParsedJws } from '../shared/envelope/jws.js';
 import { generateKeyPair } from '../shared/keygen.js';
 import { signingKey } from '../shared/keys.js';
 import type { SigningKey } from '../shared/keys.js';
-import { dsaKeyFromSpki, verifyDs256 } from '../web/crypto/dsa.js';
-import type { DsaPublicKey } from '../web/crypto/dsa.js';
+import { dsaKeyFromSpki, verifyDs256 } from '../shared/dsa.js';
+import type { DsaPublicKey } from '../shared/dsa.js';
 
 const SIZES = [
   { l: 2048, n: 224 },

@@ -63,12 +63,17 @@ describe('size bounds, as the server sets them', () => {
     ['an RSA key of the maximum and one bit', () => rsaKey(RSA_BITS.max + 1), 'key_too_large'],
     ['an RSA key with public exponent 3', () => rsaKey(RSA_BITS.min, 3n), 'key_unsupported'],
     ['an RSA key with public exponent 65535', () => rsaKey(RSA_BITS.min, 65535n), 'key_unsupported'],
+    ['an RSA key with a public exponent of 34 bits', () => rsaKey(RSA_BITS.min, (1n << 33n) + 1n), 'key_unsupported'],
   ] as const)('refuses %s with %s', async (_, key, code) => {
     await expectRefusedAsServer(key(), 'PS256', code);
   });
 
-  it('accepts an RSA key with a public exponent above 65537 (a control for the exponent refusals)', async () => {
-    expect((await importCustomerKey(spki(rsaKey(RSA_BITS.min, 65539n)), 'PS256')).alg).toBe('PS256');
+  it('accepts an RSA key with a public exponent above 65537, up to 33 bits (a control for the exponent refusals)', async () => {
+    for (const key of [rsaKey(RSA_BITS.min, 65539n), rsaKey(RSA_BITS.min, (1n << 33n) - 1n)])
+      expect([describeKey(key).signatureAlg, (await importCustomerKey(spki(key), 'PS256')).alg]).toEqual([
+        'PS256',
+        'PS256',
+      ]);
   });
 
   it('refuses a generated RSA-1024 key (key_too_small)', async () => {
@@ -246,14 +251,6 @@ describe('algorithms', () => {
   });
 });
 
-describe('receipt keys', () => {
-  it.each([31, 33, 0])('refuses a raw Ed25519 key of %i bytes (key_malformed)', async (length) => {
-    const error = await refusal(importReceiptKey(new Uint8Array(length)));
-    expect(error.code).toBe('key_malformed');
-    expect(error.message).toMatch(`an Ed25519 public key is 32 bytes, not ${length}`);
-  });
-});
-
 describe('verifier handles', () => {
   let verifier: SignatureVerifier;
   beforeAll(async () => {
@@ -261,6 +258,12 @@ describe('verifier handles', () => {
   });
   afterEach(() => {
     vi.restoreAllMocks();
+  });
+
+  it.each([31, 33, 0])('refuse a raw Ed25519 receipt key of %i bytes (key_malformed)', async (length) => {
+    const error = await refusal(importReceiptKey(new Uint8Array(length)));
+    expect(error.code).toBe('key_malformed');
+    expect(error.message).toMatch(`an Ed25519 public key is 32 bytes, not ${length}`);
   });
 
   it('are frozen, and a look-alike object is no handle', async () => {

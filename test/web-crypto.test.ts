@@ -16,7 +16,7 @@ import type { KeygenParameters } from '../shared/keygen.js';
 import { DSA_SIZES, RSA_BITS, parsePublicKeyPem, signingKey, verificationKey } from '../shared/keys.js';
 import type { SignatureAlg } from '../shared/keys.js';
 import { RECEIPT_TYP, receiptKeyJwk } from '../shared/receipts.js';
-import { dsaKeyFromSpki } from '../web/crypto/dsa.js';
+import { dsaKeyFromSpki } from '../shared/dsa.js';
 import { importCustomerKey, importReceiptKey, pemToDer, verifySignature } from '../web/crypto/signatures.js';
 import type { SignatureVerifier } from '../web/crypto/signatures.js';
 

@@ -1,12 +1,13 @@
 /// <reference lib="dom" />
 /**
  * The OPD console in a real browser (Debian's Chromium, headless, driven by playwright-core) against the real local
- * stack, for what no staff member should ever notice: hostile text from every source renders as inert text, every
+ * stack, for what no staff member should ever notice: the page's headers and CSP, hostile text from every source renders as inert text, every
  * view passes axe-core's audit, and the day's main flow works with the keyboard alone. Screenshots go to
  * screenshots/console/. (The staff's work itself: test/e2e/console.test.ts.)
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { CONSOLE_CSP } from '../../contract/console.js';
 import {
   accessibilityProblems,
   layoutHolds,
@@ -22,6 +23,28 @@ import { call, e2eStackForThisFile, newCustomer, newProduct, seal, staffLogin } 
 const e2e = e2eStackForThisFile();
 const chromium = chromiumForThisFile();
 const member = (staffId: string) => memberOf(e2e, staffId);
+
+describe('the console, served', () => {
+  it('serves its page and assets with the CSP and the security headers, and nothing else under /console/', async () => {
+    const page = await fetch(`${e2e.stack.apiUrl}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await page.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/); // no inline script
+    expect(html).not.toMatch(/\sstyle=|<style/); // no inline style
+    const script = await fetch(`${e2e.stack.apiUrl}/console/console.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    const source = await script.text();
+    expect(source).not.toMatch(
+      /\.innerHTML\s*=|outerHTML\s*=|insertAdjacentHTML|document\.write\(|\beval\(|new Function\(/,
+    );
+    expect((await fetch(`${e2e.stack.apiUrl}/console/..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${e2e.stack.apiUrl}/console/secret.txt`)).status).toBe(404);
+  });
+});
 
 /** Hostile text: markup and script in every spelling, bidirectional overrides, separators, template syntax. */
 const HOSTILE_LINES = [

@@ -6,7 +6,7 @@ import { encode as b64u } from '../../shared/base64url.js';
 import type { EvidenceCrypto, EvidenceKey } from '../../shared/evidence.js';
 import { KeyError } from '../../shared/errors.js';
 import type { SignatureAlg } from '../../shared/rules.js';
-import { readSpki } from './der.js';
+import { readSpki } from '../../shared/der.js';
 import { importCustomerKey, importReceiptKey, pemToDer, sha256, verifySignature } from './signatures.js';
 import type { SignatureVerifier } from './signatures.js';
 

@@ -9,11 +9,11 @@
  */
 import { KeyError } from '../../shared/errors.js';
 import { decode as b64uDecode, encode as b64uEncode } from '../../shared/base64url.js';
-import { DerReader, readSpki } from './der.js';
-import type { Spki } from './der.js';
-import { ds256SignatureLength, dsaKeyFromSpki, verifyDs256 } from './dsa.js';
+import { DerReader, readSpki } from '../../shared/der.js';
+import type { Spki } from '../../shared/der.js';
+import { ds256SignatureLength, dsaKeyFromSpki, verifyDs256 } from '../../shared/dsa.js';
 
-import { RSA_BITS, RSA_MIN_PUBLIC_EXPONENT } from '../../shared/rules.js';
+import { RSA_BITS, RSA_MAX_PUBLIC_EXPONENT, RSA_MIN_PUBLIC_EXPONENT } from '../../shared/rules.js';
 import type { SignatureAlg } from '../../shared/rules.js';
 
 export type { SignatureAlg };
@@ -103,6 +103,8 @@ async function importRsa(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<Sign
   const exponent = exponentBytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
   if (exponent < RSA_MIN_PUBLIC_EXPONENT)
     throw new KeyError('key_unsupported', 'RSA public exponent below 65537 is not accepted');
+  if (exponent > RSA_MAX_PUBLIC_EXPONENT)
+    throw new KeyError('key_unsupported', 'RSA public exponent above 2^33 − 1 is not accepted (browsers refuse it)');
   return verifier('PS256', Math.ceil(bits / 8), webCryptoCheck(key, { name: 'RSA-PSS', saltLength: 32 }));
 }
 

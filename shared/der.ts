@@ -6,7 +6,7 @@
  * indefinite length, no length or integer with a needless leading byte, no trailing bytes), so a key read here is the
  * key the server read, byte for byte. Every refusal is a {@link KeyError} `key_malformed` saying what was wrong.
  */
-import { KeyError } from '../../shared/errors.js';
+import { KeyError } from './errors.js';
 
 const TAG = { integer: 0x02, bitString: 0x03, null: 0x05, oid: 0x06, sequence: 0x30 } as const;
 

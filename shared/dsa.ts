@@ -1,13 +1,15 @@
 /**
- * DSA signature verification (FIPS 186-4 §4.7) for the browser, whose WebCrypto has no DSA: this project's `DS256`,
- * DSA with SHA-256, the signature r‖s with each half ceil(N/8) bytes (IEEE P1363), as shared/envelope/jws.ts signs.
- * Verification only; BigInt arithmetic.
+ * DSA public keys and signature verification (FIPS 186-4 §4.7) without Node: the browser's WebCrypto has no DSA. This
+ * project's `DS256` is DSA with SHA-256, the signature r‖s with each half ceil(N/8) bytes (IEEE P1363), as
+ * shared/envelope/jws.ts signs. Verification only; BigInt arithmetic. The key checks ({@link dsaKeyFromSpki}) are also
+ * the OPD's own (shared/keys.ts), so a key the OPD registers is one the console can verify, and no key whose domain
+ * parameters would let anyone forge signatures is registered.
  *
  * Constant time is not needed and not attempted: every input here is public (the public key, the signed bytes, the
  * signature), so timing reveals nothing an observer does not already have.
  */
-import { KeyError } from '../../shared/errors.js';
-import { DSA_SIZES } from '../../shared/rules.js';
+import { KeyError } from './errors.js';
+import { DSA_SIZES } from './rules.js';
 import { DerReader, readSpki } from './der.js';
 
 /** id-dsa (RFC 3279 §2.3.2). */
@@ -87,6 +89,12 @@ export function dsaKeyFromSpki(spkiDer: Uint8Array): DsaPublicKey {
     throw new KeyError('key_unsupported', `DSA key size L=${l}, N=${n} is not one of 2048/224, 2048/256, 3072/256`);
   if (g <= 1n || g >= p) throw new KeyError('key_malformed', 'the DSA generator g is not in the range 1 < g < p');
   if (y <= 1n || y >= p) throw new KeyError('key_malformed', 'the DSA public key y is not in the range 1 < y < p');
+  // g and y must lie in the subgroup of order q (FIPS 186-4 §A.2.2, SP 800-89 §5.3.1): with g = p − 1, say, a
+  // signature with r = 1 verifies for half of all messages. (p and q are not proven prime here: the sizes, the
+  // subgroup and the signer's own interest bound what a customer can do with their own key.)
+  if (modPow(g, q, p) !== 1n) throw new KeyError('key_malformed', 'the DSA generator g does not have order q');
+  if (modPow(y, q, p) !== 1n)
+    throw new KeyError('key_malformed', 'the DSA public key y is not in the subgroup of order q');
   return { p, q, g, y };
 }
 
