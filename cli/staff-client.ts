@@ -2,6 +2,7 @@
  * The staff routes and the routes that end an account, as `po admin` calls them (part of the admin client,
  * cli/admin-client.ts), answering with the server's own views (shared/staff-views.ts, imported as types only).
  */
+import type { StaffPage } from '../contract/admin-api.js';
 import type { StaffRole } from '../shared/permissions.js';
 import type {
   AccountStateView,
@@ -9,7 +10,6 @@ import type {
   RoleChangeView,
   SessionsEndedView,
   StaffDetailView,
-  StaffSummaryView,
 } from '../shared/staff-views.js';
 import { pathSegment } from './api.js';
 import type { Page } from './client.js';
@@ -26,11 +26,7 @@ export interface NewStaffRequest {
   readonly roles: readonly StaffRole[];
 }
 
-/** `GET /admin/staff`: a page of staff. */
-export interface StaffPage {
-  readonly staff: StaffSummaryView[];
-  readonly next?: string;
-}
+export type { StaffPage } from '../contract/admin-api.js';
 
 /** The routes that end an account (a customer's or a staff member's), and open it again. */
 export interface AccountControlRoutes<Whose> {

@@ -5,6 +5,7 @@
  */
 import type { PublishedKey } from '../shared/aws/keystore.js';
 import type { OrderStatus, Product } from '../shared/orders.js';
+import type { StaffSummaryView } from '../shared/staff-views.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
 import type { NewCustomer } from '../shared/services/admin.js';
 import type { RevokedReceiptKey } from '../shared/aws/receipt-key-revocation.js';
@@ -108,3 +109,9 @@ export type RevokedKey = Omit<RevokedReceiptKey, 'current'> & {
   readonly status: 'revoked';
   readonly current: { readonly kid: string; readonly fingerprint: string; readonly jwk: ReceiptKeyJwk };
 };
+
+/** `GET /admin/staff`: a page of staff. */
+export interface StaffPage {
+  readonly staff: StaffSummaryView[];
+  readonly next?: string;
+}

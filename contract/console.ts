@@ -48,7 +48,7 @@ export const CONSOLE_HEADERS = {
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
   // Browsers ignore it over plain HTTP (the local stack); on AWS the API is HTTPS only.
   'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
-  // The page names its assets without a version: always ask again (a 304 costs nothing).
+  // The page names its assets without a version: a browser must ask again each time, never use a stale copy.
   'Cache-Control': 'no-cache',
 } as const;
 

@@ -7,10 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from './errors.js';
-
-/** The header's name, as clients send it (header names are case-insensitive). */
 import { IDEMPOTENCY_KEY_HEADER } from './rules.js';
 
+/** The header's name, as clients send it (header names are case-insensitive). */
 export { IDEMPOTENCY_KEY_HEADER };
 
 /** A request as its Idempotency-Key was sent with it: the key, and the digest of what was asked. */

@@ -50,9 +50,9 @@ export const KEY_ID_RULE = '1–128 characters of A–Z a–z 0–9 . _ : -';
 /** Who signs receipts (their `iss`): the OPD's name, configuration `OPD_ID`, a CDK parameter. */
 export const OPD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 
-/** An `Idempotency-Key`: a fresh random value per money request, the same one when it is sent again. */
 /** The request header that carries an idempotency key (shared/idempotency.ts). */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+/** An `Idempotency-Key`: a fresh random value per money request, the same one when it is sent again. */
 export const IDEMPOTENCY_KEY = { minLength: 16, maxLength: 128 } as const;
 /** {@link IDEMPOTENCY_KEY} as a pattern: its length, of A–Z a–z 0–9 . _ : - */
 export const IDEMPOTENCY_KEY_PATTERN = new RegExp(

@@ -7,16 +7,13 @@ import type { EvidenceCrypto, EvidenceKey } from '../../shared/evidence.js';
 import { KeyError } from '../../shared/errors.js';
 import type { SignatureAlg } from '../../shared/rules.js';
 import { readSpki } from '../../shared/der.js';
-import { importCustomerKey, importReceiptKey, pemToDer, sha256, verifySignature } from './signatures.js';
+import { KEY_OIDS, importCustomerKey, importReceiptKey, pemToDer, sha256, verifySignature } from './signatures.js';
 import type { SignatureVerifier } from './signatures.js';
 
 /** The algorithm a key is for, by its SPKI algorithm OID (an EC key is P-256: importCustomerKey checks the curve). */
-const ALG_BY_OID: Readonly<Record<string, SignatureAlg>> = {
-  '1.2.840.113549.1.1.1': 'PS256',
-  '1.2.840.10040.4.1': 'DS256',
-  '1.2.840.10045.2.1': 'ES256',
-  '1.3.101.112': 'EdDSA',
-};
+const ALG_BY_OID: Readonly<Record<string, SignatureAlg>> = Object.fromEntries(
+  Object.entries(KEY_OIDS).map(([alg, { oid }]) => [oid, alg as SignatureAlg]),
+);
 
 /** The DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): its fingerprint hashes prefix ‖ x. */
 const ED25519_SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);

@@ -22,7 +22,7 @@ const RSA_MIN_BITS = RSA_BITS.min;
 const RSA_MAX_BITS = RSA_BITS.max;
 
 /** Each algorithm's SPKI OID (RFC 3279, RFC 5480, RFC 8410), with the key kind it names for people. */
-const KEY_OIDS: Readonly<Record<SignatureAlg, { readonly oid: string; readonly kind: string }>> = {
+export const KEY_OIDS: Readonly<Record<SignatureAlg, { readonly oid: string; readonly kind: string }>> = {
   PS256: { oid: '1.2.840.113549.1.1.1', kind: 'an RSA' },
   DS256: { oid: '1.2.840.10040.4.1', kind: 'a DSA' },
   ES256: { oid: '1.2.840.10045.2.1', kind: 'an EC' },

@@ -5,7 +5,8 @@
  */
 import { ROLE_NAMES } from '../../../shared/permissions.js';
 import { newStaff, staffRolesChange } from '../../../shared/requests.js';
-import type { StaffDetailView, StaffSummaryView } from '../../../shared/staff-views.js';
+import type { StaffPage } from '../../../contract/admin-api.js';
+import type { StaffDetailView } from '../../../shared/staff-views.js';
 import { call, currentSession, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
 import type { ViewContext } from '../view.js';
@@ -39,7 +40,7 @@ const checkedRoles = (form: HTMLFormElement) =>
 
 export async function staffView(context: ViewContext): Promise<void> {
   const cursor = context.params.get('cursor') ?? undefined;
-  const page = await call<{ staff: StaffSummaryView[]; next?: string }>('GET', `/admin/staff${query({ cursor })}`);
+  const page = await call<StaffPage>('GET', `/admin/staff${query({ cursor })}`);
   const outcome = h('div', { 'aria-live': 'polite' });
   show(
     context,
