@@ -154,6 +154,7 @@ export function startConsole(root: HTMLElement): void {
       required: true,
     });
     const status = h('div', { 'aria-live': 'polite' });
+    const submit = h('button', { type: 'submit' }, 'Log in');
     if (ended) replace(status, notice('ok', ended));
     const form = h(
       'form',
@@ -162,11 +163,13 @@ export function startConsole(root: HTMLElement): void {
       h('p', null, 'Staff of the Order Processing Department log in here with their staff ID.'),
       field('Staff ID', staffId),
       field('Password', password),
-      h('button', { type: 'submit' }, 'Log in'),
+      submit,
       status,
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
+      if (submit.disabled) return;
+      submit.disabled = true;
       void (async () => {
         try {
           await logIn(staffId.value.trim(), password.value);
@@ -174,6 +177,7 @@ export function startConsole(root: HTMLElement): void {
           ended = undefined;
           await draw();
         } catch (error) {
+          submit.disabled = false;
           password.value = '';
           replace(status, failure(error));
           password.focus();

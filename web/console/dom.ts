@@ -2,8 +2,8 @@
  * The console's only way to make DOM: elements by name, attributes by `setAttribute`, text as text nodes. Nothing here
  * (or anywhere in the console) writes markup from a string — no `innerHTML`, `outerHTML`, `insertAdjacentHTML` or
  * `document.write` — so no customer-controlled text (an order note, a cancellation reason, a customer ID, a key ID)
- * can ever become an element or a script. The page's CSP requires Trusted Types with no policy, so a slip that
- * tried would throw instead of rendering.
+ * can ever become an element or a script. The page's CSP requires Trusted Types with no policy, so in a browser that
+ * enforces them (Chromium's) a slip that tried would throw instead of rendering.
  */
 
 /** What an element may hold: nodes and text; `false`, `null` and `undefined` are left out (for conditional parts). */
@@ -14,6 +14,8 @@ export type Attributes = Readonly<Record<string, string | number | boolean | und
 
 /** Links go to the console's own views only (`#/…`): never a URL a piece of data could name. */
 const SAFE_HREF = /^#\//;
+/** Attributes that load or run something: the console never sets them (handlers are listeners, not strings). */
+const FORBIDDEN_ATTRIBUTE = /^(?:on|src$|srcdoc$|srcset$|action$|formaction$|style$)/i;
 
 /** Appends `children` to `parent`, as text for strings and numbers. */
 export function append(parent: Node, ...children: Child[]): void {
@@ -39,6 +41,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       continue;
     }
     if (name === 'href' && !SAFE_HREF.test(String(value))) throw new Error('a console link must name a view (#/…)');
+    if (FORBIDDEN_ATTRIBUTE.test(name)) throw new Error(`the console sets no ${name} attribute`);
     element.setAttribute(name, value === true ? '' : String(value));
   }
   append(element, ...children);
