@@ -29,24 +29,6 @@ import type {
 import { accountControl, staffClient } from './staff-client.js';
 import type { AccountControlRoutes, StaffClient } from './staff-client.js';
 
-export type {
-  CatalogueProduct,
-  CreatedCustomer,
-  NewCustomerRequest,
-  CustomerPage,
-  CustomerDetail,
-  QueuePage,
-  MailPage,
-  MailRetry,
-  CustomerOrdersPage,
-  Catalogue,
-  AuditPage,
-  AuditQuery,
-  CustomerKey,
-  RotatedKey,
-  RevokedKey,
-} from '../contract/admin-api.js';
-
 /** The product routes of one SKU. */
 export interface ProductRoutes {
   /** `GET /admin/products/{sku}`. */

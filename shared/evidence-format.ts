@@ -4,6 +4,7 @@
  * and the console in a browser read them alike.
  */
 import * as z from 'zod/mini';
+import { decode as b64uDecode } from './base64url.js';
 import { currencySchema, iatSchema, itemsSchema, totalCentsSchema } from './envelope/claims.js';
 import { decodeJsonObject, parseJws } from './envelope/jws-format.js';
 import type { ParsedJws } from './envelope/jws-format.js';
@@ -282,4 +283,19 @@ export function receiptKeyId(receiptJws: string): string {
   } catch {
     throw new EvidenceError('receipt_malformed', `the receipt is not a compact JWS of type ${RECEIPT_TYP}`);
   }
+}
+
+/**
+ * A published receipt key's JWK, shape-checked: its ID and its 32 raw Ed25519 bytes (nothing about the key verified).
+ * @throws EvidenceError `evidence_key_invalid` (not an Ed25519 public JWK of the documented shape)
+ */
+export function receiptKeyJwkParts(jwk: unknown): { readonly kid: string; readonly x: Uint8Array } {
+  const parsed = receiptKeyJwkSchema.safeParse(jwk);
+  const x = parsed.success ? b64uDecode(parsed.data.x) : undefined;
+  if (!parsed.success || x?.length !== 32)
+    throw new EvidenceError(
+      'evidence_key_invalid',
+      'the receipt key is not an Ed25519 public JWK {kty, crv, x, kid, alg, use}',
+    );
+  return { kid: parsed.data.kid, x };
 }

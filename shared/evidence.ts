@@ -9,7 +9,7 @@
  * which checks an order's evidence in the page. One sequence of checks, so the two can never disagree on a verdict.
  */
 import type * as z from 'zod/mini';
-import { decode as b64uDecode } from './base64url.js';
+
 import { parseClaims } from './envelope/claims.js';
 import type { OrderClaims } from './envelope/claims.js';
 import { decodeJsonObject, parseJws } from './envelope/jws-format.js';
@@ -23,7 +23,7 @@ import {
   parseEvidence,
   parseReceiptJws,
   receiptClaimsSchema,
-  receiptKeyJwkSchema,
+  receiptKeyJwkParts,
   receiptPayload,
 } from './evidence-format.js';
 import type {
@@ -114,25 +114,16 @@ export async function receiptKeyOf<K extends EvidenceKey>(
   crypto: EvidenceCrypto<K>,
   jwk: unknown,
 ): Promise<K & { readonly kid: string }> {
-  const parsed = receiptKeyJwkSchema.safeParse(jwk);
-  const x = parsed.success ? b64uDecode(parsed.data.x) : undefined;
-  if (!parsed.success || x?.length !== 32)
-    throw new EvidenceError(
-      'evidence_key_invalid',
-      'the receipt key is not an Ed25519 public JWK {kty, crv, x, kid, alg, use}',
-    );
+  const { kid, x } = receiptKeyJwkParts(jwk);
   let key: K;
   try {
     key = await crypto.receiptKey(x);
   } catch {
     throw new EvidenceError('evidence_key_invalid', 'the receipt key is not a valid Ed25519 public key');
   }
-  if (key.fingerprint !== parsed.data.kid)
-    throw new EvidenceError(
-      'key_id_mismatch',
-      `the receipt key ID ${parsed.data.kid} is not the fingerprint of its key`,
-    );
-  return { ...key, kid: parsed.data.kid };
+  if (key.fingerprint !== kid)
+    throw new EvidenceError('key_id_mismatch', `the receipt key ID ${kid} is not the fingerprint of its key`);
+  return { ...key, kid };
 }
 
 /**

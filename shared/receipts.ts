@@ -10,7 +10,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type * as z from 'zod/mini';
-import { decode as b64uDecode, encode as b64u } from './base64url.js';
+import { encode as b64u } from './base64url.js';
 import { signJws, verifyJwsSignature } from './envelope/jws.js';
 import { EvidenceError } from './errors.js';
 import {
@@ -19,7 +19,7 @@ import {
   cancellationReceiptClaimsSchema,
   parseReceiptJws,
   receiptClaimsSchema,
-  receiptKeyJwkSchema,
+  receiptKeyJwkParts,
   receiptPayload,
 } from './evidence-format.js';
 import type { CancellationReceiptClaims, ReceiptClaims, ReceiptKeyJwk } from './evidence-format.js';
@@ -147,25 +147,16 @@ export function receiptKeyJwk(publicKey: KeyObject): ReceiptKeyJwk {
  * @throws EvidenceError `evidence_key_invalid` (not an Ed25519 public JWK of the documented shape), `key_id_mismatch`
  */
 export function receiptKeyFromJwk(jwk: unknown): ReceiptKey {
-  const parsed = receiptKeyJwkSchema.safeParse(jwk);
-  const x = parsed.success ? b64uDecode(parsed.data.x) : undefined;
-  if (!parsed.success || x?.length !== 32)
-    throw new EvidenceError(
-      'evidence_key_invalid',
-      'the receipt key is not an Ed25519 public JWK {kty, crv, x, kid, alg, use}',
-    );
+  const { kid, x } = receiptKeyJwkParts(jwk);
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: parsed.data.x }, format: 'jwk' });
+    publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64u(x) }, format: 'jwk' });
   } catch {
     throw new EvidenceError('evidence_key_invalid', 'the receipt key is not a valid Ed25519 public key');
   }
-  if (spkiFingerprint(publicKey) !== parsed.data.kid)
-    throw new EvidenceError(
-      'key_id_mismatch',
-      `the receipt key ID ${parsed.data.kid} is not the fingerprint of its key`,
-    );
-  return { kid: parsed.data.kid, publicKey };
+  if (spkiFingerprint(publicKey) !== kid)
+    throw new EvidenceError('key_id_mismatch', `the receipt key ID ${kid} is not the fingerprint of its key`);
+  return { kid, publicKey };
 }
 
 /**

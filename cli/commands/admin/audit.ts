@@ -13,7 +13,7 @@ import {
   word,
 } from '../../../shared/audit.js';
 import { InputError } from '../../../shared/errors.js';
-import type { AuditQuery } from '../../admin-client.js';
+import type { AuditQuery } from '../../../contract/admin-api.js';
 import { runAdmin } from '../../admin.js';
 import { runWithGlobals } from '../../globals.js';
 import { parseLimit, parseTimeOption } from '../../input.js';
