@@ -51,6 +51,12 @@ export interface VerificationKey {
 const spkiDerOf = (key: KeyObject) =>
   (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
 
+/**
+ * DSA keys whose domain parameters were checked (two modular exponentiations, ≈ 5 ms): once per key object, and
+ * parsed public keys are cached by PEM, so a warm function checks a customer's key once, not per order.
+ */
+const dsaDomainsChecked = new WeakSet<KeyObject>();
+
 /** The DER length of a P-256 SubjectPublicKeyInfo with its point uncompressed (0x04 ‖ x ‖ y), as WebCrypto reads it. */
 const P256_UNCOMPRESSED_SPKI_BYTES = 91;
 
@@ -84,7 +90,10 @@ export function describeKey(key: KeyObject): KeyInfo {
       if (l < 2048) throw new KeyError('key_too_small', `DSA key is ${l} bits; at least 2048 are required`);
       if (!DSA_SIZES.some((size) => size.l === l && size.n === n))
         throw new KeyError('key_unsupported', `DSA key size L=${l}, N=${n} is not one of 2048/224, 2048/256, 3072/256`);
-      dsaKeyFromSpki(spkiDerOf(key)); // its domain parameters: generator and public key in the subgroup of order q
+      if (!dsaDomainsChecked.has(key)) {
+        dsaKeyFromSpki(spkiDerOf(key)); // its domain parameters: generator and public key in the subgroup of order q
+        dsaDomainsChecked.add(key);
+      }
       return { algorithm: 'dsa', bits: l, signatureAlg: 'DS256' };
     }
     case 'ec':
