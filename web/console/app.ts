@@ -37,7 +37,8 @@ const VIEWS: ReadonlyArray<{ name: string; title: string; permission: Permission
 /** The route in the URL's fragment: view name, decoded arguments, query. */
 function route(): { name: string; args: string[]; params: URLSearchParams } {
   const hash = location.hash.replace(/^#\/?/, '');
-  const [path = '', search = ''] = hash.split('?', 2);
+  const mark = hash.indexOf('?');
+  const [path, search] = mark === -1 ? [hash, ''] : [hash.slice(0, mark), hash.slice(mark + 1)];
   const parts = path.split('/').filter((part) => part.length > 0);
   const decoded = parts.map((part) => {
     try {

@@ -28,6 +28,7 @@ export async function auditView(context: ViewContext): Promise<void> {
     ),
   );
   const since = h('input', { id: 'audit-since', name: 'since', type: 'date', value: (asked.since ?? '').slice(0, 10) });
+  const until = h('input', { id: 'audit-until', name: 'until', type: 'date', value: (asked.until ?? '').slice(0, 10) });
   const filters = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter the audit trail' },
@@ -35,6 +36,7 @@ export async function auditView(context: ViewContext): Promise<void> {
     text('target', 'What (target)'),
     field('Action', action),
     field('Since', since),
+    field('Until (the end of that day)', until),
     h('button', { type: 'submit' }, 'Show'),
   );
   filters.addEventListener('submit', (event) => {
@@ -47,6 +49,7 @@ export async function auditView(context: ViewContext): Promise<void> {
       if (value) members.set(name, value);
     }
     if (since.value) members.set('since', new Date(`${since.value}T00:00:00Z`).toISOString());
+    if (until.value) members.set('until', new Date(`${until.value}T23:59:59.999Z`).toISOString());
     location.hash = `#/audit?${members.toString()}`;
   });
 
