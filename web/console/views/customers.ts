@@ -88,7 +88,7 @@ export async function customerView(context: ViewContext): Promise<void> {
       'p',
       null,
       context.can('orders:read') && withQuery('queue', { customer: customer.customerId }, 'Orders of this customer'),
-      ' ',
+      context.can('orders:read') && context.can('audit:read') && ' · ',
       context.can('audit:read') && auditLink(customer.customerId, 'Audit trail of this customer'),
     ),
     outcome,

@@ -75,12 +75,12 @@ export function verdictBlock(verdict: Verdict): HTMLElement {
         "Customer's signature",
         `${customerKey.alg}, key ${customerKey.kid}${customerKey.kid === customerKey.fingerprint ? ' (its fingerprint)' : ` (fingerprint ${customerKey.fingerprint})`}`,
       ],
-      ["OPD's receipt", `EdDSA, key ${receiptKey.kid}, accepted ${new Date(receipt.iat * 1000).toISOString()}`],
+      ["OPD's receipt", `EdDSA, key ${receiptKey.kid}, accepted ${time(new Date(receipt.iat * 1000).toISOString())}`],
       ...(cancellation
         ? ([
             [
               'Cancellation receipt',
-              `by ${cancellation.receipt.cancelledBy}, refund ${money(cancellation.receipt.refundCents, cancellation.receipt.currency)}, ${new Date(cancellation.receipt.iat * 1000).toISOString()}`,
+              `by ${cancellation.receipt.cancelledBy}, refund ${money(cancellation.receipt.refundCents, cancellation.receipt.currency)}, ${time(new Date(cancellation.receipt.iat * 1000).toISOString())}`,
             ],
           ] as const)
         : []),
