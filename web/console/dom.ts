@@ -6,6 +6,8 @@
  * enforces them (Chromium's) a slip that tried would throw instead of rendering.
  */
 
+import { showable } from '../../shared/display.js';
+
 /** What an element may hold: nodes and text; `false`, `null` and `undefined` are left out (for conditional parts). */
 export type Child = Node | string | number | false | null | undefined | readonly Child[];
 
@@ -17,13 +19,20 @@ const SAFE_HREF = /^#\//;
 /** Attributes that load or run something: the console never sets them (handlers are listeners, not strings). */
 const FORBIDDEN_ATTRIBUTE = /^(?:on|src$|srcdoc$|srcset$|action$|formaction$|style$)/i;
 
-/** Appends `children` to `parent`, as text for strings and numbers. */
+/**
+ * Appends `children` to `parent`, as text for strings and numbers. Text is shown as po and the emails show customers'
+ * text (shared/display.ts `showable`): bidirectional overrides and other invisible format characters as visible
+ * `\u{…}` escapes, so a note cannot make `gnp.exe` read as `exe.png`, nor hide or reorder anything.
+ */
 export function append(parent: Node, ...children: Child[]): void {
   for (const child of children) {
     if (child === false || child === null || child === undefined) continue;
     if (Array.isArray(child)) append(parent, ...(child as Child[]));
     else if (child instanceof Node) parent.appendChild(child);
-    else parent.appendChild(document.createTextNode(typeof child === 'number' ? String(child) : (child as string)));
+    else
+      parent.appendChild(
+        document.createTextNode(typeof child === 'number' ? String(child) : showable(child as string)),
+      );
   }
 }
 
