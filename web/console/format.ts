@@ -38,3 +38,6 @@ export function orderLink(orderId: string, customerId: string, text = orderId): 
     text,
   );
 }
+
+/** A figure in a table (an amount, a count, a SKU): kept on one line, never broken between its characters. */
+export const figure = (text: string) => h('span', { class: 'figure' }, text);

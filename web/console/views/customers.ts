@@ -10,7 +10,7 @@ import { call, idempotencyKey, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
 import type { ViewContext } from '../view.js';
 import { facts, field, h, notice, replace, table } from '../dom.js';
-import { auditLink, link, money, orderLink, time, withQuery } from '../format.js';
+import { auditLink, figure, link, money, orderLink, time, withQuery } from '../format.js';
 
 export async function customersView(context: ViewContext): Promise<void> {
   const cursor = context.params.get('cursor') ?? undefined;
@@ -36,7 +36,7 @@ export async function customersView(context: ViewContext): Promise<void> {
       page.customers.map((customer) => [
         link(customer.customerId, 'customer', customer.customerId),
         customer.email,
-        money(customer.balanceCents, customer.currency),
+        figure(money(customer.balanceCents, customer.currency)),
         customer.disabled ? 'disabled' : customer.locked ? 'locked' : 'open',
         time(customer.createdAt),
       ]),
@@ -62,8 +62,8 @@ export async function customerView(context: ViewContext): Promise<void> {
     String(entry.entry),
     time(entry.at),
     entry.type,
-    money(entry.amountCents, entry.currency),
-    money(entry.balanceAfterCents, entry.currency),
+    figure(money(entry.amountCents, entry.currency)),
+    figure(money(entry.balanceAfterCents, entry.currency)),
     entry.orderId ? orderLink(entry.orderId, customer.customerId) : (entry.reference ?? ''),
     entry.actor,
   ]);

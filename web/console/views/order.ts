@@ -22,7 +22,7 @@ import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
 import { call, query, segment } from '../api.js';
 import { facts, field, h, notice, replace, table } from '../dom.js';
 import type { Child } from '../dom.js';
-import { auditLink, link, money, time } from '../format.js';
+import { auditLink, figure, link, money, time } from '../format.js';
 import { failure, show } from '../view.js';
 import type { ViewContext } from '../view.js';
 
@@ -158,10 +158,10 @@ export async function orderView(context: ViewContext): Promise<void> {
       'Lines',
       ['SKU', 'Quantity', 'Unit price', 'Line total'],
       order.lines.map((line) => [
-        line.sku,
-        String(line.qty),
-        money(line.unitPriceCents, order.currency),
-        money(line.lineTotalCents, order.currency),
+        figure(line.sku),
+        figure(String(line.qty)),
+        figure(money(line.unitPriceCents, order.currency)),
+        figure(money(line.lineTotalCents, order.currency)),
       ]),
     ),
     history(order),

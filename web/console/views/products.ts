@@ -9,7 +9,7 @@ import { call, segment } from '../api.js';
 import { failure, show } from '../view.js';
 import type { ViewContext } from '../view.js';
 import { field, h, notice, replace, table } from '../dom.js';
-import { auditLink, money } from '../format.js';
+import { auditLink, figure, money } from '../format.js';
 import { centsOf } from './customers.js';
 
 /** The first problem zod found, as a sentence. */
@@ -40,10 +40,10 @@ export async function productsView(context: ViewContext): Promise<void> {
         ...(context.can('audit:read') ? ['History'] : []),
       ],
       catalogue.products.map((product) => [
-        h('code', null, product.sku),
+        h('code', { class: 'figure' }, product.sku),
         product.name,
-        money(product.priceCents, catalogue.currency),
-        String(product.stock),
+        figure(money(product.priceCents, catalogue.currency)),
+        figure(String(product.stock)),
         ...(writer ? [repriceForm(product), restockForm(product)] : []),
         ...(context.can('audit:read') ? [auditLink(product.sku, `Audit of ${product.sku}`)] : []),
       ]),

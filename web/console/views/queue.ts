@@ -5,7 +5,7 @@ import { call, query } from '../api.js';
 import { show } from '../view.js';
 import type { ViewContext } from '../view.js';
 import { field, h, table } from '../dom.js';
-import { link, money, orderLink, time, withQuery } from '../format.js';
+import { figure, link, money, orderLink, time, withQuery } from '../format.js';
 
 export async function queueView(context: ViewContext): Promise<void> {
   const customer = context.params.get('customer') ?? undefined;
@@ -48,7 +48,7 @@ export async function queueView(context: ViewContext): Promise<void> {
     context.can('accounts:read') ? link(order.customerId, 'customer', order.customerId) : order.customerId,
     time(order.acceptedAt),
     order.lines.map((line) => `${line.qty} × ${line.sku}`).join(', '),
-    money(order.totalCents, order.currency),
+    figure(money(order.totalCents, order.currency)),
     order.status,
   ]);
   const caption = customer
