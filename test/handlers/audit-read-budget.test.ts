@@ -4,22 +4,13 @@
  * stopped, so that paging returns every matching record once, newest first. Against the in-memory audit table
  * (test/helpers/audit-trail.ts), thousands of records in it.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Actor, AuditAction, AuditRecord } from '../../shared/audit.js';
 import { MAX_QUERIES_PER_PAGE } from '../../shared/aws/audit.js';
-import { DAY, NOW, answerQueries, cato, fran, ids, page, queries, stored } from '../helpers/audit-trail.js';
+import { DAY, cato, fran, ids, page, queries, stored, auditTableBeforeEach } from '../helpers/audit-trail.js';
 import type { Page } from '../helpers/audit-trail.js';
-import { coldStartBeforeEach } from '../helpers/handlers/read-admin-notify.js';
 
-coldStartBeforeEach();
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
-  answerQueries();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+auditTableBeforeEach();
 
 /**
  * `count` records over the last `days` days, spread evenly from just before NOW back; record `n`

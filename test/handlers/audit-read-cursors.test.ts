@@ -4,21 +4,12 @@
  * does not exist, not JSON, 10 KB) is a 400 that costs no DynamoDB request; one handed out by an instance whose clock
  * is a little ahead is read.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CURSOR_CLOCK_ALLOWANCE_MS } from '../../shared/audit-query.js';
 import { bodyOf } from '../helpers/aws.js';
-import { DAY, NOW, answerQueries, cato, ids, page, queries, read, stored } from '../helpers/audit-trail.js';
-import { coldStartBeforeEach } from '../helpers/handlers/read-admin-notify.js';
+import { DAY, NOW, cato, ids, page, queries, read, stored, auditTableBeforeEach } from '../helpers/audit-trail.js';
 
-coldStartBeforeEach();
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
-  answerQueries();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+auditTableBeforeEach();
 
 const iso = (time: number) => new Date(time).toISOString();
 /** A cursor as a page encodes one: base64url JSON. */

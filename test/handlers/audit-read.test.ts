@@ -3,20 +3,22 @@
  * does (key conditions, newest first, Limit before the filter, LastEvaluatedKey): by target, by actor, by time across
  * days and shards, paged with its cursor; every hostile or malformed query parameter a 400 before anything is read.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bodyOf } from '../helpers/aws.js';
-import { DAY, NOW, answerQueries, cato, fran, ids, page, queries, read, stored } from '../helpers/audit-trail.js';
-import { coldStartBeforeEach } from '../helpers/handlers/read-admin-notify.js';
+import {
+  DAY,
+  NOW,
+  cato,
+  fran,
+  ids,
+  page,
+  queries,
+  read,
+  stored,
+  auditTableBeforeEach,
+} from '../helpers/audit-trail.js';
 
-coldStartBeforeEach();
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
-  answerQueries();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+auditTableBeforeEach();
 
 describe('GET /admin/audit', () => {
   it('by target: that target’s records, newest first, from the table itself; the range it read said', async () => {

@@ -4,13 +4,13 @@
  * route called as a staff member.
  */
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { auditRecord } from '../../shared/audit-record.js';
 import type { Actor, AuditAction, AuditRecord } from '../../shared/audit.js';
 import { QueryCommand, apiEvent, bodyOf, ddb, lambdaContext } from './aws.js';
 import type { STAFF } from './audit.js';
 import { staffSession } from './audit.js';
-import { read as readFunction, world } from './handlers/read-admin-notify.js';
+import { coldStartBeforeEach, read as readFunction, world } from './handlers/read-admin-notify.js';
 
 export const NOW = Date.parse('2026-12-07T12:00:00.000Z');
 export const DAY = 86_400_000;
@@ -72,3 +72,18 @@ export const page = async (query: Record<string, string> = {}) => bodyOf(await r
 export const ids = (records: ReadonlyArray<{ auditId: string }>) => records.map((record) => record.auditId);
 /** The audit table's queries sent so far, in order. */
 export const queries = () => ddb.commandCalls(QueryCommand, { TableName: 'audit' }).map((c) => c.args[0].input);
+
+/**
+ * The audit-read suites' setting, for the calling file: a cold read function before each test, the clock at
+ * {@link NOW}, and the in-memory audit table answering queries.
+ */
+export function auditTableBeforeEach(): void {
+  coldStartBeforeEach();
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+    answerQueries();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
