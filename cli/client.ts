@@ -3,35 +3,23 @@
  * types (imported as types only, so nothing of the server is bundled). Requests go through cli/api.ts: a refusal is an
  * `ApiCallError` with the server's code, an unreachable or unavailable OPD a `NetworkError`.
  */
-import type { AccountView } from '../shared/accounts.js';
-import type { PublishedKey } from '../shared/aws/keystore.js';
-import type { OrderView, Product } from '../shared/orders.js';
-import type { OwnKeyChange, OwnKeysView } from '../shared/services/own-keys.js';
-import type { SessionView } from '../shared/services/sessions.js';
+import type {
+  AccountView,
+  Catalogue,
+  Health,
+  NewKeyRequest,
+  OrderView,
+  OwnKeyChange,
+  OwnKeysView,
+  PublishedKey,
+  PublishedReceiptKeys,
+  SessionView,
+} from '../contract/customer-api.js';
 import type { AccountKind } from '../shared/tokens.js';
 import { apiClient, pathSegment } from './api.js';
 import { pageQuery } from './paging.js';
 
-/** `GET /health`: that the OPD answers, and its clock (for the skew `po test` reports). */
-export interface Health {
-  readonly status: string;
-  readonly time: string;
-}
-
-/** `GET /products`: the catalogue and the currency of its prices. */
-export interface Catalogue {
-  readonly currency: string;
-  readonly products: Product[];
-}
-
-/**
- * `GET /receipt-keys`, read as unknown on purpose: po trusts no key for what the OPD says of it, and checks each one
- * itself (cli/trust.ts).
- */
-export interface PublishedReceiptKeys {
-  readonly keys?: unknown;
-  readonly current?: unknown;
-}
+export type { Catalogue, Health, NewKeyRequest, PublishedReceiptKeys } from '../contract/customer-api.js';
 
 /** A page of a list: `limit` and the `cursor` to continue after (both as typed). */
 export interface Page {
@@ -73,15 +61,6 @@ export interface OpdClient {
   addKey(token: string, request: NewKeyRequest): Promise<OwnKeyChange>;
   /** `DELETE /account/keys/{kid}`: revokes a key, with the current password. */
   revokeKey(token: string, keyId: string, password: string): Promise<OwnKeyChange>;
-}
-
-/** The body of `POST /account/keys` (docs/api.md). */
-export interface NewKeyRequest {
-  readonly publicKeyPem: string;
-  readonly keyId?: string;
-  /** Signed with the new key's private key (shared/key-proofs.ts `signKeyProof`). */
-  readonly proof: string;
-  readonly password: string;
 }
 
 /**

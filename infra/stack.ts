@@ -10,8 +10,8 @@
  * - a custom resource that provisions the first keys (infra/constructs/keys.ts);
  * - API Gateway (REST, WAF, throttling, access logs, tracing, request validation, a Lambda authorizer) in front of the
  *   functions (infra/constructs/api.ts);
- * - the OPD console, from the API's origin: its files in a private bucket, read by two methods of the API through S3
- *   (infra/constructs/console.ts);
+ * - the web apps (the OPD console, the customer portal), from the API's origin: their files in a private bucket, read
+ *   by two methods of the API each through S3 (infra/constructs/web-apps.ts);
  * - alarms that notify an SNS topic under its own KMS key (infra/constructs/alarms.ts).
  *
  * Every part adds its resources to this stack itself, so the construct paths and logical IDs are those of one flat
@@ -27,7 +27,7 @@ import type { HandlerName } from '../contract/handlers.js';
 import type { TableName } from '../contract/tables.js';
 import { addAlarms } from './constructs/alarms.js';
 import { addApi } from './constructs/api.js';
-import { addConsole } from './constructs/console.js';
+import { addWebApps } from './constructs/web-apps.js';
 import { addData } from './constructs/data.js';
 import { addHandlerFunctions } from './constructs/functions.js';
 import { addKeyProvisioning } from './constructs/keys.js';
@@ -56,7 +56,7 @@ export class PurchaseOrdersStack extends Stack {
     });
     const keys = addKeyProvisioning(this, functions.provision, key);
     const api = addApi(this, { functions, dataKey: key, limits: parameters.limits });
-    addConsole(this, api, { dataKey: key });
+    addWebApps(this, api, { dataKey: key });
     const alarms = addAlarms(this, { functions, tables, deadLetters, api });
 
     this.tables = tables;

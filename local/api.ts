@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { consoleResponse, isConsolePath } from './console.js';
+import { webAppOf, webAppResponse } from './web-apps.js';
 import { listenOnLoopback } from './ports.js';
 import type {
   APIGatewayAuthorizerResult,
@@ -116,7 +116,7 @@ export interface LocalApiOptions {
   readonly authorizer: Authorizer;
   /** The authorizer cache's TTL for `cached-session` routes (default: API Gateway's, {@link AUTHORIZER_CACHE_SECONDS}). */
   readonly authorizerCacheSeconds?: number;
-  /** Called for every request with its outcome (for the console); never given bodies or headers. */
+  /** Called for every request with its outcome (for the terminal); never given bodies or headers. */
   readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
@@ -175,11 +175,12 @@ export function localApi(options: LocalApiOptions) {
       options.onRequest?.({ method, path, status: response.statusCode, ms: Date.now() - started }),
     );
     try {
-      // The console's page and assets: static files beside the API, from the same origin (`/console/` ends in a
+      // The web apps' pages and assets: static files beside the API, from the same origin (`/console/` ends in a
       // slash, which no API route does: matched on the path as sent).
       const sentPath = (request.url ?? '/').split('?', 1)[0]!;
-      if ((method === 'GET' || method === 'HEAD') && isConsolePath(sentPath)) {
-        const answer = consoleResponse(sentPath);
+      const app = webAppOf(sentPath);
+      if ((method === 'GET' || method === 'HEAD') && app) {
+        const answer = webAppResponse(app, sentPath);
         response.writeHead(answer.status, answer.headers);
         response.end(method === 'HEAD' ? undefined : answer.body);
         return;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import { tableEnvironmentVariable, TABLES } from '../contract/tables.js';
 import { startLocalApi } from './api.js';
-import { buildConsole } from './console.js';
+import { buildWebApps } from './web-apps.js';
 import type { Authorizer, ProxyHandler } from './api.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { seedDemo } from './demo.js';
@@ -153,7 +153,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       admin: (await import('../functions/admin/index.js')).handler as unknown as ProxyHandler,
     };
     const authorizer: Authorizer = (await import('../functions/authorizer/index.js')).authorize;
-    buildConsole();
+    buildWebApps();
     const api = await startLocalApi({ handlers, authorizer }, options.apiPort);
     stoppers.push(() => closeServer(api.server));
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_CSP } from '../../contract/console.js';
+import { WEB_CSP } from '../../contract/web-apps.js';
 import { showable } from '../../shared/display.js';
 import {
   accessibilityProblems,
@@ -29,7 +29,7 @@ describe('the console, served', () => {
   it('serves its page and assets with the CSP and the security headers, and nothing else under /console/', async () => {
     const page = await fetch(`${e2e.stack.apiUrl}/console/`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(page.headers.get('content-security-policy')).toBe(WEB_CSP);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await page.text();
@@ -37,7 +37,7 @@ describe('the console, served', () => {
     expect(html).not.toMatch(/\sstyle=|<style/); // no inline style
     const script = await fetch(`${e2e.stack.apiUrl}/console/console.js`);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(script.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(script.headers.get('content-security-policy')).toBe(WEB_CSP);
     const source = await script.text();
     expect(source).not.toMatch(
       /\.innerHTML\s*=|outerHTML\s*=|insertAdjacentHTML|document\.write\(|\beval\(|new Function\(/,

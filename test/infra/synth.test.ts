@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_ASSETS, CONSOLE_BUILD_DIRECTORY } from '../../contract/console.js';
+import { WEB_APP_NAMES, webAppAssets, webAppBuildDirectory } from '../../contract/web-apps.js';
 import { resourcesOfType, synthWithNag, synthesizeStackCompletely } from '../helpers/infra.js';
 import type { Resources } from '../helpers/infra.js';
 
@@ -44,13 +44,17 @@ describe('the deployed bundles', () => {
     expect(code).toContain('AWS_ACCESS_KEY_ID'); // …replaced by the environment's credentials, which Lambda sets
   });
 
-  it('the console ships as built by this synthesis (scripts/build-console.mjs), not a build left by an earlier one', () => {
-    for (const file of Object.keys(CONSOLE_ASSETS)) {
+  it('the web apps ship as built by this synthesis (scripts/build-web.mjs), not a build left by an earlier one', () => {
+    for (const [app, file] of WEB_APP_NAMES.flatMap((name) =>
+      Object.keys(webAppAssets(name)).map((f) => [name, f] as const),
+    )) {
       const [, deployment] = ofType('Custom::CDKBucketDeployment').find(
-        ([, d]) => JSON.stringify(d.Properties.Include) === JSON.stringify([file]),
+        ([, d]) =>
+          JSON.stringify(d.Properties.Include) === JSON.stringify([file]) &&
+          d.Properties.DestinationBucketKeyPrefix === `${app}/`,
       )!;
       const [key] = deployment.Properties.SourceObjectKeys as string[];
-      const built = join(CONSOLE_BUILD_DIRECTORY, file);
+      const built = join(webAppBuildDirectory(app), file);
       // Milliseconds are truncated differently by the clock and the file system: allow one.
       expect(statSync(built).mtimeMs, file).toBeGreaterThanOrEqual(synthesisStarted - 1);
       expect(readFileSync(join(outdirOfStack, `asset.${key!.replace(/\.zip$/, '')}`, file)), file).toEqual(

@@ -1,188 +1,29 @@
-/**
- * The console's calls to the OPD's API, from the same origin: the API's base is the folder above the console's own
- * (`/console/console.js` → `/`, `/prod/console/console.js` → `/prod/`). Every answer is the API's own JSON; a refusal
- * becomes a {@link ApiFailure} with the API's stable `code` and message, shown as they are.
- *
- * The session token lives in this module's memory only — never in localStorage, sessionStorage or a cookie — so a
- * script that ran in the page later could not read a token left behind, and no other page or tab can; it is sent
- * only as an `Authorization` header, so no other site can make the browser send it (no CSRF). A reload logs out.
- */
-import { IDEMPOTENCY_KEY_HEADER, SESSION_REFRESH_WITHIN_MS } from '../../shared/rules.js';
+/** The console's session: a staff member's (the calls themselves are web/common/api.ts). */
 import type { StaffRole } from '../../shared/permissions.js';
+import { currentSession as anySession, logInAt } from '../common/api.js';
+import type { Session } from '../common/api.js';
 
-/** The API's base URL: the console's parent folder. */
-export const API_BASE = new URL('../', import.meta.url);
-
-/** A refusal from the API (or the network), with the API's stable code. */
-export class ApiFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiFailure';
-  }
-}
+export {
+  ApiFailure,
+  call,
+  changePassword,
+  idempotencyKey,
+  logOut,
+  query,
+  segment,
+  whenSessionEnds,
+} from '../common/api.js';
 
 /** The staff session, as `POST /staff/login` and `POST /refresh` answer it. */
-export interface StaffSession {
-  readonly token: string;
-  readonly expiresAt: string;
+export interface StaffSession extends Session {
   readonly kind: 'staff';
   readonly staffId: string;
   readonly roles: StaffRole[];
-  readonly mustChangePassword: boolean;
 }
 
-let session: StaffSession | undefined;
-let refreshing: Promise<void> | undefined;
-/** Told when the session ends on its own (expired, refused): the console shows the login again. */
-let onSessionEnded: (reason: string) => void = () => undefined;
-
-/** Who is logged in, if anyone. */
-export function currentSession(): StaffSession | undefined {
-  return session;
-}
-
-/** Sets what happens when a session ends without a logout (expiry, a 401). */
-export function whenSessionEnds(listener: (reason: string) => void): void {
-  onSessionEnded = listener;
-}
-
-function endSession(reason: string): void {
-  if (!session) return;
-  session = undefined;
-  onSessionEnded(reason);
-}
-
-async function send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(new URL(path.replace(/^\//, ''), API_BASE), {
-      method,
-      headers: {
-        Accept: 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(session ? { Authorization: `Bearer ${session.token}` } : {}),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      credentials: 'omit',
-      cache: 'no-store',
-      redirect: 'error',
-    });
-  } catch {
-    throw new ApiFailure(0, 'network', 'The OPD could not be reached. Check the connection and try again.');
-  }
-  const text = await response.text();
-  let value: unknown;
-  try {
-    value = text.length > 0 ? JSON.parse(text) : {};
-  } catch {
-    throw new ApiFailure(
-      response.status,
-      'bad_response',
-      `The OPD answered ${response.status} with something not JSON.`,
-    );
-  }
-  if (!response.ok) {
-    const error = (value as { error?: { code?: unknown; message?: unknown } }).error;
-    const failure = new ApiFailure(
-      response.status,
-      typeof error?.code === 'string' ? error.code : `http_${response.status}`,
-      typeof error?.message === 'string' ? error.message : `The OPD answered ${response.status}.`,
-    );
-    if (response.status === 401) endSession(failure.message);
-    throw failure;
-  }
-  return value as T;
-}
-
-/**
- * Refreshes the session when it is within its last minutes, as po does; once at a time. A refresh the OPD refused
- * (401) ends the session; one that failed otherwise (network, 5xx) leaves the current token in use while it lasts, as
- * po does. A refresh that comes back after a logout or another login changes nothing.
- */
-async function fresh(): Promise<void> {
-  const before = session;
-  if (!before) return;
-  const left = Date.parse(before.expiresAt) - Date.now();
-  if (left <= 0) return endSession('Your session has expired. Log in again.');
-  if (left > SESSION_REFRESH_WITHIN_MS) return;
-  refreshing ??= send<StaffSession>('POST', '/refresh')
-    .then((renewed) => {
-      if (session === before) session = renewed;
-    })
-    .finally(() => {
-      refreshing = undefined;
-    });
-  try {
-    await refreshing;
-  } catch (error) {
-    if (error instanceof ApiFailure && error.status === 401) throw error;
-  }
-}
-
-/**
- * Calls the API with the session (refreshed first when it is about to expire); a session that ended meanwhile sends
- * nothing.
- */
-export async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers?: Record<string, string>,
-): Promise<T> {
-  await fresh();
-  if (!session) throw new ApiFailure(401, 'unauthorized', 'Your session has ended. Log in again.');
-  return send<T>(method, path, body, headers);
-}
+/** The staff member logged in, if any. */
+export const currentSession = (): StaffSession | undefined => anySession<StaffSession>();
 
 /** `POST /staff/login`: the session is kept in memory for the calls that follow. */
-export async function logIn(staffId: string, password: string): Promise<StaffSession> {
-  session = undefined;
-  session = await send<StaffSession>('POST', '/staff/login', { staffId, password });
-  return session;
-}
-
-/**
- * `POST /password`: changes the caller's password. The OPD answers with a new session (the old token is revoked by
- * the change): it replaces the old one here.
- */
-export async function changePassword(oldPassword: string, newPassword: string): Promise<StaffSession> {
-  session = await call<StaffSession>('POST', '/password', { oldPassword, newPassword });
-  return session;
-}
-
-/** `POST /logout`: the OPD ends the session (its token is refused from now on), then the console forgets it. */
-export async function logOut(): Promise<void> {
-  try {
-    if (session) await send('POST', '/logout');
-  } finally {
-    session = undefined;
-  }
-}
-
-/**
- * A path segment, percent-encoded (IDs come from the API or a person; never trusted to be URL-safe). `.` and `..`
- * would be resolved away by the URL (`/admin/customers/..` is `/admin/`): no ID is either, so they are refused.
- */
-export function segment(value: string): string {
-  if (value === '.' || value === '..' || value === '')
-    throw new ApiFailure(400, 'invalid_request', 'That is not an ID.');
-  return encodeURIComponent(value);
-}
-
-/** A query string of the given members, leaving out the empty ones. */
-export function query(members: Record<string, string | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(members)) if (value) params.set(name, value);
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-/** A fresh random idempotency key for one change (the same key is sent again only by a retry of that change). */
-export function idempotencyKey(): Record<string, string> {
-  return { [IDEMPOTENCY_KEY_HEADER]: crypto.randomUUID() };
-}
+export const logIn = (staffId: string, password: string): Promise<StaffSession> =>
+  logInAt<StaffSession>('/staff/login', { staffId, password });

@@ -6,13 +6,13 @@ import type { AuditPage } from '../../../contract/admin-api.js';
 import { AUDIT_ACTION_NAMES, changesText } from '../../../shared/audit.js';
 import { call, query } from '../api.js';
 import { show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { field, h, table } from '../dom.js';
-import { time, withQuery } from '../format.js';
+import type { ConsoleContext } from '../view.js';
+import { field, h, table } from '../../common/dom.js';
+import { time, withQuery } from '../../common/format.js';
 
 const FILTERS = ['actor', 'target', 'action', 'since', 'until'] as const;
 
-export async function auditView(context: ViewContext): Promise<void> {
+export async function auditView(context: ConsoleContext): Promise<void> {
   const asked = Object.fromEntries(FILTERS.map((name) => [name, context.params.get(name) ?? undefined]));
   const cursor = context.params.get('cursor') ?? undefined;
   const page = await call<AuditPage>('GET', `/admin/audit${query({ ...asked, cursor })}`);

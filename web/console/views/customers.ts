@@ -8,11 +8,11 @@ import type { LedgerEntryView } from '../../../shared/accounts.js';
 import { credit as creditRequest } from '../../../shared/requests.js';
 import { call, idempotencyKey, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { facts, field, h, notice, replace, table } from '../dom.js';
-import { auditLink, figure, link, money, orderLink, time, withQuery } from '../format.js';
+import type { ConsoleContext } from '../view.js';
+import { facts, field, h, notice, replace, table } from '../../common/dom.js';
+import { auditLink, figure, link, money, orderLink, time, withQuery } from '../../common/format.js';
 
-export async function customersView(context: ViewContext): Promise<void> {
+export async function customersView(context: ConsoleContext): Promise<void> {
   const cursor = context.params.get('cursor') ?? undefined;
   const page = await call<CustomerPage>('GET', `/admin/customers${query({ cursor })}`);
   const wanted = h('input', { id: 'find-customer', name: 'customerId', autocomplete: 'off', required: true });
@@ -52,7 +52,7 @@ export async function customersView(context: ViewContext): Promise<void> {
   );
 }
 
-export async function customerView(context: ViewContext): Promise<void> {
+export async function customerView(context: ConsoleContext): Promise<void> {
   const id = context.args[0] ?? '';
   const cursor = context.params.get('cursor') ?? undefined;
   const path = `/admin/customers/${segment(id)}`;

@@ -2,11 +2,11 @@
 import type { MailPage, MailRetry } from '../../../contract/admin-api.js';
 import { call, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { field, h, notice, replace, table } from '../dom.js';
-import { orderLink, time, withQuery } from '../format.js';
+import type { ConsoleContext } from '../view.js';
+import { field, h, notice, replace, table } from '../../common/dom.js';
+import { orderLink, time, withQuery } from '../../common/format.js';
 
-export async function mailView(context: ViewContext): Promise<void> {
+export async function mailView(context: ConsoleContext): Promise<void> {
   const status = context.params.get('status') === 'failed' ? 'failed' : 'owed';
   const cursor = context.params.get('cursor') ?? undefined;
   const page = await call<MailPage>('GET', `/admin/emails${query({ status, cursor })}`);

@@ -20,11 +20,11 @@ import type { OrderView } from '../../../shared/orders.js';
 import { opdCancellation } from '../../../shared/requests.js';
 import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
 import { call, query, segment } from '../api.js';
-import { facts, field, h, notice, replace, table } from '../dom.js';
-import type { Child } from '../dom.js';
-import { auditLink, figure, link, money, time } from '../format.js';
+import { facts, field, h, notice, replace, table } from '../../common/dom.js';
+import type { Child } from '../../common/dom.js';
+import { auditLink, figure, link, money, time } from '../../common/format.js';
 import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
+import type { ConsoleContext } from '../view.js';
 
 /** The verdict on evidence: what it proves, or the first check that failed. */
 export type Verdict =
@@ -124,7 +124,7 @@ function history(order: OrderView): Child {
   return table('Status history', ['Status', 'When', 'Detail'], rows);
 }
 
-export async function orderView(context: ViewContext): Promise<void> {
+export async function orderView(context: ConsoleContext): Promise<void> {
   const id = context.args[0] ?? '';
   // Order IDs are the customers' own: when two customers chose the same one, the customer tells them apart.
   const customer = context.params.get('customer') ?? undefined;

@@ -7,9 +7,9 @@ import type { Product } from '../../../shared/orders.js';
 import { newProduct, productChanges, restock } from '../../../shared/requests.js';
 import { call, segment } from '../api.js';
 import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { field, h, notice, replace, table } from '../dom.js';
-import { auditLink, figure, money } from '../format.js';
+import type { ConsoleContext } from '../view.js';
+import { field, h, notice, replace, table } from '../../common/dom.js';
+import { auditLink, figure, money } from '../../common/format.js';
 import { centsOf } from './customers.js';
 
 /** The first problem zod found, as a sentence. */
@@ -21,7 +21,7 @@ const problem = (result: {
   return issue ? `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}` : 'Invalid.';
 };
 
-export async function productsView(context: ViewContext): Promise<void> {
+export async function productsView(context: ConsoleContext): Promise<void> {
   const catalogue = await call<Catalogue>('GET', '/admin/products');
   const writer = context.can('products:write');
   const outcome = h('div', { 'aria-live': 'polite' });

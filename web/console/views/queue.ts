@@ -3,11 +3,11 @@ import type { CustomerOrdersPage, QueuePage } from '../../../contract/admin-api.
 import { ORDER_STATUSES } from '../../../shared/orders.js';
 import { call, query } from '../api.js';
 import { show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { field, h, table } from '../dom.js';
-import { figure, link, money, orderLink, time, withQuery } from '../format.js';
+import type { ConsoleContext } from '../view.js';
+import { field, h, table } from '../../common/dom.js';
+import { figure, link, money, orderLink, time, withQuery } from '../../common/format.js';
 
-export async function queueView(context: ViewContext): Promise<void> {
+export async function queueView(context: ConsoleContext): Promise<void> {
   const customer = context.params.get('customer') ?? undefined;
   // The queue is of one status (accepted by default); one customer's orders are of any status unless one is named.
   const asked = context.params.get('status') ?? undefined;

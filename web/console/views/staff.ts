@@ -9,9 +9,9 @@ import type { StaffPage } from '../../../contract/admin-api.js';
 import type { StaffDetailView } from '../../../shared/staff-views.js';
 import { call, currentSession, query, segment } from '../api.js';
 import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { facts, field, h, notice, replace, table } from '../dom.js';
-import { auditLink, link, time, withQuery } from '../format.js';
+import type { ConsoleContext } from '../view.js';
+import { facts, field, h, notice, replace, table } from '../../common/dom.js';
+import { auditLink, link, time, withQuery } from '../../common/format.js';
 
 function roleBoxes(prefix: string, chosen: readonly string[]): HTMLElement {
   return h(
@@ -38,7 +38,7 @@ function roleBoxes(prefix: string, chosen: readonly string[]): HTMLElement {
 const checkedRoles = (form: HTMLFormElement) =>
   [...form.querySelectorAll<HTMLInputElement>('input[name="roles"]:checked')].map((box) => box.value);
 
-export async function staffView(context: ViewContext): Promise<void> {
+export async function staffView(context: ConsoleContext): Promise<void> {
   const cursor = context.params.get('cursor') ?? undefined;
   const page = await call<StaffPage>('GET', `/admin/staff${query({ cursor })}`);
   const outcome = h('div', { 'aria-live': 'polite' });
@@ -119,7 +119,7 @@ export async function staffView(context: ViewContext): Promise<void> {
   }
 }
 
-export async function staffMemberView(context: ViewContext): Promise<void> {
+export async function staffMemberView(context: ConsoleContext): Promise<void> {
   const id = context.args[0] ?? '';
   const path = `/admin/staff/${segment(id)}`;
   const member = await call<StaffDetailView>('GET', path);

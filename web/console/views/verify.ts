@@ -4,15 +4,15 @@
  * verdict names the failed check's code.
  */
 import { failure, show } from '../view.js';
-import type { ViewContext } from '../view.js';
-import { field, h, replace } from '../dom.js';
-import type { Child } from '../dom.js';
+import type { ConsoleContext } from '../view.js';
+import { field, h, replace } from '../../common/dom.js';
+import type { Child } from '../../common/dom.js';
 import { verdictBlock, verdictOn } from './order.js';
 
 /** Evidence files are small (an order envelope is at most 16 KiB); a bigger file is not one. */
 const MAX_FILE_BYTES = 256 * 1024;
 
-export function verifyFileView(context: ViewContext): Promise<void> {
+export function verifyFileView(context: ConsoleContext): Promise<void> {
   const input = h('input', { id: 'evidence-file', type: 'file', accept: '.json,application/json' });
   const result = h('div', { 'aria-live': 'polite' });
   let checks = 0;

@@ -1,6 +1,7 @@
 /**
- * The console's files in its bucket (infra/constructs/console.ts): built by the project's own build on every synthesis
- * that bundles, and copied under `console/` by CDK's BucketDeployment at deploy time.
+ * The web apps' files in their bucket (infra/constructs/web-apps.ts): built by the project's own build on every
+ * synthesis that bundles, and copied under each app's prefix (`console/`, `portal/`) by CDK's BucketDeployment at
+ * deploy time.
  *
  * Adds its resources to the stack itself, not to a nested construct (see infra/constructs/data.ts).
  */
@@ -14,34 +15,59 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { IConstruct } from 'constructs';
-import { CONSOLE_ASSETS, CONSOLE_BUILD_DIRECTORY, CONSOLE_PATH, consoleIndexHtml } from '../../contract/console.js';
+import {
+  WEB_APPS,
+  WEB_APP_NAMES,
+  webAppAssets,
+  webAppBuildDirectory,
+  webAppIndexHtml,
+} from '../../contract/web-apps.js';
+import type { WebAppName } from '../../contract/web-apps.js';
 import { API_STAGE } from './api.js';
 import { KEEP_DATA } from './data.js';
 
-/** Where the console's files are in its bucket: the only keys API Gateway's role may read. */
-export const CONSOLE_KEY_PREFIX = 'console/';
+/** Where an app's files are in the bucket: the only keys API Gateway's role may read. */
+export const webAppKeyPrefix = (app: WebAppName): string => `${app}/`;
 
 /** The page's object, which `GET /console` answers with. */
-export const CONSOLE_PAGE = 'index.html';
+export const WEB_APP_PAGE = 'index.html';
 
 /**
- * The console's files under `console/`: the page, made for the stage's path, and the assets that
- * scripts/build-console.mjs builds — each with its own Content-Type, so one deployment per file (a deployment sets
- * one Content-Type for all it copies), each syncing (and pruning) only its own file.
+ * Each app's files under its prefix: the page, made for the stage's path, and the assets that scripts/build-web.mjs
+ * builds — each with its own Content-Type, so one deployment per file (a deployment sets one Content-Type for all it
+ * copies), each syncing (and pruning) only its own file.
  */
-export function deployConsoleFiles(stack: Stack, bucket: s3.Bucket, dataKey: kms.IKey): void {
-  const assets = s3deploy.Source.asset('web/console', {
-    // The hash of what was built, not of web/console: the console also bundles shared/ code.
+export function deployWebAppFiles(stack: Stack, bucket: s3.Bucket, dataKey: kms.IKey): void {
+  const logGroup = new logs.LogGroup(stack, 'WebAppDeploymentLogs', {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    encryptionKey: dataKey,
+    removalPolicy: KEEP_DATA,
+  });
+  const deployments = WEB_APP_NAMES.flatMap((app) => appDeployments(stack, bucket, logGroup, app));
+  // The deployments share one function (a singleton of the stack, not a child of any of them), which the first one
+  // made, with its AWS CLI layer. Each of the others made a layer of its own as well: 21 MB that nothing would use.
+  for (const deployment of deployments.slice(1)) deployment.node.tryRemoveChild('AwsCliLayer');
+  acknowledgeDeploymentFunction(stack, deployments[0]!.handlerRole.node.scope!, bucket);
+}
+
+function appDeployments(
+  stack: Stack,
+  bucket: s3.Bucket,
+  logGroup: logs.LogGroup,
+  app: WebAppName,
+): s3deploy.BucketDeployment[] {
+  const assets = s3deploy.Source.asset(`web/${app}`, {
+    // The hash of what was built, not of web/<app>: the app also bundles shared/ code.
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Built here, by the project's own build, on every synthesis that bundles (as the functions are): a build left
-      // in dist/console by an earlier run never ships. A synthesis that skips bundling (the tests that read only the
+      // in dist/<app> by an earlier run never ships. A synthesis that skips bundling (the tests that read only the
       // template) skips it too, as it skips the functions'.
       local: {
         tryBundle(outputDirectory) {
-          execFileSync(process.execPath, ['scripts/build-console.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
-          for (const file of Object.keys(CONSOLE_ASSETS))
-            copyFileSync(join(CONSOLE_BUILD_DIRECTORY, file), join(outputDirectory, file));
+          execFileSync(process.execPath, ['scripts/build-web.mjs', app], { stdio: ['ignore', 'inherit', 'inherit'] });
+          for (const file of Object.keys(webAppAssets(app)))
+            copyFileSync(join(webAppBuildDirectory(app), file), join(outputDirectory, file));
           return true;
         },
       },
@@ -49,33 +75,27 @@ export function deployConsoleFiles(stack: Stack, bucket: s3.Bucket, dataKey: kms
       image: DockerImage.fromRegistry('scratch'),
     },
   });
-  const page = s3deploy.Source.data(CONSOLE_PAGE, consoleIndexHtml(`/${API_STAGE}${CONSOLE_PATH}/`));
-
-  const logGroup = new logs.LogGroup(stack, 'ConsoleDeploymentLogs', {
-    retention: logs.RetentionDays.THREE_MONTHS,
-    encryptionKey: dataKey,
-    removalPolicy: KEEP_DATA,
-  });
+  const page = s3deploy.Source.data(WEB_APP_PAGE, webAppIndexHtml(app, `/${API_STAGE}${WEB_APPS[app].path}/`));
   const files: Array<[string, s3deploy.ISource, string]> = [
-    [CONSOLE_PAGE, page, 'text/html; charset=utf-8'],
-    ...Object.entries(CONSOLE_ASSETS).map(([file, type]): [string, s3deploy.ISource, string] => [file, assets, type]),
+    [WEB_APP_PAGE, page, 'text/html; charset=utf-8'],
+    ...Object.entries(webAppAssets(app)).map(([file, type]): [string, s3deploy.ISource, string] => [
+      file,
+      assets,
+      type,
+    ]),
   ];
-  const deployments = files.map(
+  return files.map(
     ([file, source, contentType]) =>
-      new s3deploy.BucketDeployment(stack, `ConsoleFile-${file}`, {
+      new s3deploy.BucketDeployment(stack, `WebAppFile-${app}-${file}`, {
         sources: [source],
         destinationBucket: bucket,
-        destinationKeyPrefix: CONSOLE_KEY_PREFIX,
+        destinationKeyPrefix: webAppKeyPrefix(app),
         exclude: ['*'],
         include: [file],
         contentType,
         logGroup,
       }),
   );
-  // The deployments share one function (a singleton of the stack, not a child of any of them), which the first one
-  // made, with its AWS CLI layer. Each of the others made a layer of its own as well: 21 MB that nothing would use.
-  for (const deployment of deployments.slice(1)) deployment.node.tryRemoveChild('AwsCliLayer');
-  acknowledgeDeploymentFunction(stack, deployments[0]!.handlerRole.node.scope!, bucket);
 }
 
 /**
@@ -99,12 +119,12 @@ function acknowledgeDeploymentFunction(stack: Stack, deploymentFunction: IConstr
     ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({
       id: `AwsSolutions-IAM5[Action::${action}]`,
       reason: reason(
-        "reads the staged files and syncs them, pruning, into the console's bucket: CDK's grant, on those two buckets.",
+        "reads the staged files and syncs them, pruning, into the web apps' bucket: CDK's grant, on those two buckets.",
       ),
     })),
     {
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
-      reason: reason("writes the console's objects; the bucket is this stack's and holds nothing else."),
+      reason: reason("writes the web apps' objects; the bucket is this stack's and holds nothing else."),
     },
     {
       id: `AwsSolutions-IAM5[Resource::${stagingBucket}/*]`,

@@ -1,10 +1,11 @@
 /**
- * The OPD console on AWS (contract/console.ts), from the API's own origin: its files in a private S3 bucket, and two
- * methods of the API, `GET /console` (the page) and `GET /console/{file}` (its script and style sheet), that read
- * them from S3 through a role allowed only `s3:GetObject` under `console/`. The WAF web ACL, the throttling and the
- * access logs of the API cover them as they cover every route; every answer carries CONSOLE_HEADERS, set as static
- * method-response headers. docs/design.md ("The console's hosting") says why not CloudFront. The files themselves:
- * infra/constructs/console-files.ts.
+ * The web apps on AWS (contract/web-apps.ts: the OPD console and the customer portal), from the API's own origin:
+ * their files in one private S3 bucket, and two methods of the API per app, e.g. `GET /console` (the page) and
+ * `GET /console/{file}` (its script and style sheet), that read them from S3 through a role allowed only
+ * `s3:GetObject` under the apps' prefixes (`console/`, `portal/`). The WAF web ACL, the throttling and the access logs
+ * of the API cover them as they cover every route; every answer carries WEB_HEADERS, set as static method-response
+ * headers. docs/design.md ("The web apps' hosting") says why not CloudFront. The files themselves:
+ * infra/constructs/web-app-files.ts.
  *
  * Adds its resources to the stack itself, not to a nested construct (see infra/constructs/data.ts).
  */
@@ -14,72 +15,84 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { CONSOLE_HEADERS, CONSOLE_PATH } from '../../contract/console.js';
-import { CONSOLE_KEY_PREFIX, CONSOLE_PAGE, deployConsoleFiles } from './console-files.js';
+import { WEB_APPS, WEB_APP_NAMES, WEB_HEADERS } from '../../contract/web-apps.js';
+import type { WebAppName } from '../../contract/web-apps.js';
+import { WEB_APP_PAGE, deployWebAppFiles, webAppKeyPrefix } from './web-app-files.js';
 
-/** What the console is built from. */
-export interface ConsoleInputs {
+/** What the web apps are built from. */
+export interface WebAppInputs {
   /** The project key: encrypts the deployment function's log group, as it does every log group. */
   readonly dataKey: kms.IKey;
 }
 
-/** Adds the console's bucket, its deployment and its two methods to `stack`, on `api`. */
-export function addConsole(stack: Stack, api: apigw.RestApi, { dataKey }: ConsoleInputs): void {
-  const bucket = consoleBucket(stack);
-  deployConsoleFiles(stack, bucket, dataKey);
-  addMethods(stack, api, bucket);
+/** Adds the apps' bucket, their deployments and their methods to `stack`, on `api`. */
+export function addWebApps(stack: Stack, api: apigw.RestApi, { dataKey }: WebAppInputs): void {
+  const bucket = webAppBucket(stack);
+  deployWebAppFiles(stack, bucket, dataKey);
+  const role = readRole(stack, bucket);
+  for (const app of WEB_APP_NAMES) addMethods(api, bucket, role, app);
 }
 
 /**
- * The bucket: private, TLS only, S3-managed encryption (it holds the console's public files, nothing secret; a KMS
+ * The bucket: private, TLS only, S3-managed encryption (it holds the apps' public files, nothing secret; a KMS
  * key would also have to be granted to API Gateway's role). It goes with the stack, as every other resource that holds
  * no data: what it holds is rebuilt from the repository on every deploy.
  */
-function consoleBucket(stack: Stack): s3.Bucket {
-  const bucket = new s3.Bucket(stack, 'ConsoleBucket', {
+function webAppBucket(stack: Stack): s3.Bucket {
+  const bucket = new s3.Bucket(stack, 'WebAppBucket', {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     enforceSSL: true,
     encryption: s3.BucketEncryption.S3_MANAGED,
     removalPolicy: RemovalPolicy.DESTROY,
-    // CloudFormation deletes only an empty bucket, and the deployments (console-files.ts) do not empty it when the
+    // CloudFormation deletes only an empty bucket, and the deployments (web-app-files.ts) do not empty it when the
     // stack goes (each leaves files that another deployment of the same prefix still owns, as the tags on the bucket
     // say until the bucket goes): without this, `cdk destroy` and the rollback of a failed first deploy would fail on it.
     autoDeleteObjects: true,
   });
-  // No server access logs, and no second bucket to hold them. Reads reach this bucket only through the two console
+  // No server access logs, and no second bucket to hold them. Reads reach this bucket only through the apps'
   // methods (their role is the only grant of s3:GetObject here), and each is already in the API's access log (caller's
   // IP, time, path, status), kept a year. Writes are the deployments'. What the logs would add is who else wrote
   // to it, and for that they are the wrong tool: delivered best effort, hours late, in a bucket that whoever can write
-  // here can likely write too. A write to the console's code is an object-level event that CloudTrail data events
+  // here can likely write too. A write to an app's code is an object-level event that CloudTrail data events
   // record reliably; enabling them is the account's audit trail, not this stack's.
   Validations.of(bucket).acknowledge({
     id: 'AwsSolutions-S1',
     reason:
-      "Reads come only through the API's two console methods and are in its access log; the files are public, no data. " +
+      "Reads come only through the API's web app methods and are in its access log; the files are public, no data. " +
       'Integrity of writes is for CloudTrail data events, not best-effort access logs in a second bucket.',
   });
   return bucket;
 }
 
-/** `GET /console` and `GET /console/{file}`: S3 integrations through a role that may read only `console/*`. */
-function addMethods(stack: Stack, api: apigw.RestApi, bucket: s3.Bucket): void {
-  const role = new iam.Role(stack, 'ConsoleReadRole', {
+/** The role API Gateway reads the apps' files with: `s3:GetObject` under their prefixes, nothing else. */
+function readRole(stack: Stack, bucket: s3.Bucket): iam.Role {
+  const role = new iam.Role(stack, 'WebAppReadRole', {
     assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-    description: "API Gateway reads the console's files, and nothing else",
+    description: "API Gateway reads the web apps' files, and nothing else",
   });
-  role.addToPolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${CONSOLE_KEY_PREFIX}*`)] }),
-  );
-  Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${CONSOLE_KEY_PREFIX}*]`,
-    reason: 'The console’s files are the objects under console/ (the file is the path parameter), and only GetObject.',
-  });
+  const bucketId = stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+  for (const app of WEB_APP_NAMES) {
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${webAppKeyPrefix(app)}*`)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${webAppKeyPrefix(app)}*]`,
+      reason: `The ${app}’s files are the objects under ${webAppKeyPrefix(app)} (the file is the path parameter), and only GetObject.`,
+    });
+  }
+  return role;
+}
 
+/** `GET /{app}` and `GET /{app}/{file}`: S3 integrations through the read role, under the app's prefix. */
+function addMethods(api: apigw.RestApi, bucket: s3.Bucket, role: iam.Role, app: WebAppName): void {
   // Method-response headers set by the integration: static values are single-quoted mapping expressions.
   const header = (name: string) => `method.response.header.${name}`;
   const staticHeaders = (contentType?: string) => ({
-    ...Object.fromEntries(Object.entries(CONSOLE_HEADERS).map(([name, value]) => [header(name), `'${value}'`])),
+    ...Object.fromEntries(Object.entries(WEB_HEADERS).map(([name, value]) => [header(name), `'${value}'`])),
     [header('Content-Type')]:
       contentType === undefined ? 'integration.response.header.Content-Type' : `'${contentType}'`,
   });
@@ -88,7 +101,7 @@ function addMethods(stack: Stack, api: apigw.RestApi, bucket: s3.Bucket): void {
     // Anything else S3 answers (its 200) is the file, with the Content-Type the deployment gave it.
     { statusCode: '200', responseParameters: staticHeaders() },
     // S3 answers 403 for a key that is not there (the role may not list the bucket, so S3 does not tell), 404 if it
-    // may: both are the console's 404.
+    // may: both are the app's 404.
     {
       statusCode: '404',
       selectionPattern: '4\\d{2}',
@@ -99,7 +112,7 @@ function addMethods(stack: Stack, api: apigw.RestApi, bucket: s3.Bucket): void {
       statusCode: '502',
       selectionPattern: '5\\d{2}',
       responseParameters: staticHeaders(text),
-      responseTemplates: { 'text/plain': 'The console’s files could not be read\n' },
+      responseTemplates: { 'text/plain': `The ${app}’s files could not be read\n` },
     },
   ];
   const methodResponses: apigw.MethodResponse[] = ['200', '404', '502'].map((statusCode) => ({
@@ -110,7 +123,7 @@ function addMethods(stack: Stack, api: apigw.RestApi, bucket: s3.Bucket): void {
     new apigw.AwsIntegration({
       service: 's3',
       integrationHttpMethod: 'GET',
-      path: `${bucket.bucketName}/${CONSOLE_KEY_PREFIX}${key}`,
+      path: `${bucket.bucketName}/${webAppKeyPrefix(app)}${key}`,
       options: {
         credentialsRole: role,
         integrationResponses,
@@ -118,13 +131,13 @@ function addMethods(stack: Stack, api: apigw.RestApi, bucket: s3.Bucket): void {
       },
     });
 
-  const consoleResource = api.root.resourceForPath(CONSOLE_PATH);
+  const appResource = api.root.resourceForPath(WEB_APPS[app].path);
   const methods = [
-    consoleResource.addMethod('GET', s3Object(CONSOLE_PAGE), {
+    appResource.addMethod('GET', s3Object(WEB_APP_PAGE), {
       authorizationType: apigw.AuthorizationType.NONE,
       methodResponses,
     }),
-    consoleResource
+    appResource
       .addResource('{file}')
       .addMethod('GET', s3Object('{file}', { 'integration.request.path.file': 'method.request.path.file' }), {
         authorizationType: apigw.AuthorizationType.NONE,
@@ -137,7 +150,7 @@ function addMethods(stack: Stack, api: apigw.RestApi, bucket: s3.Bucket): void {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'Public by design: the console’s page, script and style sheet hold no data; every API call they make is authorized.',
+          'Public by design: a web app’s page, script and style sheet hold no data; every API call they make is authorized.',
       },
       {
         id: 'AwsSolutions-COG4',

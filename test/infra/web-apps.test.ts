@@ -1,11 +1,11 @@
 /**
- * The console on AWS (infra/constructs/console.ts): two methods of the API that read its files from a private bucket
- * through S3, with CONSOLE_HEADERS on every answer, and the deployment that puts the files there.
+ * The web apps on AWS (infra/constructs/web-apps.ts): two methods of the API per app that read its files from a
+ * private bucket through S3, with WEB_HEADERS on every answer, and the deployments that put the files there.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_ASSETS, CONSOLE_CSP, CONSOLE_HEADERS } from '../../contract/console.js';
+import { WEB_APP_NAMES, WEB_CSP, WEB_HEADERS, webAppAssets } from '../../contract/web-apps.js';
 import { ROUTE_LIST } from '../../contract/routes.js';
 import { apiMethods, templateForThisFile } from '../helpers/infra.js';
 import type { ApiMethod } from '../helpers/infra.js';
@@ -13,7 +13,7 @@ import type { ApiMethod } from '../helpers/infra.js';
 const stack = templateForThisFile();
 const { ofType } = stack;
 
-const CONSOLE_ROUTES = ['GET /console', 'GET /console/{file}'];
+const APP_ROUTES = WEB_APP_NAMES.flatMap((app) => [`GET /${app}`, `GET /${app}/{file}`]).sort();
 
 interface IntegrationResponse {
   StatusCode: string;
@@ -30,32 +30,37 @@ interface Integration {
   IntegrationResponses: IntegrationResponse[];
 }
 
-/** The console's methods by route. */
-function consoleMethods(): Map<string, ApiMethod> {
+/** The apps' methods by route. */
+function appMethods(): Map<string, ApiMethod> {
   return new Map(
     apiMethods(stack.resources)
-      .filter((method) => CONSOLE_ROUTES.includes(method.route))
+      .filter((method) => APP_ROUTES.includes(method.route))
       .map((method) => [method.route, method]),
   );
 }
 const integrationOf = (method: ApiMethod) => method.properties.Integration as Integration;
-/** The stack's one bucket, the console's: [logical ID, resource]. */
-function consoleBucket() {
+/** The stack's one bucket, the apps': [logical ID, resource]. */
+function appBucket() {
   const buckets = ofType('AWS::S3::Bucket');
   expect(buckets).toHaveLength(1);
   return buckets[0]!;
 }
 
-/** The static header values CONSOLE_HEADERS gives, as method-response mapping expressions. */
-const consoleHeaderMappings = Object.fromEntries(
-  Object.entries(CONSOLE_HEADERS).map(([name, value]) => [`method.response.header.${name}`, `'${value}'`]),
+/** The static header values WEB_HEADERS gives, as method-response mapping expressions. */
+const headerMappings = Object.fromEntries(
+  Object.entries(WEB_HEADERS).map(([name, value]) => [`method.response.header.${name}`, `'${value}'`]),
 );
 
-describe('the console’s methods', () => {
-  it('are GET /console and GET /console/{file}, each an S3 GetObject of the object under console/', () => {
-    const methods = consoleMethods();
-    expect([...methods.keys()].sort()).toEqual(CONSOLE_ROUTES);
-    const expectedKeys = { 'GET /console': 'console/index.html', 'GET /console/{file}': 'console/{file}' };
+describe('the web apps’ methods', () => {
+  it('are GET /{app} and GET /{app}/{file}, each an S3 GetObject of the object under the app’s prefix', () => {
+    const methods = appMethods();
+    expect([...methods.keys()].sort()).toEqual(APP_ROUTES);
+    const expectedKeys = Object.fromEntries(
+      WEB_APP_NAMES.flatMap((app) => [
+        [`GET /${app}`, `${app}/index.html`],
+        [`GET /${app}/{file}`, `${app}/{file}`],
+      ]),
+    );
     for (const [route, method] of methods) {
       const integration = integrationOf(method);
       expect(integration.Type, route).toBe('AWS');
@@ -69,23 +74,25 @@ describe('the console’s methods', () => {
             ':apigateway:',
             { Ref: 'AWS::Region' },
             ':s3:path/',
-            { Ref: consoleBucket()[0] },
-            `/${expectedKeys[route as keyof typeof expectedKeys]}`,
+            { Ref: appBucket()[0] },
+            `/${expectedKeys[route]}`,
           ],
         ],
       });
     }
     // The file is the one path segment the browser asked for.
-    const file = methods.get('GET /console/{file}')!;
-    expect(file.properties.RequestParameters).toEqual({ 'method.request.path.file': true });
-    expect(integrationOf(file).RequestParameters).toEqual({
-      'integration.request.path.file': 'method.request.path.file',
-    });
+    for (const app of WEB_APP_NAMES) {
+      const file = methods.get(`GET /${app}/{file}`)!;
+      expect(file.properties.RequestParameters).toEqual({ 'method.request.path.file': true });
+      expect(integrationOf(file).RequestParameters).toEqual({
+        'integration.request.path.file': 'method.request.path.file',
+      });
+    }
   });
 
-  it('read through one role that API Gateway assumes and that may only s3:GetObject under console/', () => {
+  it('read through one role that API Gateway assumes and that may only s3:GetObject under the apps’ prefixes', () => {
     const roles = new Set(
-      [...consoleMethods().values()].map((method) => integrationOf(method).Credentials['Fn::GetAtt'][0]),
+      [...appMethods().values()].map((method) => integrationOf(method).Credentials['Fn::GetAtt'][0]),
     );
     expect(roles.size).toBe(1);
     const [roleId] = [...roles];
@@ -101,22 +108,22 @@ describe('the console’s methods', () => {
       JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`),
     );
     expect(policies).toHaveLength(1);
-    expect((policies[0]![1].Properties.PolicyDocument as { Statement: unknown }).Statement).toEqual([
-      {
+    expect((policies[0]![1].Properties.PolicyDocument as { Statement: unknown }).Statement).toEqual(
+      WEB_APP_NAMES.map((app) => ({
         Action: 's3:GetObject',
         Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [consoleBucket()[0], 'Arn'] }, '/console/*']] },
-      },
-    ]);
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [appBucket()[0], 'Arn'] }, `/${app}/*`]] },
+      })),
+    );
   });
 
   it('have no authorizer, while every other method keeps the authorization its route declares', () => {
     const methods = apiMethods(stack.resources);
-    for (const method of methods.filter((m) => CONSOLE_ROUTES.includes(m.route))) {
+    for (const method of methods.filter((m) => APP_ROUTES.includes(m.route))) {
       expect(method.properties.AuthorizationType, method.route).toBe('NONE');
       expect(method.properties.AuthorizerId, method.route).toBeUndefined();
     }
-    const others = methods.filter((m) => !CONSOLE_ROUTES.includes(m.route));
+    const others = methods.filter((m) => !APP_ROUTES.includes(m.route));
     expect(others.map((m) => m.route).sort()).toEqual(ROUTE_LIST.map((r) => `${r.method} ${r.path}`).sort());
     for (const method of others) {
       const route = ROUTE_LIST.find((r) => `${r.method} ${r.path}` === method.route)!;
@@ -128,16 +135,16 @@ describe('the console’s methods', () => {
     }
   });
 
-  it('answer 200 with exactly CONSOLE_HEADERS (its CSP, HSTS) and the Content-Type S3 stored with the object', () => {
-    for (const [route, method] of consoleMethods()) {
+  it('answer 200 with exactly WEB_HEADERS (the CSP, HSTS) and the Content-Type S3 stored with the object', () => {
+    for (const [route, method] of appMethods()) {
       const ok = integrationOf(method).IntegrationResponses.filter((response) => response.StatusCode === '200');
       expect(ok, route).toHaveLength(1);
       expect(ok[0]!.SelectionPattern, route).toBeUndefined(); // the default: whatever S3 answered that is not 4xx/5xx
       expect(ok[0]!.ResponseParameters, route).toEqual({
-        ...consoleHeaderMappings,
+        ...headerMappings,
         'method.response.header.Content-Type': 'integration.response.header.Content-Type',
       });
-      expect(ok[0]!.ResponseParameters['method.response.header.Content-Security-Policy']).toBe(`'${CONSOLE_CSP}'`);
+      expect(ok[0]!.ResponseParameters['method.response.header.Content-Security-Policy']).toBe(`'${WEB_CSP}'`);
       expect(ok[0]!.ResponseParameters['method.response.header.Strict-Transport-Security']).toMatch(/^'max-age=\d+/);
       // A method response declares each header the integration sets, or API Gateway refuses the mapping.
       const declared = (method.properties.MethodResponses as Array<{ StatusCode: string; ResponseParameters: object }>)
@@ -147,8 +154,8 @@ describe('the console’s methods', () => {
     }
   });
 
-  it('answer S3’s 4xx (403 for a key that is not there) with 404 and its 5xx with 502, in text, with CONSOLE_HEADERS', () => {
-    for (const [route, method] of consoleMethods()) {
+  it('answer S3’s 4xx (403 for a key that is not there) with 404 and its 5xx with 502, in text, with WEB_HEADERS', () => {
+    for (const [route, method] of appMethods()) {
       const responses = integrationOf(method).IntegrationResponses;
       const errors = responses.filter((response) => response.StatusCode !== '200');
       // For an AWS integration, API Gateway matches the pattern against S3's whole status code.
@@ -161,7 +168,7 @@ describe('the console’s methods', () => {
       ]);
       for (const error of errors) {
         expect(error.ResponseParameters, `${route} ${error.StatusCode}`).toEqual({
-          ...consoleHeaderMappings,
+          ...headerMappings,
           'method.response.header.Content-Type': "'text/plain; charset=utf-8'",
         });
         expect(Object.keys(error.ResponseTemplates ?? {}), `${route} ${error.StatusCode}`).toEqual(['text/plain']);
@@ -173,9 +180,9 @@ describe('the console’s methods', () => {
   });
 });
 
-describe('the console’s bucket', () => {
+describe('the web apps’ bucket', () => {
   it('blocks all public access, is encrypted, and refuses every request that is not over TLS', () => {
-    const [id, bucket] = consoleBucket();
+    const [id, bucket] = appBucket();
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -204,17 +211,19 @@ describe('the console’s bucket', () => {
   });
 
   it('goes with the stack, emptied first (CloudFormation deletes only an empty bucket)', () => {
-    const [id, bucket] = consoleBucket();
+    const [id, bucket] = appBucket();
     expect((bucket as { DeletionPolicy?: string }).DeletionPolicy).toBe('Delete');
     expect(ofType('Custom::S3AutoDeleteObjects').map(([, r]) => r.Properties.BucketName)).toEqual([{ Ref: id }]);
   });
 });
 
-describe('the console’s deployment', () => {
-  /** The BucketDeployment custom resource that ships `file`. */
-  function deploymentOf(file: string) {
+describe('the web apps’ deployments', () => {
+  /** The BucketDeployment custom resource that ships `file` under `prefix`. */
+  function deploymentOf(prefix: string, file: string) {
     const found = ofType('Custom::CDKBucketDeployment').filter(
-      ([, deployment]) => JSON.stringify(deployment.Properties.Include) === JSON.stringify([file]),
+      ([, deployment]) =>
+        JSON.stringify(deployment.Properties.Include) === JSON.stringify([file]) &&
+        deployment.Properties.DestinationBucketKeyPrefix === prefix,
     );
     expect(found, file).toHaveLength(1);
     return found[0]![1].Properties as {
@@ -227,27 +236,33 @@ describe('the console’s deployment', () => {
     };
   }
 
-  it('ships the page and each asset under console/, each with its Content-Type, each touching only its own file', () => {
-    const files = { 'index.html': 'text/html; charset=utf-8', ...CONSOLE_ASSETS };
-    expect(ofType('Custom::CDKBucketDeployment')).toHaveLength(Object.keys(files).length);
-    for (const [file, contentType] of Object.entries(files)) {
-      const deployment = deploymentOf(file);
-      expect(deployment.DestinationBucketName, file).toEqual({ Ref: consoleBucket()[0] });
-      expect(deployment.DestinationBucketKeyPrefix, file).toBe('console/');
-      expect(deployment.SystemMetadata, file).toEqual({ 'content-type': contentType });
-      // Pruning deletes what the sync filters select: each deployment's filters select its own file only.
-      expect(deployment.Exclude, file).toEqual(['*']);
+  it('ship each app’s page and assets under its prefix, each with its Content-Type, each touching only its own file', () => {
+    const perApp = (app: (typeof WEB_APP_NAMES)[number]) => ({
+      'index.html': 'text/html; charset=utf-8',
+      ...webAppAssets(app),
+    });
+    const count = WEB_APP_NAMES.reduce((sum, app) => sum + Object.keys(perApp(app)).length, 0);
+    expect(ofType('Custom::CDKBucketDeployment')).toHaveLength(count);
+    for (const app of WEB_APP_NAMES)
+      for (const [file, contentType] of Object.entries(perApp(app))) {
+        const deployment = deploymentOf(`${app}/`, file);
+        expect(deployment.DestinationBucketName, file).toEqual({ Ref: appBucket()[0] });
+        expect(deployment.SystemMetadata, file).toEqual({ 'content-type': contentType });
+        // Pruning deletes what the sync filters select: each deployment's filters select its own file only.
+        expect(deployment.Exclude, file).toEqual(['*']);
+      }
+  });
+
+  it('ship each app an index.html that loads /prod/{app}/{app}.js and /prod/{app}/{app}.css', () => {
+    for (const app of WEB_APP_NAMES) {
+      const [key] = deploymentOf(`${app}/`, 'index.html').SourceObjectKeys;
+      const page = readFileSync(join(stack.outdir, `asset.${key!.replace(/\.zip$/, '')}`, 'index.html'), 'utf8');
+      expect(page).toContain(`<script type="module" src="/prod/${app}/${app}.js"></script>`);
+      expect(page).toContain(`<link rel="stylesheet" href="/prod/${app}/${app}.css" />`);
     }
   });
 
-  it('ships an index.html that loads /prod/console/console.js and /prod/console/console.css', () => {
-    const [key] = deploymentOf('index.html').SourceObjectKeys;
-    const page = readFileSync(join(stack.outdir, `asset.${key!.replace(/\.zip$/, '')}`, 'index.html'), 'utf8');
-    expect(page).toContain('<script type="module" src="/prod/console/console.js"></script>');
-    expect(page).toContain('<link rel="stylesheet" href="/prod/console/console.css" />');
-  });
-
-  it('runs one function with one AWS CLI layer for all three files', () => {
+  it('run one function with one AWS CLI layer for all the files', () => {
     const deploymentFunctions = new Set(
       ofType('Custom::CDKBucketDeployment').map(([, d]) => JSON.stringify(d.Properties.ServiceToken)),
     );
