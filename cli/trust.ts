@@ -1,7 +1,5 @@
 /**
- * What a profile trusts of the OPD, the way ssh trusts a host: the server key orders are encrypted to (by ID and
- * fingerprint) and the receipt keys the OPD signs receipts with (by ID, which is always the key's fingerprint, with the
- * key itself so receipts verify without asking the OPD again).
+ * What a profile trusts of the OPD (the pins and how they stand: shared/trust.ts), the way ssh trusts a host.
  *
  * The first key a profile sees is pinned (trust on first use). After that, a key whose ID or fingerprint differs from
  * the pin stops `po order` before anything is sent, until the person checks the new fingerprint with the OPD (out of
@@ -13,6 +11,8 @@ import { checkKeyId, parsePublicKeyPem, requireX25519, spkiFingerprint } from '.
 import type { KeyObject } from 'node:crypto';
 import { receiptKeyFromJwk, receiptKeyJwk } from '../shared/receipts.js';
 import type { ReceiptKeyJwk } from '../shared/receipts.js';
+import { receiptKeyTrust as pinsTrust, serverKeyTrust as pinTrust } from '../shared/trust.js';
+import type { TrustState } from '../shared/trust.js';
 import type { OpdClient } from './client.js';
 import { readProfile, writeProfile } from './profile.js';
 import type { Profile } from './profile.js';
@@ -25,13 +25,7 @@ export interface PublishedServerKey {
   readonly fingerprint: string;
 }
 
-/** What `po test` and `po trust` report of one kind of key: the pin and what the OPD publishes now. */
-export interface TrustState {
-  readonly pinned: { kid: string; fingerprint: string } | undefined;
-  readonly current: { kid: string; fingerprint: string };
-  /** `pinned` on first use, `trusted` when the pin is the current key, `changed` when it is not. */
-  readonly state: 'first-use' | 'trusted' | 'changed';
-}
+export type { TrustState } from '../shared/trust.js';
 
 /**
  * The exact command that accepts a key, for this profile (none for the default one). A fingerprint is base64url and
@@ -62,20 +56,11 @@ async function publishedReceiptKeys(api: OpdClient): Promise<{ keys: ReceiptKeyJ
 
 /** Where the profile's server-key pin stands against the key the OPD publishes now. */
 export function serverKeyTrust(profile: Profile, current: PublishedServerKey): TrustState {
-  const pinned = profile.serverKey;
-  const now = { kid: current.kid, fingerprint: current.fingerprint };
-  if (!pinned) return { pinned, current: now, state: 'first-use' };
-  const same = pinned.kid === current.kid && pinned.fingerprint === current.fingerprint;
-  return { pinned, current: now, state: same ? 'trusted' : 'changed' };
+  return pinTrust(profile.serverKey, current);
 }
 
 function receiptKeyTrust(profile: Profile, current: ReceiptKeyJwk): TrustState {
-  const pins = Object.entries(profile.receiptKeys ?? {});
-  const now = { kid: current.kid, fingerprint: current.kid };
-  if (pins.length === 0) return { pinned: undefined, current: now, state: 'first-use' };
-  if (profile.receiptKeys?.[current.kid]?.x === current.x) return { pinned: now, current: now, state: 'trusted' };
-  const [kid, pin] = pins.at(-1)!;
-  return { pinned: { kid, fingerprint: pin.fingerprint }, current: now, state: 'changed' };
+  return pinsTrust(profile.receiptKeys, current);
 }
 
 function changedError(what: 'server' | 'receipt', profileName: string, trust: TrustState): InputError {
