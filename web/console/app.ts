@@ -5,6 +5,7 @@
 import { allows } from '../../shared/permissions.js';
 import type { Permission } from '../../shared/permissions.js';
 import { startShell } from '../common/shell.js';
+import { verifyFileView } from '../common/verify-view.js';
 import type { ShellView } from '../common/shell.js';
 import type { StaffSession } from './api.js';
 import type { ConsoleContext } from './view.js';
@@ -15,7 +16,7 @@ import { orderView } from './views/order.js';
 import { productsView } from './views/products.js';
 import { queueView } from './views/queue.js';
 import { staffMemberView, staffView } from './views/staff.js';
-import { verifyFileView } from './views/verify.js';
+import { verdictOn } from './views/order.js';
 
 /** The views, the permission each needs to be shown, and the header's name for it. */
 const VIEWS: ReadonlyArray<ShellView<ConsoleContext> & { permission: Permission | null }> = [
@@ -42,8 +43,17 @@ const VIEWS: ReadonlyArray<ShellView<ConsoleContext> & { permission: Permission 
     nav: false,
     under: 'staff',
   },
-  { name: 'verify', title: 'Check evidence', permission: null, view: verifyFileView, nav: true },
+  { name: 'verify', title: 'Check evidence', permission: null, view: checkFileView, nav: true },
 ];
+
+/** Check an evidence file: the checks of po verify, and its receipt keys against those the OPD publishes. */
+function checkFileView(context: ConsoleContext): Promise<void> {
+  return verifyFileView(
+    context,
+    'Choose an evidence file (as po orders export writes it), or drop it here: it is checked here in the browser with the checks of po verify, and its receipt keys against the ones the OPD publishes. The file is not sent anywhere.',
+    (value) => verdictOn(value),
+  );
+}
 
 /** Starts the console in `root`. */
 export function startConsole(root: HTMLElement): void {

@@ -5,9 +5,8 @@
  * signed, and what the page shows of the order proven by that evidence. Fulfil and cancel, each after a confirmation;
  * the evidence bundle to download, the file `po orders export` writes.
  */
-import { evidenceFileText } from '../../../shared/evidence-format.js';
 import { checkEvidence } from '../../../shared/evidence.js';
-import type { EvidenceBundle, VerifiedEvidence } from '../../../shared/evidence.js';
+import type { EvidenceBundle } from '../../../shared/evidence.js';
 import { EvidenceError } from '../../../shared/errors.js';
 import {
   checkOrderMatchesEvidence,
@@ -20,16 +19,13 @@ import type { OrderView } from '../../../shared/orders.js';
 import { opdCancellation } from '../../../shared/requests.js';
 import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
 import { call, query, segment } from '../api.js';
+import { downloadButton, verdictBlock } from '../../common/evidence-view.js';
+import type { Verdict } from '../../common/evidence-view.js';
 import { facts, field, h, notice, replace, table } from '../../common/dom.js';
 import type { Child } from '../../common/dom.js';
 import { auditLink, figure, link, money, time } from '../../common/format.js';
 import { failure, show } from '../view.js';
 import type { ConsoleContext } from '../view.js';
-
-/** The verdict on evidence: what it proves, or the first check that failed. */
-export type Verdict =
-  | { readonly valid: true; readonly bundle: EvidenceBundle; readonly verified: VerifiedEvidence }
-  | { readonly valid: false; readonly code: string; readonly message: string };
 
 /**
  * Checks a bundle as the console does, online: every offline check of `po verify`, then the receipt keys against
@@ -53,58 +49,6 @@ export async function verdictOn(candidate: unknown, view?: OrderView): Promise<V
     if (error instanceof EvidenceError) return { valid: false, code: error.code, message: error.message };
     throw error;
   }
-}
-
-/** The verdict as a block: valid with what was checked, or invalid with the failed check's code. */
-export function verdictBlock(verdict: Verdict): HTMLElement {
-  if (!verdict.valid)
-    return h(
-      'div',
-      { class: 'verdict invalid', role: 'alert' },
-      h('p', null, h('strong', null, 'Evidence INVALID'), ' — ', verdict.message, ' ', h('code', null, verdict.code)),
-    );
-  const { verified } = verdict;
-  const { customerKey, receiptKey, receipt, cancellation } = verified;
-  return h(
-    'div',
-    { class: 'verdict valid', role: 'status' },
-    h('p', null, h('strong', null, 'Evidence valid'), ' — checked in this browser'),
-    facts([
-      ['Order', `${verified.order.jti} of ${verified.order.iss}`],
-      [
-        "Customer's signature",
-        `${customerKey.alg}, key ${customerKey.kid}${customerKey.kid === customerKey.fingerprint ? ' (its fingerprint)' : ` (fingerprint ${customerKey.fingerprint})`}`,
-      ],
-      ["OPD's receipt", `EdDSA, key ${receiptKey.kid}, accepted ${time(new Date(receipt.iat * 1000).toISOString())}`],
-      ...(cancellation
-        ? ([
-            [
-              'Cancellation receipt',
-              `by ${cancellation.receipt.cancelledBy}, refund ${money(cancellation.receipt.refundCents, cancellation.receipt.currency)}, ${time(new Date(cancellation.receipt.iat * 1000).toISOString())}`,
-            ],
-          ] as const)
-        : []),
-    ]),
-  );
-}
-
-/** A button that saves the bundle as `<order ID>.evidence.json` (the ID its evidence proves). */
-function downloadButton(verified: VerifiedEvidence, bundle: EvidenceBundle): HTMLButtonElement {
-  return h(
-    'button',
-    {
-      type: 'button',
-      onclick: () => {
-        const url = URL.createObjectURL(new Blob([evidenceFileText(bundle)], { type: 'application/json' }));
-        const anchor = document.createElement('a');
-        anchor.href = url;
-        anchor.download = `${verified.order.jti}.evidence.json`;
-        anchor.click();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      },
-    },
-    'Download evidence',
-  );
 }
 
 function history(order: OrderView): Child {
