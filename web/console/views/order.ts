@@ -20,10 +20,10 @@ import { opdCancellation } from '../../../shared/requests.js';
 import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
 import { call, query, segment } from '../api.js';
 import { downloadButton, verdictBlock } from '../../common/evidence-view.js';
+import { history, orderLines } from '../../common/order-parts.js';
 import type { Verdict } from '../../common/evidence-view.js';
-import { facts, field, h, notice, replace, table } from '../../common/dom.js';
-import type { Child } from '../../common/dom.js';
-import { auditLink, figure, link, money, time } from '../../common/format.js';
+import { facts, field, h, notice, replace } from '../../common/dom.js';
+import { auditLink, link, money, time } from '../../common/format.js';
 import { failure, show } from '../view.js';
 import type { ConsoleContext } from '../view.js';
 
@@ -49,23 +49,6 @@ export async function verdictOn(candidate: unknown, view?: OrderView): Promise<V
     if (error instanceof EvidenceError) return { valid: false, code: error.code, message: error.message };
     throw error;
   }
-}
-
-function history(order: OrderView): Child {
-  const rows: Child[][] = [['accepted', time(order.acceptedAt), `signed ${time(order.signedAt)}`]];
-  if (order.fulfilledAt) rows.push(['fulfilled', time(order.fulfilledAt), '']);
-  if (order.cancellation && order.cancelledAt)
-    rows.push([
-      'cancelled',
-      time(order.cancelledAt),
-      order.cancellation.by === 'opd'
-        ? [
-            `by the OPD (${order.cancellation.actor}): `,
-            h('span', { class: 'reason' }, order.cancellation.reason ?? ''),
-          ]
-        : `by the customer (${order.cancellation.actor})`,
-    ]);
-  return table('Status history', ['Status', 'When', 'Detail'], rows);
 }
 
 export async function orderView(context: ConsoleContext): Promise<void> {
@@ -98,16 +81,7 @@ export async function orderView(context: ConsoleContext): Promise<void> {
       ['Email', `${order.email.status}${order.email.sentAt ? ` at ${time(order.email.sentAt)}` : ''}`],
       ['Ledger entry', order.ledgerEntry === undefined ? '—' : String(order.ledgerEntry)],
     ]),
-    table(
-      'Lines',
-      ['SKU', 'Quantity', 'Unit price', 'Line total'],
-      order.lines.map((line) => [
-        figure(line.sku),
-        figure(String(line.qty)),
-        figure(money(line.unitPriceCents, order.currency)),
-        figure(money(line.lineTotalCents, order.currency)),
-      ]),
-    ),
+    orderLines(order),
     history(order),
     h(
       'section',
