@@ -5,34 +5,22 @@
  * nothing confidential (the order ID is already the customer's and the OPD's), TLS protects it in transit, and a
  * third party must be able to read what the customer asked for when it settles a dispute.
  */
-import { checkIatWindow, newOrderId, verifyCustomerSignature } from './envelope/index.js';
+import { checkIatWindow, verifyCustomerSignature } from './envelope/index.js';
 import type { KeyLookup } from './envelope/index.js';
 import { decodeJsonObject, parseJws, signJws } from './envelope/jws.js';
 import { EnvelopeError } from './errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from './keys.js';
 import { CANCEL_TYP, cancellationClaimsSchema } from './evidence-format.js';
 import type { CancellationClaims } from './evidence-format.js';
+import { cancellationClaims, jsonPayload } from './signed-claims.js';
+import type { CancellationInput } from './signed-claims.js';
 
 export { CANCEL_TYP, cancellationClaimsSchema } from './evidence-format.js';
 export type { CancellationClaims } from './evidence-format.js';
 
-/** Signs a request to cancel `orderId` (the CLI's side). */
-export function signCancellation(input: {
-  customerId: string;
-  opdId: string;
-  orderId: string;
-  signer: SigningKey;
-  now?: number;
-  jti?: string;
-}): string {
-  const claims: CancellationClaims = cancellationClaimsSchema.parse({
-    iss: input.customerId,
-    aud: input.opdId,
-    iat: Math.floor((input.now ?? Date.now()) / 1000),
-    jti: input.jti ?? newOrderId(),
-    orderId: input.orderId,
-  });
-  return signJws(Buffer.from(JSON.stringify(claims)), input.signer, CANCEL_TYP);
+/** Signs a request to cancel `orderId` (the CLI's side; the claims are built as the portal builds them). */
+export function signCancellation(input: CancellationInput & { signer: SigningKey }): string {
+  return signJws(jsonPayload(cancellationClaims(input)), input.signer, CANCEL_TYP);
 }
 
 /** A verified cancellation request. */

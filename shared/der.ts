@@ -1,6 +1,7 @@
 /**
- * A minimal, strict DER reader (ITU-T X.690 §10): SEQUENCE, INTEGER, OBJECT IDENTIFIER, BIT STRING and NULL — exactly
- * what reading a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) needs, and nothing more.
+ * A minimal, strict DER reader (ITU-T X.690 §10): SEQUENCE, INTEGER, OBJECT IDENTIFIER, BIT STRING, OCTET STRING, NULL
+ * and context-specific elements — what reading a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) and a PKCS#8 private key,
+ * plain or encrypted (RFC 5208, RFC 5958, RFC 8018), needs, and nothing more.
  *
  * Strict because a key is evidence: DER gives every value one encoding, and this reader accepts that one only (no
  * indefinite length, no length or integer with a needless leading byte, no trailing bytes), so a key read here is the
@@ -8,7 +9,7 @@
  */
 import { KeyError } from './errors.js';
 
-const TAG = { integer: 0x02, bitString: 0x03, null: 0x05, oid: 0x06, sequence: 0x30 } as const;
+const TAG = { integer: 0x02, bitString: 0x03, octetString: 0x04, null: 0x05, oid: 0x06, sequence: 0x30 } as const;
 
 /** Longest length field accepted: 4 bytes (4 GiB) is far beyond any key; a longer field is not a key. */
 const MAX_LENGTH_BYTES = 4;
@@ -89,6 +90,21 @@ export class DerReader {
     if (contents.length === 0) throw malformed('a BIT STRING without its unused-bits byte');
     if (contents[0] !== 0) throw malformed('a BIT STRING that is not whole bytes');
     return contents.subarray(1);
+  }
+
+  /** Reads an OCTET STRING and returns its bytes. */
+  octetString(): Uint8Array {
+    return this.#element(TAG.octetString, 'an OCTET STRING');
+  }
+
+  /** The tag of the next element, or `undefined` at the end: how a reader decides on an OPTIONAL element. */
+  get nextTag(): number | undefined {
+    return this.#bytes[this.#offset];
+  }
+
+  /** Reads an element of any one tag (a context-specific `[0]`, say) and returns its contents, unread. */
+  tagged(tag: number, name: string): Uint8Array {
+    return this.#element(tag, name);
   }
 
   /** Reads a NULL. */

@@ -34,6 +34,8 @@ export const KEY_ERROR_CODES = [
   'key_passphrase_required',
   'key_passphrase_wrong',
   'key_id_invalid',
+  // A key po reads but a browser's WebCrypto cannot use (DSA, legacy PEM forms, some key encryptions): use po.
+  'key_unsupported_in_browser',
 ] as const;
 
 /** Codes raised by the command-line edge (files and arguments). */

@@ -38,6 +38,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   key_passphrase_required: 400,
   key_passphrase_wrong: 400,
   key_id_invalid: 400,
+  key_unsupported_in_browser: 400,
   // command-line edge (never raised by the API, mapped for completeness)
   file_not_found: 400,
   file_unreadable: 400,

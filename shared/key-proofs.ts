@@ -8,45 +8,16 @@
  *
  * Signing is here rather than in the CLI so that any client (`po keys add`, a portal) makes the same proof.
  */
-import * as z from 'zod/mini';
-import { iatSchema } from './envelope/claims.js';
 import { checkIatWindow } from './envelope/index.js';
 import { jsonObjectOf, parseJws, signJws, verifyJwsSignature } from './envelope/jws.js';
 import { ApiError, EnvelopeError } from './errors.js';
 import type { SigningKey, VerificationKey } from './keys.js';
-import { CUSTOMER_ID_PATTERN, KEY_ID_PATTERN, KEY_ID_RULE, OPD_ID_PATTERN } from './rules.js';
+import { KEY_PROOF_TYP, jsonPayload, keyProofClaims, keyProofClaimsSchema } from './signed-claims.js';
+import type { KeyProofClaims, KeyProofStatement } from './signed-claims.js';
 
-/** The JWS `typ` of a proof of possession: no order, cancellation, receipt or session token passes for one. */
-export const KEY_PROOF_TYP = 'po-key-proof+jws';
-
-/** The claims of a proof of possession, exactly these members (docs/envelope.md §11). */
-const keyProofClaimsSchema = z.strictObject({
-  sub: z.string('sub must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
-  aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
-  iat: iatSchema,
-  kid: z.string('kid must be a key ID').check(z.regex(KEY_ID_PATTERN, `kid must be ${KEY_ID_RULE}`)),
-});
-
-/** A proof's claims, as checked. */
-export type KeyProofClaims = z.infer<typeof keyProofClaimsSchema>;
-
-/** What a proof states: this customer adds the key `kid` at this OPD, now (milliseconds; default the clock). */
-export interface KeyProofStatement {
-  readonly customerId: string;
-  readonly opdId: string;
-  readonly kid: string;
-  readonly now?: number;
-}
-
-/** The claims of a proof of `statement`. @throws ZodError for a customer, OPD or key ID that is not one */
-export function keyProofClaims(statement: KeyProofStatement): KeyProofClaims {
-  return keyProofClaimsSchema.parse({
-    sub: statement.customerId,
-    aud: statement.opdId,
-    iat: Math.floor((statement.now ?? Date.now()) / 1000),
-    kid: statement.kid,
-  });
-}
+// The proof's typ, claims and their schema are pure (shared/signed-claims.ts): the portal builds them with this code.
+export { KEY_PROOF_TYP, keyProofClaims } from './signed-claims.js';
+export type { KeyProofClaims, KeyProofStatement } from './signed-claims.js';
 
 /**
  * Signs a proof that the holder of `signer` (the NEW key, under the ID it is to be registered with: `signer.kid`) adds
@@ -54,7 +25,7 @@ export function keyProofClaims(statement: KeyProofStatement): KeyProofClaims {
  */
 export function signKeyProof(input: Omit<KeyProofStatement, 'kid'> & { readonly signer: SigningKey }): string {
   const claims = keyProofClaims({ ...input, kid: input.signer.kid });
-  return signJws(Buffer.from(JSON.stringify(claims)), input.signer, KEY_PROOF_TYP);
+  return signJws(jsonPayload(claims), input.signer, KEY_PROOF_TYP);
 }
 
 /** What the OPD expects of a proof: the logged-in customer, itself, the key being added (as it will be registered). */

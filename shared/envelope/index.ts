@@ -6,13 +6,11 @@
  *   {@link EnvelopeError}. The replay check needs storage, so it is the caller's: `claims.jti` is returned for a
  *   conditional write.
  */
-import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
 import type { SignatureAlg, SigningKey, VerificationKey } from '../keys.js';
-import { linesTotalCents } from '../money.js';
 import { ORDER_LIMITS } from '../rules.js';
+import { orderClaims, orderPayload } from '../signed-claims.js';
 import { parseClaims } from './claims.js';
 import type { OrderClaims, OrderItem } from './claims.js';
 import { decryptJwe, encryptJwe, parseJwe } from './jwe.js';
@@ -24,6 +22,8 @@ export type { OrderClaims, OrderItem } from './claims.js';
 export type { ServerPublicKey } from './jwe.js';
 export { ORDER_JWS_TYP } from './jws.js';
 export { ORDER_JWE_CTY } from './jwe.js';
+export { newOrderId, orderClaims } from '../signed-claims.js';
+export type { OrderClaimsInput } from '../signed-claims.js';
 
 /**
  * What a customer seals: the lines with the unit prices agreed to (from the OPD's quote) and their currency; the total
@@ -42,22 +42,11 @@ export interface SealOrderInput {
 }
 
 /**
- * A fresh order ID: 17 random bytes, base64url (23 characters), re-drawn when it would start with "-" so that no ID is
- * ever taken for a command-line option (`po orders show <id>`). That leaves ≥ 135.9 bits of entropy (the spec asks ≥ 128).
- */
-export function newOrderId(): string {
-  for (;;) {
-    const id = b64u(randomBytes(17));
-    if (!id.startsWith('-')) return id;
-  }
-}
-
-/**
  * Signs the claims into a compact JWS. Claims are validated first, so a client learns about a bad line before sending.
  * @throws EnvelopeError `claims_invalid`, `items_invalid` or `too_many_items`
  */
 export function signOrder(claims: OrderClaims, signer: SigningKey): string {
-  return signJws(Buffer.from(JSON.stringify(parseClaims(claims))), signer);
+  return signJws(orderPayload(claims), signer);
 }
 
 /** A sealed order with what the customer keeps: the signed claims and the JWS (to check the OPD's receipt). */
@@ -72,17 +61,8 @@ export interface PreparedOrder {
  * @throws EnvelopeError for claims that break the contract, `envelope_too_large` if the result exceeds the bound
  */
 export function prepareOrder(input: SealOrderInput, fixed?: DeterministicInputs): PreparedOrder {
-  const items = input.items.map((item) => ({ sku: item.sku, qty: item.qty, unitPriceCents: item.unitPriceCents }));
-  const claims: OrderClaims = {
-    iss: input.customerId,
-    aud: input.server.kid,
-    iat: Math.floor((input.now ?? Date.now()) / 1000),
-    jti: input.jti ?? newOrderId(),
-    items,
-    currency: input.currency,
-    totalCents: linesTotalCents(items),
-    ...(input.note === undefined ? {} : { note: input.note }),
-  };
+  // The claims are built by the code the portal builds them with (shared/signed-claims.ts): same inputs, same bytes.
+  const claims = orderClaims({ ...input, serverKid: input.server.kid });
   const jws = signOrder(claims, input.signer);
   const envelope = encryptJwe(Buffer.from(jws), input.server, fixed);
   if (envelope.length > ORDER_LIMITS.maxEnvelopeChars)

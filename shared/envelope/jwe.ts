@@ -15,20 +15,25 @@ import {
   randomBytes,
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { decode as b64uDecode, encode as b64u } from '../base64url.js';
+import { decode as b64uDecode } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
 import { KEY_ID_PATTERN } from '../rules.js';
+import {
+  IV_BYTES,
+  JWE_ALG as ALG,
+  JWE_ENC as ENC,
+  ORDER_JWE_CTY,
+  TAG_BYTES,
+  X25519_BYTES,
+  compactJwe,
+  concatKdfInput,
+  jweProtectedHeader,
+} from './jwe-format.js';
 import { decodeJsonObject } from './jws.js';
 
-/** The JWE `cty`: the content is an order JWS. */
-export const ORDER_JWE_CTY = 'po-order+jws';
-const ALG = 'ECDH-ES';
-const ENC = 'A256GCM';
+export { ORDER_JWE_CTY } from './jwe-format.js';
 /** Members a JWE header may have. `apu`/`apv` feed the KDF when a producer sets them; anything else is refused. */
 const HEADER_MEMBERS = new Set(['alg', 'enc', 'kid', 'cty', 'epk', 'apu', 'apv', 'typ']);
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const X25519_BYTES = 32;
 
 /** The recipient of an envelope: the OPD's current server key. */
 export interface ServerPublicKey {
@@ -48,32 +53,9 @@ export interface ParsedJwe {
   readonly tag: Uint8Array;
 }
 
-function uint32(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeUInt32BE(value);
-  return buffer;
-}
-
-function lengthPrefixed(data: Uint8Array): Buffer {
-  return Buffer.concat([uint32(data.length), data]);
-}
-
-/** The Concat KDF's AlgorithmID (the `enc` value, length-prefixed): the same for every envelope. */
-const ALGORITHM_ID = lengthPrefixed(Buffer.from(ENC));
-const ROUND_ONE = uint32(1);
-const KEY_BITS = uint32(256);
-
 /** Concat KDF (NIST SP 800-56A) as RFC 7518 §4.6.2 uses it for direct ECDH-ES with A256GCM: one SHA-256 round. */
-export function concatKdf(sharedSecret: Buffer, apu: Uint8Array, apv: Uint8Array): Buffer {
-  const input = Buffer.concat([
-    ROUND_ONE,
-    sharedSecret,
-    ALGORITHM_ID,
-    lengthPrefixed(apu),
-    lengthPrefixed(apv),
-    KEY_BITS,
-  ]);
-  return hash('sha256', input, 'buffer');
+export function concatKdf(sharedSecret: Uint8Array, apu: Uint8Array, apv: Uint8Array): Buffer {
+  return hash('sha256', concatKdfInput(sharedSecret, apu, apv), 'buffer');
 }
 
 /** Test-vector hooks: a fixed ephemeral key and IV make the output reproducible. Never set them otherwise. */
@@ -86,14 +68,7 @@ export interface DeterministicInputs {
 export function encryptJwe(plaintext: Uint8Array, recipient: ServerPublicKey, fixed?: DeterministicInputs): string {
   const ephemeralPrivateKey = fixed?.ephemeralPrivateKey ?? generateKeyPairSync('x25519').privateKey;
   const epk = createPublicKey(ephemeralPrivateKey).export({ format: 'jwk' });
-  const header = {
-    alg: ALG,
-    enc: ENC,
-    kid: recipient.kid,
-    cty: ORDER_JWE_CTY,
-    epk: { kty: 'OKP', crv: 'X25519', x: epk.x },
-  };
-  const protectedB64 = b64u(JSON.stringify(header));
+  const protectedB64 = jweProtectedHeader(recipient.kid, epk.x!);
   const cek = concatKdf(
     diffieHellman({ privateKey: ephemeralPrivateKey, publicKey: recipient.publicKey }),
     Buffer.alloc(0),
@@ -103,7 +78,7 @@ export function encryptJwe(plaintext: Uint8Array, recipient: ServerPublicKey, fi
   const cipher = createCipheriv('aes-256-gcm', cek, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(protectedB64, 'ascii'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return `${protectedB64}..${b64u(iv)}.${b64u(ciphertext)}.${b64u(cipher.getAuthTag())}`;
+  return compactJwe(protectedB64, iv, ciphertext, cipher.getAuthTag());
 }
 
 function malformed(message: string): EnvelopeError {

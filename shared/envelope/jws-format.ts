@@ -3,7 +3,7 @@
  * console checks evidence in a browser with the same rules as po and the functions (shared/envelope/jws.ts signs and
  * verifies with node:crypto).
  */
-import { decode as b64uDecode } from '../base64url.js';
+import { decode as b64uDecode, encode as b64u } from '../base64url.js';
 import { EnvelopeError } from '../errors.js';
 import { parseJsonObject } from '../json.js';
 import { SIGNATURE_ALGS } from '../rules.js';
@@ -78,6 +78,15 @@ export function parseJws(jws: string, typ: string = ORDER_JWS_TYP): ParsedJws {
     payload,
     signature,
   };
+}
+
+/**
+ * What a JWS signs: ASCII(BASE64URL(header) '.' BASE64URL(payload)), the header's members exactly `{alg, kid, typ}`
+ * in that order. One function for every signer (node:crypto in po and the OPD, WebCrypto in the portal), so the same
+ * key and payload give the same bytes wherever they are signed.
+ */
+export function jwsSigningInput(payload: Uint8Array, alg: SignatureAlg, kid: string, typ: string): string {
+  return `${b64u(JSON.stringify({ alg, kid, typ }))}.${b64u(payload)}`;
 }
 
 /** True if `alg` is one of the four signature algorithms (a type guard, nothing more). */

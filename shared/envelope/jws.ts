@@ -6,10 +6,17 @@ import { constants, sign, verify } from 'node:crypto';
 import type { KeyObject, SignKeyObjectInput, VerifyKeyObjectInput } from 'node:crypto';
 import { encode as b64u } from '../base64url.js';
 import type { SignatureAlg, SigningKey } from '../keys.js';
-import { ORDER_JWS_TYP } from './jws-format.js';
+import { ORDER_JWS_TYP, jwsSigningInput } from './jws-format.js';
 import type { ParsedJws } from './jws-format.js';
 
-export { ORDER_JWS_TYP, decodeJsonObject, isSignatureAlg, jsonObjectOf, parseJws } from './jws-format.js';
+export {
+  ORDER_JWS_TYP,
+  decodeJsonObject,
+  isSignatureAlg,
+  jsonObjectOf,
+  jwsSigningInput,
+  parseJws,
+} from './jws-format.js';
 export type { ParsedJws } from './jws-format.js';
 
 function keyInput(alg: SignatureAlg, key: KeyObject): SignKeyObjectInput & VerifyKeyObjectInput {
@@ -47,8 +54,7 @@ function signatureLength(alg: SignatureAlg, key: KeyObject): number {
  * or, for the OPD's receipts, `po-receipt+jwt`.
  */
 export function signJws(payload: Uint8Array, signer: SigningKey, typ: string = ORDER_JWS_TYP): string {
-  const header = b64u(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ }));
-  const signingInput = `${header}.${b64u(payload)}`;
+  const signingInput = jwsSigningInput(payload, signer.alg, signer.kid, typ);
   const signature = sign(digestFor(signer.alg), Buffer.from(signingInput), keyInput(signer.alg, signer.privateKey));
   return `${signingInput}.${b64u(signature)}`;
 }

@@ -81,17 +81,12 @@ async function importVerifyKey(
   }
 }
 
-/** The RSA key's DER (`RSAPublicKey ::= SEQUENCE { n, e }`, RFC 8017 §A.1.1) is read strictly, then by WebCrypto. */
-async function importRsa(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
-  spki.parameters.null();
-  spki.parameters.end();
-  const input = new DerReader(spki.publicKey);
-  const rsaPublicKey = input.sequence();
-  input.end();
-  rsaPublicKey.integer();
-  rsaPublicKey.integer();
-  rsaPublicKey.end();
-  const key = await importVerifyKey('spki', der, { name: 'RSA-PSS', hash: 'SHA-256' }, 'RSA');
+/**
+ * Checks a WebCrypto RSA key (public or private) against the server's rules (shared/keys.ts `describeKey`): 2048–8192
+ * bits, a public exponent from 65537 to 2^33 − 1. Returns its size in bits.
+ * @throws KeyError `key_too_small`, `key_too_large` or `key_unsupported`
+ */
+export function checkRsaKey(key: WebCryptoKey): number {
   const { modulusLength, publicExponent } = key.algorithm as { modulusLength?: unknown; publicExponent?: unknown };
   const bits = typeof modulusLength === 'number' ? modulusLength : 0;
   if (bits < RSA_MIN_BITS)
@@ -105,6 +100,21 @@ async function importRsa(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<Sign
     throw new KeyError('key_unsupported', 'RSA public exponent below 65537 is not accepted');
   if (exponent > RSA_MAX_PUBLIC_EXPONENT)
     throw new KeyError('key_unsupported', 'RSA public exponent above 2^33 − 1 is not accepted (browsers refuse it)');
+  return bits;
+}
+
+/** The RSA key's DER (`RSAPublicKey ::= SEQUENCE { n, e }`, RFC 8017 §A.1.1) is read strictly, then by WebCrypto. */
+async function importRsa(spki: Spki, der: Uint8Array<ArrayBuffer>): Promise<SignatureVerifier> {
+  spki.parameters.null();
+  spki.parameters.end();
+  const input = new DerReader(spki.publicKey);
+  const rsaPublicKey = input.sequence();
+  input.end();
+  rsaPublicKey.integer();
+  rsaPublicKey.integer();
+  rsaPublicKey.end();
+  const key = await importVerifyKey('spki', der, { name: 'RSA-PSS', hash: 'SHA-256' }, 'RSA');
+  const bits = checkRsaKey(key);
   return verifier('PS256', Math.ceil(bits / 8), webCryptoCheck(key, { name: 'RSA-PSS', saltLength: 32 }));
 }
 
@@ -223,7 +233,7 @@ export function pemToDer(pem: string): Uint8Array {
 }
 
 /** The canonical PEM of a DER SPKI, as `openssl pkey -pubout` writes it. */
-function canonicalPem(der: Uint8Array): string {
+export function canonicalPem(der: Uint8Array): string {
   const base64 = b64uEncode(der).replaceAll('-', '+').replaceAll('_', '/');
   const padded = base64.padEnd(Math.ceil(base64.length / 4) * 4, '=');
   const lines = padded.match(new RegExp(`.{1,${PEM_LINE_CHARS}}`, 'g')) ?? [];
