@@ -8,7 +8,7 @@
 import {
   createCipheriv,
   createDecipheriv,
-  hash,
+  createHash,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -73,7 +73,8 @@ export function concatKdf(sharedSecret: Buffer, apu: Uint8Array, apv: Uint8Array
     lengthPrefixed(apv),
     KEY_BITS,
   ]);
-  return hash('sha256', input, 'buffer');
+  // createHash rather than crypto.hash (Node 20.12+): `po` is shipped for every Node 20 (docs/design.md).
+  return createHash('sha256').update(input).digest();
 }
 
 /** Test-vector hooks: a fixed ephemeral key and IV make the output reproducible. Never set them otherwise. */
