@@ -8,7 +8,7 @@
 import {
   createCipheriv,
   createDecipheriv,
-  hash,
+  createHash,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -55,7 +55,10 @@ export interface ParsedJwe {
 
 /** Concat KDF (NIST SP 800-56A) as RFC 7518 §4.6.2 uses it for direct ECDH-ES with A256GCM: one SHA-256 round. */
 export function concatKdf(sharedSecret: Uint8Array, apu: Uint8Array, apv: Uint8Array): Buffer {
-  return hash('sha256', concatKdfInput(sharedSecret, apu, apv), 'buffer');
+  // createHash rather than crypto.hash (Node 20.12+): `po` is shipped for every Node 20 (docs/design.md).
+  return createHash('sha256')
+    .update(concatKdfInput(sharedSecret, apu, apv))
+    .digest();
 }
 
 /** Test-vector hooks: a fixed ephemeral key and IV make the output reproducible. Never set them otherwise. */
