@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signingKey, verificationKey } from '../shared/keys.js';
 import type { EvidenceBundle } from '../shared/evidence.js';
-import { makeBundle, receiptKeyPair, runRecipe } from './helpers/evidence.js';
+import { makeBundle, receiptKeyPair, runRecipe, signedOrder } from './helpers/evidence.js';
 import { customerKeys, serverKey } from './helpers/keys.js';
 import type { CustomerKey, ServerKey, SigningAlgorithm } from './helpers/keys.js';
 import { tempDir } from './helpers/openssl.js';
@@ -54,6 +54,23 @@ describe('docs/evidence.md: checking a bundle with openssl and jq only', () => {
       };
       expect(result.stdout.trim()).toBe(`VALID: order ${claims.jti} of alice: USD 47.49, accepted by opd`);
     }
+  });
+
+  it.each([
+    [3750, 'USD 37.50'],
+    [5, 'USD 0.05'],
+    [0, 'USD 0.00'],
+    [100, 'USD 1.00'],
+    [5_000_000_000_000, 'USD 50000000000.00'],
+  ])('states a total of %i cents as %s: whole cents, two digits, never a float', (totalCents, shown) => {
+    const items =
+      totalCents === 5_000_000_000_000
+        ? Array.from({ length: 50 }, (_, i) => ({ sku: `SKU-${i}`, qty: 10_000, unitPriceCents: 10_000_000 }))
+        : [{ sku: 'WIDGET-1', qty: 1, unitPriceCents: totalCents }];
+    const prepared = signedOrder(keys.ed25519, server, items);
+    const result = recipeOn(makeBundle(keys.ed25519, server, receiptKey, { prepared }), `total-${totalCents}`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(`VALID: order ${prepared.claims.jti} of alice: ${shown}, accepted by opd`);
   });
 
   const tampered: Array<[string, (b: EvidenceBundle) => EvidenceBundle, RegExp]> = [

@@ -26,11 +26,11 @@ export function receiptKeyPair() {
 
 export type ReceiptKeyPair = ReturnType<typeof receiptKeyPair>;
 
-/** An order as `po` signs it. */
-export function signedOrder(customer: CustomerKey, server: ServerKey): PreparedOrder {
+/** An order as `po` signs it (of {@link ITEMS} unless told). */
+export function signedOrder(customer: CustomerKey, server: ServerKey, items = ITEMS): PreparedOrder {
   return prepareOrder({
     customerId: 'alice',
-    items: ITEMS,
+    items,
     currency: 'USD',
     signer: customer.signer,
     server,
