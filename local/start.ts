@@ -95,6 +95,7 @@ try {
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   API     ${stack.apiUrl}            (curl ${stack.apiUrl}/health)
+  Portal  ${stack.apiUrl}/portal/    (customers, in a browser: log in as a demo customer, make a key on the Keys page)
   Console ${stack.apiUrl}/console/   (the OPD's staff, in a browser: log in as a demo staff member below)
   Inbox   ${stack.inboxUrl}            (confirmation emails in the browser; GET /store for JSON)
 

@@ -9,15 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { WEB_CSP } from '../../contract/web-apps.js';
 import { showable } from '../../shared/display.js';
-import {
-  accessibilityProblems,
-  layoutHolds,
-  logIn,
-  openConsole,
-  screenshot,
-  tabTo,
-  visit,
-} from '../helpers/browser.js';
+import { accessibilityProblems, layoutHolds, logIn, openApp, screenshot, tabTo, visit } from '../helpers/browser.js';
 import { chromiumForThisFile, member as memberOf, placeOrder } from '../helpers/console-e2e.js';
 import { call, e2eStackForThisFile, newCustomer, newProduct, seal, staffLogin } from '../helpers/e2e.js';
 
@@ -98,7 +90,7 @@ describe('hostile text renders as inert text', () => {
       ).toBe(201);
     }
 
-    const session = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const session = await openApp(chromium.browser, e2e.stack.apiUrl);
     const { page } = session;
     await logIn(page, admin.staffId, admin.password);
     for (const [index, { id, note }] of orders.entries()) {
@@ -194,7 +186,7 @@ describe('accessibility and the keyboard', () => {
     await newProduct('CON-A1', 10, 700);
     const orderId = await placeOrder(hana, 'con-hana', 'CON-A1', { unitPriceCents: 700, note: 'Ring twice' });
     const admin = member('opd-admin');
-    const { page } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const { page } = await openApp(chromium.browser, e2e.stack.apiUrl);
     const problems: Record<string, string[]> = { login: await accessibilityProblems(page) };
     await logIn(page, admin.staffId, admin.password);
     const views: Array<[string, string, string | RegExp]> = [
@@ -225,7 +217,7 @@ describe('accessibility and the keyboard', () => {
     await newProduct('CON-K1', 10, 300);
     const orderId = await placeOrder(ivan, 'con-ivan', 'CON-K1', { unitPriceCents: 300 });
     const clerk = member('clerk');
-    const { page } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const { page } = await openApp(chromium.browser, e2e.stack.apiUrl);
     await page.getByLabel('Staff ID').waitFor();
     await page.keyboard.type(clerk.staffId); // the login form takes the focus
     await page.keyboard.press('Tab');

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { logIn, openConsole, screenshot, visit } from '../helpers/browser.js';
+import { logIn, openApp, screenshot, visit } from '../helpers/browser.js';
 import { chromiumForThisFile, member as memberOf, placeOrder, tampered } from '../helpers/console-e2e.js';
 import { call, e2eStackForThisFile, newCustomer, newProduct, staffLogin } from '../helpers/e2e.js';
 
@@ -24,7 +24,7 @@ describe('a clerk works the queue', () => {
     const first = await placeOrder(dana, 'con-dana', 'CON-Q1', { qty: 2, unitPriceCents: 1250 });
     const second = await placeOrder(erin, 'con-erin', 'CON-Q1', { unitPriceCents: 1250 });
     const clerk = member('clerk');
-    const { page, pageErrors, violations } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const { page, pageErrors, violations } = await openApp(chromium.browser, e2e.stack.apiUrl);
     await screenshot(page, 'login');
     await logIn(page, clerk.staffId, clerk.password);
     await visit(page, '#/queue?customer=con-dana', 'Queue');
@@ -95,7 +95,7 @@ describe('a clerk works the queue', () => {
 
   it('keeps the token in memory only, sends it only as a header, and Log out ends the session on the OPD', async () => {
     const clerk = member('clerk');
-    const { page } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const { page } = await openApp(chromium.browser, e2e.stack.apiUrl);
     const sent: string[] = [];
     page.on('request', (request) => {
       const authorization = request.headers().authorization;
@@ -123,7 +123,7 @@ describe('a clerk works the queue', () => {
     const fay = await newCustomer('con-fay', 'ec');
     const orderId = await placeOrder(fay, 'con-fay', 'CON-F1', { unitPriceCents: 500 });
     const clerk = member('clerk');
-    const { page } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const { page } = await openApp(chromium.browser, e2e.stack.apiUrl);
     await logIn(page, clerk.staffId, clerk.password);
     await visit(page, `#/orders/${orderId}`, `Order ${orderId}`);
     await page.getByText('Evidence valid').waitFor();
@@ -161,7 +161,7 @@ describe('finance and the catalogue manager', () => {
     await newProduct('CON-P1', 40, 1250);
     await newCustomer('con-gus', 'ed25519', 0);
     const finance = member('finance');
-    const money = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const money = await openApp(chromium.browser, e2e.stack.apiUrl);
     await logIn(money.page, finance.staffId, finance.password);
     await visit(money.page, '#/customer/con-gus', 'Customer con-gus');
     await money.page.getByLabel('Amount').fill('100.00');
@@ -188,7 +188,7 @@ describe('finance and the catalogue manager', () => {
     expect(ledger.body.balanceCents).toBe(10_000);
 
     const catalog = member('catalog');
-    const goods = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const goods = await openApp(chromium.browser, e2e.stack.apiUrl);
     await logIn(goods.page, catalog.staffId, catalog.password);
     await visit(goods.page, '#/products', 'Products');
     const price = goods.page.getByLabel(/New price of CON-P1 \(now USD 12\.50\)/);
@@ -221,7 +221,7 @@ describe('the rest of the day’s work', () => {
     const olga = await newCustomer('con-olga', 'ed25519');
     const orderId = await placeOrder(olga, 'con-olga', 'CON-R1', { qty: 2, unitPriceCents: 200 });
     const admin = member('opd-admin');
-    const { page, pageErrors, violations } = await openConsole(chromium.browser, e2e.stack.apiUrl);
+    const { page, pageErrors, violations } = await openApp(chromium.browser, e2e.stack.apiUrl);
     await logIn(page, admin.staffId, admin.password);
 
     await visit(page, `#/orders/${orderId}`, `Order ${orderId}`);

@@ -2,7 +2,7 @@
 /**
  * The browser suites' harness: Debian's Chromium (`/usr/bin/chromium`, or `PO_CHROMIUM`), driven headless by
  * playwright-core — no browser is downloaded — with the flags this kind of machine needs, a fresh profile per
- * launch; a page of the console that records what must never happen (a script of the data's running, an alert, a
+ * launch; a page of a web app (the console, the portal) that records what must never happen (a script of the data's running, an alert, a
  * page error, a Content-Security-Policy violation); an accessibility audit by axe-core; screenshots for people.
  */
 import { mkdirSync } from 'node:fs';
@@ -40,8 +40,8 @@ export interface Violation {
   readonly sample: string;
 }
 
-/** A console page and what it recorded. */
-export interface ConsolePage {
+/** A web app's page and what it recorded. */
+export interface AppPage {
   readonly page: Page;
   readonly pageErrors: string[];
   readonly dialogs: string[];
@@ -51,8 +51,12 @@ export interface ConsolePage {
   readonly pwned: () => Promise<boolean>;
 }
 
-/** Opens the console at `apiUrl`/console/ in a new context (its own storage) of `browser`. */
-export async function openConsole(browser: Browser, apiUrl: string): Promise<ConsolePage> {
+/** Opens a web app (the console unless told) at `apiUrl`/`app`/ in a new context (its own storage) of `browser`. */
+export async function openApp(
+  browser: Browser,
+  apiUrl: string,
+  app: 'console' | 'portal' = 'console',
+): Promise<AppPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const pageErrors: string[] = [];
@@ -70,7 +74,7 @@ export async function openConsole(browser: Browser, apiUrl: string): Promise<Con
       seen.push({ directive: event.violatedDirective, blocked: event.blockedURI, sample: event.sample }),
     );
   });
-  await page.goto(`${apiUrl}/console/`);
+  await page.goto(`${apiUrl}/${app}/`);
   return {
     page,
     pageErrors,
@@ -80,9 +84,9 @@ export async function openConsole(browser: Browser, apiUrl: string): Promise<Con
   };
 }
 
-/** Logs in through the console's form and waits for the first view. */
-export async function logIn(page: Page, staffId: string, password: string): Promise<void> {
-  await page.getByLabel('Staff ID').fill(staffId);
+/** Logs in through an app's form (the console's unless the ID is a customer's) and waits for the first view. */
+export async function logIn(page: Page, id: string, password: string, idLabel = 'Staff ID'): Promise<void> {
+  await page.getByLabel(idLabel).fill(id);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
@@ -96,9 +100,9 @@ export async function visit(page: Page, hash: string, heading: string | RegExp):
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }
 
-/** Writes a screenshot of the whole page to screenshots/console/`name`.png (git-ignored), for people to look at. */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  const folder = join('screenshots', 'console');
+/** Writes a screenshot of the whole page to screenshots/`app`/`name`.png (git-ignored), for people to look at. */
+export async function screenshot(page: Page, name: string, app: 'console' | 'portal' = 'console'): Promise<void> {
+  const folder = join('screenshots', app);
   mkdirSync(folder, { recursive: true });
   await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
 }

@@ -32,6 +32,8 @@ export interface ShellApp<S extends Session, C extends ViewContext> {
   who(session: S): string;
   /** The view's context: the shell's, with what the app adds. */
   context(base: ViewContext, session: S): C;
+  /** Forgets what the app kept in memory for the session (a cart), when it ends: the next login starts clean. */
+  readonly ended?: () => void;
 }
 
 /** The route in the URL's fragment: view name, decoded arguments, query. */
@@ -61,6 +63,7 @@ export function startShell<S extends Session, C extends ViewContext>(root: HTMLE
   let generation = 0;
   whenSessionEnds((reason) => {
     ended = reason;
+    app.ended?.();
     void draw();
   });
   window.addEventListener('hashchange', () => void draw());
@@ -134,6 +137,7 @@ export function startShell<S extends Session, C extends ViewContext>(root: HTMLE
   async function endWithLogout(): Promise<void> {
     await logOut().catch(() => undefined); // the OPD refused it or was unreachable: forget the session all the same
     ended = 'You are logged out.';
+    app.ended?.();
     location.hash = '';
     await draw();
   }
