@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { WEB_CSP } from '../../contract/web-apps.js';
 import { showable } from '../../shared/display.js';
 import { accessibilityProblems, layoutHolds, logIn, openApp, screenshot, tabTo, visit } from '../helpers/browser.js';
+import { HOSTILE_LINES, HOSTILE_NOTES } from '../helpers/hostile.js';
 import { chromiumForThisFile, member as memberOf, placeOrder } from '../helpers/console-e2e.js';
 import { call, e2eStackForThisFile, newCustomer, newProduct, seal, staffLogin } from '../helpers/e2e.js';
 
@@ -38,19 +39,6 @@ describe('the console, served', () => {
     expect((await fetch(`${e2e.stack.apiUrl}/console/secret.txt`)).status).toBe(404);
   });
 });
-
-/** Hostile text: markup and script in every spelling, bidirectional overrides, separators, template syntax. */
-const HOSTILE_LINES = [
-  '<script>window.__pwned=1</script>',
-  '<img src=x onerror="window.__pwned=1">',
-  '"><svg onload="window.__pwned=1">',
-  `'><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>`,
-  'javascript:window.__pwned=1',
-  '{{constructor.constructor("window.__pwned=1")()}} ${window.__pwned=1}',
-  '&lt;b&gt;not bold&lt;/b&gt; &amp; <b>not bold either</b>',
-];
-/** What only a note may hold (one-line fields refuse them): an RTL override, line and paragraph separators. */
-const HOSTILE_NOTES = ['RTL \u202Egnp.exe\u202C end', 'line\u2028separator\u2029paragraph', ...HOSTILE_LINES];
 
 describe('hostile text renders as inert text', () => {
   it('in notes, reasons, references, product names and URLs: no script runs, no CSP violation but those provoked, the layout holds', async () => {

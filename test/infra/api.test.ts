@@ -11,7 +11,7 @@ const stack = templateForThisFile();
 const { ofType } = stack;
 
 describe('API', () => {
-  it('puts the authorizer on every route except the logins, GET /health, GET /server-key, GET /receipt-keys and the console', () => {
+  it('puts the authorizer on every route except the logins, GET /health, GET /server-key, GET /receipt-keys and the web apps', () => {
     const methods = apiMethods(stack.resources).map((m) => ({
       route: m.route,
       authorization: m.properties.AuthorizationType,
@@ -21,8 +21,10 @@ describe('API', () => {
       .map((m) => m.route)
       .sort();
     expect(open).toEqual([
-      'GET /console', // the console's page and files (test/infra/console.test.ts)
+      'GET /console', // the web apps' pages and files (test/infra/web-apps.test.ts)
       'GET /console/{file}',
+      'GET /portal',
+      'GET /portal/{file}',
       'GET /health',
       'GET /receipt-keys',
       'GET /server-key',
