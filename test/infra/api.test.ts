@@ -23,9 +23,9 @@ describe('API', () => {
     expect(open).toEqual([
       'GET /console', // the web apps' pages and files (test/infra/web-apps.test.ts)
       'GET /console/{file}',
+      'GET /health',
       'GET /portal',
       'GET /portal/{file}',
-      'GET /health',
       'GET /receipt-keys',
       'GET /server-key',
       'POST /login',
