@@ -13,10 +13,16 @@ import { dynamo } from './clients.js';
 import { ORDER_DATABASE, orderDatabase, queryOrders } from './orders-table.js';
 import { ORDER_ID_PATTERN } from '../rules.js';
 
-/** An order by its key, or `undefined` if there is none. */
+/**
+ * An order by its key, or `undefined` if there is none. A strongly consistent read: a client that lost the answer to
+ * `POST /orders` asks here whether the order was taken, and "no" must mean no (an eventually consistent read may miss
+ * an order committed a moment ago, and the client would order again).
+ */
 export async function getOrder(customerId: string, orderId: string): Promise<OrderRecord | undefined> {
   const result = await orderDatabase('GetItem', () =>
-    dynamo().send(new GetCommand({ TableName: config().tables.orders, Key: { customerId, orderId } })),
+    dynamo().send(
+      new GetCommand({ TableName: config().tables.orders, Key: { customerId, orderId }, ConsistentRead: true }),
+    ),
   );
   return result.Item as OrderRecord | undefined;
 }

@@ -153,6 +153,8 @@ describe('read routes', () => {
       signature: { jws: 'eyJ.eyJ.sig', keyId: 'alice-key', publicKeyPem: exportPublicKeyPem(aliceKey.publicKey) },
       receipt: ORDER.receipt,
     });
+    // Strongly consistent: a client that lost the answer to POST /orders asks here whether the order was taken.
+    expect(ddb.commandCalls(GetCommand, { TableName: 'orders' })[0]?.args[0].input.ConsistentRead).toBe(true);
     // The customer's key is read by projection: that one key, never the password hash.
     const customerReads = ddb.commandCalls(GetCommand, { TableName: 'customers' }).map((call) => call.args[0].input);
     expect(customerReads).toEqual([
