@@ -73,7 +73,17 @@ async function send<T>(method: string, path: string, body?: unknown, headers: Re
   } catch {
     throw new ApiFailure(0, 'network', 'The OPD could not be reached. Check the connection and try again.');
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    // The answer was cut off on the way: whatever the OPD did, the page does not know it.
+    throw new ApiFailure(
+      0,
+      'network',
+      'The answer of the OPD was cut off on the way. Check the connection and try again.',
+    );
+  }
   let value: unknown;
   try {
     value = text.length > 0 ? JSON.parse(text) : {};

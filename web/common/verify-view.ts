@@ -24,13 +24,15 @@ export function verifyFileView(
   const result = h('div', { 'aria-live': 'polite' });
   let checks = 0;
   input.addEventListener('change', () => void check(input.files?.[0]));
-  // A file dropped anywhere on the view is checked as if chosen (the browser would otherwise open it instead).
-  context.main.addEventListener('dragover', (event) => event.preventDefault());
-  context.main.addEventListener('drop', (event) => {
+  // A file dropped on the view's area is checked as if chosen (the browser would otherwise open it instead). The
+  // listeners are the area's, so they go with it when another view is drawn.
+  const area = h('div', { class: 'drop-zone' }, h('p', null, intro), field('Evidence file', input), result);
+  area.addEventListener('dragover', (event) => event.preventDefault());
+  area.addEventListener('drop', (event) => {
     event.preventDefault();
     void check(event.dataTransfer?.files[0]);
   });
-  show(context, 'Check evidence', h('p', null, intro), field('Evidence file', input), result);
+  show(context, 'Check evidence', area);
   return Promise.resolve();
 
   /** Checks the chosen file; a later choice wins over an earlier one still being checked. */

@@ -1,23 +1,25 @@
 /**
  * The cart: the quote (the catalogue's prices now, in its currency), a note, and "Sign and send" — signed in this
  * browser with the customer's key, sealed to the OPD's server key, its receipt checked here before the page says
- * "accepted" (web/portal/ordering.ts). A changed OPD key stops the order with both fingerprints; an answer lost on
- * the network leaves the order kept, to be sent again as it was.
+ * "accepted" (web/portal/ordering.ts). A changed OPD key stops the order with both fingerprints; keys trusted for the
+ * first time are shown; an answer lost on the network leaves the order kept, to be sent again as it was.
  */
 import type { Catalogue } from '../../../contract/customer-api.js';
 import { linesTotalCents } from '../../../shared/money.js';
 import { ORDER_LIMITS } from '../../../shared/rules.js';
-import { field, h, notice, replace, table } from '../../common/dom.js';
+import { facts, field, h, notice, replace, table } from '../../common/dom.js';
 import { downloadButton, verdictBlock } from '../../common/evidence-view.js';
 import { figure, money } from '../../common/format.js';
 import { failure, show } from '../../common/view.js';
 import type { ViewContext } from '../../common/view.js';
 import { ApiFailure, call, currentSession } from '../api.js';
 import { cartLines, emptyCart } from '../cart.js';
-import { discardPending, placeOrder, sendPending } from '../ordering.js';
+import { AcceptedUnchecked, discardPending, placeOrder, sendPending } from '../ordering.js';
 import type { AcceptedOrder } from '../ordering.js';
 import { pendingOrder, storedKey } from '../store.js';
+import type { PendingOrder } from '../store.js';
 import { KeyChanged, trustNow } from '../trust.js';
+import type { TrustNow } from '../trust.js';
 import { keyChangedBlock } from './trust.js';
 
 export async function cartView(context: ViewContext): Promise<void> {
@@ -30,6 +32,8 @@ export async function cartView(context: ViewContext): Promise<void> {
   ]);
   if (!context.current()) return;
   const outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
+  if (pending) return show(context, 'Cart', pendingBlock(pending), outcome);
+
   const products = new Map(catalogue.products.map((product) => [product.sku, product]));
   const wanted = cartLines();
   const unknown = wanted.filter((line) => !products.has(line.sku));
@@ -37,42 +41,6 @@ export async function cartView(context: ViewContext): Promise<void> {
     .filter((line) => products.has(line.sku))
     .map((line) => ({ ...line, product: products.get(line.sku)!, unitPriceCents: products.get(line.sku)!.priceCents }));
   const total = linesTotalCents(quote);
-
-  if (pending) {
-    const again = h(
-      'button',
-      { type: 'button', onclick: () => void act(again, () => sendPending(customerId)) },
-      'Send it again',
-    );
-    const discard = h(
-      'button',
-      {
-        type: 'button',
-        class: 'danger',
-        onclick: () =>
-          void (async () => {
-            try {
-              await discardPending(customerId);
-              context.refresh('The unanswered order was not received by the OPD; it is discarded.');
-            } catch (error) {
-              replace(outcome, failure(error));
-            }
-          })(),
-      },
-      'Discard it',
-    );
-    return show(
-      context,
-      'Cart',
-      notice(
-        'error',
-        `Order ${pending.orderId} was sent but its answer never came. It is kept in this browser exactly as signed: sending it again cannot order twice.`,
-      ),
-      h('div', { class: 'buttons' }, again, discard),
-      outcome,
-    );
-  }
-
   const note = h('textarea', { id: 'order-note', maxlength: ORDER_LIMITS.maxNoteLength, rows: 3 });
   const send = h(
     'button',
@@ -87,17 +55,9 @@ export async function cartView(context: ViewContext): Promise<void> {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void act(send, () =>
-      placeOrder(
-        {
-          customerId,
-          items: quote.map(({ sku, qty, unitPriceCents }) => ({ sku, qty, unitPriceCents })),
-          currency: catalogue.currency,
-          ...(note.value === '' ? {} : { note: note.value }),
-        },
-        key!,
-      ),
-    );
+    const items = quote.map(({ sku, qty, unitPriceCents }) => ({ sku, qty, unitPriceCents }));
+    const request = { customerId, items, currency: catalogue.currency, ...(note.value ? { note: note.value } : {}) };
+    void act(send, () => placeOrder(request, key!));
   });
   const changed = [trust.serverTrust, trust.receiptTrust].some((state) => state.state === 'changed');
   show(
@@ -132,17 +92,51 @@ export async function cartView(context: ViewContext): Promise<void> {
       ),
     trust.serverTrust.state === 'changed' && keyChangedBlock(new KeyChanged('server', trust.serverTrust), context),
     trust.receiptTrust.state === 'changed' && keyChangedBlock(new KeyChanged('receipt', trust.receiptTrust), context),
+    !changed && quote.length > 0 && firstUse(trust),
     !changed && quote.length > 0 && form,
     outcome,
   );
 
-  /** Runs an order action with its button disabled, and draws what came of it. */
+  /** The order whose answer never came: send it again (as it was), or discard it once it can no longer be taken. */
+  function pendingBlock(kept: PendingOrder): HTMLElement {
+    const again = h(
+      'button',
+      { type: 'button', onclick: () => void act(again, () => sendPending(customerId)) },
+      'Send it again',
+    );
+    const discard = h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        onclick: () =>
+          void discardPending(customerId).then(
+            () => context.refresh(`Order ${kept.orderId} was not taken by the OPD; it is discarded.`),
+            (error: unknown) => replace(outcome, failure(error)),
+          ),
+      },
+      'Discard it',
+    );
+    return h(
+      'div',
+      null,
+      notice(
+        'error',
+        `Order ${kept.orderId}, signed ${new Date(kept.signedAt * 1000).toLocaleString()}, was sent but its answer never came. It is kept in this browser exactly as signed: sending it again cannot order twice.`,
+      ),
+      h('div', { class: 'buttons' }, again, discard),
+    );
+  }
+
+  /** Runs an order action with its button disabled, and draws what came of it — if the page is still this one's. */
   async function act(button: HTMLButtonElement, action: () => Promise<AcceptedOrder>): Promise<void> {
     if (button.disabled) return;
     button.disabled = true;
     replace(outcome, h('p', { role: 'status' }, 'Signing, sealing and sending…'));
+    const still = () => context.current() && currentSession()?.customerId === customerId;
     try {
       const done = await action();
+      if (!still()) return;
       emptyCart();
       show(
         context,
@@ -158,13 +152,47 @@ export async function cartView(context: ViewContext): Promise<void> {
       );
       context.main.focus(); // the new heading is read next
     } catch (error) {
-      button.disabled = false;
+      if (!still()) return;
+      if (error instanceof AcceptedUnchecked) {
+        emptyCart(); // the OPD took it: the cart must not offer it again
+        return show(
+          context,
+          'Order accepted, receipt not checked',
+          failure(error),
+          h('a', { href: `#/orders/${encodeURIComponent(error.orderId)}` }, 'See the order'),
+        );
+      }
       if (error instanceof KeyChanged) return replace(outcome, keyChangedBlock(error, context));
       if (error instanceof ApiFailure && error.code === 'price_changed')
         return context.refresh('The OPD’s prices changed since the quote; nothing was ordered. Here is the new quote.');
-      if (error instanceof ApiFailure && (error.status === 0 || error.status >= 500))
-        return context.refresh(`The OPD could not be reached (${error.message}). Your order is kept in this browser.`);
+      // Kept (its answer lost) or not (refused): draw the cart again as it now is, with what happened above it.
+      const kept = await pendingOrder(customerId);
+      if (kept) return show(context, 'Cart', failure(error), pendingBlock(kept), outcome);
+      button.disabled = false;
       replace(outcome, failure(error));
     }
   }
+}
+
+/** The keys the first order from this browser will trust: shown, so the customer can check them with the OPD. */
+function firstUse(trust: TrustNow): HTMLElement | false {
+  const entries: Array<[string, string]> = [];
+  if (trust.serverTrust.state === 'first-use')
+    entries.push([
+      'Server key (orders are encrypted to it)',
+      `${trust.server.kid} · fingerprint ${trust.server.fingerprint}`,
+    ]);
+  if (trust.receiptTrust.state === 'first-use')
+    entries.push(['Receipt key (it signs your receipts)', `${trust.receipt.kid} · its ID is its fingerprint`]);
+  if (entries.length === 0) return false;
+  return h(
+    'div',
+    { class: 'first-use' },
+    h(
+      'p',
+      null,
+      'This browser trusts no key of the OPD yet. Sending this order trusts these from now on, as po does; you may check them with the OPD:',
+    ),
+    facts(entries),
+  );
 }

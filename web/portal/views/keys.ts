@@ -12,9 +12,11 @@ import type { ViewContext } from '../../common/view.js';
 import { generateBrowserKey, importPkcs8Pem } from '../../crypto/keys.js';
 import type { BrowserKey, BrowserKeyKind } from '../../crypto/keys.js';
 import { signKeyProofInPage } from '../../crypto/seal.js';
+import { PageError } from '../../common/page-error.js';
 import { call, currentSession, segment } from '../api.js';
 import { forgetKey, keepKey, storedKey } from '../store.js';
 import type { StoredKey } from '../store.js';
+import { pinsSection } from './trust.js';
 
 /** PEM key files are a few KiB (RSA 8192 encrypted: under 7); anything much larger is not one. */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -63,6 +65,7 @@ export async function keysView(context: ViewContext): Promise<void> {
         'No keys registered.',
       ),
     ),
+    await pinsSection(),
   );
 
   function heldKey(key: StoredKey, isRegistered: boolean): HTMLElement {
@@ -137,8 +140,9 @@ export async function keysView(context: ViewContext): Promise<void> {
       event.preventDefault();
       void busy(make, async () => {
         const made = await generateBrowserKey(kind.value as BrowserKeyKind);
-        await register(made, password.value);
+        // Kept first: if the registration fails, the key is still here, to be registered again (not lost).
         await keep(made, 'generated');
+        if (!(await registerKept(made, password.value))) return;
         context.refresh(`Key ${made.signer.kid} is made in this browser and registered with the OPD.`);
       });
     });
@@ -165,16 +169,17 @@ export async function keysView(context: ViewContext): Promise<void> {
       event.preventDefault();
       void busy(load, async () => {
         const chosen = file.files?.[0];
-        if (!chosen) throw new Error('Choose a key file.');
-        if (chosen.size > MAX_KEY_FILE_BYTES) throw new Error(`${chosen.name} is too large to be a key file.`);
+        if (!chosen) throw new PageError('key_file_missing', 'Choose a key file.');
+        if (chosen.size > MAX_KEY_FILE_BYTES)
+          throw new PageError('key_malformed', `${chosen.name} is too large to be a key file.`);
         const imported = await importPkcs8Pem(
           await chosen.text(),
           passphrase.value === '' ? undefined : passphrase.value,
         );
         passphrase.value = '';
         const known = account.keys.find((key) => key.keyId === imported.signer.kid && key.status === 'active');
-        if (!known) await register(imported, importPassword.value);
         await keep(imported, 'imported');
+        if (!known && !(await registerKept(imported, importPassword.value))) return;
         context.refresh(
           `Key ${imported.signer.kid} is imported${known ? ' (already registered)' : ' and registered'}. This browser keeps it non-extractable; the file is not needed here any more.`,
         );
@@ -195,6 +200,21 @@ export async function keysView(context: ViewContext): Promise<void> {
     await call<OwnKeyChange>('POST', '/account/keys', request);
   }
 
+  /** Registers a key just kept; if the OPD refuses, the page shows it kept and unregistered, and why. */
+  async function registerKept(key: Pick<BrowserKey, 'publicKeyPem' | 'signer'>, password: string): Promise<boolean> {
+    try {
+      await register(key, password);
+      return true;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'refused';
+      const code = (error as { code?: string }).code;
+      context.refresh(
+        `Key ${key.signer.kid} is kept in this browser but not registered: ${reason}${code ? ` [${code}]` : ''}. Register it below.`,
+      );
+      return false;
+    }
+  }
+
   async function keep(key: BrowserKey, source: StoredKey['source']): Promise<void> {
     try {
       await keepKey({
@@ -207,8 +227,9 @@ export async function keysView(context: ViewContext): Promise<void> {
         createdAt: new Date().toISOString(),
       });
     } catch {
-      throw new Error(
-        `Key ${key.signer.kid} is registered, but this browser could not keep it: revoke it below and try again.`,
+      throw new PageError(
+        'storage_failed',
+        `This browser could not keep the key ${key.signer.kid}; nothing was registered.`,
       );
     }
   }
@@ -255,6 +276,9 @@ export async function keysView(context: ViewContext): Promise<void> {
     } catch (error) {
       button.disabled = false;
       replace(status, failure(error));
+    } finally {
+      // Passwords and passphrases are not left in the page: each attempt asks for them again.
+      for (const input of context.main.querySelectorAll<HTMLInputElement>('input[type=password]')) input.value = '';
     }
   }
 }

@@ -6,7 +6,11 @@
 import type { OrderView } from '../../../contract/customer-api.js';
 import { checkEvidence } from '../../../shared/evidence.js';
 import { EvidenceError } from '../../../shared/errors.js';
-import { checkOrderMatchesEvidence, orderEvidenceBundle } from '../../../shared/order-evidence.js';
+import {
+  checkOrderMatchesEvidence,
+  checkReceiptKeysPublished,
+  orderEvidenceBundle,
+} from '../../../shared/order-evidence.js';
 import { WEB_EVIDENCE_CRYPTO } from '../../crypto/evidence-crypto.js';
 import { signCancellationInPage } from '../../crypto/seal.js';
 import { facts, h, replace } from '../../common/dom.js';
@@ -18,16 +22,18 @@ import { failure, show } from '../../common/view.js';
 import type { ViewContext } from '../../common/view.js';
 import { call, currentSession, segment } from '../api.js';
 import { browserSigner, storedKey } from '../store.js';
-import { receiptKeyFor } from '../trust.js';
+import { publishedReceiptKeys, receiptKeyFor } from '../trust.js';
 
 /** The order's evidence, assembled from the OPD's answer and checked in full; and the answer against it. */
 async function verdictOf(order: OrderView): Promise<Verdict> {
   try {
     const bundle = await orderEvidenceBundle(order, {
-      receiptKey: receiptKeyFor,
+      receiptKey: (kid) => receiptKeyFor(kid),
       keyAlg: async (pem) => (await WEB_EVIDENCE_CRYPTO.customerKey(pem)).alg,
     });
     const verified = await checkEvidence(WEB_EVIDENCE_CRYPTO, bundle);
+    // Online, as the console: each receipt's key is one the OPD publishes, and did not sign after its revocation.
+    checkReceiptKeysPublished(verified, (await publishedReceiptKeys()).published);
     checkOrderMatchesEvidence(order, verified);
     return { valid: true, bundle, verified };
   } catch (error) {
@@ -95,7 +101,9 @@ export async function orderView(context: ViewContext): Promise<void> {
                 signer: browserSigner(key),
               });
               await call<OrderView>('POST', `/orders/${segment(order.orderId)}/cancel`, { cancellation });
-              context.refresh(`Order ${order.orderId} is cancelled: its cancellation receipt is checked below.`);
+              context.refresh(
+                `The OPD answered that order ${order.orderId} is cancelled: its evidence, the cancellation receipt included, is checked below.`,
+              );
             } catch (error) {
               confirm.disabled = false;
               replace(outcome, failure(error));

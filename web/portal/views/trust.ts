@@ -1,7 +1,8 @@
 /** A changed OPD key, as the page says it: both fingerprints, and the customer's decision to accept the new one. */
-import { facts, h, replace } from '../../common/dom.js';
+import { facts, h, replace, table } from '../../common/dom.js';
 import { failure } from '../../common/view.js';
 import type { ViewContext } from '../../common/view.js';
+import { pins } from '../store.js';
 import { acceptKey } from '../trust.js';
 import type { KeyChanged } from '../trust.js';
 
@@ -47,5 +48,24 @@ export function keyChangedBlock(error: KeyChanged, context: ViewContext): HTMLEl
     ),
     accept,
     status,
+  );
+}
+
+/** What this browser trusts of the OPD: the pinned server key and receipt keys, to compare with the OPD's word. */
+export async function pinsSection(): Promise<HTMLElement> {
+  const pinned = await pins();
+  return h(
+    'section',
+    { 'aria-labelledby': 'pins' },
+    h('h2', { id: 'pins' }, 'What this browser trusts of the OPD'),
+    table(
+      'Pinned OPD keys (trusted on the first order, or accepted since)',
+      ['Key', 'Key ID', 'Fingerprint'],
+      [
+        ...(pinned.server ? [['Server key', pinned.server.kid, pinned.server.fingerprint]] : []),
+        ...Object.values(pinned.receipt ?? {}).map((pin) => ['Receipt key', pin.fingerprint, pin.fingerprint]),
+      ],
+      'None yet: the first order trusts the keys the OPD publishes then, and shows them.',
+    ),
   );
 }
