@@ -19,6 +19,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD, call, e2eStackForThisFile, fund, newProduct, stockOf } from '../helpers/e2e.js';
+import { finished } from '../helpers/po.js';
 
 const e2e = e2eStackForThisFile();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,17 +54,7 @@ const runtime = customersNode();
 
 /** Runs `command` to its end without blocking this process (the local stack answers from it meanwhile). */
 function run(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string> }) {
-  return (input = '') =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input);
-    });
+  return (input = '') => finished(spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] }), input);
 }
 
 /** Every path under `folder`, relative to it, sorted. */

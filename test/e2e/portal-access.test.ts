@@ -97,6 +97,35 @@ describe('accessibility and the keyboard', () => {
   });
 });
 
+describe('passwords', () => {
+  it('a reset password must be changed before anything else; a change from Account ends the old password', async () => {
+    await keylessCustomer(e2e, 'por-liv');
+    const reset = await call('POST', '/admin/customers/por-liv/password-reset', { token: e2e.adminToken });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+    const { page } = await openApp(chromium.browser, e2e.stack.apiUrl, 'portal');
+    await page.getByLabel(CUSTOMER).fill('por-liv');
+    await page.getByLabel('Password').fill(reset.body.oneTimePassword as string);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const chosen = 'a chosen password 77';
+    await page.getByLabel('One-time password').fill(reset.body.oneTimePassword as string);
+    await page.getByLabel('New password').fill(chosen);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Catalogue' }).waitFor();
+
+    const again = 'another password 88';
+    await visit(page, '#/account', 'Account');
+    await page.getByLabel('Current password').fill(chosen);
+    await page.getByLabel('New password').fill(again);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    expect(await page.getByLabel('Current password').inputValue()).toBe(''); // not left in the page
+    expect((await call('POST', '/login', { body: { customerId: 'por-liv', password: chosen } })).status).toBe(401);
+    expect((await call('POST', '/login', { body: { customerId: 'por-liv', password: again } })).status).toBe(200);
+  });
+});
+
 describe('hostile text renders as inert text', () => {
   it('in product names and notes: no script runs, no CSP violation, the layout holds', async () => {
     for (const [index, name] of HOSTILE_LINES.entries())

@@ -30,15 +30,19 @@ export function po(
   args: readonly string[],
   options: { input?: string; cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<PoResult> {
+  return finished(spawnPo(args, options), options.input);
+}
+
+/** What a spawned process (its standard streams piped) wrote and how it ended, `input` given on its standard input. */
+export function finished(child: ChildProcessWithoutNullStreams, input = ''): Promise<PoResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnPo(args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+    child.stdin.end(input);
   });
 }
 

@@ -3,7 +3,8 @@
  * (`#/orders/{id}`…: each page is one static file, so every view is a fragment of its URL). The console and the portal
  * are each this shell with their own views and words.
  */
-import { changePassword, currentSession, logInAt, logOut, whenSessionEnds } from './api.js';
+import { currentSession, logInAt, logOut, whenSessionEnds } from './api.js';
+import { passwordForm } from './password-form.js';
 import type { Session } from './api.js';
 import { field, h, notice, replace } from './dom.js';
 import type { Child } from './dom.js';
@@ -189,45 +190,20 @@ export function startShell<S extends Session, C extends ViewContext>(root: HTMLE
   }
 
   function drawPasswordChange(): void {
-    const oldPassword = h('input', {
-      id: 'pw-old',
-      type: 'password',
-      autocomplete: 'current-password',
-      required: true,
-    });
-    const newPassword = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true });
-    const submit = h('button', { type: 'submit' }, 'Change password');
-    const status = h('div', { 'aria-live': 'polite' });
-    const form = h(
-      'form',
-      null,
-      h('h1', null, 'Choose a new password'),
-      h('p', null, 'Your password was reset: choose your own before you go on.'),
-      field('One-time password', oldPassword),
-      field('New password', newPassword),
-      submit,
-      status,
+    const form = passwordForm(
+      {
+        heading: h('h1', null, 'Choose a new password'),
+        help: 'Your password was reset: choose your own before you go on.',
+        currentLabel: 'One-time password',
+      },
+      () => draw('Password changed.'),
     );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void (async () => {
-        try {
-          if (submit.disabled) return;
-          submit.disabled = true;
-          await changePassword(oldPassword.value, newPassword.value);
-          await draw('Password changed.');
-        } catch (error) {
-          submit.disabled = false;
-          replace(status, failure(error));
-        }
-      })();
-    });
     replace(
       header,
       h('p', { class: 'brand' }, app.brand),
       h('p', { class: 'who' }, h('button', { type: 'button', onclick: () => void endWithLogout() }, 'Log out')),
     );
     replace(main, form);
-    oldPassword.focus();
+    form.querySelector('input')?.focus();
   }
 }

@@ -1,9 +1,9 @@
 /** The customer's account: balance, the ledger a page at a time (newest first), and a password change. */
 import type { AccountView } from '../../../contract/customer-api.js';
-import { field, h, replace, table } from '../../common/dom.js';
+import { h, table } from '../../common/dom.js';
 import { figure, money, time, withQuery } from '../../common/format.js';
-import { changePassword } from '../../common/api.js';
-import { failure, show } from '../../common/view.js';
+import { passwordForm } from '../../common/password-form.js';
+import { show } from '../../common/view.js';
 import type { ViewContext } from '../../common/view.js';
 import { call, query } from '../api.js';
 
@@ -39,44 +39,13 @@ export async function accountView(context: ViewContext): Promise<void> {
       cursor && account.next && ' · ',
       account.next && withQuery('account', { cursor: account.next }, 'Older entries'),
     ),
-    passwordForm(context),
+    passwordForm(
+      {
+        heading: h('h2', null, 'Change your password'),
+        help: 'Your other sessions end; this one goes on.',
+        currentLabel: 'Current password',
+      },
+      () => context.refresh('Password changed.'),
+    ),
   );
-}
-
-function passwordForm(context: ViewContext): HTMLElement {
-  const oldPassword = h('input', {
-    id: 'pw-current',
-    type: 'password',
-    autocomplete: 'current-password',
-    required: true,
-  });
-  const newPassword = h('input', { id: 'pw-next', type: 'password', autocomplete: 'new-password', required: true });
-  const submit = h('button', { type: 'submit' }, 'Change password');
-  const status = h('div', { 'aria-live': 'polite' });
-  const form = h(
-    'form',
-    { 'aria-labelledby': 'password-heading' },
-    h('h2', { id: 'password-heading' }, 'Change your password'),
-    h('p', null, 'Your other sessions end; this one goes on.'),
-    field('Current password', oldPassword),
-    field('New password', newPassword),
-    submit,
-    status,
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (submit.disabled) return;
-    submit.disabled = true;
-    void changePassword(oldPassword.value, newPassword.value)
-      .then(() => context.refresh('Password changed.'))
-      .catch((error: unknown) => {
-        submit.disabled = false;
-        replace(status, failure(error));
-      })
-      .finally(() => {
-        oldPassword.value = '';
-        newPassword.value = '';
-      });
-  });
-  return form;
 }
