@@ -32,7 +32,7 @@ export function buildProgram(): Command {
 Exit status: 0 ok · 1 refused (the OPD, the envelope or evidence check, or key trust said no) · 2 usage (bad arguments, files, keys; not logged in, session expired or ended)
              · 3 network (unreachable or unavailable; retry) · 70 internal error.
 Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600.
-Documentation: README.md, docs/api.md, docs/envelope.md, docs/evidence.md.`,
+Documentation: the README that comes with po; the OPD's docs/api.md, docs/envelope.md and docs/evidence.md.`,
     );
   registerCommands(program);
   // Every (sub)command gets the exit override so usage errors everywhere exit with EXIT.usage.

@@ -98,11 +98,21 @@ describe('accessibility and the keyboard', () => {
 });
 
 describe('passwords', () => {
-  it('a reset password must be changed before anything else; a change from Account ends the old password', async () => {
+  it('a wrong password is refused in the API’s words; a reset one must be changed first; a change ends the old one', async () => {
     await keylessCustomer(e2e, 'por-liv');
     const reset = await call('POST', '/admin/customers/por-liv/password-reset', { token: e2e.adminToken });
     expect(reset.status, JSON.stringify(reset.body)).toBe(200);
     const { page } = await openApp(chromium.browser, e2e.stack.apiUrl, 'portal');
+    // A wrong password: the API's words, as po prints them — the lockout rule included, and the code.
+    await page.getByLabel(CUSTOMER).fill('por-liv');
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(
+      /^the customer ID or password is wrong, or the account is locked: after 5 failed attempts the account is locked for 15 minutes.* \[invalid_credentials\]$/,
+    );
+    expect(await page.getByLabel('Password').inputValue()).toBe('');
     await page.getByLabel(CUSTOMER).fill('por-liv');
     await page.getByLabel('Password').fill(reset.body.oneTimePassword as string);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -116,6 +126,12 @@ describe('passwords', () => {
 
     const again = 'another password 88';
     await visit(page, '#/account', 'Account');
+    // A wrong current password is refused in the form; the session goes on.
+    await page.getByLabel('Current password').fill('not the current one');
+    await page.getByLabel('New password').fill(again);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: '[invalid_credentials]' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(1);
     await page.getByLabel('Current password').fill(chosen);
     await page.getByLabel('New password').fill(again);
     await page.getByRole('button', { name: 'Change password' }).click();

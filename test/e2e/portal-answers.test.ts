@@ -104,4 +104,37 @@ describe('answers that do not settle an order', () => {
     expect(await page.getByRole('alert').textContent()).toMatch(/failed a check.*not pinned.*\[receipt_key_unknown\]/);
     expect(await orderCount(token)).toBe(2); // the OPD did take it: the page says so, and not that it is proven
   });
+
+  it('a key kept but not registered cannot send; a registration that ends after the customer left draws nothing there', async () => {
+    await newProduct('POR-T4', 10, 250);
+    await keylessCustomer(e2e, 'por-ivy');
+    const { page } = await openApp(chromium.browser, e2e.stack.apiUrl, 'portal');
+    await logIn(page, 'por-ivy', PASSWORD, 'Customer ID');
+    await visit(page, '#/keys', 'Keys');
+    await page.getByLabel('Your password (the OPD asks it to add a key)').fill('not my password at all');
+    await page.getByRole('button', { name: 'Make and register the key' }).click();
+    await page.getByText(/is kept in this browser but not registered: .*\[\w+\]\. Register it below\./).waitFor();
+    await putInCart(page, 'POR-T4', 1);
+    await visit(page, '#/cart', 'Cart');
+    await page.getByText(/is not registered with the OPD, or was revoked/).waitFor();
+    expect(await page.getByRole('button', { name: /^Sign and send/ }).isDisabled()).toBe(true);
+
+    // The registration is slow; the customer goes to the catalogue meanwhile: its news must not land there.
+    await page.route('**/account/keys', async (route) => {
+      if (route.request().method() === 'POST') await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return route.continue();
+    });
+    await visit(page, '#/keys', 'Keys');
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Register it with the OPD' }).click();
+    await visit(page, '#/catalogue', 'Catalogue');
+    await page.waitForResponse(
+      (response) => response.request().method() === 'POST' && response.url().endsWith('/account/keys'),
+    );
+    await page.waitForTimeout(300); // what the Keys view does with the answer happens now
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Catalogue');
+    expect(await page.getByText(/is registered: orders signed with it are accepted/).count()).toBe(0);
+    await visit(page, '#/cart', 'Cart');
+    expect(await page.getByRole('button', { name: /^Sign and send/ }).isDisabled()).toBe(false);
+  });
 });

@@ -101,7 +101,9 @@ async function send<T>(method: string, path: string, body?: unknown, headers: Re
       typeof error?.code === 'string' ? error.code : `http_${response.status}`,
       typeof error?.message === 'string' ? error.message : `The OPD answered ${response.status}.`,
     );
-    if (response.status === 401) endSession(failure.message);
+    // A 401 ends the session, unless it is a password typed wrong into a form (a key change, a password change): the
+    // session itself is fine then, and the person may try again (the OPD counts it towards the lockout).
+    if (response.status === 401 && failure.code !== 'invalid_credentials') endSession(failure.message);
     throw failure;
   }
   return value as T;

@@ -123,7 +123,10 @@ export function startShell<S extends Session, C extends ViewContext>(root: HTMLE
       args,
       params,
       current,
-      refresh: (next) => void draw(next),
+      // A view that finishes after the person went elsewhere redraws nothing: its news would land on another view.
+      refresh: (next) => {
+        if (current()) void draw(next);
+      },
       ...(news ? { news } : {}),
     };
     try {

@@ -4,7 +4,7 @@
  * "accepted" (web/portal/ordering.ts). A changed OPD key stops the order with both fingerprints; keys trusted for the
  * first time are shown; an answer lost on the network leaves the order kept, to be sent again as it was.
  */
-import type { Catalogue } from '../../../contract/customer-api.js';
+import type { Catalogue, OwnKeysView } from '../../../contract/customer-api.js';
 import { linesTotalCents } from '../../../shared/money.js';
 import { ORDER_LIMITS } from '../../../shared/rules.js';
 import { facts, field, h, notice, replace, table } from '../../common/dom.js';
@@ -24,12 +24,15 @@ import { keyChangedBlock } from './trust.js';
 
 export async function cartView(context: ViewContext): Promise<void> {
   const customerId = currentSession()!.customerId;
-  const [catalogue, key, pending, trust] = await Promise.all([
+  const [catalogue, held, pending, trust, account] = await Promise.all([
     call<Catalogue>('GET', '/products'),
     storedKey(customerId),
     pendingOrder(customerId),
     trustNow(),
+    call<OwnKeysView>('GET', '/account/keys'),
   ]);
+  // Only a key the OPD has registered, and not revoked, signs an order it accepts: any other would be refused.
+  const key = held && account.keys.some((k) => k.keyId === held.kid && k.status === 'active') ? held : undefined;
   if (!context.current()) return;
   const outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
   if (pending) return show(context, 'Cart', pendingBlock(pending), outcome);
@@ -83,7 +86,15 @@ export async function cartView(context: ViewContext): Promise<void> {
       .map((line) =>
         notice('error', `Only ${line.product.stock} of ${line.sku} in stock now: the OPD will refuse more.`),
       ),
-    !key &&
+    held &&
+      !key &&
+      notice(
+        'error',
+        `The key in this browser (${held.kid}) is not registered with the OPD, or was revoked. `,
+        h('a', { href: '#/keys' }, 'Register it, or make another'),
+        ' first.',
+      ),
+    !held &&
       notice(
         'error',
         'This browser holds no signing key of yours yet. ',
