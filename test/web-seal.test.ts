@@ -2,46 +2,22 @@
  * The page's envelope (web/crypto/, WebCrypto) against po's (shared/envelope/, node:crypto) and the published vectors:
  * the same inputs give the same bytes, and what the page makes, the OPD's code opens and verifies.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decode as b64uDecode } from '../shared/base64url.js';
 import { verifyCancellation } from '../shared/cancellations.js';
 import { openOrder, prepareOrder } from '../shared/envelope/index.js';
 import { verifyKeyProof } from '../shared/key-proofs.js';
 import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../shared/keys.js';
-import type { SignatureAlg } from '../shared/keys.js';
 import { ORDER_LIMITS } from '../shared/rules.js';
 import { encryptJweInPage, importServerKey } from '../web/crypto/jwe.js';
 import { spkiFingerprintInPage } from '../web/crypto/keys.js';
 import { sealOrderInPage, signCancellationInPage, signKeyProofInPage } from '../web/crypto/seal.js';
 import { expectEnvelopeError } from './helpers/expect-code.js';
 import { makeKeysBeforeAll, keys, openOptions, rawPrivateKey, server } from './helpers/keys.js';
+import { serverPrivateKey, vectors } from './helpers/envelope-vectors.js';
+import type { Vector } from './helpers/envelope-vectors.js';
 import { fixedInputs, labelBytes, pageKey, pageServerKey } from './helpers/page-keys.js';
 
-interface Vector {
-  name: string;
-  customerId: string;
-  customerKey: { alg: SignatureAlg; kid: string; publicKeyPem: string; privateKeyLabel?: string };
-  verifyAt: number;
-  claims: {
-    iss: string;
-    aud: string;
-    iat: number;
-    jti: string;
-    items: Array<{ sku: string; qty: number; unitPriceCents: number }>;
-    currency: string;
-    note?: string;
-  };
-  ephemeralKeyLabel: string;
-  iv: string;
-  jws: string;
-  envelope: string;
-}
-const vectors = JSON.parse(readFileSync(new URL('../docs/envelope-vectors.json', import.meta.url), 'utf8')) as {
-  server: { kid: string; privateKeyLabel: string; publicKeyPem: string };
-  valid: Vector[];
-};
-const serverPrivateKey = rawPrivateKey('x25519', Buffer.from(labelBytes(vectors.server.privateKeyLabel)));
 const vectorServer = () => importServerKey({ kid: vectors.server.kid, publicKeyPem: vectors.server.publicKeyPem });
 const vectorInputs = (vector: Vector) => fixedInputs(labelBytes(vector.ephemeralKeyLabel), b64uDecode(vector.iv)!);
 /** The vector's order as the page's input: its claims, less what sealing computes (`aud`, `iat`, the total). */

@@ -5,7 +5,6 @@
  *
  * CryptoKeys cannot cross `page.evaluate`: the fixed inputs go in as base64url and PEM, the results come out as text.
  */
-import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,37 +13,14 @@ import { verifyCancellation } from '../../shared/cancellations.js';
 import { openOrder } from '../../shared/envelope/index.js';
 import { verifyKeyProof } from '../../shared/key-proofs.js';
 import { parsePublicKeyPem, spkiFingerprint, verificationKey } from '../../shared/keys.js';
-import type { SignatureAlg } from '../../shared/keys.js';
 import { exportPrivateKeyPem } from '../../shared/keygen.js';
 import { chromiumForThisFile, tampered } from '../helpers/console-e2e.js';
 import { rawPrivateKey } from '../helpers/keys.js';
 import type { pageCrypto } from '../helpers/page-crypto-entry.js';
+import { serverPrivateKey, vectors } from '../helpers/envelope-vectors.js';
+import type { Vector } from '../helpers/envelope-vectors.js';
 import { labelBytes } from '../helpers/page-keys.js';
 
-interface Vector {
-  name: string;
-  customerId: string;
-  customerKey: { alg: SignatureAlg; kid: string; publicKeyPem: string; privateKeyLabel?: string };
-  verifyAt: number;
-  claims: {
-    iss: string;
-    aud: string;
-    iat: number;
-    jti: string;
-    items: Array<{ sku: string; qty: number; unitPriceCents: number }>;
-    currency: string;
-    note?: string;
-  };
-  ephemeralKeyLabel: string;
-  iv: string;
-  jws: string;
-  envelope: string;
-}
-const vectors = JSON.parse(readFileSync(new URL('../../docs/envelope-vectors.json', import.meta.url), 'utf8')) as {
-  server: { kid: string; privateKeyLabel: string; publicKeyPem: string };
-  valid: Vector[];
-};
-const serverPrivateKey = rawPrivateKey('x25519', Buffer.from(labelBytes(vectors.server.privateKeyLabel)));
 /** The server key as `GET /server-key` publishes it: what the page imports. */
 const publishedServer = { kid: vectors.server.kid, publicKeyPem: vectors.server.publicKeyPem };
 
