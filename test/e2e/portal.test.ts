@@ -155,7 +155,9 @@ describe('keys made by po keygen, imported into the page', () => {
     });
 
     await visit(page, '#/keys', 'Keys');
-    await page.getByRole('button', { name: 'Forget it in this browser' }).click();
+    await page.getByRole('button', { name: 'Forget it in this browser…' }).click();
+    expect(await keptKey(page, 'por-bea')).toMatchObject({ kid: ecdsa.kid }); // asked first: nothing forgotten yet
+    await page.getByRole('button', { name: 'Confirm: forget the key' }).click();
     await page.getByText('The key is gone from this browser').waitFor();
     await importFile(page, rsa.privateKeyFile, 'not the passphrase');
     await page.getByText('[key_passphrase_wrong]').waitFor();
@@ -174,5 +176,17 @@ describe('keys made by po keygen, imported into the page', () => {
     const keys = (await call('GET', '/account/keys', { token })).body.keys as Array<{ keyId: string }>;
     expect(keys.map((key) => key.keyId).sort()).toEqual([ecdsa.kid, rsa.kid].sort());
     expect(readFileSync(rsa.publicKeyFile, 'utf8')).toContain('BEGIN PUBLIC KEY');
+    // The ECDSA key, no longer in this browser, is revoked from the page (with the password): the OPD refuses it now.
+    await visit(page, '#/keys', 'Keys');
+    await page
+      .getByRole('row', { name: new RegExp(ecdsa.kid.replace(/[-]/g, '\\-')) })
+      .getByRole('button', { name: 'Revoke…' })
+      .click();
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: /^Confirm: revoke / }).click();
+    await page.getByText(`Key ${ecdsa.kid} is revoked.`).waitFor();
+    const after = (await call('GET', '/account/keys', { token })).body.keys as Array<{ keyId: string; status: string }>;
+    expect(after.find((key) => key.keyId === ecdsa.kid)?.status).toBe('revoked');
+    expect(after.find((key) => key.keyId === rsa.kid)?.status).toBe('active');
   });
 });

@@ -7,15 +7,16 @@
 import type { NewKeyRequest, OwnKeyChange, OwnKeysView } from '../../../contract/customer-api.js';
 import { facts, field, h, replace, table } from '../../common/dom.js';
 import { time } from '../../common/format.js';
-import { failure, show } from '../../common/view.js';
+import { show } from '../../common/view.js';
 import type { ViewContext } from '../../common/view.js';
 import { generateBrowserKey, importPkcs8Pem } from '../../crypto/keys.js';
 import type { BrowserKey, BrowserKeyKind } from '../../crypto/keys.js';
 import { signKeyProofInPage } from '../../crypto/seal.js';
 import { PageError } from '../../common/page-error.js';
-import { call, currentSession, segment } from '../api.js';
+import { call, currentSession } from '../api.js';
 import { forgetKey, keepKey, storedKey } from '../store.js';
 import type { StoredKey } from '../store.js';
+import { busyIn, passwordInput, revokeButton } from './key-steps.js';
 import { pinsSection } from './trust.js';
 
 /** PEM key files are a few KiB (RSA 8192 encrypted: under 7); anything much larger is not one. */
@@ -27,15 +28,12 @@ const KINDS: ReadonlyArray<readonly [BrowserKeyKind, string]> = [
   ['rsa3072', 'RSA-PSS 3072 bits (PS256)'],
 ];
 
-function passwordInput(id: string): HTMLInputElement {
-  return h('input', { id, type: 'password', autocomplete: 'current-password', required: true });
-}
-
 export async function keysView(context: ViewContext): Promise<void> {
   const customerId = currentSession()!.customerId;
   const [account, held] = await Promise.all([call<OwnKeysView>('GET', '/account/keys'), storedKey(customerId)]);
   if (!context.current()) return;
   const status = h('div', { 'aria-live': 'polite' });
+  const busy = busyIn(context, status);
   const registered = held && account.keys.find((key) => key.keyId === held.kid && key.status === 'active');
 
   show(
@@ -60,7 +58,7 @@ export async function keysView(context: ViewContext): Promise<void> {
           key.alg,
           h('span', { class: `status ${key.status}` }, key.status),
           time(key.addedAt),
-          key.status === 'active' ? revokeButton(key.keyId) : `revoked ${time(key.revokedAt)}`,
+          key.status === 'active' ? revokeButton(key.keyId, context, status) : `revoked ${time(key.revokedAt)}`,
         ]),
         'No keys registered.',
       ),
@@ -74,15 +72,44 @@ export async function keysView(context: ViewContext): Promise<void> {
       {
         type: 'button',
         class: 'danger',
-        onclick: () =>
-          void (async () => {
-            await forgetKey(customerId);
-            context.refresh(
-              'The key is gone from this browser. It is still registered with the OPD until you revoke it.',
-            );
-          })(),
+        onclick: () => {
+          // The key cannot be copied out: forgotten, it is gone for good. Asked first.
+          const confirm = h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              onclick: () =>
+                void busy(confirm, async () => {
+                  await forgetKey(customerId);
+                  context.refresh(
+                    'The key is gone from this browser. It is still registered with the OPD until you revoke it.',
+                  );
+                }),
+            },
+            'Confirm: forget the key',
+          );
+          replace(
+            status,
+            h(
+              'div',
+              { class: 'confirm', role: 'group', 'aria-label': 'Confirm forgetting the key' },
+              h(
+                'p',
+                null,
+                key.source === 'generated'
+                  ? 'This key was made in this browser and cannot be copied out: once forgotten it is gone for good. Orders it signed keep their evidence; to order again you make or import another key.'
+                  : 'The browser forgets its copy; the key file you imported it from still holds it.',
+              ),
+              confirm,
+              ' ',
+              h('button', { type: 'button', onclick: () => replace(status) }, 'Back'),
+            ),
+          );
+          confirm.focus();
+        },
       },
-      'Forget it in this browser',
+      'Forget it in this browser…',
     );
     return h(
       'div',
@@ -231,54 +258,6 @@ export async function keysView(context: ViewContext): Promise<void> {
         'storage_failed',
         `This browser could not keep the key ${key.signer.kid}; nothing was registered.`,
       );
-    }
-  }
-
-  function revokeButton(keyId: string): HTMLElement {
-    const button = h('button', { type: 'button', class: 'danger', onclick: () => confirmRevoke(keyId) }, 'Revoke…');
-    return button;
-  }
-
-  function confirmRevoke(keyId: string): void {
-    const password = passwordInput('revoke-password');
-    const submit = h('button', { type: 'submit', class: 'danger' }, `Confirm: revoke ${keyId.slice(0, 12)}…`);
-    const form = h(
-      'form',
-      { class: 'confirm', 'aria-label': 'Confirm revocation' },
-      h(
-        'p',
-        null,
-        `Revoke key ${keyId}? Orders signed with it are refused from now on; its past orders keep their evidence.`,
-      ),
-      field('Your password', password),
-      submit,
-      ' ',
-      h('button', { type: 'button', onclick: () => replace(status) }, 'Back'),
-    );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void busy(submit, async () => {
-        await call<OwnKeyChange>('DELETE', `/account/keys/${segment(keyId)}`, { password: password.value });
-        context.refresh(`Key ${keyId} is revoked.`);
-      });
-    });
-    replace(status, form);
-    password.focus();
-  }
-
-  /** Runs an action with its button disabled; a failure is shown with its code. */
-  async function busy(button: HTMLButtonElement, action: () => Promise<void>): Promise<void> {
-    if (button.disabled) return;
-    button.disabled = true;
-    replace(status, h('p', { role: 'status' }, 'Working…'));
-    try {
-      await action();
-    } catch (error) {
-      button.disabled = false;
-      replace(status, failure(error));
-    } finally {
-      // Passwords and passphrases are not left in the page: each attempt asks for them again.
-      for (const input of context.main.querySelectorAll<HTMLInputElement>('input[type=password]')) input.value = '';
     }
   }
 }
