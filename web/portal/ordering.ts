@@ -16,6 +16,7 @@ import { checkOrderMatchesEvidence } from '../../shared/order-evidence.js';
 import type { OrderView } from '../../shared/orders.js';
 import { receiptKeyId } from '../../shared/receipt-format.js';
 import { ORDER_LIMITS } from '../../shared/rules.js';
+import { time } from '../common/format.js';
 import { PageError } from '../common/page-error.js';
 import { WEB_EVIDENCE_CRYPTO } from '../crypto/evidence-crypto.js';
 import { sealOrderInPage } from '../crypto/seal.js';
@@ -129,7 +130,7 @@ export async function discardPending(customerId: string): Promise<void> {
   if (!expired(pending))
     throw new PageError(
       'order_in_flight',
-      `The OPD may still take this order until ${new Date((pending.signedAt + TAKEN_WITHIN_SECONDS) * 1000).toLocaleTimeString()}: send it again, or wait until then to discard it.`,
+      `The OPD may still take this order until ${time(new Date((pending.signedAt + TAKEN_WITHIN_SECONDS) * 1000).toISOString())}: send it again, or wait until then to discard it.`,
     );
   if (await lookUp(pending))
     throw new PageError('order_exists', `Order ${pending.orderId} was taken: send it again to see its receipt.`);

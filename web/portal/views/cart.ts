@@ -9,7 +9,7 @@ import { linesTotalCents } from '../../../shared/money.js';
 import { ORDER_LIMITS } from '../../../shared/rules.js';
 import { facts, field, h, notice, replace, table } from '../../common/dom.js';
 import { downloadButton, verdictBlock } from '../../common/evidence-view.js';
-import { figure, money } from '../../common/format.js';
+import { figure, money, time } from '../../common/format.js';
 import { failure, show } from '../../common/view.js';
 import type { ViewContext } from '../../common/view.js';
 import { ApiFailure, call, currentSession } from '../api.js';
@@ -133,7 +133,7 @@ export async function cartView(context: ViewContext): Promise<void> {
       null,
       notice(
         'error',
-        `Order ${kept.orderId}, signed ${new Date(kept.signedAt * 1000).toLocaleString()}, was sent but its answer never came. It is kept in this browser exactly as signed: sending it again cannot order twice.`,
+        `Order ${kept.orderId}, signed ${time(new Date(kept.signedAt * 1000).toISOString())}, was sent but its answer never came. It is kept in this browser exactly as signed: sending it again cannot order twice.`,
       ),
       h('div', { class: 'buttons' }, again, discard),
     );
@@ -178,7 +178,10 @@ export async function cartView(context: ViewContext): Promise<void> {
         return context.refresh('The OPD’s prices changed since the quote; nothing was ordered. Here is the new quote.');
       // Kept (its answer lost) or not (refused): draw the cart again as it now is, with what happened above it.
       const kept = await pendingOrder(customerId);
-      if (kept) return show(context, 'Cart', failure(error), pendingBlock(kept), outcome);
+      if (kept) {
+        replace(outcome); // its "Signing, sealing and sending…" is over
+        return show(context, 'Cart', failure(error), pendingBlock(kept), outcome);
+      }
       button.disabled = false;
       replace(outcome, failure(error));
     }
