@@ -1,8 +1,8 @@
 /** The password change form of both apps: the forced one after a reset (the shell's) and the one a person chooses. */
 import { changePassword } from './api.js';
-import { field, h, replace } from './dom.js';
+import { field, h } from './dom.js';
 import type { Child } from './dom.js';
-import { failure } from './view.js';
+import { submitOnce } from './view.js';
 
 /** What the form says: its heading (level and text), a line of help, and what the current password is called. */
 export interface PasswordFormWords {
@@ -30,20 +30,15 @@ export function passwordForm(words: PasswordFormWords, changed: () => void | Pro
     submit,
     status,
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (submit.disabled) return;
-    submit.disabled = true;
-    void changePassword(current.value, next.value)
-      .then(changed)
-      .catch((error: unknown) => {
-        submit.disabled = false;
-        replace(status, failure(error));
-      })
-      .finally(() => {
-        current.value = '';
-        next.value = '';
-      });
-  });
+  submitOnce(
+    form,
+    submit,
+    status,
+    () => changePassword(current.value, next.value).then(changed),
+    () => {
+      current.value = '';
+      next.value = '';
+    },
+  );
   return form;
 }

@@ -8,7 +8,7 @@ import { passwordForm } from './password-form.js';
 import type { Session } from './api.js';
 import { field, h, notice, replace } from './dom.js';
 import type { Child } from './dom.js';
-import { failure } from './view.js';
+import { failure, submitOnce } from './view.js';
 import type { ViewContext } from './view.js';
 
 /** One view of an app: its route name, its title, whether the header links to it, and how it draws. */
@@ -170,24 +170,20 @@ export function startShell<S extends Session, C extends ViewContext>(root: HTMLE
       submit,
       status,
     );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      if (submit.disabled) return;
-      submit.disabled = true;
-      void (async () => {
-        try {
-          await logInAt(app.login.path, { [app.login.idMember]: id.value.trim(), password: password.value });
-          password.value = '';
-          ended = undefined;
-          await draw();
-        } catch (error) {
-          submit.disabled = false;
-          password.value = '';
-          replace(status, failure(error));
-          password.focus();
-        }
-      })();
-    });
+    submitOnce(
+      form,
+      submit,
+      status,
+      async () => {
+        await logInAt(app.login.path, { [app.login.idMember]: id.value.trim(), password: password.value });
+        ended = undefined;
+        await draw();
+      },
+      () => {
+        password.value = ''; // asked again after a refusal, and never left in the page
+        password.focus();
+      },
+    );
     replace(main, form);
     id.focus();
   }

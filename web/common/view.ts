@@ -39,3 +39,27 @@ export function show(context: ViewContext, title: string, ...children: Child[]):
     ...children,
   );
 }
+
+/**
+ * Sends `form` one submission at a time: its button disabled while `send` runs, a failure shown in `status` with its
+ * code (the button enabled again), and `after` run either way — to empty the passwords the form held.
+ */
+export function submitOnce(
+  form: HTMLFormElement,
+  button: HTMLButtonElement,
+  status: HTMLElement,
+  send: () => Promise<unknown>,
+  after: () => void = () => undefined,
+): void {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    button.disabled = true;
+    void send()
+      .catch((error: unknown) => {
+        button.disabled = false;
+        replace(status, failure(error));
+      })
+      .finally(after);
+  });
+}

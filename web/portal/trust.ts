@@ -109,10 +109,15 @@ export async function acceptKey(what: 'server' | 'receipt', fingerprint: string)
 /**
  * The receipt key `kid` to check a receipt with. For an order sent now only a pinned key will do (a receipt signed by
  * any other is not accepted as the OPD's, whatever the OPD publishes); for an older order's evidence, a key the OPD
- * publishes under that ID — its ID is its fingerprint, so no other key passes under it — without pinning it.
+ * publishes under that ID (from `published` when the caller has read them) — its ID is its fingerprint, so no other
+ * key passes under it — without pinning it.
  * @throws EvidenceError `receipt_key_unknown` (for a new order: not pinned; for an older one: not published)
  */
-export async function receiptKeyFor(kid: string, pinnedOnly = false): Promise<ReceiptKeyJwk> {
+export async function receiptKeyFor(
+  kid: string,
+  pinnedOnly = false,
+  published?: PublishedReceiptKeys,
+): Promise<ReceiptKeyJwk> {
   const pinned = (await pins()).receipt?.[kid];
   if (pinned) return { kty: 'OKP', crv: 'Ed25519', x: pinned.x, kid, alg: 'EdDSA', use: 'sig' };
   if (pinnedOnly)
@@ -120,5 +125,5 @@ export async function receiptKeyFor(kid: string, pinnedOnly = false): Promise<Re
       'receipt_key_unknown',
       `the receipt is signed by the key ${kid.slice(0, 64)}, which this browser does not trust (it is not pinned)`,
     );
-  return publishedReceiptKey((await publishedReceiptKeys()).published, kid);
+  return publishedReceiptKey(published ?? (await publishedReceiptKeys()).published, kid);
 }

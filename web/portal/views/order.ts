@@ -27,13 +27,15 @@ import { publishedReceiptKeys, receiptKeyFor } from '../trust.js';
 /** The order's evidence, assembled from the OPD's answer and checked in full; and the answer against it. */
 async function verdictOf(order: OrderView): Promise<Verdict> {
   try {
+    // Read once: the keys an older receipt is checked with, and the list its keys must be on (and not revoked).
+    const { published } = await publishedReceiptKeys();
     const bundle = await orderEvidenceBundle(order, {
-      receiptKey: (kid) => receiptKeyFor(kid),
+      receiptKey: (kid) => receiptKeyFor(kid, false, published),
       keyAlg: async (pem) => (await WEB_EVIDENCE_CRYPTO.customerKey(pem)).alg,
     });
     const verified = await checkEvidence(WEB_EVIDENCE_CRYPTO, bundle);
     // Online, as the console: each receipt's key is one the OPD publishes, and did not sign after its revocation.
-    checkReceiptKeysPublished(verified, (await publishedReceiptKeys()).published);
+    checkReceiptKeysPublished(verified, published);
     checkOrderMatchesEvidence(order, verified);
     return { valid: true, bundle, verified };
   } catch (error) {
