@@ -34,9 +34,11 @@ export interface ProductRoutes {
   /** `GET /admin/products/{sku}`. */
   show(): Promise<CatalogueProduct>;
   /** `PATCH /admin/products/{sku}`. */
-  update(changes: { name?: string; priceCents?: number }): Promise<CatalogueProduct>;
+  update(changes: { name?: string; priceCents?: number; stockShards?: number }): Promise<CatalogueProduct>;
   /** `POST /admin/products/{sku}/restock`. */
   restock(quantity: number): Promise<CatalogueProduct>;
+  /** `POST /admin/products/{sku}/rebalance`. */
+  rebalance(): Promise<CatalogueProduct>;
 }
 
 /** The routes of one customer. */
@@ -117,6 +119,7 @@ export function adminClient(api: ApiClient, token: string): AdminClient {
         show: () => send('GET', path),
         update: (changes) => send('PATCH', path, changes),
         restock: (quantity) => send('POST', `${path}/restock`, { quantity }),
+        rebalance: () => send('POST', `${path}/rebalance`),
       };
     },
     createCustomer: (customer) => send('POST', '/admin/customers', customer),

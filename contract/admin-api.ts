@@ -19,7 +19,11 @@ import type {
 } from '../shared/admin-views.js';
 
 /** A product as the admin routes answer: the catalogue entry, with the catalogue's currency. */
-export type CatalogueProduct = Product & { readonly currency: string };
+export type CatalogueProduct = Product & {
+  readonly currency: string;
+  /** What each shard holds, when the stock is split (`GET /admin/products/{sku}` and the changes' answers). */
+  readonly shards?: ReadonlyArray<{ readonly shard: number; readonly stock: number }>;
+};
 
 /** `POST /admin/customers`: who was created, and the IDs of the keys registered with them. */
 export type CreatedCustomer = Pick<NewCustomer, 'customerId' | 'email'> & { readonly keyIds: string[] };

@@ -138,6 +138,7 @@ export const ROUTES = {
     params: sku,
     body: requests.restock,
   },
+  'POST /admin/products/{sku}/rebalance': { handler: 'admin', ...staff('products:write'), params: sku },
   'POST /admin/customers': { handler: 'admin', ...staff('customers:write'), body: requests.newCustomer },
   'POST /admin/customers/{customerId}/keys': {
     handler: 'admin',

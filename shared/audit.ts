@@ -13,6 +13,8 @@ export const AUDIT_ACTIONS = {
   'product.add': 'product',
   'product.update': 'product',
   'product.restock': 'product',
+  'product.shards': 'product',
+  'product.rebalance': 'product',
   'customer.add': 'customer',
   'customer.unlock': 'customer',
   'customer.disable': 'customer',

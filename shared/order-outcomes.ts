@@ -6,7 +6,8 @@
 import { accountOf } from './accounts.js';
 import type { AccountState, OrderGuard } from './accounts.js';
 import { linesTotalCents as linesTotal } from './money.js';
-import type { OrderLine, OrderRecord, PriceChange, Product } from './orders.js';
+import type { OrderRecord, PriceChange, Product } from './orders.js';
+import type { StockTake } from './stock.js';
 
 /** One cancellation reason of a TransactWriteItems, with the old item when the condition check returned it. */
 export interface CancellationReason {
@@ -16,8 +17,8 @@ export interface CancellationReason {
 
 /**
  * The reasons of a cancelled order transaction (or of a cancellation's: it has the same parts), by the action they
- * answer: the order's (put, or status update), each line's stock update in the order's line order, the account update
- * and the ledger entry put. One that DynamoDB did not give is absent.
+ * answer: the order's (put, or status update), each stock update (one per take: shared/stock.ts) in the order they
+ * were sent, the account update and the ledger entry put. One that DynamoDB did not give is absent.
  */
 export interface OrderTransactionReasons {
   readonly order?: CancellationReason | undefined;
@@ -42,6 +43,8 @@ export type TransactionOutcome =
   | { readonly kind: 'unknown_sku'; readonly skus: string[] }
   | { readonly kind: 'price_changed'; readonly changes: PriceChange[] }
   | { readonly kind: 'out_of_stock'; readonly sku: string; readonly available: number }
+  /** A split stock's shard could not fill its take, or is gone (the split changed): read the shards, plan again. */
+  | { readonly kind: 'stock_moved'; readonly skus: string[] }
   | { readonly kind: 'conflict' }
   | { readonly kind: 'throttled' };
 
@@ -97,8 +100,15 @@ export function accountReadNeeded(reasons: OrderTransactionReasons): boolean {
 }
 
 /**
+ * A part of a line taken from one stock shard ({@link StockTake}); a line as signed stands for a take of all of it from
+ * an unsplit product's only shard.
+ */
+export type LineTake = Pick<StockTake, 'sku' | 'qty' | 'unitPriceCents'> &
+  Partial<Pick<StockTake, 'shard' | 'shardCount'>>;
+
+/**
  * Interprets the reasons of a cancelled order transaction. DynamoDB reports every action whose condition failed,
- * each line with the product as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action
+ * each take with its shard as it was (`ALL_OLD`), so the answer can name every line at fault. The account's action
  * returns no item: unless the transaction proved it held ({@link accountReadNeeded}), the caller reads the account
  * after the fact and gives it as `account` (shared/aws/order-transactions.ts).
  *
@@ -109,14 +119,16 @@ export function accountReadNeeded(reasons: OrderTransactionReasons): boolean {
  * - the order item exists → duplicate (an identical resubmission, or a replay);
  * - a line's product is gone → unknown SKU;
  * - a line's signed price is not the catalogue's → price changed (every such line, with its current price);
- * - a line asks for more than is left → out of stock (the first such line, with what is left);
+ * - a line asks for more than an unsplit product has left → out of stock (the first such line, with what is left);
+ * - a take from split stock finds its shard short or gone → stock moved: the shards are read and the takes planned
+ *   again (only their sum says whether the line can be filled);
  * - the signing key is no longer active → revoked; the balance is below the total → insufficient funds; otherwise
  *   another change to the account won the race → retry from the state read;
  * - `TransactionConflict` (another transaction held an item) → retry; anything else (throttling) → retry later.
  */
 export function interpretCancellation(
   reasons: OrderTransactionReasons,
-  lines: readonly OrderLine[],
+  takes: readonly LineTake[],
   guard?: OrderGuard,
   account?: AccountRead,
 ): TransactionOutcome {
@@ -127,24 +139,27 @@ export function interpretCancellation(
   }
   if (orderReason?.code === 'ConditionalCheckFailed' && orderReason.item)
     return { kind: 'duplicate', existing: orderReason.item as unknown as OrderRecord };
-  /** The lines whose condition failed, each with its product as it was (absent: the product is gone). */
-  const failed: Array<{ line: OrderLine; product: Partial<Product> | undefined }> = lineReasons.flatMap(
-    (reason, index) =>
-      reason.code === 'ConditionalCheckFailed' && lines[index] ? [{ line: lines[index], product: reason.item }] : [],
+  /** The takes whose condition failed, each with its shard as it was (absent: the shard is gone). */
+  const failed: Array<{ take: LineTake; shard: Partial<Product> | undefined }> = lineReasons.flatMap((reason, index) =>
+    reason.code === 'ConditionalCheckFailed' && takes[index] ? [{ take: takes[index], shard: reason.item }] : [],
   );
-  const gone = failed.filter(({ product }) => !product).map(({ line }) => line.sku);
-  if (gone.length > 0) return { kind: 'unknown_sku', skus: gone };
-  const changes = failed
-    .filter(({ line, product }) => product?.priceCents !== line.unitPriceCents)
-    .map(({ line, product }) => ({
-      sku: line.sku,
-      signedPriceCents: line.unitPriceCents,
-      currentPriceCents: Number(product?.priceCents),
-    }));
-  if (changes.length > 0) return { kind: 'price_changed', changes };
-  const short = failed.find(({ line, product }) => (product?.stock ?? 0) < line.qty);
-  if (short) return { kind: 'out_of_stock', sku: short.line.sku, available: short.product?.stock ?? 0 };
-  if (accountReason?.code === 'ConditionalCheckFailed') return accountOutcome(account ?? {}, linesTotal(lines), guard);
+  // Shard 0 is the product item itself: without it there is no product. Another shard may go when the split changes.
+  const gone = failed.filter(({ take, shard }) => !shard && (take.shard ?? 0) === 0).map(({ take }) => take.sku);
+  if (gone.length > 0) return { kind: 'unknown_sku', skus: [...new Set(gone)] };
+  const changes = new Map<string, PriceChange>();
+  for (const { take, shard } of failed)
+    if (shard && shard.priceCents !== take.unitPriceCents)
+      changes.set(take.sku, {
+        sku: take.sku,
+        signedPriceCents: take.unitPriceCents,
+        currentPriceCents: Number(shard.priceCents),
+      });
+  if (changes.size > 0) return { kind: 'price_changed', changes: [...changes.values()] };
+  const short = failed.filter(({ take, shard }) => !shard || (shard.stock ?? 0) < take.qty);
+  const whole = short.find(({ take }) => (take.shardCount ?? 1) === 1);
+  if (whole) return { kind: 'out_of_stock', sku: whole.take.sku, available: whole.shard?.stock ?? 0 };
+  if (short.length > 0) return { kind: 'stock_moved', skus: [...new Set(short.map(({ take }) => take.sku))] };
+  if (accountReason?.code === 'ConditionalCheckFailed') return accountOutcome(account ?? {}, linesTotal(takes), guard);
   // A failed condition none of the above explains cannot happen; if it does, retrying is the safe answer.
   if (failed.length > 0 || allReasons(reasons).some((reason) => reason.code === 'TransactionConflict'))
     return { kind: 'conflict' };

@@ -9,12 +9,17 @@ import type { SignatureAlg } from './keys.js';
 import type { MailOwed, MailStatus } from './mail.js';
 import { formatMoney } from './money.js';
 
-/** A catalogue product: its price in cents of the catalogue's currency, and the stock left. */
+/**
+ * A catalogue product: its price in cents of the catalogue's currency, and the stock left — all of it, summed over
+ * the shards it is split over (shared/stock.ts), except on the product item as stored, where it is shard 0's part.
+ */
 export interface Product {
   readonly sku: string;
   readonly name: string;
   readonly priceCents: number;
   readonly stock: number;
+  /** How many items the stock is split over, when more than one (shared/stock.ts). */
+  readonly stockShards?: number;
 }
 
 /** A line of an order as stored: what the customer signed (SKU, quantity, unit price) and the product's name. */

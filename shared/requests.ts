@@ -65,13 +65,20 @@ export const newProduct = z.strictObject({
   stock: stock(0),
 });
 
-/** `PATCH /admin/products/{sku}`: a new name, a new price, or both. */
+/**
+ * `PATCH /admin/products/{sku}`: a new name, a new price, and/or how many items its stock is split over
+ * (shared/stock.ts).
+ */
 export const productChanges = z
-  .strictObject({ name: z.optional(productName), priceCents: z.optional(priceCents) })
+  .strictObject({
+    name: z.optional(productName),
+    priceCents: z.optional(priceCents),
+    stockShards: z.optional(z.int().check(z.minimum(1), z.maximum(PRODUCT_LIMITS.maxStockShards))),
+  })
   .check(
     z.refine(
-      (changes) => changes.name !== undefined || changes.priceCents !== undefined,
-      'give name and/or priceCents',
+      (changes) => changes.name !== undefined || changes.priceCents !== undefined || changes.stockShards !== undefined,
+      'give name, priceCents and/or stockShards',
     ),
   );
 

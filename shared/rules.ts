@@ -84,6 +84,11 @@ export const PRODUCT_LIMITS = {
   maxStock: 1_000_000_000,
   /** Longest product name, in UTF-16 code units after trimming. */
   maxNameLength: 200,
+  /**
+   * Most items a product's stock may be split over (shared/stock.ts). A re-price writes every shard and its audit record
+   * in one transaction, with the staff caller's check: 64 + 2 actions, under DynamoDB's 100.
+   */
+  maxStockShards: 64,
 } as const;
 
 /**

@@ -32,6 +32,7 @@ import { registerAdminProducts } from './admin/products.js';
 import { registerAdminProductsAdd } from './admin/products/add.js';
 import { registerAdminProductsList } from './admin/products/list.js';
 import { registerAdminProductsShow } from './admin/products/show.js';
+import { registerAdminProductsRebalance } from './admin/products/rebalance.js';
 import { registerAdminProductsRestock } from './admin/products/restock.js';
 import { registerAdminProductsUpdate } from './admin/products/update.js';
 import { registerAdminRevokeReceiptKey } from './admin/revoke-receipt-key.js';
@@ -99,6 +100,7 @@ export function registerCommands(program: Command): void {
   registerAdminProductsAdd(products);
   registerAdminProductsUpdate(products);
   registerAdminProductsRestock(products);
+  registerAdminProductsRebalance(products);
   const customers = registerAdminCustomers(admin);
   registerAdminCustomersAdd(customers);
   registerAdminCustomersUnlock(customers);

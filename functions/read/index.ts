@@ -90,8 +90,12 @@ export const handler = apiHandler(
     'GET /server-key': async () =>
       jsonResponse(200, await currentServerKey(), { 'Cache-Control': 'public, max-age=60' }),
     'GET /receipt-keys': async () => jsonResponse(200, await receiptKeys(), { 'Cache-Control': 'public, max-age=300' }),
+    // The whole stock of each product; how the OPD splits it over items is not the customer's concern.
     'GET /products': async () =>
-      jsonResponse(200, { currency: config().catalogueCurrency, products: await listProducts() }),
+      jsonResponse(200, {
+        currency: config().catalogueCurrency,
+        products: (await listProducts()).map(({ sku, name, priceCents, stock }) => ({ sku, name, priceCents, stock })),
+      }),
     'GET /orders': async ({ event, session }) => {
       const page = await listOrders(session.customerId, pageLimit(event), event.queryStringParameters?.cursor);
       return jsonResponse(200, {

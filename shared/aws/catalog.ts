@@ -1,16 +1,20 @@
 /**
- * The inventory table: products (SKU, name, price in cents, stock). A staff member's change of a product is one
+ * The inventory table: products (SKU, name, price in cents, stock), their stock split over shards when one item
+ * cannot take a SKU's orders (shared/stock.ts, shared/aws/stock.ts). A staff member's change of a product is one
  * transaction with its audit record (shared/audit.ts), written only if the values it replaces are still the ones read,
  * so that the record's before → after is exact.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Actor, AuditChanges } from '../audit.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
 import type { Product } from '../orders.js';
+import { emptiestShard, shardCountOf, stockItemKey, totalStock, withShardTotals } from '../stock.js';
+import type { StockShard } from '../stock.js';
 import { auditAction } from './audit.js';
 import { dynamo, guarded } from './clients.js';
+import { getProductItem, priceCopyActions, readStockShards, shardCountCondition, untilCommitted } from './stock.js';
 import { transact } from './transactions.js';
 
 /** How failures of the inventory table are named (in logs and 503 answers). */
@@ -18,7 +22,11 @@ const SERVICE = 'the inventory database';
 const database = <T>(what: string, operation: () => Promise<T>) => guarded(SERVICE, what, operation);
 const table = () => config().tables.inventory;
 
-/** Reads the products for these SKUs (consistently: prices and stock must be current). Unknown SKUs are absent. */
+/**
+ * Reads the product items for these SKUs (consistently: prices must be current), each with shard 0's part of the
+ * stock only (the order path reads names, prices and shard counts; the transaction checks stock). Unknown SKUs are
+ * absent.
+ */
 export async function getProducts(skus: readonly string[]): Promise<Map<string, Product>> {
   const products = new Map<string, Product>();
   let keys: Array<Record<string, unknown>> = skus.map((sku) => ({ sku }));
@@ -36,15 +44,21 @@ export async function getProducts(skus: readonly string[]): Promise<Map<string, 
   return products;
 }
 
-/** One product, read consistently (as staff set it), or `undefined` if there is none. */
-export async function getProduct(sku: string): Promise<Product | undefined> {
-  const result = await database('GetItem', () =>
-    dynamo().send(new GetCommand({ TableName: table(), Key: { sku }, ConsistentRead: true })),
-  );
-  return result.Item as Product | undefined;
+/**
+ * One product, read consistently (as staff set it), with its whole stock and, when it is split, what each shard
+ * holds; `undefined` if there is none.
+ */
+export async function getProduct(sku: string): Promise<(Product & { shards?: StockShard[] }) | undefined> {
+  const product = await getProductItem(sku);
+  if (!product || shardCountOf(product) === 1) return product;
+  const shards = await readStockShards(sku, shardCountOf(product));
+  return { ...product, stock: totalStock(shards), shards };
 }
 
-/** Every product, sorted by SKU. The catalogue is small (hundreds of items); a scan is the right tool. */
+/**
+ * Every product, sorted by SKU, each with its whole stock (its shard items summed in). The catalogue is small
+ * (hundreds of items, a few more for split stock); a scan is the right tool.
+ */
 export async function listProducts(): Promise<Product[]> {
   const products: Product[] = [];
   let cursor: Record<string, unknown> | undefined;
@@ -55,7 +69,7 @@ export async function listProducts(): Promise<Product[]> {
     products.push(...((page.Items ?? []) as Product[]));
     cursor = page.LastEvaluatedKey;
   } while (cursor);
-  return products.sort((a, b) => a.sku.localeCompare(b.sku));
+  return withShardTotals(products).sort((a, b) => a.sku.localeCompare(b.sku));
 }
 
 /**
@@ -106,22 +120,28 @@ async function changeProduct(
     const change = plan(current);
     if (!change) return current; // nothing would change: nothing to write, nothing to record
     const names = Object.keys(change.set) as Array<keyof ProductChange['set']>;
+    // The shards it is split over are still those read, so that a new price reaches every one of them.
+    const held = shardCountCondition(current);
     const result = await transact(SERVICE, {
       product: {
         Update: {
           TableName: table(),
           Key: { sku },
           UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-          ConditionExpression: names.map((name) => `#${name} = :was_${name}`).join(' AND '),
+          ConditionExpression: [...names.map((name) => `#${name} = :was_${name}`), held.expression].join(' AND '),
           ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(
-            names.flatMap((name) => [
-              [`:${name}`, change.set[name]],
-              [`:was_${name}`, current[name]],
-            ]),
-          ),
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(
+              names.flatMap((name) => [
+                [`:${name}`, change.set[name]],
+                [`:was_${name}`, current[name]],
+              ]),
+            ),
+            ...held.values,
+          },
         },
       },
+      prices: change.set.priceCents === undefined ? undefined : priceCopyActions(current, change.set.priceCents),
       audit: auditAction(actor, { action, target: sku, changes: change.changes }, now),
     });
     if (result.committed) return { ...current, ...change.set };
@@ -169,34 +189,46 @@ export function updateProduct(
 }
 
 /**
- * Adds stock atomically (`ADD`), with its audit record in the same transaction: the quantity added, exact, and the
- * stock before → after as read just before the addition. A restock never waits for the orders that take the same
- * stock (a hot SKU takes hundreds a second): were it written only if the stock were still what was read, it could
- * lose to orders every time. So an order committed between that read and the restock is not in the recorded before →
- * after; the quantity always is, and the product's stock is always right.
+ * Adds stock atomically (`ADD`) to one shard — the emptiest, when the stock is split — with its audit record in the
+ * same transaction: the quantity added, exact, and the whole stock before → after as read just before the addition. A
+ * restock never waits for the orders that take the same stock (a hot SKU takes hundreds a second): were it written
+ * only if the stock were still what was read, it could lose to orders every time. So an order committed between that
+ * read and the restock is not in the recorded before → after; the quantity always is, and the stock is always right.
  * @throws ApiError `not_found`, `service_unavailable`
  */
-export async function restock(sku: string, quantity: number, actor: Actor, now = Date.now()): Promise<Product> {
-  const current = (await getProducts([sku])).get(sku);
-  if (!current) throw new ApiError('not_found', `no product ${sku}`);
-  const after = current.stock + quantity;
-  const result = await transact(SERVICE, {
-    product: {
-      Update: {
-        TableName: table(),
-        Key: { sku },
-        UpdateExpression: 'ADD stock :quantity',
-        ConditionExpression: 'attribute_exists(sku)',
-        ExpressionAttributeValues: { ':quantity': quantity },
+export function restock(sku: string, quantity: number, actor: Actor, now = Date.now()): Promise<Product> {
+  return untilCommitted(sku, async () => {
+    const current = await getProductItem(sku);
+    if (!current) throw new ApiError('not_found', `no product ${sku}`);
+    const count = shardCountOf(current);
+    const shards = count === 1 ? [{ shard: 0, stock: current.stock }] : await readStockShards(sku, count);
+    const shard = emptiestShard(shards);
+    const before = totalStock(shards);
+    const after = before + quantity;
+    const result = await transact(SERVICE, {
+      product: {
+        Update: {
+          TableName: table(),
+          Key: { sku: stockItemKey(sku, shard) },
+          UpdateExpression: 'ADD stock :quantity',
+          ConditionExpression: 'attribute_exists(sku)',
+          ExpressionAttributeValues: { ':quantity': quantity },
+        },
       },
-    },
-    audit: auditAction(
-      actor,
-      { action: 'product.restock', target: sku, changes: { quantity, stock: { before: current.stock, after } } },
-      now,
-    ),
+      audit: auditAction(
+        actor,
+        {
+          action: 'product.restock',
+          target: sku,
+          changes: { quantity, stock: { before, after }, ...(count === 1 ? {} : { shard }) },
+        },
+        now,
+      ),
+    });
+    if (result.committed) return { done: { ...current, stock: after } };
+    if (result.reasons.product?.code !== 'ConditionalCheckFailed') throw serviceUnavailable(SERVICE, 1);
+    // The product is gone, or the shard was (its stock merged into shard 0 meanwhile): read again.
+    if (shard === 0) throw new ApiError('not_found', `no product ${sku}`);
+    return 'moved';
   });
-  if (result.committed) return { ...current, stock: after };
-  if (result.reasons.product?.code === 'ConditionalCheckFailed') throw new ApiError('not_found', `no product ${sku}`);
-  throw serviceUnavailable(SERVICE, 1);
 }

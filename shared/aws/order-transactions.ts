@@ -1,7 +1,8 @@
 /**
  * The order transactions. Placing an order is one TransactWriteItems that puts the order (with its receipt) only if
- * its ID (the envelope's jti) is new — the replay protection — decrements each line's stock only if the product
- * exists, enough is left, and its price is still the unit price the customer signed, and debits the total from the
+ * its ID (the envelope's jti) is new — the replay protection — decrements each line's stock (from one shard, or
+ * several: shared/stock.ts) only if the shard exists, holds enough, and still has the unit price the customer signed,
+ * and debits the total from the
  * customer's balance with its ledger entry (shared/aws/accounts.ts). Cancelling is one transaction too: the status
  * moves from `accepted` only once, every line's stock comes back, the total is refunded. Stock and balances never go
  * negative, nothing is sold at a price the customer did not sign, nothing is refunded twice, whatever the
@@ -14,11 +15,15 @@ import { mailAttributes } from '../mail.js';
 import { accountReadNeeded, allReasons, interpretCancellation } from '../order-outcomes.js';
 import type { TransactionOutcome } from '../order-outcomes.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
+import { shardCountOf } from '../stock.js';
+import type { StockTake } from '../stock.js';
 import { accountActions, accountReason } from './accounts.js';
 import type { AccountReason } from './accounts.js';
+import { getProducts } from './catalog.js';
 import { getOrderingProfile } from './customers.js';
 import { ORDER_DATABASE } from './orders-table.js';
 import type { OrderKey } from './orders-table.js';
+import { giveBackAction, takeAction } from './stock.js';
 import { transact } from './transactions.js';
 import type { TransactItem } from './transactions.js';
 
@@ -32,39 +37,44 @@ export interface AccountChange {
 
 /**
  * Writes the order, decrements stock and debits the account in one transaction, whose parts are the order put, one
- * stock update per line, the account update and the ledger put. Returns 'placed' or why it was cancelled.
+ * stock update per take (`takes`: every line's quantity, from the shards planned), the account update and the ledger
+ * put. Returns 'placed' or why it was cancelled.
  */
 export async function writeOrder(
   order: OrderRecord,
+  takes: readonly StockTake[],
   debit: AccountChange,
 ): Promise<{ kind: 'placed' } | TransactionOutcome> {
-  const { orders, inventory } = config().tables;
   const result = await transact(ORDER_DATABASE, {
     order: {
       Put: {
-        TableName: orders,
+        TableName: config().tables.orders,
         Item: order,
         ConditionExpression: 'attribute_not_exists(orderId)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },
-    lines: order.lines.map((line) => ({
-      Update: {
-        TableName: inventory,
-        Key: { sku: line.sku },
-        UpdateExpression: 'SET stock = stock - :qty',
-        ConditionExpression: 'attribute_exists(sku) AND stock >= :qty AND priceCents = :price',
-        ExpressionAttributeValues: { ':qty': line.qty, ':price': line.unitPriceCents },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    })),
+    lines: takes.map(takeAction),
     ...accountActions(debit.seen, debit.entry, debit.guard),
   });
   if (result.committed) return { kind: 'placed' };
   const account = accountReadNeeded(result.reasons)
     ? { item: await getOrderingProfile(order.customerId, debit.guard?.keyId) }
     : undefined;
-  return interpretCancellation(result.reasons, order.lines, debit.guard, account);
+  return interpretCancellation(result.reasons, takes, debit.guard, account);
+}
+
+/**
+ * Where a cancellation gives each line's stock back: to one of its product's shards, at random, as the product is now
+ * split (a refund to shard 0 alone would put a hot SKU's cancellations on one item). A shard removed before the
+ * cancellation commits fails its condition, and the cancellation is tried again from a fresh read.
+ */
+async function giveBackActions(order: OrderRecord) {
+  const products = await getProducts(order.lines.map((line) => line.sku));
+  return order.lines.map((line) => {
+    const count = shardCountOf(products.get(line.sku) ?? {});
+    return giveBackAction(line.sku, Math.min(count - 1, Math.floor(Math.random() * count)), line.qty);
+  });
 }
 
 /** Why a cancellation transaction did not commit. */
@@ -101,7 +111,7 @@ function leaveAccepted(status: 'cancelled' | 'fulfilled', set: string, values: R
 /**
  * Cancels an accepted order in one transaction, with the parts of an order's: its status moves to `cancelled` only if
  * it is still `accepted` (so of any number of concurrent cancellations exactly one commits), every line's stock is
- * restored, and the total is refunded with its ledger entry.
+ * restored (to a shard of its product: {@link giveBackActions}), and the total is refunded with its ledger entry.
  */
 export async function writeCancellation(
   order: OrderRecord,
@@ -110,11 +120,10 @@ export async function writeCancellation(
   refund: AccountChange,
   audit?: TransactItem,
 ): Promise<CancelOutcome> {
-  const { orders, inventory } = config().tables;
   const result = await transact(ORDER_DATABASE, {
     order: {
       Update: {
-        TableName: orders,
+        TableName: config().tables.orders,
         Key: { customerId: order.customerId, orderId: order.orderId },
         ...leaveAccepted(
           'cancelled',
@@ -125,15 +134,7 @@ export async function writeCancellation(
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },
-    lines: order.lines.map((line) => ({
-      Update: {
-        TableName: inventory,
-        Key: { sku: line.sku },
-        UpdateExpression: 'ADD stock :qty',
-        ConditionExpression: 'attribute_exists(sku)',
-        ExpressionAttributeValues: { ':qty': line.qty },
-      },
-    })),
+    lines: await giveBackActions(order),
     ...accountActions(refund.seen, refund.entry),
     audit,
   });

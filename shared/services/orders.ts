@@ -24,6 +24,7 @@ import type { OrderingProfile } from '../aws/customers.js';
 import type { KeyRing } from '../aws/key-ring.js';
 import { writeOrder } from '../aws/order-transactions.js';
 import { retryRounds } from './races.js';
+import { firstTakes, outOfStock, replanTakes } from './stock-takes.js';
 import { activeKey } from './verification-keys.js';
 
 /**
@@ -183,13 +184,12 @@ async function commitOrder(
     throw new ApiError('currency_mismatch', `the catalogue is priced in ${catalogueCurrency}, not ${claims.currency}`, {
       details: { currency: catalogueCurrency },
     });
-  const lines = orderLines(
-    claims,
-    await productsFor(
-      claims.items.map((item) => item.sku),
-      now,
-    ),
+  const products = await productsFor(
+    claims.items.map((item) => item.sku),
+    now,
   );
+  const lines = orderLines(claims, products);
+  let takes = firstTakes(lines, products);
   const customerKeyFingerprint = spkiFingerprint(opened.customerKey.publicKey);
   // Set by the key lookup, which the signature check needs: the customer as found in memory or read.
   if (!remembered) throw sessionInvalid();
@@ -229,7 +229,7 @@ async function commitOrder(
         { kid: signer.kid, privateKey: signer.value },
       );
       const order = newOrderRecord({ ...opened, lines, receipt, ledgerEntry: entry.entry, now });
-      const written = await writeOrder(order, { seen, entry, guard });
+      const written = await writeOrder(order, takes, { seen, entry, guard });
       outcome = written.kind === 'placed' ? { kind: 'placed', order, after } : written;
     }
     // A commit, a refused transaction that proved its account condition held or was followed by a read, or a read:
@@ -251,9 +251,12 @@ async function commitOrder(
         for (const change of outcome.changes) catalogue.delete(change.sku);
         throw priceChanged(outcome.changes, claims.currency);
       case 'out_of_stock':
-        throw new ApiError('out_of_stock', `not enough stock for ${outcome.sku}: ${outcome.available} left`, {
-          details: { sku: outcome.sku, available: outcome.available },
-        });
+        throw outOfStock(outcome.sku, outcome.available);
+      case 'stock_moved':
+        // A shard of split stock could not fill its part, or is gone: plan those lines from the shards as they are.
+        for (const sku of outcome.skus) catalogue.delete(sku);
+        takes = await replanTakes(takes, lines, outcome.skus);
+        return 'stock_moved';
       case 'insufficient_funds':
         customer.account = outcome.now;
         throw insufficientFunds(outcome.now.balanceCents, claims.totalCents, claims.currency);

@@ -16,10 +16,11 @@ const MAX_CONFLICTS = 10;
 
 /**
  * How a round ended without an answer: another change to the account committed first (`account_moved`: go again at
- * once, from the state it left), another transaction held an item (`conflict`: back off, then go again), or DynamoDB
- * throttled (`throttled`: answer 503).
+ * once, from the state it left), split stock moved under an order and its takes were planned again (`stock_moved`:
+ * go again at once), another transaction held an item (`conflict`: back off, then go again), or DynamoDB throttled
+ * (`throttled`: answer 503).
  */
-export type LostRound = 'account_moved' | 'conflict' | 'throttled';
+export type LostRound = 'account_moved' | 'stock_moved' | 'conflict' | 'throttled';
 
 /**
  * Runs the rounds of one transaction until one answers. A round builds the transaction from the state it last saw
@@ -37,7 +38,7 @@ export async function retryRounds<T>(round: () => Promise<{ readonly answer: T }
     if (ended === 'conflict') {
       if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable(ORDER_DATABASE, 1);
       await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
-    } else if (ended !== 'account_moved') return ended.answer;
+    } else if (ended !== 'account_moved' && ended !== 'stock_moved') return ended.answer;
     if (Date.now() > deadline) throw serviceUnavailable(ORDER_DATABASE, 1);
   }
 }

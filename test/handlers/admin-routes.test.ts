@@ -198,7 +198,7 @@ describe('admin routes', () => {
       .map((c) => c.args[0].input.TransactItems![0]!.Update);
     expect(reprice).toMatchObject({
       UpdateExpression: 'SET #priceCents = :priceCents',
-      ConditionExpression: '#priceCents = :was_priceCents',
+      ConditionExpression: '#priceCents = :was_priceCents AND attribute_not_exists(stockShards)',
     });
     expect(restock).toMatchObject({
       UpdateExpression: 'ADD stock :quantity',

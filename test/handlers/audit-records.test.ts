@@ -76,7 +76,7 @@ describe('the catalogue', () => {
     expect(record.changes).toEqual({ priceCents: { before: 1250, after: 1400 } });
     expect(transactionsSent()[0]![0]!.Update).toMatchObject({
       UpdateExpression: 'SET #priceCents = :priceCents',
-      ConditionExpression: '#priceCents = :was_priceCents',
+      ConditionExpression: '#priceCents = :was_priceCents AND attribute_not_exists(stockShards)',
       ExpressionAttributeValues: { ':priceCents': 1400, ':was_priceCents': 1250 },
     });
   });

@@ -163,6 +163,9 @@ export function installWorld(): World {
     },
   }));
   ddb.on(ScanCommand, { TableName: 'inventory' }).callsFake(() => ({ Items: [...world.products.values()] }));
+  ddb
+    .on(GetCommand, { TableName: 'inventory' })
+    .callsFake((input: { Key: { sku: string } }) => ({ Item: structuredClone(world.products.get(input.Key.sku)) }));
   // Transactions succeed unless a test says otherwise. Their actions on the keys table (a key put, a key's status
   // updated) and on the audit table (a record put) are checked and applied, all or nothing, as DynamoDB would; the
   // others are taken as written (tests read them from the calls).
