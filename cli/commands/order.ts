@@ -130,31 +130,24 @@ function send(api: OpdClient, token: string, envelope: string): Promise<OrderVie
 }
 
 /**
- * Seals the order to `server` and sends it. If the OPD no longer opens that key (`server_key_unknown`: a key kept from
- * an earlier run and retired since, as an emergency rotation without a grace period does), po asks for the current key
- * once (`current` checks it against the pin: a changed key stops here with `server_key_changed`, as it would before
- * any order), seals the same lines to it and sends that once. The refused envelope was not committed: nothing is
- * ordered twice.
+ * The OPD refused the order because it no longer opens the server key it was sealed to (`server_key_unknown`): a key
+ * kept from an earlier run and retired since without a grace period, as an emergency rotation does. Nothing was
+ * ordered. po asks for the current key now, once, and keeps it: a new key is not the one pinned, so this ends in
+ * `server_key_changed` with the command that accepts it, exactly as the check before sending would have (sealing again
+ * to it could never be trusted without the person); the same key means the OPD publishes a key it does not open, and
+ * its refusal stands.
+ * @throws InputError `server_key_changed`, else `refusal` itself
  */
-async function sealAndSend(
-  seal: (server: PublishedServerKey) => PreparedOrder,
-  server: PublishedServerKey,
+async function afterRetiredServerKey(
+  refusal: ApiCallError,
+  sealedTo: PublishedServerKey,
   current: () => Promise<PublishedServerKey>,
-  sendSealed: (envelope: string) => Promise<OrderView>,
-): Promise<{ prepared: PreparedOrder; placed: OrderView; server: PublishedServerKey }> {
-  const prepared = seal(server);
-  try {
-    return { prepared, placed: await sendSealed(prepared.envelope), server };
-  } catch (error) {
-    if (!(error instanceof ApiCallError && error.code === 'server_key_unknown')) throw error;
-    process.stderr.write(
-      `po: the OPD no longer opens orders sealed to its server key ${server.kid}; nothing was ordered. Asking for its current key\n`,
-    );
-    const now = await current();
-    if (now.fingerprint === server.fingerprint) throw error; // it publishes a key it does not open: nothing to retry
-    const resealed = seal(now);
-    return { prepared: resealed, placed: await sendSealed(resealed.envelope), server: now };
-  }
+): Promise<never> {
+  process.stderr.write(
+    `po: the OPD no longer opens orders sealed to its server key ${sealedTo.kid}; nothing was ordered. Asking for its current key\n`,
+  );
+  await current();
+  throw refusal;
 }
 
 /** Registers `po order`. */
@@ -215,7 +208,7 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
           const signer = await signerFor(profile, options);
           const api = opdClient(profile.apiUrl);
           const cache = keyCache(name, profile.apiUrl ?? '', { use: options.cache });
-          let server = await trustedServerKey(api, name, profile, cache);
+          const server = await trustedServerKey(api, name, profile, cache);
           await checkReceiptKeyTrusted(api, name, cache);
 
           let quote = await fetchQuote(api, session.token, lines);
@@ -225,33 +218,28 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
             const question = `Sign and send this order for ${formatMoney(quote.totalCents, quote.currency)}? [y/N] `;
             if (!options.yes && !(await confirm(question)))
               throw new InputError('declined', 'not sent: the quote was declined');
-            const { lines: quoted, currency } = quote;
-            const seal = (to: PublishedServerKey) =>
-              prepareOrder({
-                customerId: session.customerId,
-                items: quoted.map(({ sku, qty, unitPriceCents }) => ({ sku, qty, unitPriceCents })),
-                currency,
-                signer,
-                server: to,
-                ...(options.note === undefined ? {} : { note: options.note }),
-              });
-            let sent: Awaited<ReturnType<typeof sealAndSend>>;
+            const prepared = prepareOrder({
+              customerId: session.customerId,
+              items: quote.lines.map(({ sku, qty, unitPriceCents }) => ({ sku, qty, unitPriceCents })),
+              currency: quote.currency,
+              signer,
+              server,
+              ...(options.note === undefined ? {} : { note: options.note }),
+            });
+            let placed: OrderView;
             try {
-              sent = await sealAndSend(
-                seal,
-                server,
-                () => trustedServerKey(api, name, readProfile(name), cache, true),
-                (envelope) => send(api, session.token, envelope),
-              );
+              placed = await send(api, session.token, prepared.envelope);
             } catch (error) {
+              if (error instanceof ApiCallError && error.code === 'server_key_unknown')
+                await afterRetiredServerKey(error, server, () =>
+                  trustedServerKey(api, name, readProfile(name), cache, true),
+                );
               const repriced = error instanceof ApiCallError && error.code === 'price_changed';
               if (!repriced || options.yes || round >= MAX_QUOTES) throw error;
               quote = await fetchQuote(api, session.token, lines);
               heading = `The OPD's prices changed since the quote; nothing was ordered. New quote (${quote.currency}):`;
               continue;
             }
-            const { prepared, placed } = sent;
-            server = sent.server;
             const { verified, file } = await checkReceipt(api, cache, name, prepared, signer, placed);
             print(
               globals,
