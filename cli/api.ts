@@ -55,11 +55,20 @@ export function checkApiUrl(raw: string): string {
  * (cli/client.ts and cli/admin-client.ts do, one method per route).
  */
 export interface ApiClient {
-  call<T = Record<string, unknown>>(
+  call<T = Record<string, unknown>>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** {@link call}, with the answer's headers (for `Cache-Control`). */
+  callWithHeaders<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options?: { body?: unknown; token?: string; headers?: Readonly<Record<string, string>> },
-  ): Promise<T>;
+    options?: RequestOptions,
+  ): Promise<{ body: T; headers: Headers }>;
+}
+
+/** What a request carries besides its method and path. */
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly token?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** How many times a request that is safe to resend is sent, at most, when the OPD cannot be reached or is unavailable. */
@@ -93,44 +102,48 @@ export async function sendAgainOnNetworkError<T>(what: string, send: () => Promi
 export function apiClient(apiUrl: string | undefined): ApiClient {
   if (!apiUrl) throw new InputError('usage', 'no API URL configured; run `po config --api <url>` first');
   const base = checkApiUrl(apiUrl);
+  const exchange = async <T>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<{ body: T; headers: Headers }> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new NetworkError(`cannot reach ${base} (${error instanceof Error ? error.message : 'network error'})`);
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      throw new NetworkError(`${base} answered ${response.status} with something that is not JSON`);
+    }
+    if (response.ok) return { body: body as T, headers: response.headers };
+    const error = (body as { error?: { code?: string; message?: string } & Record<string, unknown> }).error ?? {};
+    const { code = 'unknown', message = `HTTP ${response.status}`, ...details } = error;
+    if (response.status >= 500) {
+      const retry = response.headers.get('retry-after');
+      throw new NetworkError(`${message} [${code}]${retry ? `; retry in ${retry} s` : ''}`);
+    }
+    throw new ApiCallError(response.status, code, message, details);
+  };
   return {
-    async call<T>(
-      method: string,
-      path: string,
-      options: { body?: unknown; token?: string; headers?: Readonly<Record<string, string>> } = {},
-    ): Promise<T> {
-      let response: Response;
-      try {
-        response = await fetch(`${base}${path}`, {
-          method,
-          headers: {
-            accept: 'application/json',
-            ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-            ...options.headers,
-          },
-          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (error) {
-        throw new NetworkError(`cannot reach ${base} (${error instanceof Error ? error.message : 'network error'})`);
-      }
-      const text = await response.text();
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : {};
-      } catch {
-        throw new NetworkError(`${base} answered ${response.status} with something that is not JSON`);
-      }
-      if (response.ok) return body as T;
-      const error = (body as { error?: { code?: string; message?: string } & Record<string, unknown> }).error ?? {};
-      const { code = 'unknown', message = `HTTP ${response.status}`, ...details } = error;
-      if (response.status >= 500) {
-        const retry = response.headers.get('retry-after');
-        throw new NetworkError(`${message} [${code}]${retry ? `; retry in ${retry} s` : ''}`);
-      }
-      throw new ApiCallError(response.status, code, message, details);
+    async call<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
+      return (await exchange<T>(method, path, options)).body;
     },
+    callWithHeaders: exchange,
   };
 }
 

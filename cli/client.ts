@@ -17,9 +17,16 @@ import type {
 } from '../contract/customer-api.js';
 import type { AccountKind } from '../shared/tokens.js';
 import { apiClient, pathSegment } from './api.js';
+import { keepForSeconds } from './key-cache.js';
 import { pageQuery } from './paging.js';
 
 export type { Catalogue, Health, NewKeyRequest, PublishedReceiptKeys } from '../contract/customer-api.js';
+
+/** A public answer with how long the OPD lets a client keep it (its `Cache-Control`, in seconds; 0: not at all). */
+export interface Keepable<T> {
+  readonly body: T;
+  readonly keepForSeconds: number;
+}
 
 /** A page of a list: `limit` and the `cursor` to continue after (both as typed). */
 export interface Page {
@@ -32,9 +39,9 @@ export interface OpdClient {
   /** `GET /health`. */
   health(): Promise<Health>;
   /** `GET /server-key`: the key orders are encrypted to (its ID and SPKI PEM; po computes the fingerprint). */
-  serverKey(): Promise<PublishedKey>;
+  serverKey(): Promise<Keepable<PublishedKey>>;
   /** `GET /receipt-keys`. */
-  receiptKeys(): Promise<PublishedReceiptKeys>;
+  receiptKeys(): Promise<Keepable<PublishedReceiptKeys>>;
   /** `POST /login` for a customer, `POST /staff/login` for a staff member. */
   login(account: { kind: AccountKind; id: string }, password: string): Promise<SessionView>;
   /** `POST /refresh`: a fresh token for a live session. */
@@ -70,10 +77,14 @@ export interface OpdClient {
  */
 export function opdClient(apiUrl: string | undefined): OpdClient {
   const api = apiClient(apiUrl);
+  const keepable = async <T>(path: string): Promise<Keepable<T>> => {
+    const { body, headers } = await api.callWithHeaders<T>('GET', path);
+    return { body, keepForSeconds: keepForSeconds(headers.get('cache-control'), headers.get('age')) };
+  };
   return {
     health: () => api.call<Health>('GET', '/health'),
-    serverKey: () => api.call<PublishedKey>('GET', '/server-key'),
-    receiptKeys: () => api.call<PublishedReceiptKeys>('GET', '/receipt-keys'),
+    serverKey: () => keepable<PublishedKey>('/server-key'),
+    receiptKeys: () => keepable<PublishedReceiptKeys>('/receipt-keys'),
     login: ({ kind, id }, password) =>
       kind === 'customer'
         ? api.call<SessionView>('POST', '/login', { body: { customerId: id, password } })

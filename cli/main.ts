@@ -31,7 +31,9 @@ export function buildProgram(): Command {
       `
 Exit status: 0 ok · 1 refused (the OPD, the envelope or evidence check, or key trust said no) · 2 usage (bad arguments, files, keys; not logged in, session expired or ended)
              · 3 network (unreachable or unavailable; retry) · 70 internal error.
-Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600.
+Profiles and sessions live in $PO_CONFIG_DIR (default ~/.config/po), files 0600. po order keeps the OPD's public server
+and receipt keys there (cache/<profile>.json) for as long as the OPD's Cache-Control allows (today 60 s and 5 minutes,
+never more than an hour), checked against the pins as fresh ones are; po order --no-cache asks for them again.
 Documentation: the README that comes with po; the OPD's docs/api.md, docs/envelope.md and docs/evidence.md.`,
     );
   registerCommands(program);

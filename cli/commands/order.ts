@@ -25,6 +25,9 @@ import { readProfile, saveEvidence } from '../profile.js';
 import { confirm, isInteractive } from '../prompt.js';
 import { customerSessionFor } from '../session.js';
 import { checkReceiptKeyTrusted, receiptKey, trustedServerKey } from '../trust.js';
+import type { PublishedServerKey } from '../trust.js';
+import { keyCache } from '../key-cache.js';
+import type { KeyCache } from '../key-cache.js';
 import { describeOrder, linesTable, print } from '../view.js';
 
 /** Rounds of "prices changed: here is the new quote" before giving up (prices that keep moving need a person). */
@@ -77,6 +80,7 @@ function showQuote(quote: Quote, heading: string): void {
  */
 async function checkReceipt(
   api: OpdClient,
+  cache: KeyCache,
   profileName: string,
   prepared: PreparedOrder,
   signer: SigningKey,
@@ -91,7 +95,7 @@ async function checkReceipt(
       orderJws: prepared.jws,
       customerKey: { kid: signer.kid, alg: signer.alg, publicKeyPem: exportPublicKeyPem(signer.privateKey) },
       receiptJws: placed.receipt,
-      receiptKey: await receiptKey(api, profileName, receiptKeyId(placed.receipt)),
+      receiptKey: await receiptKey(api, profileName, receiptKeyId(placed.receipt), cache),
     });
     verified = await verifyEvidence(bundle);
   } catch (error) {
@@ -125,6 +129,27 @@ function send(api: OpdClient, token: string, envelope: string): Promise<OrderVie
   return sendAgainOnNetworkError('the same signed order', () => api.placeOrder(token, envelope));
 }
 
+/**
+ * The OPD refused the order because it no longer opens the server key it was sealed to (`server_key_unknown`): a key
+ * kept from an earlier run and retired since without a grace period, as an emergency rotation does. Nothing was
+ * ordered. po asks for the current key now, once, and keeps it: a new key is not the one pinned, so this ends in
+ * `server_key_changed` with the command that accepts it, exactly as the check before sending would have (sealing again
+ * to it could never be trusted without the person); the same key means the OPD publishes a key it does not open, and
+ * its refusal stands.
+ * @throws InputError `server_key_changed`, else `refusal` itself
+ */
+async function afterRetiredServerKey(
+  refusal: ApiCallError,
+  sealedTo: PublishedServerKey,
+  current: () => Promise<PublishedServerKey>,
+): Promise<never> {
+  process.stderr.write(
+    `po: the OPD no longer opens orders sealed to its server key ${sealedTo.kid}; nothing was ordered. Asking for its current key\n`,
+  );
+  await current();
+  throw refusal;
+}
+
 /** Registers `po order`. */
 export function registerOrder(program: Command): void {
   program
@@ -136,6 +161,7 @@ export function registerOrder(program: Command): void {
     .option('--passphrase-file <file>', 'passphrase file of an encrypted key')
     .option('--note <text>', 'free text for the order (≤ 500 characters), signed with it')
     .option('-y, --yes', 'send at the quoted prices without asking (scripts); stops if they change before commit')
+    .option('--no-cache', 'ask the OPD for its server and receipt keys now, not the answers kept from an earlier run')
     .addHelpText(
       'after',
       `
@@ -149,12 +175,24 @@ the new key once you have checked its fingerprint with the OPD: po trust server-
 the signed order, lines, prices, total) and the evidence is kept in $PO_CONFIG_DIR/evidence/<profile>/; export it
 with \`po orders export <id>\`, check it anywhere with \`po verify <file>\`.
 
+po keeps the OPD's server key and receipt keys (public keys only) in $PO_CONFIG_DIR/cache/<profile>.json for as
+long as the OPD's Cache-Control allows (today 60 s and 5 minutes; never more than an hour), so a steady po order
+makes two requests: the quote (GET /products) and the order (POST /orders). A kept key is checked against the pins
+exactly as a fresh one; one that fails is asked for again. --no-cache asks the OPD for both keys now.
+
 Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
     )
     .action(
       (
         items: string[],
-        options: { key?: string; keyId?: string; passphraseFile?: string; note?: string; yes?: boolean },
+        options: {
+          key?: string;
+          keyId?: string;
+          passphraseFile?: string;
+          note?: string;
+          yes?: boolean;
+          cache: boolean;
+        },
         command: Command,
       ) =>
         runWithGlobals(command, async (globals) => {
@@ -169,8 +207,9 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
           const session = await customerSessionFor(name);
           const signer = await signerFor(profile, options);
           const api = opdClient(profile.apiUrl);
-          const server = await trustedServerKey(api, name, profile);
-          await checkReceiptKeyTrusted(api, name);
+          const cache = keyCache(name, profile.apiUrl ?? '', { use: options.cache });
+          const server = await trustedServerKey(api, name, profile, cache);
+          await checkReceiptKeyTrusted(api, name, cache);
 
           let quote = await fetchQuote(api, session.token, lines);
           let heading = `Quote from the OPD (${quote.currency}):`;
@@ -191,13 +230,17 @@ Example: po order WIDGET-1:3 GADGET-2:1 --note "dock 4"`,
             try {
               placed = await send(api, session.token, prepared.envelope);
             } catch (error) {
+              if (error instanceof ApiCallError && error.code === 'server_key_unknown')
+                await afterRetiredServerKey(error, server, () =>
+                  trustedServerKey(api, name, readProfile(name), cache, true),
+                );
               const repriced = error instanceof ApiCallError && error.code === 'price_changed';
               if (!repriced || options.yes || round >= MAX_QUOTES) throw error;
               quote = await fetchQuote(api, session.token, lines);
               heading = `The OPD's prices changed since the quote; nothing was ordered. New quote (${quote.currency}):`;
               continue;
             }
-            const { verified, file } = await checkReceipt(api, name, prepared, signer, placed);
+            const { verified, file } = await checkReceipt(api, cache, name, prepared, signer, placed);
             print(
               globals,
               { ...placed, evidence: { file, receiptKeyId: verified.receiptKey.kid, verified: true } },

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../shared/errors.js';
 import { opdClient } from '../client.js';
 import { runWithGlobals } from '../globals.js';
+import { keyCache } from '../key-cache.js';
 import { readProfile } from '../profile.js';
 import { trustKey } from '../trust.js';
 import { print } from '../view.js';
@@ -30,7 +31,10 @@ Example: po trust server-key 3q2-7wQ…   (a fingerprint that starts with "-" go
           throw new InputError('usage', `po trust takes server-key or receipt-key, not "${what.slice(0, 32)}"`);
         const { profile: name } = globals;
         const kind = what === 'server-key' ? 'server' : 'receipt';
-        const before = await trustKey(opdClient(readProfile(name).apiUrl), name, kind, fingerprint);
+        const { apiUrl } = readProfile(name);
+        const api = opdClient(apiUrl); // refuses a profile without an API URL
+        // The key just accepted is kept for the next po order (cli/key-cache.ts), which then need not ask for it.
+        const before = await trustKey(api, name, kind, fingerprint, keyCache(name, apiUrl ?? ''));
         print(
           globals,
           {

@@ -23,6 +23,14 @@ describe('po --help', () => {
     expect((await po(['keygen', '--help'])).stdout).toContain('Examples:');
     expect((await po(['envelope', 'open', '--help'])).stdout).toContain('{"error":{"code":');
   });
+
+  it('says what po keeps of the OPD and for how long, and how to ask again', async () => {
+    expect((await po(['--help'])).stdout).toMatch(/keeps the OPD's public server\s+and receipt keys there \(cache/);
+    const order = (await po(['order', '--help'])).stdout;
+    expect(order).toMatch(/Cache-Control allows \(today 60 s and 5 minutes; never more than an hour\)/);
+    expect(order).toMatch(/two requests: the quote \(GET \/products\) and the order \(POST \/orders\)/);
+    expect(order).toContain('--no-cache');
+  });
 });
 
 describe('an unknown subcommand is a usage error naming it and listing the commands, in every command group', () => {

@@ -36,9 +36,9 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     const second = await order();
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).not.toMatch(/trusting/);
-    // Each order asks which receipt key signs now (the trust check, before sending), and nothing more: the receipt
-    // itself was checked against the pin.
-    expect(fake.opd.receiptKeyRequests).toBe(2);
+    // The first order asks which receipt key signs now (the trust check, before sending); the second takes the answer
+    // it kept (max-age 300 s), and the receipt itself was checked against the pin.
+    expect(fake.opd.receiptKeyRequests).toBe(1);
   });
 
   it.each([
@@ -85,6 +85,9 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect(result.stderr).toContain('"code":"receipt_signature_invalid"');
   });
 
+  /** The server key ID an envelope (a compact JWE) is sealed to. */
+  const jweKid = (envelope: string) =>
+    (JSON.parse(Buffer.from(envelope.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string }).kid;
   const lastError = (stderr: string) =>
     (JSON.parse(stderr.trim().split('\n').at(-1)!) as { error: { code: string; message: string } }).error;
   const pins = (profile: string) =>
@@ -119,9 +122,12 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect((await order()).code).toBe(0);
     const trustedBefore = pins('alice').serverKey!.fingerprint;
     const fresh = fake.opd.rotateServerKey();
+    // Within the kept answer's max-age po still seals to the key it kept, which the OPD opens in its grace period.
+    expect((await order()).code).toBe(0);
+    expect(jweKid(fake.opd.envelopes.at(-1)!)).toBe(trustedBefore);
     const sentBefore = fake.opd.envelopes.length;
 
-    const refused = await order();
+    const refused = await po(['--profile', 'alice', '--json', 'order', 'WIDGET-1:2', '--yes', '--no-cache'], { env });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     const error = lastError(refused.stderr);
@@ -163,7 +169,8 @@ describe('po order checks every receipt (against a fake OPD that misbehaves)', (
     expect((await order()).code).toBe(0);
     const fresh = fake.opd.rotateReceiptKey();
     const sentBefore = fake.opd.envelopes.length;
-    const refused = await order();
+    // --no-cache: the receipt keys po kept (for 300 s) still name the old key as the one that signs.
+    const refused = await po(['--profile', 'alice', '--json', 'order', 'WIDGET-1:2', '--yes', '--no-cache'], { env });
     expect(refused.code).toBe(1);
     const error = lastError(refused.stderr);
     expect(error.code).toBe('receipt_key_changed');

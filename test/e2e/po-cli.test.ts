@@ -102,6 +102,16 @@ describe('the po CLI against the local stack', () => {
     expect(order.code, order.stderr).toBe(0);
     const placed = JSON.parse(order.stdout) as { orderId: string; totalCents: number; signature: { alg: string } };
     expect(placed).toMatchObject({ totalCents: 3998, signature: { alg: 'DS256' } });
+    // The OPD's keys are kept for as long as its Cache-Control says (60 s and 300 s), so the next order asks only for
+    // the quote and sends the order.
+    const kept = JSON.parse(readFileSync(join(home, 'config', 'cache', 'carol.json'), 'utf8')) as {
+      apiUrl: string;
+      entries: Record<string, { storedAt: number; expiresAt: number }>;
+    };
+    expect(kept.apiUrl).toBe(e2e.stack.apiUrl);
+    expect(
+      Object.fromEntries(Object.entries(kept.entries).map(([what, entry]) => [what, entry.expiresAt - entry.storedAt])),
+    ).toEqual({ serverKey: 60_000, receiptKeys: 300_000 });
     await e2e.stack.poller.drained();
     const mails = await emailsFor('cli-carol@customer.test');
     expect(mails.map((e) => e.subject)).toEqual([`Order ${placed.orderId} accepted`]);
@@ -139,7 +149,8 @@ describe('the po CLI against the local stack', () => {
     expect(history.fingerprint).toBe(announced);
     expect(history.history.map((entry) => entry.status)).toEqual(expect.arrayContaining(['active', 'retiring']));
     const stockBefore = await stockOf('CLI-1', e2e.adminToken);
-    const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes']);
+    // --no-cache: for up to 60 s po would seal to the key it kept, which the OPD still opens in its grace period.
+    const afterRotation = await run(['--profile', 'carol', 'order', 'CLI-1:1', '--yes', '--no-cache']);
     expect(afterRotation.code).toBe(1);
     expect(afterRotation.stderr).toContain('[server_key_changed]');
     expect(afterRotation.stderr).toContain(`fingerprint ${announced}`);

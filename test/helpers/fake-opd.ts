@@ -8,6 +8,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { openOrder } from '../../shared/envelope/index.js';
+import { EnvelopeError } from '../../shared/errors.js';
 import { exportPublicKeyPem, spkiFingerprint, verificationKey } from '../../shared/keys.js';
 import { receiptClaims, receiptKeyJwk, signReceipt } from '../../shared/receipts.js';
 import type { ReceiptClaims } from '../../shared/receipts.js';
@@ -26,6 +27,8 @@ export interface FakeOpdBehaviour {
   onOrder?: () => void;
   /** How many credits to apply and then answer 503, as if the answer were lost, before answering properly. */
   loseCreditAnswers?: number;
+  /** The max-age of both key answers (default: the real OPD's, 60 s for the server key and 300 s for receipt keys). */
+  keysMaxAge?: number;
 }
 
 export interface FakeOpd {
@@ -39,8 +42,13 @@ export interface FakeOpd {
   receiptKeyRequests: number;
   /** How many times POST /refresh was asked. */
   readonly refreshes: number;
-  /** A new server key (the old ones still decrypt); returns its fingerprint. */
-  rotateServerKey(): string;
+  /** Every request, as `METHOD /path` (no query), in order. */
+  readonly requests: string[];
+  /**
+   * A new server key; returns its fingerprint. The old ones still decrypt (a grace period), unless `retireOld`: then
+   * an envelope sealed to one is refused with `server_key_unknown`, as the real OPD does after the grace period.
+   */
+  rotateServerKey(options?: { retireOld?: boolean }): string;
   /** A new receipt key signs from now on (the old ones stay published); returns its fingerprint. */
   rotateReceiptKey(): string;
   close(): Promise<void>;
@@ -50,7 +58,8 @@ export interface FakeOpd {
 export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOpd> {
   const serverKeys = new Map<string, ReturnType<typeof generateKeyPairSync>>();
   let serverKid = '';
-  const rotateServerKey = () => {
+  const rotateServerKey = ({ retireOld = false } = {}) => {
+    if (retireOld) serverKeys.clear();
     const pair = generateKeyPairSync('x25519');
     serverKid = spkiFingerprint(pair.publicKey);
     serverKeys.set(serverKid, pair);
@@ -69,9 +78,12 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     credits: [] as Array<{ idempotencyKey: string | undefined; body: unknown }>,
     receiptKeyRequests: 0,
     refreshes: 0,
+    requests: [] as string[],
   };
-  const reply = (response: ServerResponse, status: number, body: unknown) => {
-    response.writeHead(status, { 'content-type': 'application/json' });
+  const reply = (response: ServerResponse, status: number, body: unknown, maxAge?: number) => {
+    const keptFor = state.behaviour.keysMaxAge ?? maxAge;
+    const cacheControl = maxAge === undefined ? {} : { 'cache-control': `public, max-age=${keptFor}` };
+    response.writeHead(status, { 'content-type': 'application/json', ...cacheControl });
     response.end(JSON.stringify(body));
   };
   const http: Server = createServer((request, response) => {
@@ -80,14 +92,17 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     request.on('end', () => {
       void (async () => {
         const route = `${request.method} ${request.url?.split('?')[0]}`;
+        state.requests.push(route);
         // A session the real OPD has ended (a logout, a password change elsewhere).
         if (request.headers.authorization === 'Bearer ended-session')
           return reply(response, 401, { error: { code: 'unauthorized', message: 'token revoked' } });
         if (route === 'GET /server-key')
-          return reply(response, 200, {
-            kid: serverKid,
-            publicKeyPem: exportPublicKeyPem(serverKeys.get(serverKid)!.publicKey),
-          });
+          return reply(
+            response,
+            200,
+            { kid: serverKid, publicKeyPem: exportPublicKeyPem(serverKeys.get(serverKid)!.publicKey) },
+            60,
+          );
         if (route === 'GET /health') return reply(response, 200, { status: 'ok', time: new Date().toISOString() });
         // Two pages of one order each: the first names the second with its `next`.
         if (route === 'GET /orders') {
@@ -127,10 +142,8 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
           const status = state.behaviour.receiptKeysStatus ?? 200;
           if (status !== 200)
             return reply(response, status, { error: { code: 'service_unavailable', message: 'down' } });
-          return reply(response, 200, {
-            keys: receiptKeys.map((key) => receiptKeyJwk(key.publicKey)),
-            current: receiptKeys[0]!.kid,
-          });
+          const keys = receiptKeys.map((key) => receiptKeyJwk(key.publicKey));
+          return reply(response, 200, { keys, current: receiptKeys[0]!.kid }, 300);
         }
         if (/^POST \/admin\/customers\/[^/]+\/credit$/.test(route)) {
           // Applied once per key, as the real OPD does; the answer to a repeat is the first entry.
@@ -165,7 +178,12 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
             customerId: 'alice',
             serverKey: (kid) => serverKeys.get(kid)?.privateKey,
             customerKey: (kid) => (kid === customerKey.kid ? customerKey : undefined),
+          }).catch((error: unknown) => {
+            if (error instanceof EnvelopeError) return error; // refused with its code, as the real OPD does (400)
+            throw error;
           });
+          if (opened instanceof EnvelopeError)
+            return reply(response, 400, { error: { code: opened.code, message: opened.message } });
           const { claims } = opened;
           let receipt = receiptClaims({
             issuer: 'fake-opd',
@@ -224,6 +242,7 @@ export async function startFakeOpd(customerPublicKey: KeyObject): Promise<FakeOp
     get refreshes() {
       return state.refreshes;
     },
+    requests: state.requests,
     rotateServerKey,
     rotateReceiptKey,
     close: () => new Promise((resolve) => http.close(() => resolve())),
