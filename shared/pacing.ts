@@ -67,67 +67,75 @@ export interface DrainRun {
 
 /** A bound on work in flight, shared by the drains of one run. */
 export interface Slots {
-  run<R>(work: () => Promise<R>): Promise<R>;
+  /** Waits for a free slot (first come, first served) and returns the function that frees it. */
+  acquire(): Promise<() => void>;
 }
 
 /** At most `concurrency` pieces of work at once; the others wait their turn, first come first served. */
 export function createSlots(concurrency: number): Slots {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
-  let running = 0;
+  let free = concurrency;
   const waiting: Array<() => void> = [];
+  const release = () => {
+    // The slot passes straight to the next in line, or is freed.
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
   return {
-    async run(work) {
-      if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-      else running++;
-      try {
-        return await work();
-      } finally {
-        // The slot passes straight to the next in line (running stays the same), or is freed.
-        const next = waiting.shift();
-        if (next) next();
-        else running--;
-      }
+    async acquire() {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        release();
+      };
     },
   };
 }
 
 /**
- * Drains a backlog: reads `page(cursor)` after page (the next one read while this one is sent), and calls `send` on
- * each item, each in a slot and after a pacer's slot, until the pages end or the next slot would come after the
- * deadline. `send` must not throw (it counts its own failures). Returns how many items were started.
+ * Drains a backlog: reads `page(cursor)` after page (the next one read while this one is sent) and starts `send` on
+ * each item in order, each once it holds a slot and the pacer's next slot, without waiting for the page to finish,
+ * until the pages end or the next slot would come at or after the deadline; then waits for the sends it started.
+ * `send` must not throw (it counts its own failures). Returns how many items were started.
  */
 export async function drainBacklog<T, Cursor>(
   page: (cursor: Cursor | undefined) => Promise<BacklogPage<T, Cursor>>,
   send: (item: T) => Promise<void>,
   run: DrainRun,
 ): Promise<number> {
+  const sending = new Set<Promise<void>>();
   let started = 0;
-  let stopped = false;
-  let current: BacklogPage<T, Cursor> | undefined = await page(undefined);
-  while (current && !stopped) {
-    const { items, next }: BacklogPage<T, Cursor> = current;
-    // Read ahead: the next page's query overlaps this page's sending.
-    const ahead: Promise<BacklogPage<T, Cursor>> | undefined = next === undefined ? undefined : page(next);
-    await Promise.all(
-      items.map((item) =>
-        run.slots.run(async () => {
-          if (stopped || !(await run.pacer.take(run.deadline))) {
-            stopped = true;
-            return;
-          }
-          started++;
-          await send(item);
-        }),
-      ),
-    );
-    if (stopped) {
-      // The page read ahead is not needed: its failure, if it fails, is nobody's concern.
-      ahead?.catch(() => undefined);
-      break;
+  try {
+    let current: BacklogPage<T, Cursor> | undefined = await page(undefined);
+    while (current) {
+      const { items, next }: BacklogPage<T, Cursor> = current;
+      // Read ahead: the next page's query overlaps this page's sending.
+      const ahead: Promise<BacklogPage<T, Cursor>> | undefined = next === undefined ? undefined : page(next);
+      for (const item of items) {
+        const release = await run.slots.acquire();
+        if (!(await run.pacer.take(run.deadline))) {
+          release();
+          // The page read ahead is not needed: its failure, if it fails, is nobody's concern.
+          ahead?.catch(() => undefined);
+          return started;
+        }
+        started++;
+        const sent: Promise<void> = send(item).finally(() => {
+          release();
+          sending.delete(sent);
+        });
+        sending.add(sent);
+      }
+      current = await ahead;
     }
-    current = await ahead;
+    return started;
+  } finally {
+    await Promise.all(sending);
   }
-  return started;
 }
 
 /** A sweeper's schedule: it starts every `periodSeconds` and sends for at most `sendingSeconds` of each run. */
