@@ -1,6 +1,6 @@
 /**
- * The stack's CloudFormation parameters, all of them: the mail sender, the catalogue's currency, the OPD's name, and
- * the traffic limits. Their values are tokens (references CloudFormation resolves at deploy time).
+ * The stack's CloudFormation parameters, all of them: the mail sender and the SES rate the sweeper may use, the
+ * catalogue's currency, the OPD's name, and the traffic limits. Their values are tokens (references CloudFormation resolves at deploy time).
  */
 import { CfnParameter } from 'aws-cdk-lib';
 import type { Stack } from 'aws-cdk-lib';
@@ -16,6 +16,12 @@ const WAF_RATE_BOUNDS = { min: 10, max: 2_000_000_000 } as const;
  */
 const API_THROTTLE_BOUNDS = { rate: { min: 1, max: 10_000 }, burst: { min: 1, max: 5_000 } } as const;
 
+/**
+ * The SES rate the mail sweeper may use, in emails per second: at least SES's sandbox rate (1/s), at most what a
+ * production account is given on request; 14/s is a new production account's quota.
+ */
+const SES_SEND_RATE = { default: 14, min: 1, max: 10_000 } as const;
+
 /** Traffic limits: API Gateway's throttle of each method, and WAF's per-IP rate limits (per 5 minutes). */
 export interface TrafficLimits {
   readonly apiRate: number;
@@ -28,6 +34,8 @@ export interface TrafficLimits {
 export interface DeploymentParameters {
   /** The verified SES identity (an email address) mail is sent from. */
   readonly sesSender: string;
+  /** Emails per second the sweeper may send (a number, as the environment carries it). */
+  readonly sesSendRate: string;
   /** The catalogue's ISO 4217 currency. */
   readonly currency: string;
   /** The OPD's name in the receipts it signs. */
@@ -42,6 +50,15 @@ export function addParameters(stack: Stack): DeploymentParameters {
     description: 'Verified SES identity (email address) that order confirmations are sent from',
     allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
     constraintDescription: 'an email address verified in SES',
+  });
+  const sesSendRate = new CfnParameter(stack, 'SesSendRate', {
+    type: 'Number',
+    default: SES_SEND_RATE.default,
+    minValue: SES_SEND_RATE.min,
+    maxValue: SES_SEND_RATE.max,
+    description:
+      `Emails per second the mail sweeper may send: the share of the account's SES maximum send rate it may use ` +
+      `(${SES_SEND_RATE.min}–${SES_SEND_RATE.max}; 14 is a new production account's quota)`,
   });
 
   const currency = new CfnParameter(stack, 'Currency', {
@@ -91,6 +108,7 @@ export function addParameters(stack: Stack): DeploymentParameters {
 
   return {
     sesSender: sesSender.valueAsString,
+    sesSendRate: sesSendRate.valueAsString,
     currency: currency.valueAsString,
     opdId: opdId.valueAsString,
     limits,

@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   readonly verbose?: boolean;
   /** How often the mail sweeper runs (the scheduled Lambda on AWS runs every 5 minutes); default 60 s. */
   readonly sweepIntervalMs?: number;
+  /** Emails per second the sweeper may send (the stack's `SesSendRate`); default the configuration's, 14. */
+  readonly sesSendRate?: number;
 }
 
 /** The running stack: where each piece answers, the demo logins, and how to stop it (or only its inbox). */
@@ -128,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       KMS_ENDPOINT: kms.url,
       SES_ENDPOINT: `http://127.0.0.1:${inboxPort}`,
+      ...(options.sesSendRate === undefined ? {} : { SES_SEND_RATE: String(options.sesSendRate) }),
       ...observabilityEnvironment(options),
     });
     (await import('../shared/config.js')).resetConfig();

@@ -24,6 +24,11 @@ const schema = z.object({
   KMS_KEY_ID: z.string().check(z.minLength(1)),
   /** Verified SES identity confirmations are sent from (notify only). */
   SES_SENDER: z.optional(z.email()),
+  /**
+   * Emails per second the mail sweeper may send (the stack's `SesSendRate`: the share of the account's SES sending
+   * quota it may use). Default 14, a new production SES account's quota.
+   */
+  SES_SEND_RATE: z._default(z.coerce.number().check(z.positive(), z.maximum(10_000)), 14),
   /** The catalogue's currency: prices, signed orders and receipts are in its cents. ISO 4217 with two minor digits. */
   CATALOGUE_CURRENCY: z._default(
     z.string().check(z.refine(hasCents, 'must be an ISO 4217 currency code with two minor digits (USD, EUR, GBP…)')),
@@ -48,6 +53,7 @@ export type Config = Readonly<{
   tables: Readonly<{ [Name in TableName]: string }>;
   kmsKeyId: string;
   sesSender: string | undefined;
+  sesSendRate: number;
   catalogueCurrency: string;
   opdId: string;
   sessionTtlSeconds: number;
@@ -69,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tables: Object.fromEntries(TABLES.map(({ name }) => [name, e[tableEnvironmentVariable(name)]])) as Config['tables'],
     kmsKeyId: e.KMS_KEY_ID,
     sesSender: e.SES_SENDER,
+    sesSendRate: e.SES_SEND_RATE,
     catalogueCurrency: e.CATALOGUE_CURRENCY,
     opdId: e.OPD_ID,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,

@@ -41,12 +41,12 @@ export function addHandlerFunctions(
 
   const functions = {} as Record<HandlerName, NodejsFunction>;
   for (const definition of HANDLERS) {
-    const { fn, role } = handlerFunction(
-      stack,
-      definition,
-      data,
-      MAIL_SENDERS.has(definition.name) ? { ...environment, SES_SENDER: parameters.sesSender } : environment,
-    );
+    const { fn, role } = handlerFunction(stack, definition, data, {
+      ...environment,
+      ...(MAIL_SENDERS.has(definition.name) ? { SES_SENDER: parameters.sesSender } : {}),
+      // Only the sweeper paces itself; the notifier sends as the stream brings mail.
+      ...(definition.name === 'sweeper' ? { SES_SEND_RATE: parameters.sesSendRate } : {}),
+    });
     grantAccess(stack, role, definition.name, data);
     functions[definition.name] = fn;
   }

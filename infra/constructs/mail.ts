@@ -1,8 +1,8 @@
 /**
  * The OPD's mail: the orders stream feeds the notifier (confirmations, cancellation and fulfilment notices → SES), and
  * so does the notices stream (account notices: a key added or revoked), with one dead-letter queue under its own KMS
- * key; the sweeper, every 5 minutes, sends what the stream did not get
- * out; the mail senders' use of the verified SES identity.
+ * key; the sweeper, every 5 minutes, sends what the stream did not get out, paced at the SES rate it is given; the
+ * mail senders' use of the verified SES identity.
  *
  * Adds its resources to the stack itself, not to a nested construct (see infra/constructs/data.ts).
  */
@@ -17,6 +17,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SWEEP_PERIOD_SECONDS } from '../../contract/handlers.js';
 import type { HandlerName } from '../../contract/handlers.js';
 import { MAIL_SENDERS } from '../access.js';
 import { MAIL_OWING_RECORDS, NOTICE_OWING_RECORDS } from '../../contract/tables.js';
@@ -128,12 +129,13 @@ export function addMail(
   }
 
   // Mail the stream did not get out (a crash between sending and recording, an outage beyond the stream's retries):
-  // the sweeper sends it from the owed-mail indexes every 5 minutes. Permanently rejected mail is marked failed and
-  // counted; any such failure raises an alarm (po admin emails --status failed lists them), and so does mail owed
-  // longer than 15 minutes (infra/constructs/alarms.ts).
+  // the sweeper sends it from the owed-mail indexes every 5 minutes, paced at the SesSendRate parameter, each run
+  // ending before the next starts (its timeout, contract/handlers.ts), so a large backlog drains at about that rate.
+  // Permanently rejected mail is marked failed and counted; any such failure raises an alarm (po admin emails --status
+  // failed lists them), and so does mail owed longer than 15 minutes (infra/constructs/alarms.ts).
   new events.Rule(stack, 'MailSweepSchedule', {
     description: 'Purchase orders: send owed confirmations and notices',
-    schedule: events.Schedule.rate(Duration.minutes(5)),
+    schedule: events.Schedule.rate(Duration.seconds(SWEEP_PERIOD_SECONDS)),
     targets: [new targets.LambdaFunction(functions.sweeper, { retryAttempts: 0 })],
   });
 

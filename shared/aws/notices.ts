@@ -62,8 +62,16 @@ export interface OwedNotice extends NoticeKey {
   readonly since: number;
 }
 
-/** Notices whose email is in `state` (`owed`: since before `before`), oldest first, at most `limit`. */
-export async function listOwedNotices(state: MailOwed, limit: number, before: number): Promise<OwedNotice[]> {
+/**
+ * A page of notices whose email is in `state` (`owed`: since before `before`), oldest first, at most `limit`; `start`
+ * continues from a previous page's `next`.
+ */
+export async function listOwedNotices(
+  state: MailOwed,
+  limit: number,
+  before: number,
+  start?: Record<string, unknown>,
+): Promise<{ notices: OwedNotice[]; next?: Record<string, unknown> }> {
   const result = await guarded(SERVICE, 'Query', () =>
     dynamo().send(
       new QueryCommand({
@@ -73,12 +81,16 @@ export async function listOwedNotices(state: MailOwed, limit: number, before: nu
         ExpressionAttributeNames: { '#owed': NOTICES_OWED.partitionKey.name, '#since': NOTICES_OWED.sortKey.name },
         ExpressionAttributeValues: { ':state': state, ':before': before },
         Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     ),
   );
-  return (result.Items ?? []).map((item) => ({
-    customerId: item.customerId as string,
-    noticeId: item.noticeId as string,
-    since: item[NOTICES_OWED.sortKey.name] as number,
-  }));
+  return {
+    notices: (result.Items ?? []).map((item) => ({
+      customerId: item.customerId as string,
+      noticeId: item.noticeId as string,
+      since: item[NOTICES_OWED.sortKey.name] as number,
+    })),
+    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}),
+  };
 }

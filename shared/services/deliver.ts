@@ -5,10 +5,13 @@
  * else, so the stream's retry or the sweeper sends it later.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
+import { HANDLERS, SWEEP_PERIOD_SECONDS } from '../../contract/handlers.js';
 import type { RecordPattern } from '../../contract/tables.js';
 import type { Email } from '../email.js';
 import { ALARMED_METRICS } from '../metrics.js';
 import { logger, metrics } from '../observability.js';
+import { SYSTEM_CLOCK, createPacer, createSlots } from '../pacing.js';
+import type { Clock, DrainRun, SweepSchedule } from '../pacing.js';
 import { isPermanentMailFailure, sendEmail } from '../aws/ses.js';
 
 /** A `sending` claim older than this was left by a sender that died; another may take it over. */
@@ -16,8 +19,52 @@ export const STALE_CLAIM_MS = 5 * 60_000;
 
 /** Mail younger than this is left to the stream, which normally sends it within seconds. */
 export const SWEEP_GRACE_MS = 60_000;
-/** Most emails one sweep handles per index (a scheduled run; the next one continues). */
-export const SWEEP_BATCH = 100;
+/**
+ * A sweep stops starting sends this long before its Lambda timeout, so that the sends in flight finish and are recorded
+ * sent (a send cut off between SES and the record is sent again once its claim is stale: at least once).
+ */
+export const SWEEP_TAIL_MS = 10_000;
+/**
+ * The sweeper's schedule on AWS: a run every {@link SWEEP_PERIOD_SECONDS} (300 s) that starts sends for its timeout
+ * (295 s) less {@link SWEEP_TAIL_MS}: 285 s, so one run sends up to 285 × the rate (95 % of rate × period).
+ */
+export const SWEEP_SCHEDULE: SweepSchedule = {
+  periodSeconds: SWEEP_PERIOD_SECONDS,
+  sendingSeconds: HANDLERS.find(({ name }) => name === 'sweeper')!.timeoutSeconds - SWEEP_TAIL_MS / 1000,
+};
+
+/** How long a sweep run by a timer rather than by Lambda (the local stack, every minute) starts sends for. */
+export const SWEEP_UNTIMED_MS = 50_000;
+
+/** Owed mail read per query of an owed index: a sweep pages through the index, a page at a time. */
+export const SWEEP_PAGE = 100;
+
+/**
+ * Most sends in flight in one sweep: one second's worth at the rate, so that a send taking up to a second (a claim, a
+ * read or two, SES, the sent mark: about 0.2 s on AWS) never holds the rate back; at most 50, the SDK's default
+ * sockets per client.
+ */
+export const sweepConcurrency = (ratePerSecond: number) => Math.min(50, Math.max(1, Math.ceil(ratePerSecond)));
+
+/** One sweep's shared limits: one pacer at the SES rate and one bound on sends in flight, for every owed index. */
+export interface SweepRun extends DrainRun {
+  /** When the sweep began (epoch milliseconds): mail owed since before its grace period is the sweep's to send. */
+  readonly startedAt: number;
+}
+
+/**
+ * A sweep's run: sends paced at `ratePerSecond` (the SES rate the sweeper may use), none started at or after
+ * `deadline`.
+ */
+export function sweepRun(ratePerSecond: number, deadline: number, clock: Clock = SYSTEM_CLOCK): SweepRun {
+  return {
+    pacer: createPacer(ratePerSecond, clock),
+    slots: createSlots(sweepConcurrency(ratePerSecond)),
+    deadline,
+    clock,
+    startedAt: clock.now(),
+  };
+}
 
 /** What a sweep did: emails sent, given up, skipped (sent or claimed elsewhere), and errors left for the next. */
 export interface SweepCounts {

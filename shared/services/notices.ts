@@ -12,8 +12,9 @@ import type { AccountNotice } from '../notices.js';
 import { getCustomerEmail } from '../aws/customers.js';
 import { getNotice, listOwedNotices, markNoticeMailFailed, transitionNoticeMail } from '../aws/notices.js';
 import { NOTICE_OWING_RECORDS } from '../../contract/tables.js';
-import { SWEEP_BATCH, SWEEP_GRACE_MS, deliverOnce, matchesAny } from './deliver.js';
-import type { MailOutcome, OwedEmail, SweepCounts } from './deliver.js';
+import { drainBacklog } from '../pacing.js';
+import { SWEEP_GRACE_MS, SWEEP_PAGE, deliverOnce, matchesAny } from './deliver.js';
+import type { MailOutcome, OwedEmail, SweepCounts, SweepRun } from './deliver.js';
 
 /** Whether a stream record comes from the notices table (its stream's ARN names the table). */
 export function fromNoticesTable(record: Pick<DynamoDBRecord, 'eventSourceARN'>): boolean {
@@ -56,24 +57,34 @@ function noticeMail(notice: AccountNotice): OwedEmail {
 
 /**
  * Sends the notices still owed past the grace period (or claimed by a sender that died), from the notices table's
- * owed index, oldest first. Returns what it did, and since when the oldest of them was owed (`now` when none was).
+ * owed index, oldest first, a page at a time, paced by `run` until the index or the run's time ends. Returns what it
+ * did, and since when the oldest of them was owed (the run's start when none was).
  */
-export async function sweepOwedNotices(now = Date.now()): Promise<SweepCounts & { oldestSince: number }> {
+export async function sweepOwedNotices(run: SweepRun): Promise<SweepCounts & { oldestSince: number }> {
   const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
-  let oldestSince = now;
-  for (const owed of await listOwedNotices('owed', SWEEP_BATCH, now - SWEEP_GRACE_MS)) {
-    oldestSince = Math.min(oldestSince, owed.since);
-    try {
-      const notice = await getNotice({ customerId: owed.customerId, noticeId: owed.noticeId });
-      counts[notice ? await sendAccountNotice(notice, now) : 'skipped']++;
-    } catch (error) {
-      counts.errors++;
-      logger.warn('sweep: account notice still owed; will retry', {
-        customerId: owed.customerId,
-        noticeId: owed.noticeId,
-        errorName: error instanceof Error ? error.name : 'unknown',
-      });
-    }
-  }
+  let oldestSince = run.startedAt;
+  const before = run.startedAt - SWEEP_GRACE_MS;
+  await drainBacklog(
+    async (start: Record<string, unknown> | undefined) => {
+      const { notices, next } = await listOwedNotices('owed', SWEEP_PAGE, before, start);
+      // Oldest first: the first page's first notice is the oldest owed.
+      if (start === undefined && notices[0]) oldestSince = Math.min(oldestSince, notices[0].since);
+      return { items: notices, ...(next ? { next } : {}) };
+    },
+    async (owed) => {
+      try {
+        const notice = await getNotice({ customerId: owed.customerId, noticeId: owed.noticeId });
+        counts[notice ? await sendAccountNotice(notice, run.clock.now()) : 'skipped']++;
+      } catch (error) {
+        counts.errors++;
+        logger.warn('sweep: account notice still owed; will retry', {
+          customerId: owed.customerId,
+          noticeId: owed.noticeId,
+          errorName: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    },
+    run,
+  );
   return { ...counts, oldestSince };
 }

@@ -12,11 +12,13 @@ import type { Actor } from '../audit.js';
 import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes } from '../mail.js';
 import type { MailKind } from '../mail.js';
 import { listOwedMail, markMailFailed, reopenFailedMail, transitionMailStatus } from '../aws/mail-outbox.js';
+import type { OwedMail } from '../aws/mail-outbox.js';
 import { getOrder } from '../aws/order-queries.js';
 import { auditAction } from '../aws/audit.js';
 import { MAIL_OWING_RECORDS } from '../../contract/tables.js';
-import { SWEEP_BATCH, SWEEP_GRACE_MS, deliverOnce, matchesAny } from './deliver.js';
-import type { MailOutcome, OwedEmail, SweepCounts } from './deliver.js';
+import { drainBacklog } from '../pacing.js';
+import { SWEEP_GRACE_MS, SWEEP_PAGE, deliverOnce, matchesAny } from './deliver.js';
+import type { MailOutcome, OwedEmail, SweepCounts, SweepRun } from './deliver.js';
 import { sweepOwedNotices } from './notices.js';
 
 /**
@@ -70,32 +72,42 @@ export interface SweepResult extends SweepCounts {
  * The sweeper: finds mail still owed through the sparse `emailsOwed` / `noticesOwed` indexes of the orders table and
  * the owed index of the notices table (never a scan) — unsent since before the grace period, or claimed by a sender
  * that died (a `sending` claim older than {@link STALE_CLAIM_MS}) — and sends it. Confirmations, order notices and
- * account notices are therefore sent at least once, whatever crashed when.
+ * account notices are therefore sent at least once, whatever crashed when. Each index is read oldest first, a page at
+ * a time, all three at once, their sends sharing `run`'s pacer (the SES rate the sweeper may use) and its bound on
+ * sends in flight, until every index is drained or the run's deadline comes; each send is still one conditional
+ * claim ({@link deliverOnce}), so sweeps that overlap, and the notifier, never send one mail twice.
  */
-export async function sweepOwedMail(now = Date.now()): Promise<SweepResult> {
-  const notices = await sweepOwedNotices(now);
-  const counts = { sent: notices.sent, failed: notices.failed, skipped: notices.skipped, errors: notices.errors };
-  // The index is sorted by the time the mail became owed, oldest first: a page, however short, holds the oldest.
-  let oldestSince = notices.oldestSince;
-  for (const kind of MAIL_KINDS) {
-    const { mail } = await listOwedMail(kind, 'owed', SWEEP_BATCH, { before: now - SWEEP_GRACE_MS });
-    for (const owed of mail) {
-      oldestSince = Math.min(oldestSince, owed.since);
-      try {
-        const order = await getOrder(owed.customerId, owed.orderId);
-        const outcome = order ? await deliverOnce(orderMail(order, kind), now) : 'skipped';
-        counts[outcome]++;
-      } catch (error) {
-        counts.errors++;
-        logger.warn('sweep: email still owed; will retry', {
-          orderId: owed.orderId,
-          kind: owed.kind,
-          errorName: error instanceof Error ? error.name : 'unknown',
-        });
-      }
-    }
-  }
-  return { ...counts, oldestOwedSeconds: Math.floor((now - oldestSince) / 1000) };
+export async function sweepOwedMail(run: SweepRun): Promise<SweepResult> {
+  const before = run.startedAt - SWEEP_GRACE_MS;
+  const counts = { sent: 0, failed: 0, skipped: 0, errors: 0 };
+  let oldestSince = run.startedAt;
+  const sweepKind = (kind: MailKind) =>
+    drainBacklog(
+      async (start: Record<string, unknown> | undefined) => {
+        const { mail, next } = await listOwedMail(kind, 'owed', SWEEP_PAGE, { before, ...(start ? { start } : {}) });
+        // The index is sorted by the time the mail became owed, oldest first: the first page's first is the oldest.
+        if (start === undefined && mail[0]) oldestSince = Math.min(oldestSince, mail[0].since);
+        return { items: mail, ...(next ? { next } : {}) };
+      },
+      async (owed: OwedMail) => {
+        try {
+          const order = await getOrder(owed.customerId, owed.orderId);
+          counts[order ? await deliverOnce(orderMail(order, kind), run.clock.now()) : 'skipped']++;
+        } catch (error) {
+          counts.errors++;
+          logger.warn('sweep: email still owed; will retry', {
+            orderId: owed.orderId,
+            kind: owed.kind,
+            errorName: error instanceof Error ? error.name : 'unknown',
+          });
+        }
+      },
+      run,
+    );
+  const [notices] = await Promise.all([sweepOwedNotices(run), ...MAIL_KINDS.map(sweepKind)]);
+  for (const outcome of ['sent', 'failed', 'skipped', 'errors'] as const) counts[outcome] += notices[outcome];
+  oldestSince = Math.min(oldestSince, notices.oldestSince);
+  return { ...counts, oldestOwedSeconds: Math.floor((run.startedAt - oldestSince) / 1000) };
 }
 
 /** What a staff member's retry did: {@link MailOutcome}, or `not_failed` (there was no failed email of that kind). */

@@ -155,6 +155,7 @@ describe('API', () => {
     expect(parameters.map(([name]) => name).sort()).toEqual([
       'ApiBurstLimit',
       'ApiRateLimit',
+      'SesSendRate',
       'WafLoginRateLimit',
       'WafRateLimit',
     ]);

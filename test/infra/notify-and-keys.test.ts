@@ -1,8 +1,10 @@
 /**
- * The CDK stack's notifier (the orders stream, its dead-letter queue) and key provisioning, outputs and parameters.
+ * The CDK stack's notifier (the orders stream, its dead-letter queue), the sweeper's rate and schedule, and key
+ * provisioning, outputs and parameters.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { SWEEP_SCHEDULE } from '../../shared/services/deliver.js';
 import { templateForThisFile } from '../helpers/infra.js';
 
 const stack = templateForThisFile();
@@ -55,5 +57,23 @@ describe('notify and keys', () => {
         Variables: Match.objectLike({ CATALOGUE_CURRENCY: { Ref: 'Currency' }, OPD_ID: { Ref: 'OpdId' } }),
       },
     });
+  });
+
+  it('paces the sweeper at the SesSendRate parameter (default 14/s), each run ending before the next begins', () => {
+    stack.template.hasParameter('SesSendRate', { Type: 'Number', Default: 14, MinValue: 1, MaxValue: 10_000 });
+    const functions = stack.ofType('AWS::Lambda::Function');
+    const paced = functions.filter(([, fn]) =>
+      JSON.stringify(fn.Properties.Environment ?? {}).includes('SES_SEND_RATE'),
+    );
+    expect(paced.map(([id]) => id.replace(/Function.*$/, ''))).toEqual(['sweeper']);
+    const [, sweeper] = paced[0]!;
+    expect(sweeper.Properties).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ SES_SEND_RATE: { Ref: 'SesSendRate' } }) as unknown },
+    });
+    const [, rule] = stack.ofType('AWS::Events::Rule')[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    // The run's timeout is shorter than the period (no overlap), and it sends for 285 of the period's 300 seconds.
+    expect(sweeper.Properties.Timeout).toBe(295);
+    expect(SWEEP_SCHEDULE).toEqual({ periodSeconds: 300, sendingSeconds: 285 });
   });
 });
