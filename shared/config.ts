@@ -9,8 +9,8 @@ import { hasCents } from './money.js';
 import { OPD_ID_PATTERN } from './rules.js';
 
 /**
- * The environment's schema, built on the first {@link loadConfig} (then kept): building it costs a cold start about
- * 2 ms that the module's import need not pay, as every setting is read on first use anyway.
+ * The environment's schema, built on the first {@link loadConfig} (then kept) rather than when the module is imported:
+ * the settings are read on first use anyway, and an import is part of every function's module init.
  */
 function buildSchema() {
   const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
