@@ -8,44 +8,52 @@ import type { TableEnvironmentVariable, TableName } from '../contract/tables.js'
 import { hasCents } from './money.js';
 import { OPD_ID_PATTERN } from './rules.js';
 
-const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
-const table = z.string().check(z.minLength(1));
+/**
+ * The environment's schema, built on the first {@link loadConfig} (then kept) rather than when the module is imported:
+ * the settings are read on first use anyway, and an import is part of every function's module init.
+ */
+function buildSchema() {
+  const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
+  const table = z.string().check(z.minLength(1));
 
-/** One required setting per table of the contract (`CUSTOMERS_TABLE`…): the table's physical name. */
-const tableSettings = Object.fromEntries(TABLES.map(({ name }) => [tableEnvironmentVariable(name), table])) as Record<
-  TableEnvironmentVariable,
-  typeof table
->;
+  /** One required setting per table of the contract (`CUSTOMERS_TABLE`…): the table's physical name. */
+  const tableSettings = Object.fromEntries(TABLES.map(({ name }) => [tableEnvironmentVariable(name), table])) as Record<
+    TableEnvironmentVariable,
+    typeof table
+  >;
 
-const schema = z.object({
-  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
-  ...tableSettings,
-  /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
-  KMS_KEY_ID: z.string().check(z.minLength(1)),
-  /** Verified SES identity confirmations are sent from (notify only). */
-  SES_SENDER: z.optional(z.email()),
-  /**
-   * Emails per second the mail sweeper may send (the stack's `SesSendRate`: the share of the account's SES sending
-   * quota it may use). Default 14, a new production SES account's quota.
-   */
-  SES_SEND_RATE: z._default(z.coerce.number().check(z.positive(), z.maximum(10_000)), 14),
-  /** The catalogue's currency: prices, signed orders and receipts are in its cents. ISO 4217 with two minor digits. */
-  CATALOGUE_CURRENCY: z._default(
-    z.string().check(z.refine(hasCents, 'must be an ISO 4217 currency code with two minor digits (USD, EUR, GBP…)')),
-    'USD',
-  ),
-  /** Who signs receipts (their `iss`): the OPD's name, as customers and third parties will read it. */
-  OPD_ID: z._default(z.string().check(z.regex(OPD_ID_PATTERN)), 'opd'),
-  SESSION_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 900),
-  /** The longest a session lasts from its login, refreshes included, in seconds (default 12 hours). */
-  SESSION_MAX_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60)), 12 * 3600),
-  /** How long a rotated-out server key still decrypts, in seconds (default 7 days). */
-  SERVER_KEY_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 7 * 24 * 3600),
-  /** Local stack only: endpoints of DynamoDB Local, the KMS endpoint and the SES emulator. Unset on AWS. */
-  DYNAMODB_ENDPOINT: endpoint,
-  KMS_ENDPOINT: endpoint,
-  SES_ENDPOINT: endpoint,
-});
+  return z.object({
+    AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+    ...tableSettings,
+    /** The project's KMS key (ID, ARN or alias) that wraps the server and token keys. */
+    KMS_KEY_ID: z.string().check(z.minLength(1)),
+    /** Verified SES identity confirmations are sent from (notify only). */
+    SES_SENDER: z.optional(z.email()),
+    /**
+     * Emails per second the mail sweeper may send (the stack's `SesSendRate`: the share of the account's SES sending
+     * quota it may use). Default 14, a new production SES account's quota.
+     */
+    SES_SEND_RATE: z._default(z.coerce.number().check(z.positive(), z.maximum(10_000)), 14),
+    /** The catalogue's currency: prices, signed orders and receipts are in its cents. ISO 4217 with two minor digits. */
+    CATALOGUE_CURRENCY: z._default(
+      z.string().check(z.refine(hasCents, 'must be an ISO 4217 currency code with two minor digits (USD, EUR, GBP…)')),
+      'USD',
+    ),
+    /** Who signs receipts (their `iss`): the OPD's name, as customers and third parties will read it. */
+    OPD_ID: z._default(z.string().check(z.regex(OPD_ID_PATTERN)), 'opd'),
+    SESSION_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 900),
+    /** The longest a session lasts from its login, refreshes included, in seconds (default 12 hours). */
+    SESSION_MAX_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60)), 12 * 3600),
+    /** How long a rotated-out server key still decrypts, in seconds (default 7 days). */
+    SERVER_KEY_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 7 * 24 * 3600),
+    /** Local stack only: endpoints of DynamoDB Local, the KMS endpoint and the SES emulator. Unset on AWS. */
+    DYNAMODB_ENDPOINT: endpoint,
+    KMS_ENDPOINT: endpoint,
+    SES_ENDPOINT: endpoint,
+  });
+}
+
+let schema: ReturnType<typeof buildSchema> | undefined;
 
 export type Config = Readonly<{
   region: string;
@@ -53,6 +61,7 @@ export type Config = Readonly<{
   tables: Readonly<{ [Name in TableName]: string }>;
   kmsKeyId: string;
   sesSender: string | undefined;
+  /** Emails per second the mail sweeper may send (`SES_SEND_RATE`). */
   sesSendRate: number;
   catalogueCurrency: string;
   opdId: string;
@@ -64,6 +73,7 @@ export type Config = Readonly<{
 
 /** Validates `env` (default: process.env). @throws Error naming every bad setting */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  schema ??= buildSchema();
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

@@ -25,14 +25,18 @@ export * from './receipt-format.js';
 /** The JWS `typ` of a signed cancellation. */
 export const CANCEL_TYP = 'po-cancel+jwt';
 
+// Schemas here are built on first use (z.lazy), as the request bodies are (shared/requests.ts): a function that
+// imports this module for other reasons does not pay for building them at every cold start.
 /** The claims of a signed cancellation, exactly these members (docs/envelope.md §10). */
-export const cancellationClaimsSchema = z.strictObject({
-  iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
-  aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
-  iat: iatSchema,
-  jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE}`)),
-  orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
-});
+export const cancellationClaimsSchema = z.lazy(() =>
+  z.strictObject({
+    iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
+    aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
+    iat: iatSchema,
+    jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE}`)),
+    orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
+  }),
+);
 
 /** A signed cancellation's claims, as checked. */
 export type CancellationClaims = z.infer<typeof cancellationClaimsSchema>;
@@ -47,36 +51,40 @@ const text = (what: string) =>
     .string(`must be ${what}`)
     .check(z.minLength(1, `must be ${what}`), z.maxLength(MAX_MEMBER_CHARS, `is longer than ${what} can be`));
 
-const customerKeySchema = z.strictObject({
-  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
-  alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
-  /** SPKI PEM, as `openssl pkey -pubout` writes it. */
-  publicKeyPem: text('an SPKI PEM public key'),
-});
+const customerKeySchema = z.lazy(() =>
+  z.strictObject({
+    kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
+    alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
+    /** SPKI PEM, as `openssl pkey -pubout` writes it. */
+    publicKeyPem: text('an SPKI PEM public key'),
+  }),
+);
 
-const bundleSchema = z.strictObject(
-  {
-    format: z.literal(EVIDENCE_FORMAT, `must be "${EVIDENCE_FORMAT}"`),
-    version: z.literal(EVIDENCE_VERSION, `must be the number ${EVIDENCE_VERSION}`),
-    order: z.strictObject({
-      /** The customer's signed order: a compact JWS, verbatim. */
-      jws: text('a compact JWS'),
-      customerKey: customerKeySchema,
-    }),
-    receipt: z.strictObject({
-      /** The OPD's receipt: a compact JWS, verbatim. */
-      jws: text('a compact JWS'),
-      key: receiptKeyJwkSchema,
-    }),
-    /** Present when the order was cancelled: the OPD's cancellation receipt and, if the customer asked, their request. */
-    cancellation: z.optional(
-      z.strictObject({
-        request: z.optional(z.strictObject({ jws: text('a compact JWS'), customerKey: customerKeySchema })),
-        receipt: z.strictObject({ jws: text('a compact JWS'), key: receiptKeyJwkSchema }),
+const bundleSchema = z.lazy(() =>
+  z.strictObject(
+    {
+      format: z.literal(EVIDENCE_FORMAT, `must be "${EVIDENCE_FORMAT}"`),
+      version: z.literal(EVIDENCE_VERSION, `must be the number ${EVIDENCE_VERSION}`),
+      order: z.strictObject({
+        /** The customer's signed order: a compact JWS, verbatim. */
+        jws: text('a compact JWS'),
+        customerKey: customerKeySchema,
       }),
-    ),
-  },
-  'must be a JSON object with the members format, version, order and receipt',
+      receipt: z.strictObject({
+        /** The OPD's receipt: a compact JWS, verbatim. */
+        jws: text('a compact JWS'),
+        key: receiptKeyJwkSchema,
+      }),
+      /** Present when the order was cancelled: the OPD's cancellation receipt and, if the customer asked, their request. */
+      cancellation: z.optional(
+        z.strictObject({
+          request: z.optional(z.strictObject({ jws: text('a compact JWS'), customerKey: customerKeySchema })),
+          receipt: z.strictObject({ jws: text('a compact JWS'), key: receiptKeyJwkSchema }),
+        }),
+      ),
+    },
+    'must be a JSON object with the members format, version, order and receipt',
+  ),
 );
 
 /** An evidence bundle, shape-checked (nothing verified yet). */

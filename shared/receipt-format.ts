@@ -20,34 +20,40 @@ export const RECEIPT_ALG = 'EdDSA';
 /** A SHA-256 digest or SPKI fingerprint: 32 bytes as unpadded base64url. */
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+// Schemas here are built on first use (z.lazy), as the request bodies are (shared/requests.ts): a function that
+// imports this module for other reasons does not pay for building them at every cold start.
 /** A ledger entry number (1, 2, 3… per customer). */
-export const ledgerEntrySchema = z
-  .int('ledgerEntry must be a whole number')
-  .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER));
+export const ledgerEntrySchema = z.lazy(() =>
+  z
+    .int('ledgerEntry must be a whole number')
+    .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER)),
+);
 
 const digest = (what: string) => z.string().check(z.regex(DIGEST_PATTERN, `${what} must be a base64url SHA-256`));
 
 /** The receipt payload, exactly these members. */
-export const receiptClaimsSchema = z.strictObject({
-  /** The OPD. */
-  iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
-  /** The customer whose order it is (the order's `iss`). */
-  sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
-  /** The order ID (the order's `jti`). */
-  orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
-  /** When the OPD accepted the order, in seconds. */
-  iat: iatSchema,
-  /** base64url(SHA-256(ASCII(the customer's compact JWS))): exactly what was received. */
-  orderDigest: digest('orderDigest'),
-  /** SPKI fingerprint of the registered key the OPD verified the order's signature with. */
-  customerKeyFingerprint: digest('customerKeyFingerprint'),
-  lines: itemsSchema,
-  currency: currencySchema,
-  totalCents: totalCentsSchema,
-  /** The ledger entry that debited the total (receipts issued before accounts existed have none). */
-  ledgerEntry: z.optional(ledgerEntrySchema),
-  status: z.literal('accepted'),
-});
+export const receiptClaimsSchema = z.lazy(() =>
+  z.strictObject({
+    /** The OPD. */
+    iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
+    /** The customer whose order it is (the order's `iss`). */
+    sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
+    /** The order ID (the order's `jti`). */
+    orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
+    /** When the OPD accepted the order, in seconds. */
+    iat: iatSchema,
+    /** base64url(SHA-256(ASCII(the customer's compact JWS))): exactly what was received. */
+    orderDigest: digest('orderDigest'),
+    /** SPKI fingerprint of the registered key the OPD verified the order's signature with. */
+    customerKeyFingerprint: digest('customerKeyFingerprint'),
+    lines: itemsSchema,
+    currency: currencySchema,
+    totalCents: totalCentsSchema,
+    /** The ledger entry that debited the total (receipts issued before accounts existed have none). */
+    ledgerEntry: z.optional(ledgerEntrySchema),
+    status: z.literal('accepted'),
+  }),
+);
 
 export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
 
@@ -55,53 +61,57 @@ export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
  * A cancellation receipt's payload: the OPD's signed statement that an order it accepted is cancelled and its total
  * refunded. Cancelled by the customer, it carries the digest of their signed cancellation; by the OPD, the reason.
  */
-export const cancellationReceiptClaimsSchema = z
-  .strictObject({
-    iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
-    sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
-    orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
-    /** When the OPD cancelled the order, in seconds. */
-    iat: iatSchema,
-    /** The digest of the order JWS the cancellation undoes (as in its acceptance receipt). */
-    orderDigest: digest('orderDigest'),
-    cancelledBy: z.enum(['customer', 'opd'], 'cancelledBy must be "customer" or "opd"'),
-    /** base64url(SHA-256(ASCII(the customer's signed cancellation))): present exactly when the customer cancelled. */
-    cancellationDigest: z.optional(digest('cancellationDigest')),
-    /** SPKI fingerprint of the key the cancellation was verified with: present exactly when the customer cancelled. */
-    customerKeyFingerprint: z.optional(digest('customerKeyFingerprint')),
-    /** Present exactly when the OPD cancelled. */
-    reason: z.optional(reasonSchema),
-    refundCents: totalCentsSchema,
-    currency: currencySchema,
-    /** The ledger entry that refunded the total. */
-    ledgerEntry: ledgerEntrySchema,
-    status: z.literal('cancelled'),
-  })
-  .check(
-    z.refine(
-      (claims) =>
-        claims.cancelledBy === 'customer'
-          ? claims.cancellationDigest !== undefined &&
-            claims.customerKeyFingerprint !== undefined &&
-            claims.reason === undefined
-          : claims.cancellationDigest === undefined &&
-            claims.customerKeyFingerprint === undefined &&
-            claims.reason !== undefined,
-      'a customer cancellation carries cancellationDigest and customerKeyFingerprint; an OPD one carries reason',
+export const cancellationReceiptClaimsSchema = z.lazy(() =>
+  z
+    .strictObject({
+      iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
+      sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
+      orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
+      /** When the OPD cancelled the order, in seconds. */
+      iat: iatSchema,
+      /** The digest of the order JWS the cancellation undoes (as in its acceptance receipt). */
+      orderDigest: digest('orderDigest'),
+      cancelledBy: z.enum(['customer', 'opd'], 'cancelledBy must be "customer" or "opd"'),
+      /** base64url(SHA-256(ASCII(the customer's signed cancellation))): present exactly when the customer cancelled. */
+      cancellationDigest: z.optional(digest('cancellationDigest')),
+      /** SPKI fingerprint of the key the cancellation was verified with: present exactly when the customer cancelled. */
+      customerKeyFingerprint: z.optional(digest('customerKeyFingerprint')),
+      /** Present exactly when the OPD cancelled. */
+      reason: z.optional(reasonSchema),
+      refundCents: totalCentsSchema,
+      currency: currencySchema,
+      /** The ledger entry that refunded the total. */
+      ledgerEntry: ledgerEntrySchema,
+      status: z.literal('cancelled'),
+    })
+    .check(
+      z.refine(
+        (claims) =>
+          claims.cancelledBy === 'customer'
+            ? claims.cancellationDigest !== undefined &&
+              claims.customerKeyFingerprint !== undefined &&
+              claims.reason === undefined
+            : claims.cancellationDigest === undefined &&
+              claims.customerKeyFingerprint === undefined &&
+              claims.reason !== undefined,
+        'a customer cancellation carries cancellationDigest and customerKeyFingerprint; an OPD one carries reason',
+      ),
     ),
-  );
+);
 
 export type CancellationReceiptClaims = z.infer<typeof cancellationReceiptClaimsSchema>;
 
 /** A receipt public key as published at `GET /receipt-keys` (RFC 8037 OKP JWK), exactly these members. */
-export const receiptKeyJwkSchema = z.strictObject({
-  kty: z.literal('OKP', 'must be "OKP"'),
-  crv: z.literal('Ed25519', 'must be "Ed25519"'),
-  x: z.string('must be 32 bytes of base64url').check(z.regex(DIGEST_PATTERN, 'must be 32 bytes of base64url')),
-  kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
-  alg: z.literal(RECEIPT_ALG, `must be "${RECEIPT_ALG}"`),
-  use: z.literal('sig', 'must be "sig"'),
-});
+export const receiptKeyJwkSchema = z.lazy(() =>
+  z.strictObject({
+    kty: z.literal('OKP', 'must be "OKP"'),
+    crv: z.literal('Ed25519', 'must be "Ed25519"'),
+    x: z.string('must be 32 bytes of base64url').check(z.regex(DIGEST_PATTERN, 'must be 32 bytes of base64url')),
+    kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
+    alg: z.literal(RECEIPT_ALG, `must be "${RECEIPT_ALG}"`),
+    use: z.literal('sig', 'must be "sig"'),
+  }),
+);
 
 export type ReceiptKeyJwk = z.infer<typeof receiptKeyJwkSchema>;
 

@@ -93,13 +93,17 @@ export function cancellationClaims(input: CancellationInput): CancellationClaims
 /** The JWS `typ` of a proof of possession: no order, cancellation, receipt or session token passes for one. */
 export const KEY_PROOF_TYP = 'po-key-proof+jws';
 
+// Schemas here are built on first use (z.lazy), as the request bodies are (shared/requests.ts): a function that
+// imports this module for other reasons does not pay for building them at every cold start.
 /** The claims of a proof of possession, exactly these members (docs/envelope.md §11). */
-export const keyProofClaimsSchema = z.strictObject({
-  sub: z.string('sub must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
-  aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
-  iat: iatSchema,
-  kid: z.string('kid must be a key ID').check(z.regex(KEY_ID_PATTERN, `kid must be ${KEY_ID_RULE}`)),
-});
+export const keyProofClaimsSchema = z.lazy(() =>
+  z.strictObject({
+    sub: z.string('sub must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
+    aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
+    iat: iatSchema,
+    kid: z.string('kid must be a key ID').check(z.regex(KEY_ID_PATTERN, `kid must be ${KEY_ID_RULE}`)),
+  }),
+);
 
 /** A proof's claims, as checked. */
 export type KeyProofClaims = z.infer<typeof keyProofClaimsSchema>;

@@ -58,4 +58,4 @@ export function oneLine(label: string, maxLength = MAX_LINE_LENGTH) {
 }
 
 /** Why the OPD cancelled an order itself: one line of text a person reads. */
-export const reasonSchema = oneLine('reason');
+export const reasonSchema = z.lazy(() => oneLine('reason'));
