@@ -4,20 +4,26 @@
  * parsers can read the same signed bytes differently.
  */
 
-/** Colons outside strings: in valid JSON each one separates exactly one member name from its value. */
-function countMemberSeparators(text: string): number {
-  let count = 0;
+/**
+ * One pass over the text: the colons outside strings (in valid JSON each one separates exactly one member name from
+ * its value), and whether a string holds a `\u` escape (the only way JSON text that is itself well-formed UTF-16 can
+ * spell a lone surrogate).
+ */
+function scan(text: string): { separators: number; unicodeEscapes: boolean } {
+  let separators = 0;
+  let unicodeEscapes = false;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (inString) {
-      if (char === 0x5c)
+      if (char === 0x5c) {
+        if (text.charCodeAt(i + 1) === 0x75) unicodeEscapes = true;
         i++; // backslash: skip the escaped character
-      else if (char === 0x22) inString = false;
+      } else if (char === 0x22) inString = false;
     } else if (char === 0x22) inString = true;
-    else if (char === 0x3a) count++;
+    else if (char === 0x3a) separators++;
   }
-  return count;
+  return { separators, unicodeEscapes };
 }
 
 /**
@@ -77,6 +83,9 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  if (holdsIllFormedText(value)) return undefined;
-  return countMembers(value) === countMemberSeparators(text) ? (value as Record<string, unknown>) : undefined;
+  const { separators, unicodeEscapes } = scan(text);
+  // Without a \u escape, every string of the value is made of the text's own characters (the other escapes stand for
+  // ASCII, and a surrogate pair cannot straddle a quote): well-formed text cannot hold ill-formed strings.
+  if ((unicodeEscapes || !text.isWellFormed()) && holdsIllFormedText(value)) return undefined;
+  return countMembers(value) === separators ? (value as Record<string, unknown>) : undefined;
 }

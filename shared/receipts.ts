@@ -53,7 +53,7 @@ export interface ReceiptKey {
  * acknowledges (`orderDigest`), and the one the confirmation email gives of the receipt.
  */
 export function jwsDigest(orderJws: string): string {
-  return b64u(createHash('sha256').update(orderJws, 'latin1').digest());
+  return createHash('sha256').update(orderJws, 'latin1').digest('base64url');
 }
 
 /** What the OPD acknowledges for an accepted order. */

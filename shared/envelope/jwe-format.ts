@@ -29,38 +29,36 @@ export function jweProtectedHeader(kid: string, epkX: string): string {
   );
 }
 
-function uint32(value: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value);
-  return bytes;
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-const lengthPrefixed = (data: Uint8Array) => concatBytes([uint32(data.length), data]);
+/** The KDF's AlgorithmID: the `enc`, as bytes. */
+const ALGORITHM_ID = new TextEncoder().encode(JWE_ENC);
 
 /**
  * The one SHA-256 input of the Concat KDF (NIST SP 800-56A) as RFC 7518 §4.6.2 uses it for direct ECDH-ES with
- * A256GCM: round 1 ‖ Z ‖ AlgorithmID (the `enc`, length-prefixed) ‖ PartyUInfo ‖ PartyVInfo ‖ 256. Its SHA-256 is the
- * content key.
+ * A256GCM: round 1 ‖ Z ‖ AlgorithmID (the `enc`, length-prefixed) ‖ PartyUInfo ‖ PartyVInfo ‖ 256, every length and
+ * number a 32-bit big-endian integer. Its SHA-256 is the content key. Written into one buffer: it is built per envelope.
  */
 export function concatKdfInput(sharedSecret: Uint8Array, apu: Uint8Array, apv: Uint8Array): Uint8Array {
-  return concatBytes([
-    uint32(1),
-    sharedSecret,
-    lengthPrefixed(new TextEncoder().encode(JWE_ENC)),
-    lengthPrefixed(apu),
-    lengthPrefixed(apv),
-    uint32(256),
-  ]);
+  const out = new Uint8Array(20 + sharedSecret.length + ALGORITHM_ID.length + apu.length + apv.length);
+  let offset = 0;
+  const put = (bytes: Uint8Array) => {
+    out.set(bytes, offset);
+    offset += bytes.length;
+  };
+  const putUint32 = (value: number) => {
+    out[offset] = value >>> 24;
+    out[offset + 1] = value >>> 16;
+    out[offset + 2] = value >>> 8;
+    out[offset + 3] = value;
+    offset += 4;
+  };
+  putUint32(1);
+  put(sharedSecret);
+  for (const part of [ALGORITHM_ID, apu, apv]) {
+    putUint32(part.length);
+    put(part);
+  }
+  putUint32(256);
+  return out;
 }
 
 /** The compact serialization of a direct-agreement JWE: its encrypted-key part is empty. */

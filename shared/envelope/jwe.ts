@@ -92,8 +92,11 @@ function headerInvalid(message: string): EnvelopeError {
   return new EnvelopeError('envelope_header_invalid', message);
 }
 
+/** The absent `apu` or `apv`: no bytes (one shared instance, as nothing can be written into it). */
+const NO_BYTES = new Uint8Array(0);
+
 function optionalB64(value: unknown, name: string): Uint8Array {
-  if (value === undefined) return Buffer.alloc(0);
+  if (value === undefined) return NO_BYTES;
   const bytes = typeof value === 'string' ? b64uDecode(value) : undefined;
   if (!bytes) throw headerInvalid(`the JWE ${name} must be base64url`);
   return bytes;
@@ -169,7 +172,10 @@ export function decryptJwe(parsed: ParsedJwe, serverPrivateKey: KeyObject): Buff
     });
     decipher.setAAD(Buffer.from(parsed.protectedB64, 'ascii'));
     decipher.setAuthTag(parsed.tag);
-    return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]);
+    // GCM is a stream mode: update returns every byte, final only checks the tag (and throws if it does not hold).
+    const plaintext = decipher.update(parsed.ciphertext);
+    decipher.final();
+    return plaintext;
   } catch {
     throw new EnvelopeError('decryption_failed', 'the envelope could not be decrypted');
   }
