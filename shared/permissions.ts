@@ -11,7 +11,7 @@ export const PERMISSIONS = {
   'orders:cancel': 'cancel an accepted order for the OPD, with a reason (stock back, money refunded)',
   'emails:retry': 'send again an email that failed',
   'products:read': 'list and show products, with their stock',
-  'products:write': 'add products, rename and re-price them, restock them',
+  'products:write': 'add products, rename and re-price them, restock them, split their stock',
   'accounts:read': 'list and show customers, their balances and ledgers',
   'accounts:credit': 'credit or adjust a customer’s balance',
   'customers:write': 'add customers; unlock, disable, re-enable them; end their sessions; reset their passwords',
