@@ -42,9 +42,9 @@ export const ORDER_CUSTOMER_OPTION = {
 } as const;
 
 /** A product for people, after `verb` (added, updated, restocked): its name shown with invisible characters visible. */
-export function describeProduct(verb: string): (product: CatalogueProduct) => string {
+export function describeProduct(verb = ''): (product: CatalogueProduct) => string {
   return (p) =>
-    `${verb} ${p.sku} "${showable(p.name)}": ${formatMoney(p.priceCents, p.currency)} each, ${p.stock} in stock` +
+    `${verb ? `${verb} ` : ''}${p.sku} "${showable(p.name)}": ${formatMoney(p.priceCents, p.currency)} each, ${p.stock} in stock` +
     (p.shards && p.shards.length > 1
       ? ` over ${p.shards.length} shards (${p.shards.map((shard) => shard.stock).join(' + ')})`
       : '');
