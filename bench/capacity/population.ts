@@ -25,15 +25,20 @@ export interface MixStaff {
 
 /** Stock enough that no order of the mix is refused for it: the model counts acceptance. */
 const STOCK = 1_000_000_000;
-/** How many accounts are made at once. */
+/** How many customers are made at once. */
 const AT_ONCE = 8;
+/**
+ * How many staff members are made at once: each hash and each login check of theirs takes scrypt at its full cost
+ * (256 MiB of memory each), and more at once fail for memory.
+ */
+const STAFF_AT_ONCE = 2;
 
-/** Runs `work` on every index below `count`, `AT_ONCE` at a time. */
-async function inBatches<T>(count: number, work: (i: number) => Promise<T>): Promise<T[]> {
+/** Runs `work` on every index below `count`, `atOnce` at a time. */
+async function inBatches<T>(count: number, work: (i: number) => Promise<T>, atOnce = AT_ONCE): Promise<T[]> {
   const results: T[] = new Array<T>(count);
   let next = 0;
   await Promise.all(
-    Array.from({ length: AT_ONCE }, async () => {
+    Array.from({ length: atOnce }, async () => {
       while (next < count) {
         const i = next++;
         results[i] = await work(i);
@@ -103,7 +108,7 @@ export async function createStaff(apiUrl: string, count: number): Promise<{ cler
     await addStaff({ staffId: id, email: `${id}@opd.local`, password, roles: [role] }, BENCH_OPERATOR);
     return { id, token: await loginAs(apiUrl, '/staff/login', { staffId: id, password }) };
   };
-  const clerks = await inBatches(count, (i) => add(`cap-clerk-${i}`, 'clerk'));
+  const clerks = await inBatches(count, (i) => add(`cap-clerk-${i}`, 'clerk'), STAFF_AT_ONCE);
   return { clerks, admin: await add('cap-admin', 'admin') };
 }
 

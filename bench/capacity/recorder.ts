@@ -50,6 +50,9 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteIte
 const REFUSALS = ['ConditionalCheckFailedException', 'TransactionCanceledException'];
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
+/** A request member that should be a string, or '' if it is not. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 const readBody = (message: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -141,7 +144,8 @@ export async function startRecorder(target: string, physical: Readonly<Record<st
     return withLocks(lockKeys, async () => {
       const before = await Promise.all(targets.map((touched) => getItem(touched.physical, touched.key)));
       const answer = await send();
-      const errorType = answer.status === 200 ? '' : String(JSON.parse(answer.body.toString()).__type ?? '');
+      const errorType =
+        answer.status === 200 ? '' : ((JSON.parse(answer.body.toString()) as { __type?: string }).__type ?? '');
       const refused = REFUSALS.some((name) => errorType.endsWith(name));
       if (answer.status !== 200 && !refused) return answer;
       if (refused) {
@@ -173,12 +177,12 @@ export async function startRecorder(target: string, physical: Readonly<Record<st
   const recordRead = async (operation: string, input: Record<string, unknown>, answer: Forwarded) => {
     if (answer.status !== 200) return;
     const output = JSON.parse(answer.body.toString()) as Record<string, unknown>;
-    const shape = shapes.get(String(input.TableName));
+    const shape = shapes.get(text(input.TableName));
     const mode = (consistent: unknown): ReadMode => (consistent === true ? 'consistent' : 'eventual');
     if (operation === 'GetItem' && shape) {
       const projected = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
       const item = projected
-        ? await getItem(String(input.TableName), input.Key as WireItem)
+        ? await getItem(text(input.TableName), input.Key as WireItem)
         : plain(output.Item as WireItem);
       count(itemReadCost(shape, plain(input.Key as WireItem)!, item, mode(input.ConsistentRead)));
     } else if (operation === 'BatchGetItem') {
@@ -207,9 +211,9 @@ export async function startRecorder(target: string, physical: Readonly<Record<st
     } else if ((operation === 'Query' || operation === 'Scan') && shape) {
       const index = shape.indexes.find((candidate) => candidate.name === input.IndexName);
       const readShape = index ?? shape;
-      const keyCondition = String(input.KeyConditionExpression ?? '');
+      const keyCondition = text(input.KeyConditionExpression);
       const again: QueryCommandInput = {
-        TableName: String(input.TableName),
+        TableName: text(input.TableName),
         ...(index ? { IndexName: index.name, Select: 'ALL_PROJECTED_ATTRIBUTES' } : { Select: 'ALL_ATTRIBUTES' }),
         ...(keyCondition ? { KeyConditionExpression: keyCondition, ...usedBy(keyCondition, input) } : {}),
         ...(input.ExclusiveStartKey ? { ExclusiveStartKey: toSdk(input.ExclusiveStartKey as WireItem) } : {}),
@@ -243,7 +247,7 @@ export async function startRecorder(target: string, physical: Readonly<Record<st
       if (!recorder.recording) answer = await send();
       else {
         const input = JSON.parse(body.toString() || '{}') as Record<string, unknown>;
-        const table = shapes.get(String(input.TableName))?.name ?? (input.TableName ? String(input.TableName) : '');
+        const table = shapes.get(text(input.TableName))?.name ?? text(input.TableName);
         const name = `${operation}${table ? ` ${table}` : ''}`;
         recorder.requests.set(name, (recorder.requests.get(name) ?? 0) + 1);
         if (WRITES.has(operation)) answer = await recordWrite(operation, input, send);
