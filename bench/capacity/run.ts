@@ -158,7 +158,7 @@ try {
     parameters.clients,
   );
   log(`  ${outcome.accepted} accepted in ${outcome.seconds.toFixed(0)} s; waiting for the notifier's emails…`);
-  const owedLeft = await mailDrained(stack, 180_000);
+  const owedLeft = await mailDrained(stack, 600_000);
   recorder.recording = false;
   const emails = (await emailsInInbox(stack)) - emailsBefore;
   report({
