@@ -8,6 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TABLES } from '../contract/tables.js';
+import { indexEntry, itemSize, writeUnits } from '../bench/capacity/sizing.js';
 import { sealOrder } from '../shared/envelope/index.js';
 import {
   addCustomer,
@@ -21,32 +22,6 @@ import {
   UpdateCommand,
 } from './helpers/aws.js';
 import { customerKeys } from './helpers/keys.js';
-
-/** DynamoDB's size of a value (strings in UTF-8 bytes, numbers ~1 byte per 2 digits + 1, maps and lists 3 + 1 per member). */
-function sizeOf(value: unknown): number {
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.-]|^0+/g, '').length / 2) + 1;
-  if (typeof value === 'boolean' || value === null) return 1;
-  if (Array.isArray(value)) return 3 + value.reduce((total: number, member) => total + 1 + sizeOf(member), 0);
-  if (typeof value === 'object')
-    return (
-      3 +
-      Object.entries(value as Record<string, unknown>).reduce(
-        (total, [name, member]) => total + 1 + Buffer.byteLength(name) + sizeOf(member),
-        0,
-      )
-    );
-  return 0;
-}
-const itemSize = (item: Record<string, unknown>) =>
-  Object.entries(item).reduce((total, [name, value]) => total + Buffer.byteLength(name) + sizeOf(value), 0);
-/** Write units of one item write: 1 per KiB, rounded up. */
-const writeUnits = (item: Record<string, unknown>) => Math.ceil(itemSize(item) / 1024);
-/** An index entry's write units: its keys, the table's keys, the projected attributes, and 100 bytes of overhead. */
-function indexEntry(item: Record<string, unknown>, names: readonly string[]): number {
-  const entry = Object.fromEntries(names.filter((name) => name in item).map((name) => [name, item[name]]));
-  return Math.ceil((itemSize(entry) + 100) / 1024);
-}
 
 interface Measured {
   /** DynamoDB requests of a warm order, in order, as `Operation table`. */
