@@ -96,6 +96,7 @@ describe('po order keeps the OPD’s public keys (against a fake OPD with the re
     await sleep(1_100); // the kept answers were good for 1 s from before that order
     expect(await orderRequests(name)).toEqual(FULL);
     fake.opd.behaviour = { keysMaxAge: 0 };
+    await sleep(1_100); // what the last order kept (for 1 s) has run out
     expect(await orderRequests(name)).toEqual(FULL);
     expect(await orderRequests(name)).toEqual(FULL);
     expect(JSON.parse(readFileSync(cacheFile(name), 'utf8'))).toEqual({ apiUrl: fake.opd.url, entries: {} });
