@@ -116,6 +116,14 @@ async function walk<T>(limit: number, page: (cursor?: string) => Promise<{ items
 
 const customer = fc.constantFrom('alice', 'bob', 'carol');
 
+describe('shardOf', () => {
+  it('is FNV-1a over the UTF-8 bytes (its published vectors), modulo the count', () => {
+    expect(['', 'a', 'foobar'].map((id) => shardOf(id, 2 ** 32))).toEqual([0x811c9dc5, 0xe40c292c, 0xbf9cf968]);
+    expect(shardOf('foobar', ORDER_INDEX_SHARDS)).toBe(0xbf9cf968 % ORDER_INDEX_SHARDS);
+    expect(shardOf('é', 2 ** 32)).not.toBe(shardOf('\u00e9'.normalize('NFD'), 2 ** 32)); // bytes, not characters
+  });
+});
+
 describe('the work queue (GET /admin/orders?status=)', () => {
   const order = fc.record({
     customerId: customer,
