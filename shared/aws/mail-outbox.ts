@@ -20,7 +20,7 @@ import {
 } from '../mail.js';
 import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import { ORDER_DATABASE, queryOrders, updateOrderIf } from './orders-table.js';
+import { ORDER_DATABASE, updateOrderIf } from './orders-table.js';
 import type { OrderKey } from './orders-table.js';
 import { querySharded } from './sharded-index.js';
 import { transact } from './transactions.js';
