@@ -39,13 +39,31 @@ export type TableName = TableDefinition['name'];
 
 const text = (name: string): KeyAttribute => ({ name, type: 'S' });
 
-/** The OPD's work queue: orders by status, oldest first, with what the OPD needs to act on them. */
-export const ORDERS_BY_STATUS: IndexDefinition = {
-  name: 'byStatus',
-  partitionKey: text('status'),
-  sortKey: text('acceptedAt'),
-  include: ['lines', 'totalCents', 'currency', 'fulfilledAt', 'cancelledAt'],
-};
+/**
+ * How many partitions each low-cardinality key of the orders table's indexes is spread over: an order's status in
+ * {@link ORDERS_BY_STATUS} (`accepted#17`) and its owed-mail markers in {@link MAIL_OWED} (`owed#3`), the shard a pure
+ * function of the order ID (shared/shards.ts `shardOf`). A partition takes 1,000 write units a second. Each order
+ * writes 2 units to the partitions of one value of each index: its entry put under `accepted` and deleted when it is
+ * fulfilled or cancelled; its confirmation's entry put under `owed` and deleted when sent; its notice's likewise (an
+ * entry of 1 KiB or less costs 1 unit). At 10,000 orders a second that is 2 × 10,000 = 20,000 units a second per
+ * value, 20 partitions' worth; 32 leave each at 625 units a second (62 %), room for bursts, larger entries (a status
+ * entry projects the lines: past 1 KiB it costs 2) and a shard that draws more than its share. A reader queries every
+ * shard of a value (32 small queries, in parallel).
+ */
+export const ORDER_INDEX_SHARDS = 32;
+
+/**
+ * The OPD's work queue: orders by status, oldest first, with what the OPD needs to act on them. Partitioned by the
+ * status and one of {@link ORDER_INDEX_SHARDS} shards (`statusShard`, `accepted#17`), written with the order and moved
+ * with every status change: one `status` key would take every accepted order's writes and cap them at 500 orders a
+ * second. It projects `status` because the key no longer is the status alone.
+ */
+export const ORDERS_BY_STATUS = {
+  name: 'byStatusShard',
+  partitionKey: { name: 'statusShard', type: 'S' },
+  sortKey: { name: 'acceptedAt', type: 'S' },
+  include: ['status', 'lines', 'totalCents', 'currency', 'fulfilledAt', 'cancelledAt'],
+} as const satisfies IndexDefinition;
 
 /**
  * A customer's orders by acceptance time, for `GET /orders` (newest first): order IDs are random, so the table's own
@@ -64,7 +82,8 @@ export const ORDERS_BY_ID: IndexDefinition = { name: 'byOrderId', partitionKey: 
 /**
  * Mail the OPD still owes (`owed`) or gave up on (`failed`), per kind: sparse indexes, since an order is in one only
  * while its `emailOwed` / `noticeOwed` marker is set (from acceptance or a status change until the mail is sent).
- * The sweeper and `GET /admin/emails` query them; nothing scans the table. Keys only.
+ * The marker is sharded (`owed#3`, one of {@link ORDER_INDEX_SHARDS}), as every order passes through `owed`. The
+ * sweeper and `GET /admin/emails` query every shard; nothing scans the table. Keys only.
  */
 export const MAIL_OWED = {
   email: { name: 'emailsOwed', partitionKey: text('emailOwed'), sortKey: { name: 'emailOwedSince', type: 'N' } },
@@ -74,6 +93,9 @@ export const MAIL_OWED = {
 /**
  * Account notices the OPD still owes (`owed`) or gave up on (`failed`): the sparse index of the notices table, as
  * {@link MAIL_OWED} is the orders table's. A notice is in it from its write until its email is sent. Keys only.
+ * Not sharded: notices come from a customer adding or revoking a key, never from an order, and each costs this
+ * partition 2 units (its entry put, then deleted), so one `owed` key holds 500 notices a second, far above what key
+ * changes reach; shard it as the orders' markers are if they ever come near.
  */
 export const NOTICES_OWED = {
   name: 'mailOwed',
@@ -104,11 +126,13 @@ export const AUDIT_BY_TIME: IndexDefinition = {
 };
 
 /**
- * How many partitions a day of the audit trail is spread over in {@link AUDIT_BY_TIME}: a partition takes 1,000 writes
- * a second, so audited writes (staff actions, customers' password and key changes — never orders) may reach 4,000 a
- * second before the index throttles them. A query without an actor or a target reads every shard of each day.
+ * How many partitions a day of the audit trail is spread over in {@link AUDIT_BY_TIME}. Every fulfilment by staff
+ * writes an audit record in its transaction (a record of well under 1 KiB: 1 unit in the index), so 10,000 fulfilled
+ * orders a second put 10,000 units a second into one day's partitions, 10 partitions' worth, besides the other audited
+ * writes (staff actions, customers' password and key changes). 32, as {@link ORDER_INDEX_SHARDS}, leave each at about
+ * 310 units a second. A query without an actor or a target reads every shard of each day (shared/aws/audit.ts).
  */
-export const AUDIT_TIME_SHARDS = 4;
+export const AUDIT_TIME_SHARDS = 32;
 
 /**
  * Every table, one entry each. Their order is the order of their settings in shared/config.ts (a configuration error

@@ -2,6 +2,8 @@
  * The mail an order owes its customer: which emails, where each stands, and the names its state is stored under on
  * the order item. Pure: the adapter is shared/aws/mail-outbox.ts.
  */
+import { ORDER_INDEX_SHARDS } from '../contract/tables.js';
+import { shardKey, shardOf } from './shards.js';
 
 /** The two emails an order may owe: its confirmation (once accepted), and the notice of its last status change. */
 export const MAIL_KINDS = ['confirmation', 'notice'] as const;
@@ -12,6 +14,17 @@ export type MailKind = (typeof MAIL_KINDS)[number];
 export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
 /** The marker that lists an order's email in its kind's sparse index: `owed` until sent, `failed` once given up. */
 export type MailOwed = 'owed' | 'failed';
+
+/** The marker as an order stores it: sharded, `owed#3` ({@link owedMarker}). */
+export type OwedMarker = `${MailOwed}#${number}`;
+
+/**
+ * The marker that lists an order's email in its kind's owed-mail index: `state` and the order's shard among
+ * `ORDER_INDEX_SHARDS` (contract/tables.ts), so that no one `owed` key takes every order's writes.
+ */
+export function owedMarker(state: MailOwed, orderId: string): OwedMarker {
+  return shardKey(state, shardOf(orderId, ORDER_INDEX_SHARDS));
+}
 
 /**
  * How stored data names each kind: the prefix of its attributes on the order item (`emailStatus`, `emailOwed`,
@@ -87,12 +100,20 @@ export function mailTransition(
   };
 }
 
-/** The update that gives up a claimed email after a permanent rejection: `failed`, with the reason, still listed. */
-export function mailFailure(attributes: MailAttributes, reason: string): MailUpdate {
+/**
+ * The update that gives up a claimed email after a permanent rejection: `failed`, with the reason, still listed under
+ * `marker` (an order's sharded one, {@link owedMarker}; an account notice's is `failed` itself).
+ */
+export function mailFailure(attributes: MailAttributes, reason: string, marker: string = 'failed'): MailUpdate {
   const { status, failure, owed } = attributes;
   return {
-    UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :failed`,
+    UpdateExpression: `SET ${status} = :failed, ${failure} = :reason, ${owed} = :marker`,
     ConditionExpression: `${status} = :sending`,
-    ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason.slice(0, 500), ':sending': 'sending' },
+    ExpressionAttributeValues: {
+      ':failed': 'failed',
+      ':reason': reason.slice(0, 500),
+      ':sending': 'sending',
+      ':marker': marker,
+    },
   };
 }

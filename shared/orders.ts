@@ -6,8 +6,11 @@
 import { ApiError } from './errors.js';
 import type { OrderClaims } from './envelope/index.js';
 import type { SignatureAlg } from './keys.js';
-import type { MailOwed, MailStatus } from './mail.js';
+import { ORDER_INDEX_SHARDS } from '../contract/tables.js';
+import { owedMarker } from './mail.js';
+import type { MailStatus, OwedMarker } from './mail.js';
 import { formatMoney } from './money.js';
+import { shardKey, shardOf } from './shards.js';
 
 /**
  * A catalogue product: its price in cents of the catalogue's currency, and the stock left — all of it, summed over
@@ -35,6 +38,18 @@ export const ORDER_STATUSES = ['accepted', 'fulfilled', 'cancelled'] as const;
 /** One of {@link ORDER_STATUSES}. */
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** An order's key in the status index: its status and its shard (`accepted#17`). */
+export type StatusShard = `${OrderStatus}#${number}`;
+
+/**
+ * The status index's key of an order in `status` (contract/tables.ts `ORDERS_BY_STATUS`): the status and the order's
+ * shard among `ORDER_INDEX_SHARDS`, a function of its ID alone, so that a status change moves it to the same shard
+ * of the new status.
+ */
+export function orderStatusShard(status: OrderStatus, orderId: string): StatusShard {
+  return shardKey(status, shardOf(orderId, ORDER_INDEX_SHARDS));
+}
+
 /** How an order was cancelled: the customer's signed request or the OPD's reason, the OPD's receipt, the refund. */
 export interface Cancellation {
   readonly by: 'customer' | 'opd';
@@ -60,6 +75,8 @@ export interface OrderRecord {
   readonly totalCents: number;
   readonly currency: string;
   readonly status: OrderStatus;
+  /** The status index's key, moved with `status` ({@link orderStatusShard}). */
+  readonly statusShard: StatusShard;
   readonly acceptedAt: string;
   readonly fulfilledAt?: string;
   readonly cancelledAt?: string;
@@ -84,15 +101,18 @@ export interface OrderRecord {
   readonly emailSentAt?: string;
   /** Why the confirmation was given up (`failed`): a permanent rejection, never retried on its own. */
   readonly emailFailure?: string;
-  /** `owed` until the confirmation is sent, `failed` once given up: the sparse `emailsOwed` index's key. */
-  readonly emailOwed?: MailOwed;
+  /**
+   * `owed#k` until the confirmation is sent, `failed#k` once given up (k: the order's shard): the sparse `emailsOwed`
+   * index's key (shared/mail.ts `owedMarker`).
+   */
+  readonly emailOwed?: OwedMarker;
   /** Since when (epoch milliseconds): the sweeper leaves fresh mail to the stream. */
   readonly emailOwedSince?: number;
   /** The email a status change owes the customer (cancelled, fulfilled): set with the change, sent by the notifier. */
   readonly noticeStatus?: MailStatus;
   readonly noticeSentAt?: string;
   readonly noticeFailure?: string;
-  readonly noticeOwed?: MailOwed;
+  readonly noticeOwed?: OwedMarker;
   readonly noticeOwedSince?: number;
 }
 
@@ -158,6 +178,7 @@ export function newOrderRecord(input: {
     totalCents: claims.totalCents,
     currency: claims.currency,
     status: 'accepted',
+    statusShard: orderStatusShard('accepted', claims.jti),
     acceptedAt: new Date(input.now).toISOString(),
     signedAt: new Date(claims.iat * 1000).toISOString(),
     ...(claims.note === undefined ? {} : { note: claims.note }),
@@ -168,7 +189,7 @@ export function newOrderRecord(input: {
     receipt: input.receipt,
     ledgerEntry: input.ledgerEntry,
     emailStatus: 'pending',
-    emailOwed: 'owed',
+    emailOwed: owedMarker('owed', claims.jti),
     emailOwedSince: input.now,
   };
 }

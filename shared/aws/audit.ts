@@ -41,20 +41,33 @@ export interface AuditPage {
 }
 
 /**
- * Most DynamoDB requests (Query calls) one page may make. A filter is applied after DynamoDB reads the items (its
- * `Limit` counts the items read, not those that match), so without a bound a page's work grew with the records it
- * skipped: a rare action at 1,000 records a day took 3,507 queries for one page, and a few thousand a day would pass
- * the function's timeout. 40 queries of at most {@link FILTERED_QUERY_LIMIT} items read at most 8,000 items, in at
- * most 10 rounds of one query per shard; a page that spends them answers what it found, short, with a `next` that goes
- * on exactly where it stopped.
+ * Most DynamoDB requests (Query calls) one page read by target or by actor may make: one partition, one query after
+ * another. A filter is applied after DynamoDB reads the items (its `Limit` counts the items read, not those that
+ * match), so without a bound a page's work grew with the records it skipped: a rare action at 1,000 records a day
+ * took 3,507 queries for one page, and a few thousand a day would pass the function's timeout. 40 queries of at most
+ * {@link FILTERED_QUERY_LIMIT} items read at most 8,000 items; a page that spends them answers what it found, short,
+ * with a `next` that goes on exactly where it stopped.
  */
 export const MAX_QUERIES_PER_PAGE = 40;
 
 /**
- * Items one filtered query reads (its `Limit`): many, since only some of them match. A query without a filter reads
- * the records wanted and one more (whether there are more is then known).
+ * Most queries one page read by time may make: at most 10 rounds of one query per shard of a day, each round's queries
+ * made together. A day is started only with a whole round left, so a page walks at most
+ * {@link MAX_DAYS_PER_PAGE} days of one round each with some rounds to spare.
+ */
+export const MAX_TIME_QUERIES_PER_PAGE = 10 * AUDIT_TIME_SHARDS;
+
+/**
+ * Items one filtered query of a single partition reads (its `Limit`): many, since only some of them match. A query
+ * without a filter reads the records wanted and one more (whether there are more is then known).
  */
 const FILTERED_QUERY_LIMIT = 200;
+
+/**
+ * Items one filtered query of a time shard reads, whatever the page wants: a round of {@link AUDIT_TIME_SHARDS} of them
+ * reads 800 items, as a round of 4 shards of 200 did, so a filtered page reads at most 10 × 800 = 8,000 items.
+ */
+const FILTERED_SHARD_QUERY_LIMIT = Math.ceil(800 / AUDIT_TIME_SHARDS);
 
 /** A partition to read: the table's (by target) or an index's (by actor, by time bucket). */
 interface Partition {
@@ -83,12 +96,13 @@ interface Budget {
 /**
  * The records of `filter` in `position`'s range, newest first, at most `limit`: by target (the table's partition), else
  * by actor (`byActor`), else by time (`byTime`: day by day from the range's top, every shard of a day merged, at most
- * {@link MAX_DAYS_PER_PAGE} days per page). At most {@link MAX_QUERIES_PER_PAGE} queries: a page that stops at either
+ * {@link MAX_DAYS_PER_PAGE} days per page). At most {@link MAX_QUERIES_PER_PAGE} queries (by time,
+ * {@link MAX_TIME_QUERIES_PER_PAGE}): a page that stops at either
  * bound may hold fewer than `limit` records, and a `next`.
  */
 export async function queryAudit(filter: AuditFilter, position: AuditPosition, limit: number): Promise<AuditPage> {
-  const budget: Budget = { left: MAX_QUERIES_PER_PAGE };
   if (filter.target !== undefined || filter.actor !== undefined) {
+    const budget: Budget = { left: MAX_QUERIES_PER_PAGE };
     const reading = unread(
       filter.target !== undefined
         ? { key: 'target', value: filter.target }
@@ -102,6 +116,7 @@ export async function queryAudit(filter: AuditFilter, position: AuditPosition, l
     // Every record from `reached` up has been read and is in this page: the next goes on below it.
     return reading.done ? { records: reading.records } : { records: reading.records, next: reading.reached! };
   }
+  const budget: Budget = { left: MAX_TIME_QUERIES_PER_PAGE };
   const records: AuditRecord[] = [];
   // One more day than a page walks: whether there are days left is then known.
   const days = daysBackFrom(position.before, position.since, MAX_DAYS_PER_PAGE + 1);
@@ -113,7 +128,7 @@ export async function queryAudit(filter: AuditFilter, position: AuditPosition, l
       unread({ index: AUDIT_BY_TIME.name, key: 'timeBucket', value: `${day}#${shard}` }),
     );
     // In rounds of one query per shard that wants more, while the budget has a whole round left (it has the first:
-    // MAX_QUERIES_PER_PAGE is more than a day's shards, and a day is started only with a round left).
+    // MAX_TIME_QUERIES_PER_PAGE is more than a day's shards, and a day is started only with a round left).
     let round = shards.filter((shard) => wantsMore(shard, need));
     while (round.length > 0 && budget.left >= round.length) {
       await Promise.all(round.map((shard) => readMore(shard, filter, position, need, budget)));
@@ -187,7 +202,12 @@ async function readMore(
         ScanIndexForward: false,
         // Always 2 items or more, of which at most one is `before`'s own: where a query stops is below `before`, so a
         // page that ends there hands out a cursor that has moved on, however few records it found.
-        Limit: filters.length > 0 ? Math.max(FILTERED_QUERY_LIMIT, want + 1) : want + 1,
+        Limit:
+          filters.length === 0
+            ? want + 1
+            : partition.key === 'timeBucket'
+              ? FILTERED_SHARD_QUERY_LIMIT
+              : Math.max(FILTERED_QUERY_LIMIT, want + 1),
         ...(reading.start ? { ExclusiveStartKey: reading.start } : {}),
       }),
     ),

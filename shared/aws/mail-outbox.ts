@@ -2,17 +2,27 @@
  * The mail an order owes, kept on the order item under its kind's attributes (shared/mail.ts `mailAttributes`). Each
  * email's status moves pending → sending → sent, or → failed on a permanent rejection (and back to pending when an
  * administrator retries it); every move is a conditional update, so that one sender claims each email. While an email
- * is owed or failed, its order is listed in its kind's sparse index, which the sweeper and `GET /admin/emails` query.
- * A staff member's retry is audited, in its own transaction.
+ * is owed or failed, its order is listed in its kind's sparse index under its sharded marker (`owed#3`: shared/mail.ts
+ * `owedMarker`), which the sweeper and `GET /admin/emails` query, every shard merged oldest first
+ * (./sharded-index.ts). A staff member's retry is audited, in its own transaction.
  */
-import { MAIL_OWED } from '../../contract/tables.js';
+import { MAIL_OWED, ORDER_INDEX_SHARDS } from '../../contract/tables.js';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
-import { MAIL_KINDS, STORED_MAIL_KIND, mailAttributes, mailFailure, mailKindOf, mailTransition } from '../mail.js';
+import {
+  MAIL_KINDS,
+  STORED_MAIL_KIND,
+  mailAttributes,
+  mailFailure,
+  mailKindOf,
+  mailTransition,
+  owedMarker,
+} from '../mail.js';
 import type { MailKind, MailOwed, MailStatus, StoredMailKind } from '../mail.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import { ORDER_DATABASE, queryOrders, updateOrderIf } from './orders-table.js';
+import { ORDER_DATABASE, updateOrderIf } from './orders-table.js';
 import type { OrderKey } from './orders-table.js';
+import { querySharded } from './sharded-index.js';
 import { transact } from './transactions.js';
 import type { TransactItem } from './transactions.js';
 
@@ -34,7 +44,7 @@ export function transitionMailStatus(
 
 /** Gives up a claimed email after a permanent rejection: `failed`, with the reason, listed by `GET /admin/emails`. */
 export function markMailFailed(key: OrderKey, kind: MailKind, reason: string): Promise<boolean> {
-  return updateOrderIf(key, mailFailure(mailAttributes(kind), reason));
+  return updateOrderIf(key, mailFailure(mailAttributes(kind), reason, owedMarker('failed', key.orderId)));
 }
 
 /**
@@ -58,7 +68,12 @@ export async function reopenFailedMail(
           .map(({ status, owed, owedSince }) => `${status} = :pending, ${owed} = :owed, ${owedSince} = :now`)
           .join(', ')} REMOVE ${attributes.map(({ failure }) => failure).join(', ')}`,
         ConditionExpression: attributes.map(({ status }) => `${status} = :failed`).join(' AND '),
-        ExpressionAttributeValues: { ':pending': 'pending', ':owed': 'owed', ':now': now, ':failed': 'failed' },
+        ExpressionAttributeValues: {
+          ':pending': 'pending',
+          ':owed': owedMarker('owed', key.orderId),
+          ':now': now,
+          ':failed': 'failed',
+        },
       },
     },
     audit,
@@ -84,7 +99,9 @@ const indexOf = (kind: MailKind) => MAIL_OWED[STORED_MAIL_KIND[kind]];
 
 /**
  * A page of mail that is `owed` (oldest first; `before`: only what has been owed since before then) or `failed`, of
- * one kind, from its sparse index. `start` continues a previous page.
+ * one kind, from its sparse index, every shard merged (ties by customer, then order ID). `next`, when more may follow,
+ * is the page's last entry (`{customerId, orderId, since}`); passed back as `start`, the next page goes on exactly
+ * after it. @throws TypeError for a `start` that is no such entry
  */
 export async function listOwedMail(
   kind: MailKind,
@@ -93,34 +110,46 @@ export async function listOwedMail(
   options: { before?: number; start?: Record<string, unknown> } = {},
 ): Promise<{ mail: OwedMail[]; next?: Record<string, unknown> }> {
   const index = indexOf(kind);
-  const result = await queryOrders({
-    IndexName: index.name,
-    KeyConditionExpression: options.before === undefined ? '#owed = :state' : '#owed = :state AND #since < :before',
-    ExpressionAttributeNames: {
-      '#owed': index.partitionKey.name,
-      ...(options.before === undefined ? {} : { '#since': index.sortKey.name }),
+  const { start } = options;
+  if (
+    start !== undefined &&
+    (typeof start.customerId !== 'string' || typeof start.orderId !== 'string' || typeof start.since !== 'number')
+  )
+    throw new TypeError('start: pass back the `next` of the previous page');
+  const { page, more } = await querySharded({
+    index,
+    value: state,
+    shards: ORDER_INDEX_SHARDS,
+    limit,
+    after: start && {
+      sort: start.since as number,
+      customerId: start.customerId as string,
+      orderId: start.orderId as string,
     },
-    ExpressionAttributeValues: {
-      ':state': state,
-      ...(options.before === undefined ? {} : { ':before': options.before }),
-    },
-    Limit: limit,
-    ...(options.start ? { ExclusiveStartKey: options.start } : {}),
-  });
-  return {
-    mail: (result.Items ?? []).map((item) => ({
+    before: options.before,
+    entry: (item) => ({
+      sort: item[index.sortKey.name] as number,
       customerId: item.customerId as string,
       orderId: item.orderId as string,
-      kind: STORED_MAIL_KIND[kind],
-      since: item[index.sortKey.name] as number,
-    })),
-    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}),
+    }),
+  });
+  const mail = page.map(({ sort, customerId, orderId }) => ({
+    customerId,
+    orderId,
+    kind: STORED_MAIL_KIND[kind],
+    since: sort,
+  }));
+  const last = mail.at(-1);
+  return {
+    mail,
+    ...(more && last ? { next: { customerId: last.customerId, orderId: last.orderId, since: last.since } } : {}),
   };
 }
 
 /**
  * One page of mail in a state (`owed` or `failed`), confirmations first, then notices, each oldest first. The cursor
- * names the kind (by its stored name) and the last key, all as strings, checked member by member when it comes back.
+ * names the kind (by its stored name) and the last entry, all as strings, checked member by member when it comes
+ * back; the page goes on exactly after that entry.
  */
 export async function listMailPage(
   state: MailOwed,
@@ -140,15 +169,9 @@ export async function listMailPage(
   const kinds = after ? MAIL_KINDS.slice(MAIL_KINDS.indexOf(after.kind)) : MAIL_KINDS;
   const mail: OwedMail[] = [];
   for (const kind of kinds) {
-    const index = indexOf(kind);
     const start =
       after?.kind === kind
-        ? {
-            customerId: after.customerId,
-            orderId: after.orderId,
-            [index.partitionKey.name]: state,
-            [index.sortKey.name]: Number(after.since),
-          }
+        ? { customerId: after.customerId, orderId: after.orderId, since: Number(after.since) }
         : undefined;
     const page = await listOwedMail(kind, state, limit - mail.length, start ? { start } : {});
     mail.push(...page.mail);

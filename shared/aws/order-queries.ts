@@ -1,16 +1,18 @@
 /**
  * Reading the orders table: one order, a customer's orders page by page (newest first), the OPD's work queue (orders
- * by status, oldest first), and who has an order with a given ID.
+ * by status, oldest first, merged from every shard of the status: ./sharded-index.ts), and who has an order with a
+ * given ID.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
-import { ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS } from '../../contract/tables.js';
+import { ORDERS_BY_CUSTOMER, ORDERS_BY_ID, ORDERS_BY_STATUS, ORDER_INDEX_SHARDS } from '../../contract/tables.js';
 import { ISO_TIME_PATTERN, decodeCursor, encodeCursor } from '../paging.js';
 import type { OrderRecord, OrderStatus } from '../orders.js';
 import { dynamo } from './clients.js';
 import { ORDER_DATABASE, orderDatabase, queryOrders } from './orders-table.js';
+import { querySharded } from './sharded-index.js';
 import { ORDER_ID_PATTERN } from '../rules.js';
 
 /**
@@ -106,8 +108,10 @@ export type QueuedOrder = Pick<
 >;
 
 /**
- * One page of the OPD's work queue: orders in `status`, oldest accepted first, through the status index. `cursor` is
- * the previous page's `next`: the index's last key, checked member by member (`patterns`: customer and order IDs).
+ * One page of the OPD's work queue: orders in `status`, oldest accepted first (ties by customer, then order ID),
+ * merged from every shard of the status index. `cursor` is the previous page's `next`: its last order's status,
+ * acceptance time and IDs, checked member by member (`patterns`: customer and order IDs); the page goes on exactly
+ * after that order.
  */
 export async function listOrdersByStatus(
   status: OrderStatus,
@@ -115,20 +119,31 @@ export async function listOrdersByStatus(
   cursor: string | undefined,
   patterns: { customerId: RegExp; orderId: RegExp },
 ): Promise<{ orders: QueuedOrder[]; next?: string }> {
-  const start = cursor
-    ? decodeCursor(cursor, { status: new RegExp(`^${status}$`), acceptedAt: ISO_TIME_PATTERN, ...patterns })
+  const at = cursor
+    ? decodeCursor<{ status: string; acceptedAt: string; customerId: string; orderId: string }>(cursor, {
+        status: new RegExp(`^${status}$`),
+        acceptedAt: ISO_TIME_PATTERN,
+        ...patterns,
+      })
     : undefined;
-  const result = await queryOrders({
-    IndexName: ORDERS_BY_STATUS.name,
-    KeyConditionExpression: '#status = :status',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':status': status },
-    ScanIndexForward: true,
-    Limit: limit,
-    ...(start ? { ExclusiveStartKey: start } : {}),
+  const { page, more } = await querySharded({
+    index: ORDERS_BY_STATUS,
+    value: status,
+    shards: ORDER_INDEX_SHARDS,
+    limit,
+    after: at && { sort: at.acceptedAt, customerId: at.customerId, orderId: at.orderId },
+    entry: (item) => {
+      const order = item as QueuedOrder;
+      return { sort: order.acceptedAt, customerId: order.customerId, orderId: order.orderId, order };
+    },
   });
-  const last = result.LastEvaluatedKey;
-  return { orders: (result.Items ?? []) as QueuedOrder[], ...(last ? { next: encodeCursor(last) } : {}) };
+  const orders = page.map((entry) => entry.order);
+  const last = orders.at(-1);
+  const next =
+    more && last
+      ? encodeCursor({ status, acceptedAt: last.acceptedAt, customerId: last.customerId, orderId: last.orderId })
+      : undefined;
+  return { orders, ...(next ? { next } : {}) };
 }
 
 /** The customers who have an order with this ID (normally one: IDs are random; nothing stops two from choosing one). */

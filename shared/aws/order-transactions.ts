@@ -11,9 +11,10 @@
 import type { AccountState, LedgerEntry, OrderGuard } from '../accounts.js';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
-import { mailAttributes } from '../mail.js';
+import { mailAttributes, owedMarker } from '../mail.js';
 import { accountReadNeeded, allReasons, interpretCancellation } from '../order-outcomes.js';
 import type { TransactionOutcome } from '../order-outcomes.js';
+import { orderStatusShard } from '../orders.js';
 import type { Cancellation, OrderRecord } from '../orders.js';
 import { shardCountOf } from '../stock.js';
 import type { StockTake } from '../stock.js';
@@ -89,20 +90,28 @@ export type CancelOutcome =
 /**
  * The update that moves an accepted order to `status` (also setting `set`, whose values are `values`) and owes the
  * customer a notice of the change since `since` (epoch milliseconds): applied only while the order is still
- * `accepted`, so that of any number of concurrent changes exactly one commits.
+ * `accepted`, so that of any number of concurrent changes exactly one commits. The order's status-index key moves
+ * with its status (to the same shard of the new one), and the notice is listed under the order's sharded `owed`.
  */
-function leaveAccepted(status: 'cancelled' | 'fulfilled', set: string, values: Record<string, unknown>, since: number) {
+function leaveAccepted(
+  orderId: string,
+  status: 'cancelled' | 'fulfilled',
+  set: string,
+  values: Record<string, unknown>,
+  since: number,
+) {
   const notice = mailAttributes('notice');
   return {
-    UpdateExpression: `SET #status = :${status}, ${set}, ${notice.status} = :pending, ${notice.owed} = :owed, ${notice.owedSince} = :since`,
+    UpdateExpression: `SET #status = :${status}, statusShard = :shard, ${set}, ${notice.status} = :pending, ${notice.owed} = :owed, ${notice.owedSince} = :since`,
     ConditionExpression: '#status = :accepted',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       [`:${status}`]: status,
+      ':shard': orderStatusShard(status, orderId),
       ':accepted': 'accepted',
       ...values,
       ':pending': 'pending',
-      ':owed': 'owed',
+      ':owed': owedMarker('owed', orderId),
       ':since': since,
     },
   };
@@ -126,6 +135,7 @@ export async function writeCancellation(
         TableName: config().tables.orders,
         Key: { customerId: order.customerId, orderId: order.orderId },
         ...leaveAccepted(
+          order.orderId,
           'cancelled',
           'cancelledAt = :at, cancellation = :cancellation',
           { ':at': cancelledAt, ':cancellation': cancellation },
@@ -175,7 +185,7 @@ export async function markFulfilled(key: OrderKey, audit: TransactItem, now = Da
         Update: {
           TableName: config().tables.orders,
           Key: key,
-          ...leaveAccepted('fulfilled', 'fulfilledAt = :at', { ':at': fulfilledAt }, now),
+          ...leaveAccepted(key.orderId, 'fulfilled', 'fulfilledAt = :at', { ':at': fulfilledAt }, now),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },

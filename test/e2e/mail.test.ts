@@ -4,6 +4,7 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { owedMarker } from '../../shared/mail.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import {
   call,
@@ -52,7 +53,7 @@ describe('mail owed is sent at least once', () => {
         Key: { customerId, orderId },
         UpdateExpression:
           'SET emailStatus = :sending, emailClaimedAt = :since, emailOwed = :owed, emailOwedSince = :since REMOVE emailSentAt',
-        ExpressionAttributeValues: { ':sending': 'sending', ':since': since, ':owed': 'owed' },
+        ExpressionAttributeValues: { ':sending': 'sending', ':since': since, ':owed': owedMarker('owed', orderId) },
       }),
     );
   }
@@ -119,8 +120,13 @@ describe('mail owed is sent at least once', () => {
         TableName: e2e.stack.tables.orders!,
         Key: { customerId: 'sweep-failed', orderId },
         UpdateExpression:
-          'SET emailStatus = :failed, emailOwed = :failed, emailOwedSince = :since, emailFailure = :why REMOVE emailSentAt',
-        ExpressionAttributeValues: { ':failed': 'failed', ':since': Date.now(), ':why': 'MessageRejected: test' },
+          'SET emailStatus = :failed, emailOwed = :marker, emailOwedSince = :since, emailFailure = :why REMOVE emailSentAt',
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':marker': owedMarker('failed', orderId), // as the notifier lists a failed email: under the order's shard
+          ':since': Date.now(),
+          ':why': 'MessageRejected: test',
+        },
       }),
     );
     const failed = await call('GET', '/admin/emails?status=failed&limit=100', { token: e2e.adminToken });

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { ORDER_INDEX_SHARDS } from '../../contract/tables.js';
+import { shardOf } from '../../shared/shards.js';
 import { orderAt } from '../helpers/handlers/read-admin-notify.js';
 import { bodyOf } from '../helpers/aws.js';
 import { call, coldStartBeforeEach, tables, world } from '../helpers/handlers/staff.js';
@@ -103,5 +105,33 @@ describe('GET /admin/orders?customer=ID', () => {
     }
     const refused = await call('sec', 'GET', '/admin/orders', { query: { customer: 'alice' } });
     expect(errorOf(refused)).toMatchObject({ code: 'forbidden', permission: 'orders:read' });
+  });
+});
+
+describe('a status change and the status index', () => {
+  const queue = async (status: string) =>
+    (
+      bodyOf(await call('clerk1', 'GET', '/admin/orders', { query: { status } })).orders as Array<{ orderId: string }>
+    ).map((order) => order.orderId);
+
+  it('fulfilling moves the order to its shard of `fulfilled` (the same shard) and owes its notice under its shard of `owed`', async () => {
+    const order = orderAt('alice', 2, 'accepted');
+    tables.put('orders', { ...order });
+    const shard = shardOf(order.orderId, ORDER_INDEX_SHARDS);
+    expect(order.statusShard).toBe(`accepted#${shard}`);
+    expect(await queue('accepted')).toEqual([order.orderId]);
+    const fulfilled = await call('clerk1', 'POST', '/admin/orders/{id}/fulfil', {
+      params: { id: order.orderId },
+      query: { customer: 'alice' },
+    });
+    expect(fulfilled.statusCode, fulfilled.body).toBe(200);
+    expect(tables.item('orders', 'alice', order.orderId)).toMatchObject({
+      status: 'fulfilled',
+      statusShard: `fulfilled#${shard}`,
+      noticeStatus: 'pending',
+      noticeOwed: `owed#${shard}`,
+    });
+    expect(await queue('accepted')).toEqual([]);
+    expect(await queue('fulfilled')).toEqual([order.orderId]);
   });
 });

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ORDER_INDEX_SHARDS } from '../../contract/tables.js';
+import { owedMarker } from '../../shared/mail.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import {
   addCustomer,
@@ -135,9 +138,13 @@ describe('notify', () => {
       .commandCalls(UpdateCommand)
       .find((call) => /Status = :failed/.test(call.args[0].input.UpdateExpression ?? ''));
     expect(failed?.args[0].input).toMatchObject({
-      UpdateExpression: 'SET emailStatus = :failed, emailFailure = :reason, emailOwed = :failed',
+      UpdateExpression: 'SET emailStatus = :failed, emailFailure = :reason, emailOwed = :marker',
       ConditionExpression: 'emailStatus = :sending',
-      ExpressionAttributeValues: { ':reason': 'NoAddress: no customer alice to send to' },
+      // Still listed, under the order's shard of `failed`.
+      ExpressionAttributeValues: {
+        ':reason': 'NoAddress: no customer alice to send to',
+        ':marker': owedMarker('failed', ORDER.orderId),
+      },
     });
   });
 
@@ -188,9 +195,14 @@ describe('sweeper', () => {
   const owed = (kind: 'email' | 'notice', minutesAgo: number, orderId = ORDER.orderId) => ({
     customerId: 'alice',
     orderId,
-    [`${kind}Owed`]: 'owed',
+    [`${kind}Owed`]: owedMarker('owed', orderId),
     [`${kind}OwedSince`]: NOW - minutesAgo * 60_000,
   });
+  /** Answers the queries of an owed-mail index: each shard's query gets the items stored under its key. */
+  const answerOwed = (index: string, items: Array<Record<string, unknown>>) =>
+    ddb.on(QueryCommand, { TableName: 'orders', IndexName: index }).callsFake((input: QueryCommandInput) => ({
+      Items: items.filter((item) => Object.values(item).includes(input.ExpressionAttributeValues?.[':key'])),
+    }));
 
   /** Runs one sweep at NOW; returns the metrics it published, by name. */
   async function sweepAndMetrics(): Promise<Map<string, { unit: string; value: number }>> {
@@ -208,19 +220,19 @@ describe('sweeper', () => {
   }
 
   it('publishes the age of the oldest mail owed, in seconds, whichever kind it is (alarmed past 15 minutes)', async () => {
-    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'emailsOwed' }).resolves({ Items: [owed('email', 3)] });
-    ddb
-      .on(QueryCommand, { TableName: 'orders', IndexName: 'noticesOwed' })
-      .resolves({ Items: [owed('notice', 20, 'BBBBBBBBBBBBBBBBBBBBBB'), owed('notice', 4, 'CCCCCCCCCCCCCCCCCCCCCC')] });
+    answerOwed('emailsOwed', [owed('email', 3)]);
+    answerOwed('noticesOwed', [
+      owed('notice', 20, 'BBBBBBBBBBBBBBBBBBBBBB'),
+      owed('notice', 4, 'CCCCCCCCCCCCCCCCCCCCCC'),
+    ]);
     ddb.on(GetCommand, { TableName: 'orders' }).resolves({ Item: { ...ORDER, noticeStatus: 'pending' } });
     const published = await sweepAndMetrics();
     expect(published.get('OldestOwedMailAge')).toEqual({ unit: 'Seconds', value: 20 * 60 });
     // It looked only at mail past the stream's grace period, and sent what it found.
     const queries = ddb.commandCalls(QueryCommand, { TableName: 'orders' }).map((call) => call.args[0].input);
-    expect(queries.map((query) => query.ExpressionAttributeValues?.[':before'] as unknown)).toEqual([
-      NOW - 60_000,
-      NOW - 60_000,
-    ]);
+    expect(queries.map((query) => query.ExpressionAttributeValues?.[':before'] as unknown)).toEqual(
+      Array.from({ length: 2 * ORDER_INDEX_SHARDS }, () => NOW - 60_000), // every shard of each kind's index
+    );
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(3);
   });
 
@@ -232,8 +244,8 @@ describe('sweeper', () => {
   });
 
   it('publishes the age of mail it could not send as well (SES down): still owed, still counted', async () => {
-    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'emailsOwed' }).resolves({ Items: [owed('email', 16)] });
-    ddb.on(QueryCommand, { TableName: 'orders', IndexName: 'noticesOwed' }).resolves({ Items: [] });
+    answerOwed('emailsOwed', [owed('email', 16)]);
+    answerOwed('noticesOwed', []);
     ddb.on(GetCommand, { TableName: 'orders' }).resolves({ Item: ORDER });
     ses.on(SendEmailCommand).rejects(awsError('ServiceUnavailable'));
     const published = await sweepAndMetrics();

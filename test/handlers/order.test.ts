@@ -1,6 +1,8 @@
 /** POST /orders against mocked DynamoDB and KMS: accepted, and every refusal before the transaction. */
 import { describe, expect, it } from 'vitest';
+import { ORDER_INDEX_SHARDS } from '../../contract/tables.js';
 import { spkiFingerprint } from '../../shared/keys.js';
+import { shardOf } from '../../shared/shards.js';
 import { jwsDigest, receiptKeyId } from '../../shared/receipts.js';
 import {
   addCustomer,
@@ -93,6 +95,9 @@ describe('POST /orders: accepted', () => {
         receipt: order.receipt, // the receipt is written with the order: no accepted order without it
       });
       expect(stored).not.toHaveProperty('email'); // looked up by the notifier, off the order path
+      // The status and owed-mail index keys are the order's shard of each value, not one hot key for every order.
+      const shard = shardOf(order.orderId as string, ORDER_INDEX_SHARDS);
+      expect(stored).toMatchObject({ statusShard: `accepted#${shard}`, emailOwed: `owed#${shard}` });
       expect((stored.jws as string).split('.')).toHaveLength(3); // the signed evidence, stored
       expect(updates.map((u) => u.Update)).toEqual([
         expect.objectContaining({

@@ -171,9 +171,9 @@ describe('functions', () => {
     const orders = ofType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('ordersTable'))![1];
     expect(orders.Properties.GlobalSecondaryIndexes).toEqual([
       expect.objectContaining({
-        IndexName: 'byStatus',
+        IndexName: 'byStatusShard',
         KeySchema: [
-          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'statusShard', KeyType: 'HASH' },
           { AttributeName: 'acceptedAt', KeyType: 'RANGE' },
         ],
         Projection: expect.objectContaining({ ProjectionType: 'INCLUDE' }) as unknown,

@@ -5,6 +5,7 @@
  */
 import { beforeEach, vi } from 'vitest';
 import type { APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { orderStatusShard } from '../../../shared/orders.js';
 import type { OrderRecord } from '../../../shared/orders.js';
 import { installWorld } from '../aws.js';
 import type { World } from '../aws.js';
@@ -25,6 +26,7 @@ export const ORDER: OrderRecord = {
   totalCents: 2500,
   currency: 'USD',
   status: 'accepted',
+  statusShard: orderStatusShard('accepted', 'AAAAAAAAAAAAAAAAAAAAAA'),
   acceptedAt: '2026-11-22T10:00:01.000Z',
   signedAt: '2026-11-22T10:00:00.000Z',
   jws: 'eyJ.eyJ.sig',
@@ -40,7 +42,8 @@ export const ORDER: OrderRecord = {
 export function orderAt(customerId: string, minute: number, status: OrderRecord['status']): OrderRecord {
   const at = `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`;
   const orderId = `${customerId}-${String(minute).padStart(2, '0')}`.padEnd(22, 'x');
-  return { ...ORDER, customerId, orderId, status, acceptedAt: at, signedAt: at, emailStatus: 'sent' };
+  const statusShard = orderStatusShard(status, orderId);
+  return { ...ORDER, customerId, orderId, status, statusShard, acceptedAt: at, signedAt: at, emailStatus: 'sent' };
 }
 
 /** A fresh world and freshly imported functions before each of the calling file's tests (its `beforeEach`). */
