@@ -11,7 +11,7 @@ import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import { tableEnvironmentVariable, TABLES } from '../contract/tables.js';
 import { startLocalApi } from './api.js';
 import { buildWebApps } from './web-apps.js';
-import type { Authorizer, ProxyHandler } from './api.js';
+import type { Authorizer } from './api.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { seedDemo } from './demo.js';
 import type { DemoCustomer, DemoStaff } from './demo.js';
@@ -149,11 +149,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Imported only now: the handlers read the environment set above when they load.
     const handlers = {
-      login: (await import('../functions/login/index.js')).handler as unknown as ProxyHandler,
-      password: (await import('../functions/password/index.js')).handler as unknown as ProxyHandler,
-      order: (await import('../functions/order/index.js')).handler as unknown as ProxyHandler,
-      read: (await import('../functions/read/index.js')).handler as unknown as ProxyHandler,
-      admin: (await import('../functions/admin/index.js')).handler as unknown as ProxyHandler,
+      login: (await import('../functions/login/index.js')).handler,
+      password: (await import('../functions/password/index.js')).handler,
+      order: (await import('../functions/order/index.js')).handler,
+      read: (await import('../functions/read/index.js')).handler,
+      admin: (await import('../functions/admin/index.js')).handler,
     };
     const authorizer: Authorizer = (await import('../functions/authorizer/index.js')).authorize;
     buildWebApps();

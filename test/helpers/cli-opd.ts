@@ -39,7 +39,7 @@ export function cliOpdForThisFile(): CliOpd {
       staffWorld[name](event, context);
   beforeAll(async () => {
     const read: Proxy = async (event, context) =>
-      ((await import('../../functions/read/index.js')).handler as unknown as Proxy)(event, context);
+      (await import('../../functions/read/index.js')).handler(event, context);
     ({ server, url } = await startLocalApi(
       {
         handlers: { admin: live('admin'), login: live('loginHandler'), password: live('passwordHandler'), read },
