@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack } from '../local/stack.js';
 import { drainSeconds } from '../shared/pacing.js';
+import { owedMarker } from '../shared/mail.js';
 import { localDocumentClient } from './dynamodb.js';
 
 /** What `npm run bench -- --part mail` reports. */
@@ -54,7 +55,7 @@ function owedOrder(index: number, since: number): Record<string, unknown> {
     receipt: 'eyJ.eyJ.receipt-signature',
     email: `drain-${index % 50}@customer.example`,
     emailStatus: 'pending',
-    emailOwed: 'owed',
+    emailOwed: owedMarker('owed', orderId),
     emailOwedSince: since + index,
   };
 }

@@ -148,7 +148,7 @@ describe('partitions and ceilings', () => {
     expect(shape('orders').granularity).toBe('item');
     expect(shape('ledger').granularity).toBe('key');
     expect(shape('audit').granularity).toBe('key');
-    expect(shape('orders/byStatus').granularity).toBe('key');
+    expect(shape('orders/byStatusShard').granularity).toBe('key');
     expect(shape('inventory').granularity).toBe('key');
     expect(partitionOf(shape('orders'), { customerId: 'c1', orderId: 'o1' })).toBe('c1|o1');
     expect(partitionOf(shape('ledger'), { customerId: 'c1', entry: 7 })).toBe('c1');

@@ -7,6 +7,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keyNotice } from '../../shared/notices.js';
+import { owedMarker } from '../../shared/mail.js';
 import type { SweepResult } from '../../shared/services/notify.js';
 import { addCustomer, installWorld, SendEmailCommand, ses } from '../helpers/aws.js';
 import { installTables } from '../helpers/aws/tables.js';
@@ -50,7 +51,7 @@ function owedConfirmations(count: number) {
       ...ORDER,
       orderId: orderId(i),
       emailStatus: 'pending',
-      emailOwed: 'owed',
+      emailOwed: owedMarker('owed', orderId(i)),
       emailOwedSince: since + i,
     });
 }
