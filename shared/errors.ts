@@ -67,6 +67,7 @@ export const API_ERROR_CODES = [
   'already_exists',
   'unknown_sku',
   'out_of_stock',
+  'stock_scattered',
   'price_changed',
   'currency_mismatch',
   'order_conflict',

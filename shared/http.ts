@@ -79,6 +79,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   already_exists: 409,
   unknown_sku: 422,
   out_of_stock: 409,
+  stock_scattered: 409,
   price_changed: 409,
   currency_mismatch: 409,
   order_conflict: 409,

@@ -156,7 +156,11 @@ export function interpretCancellation(
       });
   if (changes.size > 0) return { kind: 'price_changed', changes: [...changes.values()] };
   const short = failed.filter(({ take, shard }) => !shard || (shard.stock ?? 0) < take.qty);
-  const whole = short.find(({ take }) => (take.shardCount ?? 1) === 1);
+  // A line taken whole from an unsplit product: what it has left is all there is. The product item says whether it
+  // is still unsplit (a count remembered from before a split would otherwise refuse stock the other shards hold).
+  const whole = short.find(
+    ({ take, shard }) => (take.shardCount ?? 1) === 1 && (take.shard ?? 0) === 0 && shard?.stockShards === undefined,
+  );
   if (whole) return { kind: 'out_of_stock', sku: whole.take.sku, available: whole.shard?.stock ?? 0 };
   if (short.length > 0) return { kind: 'stock_moved', skus: [...new Set(short.map(({ take }) => take.sku))] };
   if (accountReason?.code === 'ConditionalCheckFailed') return accountOutcome(account ?? {}, linesTotal(takes), guard);

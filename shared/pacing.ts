@@ -115,13 +115,14 @@ export async function drainBacklog<T, Cursor>(
       const { items, next }: BacklogPage<T, Cursor> = current;
       // Read ahead: the next page's query overlaps this page's sending.
       const ahead: Promise<BacklogPage<T, Cursor>> | undefined = next === undefined ? undefined : page(next);
+      // Handled now (awaited below for its error): a read that fails while this page is being sent must not be an
+      // unhandled rejection, which would end the whole run with sends in flight.
+      ahead?.catch(() => undefined);
       for (const item of items) {
         const release = await run.slots.acquire();
         if (!(await run.pacer.take(run.deadline))) {
           release();
-          // The page read ahead is not needed: its failure, if it fails, is nobody's concern.
-          ahead?.catch(() => undefined);
-          return started;
+          return started; // the page read ahead is not needed
         }
         started++;
         const sent: Promise<void> = send(item).finally(() => {

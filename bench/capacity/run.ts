@@ -37,7 +37,7 @@ const OPTIONS = {
   'stock-shards': [8, 'stock shards asked for the hot SKU (1 where the code has none)'],
   clients: [8, 'concurrent clients'],
   seed: [23, "the mix planner's seed"],
-  'ses-rate': [14, 'SES sending rate assumed (emails/s): the stack has no parameter for it yet'],
+  'ses-rate': [14, "the stack's SesSendRate parameter: emails/s the sweeper may send"],
   backlog: [130_000, 'owed emails whose drain time is reported'],
 } as const;
 

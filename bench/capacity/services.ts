@@ -4,6 +4,8 @@
  * is a design ceiling; an account quota that AWS raises on request is reported as a quota, with the rate it allows at
  * its default.
  */
+import { drainSeconds } from '../../shared/pacing.js';
+import { SWEEP_SCHEDULE } from '../../shared/services/deliver.js';
 
 /** The stack's API throttle parameter (infra/parameters.ts `ApiRateLimit`): default and allowed maximum, per method. */
 export const API_RATE_PARAMETER = { default: 50, max: 10_000 } as const;
@@ -74,8 +76,8 @@ export function serviceCeilings(
       sendRate: ses.sendRate,
       orders: ses.sendRate / emailsPerOrder,
       backlog: ses.backlog,
-      // Backlog ÷ rate: the sweeper sends at most the rate (the shared drain-time function is not on main yet).
-      drainSeconds: ses.backlog / ses.sendRate,
+      // The sweeper sends at the rate for most of each scheduled run (shared/pacing.ts, shared/services/deliver.ts).
+      drainSeconds: drainSeconds(ses.backlog, ses.sendRate, SWEEP_SCHEDULE),
     },
   };
 }

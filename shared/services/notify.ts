@@ -104,9 +104,20 @@ export async function sweepOwedMail(run: SweepRun): Promise<SweepResult> {
       },
       run,
     );
-  const [notices] = await Promise.all([sweepOwedNotices(run), ...MAIL_KINDS.map(sweepKind)]);
-  for (const outcome of ['sent', 'failed', 'skipped', 'errors'] as const) counts[outcome] += notices[outcome];
-  oldestSince = Math.min(oldestSince, notices.oldestSince);
+  // Each drain runs to its end whatever another's does: one index failing (throttled) must not end the run while the
+  // others still have sends in flight. Its failure is counted and logged; its mail stays owed for the next run.
+  const [notices, ...kinds] = await Promise.allSettled([sweepOwedNotices(run), ...MAIL_KINDS.map(sweepKind)]);
+  for (const failed of [notices, ...kinds].filter((drain) => drain.status === 'rejected')) {
+    counts.errors++;
+    const reason: unknown = failed.reason;
+    logger.warn('sweep: an owed-mail index could not be read; its mail stays owed', {
+      errorName: reason instanceof Error ? reason.name : 'unknown',
+    });
+  }
+  if (notices.status === 'fulfilled') {
+    for (const outcome of ['sent', 'failed', 'skipped', 'errors'] as const) counts[outcome] += notices.value[outcome];
+    oldestSince = Math.min(oldestSince, notices.value.oldestSince);
+  }
   return { ...counts, oldestOwedSeconds: Math.floor((run.startedAt - oldestSince) / 1000) };
 }
 

@@ -17,7 +17,7 @@ const MAX_CONFLICTS = 10;
 /**
  * How a round ended without an answer: another change to the account committed first (`account_moved`: go again at
  * once, from the state it left), split stock moved under an order and its takes were planned again (`stock_moved`:
- * go again at once), another transaction held an item (`conflict`: back off, then go again), or DynamoDB throttled
+ * go again after a pause of up to 20 ms), another transaction held an item (`conflict`: back off, then go again), or DynamoDB throttled
  * (`throttled`: answer 503).
  */
 export type LostRound = 'account_moved' | 'stock_moved' | 'conflict' | 'throttled';
@@ -38,7 +38,10 @@ export async function retryRounds<T>(round: () => Promise<{ readonly answer: T }
     if (ended === 'conflict') {
       if (++conflicts >= MAX_CONFLICTS) throw serviceUnavailable(ORDER_DATABASE, 1);
       await sleep(Math.floor(Math.random() * Math.min(200, 25 * 2 ** conflicts)));
-    } else if (ended !== 'account_moved' && ended !== 'stock_moved') return ended.answer;
+    } else if (ended === 'stock_moved') {
+      // Others are replanning the same shards: a short random pause spreads their next tries.
+      await sleep(Math.floor(Math.random() * 20));
+    } else if (ended !== 'account_moved') return ended.answer;
     if (Date.now() > deadline) throw serviceUnavailable(ORDER_DATABASE, 1);
   }
 }

@@ -20,7 +20,8 @@ export function firstTakes(lines: readonly OrderLine[], products: ReadonlyMap<st
 /**
  * The takes again, with the lines of `skus` planned from their shards as they now are (the product read again, then
  * its shards, consistently). The other lines keep their takes.
- * @throws ApiError `out_of_stock` (with the sum of the shards in `available`), `unknown_sku`
+ * @throws ApiError `out_of_stock` (with the sum of the shards in `available`), `unknown_sku`, `stock_scattered`
+ *   (the takes would not fit in one transaction)
  */
 export async function replanTakes(
   takes: readonly StockTake[],
@@ -38,7 +39,27 @@ export async function replanTakes(
     if (!plan) throw outOfStock(sku, totalStock(shards));
     planned.set(sku, plan);
   }
-  return [...takes.filter((take) => !planned.has(take.sku)), ...[...planned.values()].flat()];
+  const all = [...takes.filter((take) => !planned.has(take.sku)), ...[...planned.values()].flat()];
+  if (all.length > MAX_TAKES) throw stockScattered(all.length);
+  return all;
+}
+
+/**
+ * Most stock updates one order's transaction may hold: DynamoDB takes 100 actions, and the order, the account and the
+ * ledger entry are three of them.
+ */
+export const MAX_TAKES = 97;
+
+/**
+ * @returns ApiError `stock_scattered`: the units the order asks for are there, but spread over more shards than one
+ *   transaction can take from
+ */
+function stockScattered(takes: number): ApiError {
+  return new ApiError(
+    'stock_scattered',
+    `the stock this order needs is spread over ${takes} items, more than one order can take from (${MAX_TAKES}); ` +
+      'order fewer units per order, or ask the OPD to rebalance the product',
+  );
 }
 
 /** @returns ApiError `out_of_stock`: the line asks for more than `available`, all that is left of `sku` */

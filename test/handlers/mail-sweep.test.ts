@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keyNotice } from '../../shared/notices.js';
 import { owedMarker } from '../../shared/mail.js';
 import type { SweepResult } from '../../shared/services/notify.js';
-import { addCustomer, installWorld, SendEmailCommand, ses } from '../helpers/aws.js';
+import { addCustomer, ddb, installWorld, QueryCommand, SendEmailCommand, ses } from '../helpers/aws.js';
 import { installTables } from '../helpers/aws/tables.js';
 import type { Tables } from '../helpers/aws/tables.js';
 import { ORDER } from '../helpers/handlers/read-admin-notify.js';
@@ -89,6 +89,17 @@ describe('the sweeper drains a backlog', () => {
     const sent = tables.items('orders').filter((order) => order.emailStatus === 'sent');
     expect(sent.map((order) => order.orderId)).toEqual(Array.from({ length: result.sent }, (_, i) => orderId(i)));
     expect(owedOrders()).toHaveLength(10 - result.sent);
+  });
+
+  it('one owed-mail index that cannot be read is counted as an error; the others are still drained to the end', async () => {
+    await start(5000);
+    owedConfirmations(50);
+    ddb
+      .on(QueryCommand, { TableName: 'notices' })
+      .rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    const result = await sweep();
+    expect(result).toMatchObject({ sent: 50, errors: 1 });
+    expect(owedOrders()).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * Review finding: an order planned on a shard count remembered from before a split (the order function keeps products
+ * An order planned on a shard count remembered from before a split (the order function keeps products
  * for a minute) takes its line from shard 0 alone with `shardCount: 1`; when shard 0 is short, the refusal is
- * `out_of_stock` with shard 0's part as "available", though the shards together could fill the line.
+ * must not be `out_of_stock` with shard 0's part as "available" while the shards together can fill the line.
  */
 import { describe, expect, it } from 'vitest';
 import { bodyOf, ddb, TransactWriteCommand } from '../helpers/aws.js';

@@ -1,5 +1,5 @@
 /**
- * Review finding: drainBacklog reads the next page ahead while it sends this one, but attaches no handler to that read
+ * drainBacklog reads the next page ahead while it sends this one, but attaches no handler to that read
  * until this page's sends have started. A read that fails meanwhile (DynamoDB throttles the owed index) is an
  * unhandled rejection for as long as the page takes to pace out (100 mails at 14/s: 7 s): Node's default is to throw
  * it, and the Lambda runtime ends the invocation with sends in flight.
@@ -24,12 +24,13 @@ describe('a read-ahead page that fails while this page is still sending', () => 
     };
     const sent: number[] = [];
     const drained = drainBacklog(
-      async (cursor: number | undefined) => {
-        if (cursor === undefined) return { items: [1, 2, 3, 4, 5], next: 1 };
-        throw new Error('ProvisionedThroughputExceededException');
-      },
-      async (item: number) => {
+      (cursor: number | undefined) =>
+        cursor === undefined
+          ? Promise.resolve({ items: [1, 2, 3, 4, 5], next: 1 })
+          : Promise.reject(new Error('ProvisionedThroughputExceededException')),
+      (item: number) => {
         sent.push(item);
+        return Promise.resolve();
       },
       run,
     );
