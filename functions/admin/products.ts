@@ -30,7 +30,10 @@ export const productRoutes = {
         : undefined;
     if (stockShards !== undefined) {
       const { product, shards } = await setShardCount(params.sku, stockShards, actor);
-      return productJson({ ...product, stock: totalStock(shards), ...(shards.length > 1 ? { shards } : {}) });
+      // New shards start empty: spread the stock over them at once (a second transaction, audited as a rebalance),
+      // or most orders would find their shard short and fall back to reading every shard.
+      const spread = shards.some(({ stock }) => stock === 0) ? await rebalanceStock(params.sku, actor) : shards;
+      return productJson({ ...product, stock: totalStock(spread), ...(spread.length > 1 ? { shards: spread } : {}) });
     }
     // Unsplit, the product item holds all of its stock; split, its whole stock is read.
     return updated && shardCountOf(updated) === 1 ? productJson(updated) : productAnswer(params.sku);

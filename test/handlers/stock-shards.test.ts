@@ -38,21 +38,31 @@ async function splitHot(stock: number, count: number) {
 }
 
 describe('stock shards', () => {
-  it('a split adds empty shards carrying the price; the answer and the catalogue show the whole stock', async () => {
+  it('a split adds shards carrying the price and spreads the stock over them; the catalogue shows the whole stock', async () => {
     const split = await splitHot(10, 4);
     expect(bodyOf(split)).toMatchObject({ sku: 'HOT-1', stock: 10, stockShards: 4 });
     expect(bodyOf(split).shards).toEqual([
-      { shard: 0, stock: 10 },
-      { shard: 1, stock: 0 },
-      { shard: 2, stock: 0 },
-      { shard: 3, stock: 0 },
+      { shard: 0, stock: 3 },
+      { shard: 1, stock: 3 },
+      { shard: 2, stock: 2 },
+      { shard: 3, stock: 2 },
     ]);
-    expect(shards()[3]).toEqual({ stock: 0, priceCents: 500 });
-    expect(lastRecord()).toMatchObject({
-      action: 'product.shards',
-      target: 'HOT-1',
-      changes: { stockShards: { before: 1, after: 4 }, stock: 10, moved: 0 },
-    });
+    expect(shards()[3]).toEqual({ stock: 2, priceCents: 500 });
+    expect(auditRecords().map((record) => [record.action, record.changes])).toEqual([
+      ['product.shards', { stockShards: { before: 1, after: 4 }, stock: 10, moved: 0 }],
+      [
+        'product.rebalance',
+        {
+          stock: 10,
+          moves: [
+            { shard: 0, change: -7 },
+            { shard: 1, change: 3 },
+            { shard: 2, change: 2 },
+            { shard: 3, change: 2 },
+          ],
+        },
+      ],
+    ]);
     const listed = bodyOf(await call('root', 'GET', '/admin/products')).products as Array<Record<string, unknown>>;
     expect(listed.filter((p) => String(p.sku).startsWith('HOT-1'))).toEqual([
       { sku: 'HOT-1', name: 'Hot', priceCents: 500, stock: 10, stockShards: 4 },
@@ -61,10 +71,12 @@ describe('stock shards', () => {
 
   it('a rebalance evens the shards in one transaction, the sum unchanged', async () => {
     await splitHot(10, 4);
+    tables.put('inventory', { ...tables.item('inventory', 'HOT-1')!, stock: 0 }); // orders took shard 0's 3
+    tables.put('inventory', { ...tables.item('inventory', 'HOT-1#3')!, stock: 9 }); // a restock went to shard 3
     const even = await product()('POST', '/rebalance');
-    expect(bodyOf(even)).toMatchObject({ stock: 10 });
-    expect(stocks()).toEqual([3, 3, 2, 2]);
-    expect(lastRecord()).toMatchObject({ action: 'product.rebalance', changes: { stock: 10 } });
+    expect(bodyOf(even)).toMatchObject({ stock: 14 });
+    expect(stocks()).toEqual([4, 4, 3, 3]);
+    expect(lastRecord()).toMatchObject({ action: 'product.rebalance', changes: { stock: 14 } });
   });
 
   it('a re-price reaches every shard in the same transaction, so an order checks the new price wherever it takes', async () => {
@@ -75,7 +87,6 @@ describe('stock shards', () => {
 
   it('a restock goes to the emptiest shard; the recorded before → after is the whole stock', async () => {
     await splitHot(9, 3);
-    await product()('POST', '/rebalance');
     tables.put('inventory', { ...tables.item('inventory', 'HOT-1#2')!, stock: 1 }); // orders took from shard 2
     const restocked = await product({ quantity: 5 })('POST', '/restock');
     expect(bodyOf(restocked)).toMatchObject({ stock: 12 });
@@ -88,7 +99,6 @@ describe('stock shards', () => {
 
   it('fewer shards merge the stock of those removed into shard 0; back to one, the product is as if never split', async () => {
     await splitHot(12, 4);
-    await product()('POST', '/rebalance');
     const fewer = await patch({ stockShards: 2 });
     expect(bodyOf(fewer)).toMatchObject({ stock: 12, stockShards: 2 });
     expect(stocks()).toEqual([9, 3]);
