@@ -38,6 +38,9 @@ export async function createBareCustomers(
         TableName: tables.customers,
         Item: {
           customerId: bareCustomer(client),
+          // An address, so that the bare orders' confirmations are sent as ours are (the stream poller and the
+          // sweeper work for both sides alike).
+          email: `${bareCustomer(client)}@bench.local`,
           role: 'customer',
           tokenVersion: 1,
           balanceCents: 1e14,
@@ -86,7 +89,9 @@ export async function createBareProducts(
  * One order of one unit of `sku` (split over `shards`) by `customerId` as a single transaction, its unit taken from
  * one shard picked at random as ours does (shared/stock.ts takeFromOneShard), tried up to 10 times with jittered
  * exponential backoff (at most 200 ms) after each failure; after the tenth it is given up on silently (conservation
- * is checked on our side only). `jws` makes the order item as large as ours. There is no fallback to several shards
+ * is checked on our side only). The order item is `template` (one of ours as the order path stored it) with this
+ * order's keys, line, signed order (`jws`) and times: the same attributes and size as ours, so it enters the same
+ * indexes (by status, by customer, by ID, emails owed) and owes a confirmation as ours does. There is no fallback to several shards
  * when the one picked is short: the benchmark stocks every shard with enough for all of a round's orders, so neither
  * side ever takes it.
  */
@@ -94,7 +99,13 @@ export async function placeBareOrder(
   documents: DynamoDBDocumentClient,
   tables: Tables,
   ledgerSeq: Map<string, number>,
-  order: { readonly customerId: string; readonly sku: string; readonly shards: number; readonly jws: string },
+  order: {
+    readonly customerId: string;
+    readonly sku: string;
+    readonly shards: number;
+    readonly jws: string;
+    readonly template: Readonly<Record<string, unknown>>;
+  },
 ): Promise<void> {
   const { customerId, sku } = order;
   // Picked once per order, as ours does: its retries after a conflict go to the same shard.
@@ -108,12 +119,15 @@ export async function placeBareOrder(
             {
               Put: {
                 TableName: tables.orders,
-                // As large as ours: the signed order and the receipt are most of an order item.
                 Item: {
+                  ...order.template,
                   customerId,
                   orderId: randomBytes(16).toString('base64url'),
                   lines: [{ sku, name: sku, qty: 1, unitPriceCents: PRICE }],
+                  acceptedAt: new Date().toISOString(),
                   jws: order.jws,
+                  ledgerEntry: seen + 1,
+                  emailOwedSince: Date.now(),
                 },
                 ConditionExpression: 'attribute_not_exists(orderId)',
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

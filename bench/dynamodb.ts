@@ -4,7 +4,7 @@
  * round stored. The item reads are strongly consistent.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/credentials.js';
 import { shardCountOf, stockItemKey } from '../shared/stock.js';
 
@@ -46,6 +46,24 @@ export async function accountOf(
   const item = (await documents.send(new GetCommand({ TableName: table, Key: { customerId }, ConsistentRead: true })))
     .Item;
   return { balanceCents: Number(item?.balanceCents), ledgerSeq: Number(item?.ledgerSeq) };
+}
+
+/** One stored order of `customerId` as the order path wrote it (the bare side copies its attributes), or `undefined`. */
+export async function anOrderOf(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  customerId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const page = await documents.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'customerId = :id',
+      ExpressionAttributeValues: { ':id': customerId },
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  return page.Items?.[0];
 }
 
 /** How many stored orders of the `bench-…` customers have a first line whose SKU starts with `skuPrefix`. */
