@@ -94,7 +94,7 @@ if (part === 'all' || part === 'envelope') {
 }
 
 if (part === 'all' || part === 'api') {
-  log('\napi: orders through the local API vs the same transactions on bare DynamoDB Local');
+  log('\napi: orders through the local API vs the same transactions (same stock shards) on bare DynamoDB Local');
   const api = await benchApi(log);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/api.json', `${JSON.stringify({ environment, results: api }, null, 2)}\n`);
@@ -103,9 +103,23 @@ if (part === 'all' || part === 'api') {
   );
   console.log(
     table(
-      ['scenario', 'clients', 'orders', 'orders/s', 'p50 ms', 'p99 ms', 'bare tx/s', 'ratio', 'goal', 'stock', 'money'],
+      [
+        'scenario',
+        'shards',
+        'clients',
+        'orders',
+        'orders/s',
+        'p50 ms',
+        'p99 ms',
+        'bare tx/s',
+        'ratio',
+        'goal',
+        'stock',
+        'money',
+      ],
       api.map((r) => [
         r.scenario,
+        r.stockShards,
         r.clients,
         r.orders,
         r.ordersPerSec,
