@@ -29,19 +29,13 @@ import { median } from './measure.js';
 import { generateKeyPair, keygenParameters } from '../shared/keygen.js';
 
 /** One algorithm's envelope result (one row of the table `npm run bench` prints). */
-export interface EnvelopeBenchResult {
+/**
+ * Ours: envelopes per second, open + verify + receipt signed, as the order function does; bare: the same work in bare
+ * primitives; the ratio bare ÷ ours says how many times slower our envelope work is (1 = no overhead).
+ */
+export interface EnvelopeBenchResult extends Comparison {
   readonly alg: SignatureAlg;
   readonly key: string;
-  /** Envelopes per second: open + verify + receipt signed, as the order function does. */
-  readonly oursOpsPerSec: number;
-  /** The same work in bare primitives per second. */
-  readonly bareOpsPerSec: number;
-  /** bare ÷ ours: how many times slower our envelope work is than its bare primitives (1 = no overhead). */
-  readonly ratio: number;
-  /** The ratios of the pairs of adjacent rounds (see {@link Comparison}). */
-  readonly pairRatioMedian: number;
-  readonly pairRatioMin: number;
-  readonly pairRatioMax: number;
 }
 
 /** The receipt-signing result. */
