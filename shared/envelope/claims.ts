@@ -17,73 +17,79 @@ import {
 } from '../rules.js';
 import { MULTILINE_TEXT_RULE, isMultilineText } from '../text.js';
 
-const orderItemSchema = z.strictObject({
-  sku: z.string().check(z.regex(SKU_PATTERN, `sku must be ${SKU_RULE}`)),
-  qty: z
-    .int('qty must be a whole number')
-    .check(
-      z.minimum(1, 'qty must be at least 1'),
-      z.maximum(ORDER_LIMITS.maxQuantity, `qty must be at most ${ORDER_LIMITS.maxQuantity}`),
-    ),
-  unitPriceCents: z
-    .int('unitPriceCents must be a whole number of cents')
-    .check(
-      z.minimum(0, 'unitPriceCents must not be negative'),
-      z.maximum(ORDER_LIMITS.maxUnitPriceCents, `unitPriceCents must be at most ${ORDER_LIMITS.maxUnitPriceCents}`),
-    ),
-});
-
+// Every schema is built on first use, not when the module is imported: the order function's cold start imports this
+// module, and a valid order never reaches zod (validClaims below accepts it first).
+const orderItemSchema = z.lazy(() =>
+  z.strictObject({
+    sku: z.string().check(z.regex(SKU_PATTERN, `sku must be ${SKU_RULE}`)),
+    qty: z
+      .int('qty must be a whole number')
+      .check(
+        z.minimum(1, 'qty must be at least 1'),
+        z.maximum(ORDER_LIMITS.maxQuantity, `qty must be at most ${ORDER_LIMITS.maxQuantity}`),
+      ),
+    unitPriceCents: z
+      .int('unitPriceCents must be a whole number of cents')
+      .check(
+        z.minimum(0, 'unitPriceCents must not be negative'),
+        z.maximum(ORDER_LIMITS.maxUnitPriceCents, `unitPriceCents must be at most ${ORDER_LIMITS.maxUnitPriceCents}`),
+      ),
+  }),
+);
 /** The signed lines: 1–50, no SKU twice. A receipt repeats them with the same rules. */
-export const itemsSchema = z.array(orderItemSchema).check(
-  z.minLength(1, 'an order needs at least one line'),
-  z.maxLength(ORDER_LIMITS.maxItems, `an order has at most ${ORDER_LIMITS.maxItems} lines`),
-  z.refine(
-    (items) => new Set(items.map((item) => item.sku)).size === items.length,
-    'each sku may appear on one line only',
+export const itemsSchema = z.lazy(() =>
+  z.array(orderItemSchema).check(
+    z.minLength(1, 'an order needs at least one line'),
+    z.maxLength(ORDER_LIMITS.maxItems, `an order has at most ${ORDER_LIMITS.maxItems} lines`),
+    z.refine(
+      (items) => new Set(items.map((item) => item.sku)).size === items.length,
+      'each sku may appear on one line only',
+    ),
   ),
 );
-
 /** An ISO 4217 code; whether it is the catalogue's currency is the OPD's check, not the envelope's. */
-export const currencySchema = z
-  .string()
-  .check(z.regex(CURRENCY_PATTERN, 'currency must be an ISO 4217 code (three capital letters)'));
-
+export const currencySchema = z.lazy(() =>
+  z.string().check(z.regex(CURRENCY_PATTERN, 'currency must be an ISO 4217 code (three capital letters)')),
+);
 /** A total in cents: a whole number within the bound every valid order stays under. */
-export const totalCentsSchema = z
-  .int('totalCents must be a whole number of cents')
-  .check(
-    z.minimum(0),
-    z.maximum(ORDER_LIMITS.maxTotalCents, `totalCents must be at most ${ORDER_LIMITS.maxTotalCents}`),
-  );
-
-/** The issued-at time of a signed object: whole seconds since the epoch. */
-export const iatSchema = z.int('iat must be whole seconds').check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
-
-const claimsSchema = z
-  .strictObject({
-    iss: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
-    aud: z.string().check(z.regex(KEY_ID_PATTERN, 'aud must be a server key ID')),
-    iat: iatSchema,
-    jti: z.string().check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE} (≥ 128 random bits)`)),
-    items: itemsSchema,
-    currency: currencySchema,
-    totalCents: totalCentsSchema,
-    note: z.optional(
-      z.string().check(
-        z.maxLength(ORDER_LIMITS.maxNoteLength, `note is at most ${ORDER_LIMITS.maxNoteLength} characters`),
-        // Line breaks and tabs, but no other control character: they hide content in terminals and mail.
-        z.refine(isMultilineText, `note ${MULTILINE_TEXT_RULE}`),
-      ),
+export const totalCentsSchema = z.lazy(() =>
+  z
+    .int('totalCents must be a whole number of cents')
+    .check(
+      z.minimum(0),
+      z.maximum(ORDER_LIMITS.maxTotalCents, `totalCents must be at most ${ORDER_LIMITS.maxTotalCents}`),
     ),
-  })
-  .check(
-    // The customer signs the total it agreed to; it must be exactly what the lines add up to.
-    z.refine((claims) => claims.totalCents === linesTotalCents(claims.items), {
-      message: 'totalCents must equal the sum of qty × unitPriceCents over the lines',
-      path: ['totalCents'],
-    }),
-  );
-
+);
+/** The issued-at time of a signed object: whole seconds since the epoch. */
+export const iatSchema = z.lazy(() =>
+  z.int('iat must be whole seconds').check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
+);
+const claimsSchema = z.lazy(() =>
+  z
+    .strictObject({
+      iss: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
+      aud: z.string().check(z.regex(KEY_ID_PATTERN, 'aud must be a server key ID')),
+      iat: iatSchema,
+      jti: z.string().check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE} (≥ 128 random bits)`)),
+      items: itemsSchema,
+      currency: currencySchema,
+      totalCents: totalCentsSchema,
+      note: z.optional(
+        z.string().check(
+          z.maxLength(ORDER_LIMITS.maxNoteLength, `note is at most ${ORDER_LIMITS.maxNoteLength} characters`),
+          // Line breaks and tabs, but no other control character: they hide content in terminals and mail.
+          z.refine(isMultilineText, `note ${MULTILINE_TEXT_RULE}`),
+        ),
+      ),
+    })
+    .check(
+      // The customer signs the total it agreed to; it must be exactly what the lines add up to.
+      z.refine((claims) => claims.totalCents === linesTotalCents(claims.items), {
+        message: 'totalCents must equal the sum of qty × unitPriceCents over the lines',
+        path: ['totalCents'],
+      }),
+    ),
+);
 /** One order line as the customer signs it: SKU, quantity and the unit price agreed to. */
 export type OrderItem = z.infer<typeof orderItemSchema>;
 
