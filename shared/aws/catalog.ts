@@ -10,11 +10,18 @@ import type { Actor, AuditChanges } from '../audit.js';
 import { config } from '../config.js';
 import { ApiError, serviceUnavailable } from '../errors.js';
 import type { Product } from '../orders.js';
-import { emptiestShard, shardCountOf, stockItemKey, totalStock, withShardTotals } from '../stock.js';
+import { emptiestShard, shardCountOf, totalStock, withShardTotals } from '../stock.js';
 import type { StockShard } from '../stock.js';
 import { auditAction } from './audit.js';
 import { dynamo, guarded } from './clients.js';
-import { getProductItem, priceCopyActions, readStockShards, shardCountCondition, untilCommitted } from './stock.js';
+import {
+  addStockAction,
+  getProductItem,
+  priceCopyActions,
+  readStockShards,
+  shardCountCondition,
+  untilCommitted,
+} from './stock.js';
 import { transact } from './transactions.js';
 
 /** How failures of the inventory table are named (in logs and 503 answers). */
@@ -206,15 +213,7 @@ export function restock(sku: string, quantity: number, actor: Actor, now = Date.
     const before = totalStock(shards);
     const after = before + quantity;
     const result = await transact(SERVICE, {
-      product: {
-        Update: {
-          TableName: table(),
-          Key: { sku: stockItemKey(sku, shard) },
-          UpdateExpression: 'ADD stock :quantity',
-          ConditionExpression: 'attribute_exists(sku)',
-          ExpressionAttributeValues: { ':quantity': quantity },
-        },
-      },
+      product: addStockAction(sku, shard, quantity),
       audit: auditAction(
         actor,
         {

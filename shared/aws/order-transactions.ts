@@ -24,7 +24,7 @@ import { getProducts } from './catalog.js';
 import { getOrderingProfile } from './customers.js';
 import { ORDER_DATABASE } from './orders-table.js';
 import type { OrderKey } from './orders-table.js';
-import { giveBackAction, takeAction } from './stock.js';
+import { addStockAction, takeAction } from './stock.js';
 import { transact } from './transactions.js';
 import type { TransactItem } from './transactions.js';
 
@@ -74,7 +74,7 @@ async function giveBackActions(order: OrderRecord) {
   const products = await getProducts(order.lines.map((line) => line.sku));
   return order.lines.map((line) => {
     const count = shardCountOf(products.get(line.sku) ?? {});
-    return giveBackAction(line.sku, Math.min(count - 1, Math.floor(Math.random() * count)), line.qty);
+    return addStockAction(line.sku, Math.min(count - 1, Math.floor(Math.random() * count)), line.qty);
   });
 }
 

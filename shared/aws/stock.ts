@@ -72,15 +72,18 @@ export function takeAction(take: StockTake): TransactItem {
   };
 }
 
-/** The update that gives `qty` back to one shard (a cancellation's refund of stock), only if that shard exists. */
-export function giveBackAction(sku: string, shard: number, qty: number): TransactItem {
+/**
+ * The update that adds `quantity` to one shard (a restock, or a cancellation giving its line's stock back), only if
+ * that shard exists.
+ */
+export function addStockAction(sku: string, shard: number, quantity: number): TransactItem {
   return {
     Update: {
       TableName: table(),
       Key: { sku: stockItemKey(sku, shard) },
-      UpdateExpression: 'ADD stock :qty',
+      UpdateExpression: 'ADD stock :quantity',
       ConditionExpression: 'attribute_exists(sku)',
-      ExpressionAttributeValues: { ':qty': qty },
+      ExpressionAttributeValues: { ':quantity': quantity },
     },
   };
 }
