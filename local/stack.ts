@@ -72,17 +72,15 @@ export interface LocalStack {
 }
 
 /**
- * The Powertools settings of the handlers (shared/observability.ts) on the local stack: by default warnings and errors
+ * The logging and metrics settings of the handlers (shared/observability.ts) on the local stack: by default warnings and errors
  * only and no metrics, for a terminal a person reads; `verbose`, INFO and every metric's EMF line, as on Lambda.
- * Powertools reads them once, when the logger and metrics are created: that is, when the first module that uses them
- * is loaded. Nothing this module or local/start.ts imports statically may load one (test/local/logging.test.ts).
+ * shared/observability.ts reads them once, when it is loaded: that is, when the first module that logs is loaded. Nothing this module or local/start.ts imports statically may load one (test/local/logging.test.ts).
  */
 export function observabilityEnvironment(options: Pick<LocalStackOptions, 'verbose'>): Record<string, string> {
   return {
-    POWERTOOLS_SERVICE_NAME: 'purchase-orders-local',
-    POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
-    POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
+    SERVICE_NAME: 'purchase-orders-local',
+    LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+    METRICS_DISABLED: options.verbose ? 'false' : 'true',
   };
 }
 

@@ -41,8 +41,8 @@ Object.assign(process.env, {
   IDEMPOTENCY_TABLE: 'unused',
   NOTICES_TABLE: 'unused',
   KMS_KEY_ID: 'unused',
-  POWERTOOLS_LOG_LEVEL: 'ERROR',
-  POWERTOOLS_METRICS_DISABLED: 'true',
+  LOG_LEVEL: 'ERROR',
+  METRICS_DISABLED: 'true',
 });
 const { addStaff } = await import('../shared/services/staff.js');
 try {

@@ -1,12 +1,12 @@
 /**
- * The wrapper every API handler uses: Powertools (logger with Lambda context, metrics), the session the authorizer
+ * The wrapper every API handler uses: logs and metrics (shared/observability.ts) for the invocation, the session the authorizer
  * established, and the one error→HTTP mapping. Deliberate errors are logged by code at info level; anything unexpected
  * is logged as an error and answered with a bare 500.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { sessionInvalid } from './errors.js';
 import { HTTP_STATUS, errorResponse, isDeliberate } from './http.js';
-import { logger, metrics } from './observability.js';
+import { endInvocation, logger, metrics, startInvocation } from './observability.js';
 import { isStaffRole } from './permissions.js';
 import type { StaffRole } from './permissions.js';
 import { isAccountKind } from './tokens.js';
@@ -88,17 +88,14 @@ export function respondToError(error: unknown): APIGatewayProxyResult {
 const TIMEOUT_EARLY_MS = 5;
 
 /**
- * Wraps an API handler body: what Powertools' `injectLambdaContext` (with `resetKeys`) and `logMetrics` (with the
- * cold-start metric) middlewares did under middy, called directly. middy's module loads `node:stream/web` for
- * response streaming, which these functions never use: loading it took 4–12 ms of a cold start's module init here.
+ * Wraps an API handler body: the invocation's logs and metrics (with the cold-start metric), the early timeout, and
+ * the one error→HTTP mapping. Not middy: its module loads `node:stream/web` for response streaming, which these
+ * functions never use: loading it took 4–12 ms of a cold start's module init here.
  */
 export function apiHandler(body: ApiHandler): ApiHandler {
   return async (event, context) => {
     try {
-      logger.refreshSampleRateCalculation();
-      logger.addContext(context);
-      logger.logEventIfEnabled(event);
-      metrics.captureColdStartMetric(context.functionName);
+      startInvocation(context, true);
       return await beforeTimeout(context, async () => {
         metrics.addMetric('Requests', 'Count', 1);
         try {
@@ -108,10 +105,7 @@ export function apiHandler(body: ApiHandler): ApiHandler {
         }
       });
     } finally {
-      // In this order, as middy ran the middlewares' `after` (and `onError`) steps: the last one used first.
-      metrics.publishStoredMetrics();
-      logger.clearBuffer();
-      logger.resetKeys();
+      endInvocation();
     }
   };
 }

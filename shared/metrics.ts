@@ -1,11 +1,11 @@
 /**
- * The handlers' own CloudWatch metrics (Powertools, embedded metric format): their namespace, the `service` dimension
+ * The handlers' own CloudWatch metrics (shared/observability.ts, embedded metric format): their namespace, the `service` dimension
  * each one carries, and the names of those the stack alarms on. The code that publishes them and the alarms in
  * infra/constructs/alarms.ts read these, so an alarm cannot watch a metric nobody publishes.
  */
 export const METRICS_NAMESPACE = 'PurchaseOrders';
 
-/** The `service` dimension (Powertools' service name) of every metric the handlers publish. */
+/** The `service` dimension (and log key) of every metric and log line the handlers write. */
 export const METRICS_SERVICE = 'purchase-orders';
 
 /**

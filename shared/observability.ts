@@ -1,17 +1,176 @@
 /**
- * Powertools logger and metrics, one of each per process. Tracing is Lambda's and API Gateway's own (active tracing,
- * infra/constructs/functions.ts and api.ts): the X-Ray SDK, which would add a subsegment per AWS call, cost the order function ~25 ms of every
- * cold start and 120 KiB, and its async hooks ~2 % of the CPU of every request (measured: docs/operations.md). The logger never receives request bodies, tokens,
- * passwords, keys or order lines: handlers log identifiers and outcomes only (test/logging.test.ts checks it).
+ * The handlers' structured logs and CloudWatch metrics: one logger and one metrics buffer per process, each line a JSON
+ * document on stdout (warnings and errors on stderr), metrics in CloudWatch's embedded metric format (EMF), which
+ * CloudWatch Logs turns into metrics with no API call. The log lines carry the keys Powertools for AWS Lambda's logger
+ * writes (`level`, `message`, `timestamp`, `service`, `cold_start`, `function_name`, `function_request_id`,
+ * `xray_trace_id`), so queries written for it read these.
+ *
+ * Written here rather than with Powertools: its logger and metrics (33 KiB with their shared runtime) cost about 7 ms
+ * of every cold start's module init — a third of the order function's overhead over its bare SDK clients — for the
+ * five calls these handlers make (docs/operations.md, "Cold start"). Tracing is Lambda's and API Gateway's own (active
+ * tracing, infra/constructs/functions.ts and api.ts): the X-Ray SDK, which would add a subsegment per AWS call, cost
+ * the order function ~25 ms of every cold start and 120 KiB, and its async hooks ~2 % of the CPU of every request.
+ *
+ * The logger never receives request bodies, tokens, passwords, keys or order lines: handlers log identifiers and
+ * outcomes only (test/logging.test.ts checks it). Settings, read once when this module loads: `LOG_LEVEL` (DEBUG,
+ * INFO — the default —, WARN, ERROR or SILENT), `METRICS_DISABLED` (`true`: no metric is written), `SERVICE_NAME` and
+ * `METRICS_NAMESPACE`.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.js';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? METRICS_SERVICE;
+const LEVELS = { DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, SILENT: 28 } as const;
+type Level = Exclude<keyof typeof LEVELS, 'SILENT'>;
 
-export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-});
+/** Attributes of a log line: identifiers and outcomes, or the error being reported. */
+export type LogAttributes = Readonly<Record<string, unknown>> | Error;
+
+/** CloudWatch units of the metrics these handlers publish. */
+export type MetricUnit = 'Count' | 'Seconds' | 'Milliseconds';
+
+/** CloudWatch takes at most 100 metrics in one EMF document, and 100 values of one metric. */
+const EMF_MAX = 100;
+
+const env = process.env;
+const service = env.SERVICE_NAME ?? METRICS_SERVICE;
+const namespace = env.METRICS_NAMESPACE ?? METRICS_NAMESPACE;
+const threshold: number = LEVELS[(env.LOG_LEVEL?.toUpperCase() ?? 'INFO') as keyof typeof LEVELS] ?? LEVELS.INFO;
+const metricsDisabled = env.METRICS_DISABLED?.toLowerCase() === 'true';
+
+/** Writes one JSON document as a line: errors and warnings on stderr, the rest on stdout. */
+function writeLine(document: object, toStderr: boolean) {
+  (toStderr ? process.stderr : process.stdout).write(`${JSON.stringify(document)}\n`);
+}
+
+/** An error as a log line carries it: name, message and where it was thrown (no cause, no attached data). */
+const errorFields = (error: Error) => ({ error: { name: error.name, message: error.message, stack: error.stack } });
+
+/** The invocation a log line belongs to, set by {@link startInvocation}. */
+let invocation: Readonly<Record<string, unknown>> = {};
+let invocations = 0;
+
+/** Writes log lines at or above the process's `LOG_LEVEL`, with the current invocation's keys. */
+export class Logger {
+  debug(message: string, attributes?: LogAttributes) {
+    this.log('DEBUG', message, attributes);
+  }
+  info(message: string, attributes?: LogAttributes) {
+    this.log('INFO', message, attributes);
+  }
+  warn(message: string, attributes?: LogAttributes) {
+    this.log('WARN', message, attributes);
+  }
+  error(message: string, attributes?: LogAttributes) {
+    this.log('ERROR', message, attributes);
+  }
+
+  private log(level: Level, message: string, attributes: LogAttributes | undefined) {
+    if (LEVELS[level] < threshold) return;
+    const fields = attributes instanceof Error ? errorFields(attributes) : attributes;
+    const trace = /Root=([^;]+)/.exec(env._X_AMZN_TRACE_ID ?? '')?.[1];
+    writeLine(
+      {
+        level,
+        message,
+        timestamp: new Date().toISOString(),
+        service,
+        ...invocation,
+        ...(trace ? { xray_trace_id: trace } : {}),
+        ...fields,
+      },
+      LEVELS[level] >= LEVELS.WARN,
+    );
+  }
+}
+
+/** Stores an invocation's metrics and writes them as one EMF document when it ends. */
+export class Metrics {
+  private stored = new Map<string, { unit: MetricUnit; values: number[] }>();
+  private coldStartCounted = false;
+
+  /** Counts `value` under `name`; a name added twice in one invocation keeps both values, as EMF allows. */
+  addMetric(name: string, unit: MetricUnit, value: number) {
+    const metric = this.stored.get(name);
+    if (metric && metric.unit === unit && metric.values.length < EMF_MAX) metric.values.push(value);
+    else {
+      if (metric || this.stored.size >= EMF_MAX) this.publishStoredMetrics();
+      this.stored.set(name, { unit, values: [value] });
+    }
+  }
+
+  /** Publishes `ColdStart` (dimensions: service and function name) on this process's first invocation only. */
+  captureColdStartMetric(functionName: string) {
+    if (this.coldStartCounted) return;
+    this.coldStartCounted = true;
+    this.emit({ function_name: functionName }, new Map([['ColdStart', { unit: 'Count', values: [1] }]]));
+  }
+
+  /** Writes the metrics stored since the last call as one EMF document (none when nothing was stored). */
+  publishStoredMetrics() {
+    const stored = this.stored;
+    this.stored = new Map();
+    if (stored.size > 0) this.emit({}, stored);
+  }
+
+  private emit(dimensions: Record<string, string>, metrics: Map<string, { unit: MetricUnit; values: number[] }>) {
+    if (metricsDisabled) return;
+    const values: Record<string, number | number[]> = {};
+    for (const [name, { values: list }] of metrics) values[name] = list.length === 1 ? list[0]! : list;
+    writeLine(
+      {
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: namespace,
+              Dimensions: [['service', ...Object.keys(dimensions)]],
+              Metrics: [...metrics].map(([name, { unit }]) => ({ Name: name, Unit: unit })),
+            },
+          ],
+        },
+        service,
+        ...dimensions,
+        ...values,
+      },
+      false,
+    );
+  }
+}
+
+/** The process's logger. */
+export const logger = new Logger();
+/** The process's metrics. */
+export const metrics = new Metrics();
+
+/**
+ * Starts an invocation: its log lines name the function and request (and say whether this is the process's first),
+ * and, with `countColdStart`, the process's first invocation publishes the `ColdStart` metric.
+ */
+export function startInvocation(context: Context, countColdStart: boolean) {
+  invocations += 1;
+  invocation = {
+    cold_start: invocations === 1,
+    function_name: context.functionName,
+    function_request_id: context.awsRequestId,
+  };
+  if (countColdStart) metrics.captureColdStartMetric(context.functionName);
+}
+
+/** Ends an invocation: publishes its metrics; later log lines belong to no request. */
+export function endInvocation() {
+  metrics.publishStoredMetrics();
+  invocation = {};
+}
+
+/**
+ * {@link startInvocation} and {@link endInvocation} as a middy middleware, for the handlers middy wraps (stream,
+ * schedule and authorizer functions: no cold-start metric, as API functions publish).
+ */
+export function observed(): MiddlewareObj {
+  return {
+    before: ({ context }) => startInvocation(context, false),
+    after: endInvocation,
+    onError: endInvocation,
+  };
+}

@@ -32,7 +32,7 @@ let world: World;
 beforeEach(() => {
   captured = [];
   world = installWorld();
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
+  vi.stubEnv('LOG_LEVEL', 'DEBUG');
   vi.resetModules();
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);

@@ -1,4 +1,4 @@
-/** Environment for every test file: the config the handlers validate, fake credentials, Powertools quiet. */
+/** Environment for every test file: the config the handlers validate, fake credentials, no logs or metrics. */
 Object.assign(process.env, {
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'test',
@@ -14,8 +14,7 @@ Object.assign(process.env, {
   NOTICES_TABLE: 'notices',
   KMS_KEY_ID: 'alias/purchase-orders',
   SES_SENDER: 'orders@opd.example',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  POWERTOOLS_TRACE_ENABLED: 'false',
-  POWERTOOLS_SERVICE_NAME: 'purchase-orders-test',
+  LOG_LEVEL: 'SILENT',
+  METRICS_DISABLED: 'true',
+  SERVICE_NAME: 'purchase-orders-test',
 });

@@ -9,9 +9,8 @@ import { getAccount } from '../../shared/aws/credentials.js';
 import { sessionKeyRing } from '../../shared/aws/key-ring.js';
 import { ApiError } from '../../shared/errors.js';
 import { SESSION_REFUSED_MESSAGE } from '../../shared/metrics.js';
-import { logger } from '../../shared/observability.js';
+import { logger, observed } from '../../shared/observability.js';
 import { verifySessionToken } from '../../shared/tokens.js';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 
 const sessionKeys = sessionKeyRing();
@@ -61,4 +60,4 @@ export async function authorize(event: APIGatewayTokenAuthorizerEvent): Promise<
   }
 }
 
-export const handler = middy(authorize).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(authorize).use(observed());

@@ -6,13 +6,11 @@
  * failing ends in the SQS dead-letter queue after the mapping's retry limit, and the sweeper (functions/sweeper)
  * sends the email anyway: the order itself stays marked as owing it. A permanent rejection marks the email `failed`.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger, metrics } from '../../shared/observability.js';
+import { logger, metrics, observed } from '../../shared/observability.js';
 import type { AccountNotice } from '../../shared/notices.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import type { MailOutcome } from '../../shared/services/deliver.js';
@@ -46,6 +44,4 @@ export async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
   return { batchItemFailures };
 }
 
-export const handler = middy(notify)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = middy(notify).use(observed());

@@ -5,13 +5,11 @@
  * ends or its time does (its Lambda timeout less {@link SWEEP_TAIL_MS}). It queries the sparse owed-mail indexes; it
  * never scans.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { config } from '../../shared/config.js';
 import { ALARMED_METRICS } from '../../shared/metrics.js';
-import { logger, metrics } from '../../shared/observability.js';
+import { logger, metrics, observed } from '../../shared/observability.js';
 import { SWEEP_TAIL_MS, SWEEP_UNTIMED_MS, sweepRun } from '../../shared/services/deliver.js';
 import { sweepOwedMail } from '../../shared/services/notify.js';
 import type { SweepResult } from '../../shared/services/notify.js';
@@ -30,6 +28,4 @@ export async function sweep(
   return result;
 }
 
-export const handler = middy(sweep)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = middy(sweep).use(observed());

@@ -36,7 +36,7 @@ const ITERATOR_AGE_LIMIT = Duration.minutes(10);
 export const OWED_MAIL_AGE_LIMIT = Duration.minutes(15);
 const PERIOD = Duration.minutes(5);
 
-/** The handlers' own metric of that name (Powertools EMF: namespace and `service` dimension of shared/metrics.ts). */
+/** The handlers' own metric of that name (EMF: namespace and `service` dimension of shared/metrics.ts). */
 const ownMetric = (metricName: string, statistic: string) =>
   new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,

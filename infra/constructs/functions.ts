@@ -35,8 +35,8 @@ export function addHandlerFunctions(
     KMS_KEY_ID: data.key.keyArn,
     CATALOGUE_CURRENCY: parameters.currency,
     OPD_ID: parameters.opdId,
-    POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    SERVICE_NAME: METRICS_SERVICE,
+    METRICS_NAMESPACE: METRICS_NAMESPACE,
   };
 
   const functions = {} as Record<HandlerName, NodejsFunction>;

@@ -129,7 +129,7 @@ describe('POST /admin/staff/{staffId}/password-reset', () => {
   });
 
   it('the one-time password is never logged, even at DEBUG', async () => {
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
+    vi.stubEnv('LOG_LEVEL', 'DEBUG');
     vi.resetModules();
     const debugAdmin = (await import('../../functions/admin/index.js')).handler as unknown as Handler;
     const captured: string[] = [];

@@ -1,9 +1,9 @@
 /**
  * What `npm start` prints of the handlers: by default their warnings and errors only — no INFO line, no metric (EMF
- * JSON) — and with --verbose both, as on Lambda. Powertools reads its settings from the environment once, when the
- * handlers' logger and metrics (shared/observability.ts) are created, so the local stack's settings count only if
+ * JSON) — and with --verbose both, as on Lambda. The handlers' logger and metrics (shared/observability.ts) read their
+ * settings from the environment once, when that module is loaded, so the local stack's settings count only if
  * nothing loads that module before the stack sets them: the handler is called here after loading the local stack
- * the way `npm start` does, with no Powertools settings of its own in the environment. Output is captured as in
+ * the way `npm start` does, with no logging settings of its own in the environment. Output is captured as in
  * test/logging.test.ts.
  */
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,8 @@ beforeEach(() => {
   captured = [];
   installWorld();
   vi.resetModules();
-  // A shell with no Powertools settings (the test setup silences Powertools for every other test).
-  for (const name of ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED', 'POWERTOOLS_SERVICE_NAME'])
+  // A shell with no logging settings (the test setup silences the logs and metrics of every other test).
+  for (const name of ['LOG_LEVEL', 'METRICS_DISABLED', 'SERVICE_NAME'])
     vi.stubEnv(name, undefined);
   for (const stream of [process.stdout, process.stderr])
     vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -54,7 +54,7 @@ async function handlerOutput(options: { verbose?: boolean }): Promise<string> {
   return captured.join('');
 }
 
-/** An EMF document: how Powertools Metrics prints a metric. */
+/** An EMF document: how a metric is printed. */
 const EMF = /"_aws":\{"Timestamp"/;
 
 describe('npm start prints what its --verbose option says', () => {

@@ -67,7 +67,7 @@ export function apiEvent(options: {
   };
 }
 
-/** A Lambda context good enough for Powertools. */
+/** A Lambda context good enough for the handlers' logs and timeout. */
 export const lambdaContext = {
   callbackWaitsForEmptyEventLoop: false,
   functionName: 'test-function',
