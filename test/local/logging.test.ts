@@ -23,8 +23,7 @@ beforeEach(() => {
   installWorld();
   vi.resetModules();
   // A shell with no logging settings (the test setup silences the logs and metrics of every other test).
-  for (const name of ['LOG_LEVEL', 'METRICS_DISABLED', 'SERVICE_NAME'])
-    vi.stubEnv(name, undefined);
+  for (const name of ['LOG_LEVEL', 'METRICS_DISABLED', 'SERVICE_NAME']) vi.stubEnv(name, undefined);
   for (const stream of [process.stdout, process.stderr])
     vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
       captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
