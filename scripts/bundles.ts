@@ -19,7 +19,7 @@ import { HANDLERS } from '../contract/handlers.js';
 import { BUNDLING } from '../infra/bundling.js';
 
 const RUNS = 7;
-const PAIRS = 20;
+const PAIRS = 40;
 const FLOOR_LIMIT = 1.15;
 const outdir = mkdtempSync(join(tmpdir(), 'po-bundles-'));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

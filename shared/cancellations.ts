@@ -48,7 +48,7 @@ export interface CancellationContext {
 export async function verifyCancellation(jws: string, context: CancellationContext): Promise<VerifiedCancellation> {
   const parsed = parseJws(jws, CANCEL_TYP);
   const key = await verifyCustomerSignature(parsed, context.customerKey, 'cancellation');
-  const result = cancellationClaimsSchema.safeParse(decodeJsonObject(parsed.payloadB64));
+  const result = cancellationClaimsSchema().safeParse(decodeJsonObject(parsed.payloadB64));
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new EnvelopeError(

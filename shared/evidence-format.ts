@@ -4,6 +4,7 @@
  * the console in a browser read them alike.
  */
 import * as z from 'zod/mini';
+import { onFirstUse } from './lazy.js';
 import { iatSchema } from './envelope/claims.js';
 import { EvidenceError } from './errors.js';
 import { receiptKeyJwkSchema } from './receipt-format.js';
@@ -25,21 +26,21 @@ export * from './receipt-format.js';
 /** The JWS `typ` of a signed cancellation. */
 export const CANCEL_TYP = 'po-cancel+jwt';
 
-// Schemas here are built on first use (z.lazy), as the request bodies are (shared/requests.ts): a function that
+// Schemas here are built on first use (shared/lazy.ts), as the request bodies are (shared/requests.ts): a function that
 // imports this module for other reasons does not pay for building them at every cold start.
 /** The claims of a signed cancellation, exactly these members (docs/envelope.md §10). */
-export const cancellationClaimsSchema = z.lazy(() =>
+export const cancellationClaimsSchema = onFirstUse(() =>
   z.strictObject({
     iss: z.string('iss must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
     aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
-    iat: iatSchema,
+    iat: iatSchema(),
     jti: z.string('jti must be a random ID').check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE}`)),
     orderId: z.string('orderId must be an order ID').check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
   }),
 );
 
 /** A signed cancellation's claims, as checked. */
-export type CancellationClaims = z.infer<typeof cancellationClaimsSchema>;
+export type CancellationClaims = z.infer<ReturnType<typeof cancellationClaimsSchema>>;
 
 export const EVIDENCE_FORMAT = 'po-evidence';
 export const EVIDENCE_VERSION = 1;
@@ -51,7 +52,7 @@ const text = (what: string) =>
     .string(`must be ${what}`)
     .check(z.minLength(1, `must be ${what}`), z.maxLength(MAX_MEMBER_CHARS, `is longer than ${what} can be`));
 
-const customerKeySchema = z.lazy(() =>
+const customerKeySchema = onFirstUse(() =>
   z.strictObject({
     kid: z.string('must be a key ID').check(z.regex(KEY_ID_PATTERN, `must be ${KEY_ID_RULE}`)),
     alg: z.enum(SIGNATURE_ALGS, `must be one of ${SIGNATURE_ALGS.join(', ')}`),
@@ -60,7 +61,7 @@ const customerKeySchema = z.lazy(() =>
   }),
 );
 
-const bundleSchema = z.lazy(() =>
+const bundleSchema = onFirstUse(() =>
   z.strictObject(
     {
       format: z.literal(EVIDENCE_FORMAT, `must be "${EVIDENCE_FORMAT}"`),
@@ -68,18 +69,18 @@ const bundleSchema = z.lazy(() =>
       order: z.strictObject({
         /** The customer's signed order: a compact JWS, verbatim. */
         jws: text('a compact JWS'),
-        customerKey: customerKeySchema,
+        customerKey: customerKeySchema(),
       }),
       receipt: z.strictObject({
         /** The OPD's receipt: a compact JWS, verbatim. */
         jws: text('a compact JWS'),
-        key: receiptKeyJwkSchema,
+        key: receiptKeyJwkSchema(),
       }),
       /** Present when the order was cancelled: the OPD's cancellation receipt and, if the customer asked, their request. */
       cancellation: z.optional(
         z.strictObject({
-          request: z.optional(z.strictObject({ jws: text('a compact JWS'), customerKey: customerKeySchema })),
-          receipt: z.strictObject({ jws: text('a compact JWS'), key: receiptKeyJwkSchema }),
+          request: z.optional(z.strictObject({ jws: text('a compact JWS'), customerKey: customerKeySchema() })),
+          receipt: z.strictObject({ jws: text('a compact JWS'), key: receiptKeyJwkSchema() }),
         }),
       ),
     },
@@ -88,7 +89,7 @@ const bundleSchema = z.lazy(() =>
 );
 
 /** An evidence bundle, shape-checked (nothing verified yet). */
-export type EvidenceBundle = z.infer<typeof bundleSchema>;
+export type EvidenceBundle = z.infer<ReturnType<typeof bundleSchema>>;
 
 /** Puts a bundle together (the CLI does this from what the OPD returned). */
 export function evidenceBundle(input: {
@@ -117,7 +118,7 @@ export function evidenceFileText(bundle: EvidenceBundle): string {
  * @throws EvidenceError `evidence_malformed`
  */
 export function parseEvidence(value: unknown): EvidenceBundle {
-  const result = bundleSchema.safeParse(value);
+  const result = bundleSchema().safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'the bundle';

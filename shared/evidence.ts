@@ -197,7 +197,7 @@ export async function checkEvidence<K extends EvidenceKey>(
   const customerKey = await customerKeyOf(crypto, bundle.order.customerKey);
   const order = await verifyOrder(crypto, bundle, customerKey);
   const receiptKey = await receiptKeyOf(crypto, bundle.receipt.key);
-  const receipt = await verifySignedReceipt(crypto, bundle.receipt.jws, receiptKey, receiptClaimsSchema);
+  const receipt = await verifySignedReceipt(crypto, bundle.receipt.jws, receiptKey, receiptClaimsSchema());
   if (receipt.orderDigest !== (await crypto.sha256(bundle.order.jws)))
     throw new EvidenceError(
       'order_digest_mismatch',
@@ -235,7 +235,7 @@ async function checkCancellation<K extends EvidenceKey>(
 ): Promise<NonNullable<VerifiedEvidence['cancellation']>> {
   const part = bundle.cancellation!;
   const receiptKey = await receiptKeyOf(crypto, part.receipt.key);
-  const receipt = await verifySignedReceipt(crypto, part.receipt.jws, receiptKey, cancellationReceiptClaimsSchema);
+  const receipt = await verifySignedReceipt(crypto, part.receipt.jws, receiptKey, cancellationReceiptClaimsSchema());
   if (receipt.orderDigest !== (await crypto.sha256(bundle.order.jws)))
     throw new EvidenceError('order_digest_mismatch', 'the cancellation receipt cancels a different signed order');
   if (receipt.sub !== order.iss || receipt.orderId !== order.jti || receipt.iss !== accepted.iss)
@@ -262,7 +262,7 @@ async function checkCancellation<K extends EvidenceKey>(
     cancellationInvalid(`the request is signed by key ${parsed.kid}, not by the bundle's ${kid}`);
   if (!(await crypto.verify(key, parsed.signingInput, parsed.signature)))
     cancellationInvalid("the request's signature does not verify with the customer key");
-  const claims = cancellationClaimsSchema.safeParse(decodeJsonObject(parsed.payloadB64));
+  const claims = cancellationClaimsSchema().safeParse(decodeJsonObject(parsed.payloadB64));
   if (!claims.success) cancellationInvalid("the request's claims are invalid");
   const request = claims.data;
   if (request.iss !== order.iss || request.orderId !== order.jti || request.aud !== accepted.iss)

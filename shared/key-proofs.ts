@@ -59,7 +59,7 @@ export function verifyKeyProof(proof: string, context: KeyProofContext): KeyProo
   if (parsed.alg !== key.alg) throw invalid(`its alg is not ${key.alg}, the algorithm of the key being added`);
   if (!verifyJwsSignature(parsed, key.alg, key.publicKey))
     throw invalid('its signature does not verify with the key being added (sign it with that key’s private key)');
-  const result = keyProofClaimsSchema.safeParse(jsonObjectOf(parsed.payload));
+  const result = keyProofClaimsSchema().safeParse(jsonObjectOf(parsed.payload));
   if (!result.success)
     throw invalid(`its claims are invalid: ${result.error.issues[0]?.message ?? 'not a JSON object'}`);
   const claims = result.data;

@@ -4,6 +4,7 @@
  * browser read receipts alike (shared/receipts.ts signs and verifies them with node:crypto).
  */
 import * as z from 'zod/mini';
+import { onFirstUse } from './lazy.js';
 import { decode as b64uDecode } from './base64url.js';
 import { currencySchema, iatSchema, itemsSchema, totalCentsSchema } from './envelope/claims.js';
 import type { OrderClaims } from './envelope/claims.js';
@@ -20,10 +21,10 @@ export const RECEIPT_ALG = 'EdDSA';
 /** A SHA-256 digest or SPKI fingerprint: 32 bytes as unpadded base64url. */
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-// Schemas here are built on first use (z.lazy), as the request bodies are (shared/requests.ts): a function that
+// Schemas here are built on first use (shared/lazy.ts), as the request bodies are (shared/requests.ts): a function that
 // imports this module for other reasons does not pay for building them at every cold start.
 /** A ledger entry number (1, 2, 3… per customer). */
-export const ledgerEntrySchema = z.lazy(() =>
+export const ledgerEntrySchema = onFirstUse(() =>
   z
     .int('ledgerEntry must be a whole number')
     .check(z.minimum(1, 'ledgerEntry must be at least 1'), z.maximum(Number.MAX_SAFE_INTEGER)),
@@ -32,7 +33,7 @@ export const ledgerEntrySchema = z.lazy(() =>
 const digest = (what: string) => z.string().check(z.regex(DIGEST_PATTERN, `${what} must be a base64url SHA-256`));
 
 /** The receipt payload, exactly these members. */
-export const receiptClaimsSchema = z.lazy(() =>
+export const receiptClaimsSchema = onFirstUse(() =>
   z.strictObject({
     /** The OPD. */
     iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
@@ -41,34 +42,34 @@ export const receiptClaimsSchema = z.lazy(() =>
     /** The order ID (the order's `jti`). */
     orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
     /** When the OPD accepted the order, in seconds. */
-    iat: iatSchema,
+    iat: iatSchema(),
     /** base64url(SHA-256(ASCII(the customer's compact JWS))): exactly what was received. */
     orderDigest: digest('orderDigest'),
     /** SPKI fingerprint of the registered key the OPD verified the order's signature with. */
     customerKeyFingerprint: digest('customerKeyFingerprint'),
-    lines: itemsSchema,
-    currency: currencySchema,
-    totalCents: totalCentsSchema,
+    lines: itemsSchema(),
+    currency: currencySchema(),
+    totalCents: totalCentsSchema(),
     /** The ledger entry that debited the total (receipts issued before accounts existed have none). */
-    ledgerEntry: z.optional(ledgerEntrySchema),
+    ledgerEntry: z.optional(ledgerEntrySchema()),
     status: z.literal('accepted'),
   }),
 );
 
-export type ReceiptClaims = z.infer<typeof receiptClaimsSchema>;
+export type ReceiptClaims = z.infer<ReturnType<typeof receiptClaimsSchema>>;
 
 /**
  * A cancellation receipt's payload: the OPD's signed statement that an order it accepted is cancelled and its total
  * refunded. Cancelled by the customer, it carries the digest of their signed cancellation; by the OPD, the reason.
  */
-export const cancellationReceiptClaimsSchema = z.lazy(() =>
+export const cancellationReceiptClaimsSchema = onFirstUse(() =>
   z
     .strictObject({
       iss: z.string().check(z.regex(OPD_ID_PATTERN, 'iss must name the OPD')),
       sub: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
       orderId: z.string().check(z.regex(ORDER_ID_PATTERN, 'orderId must be an order ID')),
       /** When the OPD cancelled the order, in seconds. */
-      iat: iatSchema,
+      iat: iatSchema(),
       /** The digest of the order JWS the cancellation undoes (as in its acceptance receipt). */
       orderDigest: digest('orderDigest'),
       cancelledBy: z.enum(['customer', 'opd'], 'cancelledBy must be "customer" or "opd"'),
@@ -77,11 +78,11 @@ export const cancellationReceiptClaimsSchema = z.lazy(() =>
       /** SPKI fingerprint of the key the cancellation was verified with: present exactly when the customer cancelled. */
       customerKeyFingerprint: z.optional(digest('customerKeyFingerprint')),
       /** Present exactly when the OPD cancelled. */
-      reason: z.optional(reasonSchema),
-      refundCents: totalCentsSchema,
-      currency: currencySchema,
+      reason: z.optional(reasonSchema()),
+      refundCents: totalCentsSchema(),
+      currency: currencySchema(),
       /** The ledger entry that refunded the total. */
-      ledgerEntry: ledgerEntrySchema,
+      ledgerEntry: ledgerEntrySchema(),
       status: z.literal('cancelled'),
     })
     .check(
@@ -99,10 +100,10 @@ export const cancellationReceiptClaimsSchema = z.lazy(() =>
     ),
 );
 
-export type CancellationReceiptClaims = z.infer<typeof cancellationReceiptClaimsSchema>;
+export type CancellationReceiptClaims = z.infer<ReturnType<typeof cancellationReceiptClaimsSchema>>;
 
 /** A receipt public key as published at `GET /receipt-keys` (RFC 8037 OKP JWK), exactly these members. */
-export const receiptKeyJwkSchema = z.lazy(() =>
+export const receiptKeyJwkSchema = onFirstUse(() =>
   z.strictObject({
     kty: z.literal('OKP', 'must be "OKP"'),
     crv: z.literal('Ed25519', 'must be "Ed25519"'),
@@ -113,7 +114,7 @@ export const receiptKeyJwkSchema = z.lazy(() =>
   }),
 );
 
-export type ReceiptKeyJwk = z.infer<typeof receiptKeyJwkSchema>;
+export type ReceiptKeyJwk = z.infer<ReturnType<typeof receiptKeyJwkSchema>>;
 
 /**
  * The first checks of a receipt, before its signature: JWS shape and `typ`, `alg` EdDSA, header `kid` = `kid`.
@@ -188,7 +189,7 @@ export function receiptKeyId(receiptJws: string): string {
  * @throws EvidenceError `evidence_key_invalid` (not an Ed25519 public JWK of the documented shape)
  */
 export function receiptKeyJwkParts(jwk: unknown): { readonly kid: string; readonly x: Uint8Array } {
-  const parsed = receiptKeyJwkSchema.safeParse(jwk);
+  const parsed = receiptKeyJwkSchema().safeParse(jwk);
   const x = parsed.success ? b64uDecode(parsed.data.x) : undefined;
   if (!parsed.success || x?.length !== 32)
     throw new EvidenceError(

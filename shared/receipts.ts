@@ -165,12 +165,12 @@ export function receiptKeyFromJwk(jwk: unknown): ReceiptKey {
  * @throws EvidenceError `receipt_malformed`, `key_id_mismatch` or `receipt_signature_invalid`
  */
 export function verifyReceipt(receiptJws: string, key: ReceiptKey): ReceiptClaims {
-  return verifySigned(receiptJws, key, receiptClaimsSchema);
+  return verifySigned(receiptJws, key, receiptClaimsSchema());
 }
 
 /** As {@link verifyReceipt}, for a cancellation receipt ({@link cancellationReceiptClaimsSchema}). */
 export function verifyCancellationReceipt(receiptJws: string, key: ReceiptKey): CancellationReceiptClaims {
-  return verifySigned(receiptJws, key, cancellationReceiptClaimsSchema);
+  return verifySigned(receiptJws, key, cancellationReceiptClaimsSchema());
 }
 
 function verifySigned<T>(receiptJws: string, key: ReceiptKey, schema: z.ZodMiniType<T>): T {

@@ -23,7 +23,7 @@ export type HandlerName = RouteDefinition['handler'];
 /** The routes function `H` serves. */
 export type RoutesOf<H extends HandlerName> = { [K in RouteKey]: Routes[K]['handler'] extends H ? K : never }[RouteKey];
 /** Route `K`'s body as its schema parsed it; `undefined` for a route without a body. */
-export type BodyOf<K extends RouteKey> = Routes[K] extends { body: infer S extends z.ZodMiniType }
+export type BodyOf<K extends RouteKey> = Routes[K] extends { body: () => infer S extends z.ZodMiniType }
   ? z.infer<S>
   : undefined;
 /** Route `K`'s path parameters, checked against their patterns. */
@@ -94,7 +94,7 @@ export function serveRoutes<H extends HandlerName>(handler: H, implementations: 
       Object.entries(route.params ?? {}).map(([name, pattern]) => [name, pathParameter(event, name, pattern)]),
     );
     const idempotencyKey = route.headers?.includes(IDEMPOTENCY_KEY_HEADER) ? requiredIdempotencyKey(event) : undefined;
-    const body = route.body ? parseJsonBody(event, route.body) : undefined;
+    const body = route.body ? parseJsonBody(event, route.body()) : undefined;
     const request = { event, context, session, actor, params, idempotencyKey, body };
     const run = () => implementation(request as RouteRequest<RouteKey>);
     // A staff request's transactions check at commit that the caller may still act (shared/caller.ts).

@@ -5,6 +5,7 @@
  * which Node (20 and later) and every browser have.
  */
 import * as z from 'zod/mini';
+import { onFirstUse } from './lazy.js';
 import { encode as b64u } from './base64url.js';
 import { iatSchema, parseClaims } from './envelope/claims.js';
 import type { OrderClaims, OrderItem } from './envelope/claims.js';
@@ -81,7 +82,7 @@ export interface CancellationInput {
 
 /** A cancellation's claims, checked. @throws ZodError for an ID that is not one */
 export function cancellationClaims(input: CancellationInput): CancellationClaims {
-  return cancellationClaimsSchema.parse({
+  return cancellationClaimsSchema().parse({
     iss: input.customerId,
     aud: input.opdId,
     iat: iatOf(input.now),
@@ -93,20 +94,20 @@ export function cancellationClaims(input: CancellationInput): CancellationClaims
 /** The JWS `typ` of a proof of possession: no order, cancellation, receipt or session token passes for one. */
 export const KEY_PROOF_TYP = 'po-key-proof+jws';
 
-// Schemas here are built on first use (z.lazy), as the request bodies are (shared/requests.ts): a function that
+// Schemas here are built on first use (shared/lazy.ts), as the request bodies are (shared/requests.ts): a function that
 // imports this module for other reasons does not pay for building them at every cold start.
 /** The claims of a proof of possession, exactly these members (docs/envelope.md §11). */
-export const keyProofClaimsSchema = z.lazy(() =>
+export const keyProofClaimsSchema = onFirstUse(() =>
   z.strictObject({
     sub: z.string('sub must be a customer ID').check(z.regex(CUSTOMER_ID_PATTERN, 'sub must be a customer ID')),
     aud: z.string('aud must name the OPD').check(z.regex(OPD_ID_PATTERN, 'aud must name the OPD')),
-    iat: iatSchema,
+    iat: iatSchema(),
     kid: z.string('kid must be a key ID').check(z.regex(KEY_ID_PATTERN, `kid must be ${KEY_ID_RULE}`)),
   }),
 );
 
 /** A proof's claims, as checked. */
-export type KeyProofClaims = z.infer<typeof keyProofClaimsSchema>;
+export type KeyProofClaims = z.infer<ReturnType<typeof keyProofClaimsSchema>>;
 
 /** What a proof states: this customer adds the key `kid` at this OPD, now (milliseconds; default the clock). */
 export interface KeyProofStatement {
@@ -118,7 +119,7 @@ export interface KeyProofStatement {
 
 /** The claims of a proof of `statement`. @throws ZodError for a customer, OPD or key ID that is not one */
 export function keyProofClaims(statement: KeyProofStatement): KeyProofClaims {
-  return keyProofClaimsSchema.parse({
+  return keyProofClaimsSchema().parse({
     sub: statement.customerId,
     aud: statement.opdId,
     iat: iatOf(statement.now),

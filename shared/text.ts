@@ -14,6 +14,7 @@
  * Pure: no I/O.
  */
 import * as z from 'zod/mini';
+import { onFirstUse } from './lazy.js';
 
 /** Multi-line text: any character but a control character other than tab and line feed, or a lone surrogate. */
 const MULTILINE_TEXT = /^(?:[\t\n]|[^\p{Cc}\p{Cs}])*$/u;
@@ -58,4 +59,4 @@ export function oneLine(label: string, maxLength = MAX_LINE_LENGTH) {
 }
 
 /** Why the OPD cancelled an order itself: one line of text a person reads. */
-export const reasonSchema = z.lazy(() => oneLine('reason'));
+export const reasonSchema = onFirstUse(() => oneLine('reason'));

@@ -63,7 +63,7 @@ describe('free text the OPD records or signs (a reason, a ledger reference)', ()
   it.each(['damaged in transit', '  trimmed  ', 'Lieferung verspätet — 配送遅延 🙂', 'x'.repeat(500)])(
     'accepts %j',
     (text) => {
-      expect(reasonSchema.parse(text)).toBe(text.trim());
+      expect(reasonSchema().parse(text)).toBe(text.trim());
     },
   );
 

@@ -4,10 +4,10 @@
  * hostile value that must stay inside its own line. Each test loads the module afresh: it reads its settings once.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Context } from 'aws-lambda';
+import type * as ObservabilityModule from '../shared/observability.js';
 import { lambdaContext } from './helpers/aws.js';
 
-type Observability = typeof import('../shared/observability.js');
+type Observability = typeof ObservabilityModule;
 
 let lines: { stream: 'stdout' | 'stderr'; text: string }[];
 
@@ -43,7 +43,7 @@ function documents(): Record<string, unknown>[] {
   });
 }
 
-const context = (requestId: string) => ({ ...lambdaContext, awsRequestId: requestId }) as unknown as Context;
+const context = (requestId: string) => ({ ...lambdaContext, awsRequestId: requestId });
 
 describe('log lines', () => {
   it('name the service, the function and the request, and say which invocation was the cold start', async () => {
@@ -207,12 +207,20 @@ describe('metrics (EMF)', () => {
   it('the middy middleware publishes after a handler that throws, as after one that returns', async () => {
     const { default: middy } = await import('@middy/core');
     const { metrics, observed } = await load({});
-    const failing = middy(async () => {
+    const failing = middy((): Promise<never> => {
       metrics.addMetric('Tried', 'Count', 1);
-      throw new Error('boom');
+      return Promise.reject(new Error('boom'));
+    }).use(observed());
+    const succeeding = middy((): Promise<string> => {
+      metrics.addMetric('Done', 'Count', 1);
+      return Promise.resolve('ok');
     }).use(observed());
     await expect(failing({}, context('r-1'))).rejects.toThrow('boom');
-    expect(documents()).toHaveLength(1);
-    expect(documents()[0]).toMatchObject({ Tried: 1 });
+    await expect(succeeding({}, context('r-2'))).resolves.toBe('ok');
+    const [afterFailure, afterSuccess, ...more] = documents();
+    expect(more).toEqual([]);
+    expect(afterFailure).toMatchObject({ Tried: 1 });
+    expect(afterFailure).not.toHaveProperty('Done');
+    expect(afterSuccess).toMatchObject({ Done: 1 });
   });
 });

@@ -110,7 +110,7 @@ describe('free text: the OPD and the evidence verifier accept exactly the same s
   it("the OPD's cancellation reason: the cancel route's check ⇔ verifyEvidence on a receipt carrying it", async () => {
     await fc.assert(
       fc.asyncProperty(anyText, async (reason) => {
-        const byOpd = reasonSchema.safeParse(reason).success;
+        const byOpd = reasonSchema().safeParse(reason).success;
         const bundle = cancelledBundle(customer, server, receiptKey, {
           by: 'opd',
           claims: (signed) => ({ ...signed, reason }),

@@ -4,6 +4,7 @@
  */
 // zod/mini: the same validation as zod at a twentieth of the bundle and a third of the load time (cold starts).
 import * as z from 'zod/mini';
+import { onFirstUse } from '../lazy.js';
 import { EnvelopeError } from '../errors.js';
 import { CURRENCY_PATTERN, linesTotalCents } from '../money.js';
 import {
@@ -19,7 +20,7 @@ import { MULTILINE_TEXT_RULE, isMultilineText } from '../text.js';
 
 // Every schema is built on first use, not when the module is imported: the order function's cold start imports this
 // module, and a valid order never reaches zod (validClaims below accepts it first).
-const orderItemSchema = z.lazy(() =>
+const orderItemSchema = onFirstUse(() =>
   z.strictObject({
     sku: z.string().check(z.regex(SKU_PATTERN, `sku must be ${SKU_RULE}`)),
     qty: z
@@ -37,8 +38,8 @@ const orderItemSchema = z.lazy(() =>
   }),
 );
 /** The signed lines: 1–50, no SKU twice. A receipt repeats them with the same rules. */
-export const itemsSchema = z.lazy(() =>
-  z.array(orderItemSchema).check(
+export const itemsSchema = onFirstUse(() =>
+  z.array(orderItemSchema()).check(
     z.minLength(1, 'an order needs at least one line'),
     z.maxLength(ORDER_LIMITS.maxItems, `an order has at most ${ORDER_LIMITS.maxItems} lines`),
     z.refine(
@@ -48,11 +49,11 @@ export const itemsSchema = z.lazy(() =>
   ),
 );
 /** An ISO 4217 code; whether it is the catalogue's currency is the OPD's check, not the envelope's. */
-export const currencySchema = z.lazy(() =>
+export const currencySchema = onFirstUse(() =>
   z.string().check(z.regex(CURRENCY_PATTERN, 'currency must be an ISO 4217 code (three capital letters)')),
 );
 /** A total in cents: a whole number within the bound every valid order stays under. */
-export const totalCentsSchema = z.lazy(() =>
+export const totalCentsSchema = onFirstUse(() =>
   z
     .int('totalCents must be a whole number of cents')
     .check(
@@ -61,19 +62,19 @@ export const totalCentsSchema = z.lazy(() =>
     ),
 );
 /** The issued-at time of a signed object: whole seconds since the epoch. */
-export const iatSchema = z.lazy(() =>
+export const iatSchema = onFirstUse(() =>
   z.int('iat must be whole seconds').check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
 );
-const claimsSchema = z.lazy(() =>
+const claimsSchema = onFirstUse(() =>
   z
     .strictObject({
       iss: z.string().check(z.regex(CUSTOMER_ID_PATTERN, 'iss must be a customer ID')),
       aud: z.string().check(z.regex(KEY_ID_PATTERN, 'aud must be a server key ID')),
-      iat: iatSchema,
+      iat: iatSchema(),
       jti: z.string().check(z.regex(ORDER_ID_PATTERN, `jti must be ${ORDER_ID_RULE} (≥ 128 random bits)`)),
-      items: itemsSchema,
-      currency: currencySchema,
-      totalCents: totalCentsSchema,
+      items: itemsSchema(),
+      currency: currencySchema(),
+      totalCents: totalCentsSchema(),
       note: z.optional(
         z.string().check(
           z.maxLength(ORDER_LIMITS.maxNoteLength, `note is at most ${ORDER_LIMITS.maxNoteLength} characters`),
@@ -91,10 +92,10 @@ const claimsSchema = z.lazy(() =>
     ),
 );
 /** One order line as the customer signs it: SKU, quantity and the unit price agreed to. */
-export type OrderItem = z.infer<typeof orderItemSchema>;
+export type OrderItem = z.infer<ReturnType<typeof orderItemSchema>>;
 
 /** The verified claims of an order. */
-export type OrderClaims = z.infer<typeof claimsSchema>;
+export type OrderClaims = z.infer<ReturnType<typeof claimsSchema>>;
 
 /** The claims' members in the words of the people who read the error (the member name stays, for programs). */
 const FIELD_WORDS: Readonly<Record<string, string>> = {
@@ -147,7 +148,7 @@ function claimsError(issue: z.core.$ZodIssue | undefined, itemsPresent: boolean)
 export function parseClaims(value: unknown): OrderClaims {
   const valid = validClaims(value);
   if (valid) return valid;
-  const result = claimsSchema.safeParse(value);
+  const result = claimsSchema().safeParse(value);
   if (result.success) return result.data;
   const claims = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   if (claims && isVersion1(claims))
@@ -248,7 +249,7 @@ function isVersion1(claims: Record<string, unknown>): boolean {
  * @throws EnvelopeError `items_invalid` or `too_many_items`
  */
 export function checkItems(items: readonly OrderItem[]): void {
-  const result = itemsSchema.safeParse(items);
+  const result = itemsSchema().safeParse(items);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw claimsError(issue && { ...issue, path: ['items', ...issue.path] }, true);

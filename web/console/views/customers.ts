@@ -182,7 +182,7 @@ export async function customerView(context: ConsoleContext): Promise<void> {
       if (submit.disabled) return;
       const cents = centsOf(amount.value);
       const body = { amountCents: cents ?? Number.NaN, reference: reference.value };
-      const checked = creditRequest.safeParse(body);
+      const checked = creditRequest().safeParse(body);
       if (cents === undefined || !checked.success) {
         replace(
           status,

@@ -164,7 +164,7 @@ export async function orderView(context: ConsoleContext): Promise<void> {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       // The API's own rule for a reason (one line of plain text, its length), before anything is sent.
-      const checked = opdCancellation.safeParse({ reason: reason.value, customerId: order.customerId });
+      const checked = opdCancellation().safeParse({ reason: reason.value, customerId: order.customerId });
       if (!checked.success) return replace(status, notice('error', checked.error.issues[0]?.message ?? 'Invalid.'));
       void act('cancelled', () => call('POST', `${path}/cancel`, checked.data));
     });

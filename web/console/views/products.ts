@@ -81,7 +81,7 @@ export async function productsView(context: ConsoleContext): Promise<void> {
     const form = h('form', { class: 'inline' }, price, ' ', button);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const checked = productChanges.safeParse({ priceCents: centsOf(price.value) ?? Number.NaN });
+      const checked = productChanges().safeParse({ priceCents: centsOf(price.value) ?? Number.NaN });
       if (!checked.success)
         return replace(
           outcome,
@@ -111,7 +111,7 @@ export async function productsView(context: ConsoleContext): Promise<void> {
     const form = h('form', { class: 'inline' }, quantity, ' ', button);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const checked = restock.safeParse({
+      const checked = restock().safeParse({
         quantity: /^\d+$/.test(quantity.value.trim()) ? Number(quantity.value) : Number.NaN,
       });
       if (!checked.success)
@@ -152,7 +152,7 @@ export async function productsView(context: ConsoleContext): Promise<void> {
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const checked = newProduct.safeParse({
+      const checked = newProduct().safeParse({
         sku: sku.value.trim(),
         name: name.value,
         priceCents: centsOf(price.value) ?? Number.NaN,

@@ -96,7 +96,7 @@ export async function staffView(context: ConsoleContext): Promise<void> {
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const checked = newStaff.safeParse({
+      const checked = newStaff().safeParse({
         staffId: staffId.value.trim(),
         email: email.value.trim(),
         password: password.value,
@@ -173,7 +173,7 @@ export async function staffMemberView(context: ConsoleContext): Promise<void> {
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const checked = staffRolesChange.safeParse({ roles: checkedRoles(form) });
+      const checked = staffRolesChange().safeParse({ roles: checkedRoles(form) });
       if (!checked.success) return replace(outcome, notice('error', checked.error.issues[0]?.message ?? 'Invalid.'));
       button.disabled = true;
       call('PUT', `${path}/roles`, checked.data)
