@@ -1,6 +1,8 @@
 /**
- * The one configuration module: reads and validates the environment once, at cold start. A missing or malformed
- * setting stops the function at init with a clear message instead of failing on some later request.
+ * The one configuration module: reads and validates the environment once per process, on first use — the first
+ * request, not the import, so a function's module init stays small. A missing or malformed setting fails that request
+ * and every later one (logged as `invalid configuration`, naming every bad setting; the API answers a bare 500),
+ * never a later request with a wrong value.
  */
 import * as z from 'zod/mini';
 import { TABLES, tableEnvironmentVariable } from '../contract/tables.js';
