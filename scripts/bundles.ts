@@ -50,9 +50,12 @@ dynamo();
 kms();
 `;
 
-/** A valid configuration (shared/config.ts), for the order function's clients; every process gets the same. */
+/**
+ * A valid configuration (shared/config.ts), for the order function's clients, and nothing else of the shell's (an
+ * endpoint or profile there would change one side only); every process gets the same.
+ */
 const CHILD_ENV = {
-  ...process.env,
+  PATH: process.env.PATH,
   AWS_REGION: 'eu-west-1',
   KMS_KEY_ID: 'alias/purchase-orders',
   ...Object.fromEntries(TABLES.map(({ name }) => [tableEnvironmentVariable(name), `bundles-${name}`])),

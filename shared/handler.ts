@@ -75,7 +75,7 @@ export function respondToError(error: unknown): APIGatewayProxyResult {
     log('request refused', { code: error.code, status });
     metrics.addMetric(`Error_${error.code}`, 'Count', 1);
   } else {
-    logger.error('unexpected error', error as Error);
+    logger.error('unexpected error', error);
     metrics.addMetric('Error_internal', 'Count', 1);
   }
   return errorResponse(error);

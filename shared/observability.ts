@@ -23,7 +23,10 @@ import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.js';
 const LEVELS = { DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, SILENT: 28 } as const;
 type Level = Exclude<keyof typeof LEVELS, 'SILENT'>;
 
-/** Attributes of a log line: identifiers and outcomes, or the error being reported. */
+/**
+ * Attributes of a log line: identifiers and outcomes, or the error being reported (anything thrown: a value that is
+ * not an `Error` is logged by its type and text).
+ */
 export type LogAttributes = Readonly<Record<string, unknown>> | Error;
 
 /** CloudWatch units of the metrics these handlers publish. */
@@ -32,19 +35,85 @@ export type MetricUnit = 'Count' | 'Seconds' | 'Milliseconds';
 /** CloudWatch takes at most 100 metrics in one EMF document, and 100 values of one metric. */
 const EMF_MAX = 100;
 
+/** The keys every line sets itself: an attribute of the same name is dropped, so no caller can forge them. */
+const RESERVED_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'cold_start',
+  'function_name',
+  'function_arn',
+  'function_memory_size',
+  'function_request_id',
+  'xray_trace_id',
+]);
+
+/** A line longer than this is cut to its standard keys (CloudWatch Logs takes at most 256 KiB per event). */
+const MAX_LINE_CHARS = 64 * 1024;
+
+/** Names a metric may not take: the EMF document's own members. */
+const RESERVED_METRIC_NAMES = new Set(['_aws', 'service', 'function_name']);
+
 const env = process.env;
 const service = env.SERVICE_NAME ?? METRICS_SERVICE;
 const namespace = env.METRICS_NAMESPACE ?? METRICS_NAMESPACE;
-const threshold: number = LEVELS[(env.LOG_LEVEL?.toUpperCase() ?? 'INFO') as keyof typeof LEVELS] ?? LEVELS.INFO;
+const LEVEL_ALIASES: Readonly<Record<string, keyof typeof LEVELS>> = { TRACE: 'DEBUG', CRITICAL: 'ERROR' };
+const levelSetting = env.LOG_LEVEL?.toUpperCase() ?? 'INFO';
+const levelName = Object.hasOwn(LEVELS, levelSetting)
+  ? (levelSetting as keyof typeof LEVELS)
+  : LEVEL_ALIASES[levelSetting];
+const threshold: number = LEVELS[levelName ?? 'INFO'];
 const metricsDisabled = env.METRICS_DISABLED?.toLowerCase() === 'true';
 
+/** JSON for a log line's values: bigints as text, an error by its fields, an object met again not twice. */
+function serializable() {
+  const seen = new WeakSet<object>();
+  return (_key: string, value: unknown): unknown => {
+    if (typeof value === 'bigint') return value.toString();
+    if (value instanceof Error) return errorFields(value).error;
+    if (typeof value === 'object' && value !== null) {
+      if (seen.has(value)) return '[Circular]';
+      seen.add(value);
+    }
+    return value;
+  };
+}
+
 /** Writes one JSON document as a line: errors and warnings on stderr, the rest on stdout. */
-function writeLine(document: object, toStderr: boolean) {
-  (toStderr ? process.stderr : process.stdout).write(`${JSON.stringify(document)}\n`);
+function writeLine(document: Readonly<Record<string, unknown>>, toStderr: boolean, fallback?: object) {
+  let line: string;
+  try {
+    line = JSON.stringify(document, serializable());
+  } catch {
+    line = JSON.stringify({ ...fallback, unserializable: true });
+  }
+  if (line.length > MAX_LINE_CHARS) line = JSON.stringify({ ...fallback, truncated: true, length: line.length });
+  (toStderr ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
 /** An error as a log line carries it: name, message and where it was thrown (no cause, no attached data). */
 const errorFields = (error: Error) => ({ error: { name: error.name, message: error.message, stack: error.stack } });
+
+/** A log line's own attributes: an error's fields, a thrown non-error's type and text, the rest minus reserved keys. */
+function attributeFields(attributes: unknown): Record<string, unknown> {
+  if (attributes === undefined) return {};
+  if (attributes instanceof Error) return errorFields(attributes);
+  switch (typeof attributes) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'symbol':
+      return { error: { type: typeof attributes, message: String(attributes).slice(0, 1000) } };
+    case 'object':
+      if (attributes !== null && !Array.isArray(attributes))
+        return Object.fromEntries(Object.entries(attributes).filter(([key]) => !RESERVED_KEYS.has(key)));
+      return { error: { type: 'object', value: attributes } };
+    default:
+      return { error: { type: typeof attributes } };
+  }
+}
 
 /** The invocation a log line belongs to, set by {@link startInvocation}. */
 let invocation: Readonly<Record<string, unknown>> = {};
@@ -61,26 +130,29 @@ export class Logger {
   warn(message: string, attributes?: LogAttributes) {
     this.log('WARN', message, attributes);
   }
-  error(message: string, attributes?: LogAttributes) {
+  /** With attributes, an `Error`, or anything a `catch` caught. */
+  error(message: string, attributes?: unknown) {
     this.log('ERROR', message, attributes);
   }
 
-  private log(level: Level, message: string, attributes: LogAttributes | undefined) {
+  private log(level: Level, message: string, attributes: unknown) {
     if (LEVELS[level] < threshold) return;
-    const fields = attributes instanceof Error ? errorFields(attributes) : attributes;
     const trace = /Root=([^;]+)/.exec(env._X_AMZN_TRACE_ID ?? '')?.[1];
-    writeLine(
-      {
-        level,
-        message,
-        timestamp: new Date().toISOString(),
-        service,
-        ...invocation,
-        ...(trace ? { xray_trace_id: trace } : {}),
-        ...fields,
-      },
-      LEVELS[level] >= LEVELS.WARN,
-    );
+    const standard = {
+      level,
+      message,
+      timestamp: new Date().toISOString(),
+      service,
+      ...invocation,
+      ...(trace ? { xray_trace_id: trace } : {}),
+    };
+    let fields: Record<string, unknown>;
+    try {
+      fields = attributeFields(attributes);
+    } catch {
+      fields = { unserializable: true }; // a getter that throws, a proxy that refuses…
+    }
+    writeLine({ ...standard, ...fields }, LEVELS[level] >= LEVELS.WARN, standard);
   }
 }
 
@@ -91,6 +163,12 @@ export class Metrics {
 
   /** Counts `value` under `name`; a name added twice in one invocation keeps both values, as EMF allows. */
   addMetric(name: string, unit: MetricUnit, value: number) {
+    // CloudWatch refuses a whole document with a value that is not a finite number; a reserved name would overwrite
+    // a dimension. Either is dropped, with a warning, so the invocation's other metrics still count.
+    if (!Number.isFinite(value) || RESERVED_METRIC_NAMES.has(name)) {
+      logger.warn('metric dropped', { metric: name.slice(0, 256), value: String(value).slice(0, 64) });
+      return;
+    }
     const metric = this.stored.get(name);
     if (metric && metric.unit === unit && metric.values.length < EMF_MAX) metric.values.push(value);
     else {
@@ -143,6 +221,11 @@ export const logger = new Logger();
 /** The process's metrics. */
 export const metrics = new Metrics();
 
+if (levelName === undefined)
+  logger.warn('LOG_LEVEL is not a level (DEBUG, INFO, WARN, ERROR, SILENT): logging at INFO', {
+    setting: levelSetting.slice(0, 32),
+  });
+
 /**
  * Starts an invocation: its log lines name the function and request (and say whether this is the process's first),
  * and, with `countColdStart`, the process's first invocation publishes the `ColdStart` metric.
@@ -152,6 +235,8 @@ export function startInvocation(context: Context, countColdStart: boolean) {
   invocation = {
     cold_start: invocations === 1,
     function_name: context.functionName,
+    function_arn: context.invokedFunctionArn,
+    function_memory_size: Number(context.memoryLimitInMB),
     function_request_id: context.awsRequestId,
   };
   if (countColdStart) metrics.captureColdStartMetric(context.functionName);

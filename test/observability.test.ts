@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as ObservabilityModule from '../shared/observability.js';
-import { lambdaContext } from './helpers/aws.js';
+import { apiEvent, lambdaContext } from './helpers/aws.js';
 
 type Observability = typeof ObservabilityModule;
 
@@ -82,15 +82,83 @@ describe('log lines', () => {
     expect(documents().map((line) => line.level)).toEqual(['WARN', 'ERROR']);
   });
 
-  it('SILENT writes nothing; an unknown level is INFO', async () => {
+  it('SILENT writes nothing; TRACE is DEBUG and CRITICAL is ERROR; an unknown level is INFO, and says so', async () => {
     const silent = await load({ LOG_LEVEL: 'SILENT' });
     silent.logger.error('e');
     expect(lines).toEqual([]);
     vi.resetModules();
+    const critical = await load({ LOG_LEVEL: 'critical' });
+    critical.logger.warn('w');
+    critical.logger.error('e');
+    vi.resetModules();
+    const trace = await load({ LOG_LEVEL: 'TRACE' });
+    trace.logger.debug('d');
+    vi.resetModules();
     const unknown = await load({ LOG_LEVEL: 'LOUD' });
     unknown.logger.debug('d');
     unknown.logger.info('i');
-    expect(documents().map((line) => line.message)).toEqual(['i']);
+    expect(documents().map((line) => [line.level, line.message])).toEqual([
+      ['ERROR', 'e'],
+      ['DEBUG', 'd'],
+      ['WARN', 'LOG_LEVEL is not a level (DEBUG, INFO, WARN, ERROR, SILENT): logging at INFO'],
+      ['INFO', 'i'],
+    ]);
+  });
+
+  it('keep their own keys: an attribute cannot forge the level, message, service or request', async () => {
+    const { logger, startInvocation } = await load({ LOG_LEVEL: 'INFO', SERVICE_NAME: 'svc' });
+    startInvocation(context('r-1'), false);
+    logger.info('real', {
+      message: 'forged',
+      level: 'ERROR',
+      service: 'other',
+      function_request_id: 'r-forged',
+      cold_start: false,
+      orderId: 'o-1',
+    });
+    expect(documents()[0]).toEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'real',
+        service: 'svc',
+        function_request_id: 'r-1',
+        cold_start: true,
+        function_arn: lambdaContext.invokedFunctionArn,
+        function_memory_size: Number(lambdaContext.memoryLimitInMB),
+        orderId: 'o-1',
+      }),
+    );
+  });
+
+  it('write whatever they are given as one line of valid JSON: bigints, cycles, nested errors, thrown non-errors', async () => {
+    const { logger } = await load({ LOG_LEVEL: 'INFO' });
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = cycle;
+    logger.info('odd values', { count: 10n ** 30n, cycle, cause: new RangeError('inner') });
+    logger.error('thrown string', 'oops');
+    logger.error('thrown number', 42);
+    logger.error('thrown null', null);
+    logger.error('thrown function', () => 1);
+    logger.info('throwing getter', {
+      get boom(): string {
+        throw new Error('no');
+      },
+    });
+    logger.info('huge', { blob: 'x'.repeat(200_000) });
+    const [odd, text, number, nothing, fn, getter, huge] = documents();
+    expect(odd).toMatchObject({
+      count: '1000000000000000000000000000000',
+      cycle: { name: 'loop', self: '[Circular]' },
+      cause: { name: 'RangeError', message: 'inner' },
+    });
+    expect(text).toMatchObject({ message: 'thrown string', error: { type: 'string', message: 'oops' } });
+    expect(number).toMatchObject({ error: { type: 'number', message: '42' } });
+    expect(nothing).toMatchObject({ error: { type: 'object', value: null } });
+    expect(fn).toMatchObject({ error: { type: 'function' } });
+    expect(getter).toMatchObject({ message: 'throwing getter', unserializable: true });
+    expect(huge).toMatchObject({ level: 'INFO', message: 'huge', truncated: true });
+    expect(huge).not.toHaveProperty('blob');
+    expect(Math.max(...lines.map(({ text: line }) => line.length))).toBeLessThanOrEqual(64 * 1024 + 1);
   });
 
   it('carry an error by name, message and stack, and the X-Ray trace when Lambda gives one', async () => {
@@ -192,6 +260,23 @@ describe('metrics (EMF)', () => {
     expect(singles.sort()).toEqual(Array.from({ length: 150 }, (_, i) => `M${i}`).sort());
   });
 
+  it('a value CloudWatch would refuse, or a reserved name, is dropped with a warning; the rest still count', async () => {
+    const { metrics, endInvocation } = await load({ LOG_LEVEL: 'WARN' });
+    metrics.addMetric('Requests', 'Count', 1);
+    metrics.addMetric('OldestOwedMailAge', 'Seconds', Number.NaN);
+    metrics.addMetric('Spike', 'Count', Number.POSITIVE_INFINITY);
+    metrics.addMetric('service', 'Count', 5);
+    metrics.addMetric('_aws', 'Count', 5);
+    endInvocation();
+    const written = documents();
+    const warnings = written.filter((line) => line.message === 'metric dropped').map((line) => line.metric);
+    expect(warnings).toEqual(['OldestOwedMailAge', 'Spike', 'service', '_aws']);
+    const [emf, ...more] = written.filter((line) => '_aws' in line);
+    expect(more).toEqual([]);
+    expect(emf).toMatchObject({ Requests: 1, service: 'purchase-orders-test' });
+    expect(JSON.stringify(emf)).not.toMatch(/OldestOwedMailAge|Spike|null/);
+  });
+
   it('METRICS_DISABLED=true writes no metric (the logs still go out)', async () => {
     const { logger, metrics, startInvocation, endInvocation } = await load({
       METRICS_DISABLED: 'true',
@@ -222,5 +307,27 @@ describe('metrics (EMF)', () => {
     expect(afterFailure).toMatchObject({ Tried: 1 });
     expect(afterFailure).not.toHaveProperty('Done');
     expect(afterSuccess).toMatchObject({ Done: 1 });
+  });
+});
+
+describe('the API wrapper (shared/handler.ts)', () => {
+  it('answers a bare 500 and counts it whatever was thrown, even a value JSON cannot hold', async () => {
+    const { endInvocation } = await load({ LOG_LEVEL: 'ERROR' });
+    const { apiHandler } = await import('../shared/handler.js');
+    for (const thrown of [{ amountCents: 10n }, 'a string', Symbol('s')]) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a dependency might throw
+      const handler = apiHandler(() => Promise.reject(thrown));
+      const response = await handler(apiEvent({ method: 'GET', resource: '/health' }), context('r-1'));
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'internal' } });
+    }
+    endInvocation();
+    const written = documents();
+    const [object, text, symbol] = written.filter((line) => line.message === 'unexpected error');
+    expect(object).toMatchObject({ level: 'ERROR', amountCents: '10' });
+    expect(text).toMatchObject({ error: { type: 'string', message: 'a string' } });
+    expect(symbol).toMatchObject({ error: { type: 'symbol', message: 'Symbol(s)' } });
+    const counted = written.filter((line) => '_aws' in line).flatMap((line) => [line.Error_internal ?? []].flat());
+    expect(counted).toEqual([1, 1, 1]);
   });
 });
