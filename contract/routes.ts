@@ -56,7 +56,7 @@ export interface RouteDefinition {
    * are checked (every `{name}` of the path, no other).
    */
   readonly params?: Readonly<Record<string, RegExp>>;
-  /** The request body's schema (built on first use), parsed by the router before the route runs (shared/requests.ts). */
+  /** The body's schema (built on first use), parsed by the router before the route runs (shared/requests.ts). */
   readonly body?: () => ZodMiniType;
   /** The API Gateway request model (body validation at the edge) for this route, if any. */
   readonly model?: keyof typeof GATEWAY_MODELS;

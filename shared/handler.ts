@@ -1,7 +1,7 @@
 /**
- * The wrapper every API handler uses: logs and metrics (shared/observability.ts) for the invocation, the session the authorizer
- * established, and the one error→HTTP mapping. Deliberate errors are logged by code at info level; anything unexpected
- * is logged as an error and answered with a bare 500.
+ * The wrapper every API handler uses: logs and metrics (shared/observability.ts) for the invocation, the session the
+ * authorizer established, and the one error→HTTP mapping. Deliberate errors are logged by code at info level;
+ * anything unexpected is logged as an error and answered with a bare 500.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { sessionInvalid } from './errors.js';

@@ -13,8 +13,8 @@
  *
  * The logger never receives request bodies, tokens, passwords, keys or order lines: handlers log identifiers and
  * outcomes only (test/logging.test.ts checks it). Settings, read once when this module loads: `LOG_LEVEL` (DEBUG,
- * INFO — the default —, WARN, ERROR or SILENT), `METRICS_DISABLED` (`true`: no metric is written), `SERVICE_NAME` and
- * `METRICS_NAMESPACE`.
+ * INFO — the default —, WARN, ERROR or SILENT; TRACE and CRITICAL count as DEBUG and ERROR), `METRICS_DISABLED`
+ * (`true`: no metric is written), `SERVICE_NAME` and `METRICS_NAMESPACE`.
  */
 import type { Context } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
@@ -92,6 +92,11 @@ function writeLine(document: Readonly<Record<string, unknown>>, toStderr: boolea
   (toStderr ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
+/** What a warning logs of a caught error: its name only (a message may carry an item's contents). */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}
+
 /** An error as a log line carries it: name, message and where it was thrown (no cause, no attached data). */
 const errorFields = (error: Error) => ({ error: { name: error.name, message: error.message, stack: error.stack } });
 
@@ -117,7 +122,7 @@ function attributeFields(attributes: unknown): Record<string, unknown> {
 
 /** The invocation a log line belongs to, set by {@link startInvocation}. */
 let invocation: Readonly<Record<string, unknown>> = {};
-let invocations = 0;
+let coldStart = true;
 
 /** Writes log lines at or above the process's `LOG_LEVEL`, with the current invocation's keys. */
 export class Logger {
@@ -231,14 +236,14 @@ if (levelName === undefined)
  * and, with `countColdStart`, the process's first invocation publishes the `ColdStart` metric.
  */
 export function startInvocation(context: Context, countColdStart: boolean) {
-  invocations += 1;
   invocation = {
-    cold_start: invocations === 1,
+    cold_start: coldStart,
     function_name: context.functionName,
     function_arn: context.invokedFunctionArn,
     function_memory_size: Number(context.memoryLimitInMB),
     function_request_id: context.awsRequestId,
   };
+  coldStart = false;
   if (countColdStart) metrics.captureColdStartMetric(context.functionName);
 }
 

@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger, metrics, observed } from '../../shared/observability.js';
+import { errorName, logger, metrics, observed } from '../../shared/observability.js';
 import type { AccountNotice } from '../../shared/notices.js';
 import type { OrderRecord } from '../../shared/orders.js';
 import type { MailOutcome } from '../../shared/services/deliver.js';
@@ -35,7 +35,7 @@ export async function notify(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
     } catch (error) {
       logger.warn('confirmation failed; will retry', {
         sequenceNumber: record.dynamodb?.SequenceNumber,
-        errorName: error instanceof Error ? error.name : 'unknown',
+        errorName: errorName(error),
       });
       metrics.addMetric('ConfirmationFailed', 'Count', 1);
       batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });

@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { serviceUnavailable } from '../errors.js';
-import { logger } from '../observability.js';
+import { errorName, logger } from '../observability.js';
 
 let dynamoClient: DynamoDBDocumentClient | undefined;
 let kmsClient: KMSClient | undefined;
@@ -63,7 +63,7 @@ export async function guarded<T>(service: string, what: string, operation: () =>
     return await operation();
   } catch (error) {
     if (error instanceof Error && EXPECTED_ERRORS.has(error.name)) throw error;
-    logger.error(`${service} ${what} failed`, { errorName: error instanceof Error ? error.name : 'unknown' });
+    logger.error(`${service} ${what} failed`, { errorName: errorName(error) });
     throw serviceUnavailable(service);
   }
 }

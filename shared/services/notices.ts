@@ -7,7 +7,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { config } from '../config.js';
 import { keyNoticeEmail } from '../email.js';
-import { logger } from '../observability.js';
+import { errorName, logger } from '../observability.js';
 import type { AccountNotice } from '../notices.js';
 import { getCustomerEmail } from '../aws/customers.js';
 import { getNotice, listOwedNotices, markNoticeMailFailed, transitionNoticeMail } from '../aws/notices.js';
@@ -80,7 +80,7 @@ export async function sweepOwedNotices(run: SweepRun): Promise<SweepCounts & { o
         logger.warn('sweep: account notice still owed; will retry', {
           customerId: owed.customerId,
           noticeId: owed.noticeId,
-          errorName: error instanceof Error ? error.name : 'unknown',
+          errorName: errorName(error),
         });
       }
     },

@@ -5,7 +5,7 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { confirmationEmail, noticeEmail } from '../email.js';
-import { logger } from '../observability.js';
+import { errorName, logger } from '../observability.js';
 import type { OrderRecord } from '../orders.js';
 import { getCustomerEmail } from '../aws/customers.js';
 import type { Actor } from '../audit.js';
@@ -98,7 +98,7 @@ export async function sweepOwedMail(run: SweepRun): Promise<SweepResult> {
           logger.warn('sweep: email still owed; will retry', {
             orderId: owed.orderId,
             kind: owed.kind,
-            errorName: error instanceof Error ? error.name : 'unknown',
+            errorName: errorName(error),
           });
         }
       },
@@ -109,9 +109,8 @@ export async function sweepOwedMail(run: SweepRun): Promise<SweepResult> {
   const [notices, ...kinds] = await Promise.allSettled([sweepOwedNotices(run), ...MAIL_KINDS.map(sweepKind)]);
   for (const failed of [notices, ...kinds].filter((drain) => drain.status === 'rejected')) {
     counts.errors++;
-    const reason: unknown = failed.reason;
     logger.warn('sweep: an owed-mail index could not be read; its mail stays owed', {
-      errorName: reason instanceof Error ? reason.name : 'unknown',
+      errorName: errorName(failed.reason),
     });
   }
   if (notices.status === 'fulfilled') {
